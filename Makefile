@@ -1,0 +1,112 @@
+# Makefile — builds ./ormsh and ./orm.so, runs the tests (make test), the
+# tests under AddressSanitizer + UBSan (make asan) and the benchmarks
+# (make bench). `make deps` installs missing Debian packages; every other
+# target runs it first, so a fresh Debian machine needs nothing else.
+
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+PREFIX  ?= /usr/local
+LUA_CMOD_DIR = $(PREFIX)/lib/lua/5.4
+
+DEBS := pkg-config liblua5.4-dev lua5.4 libsqlite3-dev sqlite3 libedit-dev libcmocka-dev tmux
+
+CORE_SRC  := $(wildcard core/*.c)
+BIND_SRC  := $(wildcard bindings/*.c)
+SHELL_SRC := $(wildcard shell/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+BIND_OBJ  := $(BIND_SRC:%.c=$(BUILD)/%.o)
+SHELL_OBJ := $(SHELL_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps build test asan bench install clean shell check-unit
+all: deps
+	@$(MAKE) --no-print-directory build
+
+ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
+-include $(BUILD)/config.mk
+endif
+
+$(BUILD)/config.mk: | deps
+	@mkdir -p $(BUILD)
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags lua5.4 sqlite3 libedit)"; \
+	   echo "LUA_LIBS := $$(pkg-config --libs lua5.4)"; \
+	   echo "SQLITE_LIBS := $$(pkg-config --libs sqlite3)"; \
+	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; \
+	   echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
+	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing" >&2; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >&2; \
+	fi
+
+CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
+             -g -fPIC -fvisibility=hidden $(OPT) $(SAN) $(PKG_CFLAGS) -Icore -Ibindings $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+build: ormsh orm.so
+
+ormsh: $(BUILD)/ormsh
+	cp $< $@
+orm.so: $(BUILD)/orm.so
+	cp $< $@
+
+$(BUILD)/ormsh: $(CORE_OBJ) $(BIND_OBJ) $(SHELL_OBJ)
+	$(CC) $(LDFLAGS_ALL) -Wl,-E -o $@ $^ $(LUA_LIBS) $(SQLITE_LIBS) $(EDIT_LIBS) -lm -ldl
+
+# The Lua module does not link liblua: the interpreter loading it provides the API.
+$(BUILD)/orm.so: $(CORE_OBJ) $(BIND_OBJ)
+	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ $(SQLITE_LIBS) -lm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+
+check-unit: $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory build check-unit
+	@BUILD=$(BUILD) ORMSH=$(CURDIR)/$(BUILD)/ormsh sh tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  build-asan/ormsh build-asan/orm.so check-unit
+	@BUILD=build-asan ORMSH=$(CURDIR)/build-asan/ormsh \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  sh tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite
+	@BUILD=$(BUILD) ORMSH=$(CURDIR)/ormsh sh tests/bench/run.sh
+
+$(BUILD)/bench_raw_sqlite: tests/bench/raw_sqlite.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SQLITE_LIBS)
+
+# Opens the shell on the tutorial's bookstore app (tables created on first use).
+shell: all
+	@[ -f scripts/bookstore/instance/bookstore.db ] || ./ormsh --app scripts/bookstore -e 'db.create_all()'
+	./ormsh --app scripts/bookstore shell
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR)
+	install -m 755 ormsh $(DESTDIR)$(PREFIX)/bin/ormsh
+	install -m 644 orm.so $(DESTDIR)$(LUA_CMOD_DIR)/orm.so
+
+clean:
+	rm -rf build build-asan ormsh orm.so tests/tmp
+
+-include $(CORE_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(SHELL_OBJ:.o=.d)

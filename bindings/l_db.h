@@ -1,0 +1,110 @@
+/* l_db.h — declarations shared by the binding files that make up the db
+ * handle, models, sessions, queries and results (the lead's half of the
+ * bindings; l_orm.h holds the parts shared with errors/expressions/values). */
+#ifndef L_DB_H
+#define L_DB_H
+
+#include "l_orm.h"
+#include "session.h"
+
+/* The db handle (userdata L_MT_DB). Its user value 1 is a table holding the
+ * per-handle Lua state: session, models, per-handle closures, the weak
+ * object cache, url, echo. */
+typedef struct l_db {
+    orm_conn *conn;
+    orm_session *session;
+    orm_metadata *md;
+    lua_State *L;      /* the thread of the binding call in progress (hooks) */
+    int uv_ref;        /* registry ref of the user value table (for hooks) */
+} l_db;
+
+/* Keys of the db user value table. */
+#define L_DB_SESSION "session"
+#define L_DB_MODELS "models"
+#define L_DB_CACHE "objects" /* weak: lightuserdata(orm_object) -> instance */
+#define L_DB_ORDER "model_order"
+
+/* One mapped class: table->udata points here. Lives in a userdata stored in
+ * the class table under "__cdata" (so it lives as long as the class). */
+typedef struct l_class {
+    orm_table *table;
+    l_db *db;
+    int cls_ref;   /* registry ref: the class table */
+    int imt_ref;   /* registry ref: the instance metatable */
+    int has_hooks; /* defaults or onupdate present */
+} l_class;
+
+/* An instance userdata (every model's instances). */
+#define L_INST_MAGIC 0x4F524D49u
+typedef struct l_inst {
+    unsigned magic;
+    orm_object *obj; /* one reference */
+} l_inst;
+
+/* ---- l_orm.c ---- */
+/* [-0, +0, v] The db handle at idx (raises when it is not one). */
+l_db *l_db_check(lua_State *L, int idx);
+/* [-0, +1, -] Pushes the db's user value table. */
+void l_db_push_uv(lua_State *L, l_db *db);
+/* [-0, +0, v] Raises the session's last error. */
+int l_db_raise_session(lua_State *L, l_db *db);
+
+/* ---- l_model.c ---- */
+void l_model_open(lua_State *L, int modidx);        /* types, Column, ForeignKey, ... */
+int l_model_define(lua_State *L);                   /* db.Model(name, fields); upvalue 1: db */
+int l_table_define(lua_State *L);                   /* db.Table(name, cols...); upvalue 1: db */
+/* [-0, +1, m] Pushes the instance for obj (the one already alive, or a new
+ * one). Takes over one reference to obj. */
+void l_model_push_object(lua_State *L, l_db *db, orm_object *obj);
+/* [-0, +0, -] The object of an instance at idx, or NULL. */
+orm_object *l_model_test(lua_State *L, int idx);
+orm_object *l_model_check(lua_State *L, int idx);
+/* [-0, +0, -] The class record of a class table at idx, or NULL. */
+l_class *l_class_test(lua_State *L, int idx);
+/* [-0, +1, m] Pushes the class table of t. */
+void l_class_push(lua_State *L, const orm_table *t);
+/* [-0, +1, m] "id, name, email": the attribute names of t. */
+void l_class_push_names(lua_State *L, const orm_table *t);
+/* [-0, +1, m] The instance metatable for the class at cls (l_instance.c). */
+void l_instance_metatable(lua_State *L, int cls, const char *name);
+/* Session hooks filling defaults / onupdate. */
+int l_model_before_insert(void *ctx, orm_object *o, orm_error *err);
+int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
+/* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
+void l_model_repr(lua_State *L, int idx);
+
+/* ---- l_relation.c ---- */
+void l_relation_open(lua_State *L, int modidx);
+/* 1 when the value at idx is a db.relationship declaration (a table). */
+int l_relation_test(lua_State *L, int idx);
+
+/* ---- l_session.c ---- */
+void l_session_push_new(lua_State *L, l_db *db, int dbidx); /* [-0, +1, m] */
+l_db *l_session_check(lua_State *L, int idx);
+void l_session_open(lua_State *L);
+/* [-0, +1, e] session:get(Model at clsidx, pk at pkidx) */
+int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx);
+
+/* ---- l_query.c ---- */
+/* [-0, +1, m] A new query on the entities at stack positions first..last. */
+void l_query_new(lua_State *L, l_db *db, int first, int last);
+int l_query_is(lua_State *L, int idx);
+void l_query_open(lua_State *L);
+/* [-0, +1, e] Runs the query at idx like session:execute (a Result). */
+int l_query_execute(lua_State *L, int idx);
+
+/* ---- l_result.c ---- */
+/* [-0, +1, m] A new empty list (metatable L_MT_LIST). */
+void l_list_new(lua_State *L, int narr);
+/* [-0, +1, m] The repr of the value at idx ("x" quoted, objects by __repr). */
+void l_repr(lua_State *L, int idx);
+/* [-0, +1, m] A row shape (metatable) for column names (a list at idx). */
+void l_row_shape(lua_State *L, int names_idx);
+/* [-n, +1, m] Pops n values and pushes a row of shape at shape_idx. */
+void l_row_make(lua_State *L, int shape_idx, int n);
+/* [-1, +1, m] Pops a list of rows, pushes a Result with rowcount and keys
+ * (the list of names at keys_idx). */
+void l_result_new(lua_State *L, int keys_idx, lua_Integer rowcount);
+void l_result_open(lua_State *L);
+
+#endif

@@ -1,0 +1,270 @@
+/* l_instance.c — model instances: userdata over a core orm_object, one per
+ * row per session (the db's weak object cache), attribute reads and writes
+ * with validation, repr, and the flush hooks that fill defaults. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "l_db.h"
+
+
+orm_object *l_model_test(lua_State *L, int idx)
+{
+    l_inst *u = lua_touserdata(L, idx);
+    if (u == NULL || lua_rawlen(L, idx) != sizeof(l_inst) || u->magic != L_INST_MAGIC) return NULL;
+    return u->obj;
+}
+
+orm_object *l_model_check(lua_State *L, int idx)
+{
+    orm_object *o = l_model_test(L, idx);
+    if (o == NULL) luaL_typeerror(L, idx, "model instance");
+    return o;
+}
+
+void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
+{
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, L_DB_CACHE);
+    lua_remove(L, -2);
+    if (lua_rawgetp(L, -1, obj) != LUA_TNIL) {
+        lua_remove(L, -2);
+        orm_object_release(obj); /* the instance already holds one */
+        return;
+    }
+    lua_pop(L, 1);
+    l_inst *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->magic = L_INST_MAGIC;
+    u->obj = obj;
+    l_class *c = obj->table->udata;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->imt_ref);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, obj);
+    lua_remove(L, -2);
+}
+
+static int inst_gc(lua_State *L)
+{
+    l_inst *u = lua_touserdata(L, 1);
+    if (u && u->obj) {
+        orm_object_release(u->obj);
+        u->obj = NULL;
+    }
+    return 0;
+}
+
+static int raise_unknown(lua_State *L, const orm_table *t, const char *key)
+{
+    l_class_push(L, t);
+    lua_getfield(L, -1, "__name");
+    l_class_push_names(L, t);
+    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
+                          key, lua_tostring(L, -1));
+}
+
+/* obj.key: a column value, else a class member (methods). [-0, +1, e] */
+static int inst_index(lua_State *L)
+{
+    orm_object *o = ((l_inst *)lua_touserdata(L, 1))->obj;
+    size_t n;
+    const char *key = lua_tolstring(L, 2, &n);
+    if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
+    const orm_table *t = o->table;
+    int col = orm_table_column_index(t, key, n);
+    if (col >= 0) {
+        l_value_push(L, &o->values[col], &t->cols[col].type);
+        return 1;
+    }
+    l_class_push(L, t);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+    if (strncmp(key, "__", 2) == 0) return 0;
+    lua_getfield(L, -2, "__relationships");
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s.%s: loading relationships is not implemented yet",
+                              t->name, key);
+    return raise_unknown(L, t, key);
+}
+
+/* obj.key = value: validated against the column. [-0, +0, e] */
+static int inst_newindex(lua_State *L)
+{
+    orm_object *o = ((l_inst *)lua_touserdata(L, 1))->obj;
+    size_t n;
+    const char *key = lua_tolstring(L, 2, &n);
+    if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
+    const orm_table *t = o->table;
+    int col = orm_table_column_index(t, key, n);
+    if (col < 0) return raise_unknown(L, t, key);
+    const orm_column *c = &t->cols[col];
+    orm_value v;
+    orm_error err;
+    orm_error_init(&err);
+    if (l_expr_is_null(L, 3)) {
+        v.type = ORM_V_NULL;
+    } else if (l_value_to(L, 3, &c->type, &v, &err) < 0) {
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), key, err.message ? err.message : "bad value");
+        orm_error_clear(&err);
+        return l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
+    }
+    if (c->primary_key && (o->state == ORM_OBJ_PERSISTENT || o->state == ORM_OBJ_DELETED) &&
+        !orm_value_equal(&v, &o->values[col])) {
+        orm_value_clear(&v);
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        return l_error_raisef(L, ORM_ERR_DATA,
+                              "%s.%s: the primary key of a persistent object cannot change",
+                              lua_tostring(L, -1), key);
+    }
+    if (orm_object_set(o, col, &v) < 0) return luaL_error(L, "not enough memory");
+    return 0;
+}
+
+/* <Author id=1>, or the class's __repr. [-0, +1, e] */
+void l_model_repr(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    orm_object *o = l_model_check(L, idx);
+    l_class_push(L, o->table);
+    lua_pushliteral(L, "__repr");
+    if (lua_rawget(L, -2) == LUA_TFUNCTION) {
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_getfield(L, -2, "__name");
+            l_error_raisef(L, ORM_ERR_ARGUMENT, "%s:__repr must return a string, got %s",
+                           lua_tostring(L, -1), luaL_typename(L, -2));
+        }
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "__name");
+    const char *name = lua_tostring(L, -1); /* kept alive by the class */
+    luaL_Buffer b;
+    luaL_buffinit(L, &b); /* pushes a placeholder: read nothing below it */
+    luaL_addchar(&b, '<');
+    luaL_addstring(&b, name ? name : "?");
+    const orm_table *t = o->table;
+    for (int i = 0; i < t->npk; i++) {
+        const orm_column *c = &t->cols[t->pk[i]];
+        lua_pushfstring(L, " %s=", c->name);
+        luaL_addvalue(&b);
+        l_value_push(L, &o->values[t->pk[i]], &c->type);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "nil");
+        } else {
+            luaL_tolstring(L, -1, NULL);
+            lua_remove(L, -2);
+        }
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '>');
+    luaL_pushresult(&b);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+}
+
+static int inst_tostring(lua_State *L)
+{
+    l_model_repr(L, 1);
+    return 1;
+}
+
+static int inst_complete(lua_State *L)
+{
+    orm_object *o = l_model_check(L, 1);
+    l_class_push(L, o->table);
+    lua_getmetatable(L, -1);
+    lua_getfield(L, -1, "__complete");
+    lua_pushvalue(L, -3);
+    lua_call(L, 1, 1);
+    /* drop "query": instances have none */
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, n);
+    return 1;
+}
+
+/* Creates the instance metatable of the class at cls. [-0, +1, m] */
+void l_instance_metatable(lua_State *L, int cls, const char *name)
+{
+    lua_createtable(L, 0, 7);
+    lua_pushcfunction(L, inst_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, inst_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, inst_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, inst_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, inst_complete);
+    lua_setfield(L, -2, "__complete");
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__name");
+    lua_pushvalue(L, cls);
+    lua_setfield(L, -2, "__class");
+}
+
+/* ---- flush hooks: client-side defaults and onupdate ---- */
+
+/* Calls (or takes) the Lua value at top for column col and stores it in o.
+ * Pops it. Errors land in err. */
+static int apply_value(lua_State *L, orm_object *o, int col, int mark_dirty, orm_error *err)
+{
+    const orm_column *c = &o->table->cols[col];
+    if (lua_isfunction(L, -1)) {
+        if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+            orm_error_set(err, ORM_ERR_ARGUMENT, 0, "default of %s.%s failed: %s", o->table->name,
+                          c->name, luaL_tolstring(L, -1, NULL));
+            lua_pop(L, 2);
+            return ORM_EFAIL;
+        }
+    }
+    orm_value v;
+    int rc = l_value_to(L, -1, &c->type, &v, err);
+    lua_pop(L, 1);
+    if (rc < 0) return rc;
+    if (mark_dirty) return orm_object_set(o, col, &v);
+    orm_value_move(&o->values[col], &v);
+    return ORM_OK;
+}
+
+static int run_hook(void *ctx, orm_object *o, orm_error *err, const char *field, int on_update)
+{
+    l_db *db = ctx;
+    l_class *c = o->table->udata;
+    if (c == NULL || !c->has_hooks || db->L == NULL) return ORM_OK;
+    lua_State *L = db->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
+    lua_getfield(L, -1, field);
+    int tbl = lua_gettop(L);
+    int rc = ORM_OK;
+    for (int i = 0; i < o->table->ncols && rc == ORM_OK; i++) {
+        int wanted = on_update ? !(o->dirty & ((uint64_t)1 << i))
+                               : o->values[i].type == ORM_V_NULL;
+        if (!wanted) continue;
+        if (lua_rawgeti(L, tbl, i) == LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+        rc = apply_value(L, o, i, on_update, err);
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+int l_model_before_insert(void *ctx, orm_object *o, orm_error *err)
+{
+    return run_hook(ctx, o, err, "__defaults", 0);
+}
+
+int l_model_before_update(void *ctx, orm_object *o, orm_error *err)
+{
+    return run_hook(ctx, o, err, "__onupdate", 1);
+}

@@ -1,0 +1,406 @@
+/* l_model.c — db.Model and db.Table: turning a Lua field table into core
+ * table metadata and a class table; the class metatable (construction,
+ * Model.query, attribute checks). Instances live in l_instance.c. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l_db.h"
+#include "l_types.h"
+
+/* Author -> author, BookToStoreMap -> book_to_store_map [-0, +1, m] */
+static void push_snake_case(lua_State *L, const char *name)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (const char *p = name; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (isupper(ch)) {
+            if (p != name && (islower((unsigned char)p[-1]) ||
+                              (isupper((unsigned char)p[-1]) && islower((unsigned char)p[1]))))
+                luaL_addchar(&b, '_');
+            luaL_addchar(&b, (char)tolower(ch));
+        } else {
+            luaL_addchar(&b, (char)ch);
+        }
+    }
+    luaL_pushresult(&b);
+}
+
+l_class *l_class_test(lua_State *L, int idx)
+{
+    if (!lua_istable(L, idx)) return NULL;
+    lua_pushliteral(L, "__cdata");
+    lua_rawget(L, idx < 0 ? idx - 1 : idx);
+    l_class *c = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return c;
+}
+
+void l_class_push(lua_State *L, const orm_table *t)
+{
+    l_class *c = t->udata;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
+}
+
+/* Sorts the column specs of the field table at fields into a list (by
+ * creation order) of { key, spec } pairs. [-0, +1, v] */
+static int collect_columns(lua_State *L, int fields)
+{
+    lua_newtable(L);
+    int list = lua_gettop(L), n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, fields)) {
+        if (lua_type(L, -2) == LUA_TSTRING && l_colspec_test(L, -1)) {
+            lua_createtable(L, 2, 0);
+            lua_pushvalue(L, -3);
+            lua_rawseti(L, -2, 1);
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, -2, 2);
+            lua_rawseti(L, list, ++n);
+        }
+        lua_pop(L, 1);
+    }
+    /* insertion sort by seq: models have few columns */
+    for (int i = 2; i <= n; i++) {
+        for (int j = i; j > 1; j--) {
+            lua_rawgeti(L, list, j);
+            lua_rawgeti(L, -1, 2);
+            lua_Integer sj = ((l_colspec *)lua_touserdata(L, -1))->seq;
+            lua_rawgeti(L, list, j - 1);
+            lua_rawgeti(L, -1, 2);
+            lua_Integer sp = ((l_colspec *)lua_touserdata(L, -1))->seq;
+            if (sp <= sj) {
+                lua_pop(L, 4);
+                break;
+            }
+            lua_pop(L, 1);          /* prev spec */
+            lua_rawseti(L, list, j); /* prev pair -> j */
+            lua_pop(L, 1);          /* cur spec */
+            lua_rawseti(L, list, j - 1);
+        }
+    }
+    return n;
+}
+
+/* Adds the columns listed at list to t; on failure removes t and raises. */
+static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, int is_model)
+{
+    orm_error err;
+    orm_error_init(&err);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        lua_rawgeti(L, -1, 1);
+        const char *key = lua_tostring(L, -1);
+        lua_rawgeti(L, -2, 2);
+        l_colspec *spec = lua_touserdata(L, -1);
+        orm_column col = spec->col;
+        if (is_model && col.name && strcmp(col.name, key) != 0) {
+            orm_metadata_remove_table(db->md, t);
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "column '%s' is defined under the attribute '%s': use the same name", col.name,
+                           key);
+        }
+        col.name = (char *)key;
+        if (orm_table_add_column(t, &col, &err) < 0) {
+            orm_metadata_remove_table(db->md, t);
+            l_error_raise(L, &err);
+        }
+        lua_pop(L, 3);
+    }
+}
+
+/* Stores defaults/onupdate of the listed columns in class.__defaults[i] and
+ * class.__onupdate[i] (0-based column index). Returns 1 if any. */
+static int store_hooks(lua_State *L, int cls, int list, int n, const orm_table *t)
+{
+    int any = 0;
+    lua_newtable(L);
+    lua_newtable(L);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        lua_rawgeti(L, -1, 1);
+        int col = orm_table_column_index(t, lua_tostring(L, -1), lua_rawlen(L, -1));
+        lua_rawgeti(L, -2, 2);
+        lua_getiuservalue(L, -1, 1);
+        lua_getfield(L, -1, "default");
+        if (!lua_isnil(L, -1)) any = 1;
+        lua_rawseti(L, -7, col);
+        lua_getfield(L, -1, "onupdate");
+        if (!lua_isnil(L, -1)) any = 1;
+        lua_rawseti(L, -6, col);
+        lua_pop(L, 4);
+    }
+    lua_setfield(L, cls, "__onupdate");
+    lua_setfield(L, cls, "__defaults");
+    return any;
+}
+
+static int class_call(lua_State *L);
+static int class_index(lua_State *L);
+static int class_tostring(lua_State *L);
+static int class_complete(lua_State *L);
+
+/* Builds the table __table = { name = "author", columns = { {name=, type=,...} } } */
+static void push_table_description(lua_State *L, const orm_table *t)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, t->name);
+    lua_setfield(L, -2, "name");
+    lua_createtable(L, t->ncols, 0);
+    for (int i = 0; i < t->ncols; i++) {
+        const orm_column *c = &t->cols[i];
+        char buf[64];
+        lua_createtable(L, 0, 6);
+        lua_pushstring(L, c->name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, orm_type_name(&c->type, buf, sizeof buf));
+        lua_setfield(L, -2, "type");
+        lua_pushboolean(L, c->primary_key);
+        lua_setfield(L, -2, "primary_key");
+        lua_pushboolean(L, c->nullable);
+        lua_setfield(L, -2, "nullable");
+        lua_pushboolean(L, c->unique);
+        lua_setfield(L, -2, "unique");
+        if (c->fk) {
+            lua_pushfstring(L, "%s.%s", c->fk->table, c->fk->column);
+            lua_setfield(L, -2, "foreign_key");
+        }
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "columns");
+}
+
+/* db.Model(name, fields) — upvalue 1: the db handle. [-0, +1, v] */
+int l_model_define(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    l_db_push_uv(L, db);
+    int uv = lua_gettop(L);
+    lua_getfield(L, uv, L_DB_MODELS);
+    if (lua_getfield(L, -1, name) != LUA_TNIL)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "model '%s' is already defined", name);
+    lua_pop(L, 2);
+    if (lua_getfield(L, 2, "__tablename") == LUA_TNIL) {
+        lua_pop(L, 1);
+        push_snake_case(L, name);
+    } else if (lua_type(L, -1) != LUA_TSTRING) {
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s.__tablename must be a string", name);
+    }
+    const char *tname = lua_tostring(L, -1);
+    int list_n = collect_columns(L, 2);
+    int list = lua_gettop(L);
+    if (list_n == 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "model %s has no columns (use db.Column)", name);
+
+    orm_error err;
+    orm_error_init(&err);
+    orm_table *t;
+    if (orm_metadata_add_table(db->md, tname, &t, &err) < 0) return l_error_raise(L, &err);
+    add_columns(L, db, t, list, list_n, 1);
+    if (t->npk == 0) {
+        orm_metadata_remove_table(db->md, t);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "model %s has no primary key: give one column { primary_key = true }",
+                              name);
+    }
+
+    /* the class table: methods and other fields copied, columns as Exprs */
+    lua_newtable(L);
+    int cls = lua_gettop(L);
+    l_class *c = lua_newuserdatauv(L, sizeof *c, 0);
+    memset(c, 0, sizeof *c);
+    c->table = t;
+    c->db = db;
+    c->cls_ref = c->imt_ref = LUA_NOREF;
+    lua_setfield(L, cls, "__cdata");
+    lua_newtable(L);
+    lua_setfield(L, cls, "__relationships");
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) == LUA_TSTRING && l_relation_test(L, -1)) {
+            lua_getfield(L, cls, "__relationships");
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            lua_rawset(L, -3);
+            lua_pop(L, 2);
+        } else if (lua_type(L, -2) == LUA_TSTRING && !l_colspec_test(L, -1)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, cls);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    for (int i = 0; i < t->ncols; i++) {
+        l_expr_push(L, orm_expr_column(t, i));
+        lua_setfield(L, cls, t->cols[i].name);
+    }
+    lua_pushstring(L, name);
+    lua_setfield(L, cls, "__name");
+    push_table_description(L, t);
+    lua_setfield(L, cls, "__table");
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_setfield(L, cls, "__db");
+    c->has_hooks = store_hooks(L, cls, list, list_n, t);
+
+    /* class metatable */
+    lua_createtable(L, 0, 5);
+    lua_pushcfunction(L, class_call);
+    lua_setfield(L, -2, "__call");
+    lua_pushcfunction(L, class_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, class_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, class_complete);
+    lua_setfield(L, -2, "__complete");
+    lua_setmetatable(L, cls);
+
+    l_instance_metatable(L, cls, name);
+    c->imt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, cls);
+    c->cls_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    t->udata = c;
+
+    lua_getfield(L, uv, L_DB_MODELS);
+    lua_pushvalue(L, cls);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+    lua_getfield(L, uv, L_DB_ORDER);
+    lua_pushstring(L, name);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+    lua_pushvalue(L, cls);
+    return 1;
+}
+
+/* db.Table("book_to_store_map", db.Column("book_id", ...), ...) [-0, +1, v] */
+int l_table_define(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    const char *tname = luaL_checkstring(L, 1);
+    int top = lua_gettop(L);
+    lua_newtable(L);
+    int list = lua_gettop(L);
+    for (int i = 2; i <= top; i++) {
+        l_colspec *spec = l_colspec_test(L, i);
+        if (spec == NULL) return luaL_typeerror(L, i, "db.Column");
+        if (spec->col.name == NULL)
+            return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                  "db.Table('%s'): column %d needs a name: db.Column(\"name\", type, ...)",
+                                  tname, i - 1);
+        lua_createtable(L, 2, 0);
+        lua_pushstring(L, spec->col.name);
+        lua_rawseti(L, -2, 1);
+        lua_pushvalue(L, i);
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, list, i - 1);
+    }
+    orm_error err;
+    orm_error_init(&err);
+    orm_table *t;
+    if (orm_metadata_add_table(db->md, tname, &t, &err) < 0) return l_error_raise(L, &err);
+    add_columns(L, db, t, list, top - 1, 0);
+    push_table_description(L, t);
+    return 1;
+}
+
+/* Author{ name = "x" } or Book("Title") with __init. [-0, +1, e] */
+static int class_call(lua_State *L)
+{
+    l_class *c = l_class_test(L, 1);
+    if (c == NULL) return luaL_error(L, "not a model class");
+    int nargs = lua_gettop(L) - 1;
+    orm_object *o = orm_object_new(c->table);
+    if (o == NULL) return luaL_error(L, "not enough memory");
+    l_model_push_object(L, c->db, o);
+    int self = lua_gettop(L);
+    lua_pushliteral(L, "__init");
+    if (lua_rawget(L, 1) == LUA_TFUNCTION) {
+        lua_pushvalue(L, self);
+        for (int i = 2; i <= nargs + 1; i++) lua_pushvalue(L, i);
+        lua_call(L, nargs + 1, 0);
+    } else {
+        lua_pop(L, 1);
+        if (nargs == 1 && lua_istable(L, 2)) {
+            lua_pushnil(L);
+            while (lua_next(L, 2)) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_settable(L, self); /* validated by the instance's __newindex */
+            }
+        } else if (nargs > 0) {
+            lua_getfield(L, 1, "__name");
+            return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                  "%s(...) takes one table of attributes, e.g. %s{ name = ... }, "
+                                  "or define %s:__init",
+                                  lua_tostring(L, -1), lua_tostring(L, -1), lua_tostring(L, -1));
+        }
+    }
+    lua_settop(L, self);
+    return 1;
+}
+
+/* Pushes "id, name, email" listing the attribute names of class at cls. */
+void l_class_push_names(lua_State *L, const orm_table *t)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; i < t->ncols; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, t->cols[i].name);
+    }
+    luaL_pushresult(&b);
+}
+
+/* Author.query, and a clear error for a misspelt class attribute. */
+static int class_index(lua_State *L)
+{
+    l_class *c = l_class_test(L, 1);
+    const char *key = lua_tostring(L, 2);
+    if (c == NULL || key == NULL || strncmp(key, "__", 2) == 0) return 0;
+    if (strcmp(key, "query") == 0) {
+        lua_pushvalue(L, 1);
+        l_query_new(L, c->db, lua_gettop(L), lua_gettop(L));
+        return 1;
+    }
+    lua_getfield(L, 1, "__name");
+    l_class_push_names(L, c->table);
+    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s, query)",
+                          lua_tostring(L, -2), key, lua_tostring(L, -1));
+}
+
+static int class_tostring(lua_State *L)
+{
+    lua_getfield(L, 1, "__name");
+    lua_pushfstring(L, "<class %s>", lua_tostring(L, -1));
+    return 1;
+}
+
+/* Names for Tab completion: columns, methods, query. [-0, +1, m] */
+static int class_complete(lua_State *L)
+{
+    l_class *c = l_class_test(L, 1);
+    lua_newtable(L);
+    int n = 0;
+    if (c == NULL) return 1;
+    for (int i = 0; i < c->table->ncols; i++) {
+        lua_pushstring(L, c->table->cols[i].name);
+        lua_rawseti(L, -2, ++n);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_isfunction(L, -1) &&
+            strncmp(lua_tostring(L, -2), "__", 2) != 0) {
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, -4, ++n);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushliteral(L, "query");
+    lua_rawseti(L, -2, ++n);
+    return 1;
+}

@@ -1,0 +1,324 @@
+/* l_orm.c — the "orm" module (luaopen_orm) and the db handle it connects:
+ * connection, metadata and session behind one userdata, its per-handle
+ * functions (Model, Table, create_all, drop_all, transaction), echo, and the
+ * hooks the ormsh program uses (orm_lua.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddl.h"
+#include "l_db.h"
+#include "l_types.h"
+#include "orm_lua.h"
+#include "url.h"
+
+#define ORM_VERSION "0.1.0"
+
+l_db *l_db_check(lua_State *L, int idx)
+{
+    l_db *db = luaL_checkudata(L, idx, L_MT_DB);
+    if (db->conn == NULL) luaL_argerror(L, idx, "the database handle is closed");
+    return db;
+}
+
+void l_db_push_uv(lua_State *L, l_db *db) { lua_rawgeti(L, LUA_REGISTRYINDEX, db->uv_ref); }
+
+int l_db_raise_session(lua_State *L, l_db *db)
+{
+    return l_error_raise(L, orm_session_error(db->session));
+}
+
+static void echo_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+}
+
+/* Closing ends the session and the connection; the metadata stays until
+ * the handle is collected, since instances still point into it. */
+static void db_close_conn(l_db *db)
+{
+    orm_session_free(db->session);
+    db->session = NULL;
+    orm_conn_close(db->conn);
+    db->conn = NULL;
+}
+
+static int db_close(lua_State *L)
+{
+    db_close_conn(luaL_checkudata(L, 1, L_MT_DB));
+    return 0;
+}
+
+static int db_gc(lua_State *L)
+{
+    l_db *db = luaL_checkudata(L, 1, L_MT_DB);
+    db_close_conn(db);
+    orm_metadata_free(db->md);
+    db->md = NULL;
+    if (db->uv_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, db->uv_ref);
+        db->uv_ref = LUA_NOREF;
+    }
+    return 0;
+}
+
+/* db.x: per-handle fields first, then the module's shared ones. */
+static int db_index(lua_State *L)
+{
+    l_db *db = luaL_checkudata(L, 1, L_MT_DB);
+    if (db->uv_ref != LUA_NOREF) {
+        l_db_push_uv(L, db);
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_gettable(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int db_newindex(lua_State *L)
+{
+    l_db *db = l_db_check(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    if (strcmp(key, "echo") != 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s cannot be assigned (only db.echo)", key);
+    db->conn->echo = lua_toboolean(L, 3);
+    l_db_push_uv(L, db);
+    lua_pushboolean(L, db->conn->echo);
+    lua_setfield(L, -2, "echo");
+    return 0;
+}
+
+static int db_tostring(lua_State *L)
+{
+    l_db *db = luaL_checkudata(L, 1, L_MT_DB);
+    if (db->conn == NULL) {
+        lua_pushliteral(L, "<Database (closed)>");
+        return 1;
+    }
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, "url");
+    lua_pushfstring(L, "<Database %s>", lua_tostring(L, -1));
+    return 1;
+}
+
+static int db_create_all(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    orm_error err;
+    orm_error_init(&err);
+    orm_session_end_idle(db->session);
+    if (orm_metadata_check_fks(db->md, &err) < 0 || orm_ddl_create_all(db->conn, db->md, &err) < 0)
+        return l_error_raise(L, &err);
+    return 0;
+}
+
+static int db_drop_all(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    orm_error err;
+    orm_error_init(&err);
+    orm_session_end_idle(db->session);
+    if (orm_ddl_drop_all(db->conn, db->md, &err) < 0) return l_error_raise(L, &err);
+    return 0;
+}
+
+/* db.transaction(fn): commit on success; rollback and re-raise on error. */
+static int db_transaction(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    int nargs = lua_gettop(L) - 1;
+    int base = 1;
+    if (lua_pcall(L, nargs, LUA_MULTRET, 0) != LUA_OK) {
+        db->L = L;
+        orm_session_rollback(db->session);
+        return lua_error(L);
+    }
+    db->L = L;
+    if (orm_session_commit(db->session) < 0) {
+        orm_session_rollback(db->session);
+        return l_db_raise_session(L, db);
+    }
+    return lua_gettop(L) - base + 1;
+}
+
+static void set_closure(lua_State *L, int uv, int dbidx, lua_CFunction f, const char *name)
+{
+    lua_pushvalue(L, dbidx);
+    lua_pushcclosure(L, f, 1);
+    lua_setfield(L, uv, name);
+}
+
+/* Fills the db's user value table. [-0, +0, m] */
+static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
+{
+    lua_newtable(L);
+    int uv = lua_gettop(L);
+    lua_pushstring(L, url);
+    lua_setfield(L, uv, "url");
+    lua_pushboolean(L, db->conn->echo);
+    lua_setfield(L, uv, "echo");
+    lua_newtable(L);
+    lua_setfield(L, uv, L_DB_MODELS);
+    lua_newtable(L);
+    lua_setfield(L, uv, L_DB_ORDER);
+    lua_newtable(L); /* weak object cache */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, uv, L_DB_CACHE);
+    set_closure(L, uv, dbidx, l_model_define, "Model");
+    set_closure(L, uv, dbidx, l_table_define, "Table");
+    set_closure(L, uv, dbidx, db_create_all, "create_all");
+    set_closure(L, uv, dbidx, db_drop_all, "drop_all");
+    set_closure(L, uv, dbidx, db_transaction, "transaction");
+    lua_pushvalue(L, uv);
+    db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    l_session_push_new(L, db, dbidx);
+    lua_setfield(L, uv, L_DB_SESSION);
+    lua_pop(L, 1);
+}
+
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool }]) [-0, +1, e] */
+static int orm_connect(lua_State *L)
+{
+    const char *text = luaL_checkstring(L, 1);
+    orm_open_opts opts = {NULL, 0};
+    int echo = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_getfield(L, 2, "base_dir");
+        opts.base_dir = luaL_optstring(L, -1, NULL);
+        lua_getfield(L, 2, "busy_timeout");
+        opts.busy_timeout_ms = (int)luaL_optinteger(L, -1, 0);
+        lua_getfield(L, 2, "echo");
+        echo = lua_toboolean(L, -1);
+        lua_pop(L, 1); /* base_dir string stays referenced on the stack */
+    }
+    l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
+    memset(db, 0, sizeof *db);
+    db->uv_ref = LUA_NOREF;
+    luaL_setmetatable(L, L_MT_DB);
+    int dbidx = lua_gettop(L);
+
+    orm_error err;
+    orm_error_init(&err);
+    orm_url url;
+    if (orm_url_parse(&url, text, &err) < 0) {
+        orm_url_free(&url);
+        return l_error_raise(L, &err);
+    }
+    char *masked = orm_url_masked(&url, opts.base_dir);
+    int rc = masked ? orm_conn_open(&db->conn, &url, &opts, &err) : orm_error_oom(&err);
+    orm_url_free(&url);
+    if (rc < 0) {
+        free(masked);
+        return l_error_raise(L, &err);
+    }
+    lua_pushstring(L, masked);
+    free(masked);
+    db->md = orm_metadata_new();
+    db->session = db->md ? orm_session_new(db->conn, db->md) : NULL;
+    if (db->session == NULL) {
+        db_close_conn(db);
+        return luaL_error(L, "not enough memory");
+    }
+    db->conn->echo = echo;
+    db->conn->echo_fn = echo_line;
+    orm_session_hooks hooks = {l_model_before_insert, l_model_before_update, db};
+    orm_session_set_hooks(db->session, &hooks);
+    init_uv(L, db, dbidx, lua_tostring(L, -1));
+    lua_settop(L, dbidx);
+    return 1;
+}
+
+/* ---- the ormsh program's hooks (orm_lua.h) ---- */
+
+static l_db *test_db(lua_State *L, int idx)
+{
+    l_db *db = luaL_testudata(L, idx, L_MT_DB);
+    return db && db->conn ? db : NULL;
+}
+
+int orm_lua_pending_changes(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    return db ? (int)orm_session_pending_count(db->session) : 0;
+}
+
+void orm_lua_end_idle(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    if (db) orm_session_end_idle(db->session);
+}
+
+int orm_lua_rollback_all(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    if (db == NULL) return 0;
+    int n = (int)orm_session_pending_count(db->session);
+    db->L = L;
+    orm_session_rollback(db->session);
+    return n;
+}
+
+struct orm_conn *orm_lua_conn(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    return db ? db->conn : NULL;
+}
+
+void orm_lua_push_model_names(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    lua_newtable(L);
+    if (db == NULL) return;
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, L_DB_ORDER);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        lua_rawseti(L, -4, i);
+    }
+    lua_pop(L, 2);
+}
+
+/* ---- module ---- */
+
+__attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
+{
+    l_error_init(L);
+    lua_newtable(L);
+    int mod = lua_gettop(L);
+    l_error_export(L, mod);
+    l_expr_open(L, mod);
+    l_types_open(L, mod);
+    l_relation_open(L, mod);
+    l_result_open(L);
+    l_session_open(L);
+    l_query_open(L);
+    lua_pushliteral(L, ORM_VERSION);
+    lua_setfield(L, mod, "VERSION");
+    lua_pushcfunction(L, orm_connect);
+    lua_setfield(L, mod, "connect");
+    if (luaL_newmetatable(L, L_MT_DB)) {
+        lua_pushvalue(L, mod);
+        lua_pushcclosure(L, db_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, db_newindex);
+        lua_setfield(L, -2, "__newindex");
+        lua_pushcfunction(L, db_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, db_close);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, db_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    lua_settop(L, mod);
+    return 1;
+}

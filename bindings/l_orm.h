@@ -1,0 +1,78 @@
+/* l_orm.h — shared declarations between the binding files: metatable names,
+ * the per-file registration functions and the helpers they lend each other.
+ * Stack effects follow the Lua manual's notation [-o, +p, x]. */
+#ifndef L_ORM_H
+#define L_ORM_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "error.h"
+#include "expr.h"
+#include "schema.h"
+
+/* Metatable names (registry keys). */
+#define L_MT_DB "orm.Database"
+#define L_MT_SESSION "orm.Session"
+#define L_MT_QUERY "orm.Query"
+#define L_MT_EXPR "orm.Expr"
+#define L_MT_RESULT "orm.Result"
+#define L_MT_ROW "orm.Row"
+#define L_MT_LIST "orm.List"
+#define L_MT_TYPE "orm.Type"
+#define L_MT_COLUMN "orm.Column"
+#define L_MT_FKEY "orm.ForeignKey"
+#define L_MT_RELATION "orm.Relationship"
+#define L_MT_CURSOR "orm.Cursor"
+#define L_MT_FUNC "orm.FuncFactory"
+
+/* ---- l_error.c ---- */
+/* [-0, +0, -] Creates the error classes once per state (registry). */
+void l_error_init(lua_State *L);
+/* [-0, +0, e] Sets Error, IntegrityError, ... as fields of the table at idx. */
+void l_error_export(lua_State *L, int idx);
+/* [-0, +1, m] Pushes an error value for e: a table whose metatable is its
+ * class, with message, sql, params, code, and where (luaL_where(L, 1)). */
+void l_error_push(lua_State *L, const orm_error *e);
+/* [-0, +0, v] Raises l_error_push(e) (e is cleared first: nothing leaks). */
+int l_error_raise(lua_State *L, orm_error *e);
+/* [-0, +0, v] Raises an error of class cls with a formatted message. */
+int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
+/* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
+int l_error_is(lua_State *L, int idx, orm_errclass cls);
+
+/* ---- l_expr.c ---- */
+/* [-0, +0, e] Registers the orm.Expr metatable and adds to the table at idx:
+ * func, and_, or_, not_, text, literal, null, asc, desc. */
+void l_expr_open(lua_State *L, int idx);
+/* [-0, +1, m] Pushes a new Expr userdata owning one reference to e (e is
+ * released if pushing fails). e must not be NULL. */
+void l_expr_push(lua_State *L, orm_expr *e);
+/* [-0, +0, -] The expression of an Expr userdata at idx, or NULL. Borrowed. */
+orm_expr *l_expr_test(lua_State *L, int idx);
+/* [-0, +0, v] Like l_expr_test but raises "bad argument" when not an Expr. */
+orm_expr *l_expr_check(lua_State *L, int idx);
+/* [-0, +0, v] Any Lua value usable in an expression: an Expr is retained, nil
+ * or db.null becomes NULL, a boolean/number/string a bound value. The result
+ * carries a new reference the caller must release. `like` is the column the
+ * value is compared with (NULL if none): a value for a Boolean column binds
+ * as a boolean, etc. Raises for tables and functions. */
+orm_expr *l_expr_from_value(lua_State *L, int idx, const orm_expr *like);
+/* [-0, +0, -] 1 when the value at idx is db.null. */
+int l_expr_is_null(lua_State *L, int idx);
+/* Text bound for raw SQL: [-0, +1, m] db.text(sql) values are Expr of kind TEXT. */
+
+/* ---- l_value.c ---- */
+/* [-0, +1, m] Pushes v as a Lua value for a column of type t (t NULL: by the
+ * value's own type): BOOL -> boolean, NUMERIC -> decimal string, JSON ->
+ * table, DATE/DATETIME -> string. */
+void l_value_push(lua_State *L, const orm_value *v, const orm_type *t);
+/* [-0, +0, -] Converts the Lua value at idx for a column of type t into *out
+ * (out overwritten). Returns 0, or ORM_EFAIL with a DataError in err naming
+ * what was expected ("expected String(30), got number"). */
+int l_value_to(lua_State *L, int idx, const orm_type *t, orm_value *out, orm_error *err);
+/* [-0, +0, -] Converts any plain Lua value (nil, boolean, number, string) by
+ * its own type, for raw SQL parameters. ORM_EFAIL (ArgumentError) otherwise. */
+int l_value_to_any(lua_State *L, int idx, orm_value *out, orm_error *err);
+
+#endif

@@ -1,0 +1,346 @@
+/* l_session.c — db.session: the Lua face of the core unit of work (add,
+ * delete, flush, commit, rollback, get, query, execute, ...) and the
+ * new/dirty/deleted views. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "l_db.h"
+#include "l_result.h"
+
+typedef struct l_session {
+    l_db *db;
+} l_session;
+
+l_db *l_session_check(lua_State *L, int idx)
+{
+    l_session *s = luaL_checkudata(L, idx, L_MT_SESSION);
+    if (s->db == NULL || s->db->session == NULL) luaL_argerror(L, idx, "the session is closed");
+    s->db->L = L;
+    return s->db;
+}
+
+void l_session_push_new(lua_State *L, l_db *db, int dbidx)
+{
+    l_session *s = lua_newuserdatauv(L, sizeof *s, 1);
+    s->db = db;
+    luaL_setmetatable(L, L_MT_SESSION);
+    lua_pushvalue(L, dbidx);
+    lua_setiuservalue(L, -2, 1); /* keeps the db alive */
+}
+
+static int check_rc(lua_State *L, l_db *db, int rc)
+{
+    if (rc < 0) return l_db_raise_session(L, db);
+    return 0;
+}
+
+static int s_add(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    orm_object *o = l_model_check(L, 2);
+    return check_rc(L, db, orm_session_add(db->session, o));
+}
+
+static int s_add_all(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 2);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 2, i);
+        orm_object *o = l_model_test(L, -1);
+        if (o == NULL)
+            return luaL_error(L, "bad argument #1 to 'add_all' (item %d is a %s, not a model instance)",
+                              (int)i, luaL_typename(L, -1));
+        if (orm_session_add(db->session, o) < 0) return l_db_raise_session(L, db);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+static int s_delete(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_delete(db->session, l_model_check(L, 2)));
+}
+
+static int s_expunge(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_expunge(db->session, l_model_check(L, 2)));
+}
+
+static int s_flush(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_flush(db->session));
+}
+
+static int s_commit(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_commit(db->session));
+}
+
+static int s_rollback(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_rollback(db->session));
+}
+
+static int s_close(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_close(db->session));
+}
+
+static int s_refresh(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return check_rc(L, db, orm_session_refresh(db->session, l_model_check(L, 2)));
+}
+
+/* Converts the primary key at idx (a value, or a list for composite keys)
+ * for table t into pk[]. Raises DataError on a wrong type or count. */
+static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
+{
+    orm_error err;
+    orm_error_init(&err);
+    int composite = lua_istable(L, idx);
+    if (composite && (int)lua_rawlen(L, idx) != t->npk)
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "%s has a primary key of %d column(s), got %d value(s)",
+                       t->name, t->npk, (int)lua_rawlen(L, idx));
+    if (!composite && t->npk != 1)
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "%s has a composite primary key: pass a list of %d values", t->name, t->npk);
+    for (int i = 0; i < t->npk; i++) {
+        if (composite) lua_rawgeti(L, idx, i + 1);
+        else lua_pushvalue(L, idx);
+        const orm_column *c = &t->cols[t->pk[i]];
+        if (l_value_to(L, -1, &c->type, &pk[i], &err) < 0) {
+            for (int j = 0; j < i; j++) orm_value_clear(&pk[j]);
+            lua_pushfstring(L, "%s.%s: %s", t->name, c->name, err.message);
+            orm_error_clear(&err);
+            l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* session:get(Model, pk) -> object or nil [-0, +1, e] */
+int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
+{
+    l_class *c = l_class_test(L, clsidx);
+    if (c == NULL) return luaL_typeerror(L, clsidx, "model class");
+    orm_value pk[ORM_MAX_COLUMNS];
+    to_pk(L, pkidx, c->table, pk);
+    orm_object *o = NULL;
+    int rc = orm_session_get(db->session, c->table, pk, &o);
+    for (int i = 0; i < c->table->npk; i++) orm_value_clear(&pk[i]);
+    if (rc < 0) return l_db_raise_session(L, db);
+    if (o == NULL) lua_pushnil(L);
+    else l_model_push_object(L, db, o);
+    return 1;
+}
+
+static int s_get(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    return l_session_get(L, db, 2, 3);
+}
+
+static int s_query(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    if (lua_gettop(L) < 2) return luaL_argerror(L, 2, "a model, column or expression expected");
+    l_query_new(L, db, 2, lua_gettop(L));
+    return 1;
+}
+
+/* Raw SQL: db.text with :named parameters from the table at pidx. [-0, +1, e] */
+static int execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx)
+{
+    orm_error err;
+    orm_error_init(&err);
+    orm_buf sql = ORM_BUF_INIT;
+    char **names = NULL;
+    size_t nnames = 0;
+    if (orm_compile_text(orm_conn_dialect(db->conn), e->name, &sql, &names, &nnames, &err) < 0) {
+        orm_buf_free(&sql);
+        return l_error_raise(L, &err);
+    }
+    /* parameters live in a userdata-free Lua table until bound: convert into
+     * an array held by a userdata so a raise cannot leak it */
+    orm_value *vals = lua_newuserdatauv(L, (nnames ? nnames : 1) * sizeof *vals, 0);
+    int rc = 0;
+    size_t converted = 0;
+    for (size_t i = 0; i < nnames && rc == 0; i++) {
+        int t = lua_istable(L, pidx) ? lua_getfield(L, pidx, names[i]) : (lua_pushnil(L), LUA_TNIL);
+        if (t == LUA_TNIL) {
+            orm_error_set(&err, ORM_ERR_ARGUMENT, 0, "missing value for parameter :%s in db.text(\"%s\")",
+                          names[i], e->name);
+            rc = -1;
+        } else if (l_expr_is_null(L, -1)) {
+            vals[i].type = ORM_V_NULL;
+        } else {
+            rc = l_value_to_any(L, -1, &vals[i], &err);
+        }
+        if (rc == 0) converted++;
+        lua_pop(L, 1);
+    }
+    orm_compile_text_names_free(names, nnames);
+    const orm_value *ptrs[64];
+    orm_cursor **box = l_cursor_box(L);
+    if (rc == 0 && nnames > 64) {
+        orm_error_set(&err, ORM_ERR_ARGUMENT, 0, "too many parameters (%zu, at most 64)", nnames);
+        rc = -1;
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < nnames; i++) ptrs[i] = &vals[i];
+        rc = orm_cursor_open(db->session, orm_buf_str(&sql), ptrs, nnames, box);
+        if (rc < 0) orm_error_move(&err, orm_session_error(db->session));
+    }
+    for (size_t i = 0; i < converted; i++) orm_value_clear(&vals[i]);
+    orm_buf_free(&sql);
+    if (rc < 0) return l_error_raise(L, &err);
+    orm_cursor *cur = *box;
+    /* rows */
+    int ncols = orm_cursor_ncols(cur);
+    lua_createtable(L, ncols, 0);
+    int keys = lua_gettop(L);
+    for (int i = 0; i < ncols; i++) {
+        lua_pushstring(L, orm_cursor_colname(cur, i));
+        lua_rawseti(L, keys, i + 1);
+    }
+    l_row_shape(L, keys);
+    int shape = lua_gettop(L);
+    l_list_new(L, 0);
+    int list = lua_gettop(L);
+    lua_Integer n = 0;
+    while ((rc = orm_cursor_step(cur)) == ORM_ROW) {
+        if (!lua_checkstack(L, ncols + 4)) return luaL_error(L, "too many result columns");
+        for (int i = 0; i < ncols; i++) {
+            orm_value v;
+            if (orm_cursor_value(cur, i, &v) < 0) {
+                rc = ORM_EFAIL;
+                break;
+            }
+            l_value_push(L, &v, NULL); /* may raise: v must not leak */
+            orm_value_clear(&v);
+        }
+        if (rc < 0) break;
+        l_row_make(L, shape, ncols);
+        lua_rawseti(L, list, ++n);
+    }
+    lua_Integer changes = ncols == 0 ? (lua_Integer)orm_cursor_changes(cur) : -1;
+    l_cursor_box_close(box);
+    if (rc < 0) return l_db_raise_session(L, db);
+    lua_pushvalue(L, list);
+    l_result_new(L, keys, changes);
+    return 1;
+}
+
+static int s_execute(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    orm_expr *e = l_expr_test(L, 2);
+    if (e && e->kind == ORM_X_TEXT) return execute_text(L, db, e, 3);
+    if (l_query_is(L, 2)) return l_query_execute(L, 2);
+    return luaL_typeerror(L, 2, "db.text(...) or a query");
+}
+
+/* session:scalar(stmt, params): the first column of the first row. */
+static int s_scalar(lua_State *L)
+{
+    lua_settop(L, 3);
+    s_execute(L);
+    lua_getfield(L, -1, "scalar");
+    lua_insert(L, -2);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+static void push_pending(lua_State *L, l_db *db, char want);
+
+static int s_index(lua_State *L)
+{
+    l_session *s = luaL_checkudata(L, 1, L_MT_SESSION);
+    const char *key = lua_tostring(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    if (key && s->db && s->db->session) {
+        if (strcmp(key, "new") == 0) return push_pending(L, s->db, 'n'), 1;
+        if (strcmp(key, "dirty") == 0) return push_pending(L, s->db, 'd'), 1;
+        if (strcmp(key, "deleted") == 0) return push_pending(L, s->db, 'x'), 1;
+    }
+    return l_error_raisef(L, ORM_ERR_DATA, "Session has no attribute '%s'", key ? key : "?");
+}
+
+struct pending_ctx {
+    lua_State *L;
+    l_db *db;
+    char want;
+    int list;
+    lua_Integer n;
+};
+
+static void collect_pending(void *ctx, orm_object *o, char kind)
+{
+    struct pending_ctx *p = ctx;
+    if (kind != p->want) return;
+    l_model_push_object(p->L, p->db, orm_object_retain(o));
+    lua_rawseti(p->L, p->list, ++p->n);
+}
+
+static void push_pending(lua_State *L, l_db *db, char want)
+{
+    l_list_new(L, 0);
+    struct pending_ctx p = {L, db, want, lua_gettop(L), 0};
+    orm_session_each_pending(db->session, collect_pending, &p);
+}
+
+static int s_tostring(lua_State *L)
+{
+    lua_pushliteral(L, "<Session>");
+    return 1;
+}
+
+static const luaL_Reg session_methods[] = {
+    {"add", s_add},         {"add_all", s_add_all}, {"delete", s_delete},
+    {"flush", s_flush},     {"commit", s_commit},   {"rollback", s_rollback},
+    {"close", s_close},     {"get", s_get},         {"query", s_query},
+    {"execute", s_execute}, {"scalar", s_scalar},   {"refresh", s_refresh},
+    {"expunge", s_expunge}, {NULL, NULL},
+};
+
+static int s_complete(lua_State *L)
+{
+    lua_newtable(L);
+    int n = 0;
+    for (const luaL_Reg *r = session_methods; r->name; r++) {
+        lua_pushstring(L, r->name);
+        lua_rawseti(L, -2, ++n);
+    }
+    static const char *const props[] = {"new", "dirty", "deleted", NULL};
+    for (int i = 0; props[i]; i++) {
+        lua_pushstring(L, props[i]);
+        lua_rawseti(L, -2, ++n);
+    }
+    return 1;
+}
+
+void l_session_open(lua_State *L)
+{
+    if (luaL_newmetatable(L, L_MT_SESSION)) {
+        luaL_newlib(L, session_methods);
+        lua_pushcclosure(L, s_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, s_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushcfunction(L, s_complete);
+        lua_setfield(L, -2, "__complete");
+    }
+    lua_pop(L, 1);
+}

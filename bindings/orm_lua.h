@@ -1,0 +1,30 @@
+/* orm_lua.h — what the ormsh program needs from the bindings beyond the Lua
+ * API itself: opening the module, and the hooks of an interactive session
+ * (pending changes, ending an idle read transaction, interrupting). */
+#ifndef ORM_LUA_H
+#define ORM_LUA_H
+
+#include <lua.h>
+
+struct orm_conn;
+
+/* The module entry point (`require "orm"`); the only symbol orm.so exports. */
+int luaopen_orm(lua_State *L);
+
+/* [-0, +0, -] Number of changes the db handle at idx would lose on rollback:
+ * pending new, dirty and deleted objects plus changes flushed but not
+ * committed. 0 when idx is not a db handle. */
+int orm_lua_pending_changes(lua_State *L, int idx);
+/* [-0, +0, -] When nothing is pending, ends the open read transaction so an
+ * idle shell holds no lock. */
+void orm_lua_end_idle(lua_State *L, int idx);
+/* [-0, +0, -] Rolls back everything uncommitted; returns how many changes
+ * were discarded (as orm_lua_pending_changes counted them). */
+int orm_lua_rollback_all(lua_State *L, int idx);
+/* [-0, +0, -] The connection behind the db handle (borrowed, valid while the
+ * handle lives), for orm_conn_interrupt from a SIGINT handler; NULL if none. */
+struct orm_conn *orm_lua_conn(lua_State *L, int idx);
+/* [-0, +1, -] Pushes a list of the handle's model class names, in definition order. */
+void orm_lua_push_model_names(lua_State *L, int idx);
+
+#endif

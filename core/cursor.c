@@ -1,0 +1,232 @@
+/* cursor.c — running statements for the session: a cursor over a cached
+ * prepared statement, loading rows into objects through the identity map,
+ * get and refresh by primary key, and one-shot statements. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "session_int.h"
+
+struct orm_cursor {
+    orm_session *s;
+    orm_stmt *stmt;
+    char *sql;
+    int done;
+};
+
+/* Statements that cannot write: used to tell an idle read transaction from
+ * uncommitted raw writes. */
+static int is_read_only(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(') sql++;
+    static const char *const reads[] = {"select", "with", "values", "explain", "pragma", NULL};
+    for (int i = 0; reads[i]; i++) {
+        size_t n = strlen(reads[i]);
+        if (strncasecmp(sql, reads[i], n) == 0) return 1;
+    }
+    return 0;
+}
+
+int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                    orm_cursor **out)
+{
+    *out = NULL;
+    orm_error_clear(&s->err);
+    int rc = orm_session_autoflush(s);
+    if (rc < 0) return rc;
+    rc = orm_session_begin(s);
+    if (rc < 0) return rc;
+    orm_cursor *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->sql = strdup(sql)) == NULL) {
+        free(c);
+        return orm_error_oom(&s->err);
+    }
+    c->s = s;
+    rc = orm_stmt_cache_acquire(s->cache, sql, &c->stmt);
+    if (rc < 0) {
+        orm_cursor_close(c);
+        return orm_session_fail_from_conn(s, rc);
+    }
+    orm_value stackvals[16];
+    orm_value *vals = n <= 16 ? stackvals : malloc(n * sizeof *vals);
+    if (vals == NULL) {
+        orm_cursor_close(c);
+        return orm_error_oom(&s->err);
+    }
+    for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed */
+    rc = orm_stmt_bind_all(s->conn, c->stmt, vals, n);
+    if (rc >= 0) {
+        /* the first step happens here so the echo carries the parameters */
+        rc = orm_stmt_step(s->conn, c->stmt, sql, vals, n);
+    }
+    if (vals != stackvals) free(vals);
+    if (rc < 0) {
+        orm_cursor_close(c);
+        return orm_session_fail_from_conn(s, rc);
+    }
+    if (!is_read_only(sql)) s->raw_writes = 1;
+    c->done = rc == ORM_DONE ? 1 : -1; /* -1: a row is waiting */
+    *out = c;
+    return ORM_OK;
+}
+
+int orm_cursor_step(orm_cursor *c)
+{
+    if (c->done == 1) return ORM_DONE;
+    if (c->done == -1) {
+        c->done = 0;
+        return ORM_ROW;
+    }
+    int rc = orm_stmt_step(c->s->conn, c->stmt, NULL, NULL, 0);
+    if (rc == ORM_DONE) c->done = 1;
+    if (rc < 0) {
+        c->done = 1;
+        return orm_session_fail_from_conn(c->s, rc);
+    }
+    return rc;
+}
+
+int orm_cursor_ncols(orm_cursor *c) { return c->s->conn->drv->column_count(c->stmt); }
+const char *orm_cursor_colname(orm_cursor *c, int i)
+{
+    return c->s->conn->drv->column_name(c->stmt, i);
+}
+int orm_cursor_value(orm_cursor *c, int i, orm_value *out)
+{
+    int rc = c->s->conn->drv->column_value(c->stmt, i, out);
+    return rc < 0 ? orm_session_fail_from_conn(c->s, rc) : ORM_OK;
+}
+int64_t orm_cursor_changes(orm_cursor *c) { return c->s->conn->drv->changes(c->stmt); }
+
+void orm_cursor_close(orm_cursor *c)
+{
+    if (c == NULL) return;
+    if (c->stmt) orm_stmt_cache_release(c->s->cache, c->sql, c->stmt);
+    free(c->sql);
+    free(c);
+}
+
+int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object **out)
+{
+    orm_session *s = c->s;
+    const orm_driver *drv = s->conn->drv;
+    *out = NULL;
+    orm_value keyv[ORM_MAX_COLUMNS];
+    const orm_value *key[ORM_MAX_COLUMNS] = {0};
+    int allnull = 1;
+    for (int i = 0; i < t->npk; i++) {
+        if (drv->column_value(c->stmt, offset + t->pk[i], &keyv[i]) < 0) {
+            for (int j = 0; j < i; j++) orm_value_clear(&keyv[j]);
+            return orm_session_fail_from_conn(s, ORM_EFAIL);
+        }
+        key[i] = &keyv[i];
+        if (keyv[i].type != ORM_V_NULL) allnull = 0;
+    }
+    uint64_t h = orm_identity_hash(t, key);
+    orm_object *o = allnull ? NULL : orm_identity_find(&s->identity, t, key, h);
+    if (allnull || o) {
+        for (int i = 0; i < t->npk; i++) orm_value_clear(&keyv[i]);
+        *out = orm_object_retain(o);
+        return ORM_OK;
+    }
+    o = orm_object_new(t);
+    if (o == NULL) {
+        for (int i = 0; i < t->npk; i++) orm_value_clear(&keyv[i]);
+        return orm_error_oom(&s->err);
+    }
+    for (int i = 0; i < t->npk; i++) o->values[t->pk[i]] = keyv[i];
+    for (int i = 0; i < t->ncols; i++) {
+        if (t->cols[i].primary_key) continue;
+        if (drv->column_value(c->stmt, offset + i, &o->values[i]) < 0) {
+            o->values[i].type = ORM_V_NULL;
+            orm_object_release(o);
+            return orm_session_fail_from_conn(s, ORM_EFAIL);
+        }
+    }
+    if (orm_identity_put(&s->identity, o) != ORM_OK) {
+        orm_object_release(o);
+        return orm_error_oom(&s->err);
+    }
+    o->session = s;
+    o->state = ORM_OBJ_PERSISTENT;
+    *out = o;
+    return ORM_OK;
+}
+
+int orm_session_run(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                    int64_t *changes)
+{
+    orm_cursor *c;
+    int rc = orm_cursor_open(s, sql, params, n, &c);
+    if (rc < 0) return rc;
+    while ((rc = orm_cursor_step(c)) == ORM_ROW) {}
+    if (changes) *changes = orm_cursor_changes(c);
+    orm_cursor_close(c);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+static int select_by_pk(orm_session *s, const orm_table *t, const orm_value *const *key,
+                        orm_cursor **out)
+{
+    orm_buf sql = ORM_BUF_INIT;
+    if (orm_compile_select_by_pk(orm_conn_dialect(s->conn), t, &sql) < 0 || sql.oom) {
+        orm_buf_free(&sql);
+        return orm_error_oom(&s->err);
+    }
+    int rc = orm_cursor_open(s, orm_buf_str(&sql), key, (size_t)t->npk, out);
+    orm_buf_free(&sql);
+    return rc;
+}
+
+int orm_session_get(orm_session *s, const orm_table *t, const orm_value *pk, orm_object **out)
+{
+    *out = NULL;
+    orm_error_clear(&s->err);
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) key[i] = &pk[i];
+    orm_object *o = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
+    if (o) {
+        if (!o->marked_delete) *out = orm_object_retain(o);
+        return ORM_OK;
+    }
+    orm_cursor *c;
+    int rc = select_by_pk(s, t, key, &c);
+    if (rc < 0) return rc;
+    rc = orm_cursor_step(c);
+    if (rc == ORM_ROW) rc = orm_cursor_object(c, t, 0, out);
+    orm_cursor_close(c);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+int orm_session_refresh(orm_session *s, orm_object *o)
+{
+    orm_error_clear(&s->err);
+    const orm_table *t = o->table;
+    if (o->session != s || o->state != ORM_OBJ_PERSISTENT)
+        return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
+                             "%s object is not persistent in this session", t->name);
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    orm_cursor *c;
+    int rc = select_by_pk(s, t, key, &c);
+    if (rc < 0) return rc;
+    rc = orm_cursor_step(c);
+    if (rc == ORM_DONE) {
+        orm_cursor_close(c);
+        return orm_error_set(&s->err, ORM_ERR_NORESULT, 0, "could not refresh %s: its row is gone",
+                             t->name);
+    }
+    for (int i = 0; rc == ORM_ROW && i < t->ncols; i++) {
+        orm_value v;
+        if (orm_cursor_value(c, i, &v) < 0) {
+            rc = ORM_EFAIL;
+            break;
+        }
+        orm_value_move(&o->values[i], &v);
+    }
+    o->dirty = 0;
+    orm_cursor_close(c);
+    return rc < 0 ? rc : ORM_OK;
+}

@@ -1,0 +1,211 @@
+/* ddl.c — CREATE TABLE / CREATE INDEX / DROP TABLE text for a dialect,
+ * spelled as SQLAlchemy spells it, and create_all / drop_all, which run it
+ * in foreign-key order inside one transaction. */
+#include "ddl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Between the items of CREATE TABLE, as SQLAlchemy writes them. */
+#define ITEM_SEP ", \n\t"
+
+static int done(const orm_buf *out)
+{
+    return out->oom ? ORM_ENOMEM : ORM_OK;
+}
+
+/* "name TYPE [DEFAULT x] [NOT NULL]". The generated key takes the dialect's
+ * spelling (SQLite: INTEGER NOT NULL, a rowid alias). server_default is SQL
+ * the model's author wrote, so it goes in as written. A column comment has
+ * no place in SQLite's DDL and is left out. */
+static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, int i)
+{
+    const orm_column *c = &t->cols[i];
+    orm_dialect_quote(d, out, c->name);
+    orm_buf_putc(out, ' ');
+    if (i == t->autoinc_col && d->autoincrement_pk) {
+        orm_buf_puts(out, d->autoincrement_pk);
+        return;
+    }
+    orm_dialect_type(d, out, &c->type);
+    if (c->server_default) {
+        orm_buf_puts(out, " DEFAULT ");
+        orm_buf_puts(out, c->server_default);
+    }
+    if (!c->nullable) orm_buf_puts(out, " NOT NULL");
+}
+
+static void put_fk(const orm_dialect *d, orm_buf *out, const orm_column *c)
+{
+    orm_buf_puts(out, "FOREIGN KEY(");
+    orm_dialect_quote(d, out, c->name);
+    orm_buf_puts(out, ") REFERENCES ");
+    orm_dialect_quote(d, out, c->fk->table);
+    orm_buf_puts(out, " (");
+    orm_dialect_quote(d, out, c->fk->column);
+    orm_buf_putc(out, ')');
+    if (c->fk->ondelete) orm_buf_printf(out, " ON DELETE %s", c->fk->ondelete);
+    if (c->fk->onupdate) orm_buf_printf(out, " ON UPDATE %s", c->fk->onupdate);
+}
+
+/* Constraints follow the columns: the primary key, then each column's
+ * UNIQUE (unless its unique index covers it) and FOREIGN KEY, in column
+ * order — SQLAlchemy's creation order. */
+int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_exists, orm_buf *out)
+{
+    if (t->ncols == 0) return ORM_EMISUSE;
+    orm_buf_puts(out, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
+    orm_dialect_quote(d, out, t->name);
+    orm_buf_puts(out, " (\n\t");
+    for (int i = 0; i < t->ncols; i++) {
+        if (i) orm_buf_puts(out, ITEM_SEP);
+        put_column(d, out, t, i);
+    }
+    if (t->npk > 0) {
+        orm_buf_puts(out, ITEM_SEP "PRIMARY KEY (");
+        for (int i = 0; i < t->npk; i++) {
+            if (i) orm_buf_puts(out, ", ");
+            orm_dialect_quote(d, out, t->cols[t->pk[i]].name);
+        }
+        orm_buf_putc(out, ')');
+    }
+    for (int i = 0; i < t->ncols; i++) {
+        const orm_column *c = &t->cols[i];
+        if (c->unique && !c->indexed) {
+            orm_buf_puts(out, ITEM_SEP "UNIQUE (");
+            orm_dialect_quote(d, out, c->name);
+            orm_buf_putc(out, ')');
+        }
+        if (c->fk) {
+            orm_buf_puts(out, ITEM_SEP);
+            put_fk(d, out, c);
+        }
+    }
+    orm_buf_puts(out, "\n)");
+    return done(out);
+}
+
+int orm_ddl_create_index(const orm_dialect *d, const orm_table *t, int col, int if_not_exists,
+                         orm_buf *out)
+{
+    if (col < 0 || col >= t->ncols || !t->cols[col].indexed) return ORM_EMISUSE;
+    const orm_column *c = &t->cols[col];
+    orm_buf_puts(out, c->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+    if (if_not_exists) orm_buf_puts(out, "IF NOT EXISTS ");
+    orm_buf index_name = ORM_BUF_INIT;
+    orm_buf_printf(&index_name, "ix_%s_%s", t->name, c->name);
+    if (index_name.oom) {
+        orm_buf_free(&index_name);
+        return ORM_ENOMEM;
+    }
+    orm_dialect_quote(d, out, orm_buf_str(&index_name));
+    orm_buf_free(&index_name);
+    orm_buf_puts(out, " ON ");
+    orm_dialect_quote(d, out, t->name);
+    orm_buf_puts(out, " (");
+    orm_dialect_quote(d, out, c->name);
+    orm_buf_putc(out, ')');
+    return done(out);
+}
+
+int orm_ddl_drop_table(const orm_dialect *d, const orm_table *t, int if_exists, orm_buf *out)
+{
+    orm_buf_puts(out, if_exists ? "DROP TABLE IF EXISTS " : "DROP TABLE ");
+    orm_dialect_quote(d, out, t->name);
+    return done(out);
+}
+
+/* ---- create_all / drop_all --------------------------------------------- */
+
+/* Copies src into dst (which is cleared first). */
+static void error_copy(orm_error *dst, const orm_error *src)
+{
+    if (dst == src) return;
+    orm_error_set(dst, src->cls, src->code, "%s", src->message ? src->message : "unknown error");
+    if (src->sql) orm_error_attach_sql(dst, src->sql, src->params, src->nparams);
+}
+
+/* Runs one statement for table t built in b (reset afterwards); rc is what
+ * building it returned. */
+static int run(orm_conn *c, const orm_table *t, orm_buf *b, int rc)
+{
+    if (rc == ORM_OK)
+        rc = orm_conn_exec(c, orm_buf_str(b));
+    else if (rc == ORM_ENOMEM)
+        orm_error_oom(&c->err);
+    else
+        rc = orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0, "table '%s' has no columns", t->name);
+    orm_buf_reset(b);
+    return rc;
+}
+
+static int create_tables(orm_conn *c, orm_table **v, int n)
+{
+    const orm_dialect *d = orm_conn_dialect(c);
+    orm_buf b = ORM_BUF_INIT;
+    int rc = ORM_OK;
+    for (int i = 0; rc == ORM_OK && i < n; i++) {
+        rc = run(c, v[i], &b, orm_ddl_create_table(d, v[i], 1, &b));
+        for (int j = 0; rc == ORM_OK && j < v[i]->ncols; j++)
+            if (v[i]->cols[j].indexed)
+                rc = run(c, v[i], &b, orm_ddl_create_index(d, v[i], j, 1, &b));
+    }
+    orm_buf_free(&b);
+    return rc;
+}
+
+static int drop_tables(orm_conn *c, orm_table **v, int n)
+{
+    const orm_dialect *d = orm_conn_dialect(c);
+    orm_buf b = ORM_BUF_INIT;
+    int rc = ORM_OK;
+    for (int i = n - 1; rc == ORM_OK && i >= 0; i--)
+        rc = run(c, v[i], &b, orm_ddl_drop_table(d, v[i], 1, &b));
+    orm_buf_free(&b);
+    return rc;
+}
+
+/* Runs fn over the tables in foreign-key order, inside a transaction of
+ * its own unless one is open (or the dialect cannot roll DDL back). The
+ * first error is kept on c->err and copied into err. */
+static int run_all(orm_conn *c, const orm_metadata *md, orm_error *err,
+                   int (*fn)(orm_conn *, orm_table **, int))
+{
+    orm_table **v = NULL;
+    int n = 0;
+    if (orm_metadata_sorted(md, &v, &n) < 0) {
+        orm_error_oom(&c->err);
+        if (err) error_copy(err, &c->err);
+        return ORM_ENOMEM;
+    }
+    const orm_dialect *d = orm_conn_dialect(c);
+    int own = d->transactional_ddl && !orm_conn_in_transaction(c);
+    int rc = own ? orm_conn_begin(c) : ORM_OK;
+    if (rc == ORM_OK) rc = fn(c, v, n);
+    if (rc == ORM_OK && own) rc = orm_conn_commit(c);
+    free(v);
+    if (rc == ORM_OK) return ORM_OK;
+    if (own && orm_conn_in_transaction(c)) {
+        orm_error first;
+        orm_error_init(&first);
+        orm_error_move(&first, &c->err);
+        orm_conn_rollback(c); /* may fail too: the first error wins */
+        orm_error_move(&c->err, &first);
+    }
+    if (err) error_copy(err, &c->err);
+    return rc;
+}
+
+int orm_ddl_create_all(orm_conn *c, const orm_metadata *md, orm_error *err)
+{
+    if (orm_metadata_check_fks(md, &c->err) < 0) {
+        if (err) error_copy(err, &c->err);
+        return ORM_EFAIL;
+    }
+    return run_all(c, md, err, create_tables);
+}
+
+int orm_ddl_drop_all(orm_conn *c, const orm_metadata *md, orm_error *err)
+{
+    return run_all(c, md, err, drop_tables);
+}

@@ -1,0 +1,27 @@
+/* ddl.h — CREATE/DROP for the metadata: table DDL text for a dialect, and
+ * create_all / drop_all run in foreign-key order on a connection. */
+#ifndef ORM_DDL_H
+#define ORM_DDL_H
+
+#include "buf.h"
+#include "dialect.h"
+#include "driver.h"
+#include "schema.h"
+
+/* CREATE TABLE [IF NOT EXISTS] t (...columns..., PRIMARY KEY (...),
+ * UNIQUE (...), FOREIGN KEY(c) REFERENCES p (c) [ON DELETE ...]) */
+int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_exists, orm_buf *out);
+/* CREATE [UNIQUE] INDEX [IF NOT EXISTS] ix_<table>_<col> ON t (col) for the
+ * col-th column (which has indexed set). */
+int orm_ddl_create_index(const orm_dialect *d, const orm_table *t, int col, int if_not_exists,
+                         orm_buf *out);
+int orm_ddl_drop_table(const orm_dialect *d, const orm_table *t, int if_exists, orm_buf *out);
+
+/* Creates every table that does not exist yet (and its indexes), parents
+ * first, in one transaction where the dialect allows. 0 or a failure with
+ * c->err set (and copied into err). */
+int orm_ddl_create_all(orm_conn *c, const orm_metadata *md, orm_error *err);
+/* Drops every table that exists, children first. */
+int orm_ddl_drop_all(orm_conn *c, const orm_metadata *md, orm_error *err);
+
+#endif

@@ -1,0 +1,39 @@
+/* dialect.h — what differs in SQL text between backends: identifier quoting,
+ * placeholders, type names, feature flags. One const table per backend;
+ * compile.c and ddl.c ask the dialect and never test for a backend by name. */
+#ifndef ORM_DIALECT_H
+#define ORM_DIALECT_H
+
+#include "buf.h"
+
+struct orm_type;
+
+typedef enum { ORM_PH_QMARK, ORM_PH_DOLLAR } orm_placeholder_style; /* ?  vs  $1 */
+
+typedef struct orm_dialect {
+    const char *name;               /* "sqlite" */
+    char quote;                     /* '"' or '`' */
+    orm_placeholder_style placeholder;
+    int supports_returning;         /* INSERT ... RETURNING */
+    int supports_ilike;             /* native ILIKE; else lower(a) LIKE lower(b) */
+    int transactional_ddl;
+    const char *autoincrement_pk;   /* column SQL for an autoincrement integer pk,
+                                       e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */
+    const char *const *reserved;    /* NULL-terminated, lowercase reserved words */
+} orm_dialect;
+
+extern const orm_dialect orm_dialect_sqlite;
+
+/* Appends ident, quoted only when it needs it (SQLAlchemy's rule: not a
+ * lowercase [a-z_][a-z0-9_$]* name, or a reserved word); embedded quote
+ * characters are doubled, so no identifier can change the SQL structure. */
+void orm_dialect_quote(const orm_dialect *d, orm_buf *b, const char *ident);
+/* Appends the n-th (1-based) placeholder. */
+void orm_dialect_placeholder(const orm_dialect *d, orm_buf *b, int n);
+/* Appends the DDL type name of t (VARCHAR(30), INTEGER, NUMERIC(10, 2), ...). */
+void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t);
+/* Appends s as a single-quoted SQL string literal (quotes doubled). Used only
+ * for DDL text that cannot be bound (DEFAULT clauses, comments). */
+void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s);
+
+#endif

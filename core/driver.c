@@ -1,0 +1,194 @@
+/* driver.c — the driver registry and the thin wrappers core calls instead of
+ * a driver's function pointers: they count statements, echo each statement
+ * with its parameters, attach the SQL and parameters to conn->err on
+ * failure, and host the fault-injection hook tests arm to fail the Nth call. */
+#include "driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* The one place a backend is added: its driver table, here. */
+extern const orm_driver orm_driver_sqlite;
+static const orm_driver *const drivers[] = {
+    &orm_driver_sqlite,
+};
+#define NDRIVERS (sizeof drivers / sizeof drivers[0])
+
+/* Fault injection: calls left before the armed failure (0: disarmed). */
+static long fail_countdown;
+
+void orm_driver_fail_after(long n)
+{
+    fail_countdown = n > 0 ? n : 0;
+}
+
+/* Counts one wrapper call; on the armed one, records the fault and disarms. */
+static int injected(orm_conn *c)
+{
+    if (fail_countdown <= 0 || --fail_countdown > 0) return 0;
+    orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0, "injected fault");
+    return 1;
+}
+
+/* Attaches sql (or the SQL the driver already recorded) and params. */
+static int failed(orm_conn *c, int rc, const char *sql, const orm_value *params, size_t n)
+{
+    if (c->err.cls == ORM_ERR_NONE)
+        orm_error_set(&c->err, ORM_ERR_ERROR, 0, "the %s driver failed without a message",
+                      c->drv->name);
+    if (sql || n) orm_error_attach_sql(&c->err, sql ? sql : c->err.sql, params, n);
+    return rc < 0 ? rc : ORM_EFAIL;
+}
+
+/* "SQL: <sql>" or "SQL: <sql>  [params: v1, v2]" to the echo callback. */
+static void echo(orm_conn *c, const char *sql, const orm_value *params, size_t n)
+{
+    if (!c->echo || !c->echo_fn || !sql) return;
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "SQL: ");
+    orm_buf_puts(&b, sql);
+    if (n) {
+        orm_buf_puts(&b, "  [params: ");
+        for (size_t i = 0; i < n; i++) {
+            if (i) orm_buf_puts(&b, ", ");
+            orm_value_describe(&b, &params[i]);
+        }
+        orm_buf_putc(&b, ']');
+    }
+    if (!b.oom) c->echo_fn(c->echo_ctx, b.p);
+    orm_buf_free(&b);
+}
+
+static const orm_driver *find_driver(const char *scheme)
+{
+    for (size_t i = 0; scheme && i < NDRIVERS; i++)
+        for (const char *const *s = drivers[i]->schemes; *s; s++)
+            if (strcmp(*s, scheme) == 0) return drivers[i];
+    return NULL;
+}
+
+static int no_driver(const orm_url *url, orm_error *err)
+{
+    orm_buf names = ORM_BUF_INIT;
+    for (size_t i = 0; i < NDRIVERS; i++) {
+        if (i) orm_buf_puts(&names, ", ");
+        orm_buf_puts(&names, drivers[i]->name);
+    }
+    char *shown = orm_url_masked(url, NULL);
+    int rc = ORM_ENOMEM;
+    if (!shown || names.oom)
+        orm_error_oom(err);
+    else
+        rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                           "no driver for database URL scheme '%s' in '%s' (this build supports: "
+                           "%s)",
+                           url->scheme ? url->scheme : "", shown, orm_buf_str(&names));
+    free(shown);
+    orm_buf_free(&names);
+    return rc;
+}
+
+int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
+{
+    static const orm_open_opts defaults = {NULL, 0};
+    *out = NULL;
+    const orm_driver *drv = find_driver(url->scheme);
+    if (!drv) return no_driver(url, err);
+    if (!opts) opts = &defaults;
+    orm_conn *c = NULL;
+    int rc = drv->open(&c, url, opts, err);
+    if (rc < 0) return rc;
+    c->drv = drv;
+    c->display_url = orm_url_masked(url, opts->base_dir);
+    if (!c->display_url) {
+        drv->close(c);
+        return orm_error_oom(err);
+    }
+    *out = c;
+    return ORM_OK;
+}
+
+void orm_conn_close(orm_conn *c)
+{
+    if (c) c->drv->close(c);
+}
+
+int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out)
+{
+    *out = NULL;
+    if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
+    int rc = c->drv->prepare(c, sql, out);
+    return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
+}
+
+int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n)
+{
+    if (injected(c)) return failed(c, ORM_EFAIL, NULL, params, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = c->drv->bind(s, (int)i + 1, &params[i]);
+        if (rc < 0) return failed(c, rc, NULL, params, n);
+    }
+    return ORM_OK;
+}
+
+/* One execution is counted (and echoed) on its first step, the one that
+ * carries echo_sql. */
+int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params, size_t n)
+{
+    if (echo_sql) {
+        c->nstatements++;
+        echo(c, echo_sql, params, n);
+    }
+    if (injected(c)) return failed(c, ORM_EFAIL, echo_sql, params, n);
+    int rc = c->drv->step(s);
+    return rc < 0 ? failed(c, rc, echo_sql, params, n) : rc;
+}
+
+int orm_conn_exec(orm_conn *c, const char *sql)
+{
+    c->nstatements++;
+    echo(c, sql, NULL, 0);
+    if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
+    int rc = c->drv->exec(c, sql);
+    return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
+}
+
+/* BEGIN/COMMIT/ROLLBACK are echoed like statements (as SQLAlchemy logs
+ * them) but not counted: nstatements measures the work a program asks for. */
+static int transaction_op(orm_conn *c, int (*fn)(orm_conn *), const char *sql)
+{
+    echo(c, sql, NULL, 0);
+    if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
+    int rc = fn ? fn(c) : c->drv->exec(c, sql);
+    return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
+}
+
+int orm_conn_begin(orm_conn *c)
+{
+    return transaction_op(c, c->drv->begin, "BEGIN");
+}
+int orm_conn_commit(orm_conn *c)
+{
+    return transaction_op(c, c->drv->commit, "COMMIT");
+}
+int orm_conn_rollback(orm_conn *c)
+{
+    return transaction_op(c, c->drv->rollback, "ROLLBACK");
+}
+
+void orm_conn_interrupt(orm_conn *c)
+{
+    if (c && c->drv->interrupt) c->drv->interrupt(c);
+}
+
+int orm_conn_in_transaction(orm_conn *c)
+{
+    return c->drv->in_transaction(c);
+}
+
+const struct orm_dialect *orm_conn_dialect(const orm_conn *c)
+{
+    return c->drv->dialect;
+}

@@ -1,0 +1,106 @@
+/* driver.h — the one interface every backend implements (a const table of
+ * function pointers), and the thin wrappers core calls. A connection struct of
+ * a driver starts with the shared orm_conn. Drivers copy the backend's message
+ * into conn->err at the moment of failure, before any reset or rollback. */
+#ifndef ORM_DRIVER_H
+#define ORM_DRIVER_H
+
+#include <stdint.h>
+#include "error.h"
+#include "url.h"
+#include "value.h"
+
+struct orm_dialect;
+typedef struct orm_conn orm_conn;
+typedef struct orm_stmt orm_stmt; /* a driver's prepared statement */
+
+typedef struct orm_open_opts {
+    const char *base_dir; /* relative sqlite paths resolve here (NULL: cwd) */
+    int busy_timeout_ms;  /* 0: default 5000 */
+} orm_open_opts;
+
+/* Called for every statement run when conn->echo is set (the echo line is
+ * already formatted: "SQL: ...  [params: ...]"). */
+typedef void (*orm_echo_fn)(void *ctx, const char *line);
+
+typedef struct orm_driver {
+    const char *name;                  /* must provide: "sqlite" */
+    const char *const *schemes;        /* must provide: URL schemes it serves */
+    const struct orm_dialect *dialect; /* must provide */
+    /* must provide: opens a connection; on failure *out is NULL and err says why. */
+    int (*open)(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err);
+    /* must provide: closes (rolls back an open transaction). NULL is a no-op. */
+    void (*close)(orm_conn *c);
+    /* must provide: compiles one statement. */
+    int (*prepare)(orm_conn *c, const char *sql, orm_stmt **out);
+    /* must provide: binds v (1-based index); values are copied or bound transiently. */
+    int (*bind)(orm_stmt *s, int idx, const orm_value *v);
+    /* must provide: ORM_ROW, ORM_DONE or a failure (conn->err set). */
+    int (*step)(orm_stmt *s);
+    int (*column_count)(orm_stmt *s);            /* must provide */
+    const char *(*column_name)(orm_stmt *s, int i); /* must provide (0-based) */
+    /* must provide: copies column i (0-based) of the current row into *out
+     * (out is overwritten, not cleared). Integers as INT, floats as REAL,
+     * text as TEXT, blobs as BLOB, NULL as NULL. */
+    int (*column_value)(orm_stmt *s, int i, orm_value *out);
+    /* must provide: ready to step again; keeps bindings unless cleared. */
+    int (*reset)(orm_stmt *s);
+    void (*finalize)(orm_stmt *s);                /* must provide; NULL no-op */
+    /* must provide: runs SQL text with no parameters and no rows (BEGIN, DDL). */
+    int (*exec)(orm_conn *c, const char *sql);
+    /* must provide: rows changed by the last INSERT/UPDATE/DELETE on s (matched rows). */
+    int64_t (*changes)(orm_stmt *s);
+    /* may be NULL (then the dialect uses RETURNING): last generated key. */
+    int64_t (*last_insert_id)(orm_conn *c);
+    /* may be NULL (then exec("BEGIN") etc. are used). */
+    int (*begin)(orm_conn *c);
+    int (*commit)(orm_conn *c);
+    int (*rollback)(orm_conn *c);
+    /* may be NULL: asks a running statement to stop (from a signal handler:
+     * must be async-signal-safe). The statement then fails OperationalError. */
+    void (*interrupt)(orm_conn *c);
+    /* must provide: 1 when the backend has an open transaction. */
+    int (*in_transaction)(orm_conn *c);
+    /* may be NULL (then nothing to do): switch foreign-key enforcement. */
+    int (*set_foreign_keys)(orm_conn *c, int on);
+    /* may be NULL (then old bindings stay until rebound): unbinds every
+     * parameter (all become NULL). The statement cache calls it on release. */
+    int (*clear_bindings)(orm_stmt *s);
+} orm_driver;
+
+/* The shared head of every driver's connection struct. */
+struct orm_conn {
+    const orm_driver *drv;
+    orm_error err;      /* the last failure on this connection */
+    int echo;           /* print statements through echo_fn */
+    orm_echo_fn echo_fn;
+    void *echo_ctx;
+    uint64_t nstatements; /* statements executed (for tests and metrics) */
+    char *display_url;  /* masked URL for messages */
+};
+
+/* Picks the driver for url->scheme and opens it. On failure err says why
+ * (ArgumentError for an unknown scheme, OperationalError for open failures). */
+int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err);
+void orm_conn_close(orm_conn *c); /* NULL is a no-op */
+
+/* Wrappers: the only way core talks to a driver. They count statements, echo
+ * when asked, and attach the SQL and params to conn->err on failure. */
+int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out);
+int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n);
+/* Echoes (if enabled) sql + params, then steps. The echo happens once per
+ * execution: pass echo_sql NULL on subsequent steps of the same execution. */
+int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params, size_t n);
+int orm_conn_exec(orm_conn *c, const char *sql); /* echoes too */
+int orm_conn_begin(orm_conn *c);
+int orm_conn_commit(orm_conn *c);
+int orm_conn_rollback(orm_conn *c);
+void orm_conn_interrupt(orm_conn *c);
+int orm_conn_in_transaction(orm_conn *c);
+const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
+
+/* Test hook (fault injection): when armed with n > 0, the n-th following
+ * wrapper call fails with OperationalError "injected fault". 0 disarms. */
+void orm_driver_fail_after(long n);
+
+#endif

@@ -1,0 +1,337 @@
+/* driver_sqlite.c — the SQLite driver on libsqlite3: the orm_driver table
+ * orm_driver_sqlite and its connection and statement structs. Every failure
+ * copies sqlite3_errmsg into conn->err at once (before any reset can change
+ * it), classified by the one function classify(). */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dialect.h"
+#include "driver.h"
+
+typedef struct sqlite_conn {
+    orm_conn base; /* must stay first */
+    sqlite3 *db;
+} sqlite_conn;
+
+typedef struct sqlite_stmt {
+    sqlite3_stmt *st;
+    sqlite_conn *conn;
+} sqlite_stmt;
+
+extern const orm_driver orm_driver_sqlite;
+
+#define CONN(c) ((sqlite_conn *)(c))
+#define STMT(s) ((sqlite_stmt *)(s))
+
+typedef enum { PH_PREPARE, PH_BIND, PH_STEP, PH_OTHER } phase;
+
+/* SQLite result codes (extended or primary) to error classes. A plain
+ * SQLITE_ERROR while compiling is bad SQL (syntax, no such table/column);
+ * at run time it is only known to be a database error. */
+static orm_errclass classify(int rc, phase ph)
+{
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        return ORM_ERR_INTEGRITY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_INTERRUPT:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS:
+    case SQLITE_PERM:
+    case SQLITE_ABORT:
+    case SQLITE_SCHEMA:
+        return ORM_ERR_OPERATIONAL;
+    case SQLITE_ERROR:
+        return ph == PH_PREPARE ? ORM_ERR_PROGRAMMING : ORM_ERR_ERROR;
+    case SQLITE_MISUSE:
+        return ORM_ERR_PROGRAMMING;
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+        return ORM_ERR_DATA;
+    default:
+        return ORM_ERR_ERROR;
+    }
+}
+
+/* Records the connection's current error (call right after the failing
+ * API call) and the SQL it concerns. */
+static int fail(sqlite_conn *c, int rc, phase ph, const char *sql)
+{
+    orm_error *e = &c->base.err;
+    if (orm_error_set(e, classify(rc, ph), rc, "%s", sqlite3_errmsg(c->db)) == ORM_ENOMEM)
+        return ORM_ENOMEM;
+    if (sql) orm_error_attach_sql(e, sql, NULL, 0);
+    return (rc & 0xff) == SQLITE_NOMEM ? ORM_ENOMEM : ORM_EFAIL;
+}
+
+/* Runs every statement of sql (rows are discarded). */
+static int run_all(sqlite_conn *c, const char *sql)
+{
+    const char *p = sql;
+    while (*p) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        int rc = sqlite3_prepare_v2(c->db, p, -1, &st, &tail);
+        if (rc != SQLITE_OK) return fail(c, rc, PH_PREPARE, sql);
+        if (!st) break; /* only spaces and comments left */
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            continue;
+        if (rc != SQLITE_DONE) {
+            int r = fail(c, rc, PH_STEP, sql);
+            sqlite3_finalize(st);
+            return r;
+        }
+        sqlite3_finalize(st);
+        p = tail;
+    }
+    return ORM_OK;
+}
+
+static void sq_close(orm_conn *base)
+{
+    if (!base) return;
+    sqlite_conn *c = CONN(base);
+    if (c->db && !sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(c->db); /* statements still out keep the handle alive */
+    orm_error_clear(&c->base.err);
+    free(c->base.display_url);
+    free(c);
+}
+
+static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
+{
+    *out = NULL;
+    char *path = orm_url_sqlite_path(url, opts ? opts->base_dir : NULL);
+    sqlite_conn *c = calloc(1, sizeof *c);
+    if (!path || !c) {
+        free(path);
+        free(c);
+        return orm_error_oom(err);
+    }
+    c->base.drv = &orm_driver_sqlite;
+    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        int xrc = c->db ? sqlite3_extended_errcode(c->db) : rc;
+        if (rc == SQLITE_NOMEM)
+            orm_error_oom(err);
+        else
+            orm_error_set(err, ORM_ERR_OPERATIONAL, xrc, "unable to open database file: %s", path);
+        free(path);
+        sq_close(&c->base);
+        return rc == SQLITE_NOMEM ? ORM_ENOMEM : ORM_EFAIL;
+    }
+    free(path);
+    sqlite3_extended_result_codes(c->db, 1);
+    int timeout = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
+    sqlite3_busy_timeout(c->db, timeout);
+    rc = run_all(c, "PRAGMA foreign_keys = ON");
+    if (rc < 0) {
+        orm_error_move(err, &c->base.err);
+        sq_close(&c->base);
+        return rc;
+    }
+    *out = &c->base;
+    return ORM_OK;
+}
+
+/* Prepares the first statement of sql and refuses any further one: a
+ * statement that silently ran only its first part would surprise. */
+static int sq_prepare(orm_conn *base, const char *sql, orm_stmt **out)
+{
+    sqlite_conn *c = CONN(base);
+    *out = NULL;
+    sqlite_stmt *s = malloc(sizeof *s);
+    if (!s) return orm_error_oom(&base->err);
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &s->st, &tail);
+    if (rc != SQLITE_OK) {
+        free(s);
+        return fail(c, rc, PH_PREPARE, sql);
+    }
+    if (!s->st) {
+        free(s);
+        orm_error_set(&base->err, ORM_ERR_PROGRAMMING, 0, "empty SQL statement");
+        orm_error_attach_sql(&base->err, sql, NULL, 0);
+        return ORM_EFAIL;
+    }
+    sqlite3_stmt *extra = NULL;
+    if (tail && *tail) {
+        rc = sqlite3_prepare_v2(c->db, tail, -1, &extra, NULL);
+        if (rc != SQLITE_OK || extra) {
+            sqlite3_finalize(extra);
+            sqlite3_finalize(s->st);
+            free(s);
+            orm_error_set(&base->err, ORM_ERR_PROGRAMMING, 0,
+                          "only one statement can be prepared at a time");
+            orm_error_attach_sql(&base->err, sql, NULL, 0);
+            return ORM_EFAIL;
+        }
+    }
+    s->conn = c;
+    *out = (orm_stmt *)s;
+    return ORM_OK;
+}
+
+static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
+{
+    sqlite_stmt *s = STMT(os);
+    int rc;
+    switch (v->type) {
+    case ORM_V_INT:
+    case ORM_V_BOOL:
+        rc = sqlite3_bind_int64(s->st, idx, v->type == ORM_V_BOOL ? v->u.i != 0 : v->u.i);
+        break;
+    case ORM_V_REAL:
+        rc = sqlite3_bind_double(s->st, idx, v->u.r);
+        break;
+    case ORM_V_TEXT:
+        rc = sqlite3_bind_text64(s->st, idx, v->u.s ? v->u.s : "", v->len, SQLITE_TRANSIENT,
+                                 SQLITE_UTF8);
+        break;
+    case ORM_V_BLOB:
+        /* a NULL pointer would bind SQL NULL: an empty blob is a zeroblob */
+        rc = v->len && v->u.s ? sqlite3_bind_blob64(s->st, idx, v->u.s, v->len, SQLITE_TRANSIENT)
+                              : sqlite3_bind_zeroblob(s->st, idx, 0);
+        break;
+    case ORM_V_NULL:
+    default:
+        rc = sqlite3_bind_null(s->st, idx);
+        break;
+    }
+    return rc == SQLITE_OK ? ORM_OK : fail(s->conn, rc, PH_BIND, sqlite3_sql(s->st));
+}
+
+static int sq_step(orm_stmt *os)
+{
+    sqlite_stmt *s = STMT(os);
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_ROW) return ORM_ROW;
+    if (rc == SQLITE_DONE) return ORM_DONE;
+    int r = fail(s->conn, rc, PH_STEP, sqlite3_sql(s->st));
+    sqlite3_reset(s->st); /* releases locks; its code repeats the one recorded */
+    return r;
+}
+
+static int sq_column_count(orm_stmt *os)
+{
+    return sqlite3_column_count(STMT(os)->st);
+}
+
+static const char *sq_column_name(orm_stmt *os, int i)
+{
+    return sqlite3_column_name(STMT(os)->st, i);
+}
+
+static int sq_column_value(orm_stmt *os, int i, orm_value *out)
+{
+    sqlite_stmt *s = STMT(os);
+    const void *p;
+    int rc = ORM_OK;
+    switch (sqlite3_column_type(s->st, i)) {
+    case SQLITE_INTEGER:
+        orm_value_int(out, sqlite3_column_int64(s->st, i));
+        break;
+    case SQLITE_FLOAT:
+        orm_value_real(out, sqlite3_column_double(s->st, i));
+        break;
+    case SQLITE_TEXT:
+        p = sqlite3_column_text(s->st, i);
+        if (!p) return fail(s->conn, SQLITE_NOMEM, PH_OTHER, NULL);
+        rc = orm_value_set_text(out, p, (size_t)sqlite3_column_bytes(s->st, i));
+        break;
+    case SQLITE_BLOB:
+        p = sqlite3_column_blob(s->st, i); /* NULL for a zero-length blob */
+        rc = orm_value_set_blob(out, p, (size_t)sqlite3_column_bytes(s->st, i));
+        break;
+    default:
+        *out = ORM_VALUE_NULL;
+        break;
+    }
+    return rc == ORM_OK ? ORM_OK : orm_error_oom(&s->conn->base.err);
+}
+
+/* Reset's return code repeats the last step's failure, already recorded. */
+static int sq_reset(orm_stmt *os)
+{
+    sqlite3_reset(STMT(os)->st);
+    return ORM_OK;
+}
+
+static int sq_clear_bindings(orm_stmt *os)
+{
+    sqlite3_clear_bindings(STMT(os)->st);
+    return ORM_OK;
+}
+
+static void sq_finalize(orm_stmt *os)
+{
+    if (!os) return;
+    sqlite3_finalize(STMT(os)->st);
+    free(os);
+}
+
+static int sq_exec(orm_conn *base, const char *sql)
+{
+    return run_all(CONN(base), sql);
+}
+
+static int64_t sq_changes(orm_stmt *os)
+{
+    return sqlite3_changes64(STMT(os)->conn->db);
+}
+
+static int64_t sq_last_insert_id(orm_conn *base)
+{
+    return sqlite3_last_insert_rowid(CONN(base)->db);
+}
+
+static void sq_interrupt(orm_conn *base)
+{
+    sqlite3_interrupt(CONN(base)->db);
+}
+
+static int sq_in_transaction(orm_conn *base)
+{
+    return !sqlite3_get_autocommit(CONN(base)->db);
+}
+
+static int sq_set_foreign_keys(orm_conn *base, int on)
+{
+    return run_all(CONN(base), on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+}
+
+static const char *const sqlite_schemes[] = {"sqlite", NULL};
+
+const orm_driver orm_driver_sqlite = {
+    .name = "sqlite",
+    .schemes = sqlite_schemes,
+    .dialect = &orm_dialect_sqlite,
+    .open = sq_open,
+    .close = sq_close,
+    .prepare = sq_prepare,
+    .bind = sq_bind,
+    .step = sq_step,
+    .column_count = sq_column_count,
+    .column_name = sq_column_name,
+    .column_value = sq_column_value,
+    .reset = sq_reset,
+    .finalize = sq_finalize,
+    .exec = sq_exec,
+    .changes = sq_changes,
+    .last_insert_id = sq_last_insert_id,
+    .begin = NULL, /* BEGIN (deferred), COMMIT, ROLLBACK through exec */
+    .commit = NULL,
+    .rollback = NULL,
+    .interrupt = sq_interrupt,
+    .in_transaction = sq_in_transaction,
+    .set_foreign_keys = sq_set_foreign_keys,
+    .clear_bindings = sq_clear_bindings,
+};

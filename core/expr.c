@@ -1,0 +1,351 @@
+/* expr.c — the SQL expression tree: reference-counted immutable nodes and
+ * their constructors (each retains the children it is given; a NULL child,
+ * i.e. a failed inner constructor, makes the outer one fail too, so callers
+ * can nest calls and check once), and the orm_select helpers. */
+#include "expr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+orm_expr *orm_expr_retain(orm_expr *e)
+{
+    if (e) e->refs++;
+    return e;
+}
+
+void orm_expr_release(orm_expr *e)
+{
+    if (!e || --e->refs > 0) return;
+    for (int i = 0; i < e->nargs; i++)
+        orm_expr_release(e->args[i]);
+    free(e->args);
+    free(e->name);
+    orm_value_clear(&e->value);
+    free(e);
+}
+
+/* A node of kind k with room for n children, which it retains; NULL when out
+ * of memory or when a child is NULL. */
+static orm_expr *node(orm_expr_kind k, orm_op op, orm_expr *const *args, int n)
+{
+    if (n < 0) return NULL;
+    for (int i = 0; i < n; i++)
+        if (!args[i]) return NULL;
+    orm_expr *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->kind = k;
+    e->op = op;
+    e->refs = 1;
+    e->value = ORM_VALUE_NULL;
+    if (n > 0) {
+        e->args = malloc((size_t)n * sizeof *e->args);
+        if (!e->args) {
+            free(e);
+            return NULL;
+        }
+        for (int i = 0; i < n; i++)
+            e->args[i] = orm_expr_retain(args[i]);
+        e->nargs = n;
+    }
+    return e;
+}
+
+static orm_expr *named(orm_expr_kind k, const char *name, orm_expr *const *args, int n)
+{
+    if (!name) return NULL;
+    orm_expr *e = node(k, ORM_OP_NONE, args, n);
+    if (e && !(e->name = strdup(name))) {
+        orm_expr_release(e);
+        return NULL;
+    }
+    return e;
+}
+
+orm_expr *orm_expr_column(const orm_table *t, int col)
+{
+    if (!t || col < 0 || col >= t->ncols) return NULL;
+    orm_expr *e = node(ORM_X_COLUMN, ORM_OP_NONE, NULL, 0);
+    if (e) {
+        e->table = t;
+        e->col = col;
+    }
+    return e;
+}
+
+orm_expr *orm_expr_bind(const orm_value *v)
+{
+    orm_expr *e = node(ORM_X_BIND, ORM_OP_NONE, NULL, 0);
+    if (e && v && orm_value_copy(&e->value, v) < 0) {
+        e->value = ORM_VALUE_NULL;
+        orm_expr_release(e);
+        return NULL;
+    }
+    return e;
+}
+
+orm_expr *orm_expr_null(void)
+{
+    return node(ORM_X_NULL, ORM_OP_NONE, NULL, 0);
+}
+
+orm_expr *orm_expr_binary(orm_op op, orm_expr *l, orm_expr *r)
+{
+    orm_expr *args[2] = {l, r};
+    return node(ORM_X_BINARY, op, args, 2);
+}
+
+orm_expr *orm_expr_unary(orm_op op, orm_expr *e)
+{
+    return node(ORM_X_UNARY, op, &e, 1);
+}
+
+orm_expr *orm_expr_bool(orm_op op, orm_expr *const *args, int n)
+{
+    if (op != ORM_OP_AND && op != ORM_OP_OR) return NULL;
+    return node(ORM_X_BOOL, op, args, n);
+}
+
+orm_expr *orm_expr_func(const char *name, orm_expr *const *args, int n)
+{
+    return named(ORM_X_FUNC, name, args, n);
+}
+
+orm_expr *orm_expr_in(orm_expr *e, orm_expr *const *list, int n, int negate)
+{
+    if (!e || n < 0) return NULL;
+    orm_expr **args = malloc((size_t)(n + 1) * sizeof *args);
+    if (!args) return NULL;
+    args[0] = e;
+    for (int i = 0; i < n; i++)
+        args[i + 1] = list[i];
+    orm_expr *x = node(ORM_X_IN, negate ? ORM_OP_NOTIN : ORM_OP_IN, args, n + 1);
+    free(args);
+    return x;
+}
+
+orm_expr *orm_expr_between(orm_expr *e, orm_expr *lo, orm_expr *hi)
+{
+    orm_expr *args[3] = {e, lo, hi};
+    return node(ORM_X_BETWEEN, ORM_OP_NONE, args, 3);
+}
+
+orm_expr *orm_expr_like(orm_op op, orm_expr *e, orm_expr *pattern, char escape)
+{
+    if (op != ORM_OP_LIKE && op != ORM_OP_ILIKE) return NULL;
+    orm_expr *args[2] = {e, pattern};
+    orm_expr *x = node(ORM_X_LIKE, op, args, 2);
+    if (x) x->escape = escape;
+    return x;
+}
+
+orm_expr *orm_expr_match(orm_expr *e, const char *text, size_t n, orm_match how)
+{
+    if (!e || (!text && n)) return NULL;
+    /* worst case every byte escaped, plus two '%' and the NUL */
+    char *pat = malloc(2 * n + 3);
+    if (!pat) return NULL;
+    size_t k = 0;
+    if (how != ORM_MATCH_STARTS) pat[k++] = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '%' || text[i] == '_' || text[i] == '/') pat[k++] = '/';
+        pat[k++] = text[i];
+    }
+    if (how != ORM_MATCH_ENDS) pat[k++] = '%';
+    pat[k] = '\0';
+    orm_value v = ORM_VALUE_NULL;
+    int rc = orm_value_set_text(&v, pat, k);
+    free(pat);
+    if (rc < 0) return NULL;
+    orm_expr *b = orm_expr_bind(&v);
+    orm_value_clear(&v);
+    orm_expr *x = orm_expr_like(ORM_OP_LIKE, e, b, '/');
+    orm_expr_release(b);
+    return x;
+}
+
+orm_expr *orm_expr_label(orm_expr *e, const char *name)
+{
+    return named(ORM_X_LABEL, name, &e, 1);
+}
+
+orm_expr *orm_expr_order(orm_expr *e, int desc)
+{
+    orm_expr *x = node(ORM_X_ORDER, ORM_OP_NONE, &e, 1);
+    if (x) x->desc = desc != 0;
+    return x;
+}
+
+orm_expr *orm_expr_text(const char *sql)
+{
+    return named(ORM_X_TEXT, sql, NULL, 0);
+}
+
+orm_expr *orm_expr_star(void)
+{
+    return node(ORM_X_STAR, ORM_OP_NONE, NULL, 0);
+}
+
+/* ---- SELECT ----------------------------------------------------------- */
+
+orm_select *orm_select_new(void)
+{
+    orm_select *s = calloc(1, sizeof *s);
+    if (s) {
+        s->limit = -1;
+        s->offset = -1;
+    }
+    return s;
+}
+
+static void release_all(orm_expr **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        orm_expr_release(v[i]);
+    free(v);
+}
+
+void orm_select_free(orm_select *s)
+{
+    if (!s) return;
+    release_all(s->columns, s->ncolumns);
+    for (int i = 0; i < s->njoins; i++)
+        orm_expr_release(s->joins[i].on);
+    free(s->joins);
+    orm_expr_release(s->where);
+    release_all(s->group_by, s->ngroup);
+    orm_expr_release(s->having);
+    release_all(s->order_by, s->norder);
+    free(s);
+}
+
+/* A retained copy of v[0..n); 0 or ORM_ENOMEM. */
+static int clone_list(orm_expr ***dst, orm_expr *const *v, int n)
+{
+    *dst = NULL;
+    if (n == 0) return ORM_OK;
+    orm_expr **d = malloc((size_t)n * sizeof *d);
+    if (!d) return ORM_ENOMEM;
+    for (int i = 0; i < n; i++)
+        d[i] = orm_expr_retain(v[i]);
+    *dst = d;
+    return ORM_OK;
+}
+
+orm_select *orm_select_clone(const orm_select *s)
+{
+    orm_select *c = orm_select_new();
+    if (!c) return NULL;
+    *c = *s;
+    c->columns = c->group_by = c->order_by = NULL;
+    c->ncolumns = c->ngroup = c->norder = 0;
+    c->joins = NULL;
+    c->njoins = 0;
+    c->where = orm_expr_retain(s->where);
+    c->having = orm_expr_retain(s->having);
+    if (clone_list(&c->columns, s->columns, s->ncolumns) < 0) goto fail;
+    c->ncolumns = s->ncolumns;
+    if (clone_list(&c->group_by, s->group_by, s->ngroup) < 0) goto fail;
+    c->ngroup = s->ngroup;
+    if (clone_list(&c->order_by, s->order_by, s->norder) < 0) goto fail;
+    c->norder = s->norder;
+    if (s->njoins) {
+        c->joins = malloc((size_t)s->njoins * sizeof *c->joins);
+        if (!c->joins) goto fail;
+        for (int i = 0; i < s->njoins; i++) {
+            c->joins[i] = s->joins[i];
+            orm_expr_retain(c->joins[i].on);
+        }
+        c->njoins = s->njoins;
+    }
+    return c;
+fail:
+    orm_select_free(c);
+    return NULL;
+}
+
+/* Appends a retained e to the list *v of *n items. */
+static int push(orm_expr ***v, int *n, orm_expr *e)
+{
+    if (!e) return ORM_ENOMEM;
+    orm_expr **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
+    if (!nv) return ORM_ENOMEM;
+    nv[(*n)++] = orm_expr_retain(e);
+    *v = nv;
+    return ORM_OK;
+}
+
+int orm_select_add_column(orm_select *s, orm_expr *e)
+{
+    return push(&s->columns, &s->ncolumns, e);
+}
+
+int orm_select_add_table_columns(orm_select *s, const orm_table *t)
+{
+    for (int i = 0; i < t->ncols; i++) {
+        orm_expr *c = orm_expr_column(t, i);
+        int rc = push(&s->columns, &s->ncolumns, c);
+        orm_expr_release(c);
+        if (rc) return rc;
+    }
+    return ORM_OK;
+}
+
+/* *slot AND e, flattening an existing AND so filters read a AND b AND c. */
+static int and_into(orm_expr **slot, orm_expr *e)
+{
+    if (!e) return ORM_ENOMEM;
+    orm_expr *old = *slot, *x;
+    if (!old) {
+        x = orm_expr_retain(e);
+    } else if (old->kind == ORM_X_BOOL && old->op == ORM_OP_AND) {
+        orm_expr **args = malloc((size_t)(old->nargs + 1) * sizeof *args);
+        if (!args) return ORM_ENOMEM;
+        memcpy(args, old->args, (size_t)old->nargs * sizeof *args);
+        args[old->nargs] = e;
+        x = orm_expr_bool(ORM_OP_AND, args, old->nargs + 1);
+        free(args);
+    } else {
+        orm_expr *args[2] = {old, e};
+        x = orm_expr_bool(ORM_OP_AND, args, 2);
+    }
+    if (!x) return ORM_ENOMEM;
+    orm_expr_release(old);
+    *slot = x;
+    return ORM_OK;
+}
+
+int orm_select_add_where(orm_select *s, orm_expr *e)
+{
+    return and_into(&s->where, e);
+}
+
+int orm_select_add_order(orm_select *s, orm_expr *e)
+{
+    return push(&s->order_by, &s->norder, e);
+}
+
+int orm_select_add_group(orm_select *s, orm_expr *e)
+{
+    return push(&s->group_by, &s->ngroup, e);
+}
+
+/* Like SQLAlchemy's having(): a second call ANDs with the first; NULL clears. */
+int orm_select_set_having(orm_select *s, orm_expr *e)
+{
+    if (!e) {
+        orm_expr_release(s->having);
+        s->having = NULL;
+        return ORM_OK;
+    }
+    return and_into(&s->having, e);
+}
+
+int orm_select_add_join(orm_select *s, const orm_table *t, orm_expr *on, int outer)
+{
+    if (!t) return ORM_EMISUSE;
+    orm_join *j = realloc(s->joins, (size_t)(s->njoins + 1) * sizeof *j);
+    if (!j) return ORM_ENOMEM;
+    s->joins = j;
+    j[s->njoins++] = (orm_join){.table = t, .on = orm_expr_retain(on), .outer = outer != 0};
+    return ORM_OK;
+}

@@ -1,0 +1,189 @@
+/* flush.c — writing the session's pending changes: inserts in foreign-key
+ * order (parents first, rows of a table in the order they were added) with
+ * generated keys read back, updates of changed columns, deletes children
+ * first. Statements are compiled once per (table, column set) and reused. */
+#include <stdlib.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "session_int.h"
+
+/* The statement being reused across consecutive rows of one shape. */
+typedef struct shape {
+    const orm_table *table;
+    uint64_t mask;
+    char kind; /* 'i', 'u', 'd' */
+    orm_buf sql;
+    orm_stmt *stmt;
+} shape;
+
+static void shape_done(orm_session *s, shape *sh)
+{
+    if (sh->stmt) orm_stmt_cache_release(s->cache, orm_buf_str(&sh->sql), sh->stmt);
+    sh->stmt = NULL;
+    sh->table = NULL;
+}
+
+static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mask, char kind)
+{
+    if (sh->stmt && sh->table == t && sh->mask == mask && sh->kind == kind) return ORM_OK;
+    shape_done(s, sh);
+    orm_buf_reset(&sh->sql);
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    int rc = kind == 'i'   ? orm_compile_insert(d, t, mask, &sh->sql)
+             : kind == 'u' ? orm_compile_update(d, t, mask, &sh->sql)
+                           : orm_compile_delete(d, t, &sh->sql);
+    if (rc < 0 || sh->sql.oom) return orm_error_oom(&s->err);
+    rc = orm_stmt_cache_acquire(s->cache, orm_buf_str(&sh->sql), &sh->stmt);
+    if (rc < 0) return orm_session_fail_from_conn(s, rc);
+    sh->table = t;
+    sh->mask = mask;
+    sh->kind = kind;
+    return ORM_OK;
+}
+
+/* Binds params, steps once, resets. */
+static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, size_t n,
+                     int64_t *changes)
+{
+    orm_value vals[ORM_MAX_COLUMNS * 2];
+    for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed bytes */
+    int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n);
+    if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
+    if (rc >= 0 && changes) *changes = s->conn->drv->changes(sh->stmt);
+    s->conn->drv->reset(sh->stmt);
+    return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
+}
+
+static uint64_t insert_mask(const orm_object *o)
+{
+    const orm_table *t = o->table;
+    uint64_t mask = 0;
+    for (int i = 0; i < t->ncols; i++) {
+        const orm_column *c = &t->cols[i];
+        if (o->values[i].type == ORM_V_NULL && (i == t->autoinc_col || c->server_default)) continue;
+        mask |= (uint64_t)1 << i;
+    }
+    return mask;
+}
+
+static int insert_one(orm_session *s, shape *sh, orm_object *o)
+{
+    const orm_table *t = o->table;
+    if (s->hooks.before_insert && s->hooks.before_insert(s->hooks.ctx, o, &s->err) < 0)
+        return ORM_EFAIL;
+    uint64_t mask = insert_mask(o);
+    int rc = shape_use(s, sh, t, mask, 'i');
+    if (rc < 0) return rc;
+    const orm_value *params[ORM_MAX_COLUMNS];
+    size_t n = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
+    rc = run_shape(s, sh, params, n, NULL);
+    if (rc < 0) return rc;
+    if (t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL &&
+        s->conn->drv->last_insert_id) {
+        orm_value_int(&o->values[t->autoinc_col], s->conn->drv->last_insert_id(s->conn));
+        o->pk_generated = 1;
+    }
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
+    if (other && other != o) orm_identity_remove(&s->identity, other); /* stale (deleted) row */
+    if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
+    o->state = ORM_OBJ_PERSISTENT;
+    o->inserted_in_txn = 1;
+    o->dirty = 0;
+    return ORM_OK;
+}
+
+static int update_one(orm_session *s, shape *sh, orm_object *o)
+{
+    const orm_table *t = o->table;
+    if (s->hooks.before_update && s->hooks.before_update(s->hooks.ctx, o, &s->err) < 0)
+        return ORM_EFAIL;
+    uint64_t mask = o->dirty;
+    int rc = shape_use(s, sh, t, mask, 'u');
+    if (rc < 0) return rc;
+    const orm_value *params[ORM_MAX_COLUMNS * 2];
+    size_t n = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
+    for (int i = 0; i < t->npk; i++) params[n++] = &o->values[t->pk[i]];
+    int64_t changes = 0;
+    rc = run_shape(s, sh, params, n, &changes);
+    if (rc < 0) return rc;
+    if (changes != 1)
+        return orm_error_set(&s->err, ORM_ERR_STALE, 0,
+                             "UPDATE statement on table '%s' expected to update 1 row(s); "
+                             "%lld were matched",
+                             t->name, (long long)changes);
+    o->dirty = 0;
+    return ORM_OK;
+}
+
+static int delete_one(orm_session *s, shape *sh, orm_object *o)
+{
+    const orm_table *t = o->table;
+    int rc = shape_use(s, sh, t, 0, 'd');
+    if (rc < 0) return rc;
+    const orm_value *params[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) params[i] = &o->values[t->pk[i]];
+    int64_t changes = 0;
+    rc = run_shape(s, sh, params, (size_t)t->npk, &changes);
+    if (rc < 0) return rc;
+    if (changes != 1)
+        return orm_error_set(&s->err, ORM_ERR_STALE, 0,
+                             "DELETE statement on table '%s' expected to delete 1 row(s); "
+                             "%lld were matched",
+                             t->name, (long long)changes);
+    orm_identity_remove(&s->identity, o);
+    o->state = ORM_OBJ_DELETED;
+    o->marked_delete = 0;
+    o->dirty = 0;
+    return ORM_OK;
+}
+
+static int needs_work(const orm_session *s)
+{
+    for (size_t i = 0; i < s->ntouched; i++) {
+        const orm_object *o = s->touched[i];
+        if (o->state == ORM_OBJ_PENDING || o->marked_delete ||
+            (o->state == ORM_OBJ_PERSISTENT && o->dirty))
+            return 1;
+    }
+    return 0;
+}
+
+int orm_flush_run(orm_session *s)
+{
+    if (!needs_work(s)) return ORM_OK;
+    int rc = orm_session_table_order(s);
+    if (rc < 0) return rc;
+    rc = orm_session_begin(s);
+    if (rc < 0) return rc;
+    shape sh = {0};
+    orm_buf_init(&sh.sql);
+    /* inserts, parents first */
+    for (int ti = 0; ti < s->norder && rc >= 0; ti++)
+        for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
+            orm_object *o = s->touched[i];
+            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti]) rc = insert_one(s, &sh, o);
+        }
+    /* updates */
+    for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
+        orm_object *o = s->touched[i];
+        if (o->state == ORM_OBJ_PERSISTENT && o->dirty && !o->marked_delete)
+            rc = update_one(s, &sh, o);
+    }
+    /* deletes, children first */
+    for (int ti = s->norder - 1; ti >= 0 && rc >= 0; ti--)
+        for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
+            orm_object *o = s->touched[i];
+            if (o->marked_delete && o->state == ORM_OBJ_PERSISTENT && o->table == s->order[ti])
+                rc = delete_one(s, &sh, o);
+        }
+    shape_done(s, &sh);
+    orm_buf_free(&sh.sql);
+    return rc;
+}

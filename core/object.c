@@ -1,0 +1,99 @@
+/* object.c — one mapped row in memory: values, dirty tracking, the snapshot
+ * of committed values, and reference counting. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_int.h"
+
+orm_object *orm_object_new(const orm_table *t)
+{
+    orm_object *o = calloc(1, sizeof *o + (size_t)t->ncols * sizeof(orm_value));
+    if (o == NULL) return NULL;
+    o->table = t;
+    o->refs = 1;
+    o->state = ORM_OBJ_TRANSIENT;
+    return o;
+}
+
+orm_object *orm_object_retain(orm_object *o)
+{
+    if (o) o->refs++;
+    return o;
+}
+
+static void object_free(orm_object *o)
+{
+    if (o->in_identity && o->session) orm_identity_remove(&o->session->identity, o);
+    for (int i = 0; i < o->table->ncols; i++) orm_value_clear(&o->values[i]);
+    orm_object_drop_snapshot(o);
+    free(o);
+}
+
+void orm_object_release(orm_object *o)
+{
+    if (o == NULL) return;
+    if (--o->refs > 0) return;
+    object_free(o);
+}
+
+int orm_object_snapshot(orm_object *o)
+{
+    if (o->committed) return ORM_OK;
+    int n = o->table->ncols;
+    orm_value *snap = calloc((size_t)n, sizeof *snap);
+    if (snap == NULL) return ORM_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        if (orm_value_copy(&snap[i], &o->values[i]) != ORM_OK) {
+            for (int j = 0; j < i; j++) orm_value_clear(&snap[j]);
+            free(snap);
+            return ORM_ENOMEM;
+        }
+    }
+    o->committed = snap;
+    return ORM_OK;
+}
+
+void orm_object_drop_snapshot(orm_object *o)
+{
+    if (o->committed == NULL) return;
+    for (int i = 0; i < o->table->ncols; i++) orm_value_clear(&o->committed[i]);
+    free(o->committed);
+    o->committed = NULL;
+}
+
+void orm_object_restore(orm_object *o)
+{
+    if (o->committed == NULL) return;
+    for (int i = 0; i < o->table->ncols; i++) {
+        orm_value_clear(&o->values[i]);
+        o->values[i] = o->committed[i];
+    }
+    free(o->committed);
+    o->committed = NULL;
+}
+
+void orm_object_reset_generated_pk(orm_object *o)
+{
+    if (!o->pk_generated) return;
+    if (o->table->autoinc_col >= 0) orm_value_clear(&o->values[o->table->autoinc_col]);
+    o->pk_generated = 0;
+}
+
+int orm_object_set(orm_object *o, int col, orm_value *v)
+{
+    orm_session *s = o->session;
+    if (s && o->state == ORM_OBJ_PERSISTENT && !o->inserted_in_txn && o->committed == NULL &&
+        orm_object_snapshot(o) != ORM_OK) {
+        orm_value_clear(v);
+        return ORM_ENOMEM;
+    }
+    if (s && !o->touched && orm_session_touch(s, o) != ORM_OK) {
+        orm_value_clear(v);
+        return ORM_ENOMEM;
+    }
+    if (col == o->table->autoinc_col) o->pk_generated = 0;
+    orm_value_move(&o->values[col], v);
+    o->dirty |= (uint64_t)1 << col;
+    o->txn_dirty |= (uint64_t)1 << col;
+    return ORM_OK;
+}

@@ -1,0 +1,104 @@
+/* schema.h — the metadata: tables, columns, types, constraints, foreign keys
+ * and indexes, and the foreign-key order of tables. Everything here is plain
+ * data owned by its metadata; strings are copied in. */
+#ifndef ORM_SCHEMA_H
+#define ORM_SCHEMA_H
+
+#include <stddef.h>
+#include "error.h"
+#include "value.h"
+
+#define ORM_MAX_COLUMNS 64 /* a table's columns fit one 64-bit dirty mask */
+
+typedef enum {
+    ORM_T_INTEGER,
+    ORM_T_BIGINT,
+    ORM_T_STRING,   /* VARCHAR(length); length 0: VARCHAR */
+    ORM_T_TEXT,
+    ORM_T_BOOLEAN,
+    ORM_T_FLOAT,
+    ORM_T_NUMERIC,  /* NUMERIC(precision, scale); kept as a decimal string */
+    ORM_T_DATE,     /* "YYYY-MM-DD" */
+    ORM_T_DATETIME, /* "YYYY-MM-DD HH:MM:SS[.ffffff]" */
+    ORM_T_BINARY,   /* LargeBinary */
+    ORM_T_JSON,     /* stored as JSON text */
+} orm_type_kind;
+
+typedef struct orm_type {
+    orm_type_kind kind;
+    int length;    /* STRING: max characters, 0 = unbounded */
+    int precision; /* NUMERIC: 0 = unspecified */
+    int scale;     /* NUMERIC */
+} orm_type;
+
+/* "Integer", "String(30)", "Numeric(10, 2)" ... the names of SPEC §3/§9.
+ * Writes into buf (size n), returns buf. */
+const char *orm_type_name(const orm_type *t, char *buf, size_t n);
+/* Parses such a name ("String(30)", "Integer"); 0 or ORM_EFAIL (ArgumentError). */
+int orm_type_parse(orm_type *out, const char *name, orm_error *err);
+
+typedef struct orm_fkey {
+    char *table;    /* referenced table */
+    char *column;   /* referenced column */
+    char *ondelete; /* NULL or "CASCADE", "SET NULL", ... (validated) */
+    char *onupdate;
+} orm_fkey;
+
+/* A column spec; orm_table_add_column copies it. */
+typedef struct orm_column {
+    char *name;
+    orm_type type;
+    int index;          /* position in its table (set by add_column) */
+    unsigned primary_key : 1;
+    unsigned autoincrement : 1; /* a generated integer key (set for a lone integer pk unless disabled) */
+    unsigned nullable : 1;      /* default: 1, and 0 for primary keys */
+    unsigned unique : 1;
+    unsigned indexed : 1;       /* index = true */
+    unsigned has_default : 1;   /* a client-side default exists (kept by bindings) */
+    unsigned has_onupdate : 1;
+    char *server_default; /* SQL text or NULL */
+    char *comment;        /* or NULL */
+    orm_fkey *fk;         /* or NULL */
+} orm_column;
+
+typedef struct orm_table {
+    char *name;
+    orm_column *cols;
+    int ncols;
+    int pk[ORM_MAX_COLUMNS]; /* column indexes of the primary key, in order */
+    int npk;
+    int autoinc_col;         /* column index of the generated key, or -1 */
+    void *udata;             /* the binding's class for this table (borrowed) */
+} orm_table;
+
+typedef struct orm_metadata {
+    orm_table **tables; /* in the order they were added */
+    int ntables;
+    int cap;
+} orm_metadata;
+
+orm_metadata *orm_metadata_new(void); /* NULL on oom */
+void orm_metadata_free(orm_metadata *md);
+/* Creates an empty table named name; it belongs to md. ArgumentError if a
+ * table of that name exists. */
+int orm_metadata_add_table(orm_metadata *md, const char *name, orm_table **out, orm_error *err);
+orm_table *orm_metadata_find(const orm_metadata *md, const char *name);
+/* Removes and frees a table (used when a model definition fails midway). */
+void orm_metadata_remove_table(orm_metadata *md, orm_table *t);
+
+/* Appends a copy of spec (name, type, flags, strings, fk deep-copied);
+ * recomputes pk[] and autoinc_col. ArgumentError on a duplicate name, more
+ * than ORM_MAX_COLUMNS columns, or a bad type/ondelete. */
+int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err);
+/* Column index by name (n bytes), or -1. */
+int orm_table_column_index(const orm_table *t, const char *name, size_t n);
+
+/* Tables in foreign-key order: a table comes after every table it references
+ * (self-references ignored). *out is malloc'ed (caller frees with free());
+ * cycles are broken by definition order. Returns 0 or ORM_ENOMEM. */
+int orm_metadata_sorted(const orm_metadata *md, orm_table ***out, int *n);
+/* Checks every foreign key points to an existing table and column:
+ * ArgumentError naming the table.column and the missing target. */
+int orm_metadata_check_fks(const orm_metadata *md, orm_error *err);
+
+#endif

@@ -1,0 +1,334 @@
+/* session.c — the session: adding, deleting and expunging objects, the
+ * transaction (begin, commit, rollback, end when idle), get by primary key,
+ * and restoring object state when a transaction fails or is rolled back. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+#include "session_int.h"
+
+orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md)
+{
+    orm_session *s = calloc(1, sizeof *s);
+    if (s == NULL) return NULL;
+    s->conn = conn;
+    s->md = md;
+    s->autoflush = 1;
+    s->cache = orm_stmt_cache_new(conn, 64);
+    if (s->cache == NULL) {
+        free(s);
+        return NULL;
+    }
+    orm_identity_init(&s->identity);
+    orm_error_init(&s->err);
+    return s;
+}
+
+static void detach_one(void *ctx, orm_object *o)
+{
+    (void)ctx;
+    o->in_identity = 0;
+    o->session = NULL;
+    if (o->state == ORM_OBJ_PERSISTENT) o->state = ORM_OBJ_DETACHED;
+}
+
+void orm_session_free(orm_session *s)
+{
+    if (s == NULL) return;
+    orm_session_close(s);
+    orm_identity_free(&s->identity);
+    free(s->touched);
+    free(s->order);
+    orm_stmt_cache_free(s->cache);
+    orm_error_clear(&s->err);
+    free(s);
+}
+
+void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h) { s->hooks = *h; }
+orm_error *orm_session_error(orm_session *s) { return &s->err; }
+orm_conn *orm_session_conn(orm_session *s) { return s->conn; }
+void orm_session_set_autoflush(orm_session *s, int on) { s->autoflush = on; }
+
+int orm_session_fail_from_conn(orm_session *s, int rc)
+{
+    if (s->err.cls == ORM_ERR_NONE) {
+        if (s->conn->err.cls != ORM_ERR_NONE)
+            orm_error_move(&s->err, &s->conn->err);
+        else if (rc == ORM_ENOMEM)
+            orm_error_oom(&s->err);
+        else
+            orm_error_set(&s->err, ORM_ERR_ERROR, 0, "unknown database failure");
+    }
+    orm_error_clear(&s->conn->err);
+    return rc < 0 ? rc : ORM_EFAIL;
+}
+
+int orm_session_touch(orm_session *s, orm_object *o)
+{
+    if (s->ntouched == s->captouched) {
+        size_t cap = s->captouched ? s->captouched * 2 : 64;
+        orm_object **t = realloc(s->touched, cap * sizeof *t);
+        if (t == NULL) return ORM_ENOMEM;
+        s->touched = t;
+        s->captouched = cap;
+    }
+    s->touched[s->ntouched++] = orm_object_retain(o);
+    o->touched = 1;
+    o->seq = ++s->next_seq;
+    return ORM_OK;
+}
+
+int orm_session_begin(orm_session *s)
+{
+    if (orm_conn_in_transaction(s->conn)) return ORM_OK;
+    int rc = orm_conn_begin(s->conn);
+    return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
+}
+
+static int key_of(const orm_object *o, const orm_value **key)
+{
+    for (int i = 0; i < o->table->npk; i++) {
+        key[i] = &o->values[o->table->pk[i]];
+        if (key[i]->type == ORM_V_NULL) return 0;
+    }
+    return 1;
+}
+
+int orm_session_add(orm_session *s, orm_object *o)
+{
+    orm_error_clear(&s->err);
+    if (o->session != NULL && o->session != s)
+        return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
+                             "object is already attached to another session");
+    if (o->session == s) {
+        if (o->marked_delete && o->state == ORM_OBJ_PERSISTENT) o->marked_delete = 0;
+        return ORM_OK;
+    }
+    if (o->state == ORM_OBJ_DETACHED) {
+        const orm_value *key[ORM_MAX_COLUMNS];
+        if (key_of(o, key) &&
+            orm_identity_find(&s->identity, o->table, key, orm_identity_hash(o->table, key)))
+            return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
+                                 "another %s with the same primary key is already in this session",
+                                 o->table->name);
+        if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
+        o->session = s;
+        o->state = ORM_OBJ_PERSISTENT;
+        if (o->dirty && !o->touched && orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
+        return ORM_OK;
+    }
+    if (orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
+    o->session = s;
+    o->state = ORM_OBJ_PENDING;
+    return ORM_OK;
+}
+
+int orm_session_delete(orm_session *s, orm_object *o)
+{
+    orm_error_clear(&s->err);
+    if (o->session != s || o->state == ORM_OBJ_TRANSIENT)
+        return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
+                             "%s object is not persisted in this session", o->table->name);
+    if (o->state == ORM_OBJ_PENDING) return orm_session_expunge(s, o);
+    if (o->state != ORM_OBJ_PERSISTENT) return ORM_OK;
+    if (!o->touched && orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
+    o->marked_delete = 1;
+    return ORM_OK;
+}
+
+/* Removes o from the touched list (dropping the session's reference). */
+static void untouch(orm_session *s, orm_object *o)
+{
+    if (!o->touched) return;
+    for (size_t i = 0; i < s->ntouched; i++) {
+        if (s->touched[i] == o) {
+            memmove(&s->touched[i], &s->touched[i + 1], (s->ntouched - i - 1) * sizeof *s->touched);
+            s->ntouched--;
+            o->touched = 0;
+            orm_object_release(o);
+            return;
+        }
+    }
+}
+
+int orm_session_expunge(orm_session *s, orm_object *o)
+{
+    orm_error_clear(&s->err);
+    if (o->session != s)
+        return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0, "%s object is not in this session",
+                             o->table->name);
+    orm_identity_remove(&s->identity, o);
+    o->session = NULL;
+    o->state = o->state == ORM_OBJ_PENDING ? ORM_OBJ_TRANSIENT : ORM_OBJ_DETACHED;
+    o->marked_delete = 0;
+    orm_object_retain(o);
+    untouch(s, o);
+    orm_object_release(o);
+    return ORM_OK;
+}
+
+static void release_touched(orm_session *s)
+{
+    size_t n = s->ntouched;
+    orm_object **t = s->touched;
+    s->ntouched = 0;
+    for (size_t i = 0; i < n; i++) {
+        t[i]->touched = 0;
+        orm_object_release(t[i]);
+    }
+}
+
+/* The database transaction is gone; make every change since the last commit
+ * pending again, keeping the values the objects have now. */
+void orm_session_revert_to_pending(orm_session *s)
+{
+    for (size_t i = 0; i < s->ntouched; i++) {
+        orm_object *o = s->touched[i];
+        if (o->inserted_in_txn) {
+            orm_identity_remove(&s->identity, o);
+            orm_object_reset_generated_pk(o);
+            o->inserted_in_txn = 0;
+            o->state = ORM_OBJ_PENDING;
+        } else if (o->state == ORM_OBJ_DELETED) {
+            o->state = ORM_OBJ_PERSISTENT;
+            if (!o->in_identity) orm_identity_put(&s->identity, o);
+        }
+        o->dirty |= o->txn_dirty;
+    }
+    s->raw_writes = 0;
+}
+
+static int fail_transaction(orm_session *s, int rc)
+{
+    orm_session_fail_from_conn(s, rc);
+    if (orm_conn_in_transaction(s->conn)) {
+        orm_conn_rollback(s->conn);
+        orm_error_clear(&s->conn->err); /* a failing cleanup never replaces the first error */
+    }
+    orm_session_revert_to_pending(s);
+    return rc < 0 ? rc : ORM_EFAIL;
+}
+
+int orm_session_flush(orm_session *s)
+{
+    orm_error_clear(&s->err);
+    if (s->flushing)
+        return orm_error_set(&s->err, ORM_ERR_PROGRAMMING, 0, "flush is already in progress"),
+               ORM_EMISUSE;
+    s->flushing = 1;
+    int rc = orm_flush_run(s);
+    s->flushing = 0;
+    if (rc < 0) return fail_transaction(s, rc);
+    return ORM_OK;
+}
+
+int orm_session_autoflush(orm_session *s)
+{
+    if (!s->autoflush || s->flushing || s->ntouched == 0) return ORM_OK;
+    return orm_session_flush(s);
+}
+
+static void forget_committed(orm_session *s)
+{
+    for (size_t i = 0; i < s->ntouched; i++) {
+        orm_object *o = s->touched[i];
+        orm_object_drop_snapshot(o);
+        o->txn_dirty = 0;
+        o->inserted_in_txn = 0;
+        o->pk_generated = 0;
+        if (o->state == ORM_OBJ_DELETED) {
+            o->session = NULL;
+            o->state = ORM_OBJ_DETACHED;
+        }
+    }
+    release_touched(s);
+    s->raw_writes = 0;
+}
+
+int orm_session_commit(orm_session *s)
+{
+    int rc = orm_session_flush(s);
+    if (rc < 0) return rc;
+    if (orm_conn_in_transaction(s->conn)) {
+        rc = orm_conn_commit(s->conn);
+        if (rc < 0) return fail_transaction(s, rc);
+    }
+    forget_committed(s);
+    return ORM_OK;
+}
+
+int orm_session_rollback(orm_session *s)
+{
+    orm_error_clear(&s->err);
+    int rc = ORM_OK;
+    if (orm_conn_in_transaction(s->conn)) {
+        rc = orm_conn_rollback(s->conn);
+        if (rc < 0) orm_session_fail_from_conn(s, rc);
+    }
+    for (size_t i = 0; i < s->ntouched; i++) {
+        orm_object *o = s->touched[i];
+        if (o->state == ORM_OBJ_PENDING || o->inserted_in_txn) {
+            orm_identity_remove(&s->identity, o);
+            orm_object_reset_generated_pk(o);
+            o->session = NULL;
+            o->state = ORM_OBJ_TRANSIENT;
+        } else {
+            if (o->state == ORM_OBJ_DELETED) o->state = ORM_OBJ_PERSISTENT;
+            if (o->session == s && !o->in_identity) orm_identity_put(&s->identity, o);
+            orm_object_restore(o);
+        }
+        o->marked_delete = 0;
+        o->inserted_in_txn = 0;
+        o->dirty = o->txn_dirty = 0;
+    }
+    release_touched(s);
+    s->raw_writes = 0;
+    return rc < 0 ? ORM_EFAIL : ORM_OK;
+}
+
+int orm_session_close(orm_session *s)
+{
+    int rc = orm_session_rollback(s);
+    orm_identity_each(&s->identity, detach_one, NULL);
+    orm_identity_free(&s->identity);
+    return rc;
+}
+
+void orm_session_end_idle(orm_session *s)
+{
+    if (s->ntouched == 0 && s->raw_writes == 0 && orm_conn_in_transaction(s->conn)) {
+        if (orm_conn_commit(s->conn) < 0) {
+            orm_conn_rollback(s->conn);
+            orm_error_clear(&s->conn->err);
+        }
+    }
+}
+
+size_t orm_session_pending_count(const orm_session *s)
+{
+    return s->ntouched + (size_t)s->raw_writes;
+}
+
+void orm_session_each_pending(orm_session *s, void (*fn)(void *ctx, orm_object *o, char kind),
+                              void *ctx)
+{
+    for (size_t i = 0; i < s->ntouched; i++) {
+        orm_object *o = s->touched[i];
+        char kind;
+        if (o->state == ORM_OBJ_PENDING) kind = 'n';
+        else if (o->marked_delete) kind = 'x';
+        else if (o->dirty) kind = 'd';
+        else continue;
+        fn(ctx, o, kind);
+    }
+}
+
+int orm_session_table_order(orm_session *s)
+{
+    if (s->order && s->order_for == s->md->ntables) return ORM_OK;
+    free(s->order);
+    s->order = NULL;
+    if (orm_metadata_sorted(s->md, &s->order, &s->norder) != ORM_OK) return orm_error_oom(&s->err);
+    s->order_for = s->md->ntables;
+    return ORM_OK;
+}

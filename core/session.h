@@ -1,0 +1,122 @@
+/* session.h — the unit of work: objects (rows as C values), their states,
+ * the session that tracks new/dirty/deleted objects, transactions, flush,
+ * commit and rollback, and cursors that load rows through the identity map.
+ *
+ * Ownership: objects are reference counted. The creator holds one reference
+ * (the Lua userdata, in the bindings); the session holds one for every object
+ * it must remember until commit (new, dirty, deleted, flushed-uncommitted).
+ * The identity map is weak: a clean persistent object nobody references is
+ * freed and simply reloaded when asked for again. */
+#ifndef ORM_SESSION_H
+#define ORM_SESSION_H
+
+#include <stdint.h>
+#include "driver.h"
+#include "error.h"
+#include "expr.h"
+#include "schema.h"
+#include "value.h"
+
+typedef enum {
+    ORM_OBJ_TRANSIENT,  /* not in a session */
+    ORM_OBJ_PENDING,    /* added, not yet inserted */
+    ORM_OBJ_PERSISTENT, /* has a row (may be marked for delete) */
+    ORM_OBJ_DELETED,    /* its DELETE was flushed, not yet committed */
+    ORM_OBJ_DETACHED,   /* was persistent; the session closed or forgot it */
+} orm_obj_state;
+
+typedef struct orm_session orm_session;
+
+typedef struct orm_object {
+    const orm_table *table;
+    orm_session *session;  /* NULL when transient/detached */
+    orm_obj_state state;
+    int refs;
+    uint64_t dirty;        /* columns changed since the last flush */
+    uint64_t txn_dirty;    /* columns changed since the last commit */
+    orm_value *committed;  /* values at the last commit, kept from the first change */
+    uint64_t seq;          /* order of first touch in its session */
+    unsigned marked_delete : 1;
+    unsigned inserted_in_txn : 1;
+    unsigned pk_generated : 1;
+    unsigned touched : 1;     /* in the session's touched list */
+    unsigned in_identity : 1;
+    uint64_t id_hash;
+    void *udata;           /* the bindings' business (borrowed) */
+    orm_value values[];    /* table->ncols values */
+} orm_object;
+
+/* A new transient object with every value NULL and one reference. NULL on oom. */
+orm_object *orm_object_new(const orm_table *t);
+orm_object *orm_object_retain(orm_object *o);
+void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
+/* Sets column col to *v, taking ownership of its bytes (v becomes NULL).
+ * Marks the column dirty and tells the session. Returns 0 or ORM_ENOMEM. */
+int orm_object_set(orm_object *o, int col, orm_value *v);
+static inline const orm_value *orm_object_get(const orm_object *o, int col) { return &o->values[col]; }
+
+/* Called by flush for each object about to be inserted / updated, so the
+ * bindings can fill client-side defaults and onupdate values. */
+typedef struct orm_session_hooks {
+    int (*before_insert)(void *ctx, orm_object *o, orm_error *err); /* may be NULL */
+    int (*before_update)(void *ctx, orm_object *o, orm_error *err); /* may be NULL */
+    void *ctx;
+} orm_session_hooks;
+
+/* A session on conn for the tables of md (both borrowed; must outlive it). */
+orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md);
+/* Rolls back, detaches every object and frees. NULL-safe. */
+void orm_session_free(orm_session *s);
+void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h);
+/* The last failure of a session operation (class, message, sql, params). */
+orm_error *orm_session_error(orm_session *s);
+orm_conn *orm_session_conn(orm_session *s);
+
+int orm_session_add(orm_session *s, orm_object *o);
+int orm_session_delete(orm_session *s, orm_object *o);
+int orm_session_expunge(orm_session *s, orm_object *o);
+/* Writes pending changes (inserts parents first, deletes children first).
+ * On failure the database transaction is rolled back and every change since
+ * the last commit is pending again, objects keeping the values they have. */
+int orm_session_flush(orm_session *s);
+int orm_session_commit(orm_session *s);
+/* Discards the transaction: pending objects become transient, deleted ones
+ * persistent again, modified ones get their committed values back. */
+int orm_session_rollback(orm_session *s);
+/* Rollback, then detaches every object (their values stay readable). */
+int orm_session_close(orm_session *s);
+/* Ends an open read-only transaction when nothing is pending (idle shell). */
+void orm_session_end_idle(orm_session *s);
+/* Changes a rollback would discard (objects touched since the last commit,
+ * plus raw writes). */
+size_t orm_session_pending_count(const orm_session *s);
+/* Runs fn for each touched object (new, dirty, deleted), in touch order.
+ * kind: 'n' new, 'd' dirty, 'x' deleted. */
+void orm_session_each_pending(orm_session *s, void (*fn)(void *ctx, orm_object *o, char kind),
+                              void *ctx);
+int orm_session_autoflush(orm_session *s);
+void orm_session_set_autoflush(orm_session *s, int on);
+
+/* Object by primary key (npk values in pk order): the identity map first,
+ * then one SELECT. *out is a new reference or NULL when there is no row. */
+int orm_session_get(orm_session *s, const orm_table *t, const orm_value *pk, orm_object **out);
+/* Re-reads o's row, discarding unflushed changes. NoResultFound if gone. */
+int orm_session_refresh(orm_session *s, orm_object *o);
+
+/* A running statement. Opening autoflushes, begins the transaction if none,
+ * checks out a cached statement and binds params. */
+typedef struct orm_cursor orm_cursor;
+int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                    orm_cursor **out);
+int orm_cursor_step(orm_cursor *c); /* ORM_ROW, ORM_DONE, or failure */
+int orm_cursor_ncols(orm_cursor *c);
+const char *orm_cursor_colname(orm_cursor *c, int i);
+int orm_cursor_value(orm_cursor *c, int i, orm_value *out); /* out overwritten */
+/* The object for table t whose columns start at column `offset` of the
+ * current row, through the identity map. *out is a new reference, or NULL
+ * when the row's key is all NULL (an outer join that matched nothing). */
+int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object **out);
+int64_t orm_cursor_changes(orm_cursor *c);
+void orm_cursor_close(orm_cursor *c); /* NULL-safe */
+
+#endif

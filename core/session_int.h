@@ -1,0 +1,50 @@
+/* session_int.h — the session's private state, shared by session.c,
+ * object.c, flush.c and cursor.c (nothing outside core/ includes it). */
+#ifndef ORM_SESSION_INT_H
+#define ORM_SESSION_INT_H
+
+#include "identity.h"
+#include "session.h"
+#include "stmt_cache.h"
+
+struct orm_session {
+    orm_conn *conn;
+    const orm_metadata *md;
+    orm_stmt_cache *cache;
+    orm_identity identity;
+    orm_object **touched; /* retained: every object changed since the last commit */
+    size_t ntouched, captouched;
+    uint64_t next_seq;
+    orm_session_hooks hooks;
+    orm_error err;
+    int flushing;
+    int autoflush;
+    int raw_writes;       /* raw statements that wrote since the last commit */
+    orm_table **order;    /* tables in FK order (cache) */
+    int norder;
+    int order_for;        /* md->ntables the cache was built for */
+};
+
+/* object.c */
+int orm_session_touch(orm_session *s, orm_object *o);  /* adds to touched (retains) */
+int orm_object_snapshot(orm_object *o);                /* keeps committed values */
+void orm_object_restore(orm_object *o);                /* committed values back */
+void orm_object_drop_snapshot(orm_object *o);
+void orm_object_reset_generated_pk(orm_object *o);
+
+/* session.c */
+int orm_session_begin(orm_session *s);
+/* Copies the connection's error into the session's (the first one wins). */
+int orm_session_fail_from_conn(orm_session *s, int rc);
+/* After a failed flush/commit: database rolled back, changes pending again. */
+void orm_session_revert_to_pending(orm_session *s);
+int orm_session_table_order(orm_session *s);
+
+/* flush.c */
+int orm_flush_run(orm_session *s);
+
+/* cursor.c: binds and steps one statement to completion (no rows expected). */
+int orm_session_run(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                    int64_t *changes);
+
+#endif

@@ -1,0 +1,194 @@
+/* stmt_cache.c — prepared statements keyed by their SQL text. Every statement
+ * the cache prepared has an entry in a chained hash table; idle entries also
+ * sit on an LRU list (most recent first) of at most `capacity` entries. An
+ * entry in use is never handed out again, and in steady state acquire and
+ * release allocate nothing. */
+#include "stmt_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    char *sql;
+    uint64_t hash;
+    orm_stmt *stmt;
+    int in_use;
+    struct entry *hnext;       /* bucket chain */
+    struct entry *prev, *next; /* LRU list, idle entries only */
+} entry;
+
+struct orm_stmt_cache {
+    orm_conn *conn;
+    int capacity; /* idle statements kept */
+    entry **buckets;
+    size_t nbuckets; /* a power of two */
+    size_t nentries;
+    int nidle;
+    entry *lru_head, *lru_tail;
+};
+
+static uint64_t hash_sql(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+orm_stmt_cache *orm_stmt_cache_new(orm_conn *conn, int capacity)
+{
+    orm_stmt_cache *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->conn = conn;
+    c->capacity = capacity > 0 ? capacity : 0;
+    c->nbuckets = 16;
+    while (c->nbuckets < (size_t)c->capacity)
+        c->nbuckets *= 2;
+    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+    if (!c->buckets) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void lru_unlink(orm_stmt_cache *c, entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->lru_head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->lru_tail = e->prev;
+    e->prev = e->next = NULL;
+    c->nidle--;
+}
+
+static void lru_push(orm_stmt_cache *c, entry *e)
+{
+    e->prev = NULL;
+    e->next = c->lru_head;
+    if (c->lru_head)
+        c->lru_head->prev = e;
+    else
+        c->lru_tail = e;
+    c->lru_head = e;
+    c->nidle++;
+}
+
+static void hash_unlink(orm_stmt_cache *c, entry *e)
+{
+    entry **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
+    while (*pp != e)
+        pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    c->nentries--;
+}
+
+/* Doubles the table when chains grow long; a failure just keeps them long. */
+static void maybe_grow(orm_stmt_cache *c)
+{
+    if (c->nentries <= c->nbuckets * 2) return;
+    size_t n = c->nbuckets * 2;
+    entry **b = calloc(n, sizeof *b);
+    if (!b) return;
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        entry *e = c->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->hnext;
+            e->hnext = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    }
+    free(c->buckets);
+    c->buckets = b;
+    c->nbuckets = n;
+}
+
+/* Drops e entirely: out of every list, statement finalized. */
+static void drop(orm_stmt_cache *c, entry *e)
+{
+    if (!e->in_use) lru_unlink(c, e);
+    hash_unlink(c, e);
+    c->conn->drv->finalize(e->stmt);
+    free(e->sql);
+    free(e);
+}
+
+void orm_stmt_cache_free(orm_stmt_cache *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        entry *e = c->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->hnext;
+            c->conn->drv->finalize(e->stmt);
+            free(e->sql);
+            free(e);
+        }
+    }
+    free(c->buckets);
+    free(c);
+}
+
+int orm_stmt_cache_acquire(orm_stmt_cache *c, const char *sql, orm_stmt **out)
+{
+    uint64_t h = hash_sql(sql);
+    *out = NULL;
+    for (entry *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext) {
+        if (e->in_use || e->hash != h || strcmp(e->sql, sql) != 0) continue;
+        lru_unlink(c, e);
+        e->in_use = 1;
+        *out = e->stmt;
+        return ORM_OK;
+    }
+    orm_stmt *s = NULL;
+    int rc = orm_conn_prepare(c->conn, sql, &s);
+    if (rc < 0) return rc;
+    entry *e = calloc(1, sizeof *e);
+    if (e) e->sql = strdup(sql);
+    if (!e || !e->sql) {
+        free(e);
+        c->conn->drv->finalize(s);
+        return orm_error_oom(&c->conn->err);
+    }
+    e->hash = h;
+    e->stmt = s;
+    e->in_use = 1;
+    size_t i = h & (c->nbuckets - 1);
+    e->hnext = c->buckets[i];
+    c->buckets[i] = e;
+    c->nentries++;
+    maybe_grow(c);
+    *out = s;
+    return ORM_OK;
+}
+
+void orm_stmt_cache_release(orm_stmt_cache *c, const char *sql, orm_stmt *s)
+{
+    if (!s) return;
+    const orm_driver *drv = c->conn->drv;
+    entry *e = c->buckets[hash_sql(sql) & (c->nbuckets - 1)];
+    while (e && !(e->in_use && e->stmt == s))
+        e = e->hnext;
+    if (!e) { /* not ours (or wrong sql): never leak it */
+        drv->finalize(s);
+        return;
+    }
+    drv->reset(s);
+    if (drv->clear_bindings) drv->clear_bindings(s);
+    e->in_use = 0;
+    lru_push(c, e);
+    while (c->nidle > c->capacity)
+        drop(c, c->lru_tail);
+}
+
+void orm_stmt_cache_clear(orm_stmt_cache *c)
+{
+    while (c->lru_tail)
+        drop(c, c->lru_tail);
+}

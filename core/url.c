@@ -1,0 +1,323 @@
+/* url.c — database URLs (SPEC §2): parsing sqlite://, postgresql:// and
+ * mysql:// forms into orm_url, resolving SQLite paths against the app
+ * directory, and printing URLs (or any text holding one) with the password
+ * replaced by "***". A password never reaches a message. */
+#include "url.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+static const struct {
+    const char *name;  /* as written in a URL */
+    const char *canon; /* orm_url.scheme */
+} known_schemes[] = {
+    {"sqlite", "sqlite"}, {"postgresql", "postgresql"}, {"postgres", "postgresql"},
+    {"mysql", "mysql"},   {"mariadb", "mysql"},
+};
+
+void orm_url_free(orm_url *u)
+{
+    if (!u) return;
+    free(u->scheme);
+    free(u->user);
+    free(u->password);
+    free(u->host);
+    free(u->database);
+    memset(u, 0, sizeof *u);
+}
+
+/* ---- masking ---------------------------------------------------------- */
+
+/* Characters that end a URL inside free text. */
+static int ends_url(char c)
+{
+    return c == '\0' || isspace((unsigned char)c) || c == '\'' || c == '"' || c == '`';
+}
+
+char *orm_url_mask_text(const char *text)
+{
+    orm_buf b = ORM_BUF_INIT;
+    const char *p = text;
+    const char *sep;
+    while ((sep = strstr(p, "://")) != NULL) {
+        const char *user = sep + 3;
+        const char *colon = user + strcspn(user, ":/@ \t\r\n'\"`");
+        orm_buf_append(&b, p, (size_t)(user - p));
+        p = user;
+        if (*colon != ':') continue;
+        const char *at = colon + 1;
+        while (!ends_url(*at) && *at != '@')
+            at++;
+        if (*at != '@') continue;
+        orm_buf_append(&b, user, (size_t)(colon - user));
+        orm_buf_puts(&b, ":***@");
+        p = at + 1;
+    }
+    orm_buf_puts(&b, p);
+    return orm_buf_detach(&b);
+}
+
+/* ---- paths ------------------------------------------------------------ */
+
+/* base + "/" + rel, made absolute (against the working directory) and
+ * lexically normalised ("." and empty parts dropped, ".." folded). Used for
+ * display only; NULL on out-of-memory. */
+static char *abs_path(const char *base, const char *rel)
+{
+    orm_buf full = ORM_BUF_INIT;
+    if (base[0] != '/') {
+        char *cwd = getcwd(NULL, 0);
+        if (cwd) orm_buf_puts(&full, cwd);
+        free(cwd);
+        orm_buf_putc(&full, '/');
+    }
+    orm_buf_puts(&full, base);
+    orm_buf_putc(&full, '/');
+    orm_buf_puts(&full, rel);
+    if (full.oom) {
+        orm_buf_free(&full);
+        return NULL;
+    }
+    orm_buf out = ORM_BUF_INIT;
+    const char *s = orm_buf_str(&full);
+    while (*s) {
+        size_t n = strcspn(s, "/");
+        if (n == 0 || (n == 1 && s[0] == '.')) {
+            /* skip */
+        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (out.len > 0 && out.p[out.len - 1] != '/')
+                out.len--;
+            if (out.len > 0) out.len--;
+            if (out.p) out.p[out.len] = '\0';
+        } else {
+            orm_buf_putc(&out, '/');
+            orm_buf_append(&out, s, n);
+        }
+        s += n;
+        if (*s == '/') s++;
+    }
+    if (out.len == 0) orm_buf_putc(&out, '/');
+    orm_buf_free(&full);
+    return orm_buf_detach(&out);
+}
+
+char *orm_url_sqlite_path(const orm_url *u, const char *base_dir)
+{
+    if (!u->scheme || strcmp(u->scheme, "sqlite") != 0) return NULL;
+    if (u->is_memory) return strdup(":memory:");
+    if (u->is_absolute || !base_dir || !base_dir[0]) return strdup(u->database);
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, base_dir);
+    if (b.len && b.p[b.len - 1] != '/') orm_buf_putc(&b, '/');
+    orm_buf_puts(&b, u->database);
+    return orm_buf_detach(&b);
+}
+
+char *orm_url_masked(const orm_url *u, const char *base_dir)
+{
+    orm_buf b = ORM_BUF_INIT;
+    if (!u->scheme) return strdup("");
+    orm_buf_puts(&b, u->scheme);
+    orm_buf_puts(&b, "://");
+    if (strcmp(u->scheme, "sqlite") == 0) {
+        if (u->is_memory) {
+            if (u->database && u->database[0]) orm_buf_printf(&b, "/%s", u->database);
+        } else if (u->is_absolute || !base_dir || !base_dir[0]) {
+            orm_buf_printf(&b, "/%s", u->database);
+        } else {
+            char *abs = abs_path(base_dir, u->database);
+            if (!abs)
+                b.oom = 1;
+            else
+                orm_buf_printf(&b, "/%s", abs);
+            free(abs);
+        }
+        return orm_buf_detach(&b);
+    }
+    if (u->user) {
+        orm_buf_puts(&b, u->user);
+        if (u->password) orm_buf_puts(&b, ":***");
+        orm_buf_putc(&b, '@');
+    }
+    if (u->host) {
+        if (strchr(u->host, ':'))
+            orm_buf_printf(&b, "[%s]", u->host);
+        else
+            orm_buf_puts(&b, u->host);
+    }
+    if (u->port) orm_buf_printf(&b, ":%d", u->port);
+    if (u->database && u->database[0]) orm_buf_printf(&b, "/%s", u->database);
+    return orm_buf_detach(&b);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* An ArgumentError "invalid database URL '<masked text>': <why>". */
+static int bad_url(orm_error *err, const char *text, const char *why)
+{
+    char *shown = orm_url_mask_text(text);
+    if (!shown) return orm_error_oom(err);
+    orm_error_set(err, ORM_ERR_ARGUMENT, 0, "invalid database URL '%s': %s", shown, why);
+    free(shown);
+    return ORM_EFAIL;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = (char)tolower((unsigned char)c);
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) into a new string. Malformed escapes are kept as
+ * written; "%00" is refused (1) because a C string cannot hold it. -1 oom. */
+static int pct_decode(const char *s, size_t n, char **out)
+{
+    char *d = malloc(n + 1), *w = d;
+    *out = NULL;
+    if (!d) return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0) {
+            if (hi == 0 && lo == 0) {
+                free(d);
+                return 1;
+            }
+            *w++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            *w++ = s[i];
+        }
+    }
+    *w = '\0';
+    *out = d;
+    return 0;
+}
+
+static int parse_sqlite(orm_url *u, const char *text, const char *rest, orm_error *err)
+{
+    if (rest[0] == '\0') {
+        u->is_memory = 1;
+        u->database = strdup("");
+    } else if (rest[0] != '/') {
+        return bad_url(err, text,
+                       "a SQLite URL takes no host; expected sqlite:///relative/path.db, "
+                       "sqlite:////absolute/path.db or sqlite:// (in memory)");
+    } else {
+        const char *path = rest + 1;
+        u->is_memory = path[0] == '\0' || strcmp(path, ":memory:") == 0;
+        u->is_absolute = path[0] == '/';
+        u->database = strdup(path);
+    }
+    return u->database ? ORM_OK : orm_error_oom(err);
+}
+
+/* "5432" -> 5432; 0 for anything but 1-5 digits within 1..65535. */
+static int parse_port(const char *s, size_t n)
+{
+    if (n == 0 || n > 5) return 0;
+    int port = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) return 0;
+        port = port * 10 + (s[i] - '0');
+    }
+    return port <= 65535 ? port : 0;
+}
+
+static int decode_part(const char *s, size_t n, char **out, const char *text, const char *what,
+                       orm_error *err)
+{
+    int rc = pct_decode(s, n, out);
+    if (rc < 0) return orm_error_oom(err);
+    if (rc > 0) return bad_url(err, text, what);
+    return ORM_OK;
+}
+
+/* scheme://[user[:password]@][host][:port][/database][?options]. As in
+ * SQLAlchemy, the user name stops at ':', '/' or '@', and a password runs
+ * to the first '@' (so it may hold ':' and '/'); options are ignored. */
+static int parse_server(orm_url *u, const char *text, const char *rest, orm_error *err)
+{
+    const char *p = rest;
+    size_t un = strcspn(p, ":/@");
+    const char *at = NULL, *pw = NULL;
+    if (p[un] == '@') {
+        at = p + un;
+    } else if (p[un] == ':' && (at = strchr(p + un + 1, '@')) != NULL) {
+        pw = p + un + 1;
+    }
+    if (at) {
+        if (decode_part(p, un, &u->user, text, "'%00' in the user name", err)) return ORM_EFAIL;
+        if (pw &&
+            decode_part(pw, (size_t)(at - pw), &u->password, text, "'%00' in the password", err))
+            return ORM_EFAIL;
+        p = at + 1;
+    }
+    const char *host_end;
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close) return bad_url(err, text, "unterminated '[' in the host");
+        if (close > p + 1 && !(u->host = strndup(p + 1, (size_t)(close - p - 1))))
+            return orm_error_oom(err);
+        host_end = close + 1;
+        if (*host_end && !strchr(":/?", *host_end))
+            return bad_url(err, text, "unexpected text after ']' in the host");
+    } else {
+        host_end = p + strcspn(p, ":/?");
+        if (host_end > p && !(u->host = strndup(p, (size_t)(host_end - p))))
+            return orm_error_oom(err);
+    }
+    p = host_end;
+    if (*p == ':') {
+        size_t n = strcspn(p + 1, "/?");
+        u->port = parse_port(p + 1, n);
+        if (!u->port) return bad_url(err, text, "the port must be a number from 1 to 65535");
+        p += 1 + n;
+    }
+    size_t dn = 0;
+    if (*p == '/') {
+        p++;
+        dn = strcspn(p, "?");
+    }
+    return decode_part(p, dn, &u->database, text, "'%00' in the database name", err);
+}
+
+int orm_url_parse(orm_url *out, const char *text, orm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!text || !text[0]) return bad_url(err, "", "the URL is empty");
+    const char *sep = strstr(text, "://");
+    size_t sn = sep ? (size_t)(sep - text) : 0;
+    int ok = sn > 0 && isalpha((unsigned char)text[0]);
+    for (size_t i = 0; ok && i < sn; i++)
+        ok = isalnum((unsigned char)text[i]) || strchr("+-.", text[i]) != NULL;
+    if (!ok) return bad_url(err, text, "expected scheme://...");
+
+    const char *canon = NULL;
+    for (size_t i = 0; i < sizeof known_schemes / sizeof known_schemes[0]; i++)
+        if (strlen(known_schemes[i].name) == sn &&
+            strncasecmp(text, known_schemes[i].name, sn) == 0)
+            canon = known_schemes[i].canon;
+    if (!canon) {
+        char *shown = orm_url_mask_text(text);
+        if (!shown) return orm_error_oom(err);
+        orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                      "unsupported database URL scheme '%.*s' in '%s' (use sqlite, postgresql or "
+                      "mysql)",
+                      (int)sn, text, shown);
+        free(shown);
+        return ORM_EFAIL;
+    }
+    if (!(out->scheme = strdup(canon))) return orm_error_oom(err);
+    int rc = strcmp(canon, "sqlite") == 0 ? parse_sqlite(out, text, sep + 3, err)
+                                          : parse_server(out, text, sep + 3, err);
+    if (rc != ORM_OK) orm_url_free(out);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* value.h — the tagged SQL value (null, integer, real, text, blob, boolean)
+ * that every layer passes around. A value owns its text/blob bytes. */
+#ifndef ORM_VALUE_H
+#define ORM_VALUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    ORM_V_NULL = 0,
+    ORM_V_INT,
+    ORM_V_REAL,
+    ORM_V_TEXT,
+    ORM_V_BLOB,
+    ORM_V_BOOL,
+} orm_vtype;
+
+typedef struct orm_value {
+    orm_vtype type;
+    size_t len; /* bytes of u.s for TEXT/BLOB (TEXT is also NUL-terminated) */
+    union {
+        int64_t i; /* INT, and BOOL as 0/1 */
+        double r;
+        char *s; /* TEXT, BLOB: owned, freed by orm_value_clear */
+    } u;
+} orm_value;
+
+#define ORM_VALUE_NULL ((orm_value){.type = ORM_V_NULL})
+
+/* Frees owned bytes and leaves v as NULL. Safe on a NULL value. */
+void orm_value_clear(orm_value *v);
+static inline void orm_value_int(orm_value *v, int64_t i) { v->type = ORM_V_INT; v->len = 0; v->u.i = i; }
+static inline void orm_value_real(orm_value *v, double r) { v->type = ORM_V_REAL; v->len = 0; v->u.r = r; }
+static inline void orm_value_bool(orm_value *v, int b) { v->type = ORM_V_BOOL; v->len = 0; v->u.i = b != 0; }
+/* Copies n bytes (NUL-terminated copy). v must be cleared (or NULL) first.
+ * Returns 0, or ORM_ENOMEM leaving v NULL. */
+int orm_value_set_text(orm_value *v, const char *s, size_t n);
+int orm_value_set_blob(orm_value *v, const void *p, size_t n);
+/* Deep copy; dst is overwritten (not cleared first). 0 or ORM_ENOMEM. */
+int orm_value_copy(orm_value *dst, const orm_value *src);
+/* Moves src into dst (dst cleared first); src becomes NULL. */
+void orm_value_move(orm_value *dst, orm_value *src);
+/* 1 when equal by type and content (INT 1 and BOOL true are equal; INT and REAL
+ * compare numerically). */
+int orm_value_equal(const orm_value *a, const orm_value *b);
+uint64_t orm_value_hash(const orm_value *v);
+/* Appends a readable literal for echo/error output: NULL, 42, 1.5, "text"
+ * (quotes escaped), <blob 12 bytes>, true/false. Returns 0 or ORM_ENOMEM. */
+struct orm_buf;
+int orm_value_describe(struct orm_buf *b, const orm_value *v);
+
+#endif

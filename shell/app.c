@@ -1,0 +1,391 @@
+/* app.c — the app context every command runs in (SPEC §2): finding the app
+ * directory, running app.lua, choosing the database URL, connecting `db`
+ * before the models load, loading the model modules, making `db`, `session`
+ * and each model class globals; the banner; leaving (rolling back what is
+ * uncommitted). No ORM logic: everything goes through the Lua API. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "orm_lua.h"
+#include "shell.h"
+
+#define DB_KEY "ormsh.db"       /* registry: the db handle */
+#define APPNAME_KEY "ormsh.app" /* registry: the app's name (absent: no app) */
+
+/* [-0, +1, -] The app directory (absolute), or nil for none. Returns 0, or
+ * SH_EXIT_FAIL after saying which directory is wrong. */
+static int find_app_dir(lua_State *L, const ormsh_opts *o)
+{
+    const char *dir = o->app, *how = "--app";
+    struct stat st;
+    char real[PATH_MAX];
+    if (!dir && getenv("ORMSH_APP") && *getenv("ORMSH_APP")) {
+        dir = getenv("ORMSH_APP");
+        how = "$ORMSH_APP";
+    }
+    if (!dir) {
+        lua_pushnil(L);
+        if (stat("app.lua", &st) == 0 && S_ISREG(st.st_mode) && realpath(".", real))
+            lua_pushstring(L, real), lua_replace(L, -2);
+        return 0;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ormsh: app directory not found: %s (%s)\n", dir, how);
+        return SH_EXIT_FAIL;
+    }
+    lua_pushfstring(L, "%s/app.lua", dir);
+    int has_app = stat(lua_tostring(L, -1), &st) == 0 && S_ISREG(st.st_mode);
+    lua_pop(L, 1);
+    if (!has_app) {
+        fprintf(stderr, "ormsh: no app.lua in app directory %s (%s)\n", dir, how);
+        return SH_EXIT_FAIL;
+    }
+    if (!realpath(dir, real)) {
+        fprintf(stderr, "ormsh: cannot resolve app directory %s: %s\n", dir, strerror(errno));
+        return SH_EXIT_FAIL;
+    }
+    lua_pushstring(L, real);
+    return 0;
+}
+
+/* [-0, +1, e] Runs <dir>/app.lua; pushes its configuration table. */
+static int load_config(lua_State *L, const char *dir)
+{
+    lua_pushfstring(L, "%s/app.lua", dir);
+    const char *file = lua_tostring(L, -1);
+    int status = luaL_loadfile(L, file);
+    if (status == LUA_OK) status = sh_pcall(L, 0, 1);
+    if (status != LUA_OK) {
+        sh_report(L, SH_ERR_WHERE);
+        lua_pop(L, 1);
+        return SH_EXIT_FAIL;
+    }
+    if (!lua_istable(L, -1)) {
+        fprintf(stderr, "ormsh: %s must return a table (got %s)\n", file, luaL_typename(L, -1));
+        lua_pop(L, 2);
+        return SH_EXIT_FAIL;
+    }
+    lua_remove(L, -2);
+    return 0;
+}
+
+/* [-0, +1, e] The database URL: --database, $DATABASE_URL, app.lua, sqlite://. */
+static int push_url(lua_State *L, const ormsh_opts *o, int config)
+{
+    const char *env = getenv("DATABASE_URL");
+    if (o->database) {
+        lua_pushstring(L, o->database);
+    } else if (env && *env) {
+        lua_pushstring(L, env);
+    } else if (config && lua_getfield(L, config, "database") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            fprintf(stderr, "ormsh: app.lua: 'database' must be a URL string (got %s)\n",
+                    luaL_typename(L, -1));
+            return SH_EXIT_FAIL;
+        }
+    } else {
+        if (config) lua_pop(L, 1);
+        lua_pushliteral(L, "sqlite://");
+    }
+    return 0;
+}
+
+/* [-0, +1, e] The options table of orm.connect. */
+static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int config)
+{
+    lua_createtable(L, 0, 3);
+    if (!lua_isnil(L, dir)) {
+        lua_pushvalue(L, dir);
+        lua_setfield(L, -2, "base_dir");
+    }
+    if (config) {
+        lua_getfield(L, config, "busy_timeout");
+        lua_setfield(L, -2, "busy_timeout");
+        lua_getfield(L, config, "echo");
+    } else {
+        lua_pushnil(L);
+    }
+    if (o->echo) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_setfield(L, -2, "echo");
+}
+
+/* [-0, +1, e] db = orm.connect(url, opts). */
+static int connect_db(lua_State *L, const ormsh_opts *o, int dir, int config)
+{
+    if (push_url(L, o, config)) return SH_EXIT_FAIL;
+    int url = lua_gettop(L);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "orm");
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, "connect");
+    lua_remove(L, -2);
+    lua_pushvalue(L, url);
+    push_connect_opts(L, o, dir, config);
+    lua_remove(L, url);
+    if (sh_pcall(L, 2, 1) != LUA_OK) {
+        sh_report(L, SH_ERR_PLAIN);
+        return SH_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* [-0, +0, e] <app>/instance/, made on first use. */
+static void make_instance_dir(lua_State *L, int dir)
+{
+    lua_pushfstring(L, "%s/instance", lua_tostring(L, dir));
+    if (mkdir(lua_tostring(L, -1), 0777) != 0 && errno != EEXIST)
+        fprintf(stderr, "ormsh: warning: cannot create %s: %s\n", lua_tostring(L, -1),
+                strerror(errno));
+    lua_pop(L, 1);
+}
+
+/* [-0, +0, e] package.path = "<app>/?.lua;<app>/?/init.lua;" .. package.path */
+static void prepend_package_path(lua_State *L, int dir)
+{
+    const char *d = lua_tostring(L, dir);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", d, d, lua_tostring(L, -1));
+    lua_setfield(L, -3, "path");
+    lua_pop(L, 2);
+}
+
+/* [-0, +0, e] 1 when require could find module `name` (at idx) other than
+ * as a Lua file on package.path: preloaded, or a C module on package.cpath. */
+static int module_findable(lua_State *L, int idx)
+{
+    int top = lua_gettop(L), found;
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    lua_pushvalue(L, idx);
+    found = lua_gettable(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    if (!found) {
+        lua_getfield(L, -1, "searchpath");
+        lua_pushvalue(L, idx);
+        lua_getfield(L, -3, "cpath");
+        lua_call(L, 2, 1);
+        found = !lua_isnil(L, -1);
+    }
+    lua_settop(L, top);
+    return found;
+}
+
+/* lua_CFunction (name) [upvalue: the app dir] -> require(name), but a Lua file found on
+ * package.path is loaded directly so a syntax error reads `file:line: msg`
+ * on one line (require would wrap it in "error loading module ..."). */
+static int load_module(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    lua_getfield(L, -2, "searchpath");
+    lua_pushvalue(L, 1);
+    lua_getfield(L, -4, "path");
+    lua_call(L, 2, 1);
+    if (lua_isnil(L, -1)) { /* not a Lua file on package.path: let require try */
+        if (!module_findable(L, 1))
+            return luaL_error(L, "ormsh: model module '%s' (app.lua models) not found in %s", name,
+                              lua_tostring(L, lua_upvalueindex(1)));
+        lua_getglobal(L, "require");
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        return 1;
+    }
+    const char *file = lua_tostring(L, -1);
+    if (luaL_loadfile(L, file) != LUA_OK) return lua_error(L);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, -3);
+    lua_call(L, 2, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 3, name);
+    return 1;
+}
+
+/* [-0, +0, e] Requires each module app.lua's `models` names. */
+static int load_models(lua_State *L, int dir, int config)
+{
+    lua_getfield(L, config, "models");
+    if (lua_type(L, -1) == LUA_TSTRING) { /* models = "models" */
+        lua_createtable(L, 1, 0);
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, 1);
+    }
+    if (!lua_isnil(L, -1) && !lua_istable(L, -1)) {
+        fprintf(stderr, "ormsh: app.lua: 'models' must be a list of module names (got %s)\n",
+                luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return SH_EXIT_FAIL;
+    }
+    int list = lua_gettop(L);
+    for (lua_Integer i = 1; lua_istable(L, list) && lua_rawgeti(L, list, i) != LUA_TNIL; i++) {
+        lua_pushvalue(L, dir);
+        lua_pushcclosure(L, load_module, 1);
+        lua_insert(L, -2);
+        if (sh_pcall(L, 1, 0) != LUA_OK) {
+            sh_report(L, SH_ERR_WHERE);
+            lua_settop(L, list - 1);
+            return SH_EXIT_FAIL;
+        }
+    }
+    lua_settop(L, list - 1);
+    return 0;
+}
+
+/* [-0, +0, e] Each model class a global under its name, unless taken. */
+static void set_model_globals(lua_State *L, int db)
+{
+    orm_lua_push_model_names(L, db);
+    int names = lua_gettop(L);
+    lua_getfield(L, db, "models");
+    int models = lua_gettop(L);
+    if (!lua_istable(L, models) && !lua_isuserdata(L, models)) {
+        lua_settop(L, names - 1);
+        return;
+    }
+    for (lua_Integer i = 1; lua_rawgeti(L, names, i) == LUA_TSTRING; i++) {
+        const char *name = lua_tostring(L, -1);
+        if (lua_getglobal(L, name) == LUA_TNIL) {
+            lua_getfield(L, models, name);
+            lua_setglobal(L, name);
+        }
+        lua_pop(L, 2);
+    }
+    lua_settop(L, names - 1);
+}
+
+/* [-0, +0, e] The globals and registry entries for the db at idx. */
+static void bind_db(lua_State *L, int db)
+{
+    lua_pushvalue(L, db);
+    lua_setfield(L, LUA_REGISTRYINDEX, DB_KEY);
+    lua_pushvalue(L, db);
+    lua_setglobal(L, "db");
+    lua_getfield(L, db, "session");
+    lua_setglobal(L, "session");
+}
+
+/* [-0, +0, e] Remembers the app's name for the banner. */
+static void set_app_name(lua_State *L, int dir, int config)
+{
+    if (lua_getfield(L, config, "name") != LUA_TSTRING) {
+        const char *d = lua_tostring(L, dir), *slash = strrchr(d, '/');
+        lua_pop(L, 1);
+        lua_pushstring(L, slash && slash[1] ? slash + 1 : d);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, APPNAME_KEY);
+}
+
+int app_open(lua_State *L, const ormsh_opts *o)
+{
+    int top = lua_gettop(L), rc;
+    if ((rc = find_app_dir(L, o))) return rc;
+    int dir = lua_gettop(L), config = 0;
+    if (!lua_isnil(L, dir)) {
+        if ((rc = load_config(L, lua_tostring(L, dir)))) goto done;
+        config = lua_gettop(L);
+        set_app_name(L, dir, config);
+        make_instance_dir(L, dir);
+    }
+    if ((rc = connect_db(L, o, dir, config))) goto done;
+    int db = lua_gettop(L);
+    bind_db(L, db);
+    app_arm_interrupt(L);
+    if (config) {
+        prepend_package_path(L, dir);
+        if ((rc = load_models(L, dir, config))) goto done;
+        set_model_globals(L, db);
+    }
+done:
+    lua_settop(L, top);
+    return rc;
+}
+
+void app_push_db(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, DB_KEY);
+}
+
+void app_arm_interrupt(lua_State *L)
+{
+    app_push_db(L);
+    sh_set_conn(lua_isnil(L, -1) ? NULL : orm_lua_conn(L, -1));
+    lua_pop(L, 1);
+}
+
+void app_end_idle(lua_State *L)
+{
+    app_push_db(L);
+    if (!lua_isnil(L, -1)) orm_lua_end_idle(L, -1);
+    lua_pop(L, 1);
+}
+
+/* [-0, +0, e] "Models: A, B" when the db has models. */
+static void banner_models(lua_State *L, FILE *f)
+{
+    int top = lua_gettop(L);
+    app_push_db(L);
+    if (lua_isnil(L, -1)) {
+        lua_settop(L, top);
+        return;
+    }
+    orm_lua_push_model_names(L, -1);
+    int names = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, names);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (i > 1) luaL_addstring(&b, ", ");
+        lua_rawgeti(L, names, i);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    if (lua_rawlen(L, -1) > 0) fprintf(f, "Models: %s\n", lua_tostring(L, -1));
+    lua_settop(L, top);
+}
+
+void app_banner(lua_State *L, FILE *f)
+{
+    fprintf(f, "ormsh %s (%s)\n", ORMSH_VERSION, LUA_RELEASE);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, APPNAME_KEY) == LUA_TSTRING)
+        fprintf(f, "App: %s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    app_push_db(L);
+    if (!lua_isnil(L, -1)) {
+        lua_getfield(L, -1, "url");
+        if (lua_type(L, -1) == LUA_TSTRING) fprintf(f, "Database: %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    banner_models(L, f);
+    fflush(f);
+}
+
+void app_close(lua_State *L)
+{
+    app_push_db(L);
+    if (!lua_isnil(L, -1)) {
+        int n = orm_lua_rollback_all(L, -1);
+        if (n > 0) {
+            fflush(stdout);
+            fprintf(stderr, "Rolled back %d uncommitted change%s.\n", n, n == 1 ? "" : "s");
+        }
+    }
+    lua_pop(L, 1);
+    sh_set_conn(NULL);
+}

@@ -1,0 +1,194 @@
+/* exec.c — running Lua code on the shell's behalf: protected calls with
+ * Ctrl-C armed (as lua.c's laction, plus interrupting the running SQL
+ * statement), one-line error reports, and the exit() global. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "driver.h"
+#include "shell.h"
+
+static volatile sig_atomic_t g_sigint;  /* a SIGINT arrived (cleared by sh_sigint_take) */
+static volatile sig_atomic_t g_nsigint; /* SIGINTs during the current call */
+static lua_State *volatile g_running;   /* set while Lua code runs */
+static struct orm_conn *volatile g_conn;
+static int g_exit_requested, g_exit_code;
+static const char EXIT_SENTINEL = 'x'; /* its address marks exit()'s error value */
+
+/* The hook a Ctrl-C arms: stops Lua code at its next instruction. */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+/* Only async-signal-safe work: flags, lua_sethook, orm_conn_interrupt. A
+ * third Ctrl-C during one call restores the default action (C code stuck). */
+static void on_sigint(int sig)
+{
+    lua_State *L = g_running;
+    g_sigint = 1;
+    if (!L) return;
+    if (++g_nsigint >= 3) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
+    if (g_conn) orm_conn_interrupt(g_conn);
+}
+
+void sh_signals_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int sh_sigint_take(void)
+{
+    int s = g_sigint;
+    g_sigint = 0;
+    return s;
+}
+
+void sh_set_conn(struct orm_conn *c)
+{
+    g_conn = c;
+}
+
+int sh_pcall(lua_State *L, int narg, int nres)
+{
+    int status;
+    lua_sethook(L, NULL, 0, 0);
+    g_sigint = 0;
+    g_nsigint = 0;
+    g_running = L;
+    status = lua_pcall(L, narg, nres, 0);
+    g_running = NULL;
+    lua_sethook(L, NULL, 0, 0); /* a Ctrl-C that came too late to fire */
+    return status;
+}
+
+/* ---- error lines ---- */
+
+/* [-0, +1, -] `where` of an ORM error table ("" if none). */
+static const char *error_where(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE) {
+        lua_pushliteral(L, "");
+    } else {
+        lua_pushliteral(L, "where");
+        lua_rawget(L, idx);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "");
+        }
+    }
+    return lua_tostring(L, -1);
+}
+
+/* [-0, +1, e] The SQL of an ORM error when the db echoes, else nil. */
+static void error_sql(lua_State *L, int idx)
+{
+    app_push_db(L);
+    if (lua_isnil(L, -1) || lua_type(L, idx) != LUA_TTABLE) return;
+    lua_getfield(L, -1, "echo");
+    int echo = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    lua_pushliteral(L, "sql");
+    lua_rawget(L, idx);
+    if (!echo || lua_type(L, -1) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    }
+}
+
+/* lua_CFunction (err, style) -> the error's text. */
+static int format_error(lua_State *L)
+{
+    int style = (int)lua_tointeger(L, 2);
+    if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
+        lua_pushstring(L, lua_tostring(L, 1));
+        return 1;
+    }
+    if (luaL_getmetafield(L, 1, "__tostring") == LUA_TNIL) {
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        return 1;
+    }
+    lua_pop(L, 1);
+    const char *where = error_where(L, 1); /* 3 */
+    error_sql(L, 1);                       /* 4 */
+    luaL_tolstring(L, 1, NULL);            /* 5 */
+    if (style == SH_ERR_WHERE && *where) { /* luaL_where ends with a space; not all do */
+        size_t n = strlen(where);
+        while (n > 0 && where[n - 1] == ' ')
+            n--;
+        lua_pushfstring(L, "%s %s", lua_pushlstring(L, where, n), lua_tostring(L, 5));
+    }
+    if (!lua_isnil(L, 4))
+        lua_pushfstring(L, "%s\n[SQL: %s]", lua_tostring(L, -1), lua_tostring(L, 4));
+    return 1;
+}
+
+void sh_report(lua_State *L, int style)
+{
+    if (lua_touserdata(L, -1) == &EXIT_SENTINEL) {
+        lua_pop(L, 1);
+        return;
+    }
+    fflush(stdout);
+    lua_pushcfunction(L, format_error);
+    lua_insert(L, -2);
+    lua_pushinteger(L, style);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+        fprintf(stderr, "ormsh: (error while formatting an error)\n");
+    } else {
+        fprintf(stderr, "%s\n", lua_tostring(L, -1));
+    }
+    fflush(stderr);
+    lua_pop(L, 1);
+}
+
+/* ---- exit() ---- */
+
+/* exit([code]): leaves the shell (or script) after this input; code as
+ * os.exit takes it (true/none = 0, false = 1, or a number). */
+static int l_exit(lua_State *L)
+{
+    int code = 0;
+    if (lua_isboolean(L, 1))
+        code = lua_toboolean(L, 1) ? 0 : 1;
+    else
+        code = (int)luaL_optinteger(L, 1, 0);
+    g_exit_requested = 1;
+    g_exit_code = code;
+    lua_pushlightuserdata(L, (void *)&EXIT_SENTINEL);
+    return lua_error(L);
+}
+
+void sh_open_exit(lua_State *L)
+{
+    lua_pushcfunction(L, l_exit);
+    lua_setglobal(L, "exit");
+}
+
+int sh_exit_requested(int *code)
+{
+    if (g_exit_requested && code) *code = g_exit_code;
+    return g_exit_requested;
+}
+
+int sh_is_exit(lua_State *L)
+{
+    int is = lua_touserdata(L, -1) == &EXIT_SENTINEL;
+    if (is) lua_pop(L, 1);
+    return is;
+}

@@ -1,0 +1,89 @@
+/* shell.h — what the files of the ormsh program share: the parsed command
+ * line, running Lua code under the shell's rules (exec.c), app loading
+ * (app.c), printing values (print.c), the REPL (repl.c) and Tab completion
+ * (complete.c). Stack effects follow the Lua manual's [-o, +p, x] notation. */
+#ifndef ORMSH_SHELL_H
+#define ORMSH_SHELL_H
+
+#include <stdio.h>
+#include <lua.h>
+
+#define ORMSH_VERSION "0.1.0"
+
+struct orm_conn;
+
+/* Exit statuses (SPEC §1). */
+enum { SH_EXIT_OK = 0, SH_EXIT_FAIL = 1, SH_EXIT_USAGE = 2 };
+
+typedef struct ormsh_opts {
+    const char *progname;
+    const char *app;      /* --app DIR, or NULL */
+    const char *database; /* --database URL, or NULL */
+    int echo;             /* --echo */
+    int interactive;      /* -i */
+    const char **exprs;   /* each -e CODE, in order (owned array, borrowed strings) */
+    int nexprs;
+    const char *command; /* "shell", "run", "db" or NULL (none given) */
+    const char **args;   /* the command's positional arguments (owned array) */
+    int nargs;
+} ormsh_opts;
+
+/* ---- exec.c: protected calls, Ctrl-C, error lines, exit() ---- */
+/* Installs the SIGINT handler (no SA_RESTART: a blocked read returns EINTR). */
+void sh_signals_init(void);
+/* 1 when a SIGINT arrived since the last call (and clears the flag). */
+int sh_sigint_take(void);
+/* The connection a Ctrl-C during a running statement interrupts (or NULL). */
+void sh_set_conn(struct orm_conn *c);
+/* [-(narg+1), +(nres|1), -] lua_pcall with Ctrl-C armed: the running
+ * statement is interrupted and Lua code stops with "interrupted!". */
+int sh_pcall(lua_State *L, int narg, int nres);
+/* Error line styles for sh_report. */
+enum { SH_ERR_PLAIN = 0, SH_ERR_WHERE = 1 };
+/* [-1, +0, -] Prints the error value on top as one line on stderr (ORM error
+ * values prefixed with their `where` under SH_ERR_WHERE; the failing SQL on a
+ * second line when the db echoes) and pops it. An exit() request prints nothing. */
+void sh_report(lua_State *L, int style);
+/* [-0, +0, e] Defines the global exit([code]). */
+void sh_open_exit(lua_State *L);
+/* 1 when exit() was called; *code gets its status. */
+int sh_exit_requested(int *code);
+/* [-1, +0, -] 1 when the value on top is exit()'s sentinel (pops it). */
+int sh_is_exit(lua_State *L);
+
+/* ---- app.c: finding and loading the app, the db handle ---- */
+/* [-0, +0, e] Loads the app (or none) and connects db; defines the globals.
+ * Returns 0, or SH_EXIT_FAIL after printing why. */
+int app_open(lua_State *L, const ormsh_opts *o);
+/* [-0, +1, -] Pushes the db handle (nil when none). */
+void app_push_db(lua_State *L);
+/* [-0, +0, -] Points Ctrl-C at the db's current connection. */
+void app_arm_interrupt(lua_State *L);
+/* [-0, +0, -] Ends an idle read transaction (after each REPL input). */
+void app_end_idle(lua_State *L);
+/* [-0, +0, e] Writes the banner to f. */
+void app_banner(lua_State *L, FILE *f);
+/* [-0, +0, -] Rolls back what is uncommitted and says so on stderr. */
+void app_close(lua_State *L);
+
+/* ---- print.c: values to text ---- */
+/* [-0, +1, e] Pushes the shell's text for the value at idx (a repr). */
+void sh_push_repr(lua_State *L, int idx);
+/* lua_CFunction: prints its arguments tab-separated on stdout (nothing when
+ * every argument is nil). */
+int sh_print_values(lua_State *L);
+
+/* ---- repl.c: the loop ---- */
+/* [-0, +0, -] Runs the REPL: on the terminal with libedit when use_editline,
+ * else replaying standard input line by line. Returns the exit status. */
+int repl_run(lua_State *L, int use_editline);
+/* [-0, +0, -] Runs code as one REPL input would (expression values printed),
+ * for -e. Returns 0 or SH_EXIT_FAIL. */
+int repl_do_string(lua_State *L, const char *code, const char *chunkname);
+
+/* ---- complete.c: Tab completion ---- */
+struct editline;
+/* Binds Tab in el to completion from L's globals and values. */
+void complete_install(struct editline *el, lua_State *L);
+
+#endif

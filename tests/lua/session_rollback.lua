@@ -1,0 +1,41 @@
+-- session_rollback.lua — rollback restores committed values, makes pending
+-- and flushed-but-uncommitted objects transient again, undoes deletes; the
+-- identity map gives one object per row.
+Member = db.Model("Member", {
+  id = db.Column(db.Integer, { primary_key = true }),
+  email = db.Column(db.String(30), { unique = true, nullable = false }),
+  score = db.Column(db.Integer, { default = 7 }),
+})
+db.create_all()
+db.session:add_all{ Member{ email = "a@x.org" }, Member{ email = "b@x.org", score = 1 } }
+db.session:commit()
+
+local m = db.session:get(Member, 1)
+print(m.email, m.score)
+print(m == db.session:query(Member):filter_by{ id = 1 }:first())
+print(rawequal(m, db.session:get(Member, 1)))
+m.email = "changed@x.org"
+print(#db.session.dirty, m.email)
+db.session:rollback()
+print(#db.session.dirty, m.email)
+
+local n = Member{ email = "new@x.org" }
+db.session:add(n)
+db.session:flush()
+print(n.id, n.score)
+db.session:rollback()
+print(n.id, db.session:get(Member, 3))
+
+db.session:delete(m)
+print(#db.session.deleted)
+db.session:flush()
+print(db.session:get(Member, 1))
+db.session:rollback()
+print(db.session:get(Member, 1) == m, m.email)
+
+-- attributes stay readable after commit and close
+m.score = 99
+db.session:commit()
+db.session:close()
+print(m.email, m.score)
+print(db.session:get(Member, 1).score)

@@ -1,0 +1,71 @@
+#!/bin/sh
+# tests/run.sh — runs every test kind and prints one closing line
+# "N passed, N failed". Needs BUILD (unit binaries live in $BUILD/tests) and
+# ORMSH (the ormsh executable under test).
+#   unit:  $BUILD/tests/test_*   cmocka; each test case counts
+#   lua:   tests/lua/NAME.lua    `ormsh [args from NAME.args] run NAME.lua` in a
+#          fresh temporary directory copy of tests/lua (in NAME.args, @ROOT@ is the
+#          repository and @DIR@ that directory); stdout must equal NAME.out,
+#          stderr NAME.err when that file exists, exit status NAME.code (default 0)
+#   shell: tests/shell/*.sh      each exits 0 on success
+# TESTS=pattern limits lua/shell tests to names matching the shell pattern.
+set -u
+: "${BUILD:=build}"
+: "${ORMSH:=$(pwd)/$BUILD/ormsh}"
+export ORMSH BUILD
+ROOT=$(pwd)
+export ROOT
+pass=0; fail=0; failed=""
+TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/ormsh-tests.XXXXXX")
+trap 'rm -rf "$TMPROOT"' EXIT INT TERM
+export HOME="$TMPROOT/home"; mkdir -p "$HOME"
+
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); failed="$failed $1"; echo "FAIL: $1" >&2; }
+
+# --- unit tests (cmocka) ---
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" 2>&1); rc=$?
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+    pass=$((pass + p)); fail=$((fail + f))
+    if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+        [ "$f" -eq 0 ] && fail=$((fail + 1))
+        failed="$failed $(basename "$t")"
+        printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' >&2
+    fi
+done
+
+# --- Lua-level tests through ormsh run ---
+for lua in tests/lua/*.lua; do
+    [ -f "$lua" ] || continue
+    name=$(basename "$lua" .lua)
+    case "$name" in ${TESTS:-*}) ;; *) continue ;; esac
+    dir="$TMPROOT/lua-$name"; mkdir -p "$dir"
+    cp -R tests/lua/. "$dir/"
+    # NAME.args: extra ormsh arguments; @ROOT@ is the repository, @DIR@ the test's directory
+    args=""; [ -f "tests/lua/$name.args" ] && args=$(sed -e "s|@ROOT@|$ROOT|g" -e "s|@DIR@|$dir|g" "tests/lua/$name.args")
+    want_code=0; [ -f "tests/lua/$name.code" ] && want_code=$(cat "tests/lua/$name.code")
+    # shellcheck disable=SC2086
+    (cd "$dir" && "$ORMSH" $args run "$name.lua" >"$dir/stdout" 2>"$dir/stderr" </dev/null)
+    code=$?
+    okay=1
+    if ! diff -u "tests/lua/$name.out" "$dir/stdout" >"$dir/diff" 2>&1; then okay=0; cat "$dir/diff" >&2; fi
+    if [ -f "tests/lua/$name.err" ] && ! diff -u "tests/lua/$name.err" "$dir/stderr" >&2; then okay=0; fi
+    if [ "$code" -ne "$want_code" ]; then okay=0; echo "$name: exit $code, want $want_code" >&2; sed 's/^/  stderr: /' "$dir/stderr" >&2; fi
+    if [ "$okay" -eq 1 ]; then ok; else bad "lua/$name"; fi
+done
+
+# --- shell tests ---
+for sh in tests/shell/*.sh; do
+    [ -f "$sh" ] || continue
+    name=$(basename "$sh" .sh)
+    case "$name" in ${TESTS:-*}) ;; *) continue ;; esac
+    dir="$TMPROOT/sh-$name"; mkdir -p "$dir"
+    if (cd "$dir" && TESTDIR="$dir" sh "$ROOT/$sh") >"$dir/log" 2>&1; then ok; else bad "shell/$name"; sed 's/^/  /' "$dir/log" >&2; fi
+done
+
+[ -n "$failed" ] && echo "failed:$failed" >&2
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
