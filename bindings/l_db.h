@@ -23,6 +23,7 @@ typedef struct l_db {
 #define L_DB_MODELS "models"
 #define L_DB_CACHE "objects" /* weak: lightuserdata(orm_object) -> instance */
 #define L_DB_ORDER "model_order"
+#define L_DB_RELSTATE "relstate" /* weak keys: instance -> loaded relationships */
 
 /* One mapped class: table->udata points here. Lives in a userdata stored in
  * the class table under "__cdata" (so it lives as long as the class). */
@@ -77,6 +78,18 @@ void l_model_repr(lua_State *L, int idx);
 void l_relation_open(lua_State *L, int modidx);
 /* 1 when the value at idx is a db.relationship declaration (a table). */
 int l_relation_test(lua_State *L, int idx);
+/* [-0, +0, e] For a relationship attribute at idx (the value of Author.books):
+ * the table it leads to and a new reference to the ON clause joining the
+ * parent to it (for q:join(Author.books)); for a many-to-many relationship
+ * *via is the association table and *on joins parent -> association,
+ * *on2 association -> target (else *via and *on2 are NULL).
+ * Raises ArgumentError when idx is not a relationship attribute. */
+void l_relation_join(lua_State *L, int idx, const orm_table **target, const orm_table **via,
+                     orm_expr **on, orm_expr **on2);
+/* [-0, +0, e] Eager loading after a query ran: list_idx is the list of
+ * loaded parent objects, opts_idx a list of loader options made by
+ * db.joinedload / db.selectinload (or nil). Loads the named relations. */
+void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx);
 
 /* ---- l_session.c ---- */
 void l_session_push_new(lua_State *L, l_db *db, int dbidx); /* [-0, +1, m] */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "l_db.h"
+#include "l_relation.h"
 
 
 orm_object *l_model_test(lua_State *L, int idx)
@@ -76,14 +76,17 @@ static int inst_index(lua_State *L)
         return 1;
     }
     l_class_push(L, t);
+    lua_getfield(L, -1, "__relationships");
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+        l_class *c = t->udata;
+        c->db->L = L;
+        return l_rel_read(L, c->db, 1, lua_gettop(L));
+    }
+    lua_pop(L, 2);
     lua_pushvalue(L, 2);
     if (lua_rawget(L, -2) != LUA_TNIL) return 1;
     if (strncmp(key, "__", 2) == 0) return 0;
-    lua_getfield(L, -2, "__relationships");
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, -2) != LUA_TNIL)
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s.%s: loading relationships is not implemented yet",
-                              t->name, key);
     return raise_unknown(L, t, key);
 }
 
@@ -96,7 +99,16 @@ static int inst_newindex(lua_State *L)
     if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
     const orm_table *t = o->table;
     int col = orm_table_column_index(t, key, n);
-    if (col < 0) return raise_unknown(L, t, key);
+    if (col < 0) {
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__relationships");
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) == LUA_TNIL) return raise_unknown(L, t, key);
+        l_class *cls = t->udata;
+        cls->db->L = L;
+        l_rel_write(L, cls->db, 1, lua_gettop(L), 3);
+        return 0;
+    }
     const orm_column *c = &t->cols[col];
     orm_value v;
     orm_error err;

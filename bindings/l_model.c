@@ -222,11 +222,18 @@ int l_model_define(lua_State *L)
     lua_pushnil(L);
     while (lua_next(L, 2)) {
         if (lua_type(L, -2) == LUA_TSTRING && l_relation_test(L, -1)) {
+            lua_pushvalue(L, cls);
+            lua_setfield(L, -2, "__parent");
+            lua_pushvalue(L, -2);
+            lua_setfield(L, -2, "__key");
             lua_getfield(L, cls, "__relationships");
             lua_pushvalue(L, -3);
             lua_pushvalue(L, -3);
-            lua_rawset(L, -3);
-            lua_pop(L, 2);
+            lua_rawset(L, -3); /* __relationships[key] = decl */
+            lua_pop(L, 1);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, cls); /* Author.books = decl */
         } else if (lua_type(L, -2) == LUA_TSTRING && !l_colspec_test(L, -1)) {
             lua_pushvalue(L, -2);
             lua_insert(L, -2);
@@ -347,13 +354,37 @@ static int class_call(lua_State *L)
 /* Pushes "id, name, email" listing the attribute names of class at cls. */
 void l_class_push_names(lua_State *L, const orm_table *t)
 {
+    /* relationship names, sorted so messages are stable */
+    const char *rels[64];
+    int nrels = 0;
+    l_class_push(L, t);
+    lua_getfield(L, -1, "__relationships");
+    int rtab = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, rtab) && nrels < 64) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) continue;
+        const char *k = lua_tostring(L, -1); /* kept alive by the table */
+        int j = nrels++;
+        while (j > 0 && strcmp(rels[j - 1], k) > 0) {
+            rels[j] = rels[j - 1];
+            j--;
+        }
+        rels[j] = k;
+    }
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 0; i < t->ncols; i++) {
         if (i) luaL_addstring(&b, ", ");
         luaL_addstring(&b, t->cols[i].name);
     }
+    for (int i = 0; i < nrels; i++) {
+        luaL_addstring(&b, ", ");
+        luaL_addstring(&b, rels[i]);
+    }
     luaL_pushresult(&b);
+    lua_replace(L, rtab - 1);
+    lua_settop(L, rtab - 1);
 }
 
 /* Author.query, and a clear error for a misspelt class attribute. */

@@ -8,6 +8,7 @@
 
 #include "ddl.h"
 #include "l_db.h"
+#include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
 #include "url.h"
@@ -135,6 +136,7 @@ static int db_transaction(lua_State *L)
     if (lua_pcall(L, nargs, LUA_MULTRET, 0) != LUA_OK) {
         db->L = L;
         orm_session_rollback(db->session);
+        l_rel_forget(L, db);
         return lua_error(L);
     }
     db->L = L;
@@ -171,6 +173,12 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     lua_setfield(L, uv, L_DB_CACHE);
+    lua_newtable(L); /* loaded relationships, weak by instance */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, uv, L_DB_RELSTATE);
     set_closure(L, uv, dbidx, l_model_define, "Model");
     set_closure(L, uv, dbidx, l_table_define, "Table");
     set_closure(L, uv, dbidx, db_create_all, "create_all");
@@ -263,6 +271,7 @@ int orm_lua_rollback_all(lua_State *L, int idx)
     int n = (int)orm_session_pending_count(db->session);
     db->L = L;
     orm_session_rollback(db->session);
+    l_rel_forget(L, db);
     return n;
 }
 
@@ -297,8 +306,8 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     l_error_export(L, mod);
     l_expr_open(L, mod);
     l_types_open(L, mod);
-    l_relation_open(L, mod);
     l_result_open(L);
+    l_relation_open(L, mod);
     l_session_open(L);
     l_query_open(L);
     lua_pushliteral(L, ORM_VERSION);

@@ -7,6 +7,7 @@
 #include "compile.h"
 #include "dialect.h"
 #include "l_db.h"
+#include "l_relation.h"
 #include "l_result.h"
 
 typedef struct l_session {
@@ -40,7 +41,9 @@ static int s_add(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
     orm_object *o = l_model_check(L, 2);
-    return check_rc(L, db, orm_session_add(db->session, o));
+    check_rc(L, db, orm_session_add(db->session, o));
+    l_rel_cascade_add(L, db, 2);
+    return 0;
 }
 
 static int s_add_all(lua_State *L)
@@ -55,6 +58,7 @@ static int s_add_all(lua_State *L)
             return luaL_error(L, "bad argument #1 to 'add_all' (item %d is a %s, not a model instance)",
                               (int)i, luaL_typename(L, -1));
         if (orm_session_add(db->session, o) < 0) return l_db_raise_session(L, db);
+        l_rel_cascade_add(L, db, -1);
         lua_pop(L, 1);
     }
     return 0;
@@ -63,7 +67,9 @@ static int s_add_all(lua_State *L)
 static int s_delete(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
-    return check_rc(L, db, orm_session_delete(db->session, l_model_check(L, 2)));
+    orm_object *o = l_model_check(L, 2);
+    if (o->session == db->session) l_rel_before_delete(L, db, 2);
+    return check_rc(L, db, orm_session_delete(db->session, o));
 }
 
 static int s_expunge(lua_State *L)
@@ -87,12 +93,14 @@ static int s_commit(lua_State *L)
 static int s_rollback(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    l_rel_forget(L, db);
     return check_rc(L, db, orm_session_rollback(db->session));
 }
 
 static int s_close(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    l_rel_forget(L, db);
     return check_rc(L, db, orm_session_close(db->session));
 }
 
@@ -289,7 +297,7 @@ struct pending_ctx {
 static void collect_pending(void *ctx, orm_object *o, char kind)
 {
     struct pending_ctx *p = ctx;
-    if (kind != p->want) return;
+    if (kind != p->want || o->table->udata == NULL) return; /* association rows have no class */
     l_model_push_object(p->L, p->db, orm_object_retain(o));
     lua_rawseti(p->L, p->list, ++p->n);
 }

@@ -1,11 +1,12 @@
-/* compile.c — expression trees and SELECT statements to SQL text for one
- * dialect, spelled the way SQLAlchemy spells them. Every value becomes a
- * placeholder whose value is collected in order; identifiers go through
- * orm_dialect_quote. Parentheses follow SQLAlchemy's operator precedence
- * (a child is grouped when its operator binds no tighter than its parent's,
- * unless both are the same associative operator). The unit-of-work
- * statements and db.text live in compile_stmt.c. */
-#include "compile.h"
+/* compile.c — expression trees to SQL text for one dialect, spelled the way
+ * SQLAlchemy spells them. Every value becomes a placeholder whose value is
+ * collected in order; identifiers go through orm_dialect_quote. Parentheses
+ * follow SQLAlchemy's operator precedence (a child is grouped when its
+ * operator binds no tighter than its parent's, unless both are the same
+ * associative operator). SELECT and FROM live in compile_select.c, bulk
+ * UPDATE/DELETE in compile_dml.c, the unit-of-work statements and db.text in
+ * compile_stmt.c. */
+#include "compile_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,34 +47,40 @@ void orm_compiled_free(orm_compiled *c)
 
 /* ---- compiler state ----------------------------------------------------- */
 
-enum { PREC_NONE = -100, PREC_TEXT = 0, PREC_ATOM = 100 };
+typedef orm_cc cctx;
+typedef orm_cc_against against;
+#define TOP ORM_CC_TOP
+#define PREC_NONE ORM_PREC_NONE
+#define PREC_TEXT ORM_PREC_TEXT
+#define PREC_ATOM ORM_PREC_ATOM
 
-typedef struct {
-    const orm_dialect *d;
-    orm_compiled *out;
-    orm_error *err;
-    /* In ORDER BY, GROUP BY and HAVING: the select whose result columns'
-     * labels are written by name there. NULL elsewhere. */
-    const orm_select *label_names;
-} cctx;
+void orm_cc_init(orm_cc *c, const orm_dialect *d, orm_compiled *out, orm_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->d = d;
+    c->out = out;
+    c->err = err;
+}
 
-/* The operator a child is compiled against (what decides its parentheses). */
-typedef struct {
-    int prec;
-    orm_op op;
-} against;
-
-static const against TOP = {PREC_NONE, ORM_OP_NONE};
-
-static int oom(cctx *c)
+int orm_cc_oom(cctx *c)
 {
     return c->err ? orm_error_oom(c->err) : ORM_ENOMEM;
 }
 
-static int malformed(cctx *c, const char *what)
+int orm_cc_malformed(cctx *c, const char *what)
 {
     if (!c->err) return ORM_EFAIL;
     return orm_error_set(c->err, ORM_ERR_PROGRAMMING, 0, "cannot compile %s", what);
+}
+
+static int oom(cctx *c)
+{
+    return orm_cc_oom(c);
+}
+
+static int malformed(cctx *c, const char *what)
+{
+    return orm_cc_malformed(c, what);
 }
 
 static orm_buf *sql(cctx *c)
@@ -81,13 +88,29 @@ static orm_buf *sql(cctx *c)
     return &c->out->sql;
 }
 
+void orm_cc_put(cctx *c, const char *s)
+{
+    orm_buf_puts(&c->out->sql, s);
+}
+
 static void put(cctx *c, const char *s)
 {
     orm_buf_puts(&c->out->sql, s);
 }
 
+int orm_cc_finish(cctx *c, int rc)
+{
+    for (int i = 0; i < c->nnames; i++)
+        free(c->names[i].name);
+    free(c->names);
+    c->names = NULL;
+    c->nnames = c->capnames = 0;
+    if (rc == ORM_OK && c->out->sql.oom) return oom(c);
+    return rc;
+}
+
 /* Records v as the next parameter and writes its placeholder. */
-static int bind(cctx *c, const orm_value *v)
+int orm_cc_bind(cctx *c, const orm_value *v)
 {
     orm_compiled *o = c->out;
     if (o->nparams == o->cap) {
@@ -103,7 +126,7 @@ static int bind(cctx *c, const orm_value *v)
 }
 
 /* Binds an integer the compiler made (LIMIT/OFFSET), owned by out. */
-static int bind_owned_int(cctx *c, int64_t i)
+int orm_cc_bind_owned_int(cctx *c, int64_t i)
 {
     orm_compiled *o = c->out;
     if (o->nowned == o->owned_cap) {
@@ -117,7 +140,7 @@ static int bind_owned_int(cctx *c, int64_t i)
     if (!v) return oom(c);
     orm_value_int(v, i);
     o->owned[o->nowned++] = v;
-    return bind(c, v);
+    return orm_cc_bind(c, v);
 }
 
 /* ---- precedence --------------------------------------------------------- */
@@ -188,20 +211,76 @@ static int node_prec(const orm_expr *e)
 
 /* ---- expressions -------------------------------------------------------- */
 
-static int compile_node(cctx *c, const orm_expr *e, against a);
+#define compile_node orm_cc_node
+#define compile_list orm_cc_list
 
 static int is_null(const orm_expr *e)
 {
     return e->kind == ORM_X_NULL || (e->kind == ORM_X_BIND && e->value.type == ORM_V_NULL);
 }
 
+/* table.column, or alias.column for a column of an aliased table */
 static int compile_column(cctx *c, const orm_expr *e)
 {
     if (!e->table || e->col < 0 || e->col >= e->table->ncols) return malformed(c, "a column");
-    orm_dialect_quote(c->d, sql(c), e->table->name);
+    const char *owner = e->from ? orm_cc_from_name(c, e->from) : e->table->name;
+    if (!owner) return oom(c);
+    orm_dialect_quote(c->d, sql(c), owner);
     orm_buf_putc(sql(c), '.');
     orm_dialect_quote(c->d, sql(c), e->table->cols[e->col].name);
     return ORM_OK;
+}
+
+/* anon_1.name: a column of a derived table */
+static int compile_subcolumn(cctx *c, const orm_expr *e)
+{
+    if (!e->from || e->col < 0 || e->col >= e->from->nnames)
+        return malformed(c, "a subquery column");
+    const char *owner = orm_cc_from_name(c, e->from);
+    if (!owner) return oom(c);
+    orm_dialect_quote(c->d, sql(c), owner);
+    orm_buf_putc(sql(c), '.');
+    orm_dialect_quote(c->d, sql(c), e->from->names[e->col]);
+    return ORM_OK;
+}
+
+/* CASE [value] WHEN a THEN b ... [ELSE e] END */
+static int compile_case(cctx *c, const orm_expr *e)
+{
+    int first = (e->flags & ORM_CASE_VALUE) ? 1 : 0, has_else = (e->flags & ORM_CASE_ELSE) != 0;
+    int pairs = e->nargs - first - has_else;
+    if (pairs < 2 || pairs % 2) return malformed(c, "a CASE expression");
+    int rc = ORM_OK;
+    put(c, "CASE ");
+    if (first) {
+        rc = compile_node(c, e->args[0], TOP);
+        put(c, " ");
+    }
+    for (int i = first; rc == ORM_OK && i < first + pairs; i += 2) {
+        put(c, "WHEN ");
+        if ((rc = compile_node(c, e->args[i], TOP))) break;
+        put(c, " THEN ");
+        rc = compile_node(c, e->args[i + 1], TOP);
+        put(c, " ");
+    }
+    if (rc == ORM_OK && has_else) {
+        put(c, "ELSE ");
+        rc = compile_node(c, e->args[e->nargs - 1], TOP);
+        put(c, " ");
+    }
+    put(c, "END");
+    return rc;
+}
+
+static int compile_cast(cctx *c, const orm_expr *e)
+{
+    if (e->nargs != 1) return malformed(c, "a CAST expression");
+    put(c, "CAST(");
+    int rc = compile_node(c, e->args[0], TOP);
+    put(c, " AS ");
+    orm_dialect_type(c->d, sql(c), &e->type);
+    put(c, ")");
+    return rc;
 }
 
 static const char *binary_op(orm_op op)
@@ -269,7 +348,7 @@ static int compile_unary(cctx *c, const orm_expr *e)
     return compile_node(c, e->args[0], (against){op_prec(e->op), e->op});
 }
 
-static int compile_list(cctx *c, orm_expr *const *v, int n, const char *sep, against a)
+int orm_cc_list(cctx *c, orm_expr *const *v, int n, const char *sep, against a)
 {
     for (int i = 0; i < n; i++) {
         if (i) put(c, sep);
@@ -326,7 +405,11 @@ static int compile_in(cctx *c, const orm_expr *e)
     int rc = compile_node(c, e->args[0], (against){5, e->op});
     if (rc) return rc;
     put(c, e->op == ORM_OP_IN ? " IN (" : " NOT IN (");
-    rc = compile_list(c, e->args + 1, e->nargs - 1, ", ", TOP);
+    const orm_expr *sub = e->args[1];
+    if (e->nargs == 2 && sub->kind == ORM_X_SELECT && sub->op == ORM_OP_NONE && sub->sel)
+        rc = orm_cc_subselect(c, sub->sel, 0, 1); /* IN (SELECT ...): the rows, not a value */
+    else
+        rc = compile_list(c, e->args + 1, e->nargs - 1, ", ", TOP);
     put(c, ")");
     return rc;
 }
@@ -367,7 +450,7 @@ static int compile_body(cctx *c, const orm_expr *e)
     case ORM_X_COLUMN:
         return compile_column(c, e);
     case ORM_X_BIND:
-        return bind(c, &e->value);
+        return orm_cc_bind(c, &e->value);
     case ORM_X_NULL:
         put(c, "NULL");
         return ORM_OK;
@@ -402,6 +485,15 @@ static int compile_body(cctx *c, const orm_expr *e)
     case ORM_X_STAR:
         put(c, "*");
         return ORM_OK;
+    case ORM_X_SUBCOL:
+        return compile_subcolumn(c, e);
+    case ORM_X_CASE:
+        return compile_case(c, e);
+    case ORM_X_CAST:
+        return compile_cast(c, e);
+    case ORM_X_SELECT:
+        if (!e->sel) return malformed(c, "a subquery");
+        return orm_cc_subselect(c, e->sel, e->op == ORM_OP_EXISTS, 0);
     }
     return malformed(c, "an expression of unknown kind");
 }
@@ -420,7 +512,7 @@ static int selected_label(const orm_select *s, const orm_expr *e)
     return 0;
 }
 
-static int compile_node(cctx *c, const orm_expr *e, against a)
+int orm_cc_node(cctx *c, const orm_expr *e, against a)
 {
     if (!e) return malformed(c, "a missing expression");
     /* Transparent wrappers: a one-item and_/or_, and a label outside the
@@ -439,169 +531,9 @@ static int compile_node(cctx *c, const orm_expr *e, against a)
     return rc;
 }
 
-static int finish(cctx *c, int rc)
-{
-    if (rc == ORM_OK && c->out->sql.oom) return oom(c);
-    return rc;
-}
-
 int orm_compile_expr(const orm_dialect *d, const orm_expr *e, orm_compiled *out, orm_error *err)
 {
-    cctx c = {d, out, err, NULL};
-    return finish(&c, compile_node(&c, e, TOP));
-}
-
-/* ---- SELECT ------------------------------------------------------------- */
-
-typedef struct {
-    const orm_table **v;
-    int n, cap;
-} table_list;
-
-static int tables_has(const table_list *l, const orm_table *t)
-{
-    for (int i = 0; i < l->n; i++)
-        if (l->v[i] == t) return 1;
-    return 0;
-}
-
-static int tables_add(table_list *l, const orm_table *t)
-{
-    if (tables_has(l, t)) return ORM_OK;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 4;
-        const orm_table **v = realloc(l->v, (size_t)cap * sizeof *v);
-        if (!v) return ORM_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = t;
-    return ORM_OK;
-}
-
-/* The tables e's columns belong to, in order of appearance. */
-static int collect_tables(table_list *l, const orm_expr *e)
-{
-    if (!e) return ORM_OK;
-    if (e->kind == ORM_X_COLUMN && e->table) return tables_add(l, e->table);
-    for (int i = 0; i < e->nargs; i++) {
-        int rc = collect_tables(l, e->args[i]);
-        if (rc) return rc;
-    }
-    return ORM_OK;
-}
-
-static int joined(const orm_select *s, const orm_table *t)
-{
-    for (int i = 0; i < s->njoins; i++)
-        if (s->joins[i].table == t) return 1;
-    return 0;
-}
-
-/* FROM: s->from (if set), then the tables of the result columns not joined;
- * the JOINs hang off the first of them. */
-static int compile_from(cctx *c, const orm_select *s)
-{
-    table_list all = {0}, froms = {0};
-    int rc = s->from ? tables_add(&all, s->from) : ORM_OK;
-    for (int i = 0; rc == ORM_OK && i < s->ncolumns; i++)
-        rc = collect_tables(&all, s->columns[i]);
-    for (int i = 0; rc == ORM_OK && i < all.n; i++)
-        if (all.v[i] == s->from || !joined(s, all.v[i])) rc = tables_add(&froms, all.v[i]);
-    free(all.v);
-    if (rc) {
-        free(froms.v);
-        return oom(c);
-    }
-    if (froms.n == 0 && s->njoins > 0) rc = malformed(c, "a JOIN with no table to join from");
-    if (froms.n > 0) put(c, " FROM ");
-    for (int i = 0; rc == ORM_OK && i < froms.n; i++) {
-        if (i) put(c, ", ");
-        orm_dialect_quote(c->d, sql(c), froms.v[i]->name);
-        for (int j = 0; i == 0 && rc == ORM_OK && j < s->njoins; j++) {
-            const orm_join *jn = &s->joins[j];
-            put(c, jn->outer ? " LEFT OUTER JOIN " : " JOIN ");
-            orm_dialect_quote(c->d, sql(c), jn->table ? jn->table->name : "");
-            if (jn->on) {
-                put(c, " ON ");
-                rc = compile_node(c, jn->on, TOP);
-            }
-        }
-    }
-    free(froms.v);
-    return rc;
-}
-
-/* A result column: a label is written "expr AS name". */
-static int compile_result_column(cctx *c, const orm_expr *e)
-{
-    if (!e || e->kind != ORM_X_LABEL) return compile_node(c, e, TOP);
-    if (e->nargs != 1 || !e->name) return malformed(c, "a label");
-    int rc = compile_node(c, e->args[0], (against){-1, ORM_OP_NONE});
-    put(c, " AS ");
-    orm_dialect_quote(c->d, sql(c), e->name);
-    return rc;
-}
-
-/* SQLite wants a LIMIT before any OFFSET: -1 means none. */
-static int compile_limit(cctx *c, const orm_select *s)
-{
-    int rc = ORM_OK;
-    if (s->limit >= 0) {
-        put(c, " LIMIT ");
-        rc = bind_owned_int(c, s->limit);
-    } else if (s->offset >= 0) {
-        put(c, " LIMIT -1");
-    }
-    if (rc == ORM_OK && s->offset >= 0) {
-        put(c, " OFFSET ");
-        rc = bind_owned_int(c, s->offset);
-    }
-    return rc;
-}
-
-static int compile_select(cctx *c, const orm_select *s)
-{
-    if (s->ncolumns == 0) return malformed(c, "a SELECT with no columns");
-    put(c, s->distinct ? "SELECT DISTINCT " : "SELECT ");
-    int rc = ORM_OK;
-    for (int i = 0; rc == ORM_OK && i < s->ncolumns; i++) {
-        if (i) put(c, ", ");
-        rc = compile_result_column(c, s->columns[i]);
-    }
-    if (rc || (rc = compile_from(c, s))) return rc;
-    if (s->where) {
-        put(c, " WHERE ");
-        if ((rc = compile_node(c, s->where, TOP))) return rc;
-    }
-    c->label_names = s;
-    if (s->ngroup) {
-        put(c, " GROUP BY ");
-        if ((rc = compile_list(c, s->group_by, s->ngroup, ", ", TOP))) return rc;
-    }
-    if (s->having) {
-        put(c, " HAVING ");
-        if ((rc = compile_node(c, s->having, TOP))) return rc;
-    }
-    if (s->norder) {
-        put(c, " ORDER BY ");
-        if ((rc = compile_list(c, s->order_by, s->norder, ", ", TOP))) return rc;
-    }
-    c->label_names = NULL;
-    return compile_limit(c, s);
-}
-
-int orm_compile_select(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err)
-{
-    cctx c = {d, out, err, NULL};
-    return finish(&c, compile_select(&c, s));
-}
-
-int orm_compile_count(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err)
-{
-    cctx c = {d, out, err, NULL};
-    put(&c, "SELECT count(*) AS count_1 FROM (");
-    int rc = compile_select(&c, s);
-    put(&c, ") AS anon_1");
-    return finish(&c, rc);
+    cctx c;
+    orm_cc_init(&c, d, out, err);
+    return orm_cc_finish(&c, compile_node(&c, e, TOP));
 }

@@ -32,8 +32,17 @@ void orm_compiled_reset(orm_compiled *c);
 int orm_compile_expr(const orm_dialect *d, const orm_expr *e, orm_compiled *out, orm_error *err);
 /* The whole SELECT. */
 int orm_compile_select(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err);
-/* SELECT count(*) AS count_1 FROM (<s>) AS anon_1 */
+/* SELECT count(*) AS count_1 FROM (<s>) AS anon_N (N: 1 unless s has
+ * unnamed derived tables of its own) */
 int orm_compile_count(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err);
+
+/* Bulk statements: UPDATE t SET cols[i]=values[i], ... [WHERE where] and
+ * DELETE FROM t [WHERE where] (where NULL: every row). */
+int orm_compile_update_where(const orm_dialect *d, const orm_table *t, const int *cols,
+                             orm_expr *const *values, int n, const orm_expr *where,
+                             orm_compiled *out, orm_error *err);
+int orm_compile_delete_where(const orm_dialect *d, const orm_table *t, const orm_expr *where,
+                             orm_compiled *out, orm_error *err);
 
 /* Unit-of-work statements; parameters are supplied by the caller in the
  * documented order, so these produce text only (and are cached by it). */

@@ -180,6 +180,11 @@ static int select_by_pk(orm_session *s, const orm_table *t, const orm_value *con
     return rc;
 }
 
+orm_object *orm_session_peek(orm_session *s, const orm_table *t, const orm_value *const *key)
+{
+    return orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
+}
+
 int orm_session_get(orm_session *s, const orm_table *t, const orm_value *pk, orm_object **out)
 {
     *out = NULL;

@@ -4,6 +4,7 @@
  * can nest calls and check once), and the orm_select helpers. */
 #include "expr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ void orm_expr_release(orm_expr *e)
         orm_expr_release(e->args[i]);
     free(e->args);
     free(e->name);
+    orm_from_release(e->from);
+    orm_select_free(e->sel);
     orm_value_clear(&e->value);
     free(e);
 }
@@ -185,6 +188,228 @@ orm_expr *orm_expr_star(void)
     return node(ORM_X_STAR, ORM_OP_NONE, NULL, 0);
 }
 
+orm_expr *orm_expr_alias_column(orm_from *f, int col)
+{
+    if (!f || !f->table) return NULL;
+    orm_expr *e = orm_expr_column(f->table, col);
+    if (e) e->from = orm_from_retain(f);
+    return e;
+}
+
+orm_expr *orm_expr_subcolumn(orm_from *f, int col)
+{
+    if (!f || !f->sel || col < 0 || col >= f->nnames) return NULL;
+    orm_expr *e = node(ORM_X_SUBCOL, ORM_OP_NONE, NULL, 0);
+    if (e) {
+        e->from = orm_from_retain(f);
+        e->col = col;
+    }
+    return e;
+}
+
+orm_expr *orm_expr_case(orm_expr *value, orm_expr *const *whens, int npairs, orm_expr *else_)
+{
+    if (npairs < 1) return NULL;
+    int n = 2 * npairs + (value != NULL) + (else_ != NULL), k = 0;
+    orm_expr **args = malloc((size_t)n * sizeof *args);
+    if (!args) return NULL;
+    if (value) args[k++] = value;
+    for (int i = 0; i < 2 * npairs; i++)
+        args[k++] = whens[i];
+    if (else_) args[k++] = else_;
+    orm_expr *e = node(ORM_X_CASE, ORM_OP_NONE, args, n);
+    free(args);
+    if (e) e->flags = (value ? ORM_CASE_VALUE : 0) | (else_ ? ORM_CASE_ELSE : 0);
+    return e;
+}
+
+orm_expr *orm_expr_cast(orm_expr *e, const orm_type *t)
+{
+    if (!t) return NULL;
+    orm_expr *x = node(ORM_X_CAST, ORM_OP_NONE, &e, 1);
+    if (x) x->type = *t;
+    return x;
+}
+
+orm_expr *orm_expr_select(const orm_select *s, int exists)
+{
+    if (!s || s->ncolumns == 0) return NULL;
+    orm_expr *e = node(ORM_X_SELECT, exists ? ORM_OP_EXISTS : ORM_OP_NONE, NULL, 0);
+    if (e && !(e->sel = orm_select_clone(s))) {
+        orm_expr_release(e);
+        return NULL;
+    }
+    if (e && exists) e->sel->select_one = 1;
+    return e;
+}
+
+static const orm_type TYPE_BOOLEAN = {.kind = ORM_T_BOOLEAN};
+static const orm_type TYPE_INTEGER = {.kind = ORM_T_INTEGER};
+static const orm_type TYPE_STRING = {.kind = ORM_T_STRING};
+
+static const orm_type *func_type(const orm_expr *e)
+{
+    static const char *const same[] = {"max", "min", "coalesce", "ifnull", "abs", "sum", "total",
+                                       "nullif", NULL};
+    static const char *const text[] = {"lower", "upper", "trim", "ltrim", "rtrim", "substr",
+                                       "replace", "group_concat", "string_agg", NULL};
+    if (strcmp(e->name, "count") == 0 || strcmp(e->name, "length") == 0) return &TYPE_INTEGER;
+    for (int i = 0; text[i]; i++)
+        if (strcmp(e->name, text[i]) == 0) return &TYPE_STRING;
+    for (int i = 0; same[i]; i++)
+        if (strcmp(e->name, same[i]) == 0 && e->nargs > 0) {
+            const orm_type *t = orm_expr_type(e->args[0]);
+            int adds = strcmp(e->name, "sum") == 0 || strcmp(e->name, "total") == 0;
+            /* a sum of booleans counts them */
+            return t && t->kind == ORM_T_BOOLEAN && adds ? &TYPE_INTEGER : t;
+        }
+    return NULL;
+}
+
+const orm_type *orm_expr_type(const orm_expr *e)
+{
+    if (!e) return NULL;
+    switch (e->kind) {
+    case ORM_X_COLUMN:
+        return e->table && e->col >= 0 && e->col < e->table->ncols ? &e->table->cols[e->col].type
+                                                                   : NULL;
+    case ORM_X_SUBCOL:
+        return e->from && e->from->sel && e->col < e->from->sel->ncolumns
+                   ? orm_expr_type(e->from->sel->columns[e->col])
+                   : NULL;
+    case ORM_X_LABEL:
+    case ORM_X_ORDER:
+        return e->nargs == 1 ? orm_expr_type(e->args[0]) : NULL;
+    case ORM_X_CAST:
+        return &e->type;
+    case ORM_X_BINARY:
+        if (e->op >= ORM_OP_EQ && e->op <= ORM_OP_ISNOT) return &TYPE_BOOLEAN;
+        if (e->op == ORM_OP_CONCAT) return &TYPE_STRING;
+        if (e->op == ORM_OP_ADD || e->op == ORM_OP_SUB || e->op == ORM_OP_MUL) {
+            const orm_type *t = orm_expr_type(e->args[0]);
+            if (!t) t = orm_expr_type(e->args[1]);
+            return t && (t->kind == ORM_T_INTEGER || t->kind == ORM_T_BIGINT ||
+                         t->kind == ORM_T_FLOAT || t->kind == ORM_T_NUMERIC)
+                       ? t
+                       : NULL;
+        }
+        return NULL;
+    case ORM_X_UNARY:
+        return e->op == ORM_OP_NOT ? &TYPE_BOOLEAN : orm_expr_type(e->args[0]);
+    case ORM_X_BOOL:
+    case ORM_X_IN:
+    case ORM_X_BETWEEN:
+    case ORM_X_LIKE:
+        return &TYPE_BOOLEAN;
+    case ORM_X_FUNC:
+        return func_type(e);
+    case ORM_X_CASE: {
+        int first = (e->flags & ORM_CASE_VALUE) ? 1 : 0;
+        return e->nargs > first + 1 ? orm_expr_type(e->args[first + 1]) : NULL;
+    }
+    case ORM_X_SELECT:
+        if (e->op == ORM_OP_EXISTS) return &TYPE_BOOLEAN;
+        return e->sel && e->sel->ncolumns == 1 ? orm_expr_type(e->sel->columns[0]) : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* ---- FROM items --------------------------------------------------------- */
+
+orm_from *orm_from_retain(orm_from *f)
+{
+    if (f) f->refs++;
+    return f;
+}
+
+void orm_from_release(orm_from *f)
+{
+    if (!f || --f->refs > 0) return;
+    orm_select_free(f->sel);
+    for (int i = 0; i < f->nnames; i++)
+        free(f->names[i]);
+    free(f->names);
+    free(f->alias);
+    free(f);
+}
+
+static orm_from *from_new(const char *alias)
+{
+    orm_from *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->refs = 1;
+    if (alias && !(f->alias = strdup(alias))) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+orm_from *orm_from_alias(const orm_table *t, const char *alias)
+{
+    if (!t) return NULL;
+    orm_from *f = from_new(alias);
+    if (f) f->table = t;
+    return f;
+}
+
+/* The name a result column has in a derived table, before de-duplication. */
+static const char *natural_name(const orm_expr *e)
+{
+    if (e->kind == ORM_X_ORDER && e->nargs == 1) e = e->args[0];
+    switch (e->kind) {
+    case ORM_X_COLUMN:
+        return e->table->cols[e->col].name;
+    case ORM_X_SUBCOL:
+        return e->from->names[e->col];
+    case ORM_X_LABEL:
+    case ORM_X_FUNC:
+        return e->name;
+    default:
+        return "anon";
+    }
+}
+
+int orm_from_column_index(const orm_from *f, const char *name)
+{
+    for (int i = 0; f && name && i < f->nnames; i++)
+        if (strcmp(f->names[i], name) == 0) return i;
+    return -1;
+}
+
+/* Gives every result column of f a distinct name. 0 or ORM_ENOMEM. */
+static int name_columns(orm_from *f)
+{
+    int n = f->sel->ncolumns;
+    f->names = calloc((size_t)n, sizeof *f->names);
+    if (!f->names) return ORM_ENOMEM;
+    f->nnames = n;
+    for (int i = 0; i < n; i++) {
+        const char *base = natural_name(f->sel->columns[i]);
+        size_t len = strlen(base) + 24;
+        char *name = malloc(len);
+        if (!name) return ORM_ENOMEM;
+        snprintf(name, len, "%s", base);
+        for (int k = 1; orm_from_column_index(f, name) >= 0; k++)
+            snprintf(name, len, "%s_%d", base, k);
+        f->names[i] = name;
+    }
+    return ORM_OK;
+}
+
+orm_from *orm_from_subquery(const orm_select *s, const char *alias)
+{
+    if (!s || s->ncolumns == 0) return NULL;
+    orm_from *f = from_new(alias);
+    if (!f) return NULL;
+    if (!(f->sel = orm_select_clone(s)) || name_columns(f) != ORM_OK) {
+        orm_from_release(f);
+        return NULL;
+    }
+    return f;
+}
+
 /* ---- SELECT ----------------------------------------------------------- */
 
 orm_select *orm_select_new(void)
@@ -208,9 +433,14 @@ void orm_select_free(orm_select *s)
 {
     if (!s) return;
     release_all(s->columns, s->ncolumns);
-    for (int i = 0; i < s->njoins; i++)
+    for (int i = 0; i < s->njoins; i++) {
         orm_expr_release(s->joins[i].on);
+        orm_from_release(s->joins[i].item);
+    }
     free(s->joins);
+    for (int i = 0; i < s->nfroms; i++)
+        orm_from_release(s->froms[i]);
+    free(s->froms);
     orm_expr_release(s->where);
     release_all(s->group_by, s->ngroup);
     orm_expr_release(s->having);
@@ -240,6 +470,8 @@ orm_select *orm_select_clone(const orm_select *s)
     c->ncolumns = c->ngroup = c->norder = 0;
     c->joins = NULL;
     c->njoins = 0;
+    c->froms = NULL;
+    c->nfroms = 0;
     c->where = orm_expr_retain(s->where);
     c->having = orm_expr_retain(s->having);
     if (clone_list(&c->columns, s->columns, s->ncolumns) < 0) goto fail;
@@ -254,8 +486,16 @@ orm_select *orm_select_clone(const orm_select *s)
         for (int i = 0; i < s->njoins; i++) {
             c->joins[i] = s->joins[i];
             orm_expr_retain(c->joins[i].on);
+            orm_from_retain(c->joins[i].item);
         }
         c->njoins = s->njoins;
+    }
+    if (s->nfroms) {
+        c->froms = malloc((size_t)s->nfroms * sizeof *c->froms);
+        if (!c->froms) goto fail;
+        for (int i = 0; i < s->nfroms; i++)
+            c->froms[i] = orm_from_retain(s->froms[i]);
+        c->nfroms = s->nfroms;
     }
     return c;
 fail:
@@ -347,5 +587,52 @@ int orm_select_add_join(orm_select *s, const orm_table *t, orm_expr *on, int out
     if (!j) return ORM_ENOMEM;
     s->joins = j;
     j[s->njoins++] = (orm_join){.table = t, .on = orm_expr_retain(on), .outer = outer != 0};
+    return ORM_OK;
+}
+
+int orm_select_add_join_from(orm_select *s, orm_from *f, orm_expr *on, int outer)
+{
+    if (!f) return ORM_EMISUSE;
+    orm_join *j = realloc(s->joins, (size_t)(s->njoins + 1) * sizeof *j);
+    if (!j) return ORM_ENOMEM;
+    s->joins = j;
+    j[s->njoins++] = (orm_join){
+        .on = orm_expr_retain(on), .outer = outer != 0, .item = orm_from_retain(f)};
+    return ORM_OK;
+}
+
+int orm_select_add_from(orm_select *s, orm_from *f)
+{
+    if (!f) return ORM_EMISUSE;
+    orm_from **v = realloc(s->froms, (size_t)(s->nfroms + 1) * sizeof *v);
+    if (!v) return ORM_ENOMEM;
+    s->froms = v;
+    v[s->nfroms++] = orm_from_retain(f);
+    return ORM_OK;
+}
+
+void orm_select_clear_columns(orm_select *s)
+{
+    release_all(s->columns, s->ncolumns);
+    s->columns = NULL;
+    s->ncolumns = 0;
+}
+
+void orm_select_clear_order(orm_select *s)
+{
+    release_all(s->order_by, s->norder);
+    s->order_by = NULL;
+    s->norder = 0;
+}
+
+int orm_select_add_alias_columns(orm_select *s, orm_from *f)
+{
+    if (!f || !f->table) return ORM_EMISUSE;
+    for (int i = 0; i < f->table->ncols; i++) {
+        orm_expr *c = orm_expr_alias_column(f, i);
+        int rc = push(&s->columns, &s->ncolumns, c);
+        orm_expr_release(c);
+        if (rc) return rc;
+    }
     return ORM_OK;
 }

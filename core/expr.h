@@ -26,6 +26,10 @@ typedef enum {
     ORM_X_ORDER,   /* args[0] ASC/DESC (desc) */
     ORM_X_TEXT,    /* raw SQL text (no parameters) */
     ORM_X_STAR,    /* * */
+    ORM_X_CASE,    /* CASE [args[0]] WHEN c THEN v ... [ELSE e] END (flags) */
+    ORM_X_CAST,    /* CAST(args[0] AS type) */
+    ORM_X_SELECT,  /* (SELECT ...) as a value; op ORM_OP_EXISTS: EXISTS (SELECT ...) */
+    ORM_X_SUBCOL,  /* column col of a derived table: from->names[col] */
 } orm_expr_kind;
 
 typedef enum {
@@ -37,21 +41,59 @@ typedef enum {
     ORM_OP_NOT, ORM_OP_NEG,
     ORM_OP_LIKE, ORM_OP_ILIKE,
     ORM_OP_IN, ORM_OP_NOTIN,
+    ORM_OP_EXISTS,
 } orm_op;
+
+struct orm_select;
+
+/* A FROM item that is more than a table of the metadata: a table under
+ * another name ("member AS member_1", SQLAlchemy's aliased()) or a derived
+ * table ("(SELECT ...) AS anon_1", a query's subquery()). Reference counted
+ * and immutable, like expressions. An item without an alias is named when a
+ * statement is compiled: <table>_1, <table>_2 ... for aliases, anon_1 ...
+ * for derived tables, numbered in order of appearance in that statement. */
+typedef struct orm_from {
+    int refs;
+    const orm_table *table;  /* aliased table; NULL for a derived table */
+    struct orm_select *sel;  /* derived table (owned); NULL for an alias */
+    char *alias;             /* explicit name or NULL (owned) */
+    char **names;            /* derived table: result column names (owned) */
+    int nnames;
+} orm_from;
+
+orm_from *orm_from_retain(orm_from *f); /* NULL-safe; returns f */
+void orm_from_release(orm_from *f);     /* NULL-safe */
+/* t AS alias (alias NULL: named at compile time). NULL on oom. */
+orm_from *orm_from_alias(const orm_table *t, const char *alias);
+/* (s) AS alias; s is copied. Column names come from the result columns: a
+ * label's name, a column's name, a function's name, else "anon"; repeated
+ * names get _1, _2 ... suffixes. NULL on oom or when s has no columns. */
+orm_from *orm_from_subquery(const struct orm_select *s, const char *alias);
+/* Index of a derived table's column called name, or -1. */
+int orm_from_column_index(const orm_from *f, const char *name);
 
 typedef struct orm_expr {
     orm_expr_kind kind;
     orm_op op;
     int refs;
     const orm_table *table; /* COLUMN */
-    int col;                /* COLUMN: column index */
+    int col;                /* COLUMN: column index; SUBCOL: index in from->names */
     int desc;               /* ORDER */
+    int flags;              /* CASE: ORM_CASE_* */
     char escape;            /* LIKE: escape character, 0 for none */
     orm_value value;        /* BIND (owned) */
+    orm_type type;          /* CAST: the target type */
     char *name;             /* FUNC name, LABEL name, TEXT sql (owned) */
+    orm_from *from;         /* COLUMN of an alias, SUBCOL: the FROM item (retained) */
+    struct orm_select *sel; /* SELECT (owned) */
     struct orm_expr **args; /* children (each retained) */
     int nargs;
 } orm_expr;
+
+enum {
+    ORM_CASE_VALUE = 1, /* args[0] is the value compared with each WHEN */
+    ORM_CASE_ELSE = 2,  /* the last arg is the ELSE value */
+};
 
 orm_expr *orm_expr_retain(orm_expr *e); /* NULL-safe; returns e */
 void orm_expr_release(orm_expr *e);     /* NULL-safe; frees at zero */
@@ -75,12 +117,29 @@ orm_expr *orm_expr_label(orm_expr *e, const char *name);
 orm_expr *orm_expr_order(orm_expr *e, int desc);
 orm_expr *orm_expr_text(const char *sql);
 orm_expr *orm_expr_star(void);
+/* Column col of the aliased table f (f->table must be set). */
+orm_expr *orm_expr_alias_column(orm_from *f, int col);
+/* Column col of the derived table f. */
+orm_expr *orm_expr_subcolumn(orm_from *f, int col);
+/* CASE [value] WHEN whens[0] THEN whens[1] ... [ELSE else_] END: n pairs in
+ * whens (2n expressions); value and else_ may be NULL. */
+orm_expr *orm_expr_case(orm_expr *value, orm_expr *const *whens, int npairs, orm_expr *else_);
+orm_expr *orm_expr_cast(orm_expr *e, const orm_type *t);
+/* (SELECT ...) as a value, or EXISTS (SELECT ...) when exists is set; s is
+ * copied. Inside an enclosing SELECT, tables that statement already has in
+ * its FROM are not repeated in the inner one (SQLAlchemy's correlation). */
+orm_expr *orm_expr_select(const struct orm_select *s, int exists);
+/* The type of the values e yields, when known: a column's type, a cast's,
+ * boolean for comparisons and EXISTS, integer for count(); NULL otherwise.
+ * Borrowed (static or from the metadata). */
+const orm_type *orm_expr_type(const orm_expr *e);
 
 /* A JOIN clause of a select. */
 typedef struct orm_join {
-    const orm_table *table;
-    orm_expr *on; /* retained */
+    const orm_table *table; /* a table of the metadata, or NULL when item is set */
+    orm_expr *on;           /* retained; NULL: no ON clause */
     int outer;
+    orm_from *item;         /* an alias or derived table (retained), or NULL */
 } orm_join;
 
 /* SELECT columns FROM from [JOIN ...] WHERE ... GROUP BY ... HAVING ...
@@ -101,6 +160,10 @@ typedef struct orm_select {
     int64_t limit;  /* -1: none */
     int64_t offset; /* -1: none */
     int distinct;
+    int select_one; /* write the result columns as "1" (an EXISTS body); FROM
+                       still comes from the columns */
+    orm_from **froms; /* explicit FROM items before those of the columns (retained) */
+    int nfroms;
 } orm_select;
 
 orm_select *orm_select_new(void);
@@ -116,5 +179,13 @@ int orm_select_add_order(orm_select *s, orm_expr *e);
 int orm_select_add_group(orm_select *s, orm_expr *e);
 int orm_select_set_having(orm_select *s, orm_expr *e);
 int orm_select_add_join(orm_select *s, const orm_table *t, orm_expr *on, int outer);
+/* A JOIN to an alias or derived table. */
+int orm_select_add_join_from(orm_select *s, orm_from *f, orm_expr *on, int outer);
+int orm_select_add_from(orm_select *s, orm_from *f);
+/* Removes the result columns (with_entities), or the ORDER BY items. */
+void orm_select_clear_columns(orm_select *s);
+void orm_select_clear_order(orm_select *s);
+/* Adds every column of the aliased table f, in order. */
+int orm_select_add_alias_columns(orm_select *s, orm_from *f);
 
 #endif

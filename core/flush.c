@@ -72,6 +72,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
     const orm_table *t = o->table;
     if (s->hooks.before_insert && s->hooks.before_insert(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
+    if (o->nlinks && orm_object_apply_links(o) != ORM_OK) return orm_error_oom(&s->err);
     uint64_t mask = insert_mask(o);
     int rc = shape_use(s, sh, t, mask, 'i');
     if (rc < 0) return rc;
@@ -149,7 +150,7 @@ static int needs_work(const orm_session *s)
     for (size_t i = 0; i < s->ntouched; i++) {
         const orm_object *o = s->touched[i];
         if (o->state == ORM_OBJ_PENDING || o->marked_delete ||
-            (o->state == ORM_OBJ_PERSISTENT && o->dirty))
+            (o->state == ORM_OBJ_PERSISTENT && (o->dirty || o->nlinks)))
             return 1;
     }
     return 0;
@@ -170,6 +171,12 @@ int orm_flush_run(orm_session *s)
             orm_object *o = s->touched[i];
             if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti]) rc = insert_one(s, &sh, o);
         }
+    /* foreign keys of persistent objects that follow objects inserted above */
+    for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
+        orm_object *o = s->touched[i];
+        if (o->state == ORM_OBJ_PERSISTENT && o->nlinks && orm_object_apply_links(o) != ORM_OK)
+            rc = orm_error_oom(&s->err);
+    }
     /* updates */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];

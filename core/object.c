@@ -23,6 +23,7 @@ orm_object *orm_object_retain(orm_object *o)
 
 static void object_free(orm_object *o)
 {
+    orm_object_clear_links(o);
     if (o->in_identity && o->session) orm_identity_remove(&o->session->identity, o);
     for (int i = 0; i < o->table->ncols; i++) orm_value_clear(&o->values[i]);
     orm_object_drop_snapshot(o);
@@ -95,5 +96,74 @@ int orm_object_set(orm_object *o, int col, orm_value *v)
     orm_value_move(&o->values[col], v);
     o->dirty |= (uint64_t)1 << col;
     o->txn_dirty |= (uint64_t)1 << col;
+    return ORM_OK;
+}
+
+void orm_object_clear_links(orm_object *o)
+{
+    orm_link *links = o->links;
+    int n = o->nlinks;
+    o->links = NULL;
+    o->nlinks = 0;
+    for (int i = 0; i < n; i++) orm_object_release(links[i].src);
+    free(links);
+}
+
+orm_object *orm_object_link_src(const orm_object *o, int col)
+{
+    for (int i = 0; i < o->nlinks; i++)
+        if (o->links[i].col == col) return o->links[i].src;
+    return NULL;
+}
+
+static void unlink_col(orm_object *o, int col)
+{
+    for (int i = 0; i < o->nlinks; i++) {
+        if (o->links[i].col != col) continue;
+        orm_object_release(o->links[i].src);
+        o->links[i] = o->links[--o->nlinks];
+        return;
+    }
+}
+
+int orm_object_link(orm_object *o, int col, orm_object *src, int src_col)
+{
+    unlink_col(o, col);
+    orm_value v = ORM_VALUE_NULL;
+    if (src == NULL) return orm_object_set(o, col, &v);
+    if (src->values[src_col].type != ORM_V_NULL) {
+        if (orm_value_copy(&v, &src->values[src_col]) != ORM_OK) return ORM_ENOMEM;
+        if (!orm_value_equal(&v, &o->values[col]) || o->values[col].type == ORM_V_NULL) {
+            if (orm_object_set(o, col, &v) != ORM_OK) return ORM_ENOMEM;
+        } else {
+            orm_value_clear(&v);
+        }
+    }
+    orm_link *links = realloc(o->links, (size_t)(o->nlinks + 1) * sizeof *links);
+    if (links == NULL) return ORM_ENOMEM;
+    o->links = links;
+    links[o->nlinks].col = col;
+    links[o->nlinks].src_col = src_col;
+    links[o->nlinks].src = orm_object_retain(src);
+    o->nlinks++;
+    if (o->session && !o->touched) return orm_session_touch(o->session, o);
+    return ORM_OK;
+}
+
+/* Copies each linked value that changed; used by flush before writing o. */
+int orm_object_apply_links(orm_object *o)
+{
+    for (int i = 0; i < o->nlinks; i++) {
+        const orm_link *l = &o->links[i];
+        const orm_value *src = &l->src->values[l->src_col];
+        if (src->type == ORM_V_NULL || orm_value_equal(src, &o->values[l->col])) continue;
+        orm_value v;
+        if (orm_value_copy(&v, src) != ORM_OK) return ORM_ENOMEM;
+        if (o->state == ORM_OBJ_PENDING) {
+            orm_value_move(&o->values[l->col], &v);
+        } else if (orm_object_set(o, l->col, &v) != ORM_OK) {
+            return ORM_ENOMEM;
+        }
+    }
     return ORM_OK;
 }

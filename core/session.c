@@ -123,6 +123,27 @@ int orm_session_add(orm_session *s, orm_object *o)
     return ORM_OK;
 }
 
+int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out)
+{
+    orm_error_clear(&s->err);
+    *out = NULL;
+    const orm_value *key[ORM_MAX_COLUMNS];
+    if (o->session != NULL || !key_of(o, key))
+        return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
+                             "%s row needs its full primary key to be attached", o->table->name);
+    orm_object *found = orm_identity_find(&s->identity, o->table, key, orm_identity_hash(o->table, key));
+    if (found) {
+        *out = orm_object_retain(found);
+        return ORM_OK;
+    }
+    if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
+    o->session = s;
+    o->state = ORM_OBJ_PERSISTENT;
+    o->dirty = 0;
+    *out = orm_object_retain(o);
+    return ORM_OK;
+}
+
 int orm_session_delete(orm_session *s, orm_object *o)
 {
     orm_error_clear(&s->err);
@@ -232,6 +253,7 @@ static void forget_committed(orm_session *s)
 {
     for (size_t i = 0; i < s->ntouched; i++) {
         orm_object *o = s->touched[i];
+        orm_object_clear_links(o);
         orm_object_drop_snapshot(o);
         o->txn_dirty = 0;
         o->inserted_in_txn = 0;
@@ -280,6 +302,7 @@ int orm_session_rollback(orm_session *s)
         o->marked_delete = 0;
         o->inserted_in_txn = 0;
         o->dirty = o->txn_dirty = 0;
+        orm_object_clear_links(o);
     }
     release_touched(s);
     s->raw_writes = 0;

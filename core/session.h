@@ -26,6 +26,16 @@ typedef enum {
 } orm_obj_state;
 
 typedef struct orm_session orm_session;
+struct orm_object;
+
+/* A value the flush copies from another object: before this object is
+ * written, values[col] = src->values[src_col] (a foreign key to a parent
+ * that has no generated key yet). */
+typedef struct orm_link {
+    int col;
+    int src_col;
+    struct orm_object *src; /* retained */
+} orm_link;
 
 typedef struct orm_object {
     const orm_table *table;
@@ -43,6 +53,8 @@ typedef struct orm_object {
     unsigned in_identity : 1;
     uint64_t id_hash;
     void *udata;           /* the bindings' business (borrowed) */
+    orm_link *links;       /* pending copies from other objects (relationships) */
+    int nlinks;
     orm_value values[];    /* table->ncols values */
 } orm_object;
 
@@ -54,6 +66,15 @@ void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
  * Marks the column dirty and tells the session. Returns 0 or ORM_ENOMEM. */
 int orm_object_set(orm_object *o, int col, orm_value *v);
 static inline const orm_value *orm_object_get(const orm_object *o, int col) { return &o->values[col]; }
+/* Makes column col follow src's column src_col: when src already has a
+ * value there it is copied now, and in any case again at flush until the
+ * next commit. src NULL removes the link and sets the column to NULL.
+ * Returns 0 or ORM_ENOMEM. */
+int orm_object_link(orm_object *o, int col, orm_object *src, int src_col);
+/* The object column col is linked to, or NULL (borrowed). */
+orm_object *orm_object_link_src(const orm_object *o, int col);
+/* Drops every link (releasing the sources). */
+void orm_object_clear_links(orm_object *o);
 
 /* Called by flush for each object about to be inserted / updated, so the
  * bindings can fill client-side defaults and onupdate values. */
@@ -73,6 +94,11 @@ orm_error *orm_session_error(orm_session *s);
 orm_conn *orm_session_conn(orm_session *s);
 
 int orm_session_add(orm_session *s, orm_object *o);
+/* Makes o (transient, its primary key set) stand for an existing row: it
+ * enters the identity map as persistent. When the map already has that row,
+ * *out is that object (retained) and o is left alone; else *out is o
+ * (retained). Used for association rows known to exist. */
+int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out);
 int orm_session_delete(orm_session *s, orm_object *o);
 int orm_session_expunge(orm_session *s, orm_object *o);
 /* Writes pending changes (inserts parents first, deletes children first).
@@ -100,6 +126,9 @@ void orm_session_set_autoflush(orm_session *s, int on);
 /* Object by primary key (npk values in pk order): the identity map first,
  * then one SELECT. *out is a new reference or NULL when there is no row. */
 int orm_session_get(orm_session *s, const orm_table *t, const orm_value *pk, orm_object **out);
+/* The object for the key if the identity map has it (no SQL); else NULL.
+ * Borrowed. */
+orm_object *orm_session_peek(orm_session *s, const orm_table *t, const orm_value *const *key);
 /* Re-reads o's row, discarding unflushed changes. NoResultFound if gone. */
 int orm_session_refresh(orm_session *s, orm_object *o);
 

@@ -31,6 +31,7 @@ int orm_object_snapshot(orm_object *o);                /* keeps committed values
 void orm_object_restore(orm_object *o);                /* committed values back */
 void orm_object_drop_snapshot(orm_object *o);
 void orm_object_reset_generated_pk(orm_object *o);
+int orm_object_apply_links(orm_object *o);
 
 /* session.c */
 int orm_session_begin(orm_session *s);

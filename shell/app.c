@@ -29,10 +29,11 @@ static int find_app_dir(lua_State *L, const ormsh_opts *o)
         dir = getenv("ORMSH_APP");
         how = "$ORMSH_APP";
     }
-    if (!dir) {
-        lua_pushnil(L);
+    if (!dir) { /* the current directory, when it holds an app */
         if (stat("app.lua", &st) == 0 && S_ISREG(st.st_mode) && realpath(".", real))
-            lua_pushstring(L, real), lua_replace(L, -2);
+            lua_pushstring(L, real);
+        else
+            lua_pushnil(L);
         return 0;
     }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

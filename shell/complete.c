@@ -138,6 +138,20 @@ static void resolve_path(lua_State *L, const char *path, size_t len)
     }
 }
 
+/* [-1, +1, e] Replaces the set of names on top by a list of them. */
+static void set_to_list(lua_State *L)
+{
+    lua_Integer n = 0;
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, ++n);
+    }
+    lua_remove(L, -2);
+}
+
 /* lua_CFunction (word) -> list of names completing its last part. */
 static int collect(lua_State *L)
 {
@@ -157,15 +171,19 @@ static int collect(lua_State *L)
         if (!lua_isnil(L, -1)) add_fields(L, lua_gettop(L), cands, sep, sep[-1] == ':');
         lua_pop(L, 1);
     }
-    lua_newtable(L);
-    lua_Integer n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, cands)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, ++n);
-    }
+    set_to_list(L);
     return 1;
+}
+
+void sh_push_names(lua_State *L, int idx, int methods)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    add_fields(L, idx, lua_gettop(L), "", methods);
+    set_to_list(L);
+    sh_push_sort(L);
+    lua_pushvalue(L, -2);
+    lua_call(L, 1, 0);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -99,7 +99,11 @@ static const char *error_where(lua_State *L, int idx)
 static void error_sql(lua_State *L, int idx)
 {
     app_push_db(L);
-    if (lua_isnil(L, -1) || lua_type(L, idx) != LUA_TTABLE) return;
+    if (lua_isnil(L, -1) || lua_type(L, idx) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        return;
+    }
     lua_getfield(L, -1, "echo");
     int echo = lua_toboolean(L, -1);
     lua_pop(L, 2);

@@ -78,10 +78,18 @@ static int is_option(const char *a, const char *name)
     return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=' || (name[1] != '-'));
 }
 
+/* Stores the value of the option at argv[*i] (name namelen long) in *out.
+ * Returns -1, or the usage error's status when the value is missing. */
+static int take_value(int argc, char **argv, int *i, size_t namelen, const char **out)
+{
+    if ((*out = option_value(argc, argv, i, namelen))) return -1;
+    return usage_error("option '%.*s' needs a value", (int)namelen, argv[*i]);
+}
+
 /* One option at argv[*i]. Returns -1 to go on, else an exit status. */
 static int parse_option(int argc, char **argv, int *i, ormsh_opts *o)
 {
-    const char *a = argv[*i], **slot = NULL;
+    const char *a = argv[*i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
         fputs(HELP, stdout);
         return SH_EXIT_OK;
@@ -98,24 +106,19 @@ static int parse_option(int argc, char **argv, int *i, ormsh_opts *o)
         o->interactive = 1;
         return -1;
     }
-    if (is_option(a, "--app"))
-        slot = &o->app;
-    else if (is_option(a, "--database"))
-        slot = &o->database;
-    else if (is_option(a, "-e"))
-        slot = &o->exprs[o->nexprs];
-    else if (o->command && strcmp(o->command, "db") == 0) {
+    if (is_option(a, "--app")) return take_value(argc, argv, i, strlen("--app"), &o->app);
+    if (is_option(a, "--database"))
+        return take_value(argc, argv, i, strlen("--database"), &o->database);
+    if (is_option(a, "-e")) {
+        int rc = take_value(argc, argv, i, strlen("-e"), &o->exprs[o->nexprs]);
+        if (rc < 0) o->nexprs++;
+        return rc;
+    }
+    if (o->command && strcmp(o->command, "db") == 0) {
         o->args[o->nargs++] = a; /* the db commands' own options (--sql, -m) */
         return -1;
-    } else
-        return usage_error("unknown option '%s'", a);
-    const char *name = a;
-    size_t namelen = strcspn(a, "=");
-    if (slot == &o->exprs[o->nexprs]) namelen = 2;
-    if (!(*slot = option_value(argc, argv, i, namelen)))
-        return usage_error("option '%.*s' needs a value", (int)namelen, name);
-    if (slot == &o->exprs[o->nexprs]) o->nexprs++;
-    return -1;
+    }
+    return usage_error("unknown option '%s'", a);
 }
 
 /* A positional argument: the command, then its arguments. */
@@ -242,6 +245,7 @@ static int pmain(lua_State *L)
     lua_pop(L, 1);
     create_arg_table(L, o, is_command(o, "run"));
     sh_open_exit(L);
+    sh_open_help(L);
     int rc = app_open(L, o);
     if (rc == SH_EXIT_OK) rc = dispatch(L, o);
     lua_pushinteger(L, rc);

@@ -178,8 +178,7 @@ static int key_less(lua_State *L)
     return 1;
 }
 
-/* [-0, +1, e] A private table.sort (user code may replace the global one). */
-static void push_sort(lua_State *L)
+void sh_push_sort(lua_State *L)
 {
     if (lua_getfield(L, LUA_REGISTRYINDEX, SORT_KEY) == LUA_TFUNCTION) return;
     lua_pop(L, 1);
@@ -218,7 +217,7 @@ static void push_other_keys(lua_State *L, int t, lua_Integer n)
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++k);
     }
-    push_sort(L);
+    sh_push_sort(L);
     lua_pushvalue(L, keys);
     lua_pushcfunction(L, key_less);
     lua_call(L, 2, 0);

@@ -127,7 +127,7 @@ static int read_plain(reader *r, const char **line, size_t *len)
     return IN_OK;
 }
 
-/* [-0, +1, -] Reads one line (without its newline) as a Lua string. */
+/* [-0, +1, m] Reads one line (without its newline) as a Lua string. */
 static int push_line(lua_State *L, reader *r, const char *prompt)
 {
     const char *s = NULL;
@@ -187,8 +187,11 @@ static int load_chunk(lua_State *L, reader *r, int *status)
             lua_pop(L, 2);
             return IN_INTR;
         }
-        if (rc == IN_EOF) break; /* report the incomplete chunk's error */
-        lua_remove(L, -2);       /* the error message */
+        if (rc == IN_EOF) { /* report the incomplete chunk's error */
+            if (r->el) fputc('\n', stderr);
+            break;
+        }
+        lua_remove(L, -2); /* the error message */
         lua_pushliteral(L, "\n");
         lua_insert(L, -2);
         lua_concat(L, 3);
@@ -222,9 +225,12 @@ static void print_results(lua_State *L, int n)
 {
     if (n <= 0) return;
     int first = lua_gettop(L) - n + 1;
-    if (!lua_isnil(L, first)) {
+    if (!lua_isnil(L, first)) { /* raw: a strict _G must not end the REPL */
+        lua_pushglobaltable(L);
+        lua_pushliteral(L, "_");
         lua_pushvalue(L, first);
-        lua_setglobal(L, "_");
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
     }
     lua_pushcfunction(L, sh_print_values);
     lua_insert(L, first);

@@ -69,6 +69,9 @@ void app_close(lua_State *L);
 /* ---- print.c: values to text ---- */
 /* [-0, +1, e] Pushes the shell's text for the value at idx (a repr). */
 void sh_push_repr(lua_State *L, int idx);
+/* [-0, +1, e] table.sort as the shell started with (user code may replace
+ * the global one). */
+void sh_push_sort(lua_State *L);
 /* lua_CFunction: prints its arguments tab-separated on stdout (nothing when
  * every argument is nil). */
 int sh_print_values(lua_State *L);
@@ -85,5 +88,12 @@ int repl_do_string(lua_State *L, const char *code, const char *chunkname);
 struct editline;
 /* Binds Tab in el to completion from L's globals and values. */
 void complete_install(struct editline *el, lua_State *L);
+/* [-0, +1, e] A sorted list of the names completion offers after `v.`
+ * (methods: after `v:`) for the value at idx. */
+void sh_push_names(lua_State *L, int idx, int methods);
+
+/* ---- help.c: help() ---- */
+/* [-0, +0, e] Defines the global help([value]). */
+void sh_open_help(lua_State *L);
 
 #endif

@@ -1,0 +1,949 @@
+/* l_collection.c — relationships at work on instances: reading obj.rel
+ * (lazy loads), collections (list-like, printed as [<A>, <B>]) whose
+ * append/remove keep both sides in step in memory, association rows for
+ * many-to-many, save-update and delete cascades, and eager loading of a
+ * relationship for many parents at once. Loaded state lives in the db's
+ * weak-keyed "relstate" table: relstate[instance][name] = collection or
+ * related instance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "l_relation.h"
+#include "l_result.h"
+
+#define L_MT_OBJBOX "orm.ObjectBox"
+#define IN_CHUNK 500
+
+/* ---- loaded state ---- */
+
+/* [-0, +1, m] relstate[inst] (created when create is set; else may be nil) */
+static void push_state(lua_State *L, l_db *db, int inst_idx, int create)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, L_DB_RELSTATE);
+    lua_remove(L, -2);
+    lua_pushvalue(L, inst_idx);
+    if (lua_rawget(L, -2) == LUA_TNIL && create) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, inst_idx);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_remove(L, -2);
+}
+
+/* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */
+static void push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
+{
+    push_state(L, db, inst_idx, 0);
+    if (lua_istable(L, -1)) lua_getfield(L, -1, name);
+    else lua_pushnil(L);
+    lua_remove(L, -2);
+}
+
+/* [-0, +0, m] relstate[inst][name] = value at val_idx */
+static void set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx)
+{
+    val_idx = lua_absindex(L, val_idx);
+    push_state(L, db, inst_idx, 1);
+    lua_pushvalue(L, val_idx);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+void l_rel_forget(lua_State *L, l_db *db)
+{
+    l_db_push_uv(L, db);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, L_DB_RELSTATE);
+    lua_pop(L, 1);
+}
+
+static const char *decl_key(lua_State *L, int decl_idx)
+{
+    lua_getfield(L, decl_idx, "__key");
+    const char *k = lua_tostring(L, -1); /* the declaration keeps the string */
+    lua_pop(L, 1);
+    return k;
+}
+
+/* ---- collections ---- */
+
+static int coll_find(lua_State *L, int coll_idx, int obj_idx)
+{
+    lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
+    const void *p = lua_topointer(L, obj_idx);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, coll_idx, i);
+        const void *q = lua_topointer(L, -1);
+        lua_pop(L, 1);
+        if (p == q) return (int)i;
+    }
+    return 0;
+}
+
+static void coll_raw_append(lua_State *L, int coll_idx, int obj_idx)
+{
+    coll_idx = lua_absindex(L, coll_idx);
+    obj_idx = lua_absindex(L, obj_idx);
+    if (coll_find(L, coll_idx, obj_idx)) return;
+    lua_pushvalue(L, obj_idx);
+    lua_rawseti(L, coll_idx, (lua_Integer)lua_rawlen(L, coll_idx) + 1);
+}
+
+static void coll_raw_remove(lua_State *L, int coll_idx, int obj_idx)
+{
+    coll_idx = lua_absindex(L, coll_idx);
+    int i = coll_find(L, lua_absindex(L, coll_idx), lua_absindex(L, obj_idx));
+    if (i == 0) return;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
+    for (lua_Integer j = i; j < n; j++) {
+        lua_rawgeti(L, coll_idx, j + 1);
+        lua_rawseti(L, coll_idx, j);
+    }
+    lua_pushnil(L);
+    lua_rawseti(L, coll_idx, n);
+}
+
+/* [-0, +1, m] a new empty collection owned by inst for the declaration */
+static void new_collection(lua_State *L, int inst_idx, int decl_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    lua_newtable(L);
+    lua_createtable(L, 0, 6);
+    luaL_getmetatable(L, L_MT_COLLECTION);
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, -3, "__index");
+    lua_getfield(L, -1, "__tostring");
+    lua_setfield(L, -3, "__tostring");
+    lua_pop(L, 1);
+    lua_pushliteral(L, "Collection");
+    lua_setfield(L, -2, "__name");
+    lua_pushvalue(L, inst_idx);
+    lua_setfield(L, -2, "__owner");
+    lua_pushvalue(L, decl_idx);
+    lua_setfield(L, -2, "__decl");
+    lua_setmetatable(L, -2);
+}
+
+/* ---- running loads ---- */
+
+/* Runs SELECT target.* [, secondary.parent_col] FROM target [JOIN secondary]
+ * WHERE <key column> IN (keys) ORDER BY ..., and pushes two lists: the
+ * children and, for each, the parent key it belongs to. [-0, +2, e] */
+static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n)
+{
+    const orm_table *t = r->target;
+    orm_select *sel = orm_select_new();
+    int ok = sel && orm_select_add_table_columns(sel, t) == ORM_OK;
+    orm_expr *keycol = NULL, *cond = NULL;
+    const orm_column *keytype;
+    if (r->kind == REL_M2M) {
+        keycol = orm_expr_column(r->secondary, r->sec_parent_col);
+        keytype = &r->secondary->cols[r->sec_parent_col];
+        orm_expr *a = orm_expr_column(r->secondary, r->sec_target_col);
+        orm_expr *b = orm_expr_column(t, r->remote_col);
+        orm_expr *on = a && b ? orm_expr_binary(ORM_OP_EQ, a, b) : NULL;
+        ok = ok && on && orm_select_add_join(sel, r->secondary, on, 0) == ORM_OK &&
+             orm_select_add_column(sel, keycol) == ORM_OK;
+        orm_expr_release(a);
+        orm_expr_release(b);
+        orm_expr_release(on);
+        sel->from = t;
+    } else {
+        keycol = orm_expr_column(t, r->remote_col);
+        keytype = &t->cols[r->remote_col];
+    }
+    orm_expr *binds[IN_CHUNK];
+    int nb = 0;
+    for (int i = 0; i < n && i < IN_CHUNK; i++) {
+        binds[nb] = orm_expr_bind(keys[i]);
+        if (binds[nb] == NULL) ok = 0;
+        else nb++;
+    }
+    if (ok && keycol) {
+        cond = n == 1 ? orm_expr_binary(ORM_OP_EQ, keycol, binds[0]) : orm_expr_in(keycol, binds, nb, 0);
+        ok = cond && orm_select_add_where(sel, cond) == ORM_OK;
+    }
+    for (int i = 0; i < nb; i++) orm_expr_release(binds[i]);
+    orm_expr_release(cond);
+    orm_expr_release(keycol);
+    if (ok && r->order_col >= 0) {
+        orm_expr *c = orm_expr_column(t, r->order_col);
+        orm_expr *o = c ? orm_expr_order(c, r->order_desc) : NULL;
+        ok = o && orm_select_add_order(sel, o) == ORM_OK;
+        orm_expr_release(c);
+        orm_expr_release(o);
+    }
+    for (int i = 0; ok && i < t->npk; i++) {
+        orm_expr *c = orm_expr_column(t, t->pk[i]);
+        ok = c && orm_select_add_order(sel, c) == ORM_OK;
+        orm_expr_release(c);
+    }
+    orm_compiled comp;
+    orm_compiled_init(&comp);
+    orm_error err;
+    orm_error_init(&err);
+    if (ok && orm_compile_select(orm_conn_dialect(db->conn), sel, &comp, &err) < 0) ok = -1;
+    orm_cursor **box = l_cursor_box(L);
+    int rc = ok == 1 ? orm_cursor_open(db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box) : 0;
+    orm_compiled_free(&comp);
+    orm_select_free(sel);
+    if (ok == -1) l_error_raise(L, &err);
+    if (!ok) luaL_error(L, "not enough memory");
+    if (rc < 0) l_db_raise_session(L, db);
+    int boxidx = lua_gettop(L);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_Integer k = 0;
+    while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
+        orm_object *o = NULL;
+        rc = orm_cursor_object(*box, t, 0, &o);
+        if (rc < 0) break;
+        if (o == NULL) continue;
+        l_model_push_object(L, db, o);
+        lua_rawseti(L, boxidx + 1, ++k);
+        if (r->kind == REL_M2M) {
+            orm_value v;
+            if ((rc = orm_cursor_value(*box, t->ncols, &v)) < 0) break;
+            l_value_push(L, &v, &keytype->type);
+            orm_value_clear(&v);
+        } else {
+            l_value_push(L, &o->values[r->remote_col], &keytype->type);
+        }
+        lua_rawseti(L, boxidx + 2, k);
+    }
+    l_cursor_box_close(box);
+    if (rc < 0) l_db_raise_session(L, db);
+    lua_remove(L, boxidx);
+}
+
+/* N+1: the same relation lazy-loaded again and again prints one hint. */
+static void note_lazy(lua_State *L, l_db *db, int decl_idx)
+{
+    decl_idx = lua_absindex(L, decl_idx);
+    l_db_push_uv(L, db);
+    int uv = lua_gettop(L);
+    lua_getfield(L, uv, "__lazy_decl");
+    lua_Integer n = 1;
+    if (lua_rawequal(L, -1, decl_idx)) {
+        lua_getfield(L, uv, "__lazy_n");
+        n = lua_tointeger(L, -1) + 1;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, decl_idx);
+    lua_setfield(L, uv, "__lazy_decl");
+    lua_pushinteger(L, n);
+    lua_setfield(L, uv, "__lazy_n");
+    if (n == 10 && lua_getfield(L, decl_idx, "__hinted") == LUA_TNIL) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, decl_idx, "__hinted");
+        luaL_where(L, 2);
+        const char *where = lua_tostring(L, -1);
+        const char *rel = luaL_tolstring(L, decl_idx, NULL);
+        fprintf(stderr,
+                "ormsh: N+1 queries: %s was lazy-loaded %d times in a row (%s); load it eagerly "
+                "with :options(db.selectinload(%s))\n",
+                rel, (int)n, where && *where ? where : "shell input", rel);
+        fflush(stderr);
+    }
+    lua_settop(L, uv - 1);
+}
+
+/* ---- many-to-one ---- */
+
+static int has_key(const orm_object *o, int col)
+{
+    return o->values[col].type != ORM_V_NULL &&
+           (o->state == ORM_OBJ_PERSISTENT || o->state == ORM_OBJ_DETACHED);
+}
+
+/* [-0, +1, e] the current parent of a many-to-one (sql: may load it) */
+static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const l_rel *r, int sql)
+{
+    orm_object *o = l_model_check(L, inst_idx);
+    orm_object *src = orm_object_link_src(o, r->local_col);
+    if (src) {
+        l_model_push_object(L, db, orm_object_retain(src));
+        return;
+    }
+    const orm_value *v = &o->values[r->local_col];
+    if (v->type == ORM_V_NULL) {
+        lua_pushnil(L);
+        return;
+    }
+    push_loaded(L, db, inst_idx, decl_key(L, decl_idx));
+    orm_object *cached = l_model_test(L, -1);
+    if (cached && orm_value_equal(&cached->values[r->remote_col], v)) return;
+    lua_pop(L, 1);
+    const orm_table *t = r->target;
+    if (t->npk == 1 && t->pk[0] == r->remote_col) {
+        orm_object *found = orm_session_peek(db->session, t, &v);
+        if (found) {
+            l_model_push_object(L, db, orm_object_retain(found));
+        } else if (!sql) {
+            lua_pushnil(L);
+            return;
+        } else {
+            note_lazy(L, db, decl_idx);
+            orm_object *out = NULL;
+            if (orm_session_get(db->session, t, v, &out) < 0) l_db_raise_session(L, db);
+            if (out) l_model_push_object(L, db, out);
+            else lua_pushnil(L);
+        }
+    } else if (!sql) {
+        lua_pushnil(L);
+        return;
+    } else {
+        note_lazy(L, db, decl_idx);
+        run_load(L, db, r, &v, 1);
+        lua_pop(L, 1);
+        lua_rawgeti(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    if (!lua_isnil(L, -1)) set_loaded(L, db, inst_idx, decl_key(L, decl_idx), -1);
+}
+
+static void session_add(lua_State *L, l_db *db, int idx)
+{
+    orm_object *o = l_model_check(L, idx);
+    if (o->session) return;
+    if (orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
+    l_rel_cascade_add(L, db, idx);
+}
+
+static void check_target(lua_State *L, const l_rel *r, int decl_idx, int val_idx)
+{
+    orm_object *v = l_model_test(L, val_idx);
+    if (v && v->table == r->target) return;
+    l_class_push(L, r->target);
+    lua_getfield(L, -1, "__name");
+    const char *want = lua_tostring(L, -1);
+    const char *got = v ? lua_pushfstring(L, "%s", ((orm_table *)v->table)->name)
+                        : luaL_typename(L, val_idx);
+    l_error_raisef(L, ORM_ERR_DATA, "%s: expected a %s instance, got %s", luaL_tolstring(L, decl_idx, NULL),
+                   want, got);
+}
+
+/* child.<m2o> = parent (parent_idx 0: nil), keeping the reverse collection in step. */
+static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int parent_idx)
+{
+    int top = lua_gettop(L);
+    child_idx = lua_absindex(L, child_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    if (parent_idx) parent_idx = lua_absindex(L, parent_idx);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    if (parent_idx) check_target(L, r, decl_idx, parent_idx);
+    orm_object *child = l_model_check(L, child_idx);
+    orm_object *parent = parent_idx ? l_model_check(L, parent_idx) : NULL;
+    l_rel_push_reverse(L, decl_idx);
+    int rev = lua_gettop(L);
+    if (!lua_isnil(L, rev)) {
+        const char *rname = decl_key(L, rev);
+        m2o_current(L, db, child_idx, decl_idx, r, 0);
+        int old = lua_gettop(L);
+        if (!lua_isnil(L, old) && !lua_rawequal(L, old, parent_idx ? parent_idx : old + 1)) {
+            push_loaded(L, db, old, rname);
+            if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
+            lua_pop(L, 1);
+        }
+        if (parent_idx && l_rel_resolve(L, rev)->kind == REL_O2M) {
+            l_rel_read(L, db, parent_idx, rev);
+            if (lua_istable(L, -1)) coll_raw_append(L, -1, child_idx);
+        }
+    }
+    if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0) luaL_error(L, "not enough memory");
+    if (parent_idx) set_loaded(L, db, child_idx, decl_key(L, decl_idx), parent_idx);
+    else {
+        lua_pushnil(L);
+        set_loaded(L, db, child_idx, decl_key(L, decl_idx), -1);
+    }
+    if (parent && parent->session && !child->session) session_add(L, db, child_idx);
+    if (parent && child->session && !parent->session) session_add(L, db, parent_idx);
+    lua_settop(L, top);
+}
+
+/* ---- one-to-many and many-to-many changes ---- */
+
+static void delete_object(lua_State *L, l_db *db, int idx);
+
+static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
+{
+    int top = lua_gettop(L);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    check_target(L, r, decl_idx, child_idx);
+    orm_object *parent = l_model_check(L, parent_idx), *child = l_model_check(L, child_idx);
+    l_rel_push_reverse(L, decl_idx);
+    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O) {
+        m2o_set(L, db, child_idx, lua_gettop(L), parent_idx);
+    } else if (orm_object_link(child, r->remote_col, parent, r->local_col) < 0) {
+        luaL_error(L, "not enough memory");
+    }
+    l_rel_read(L, db, parent_idx, decl_idx);
+    coll_raw_append(L, -1, child_idx);
+    if (parent->session && !child->session) session_add(L, db, child_idx);
+    lua_settop(L, top);
+}
+
+static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
+{
+    int top = lua_gettop(L);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    check_target(L, r, decl_idx, child_idx);
+    orm_object *child = l_model_check(L, child_idx);
+    l_rel_push_reverse(L, decl_idx);
+    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O) m2o_set(L, db, child_idx, lua_gettop(L), 0);
+    else if (orm_object_link(child, r->remote_col, NULL, 0) < 0) luaL_error(L, "not enough memory");
+    push_loaded(L, db, parent_idx, decl_key(L, decl_idx));
+    if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
+    if (r->delete_orphan && child->session) {
+        if (child->state == ORM_OBJ_PENDING) orm_session_expunge(db->session, child);
+        else delete_object(L, db, child_idx);
+    }
+    lua_settop(L, top);
+}
+
+/* boxes a class-less core object (an association row) for Lua to hold */
+static int objbox_gc(lua_State *L)
+{
+    orm_object **b = luaL_checkudata(L, 1, L_MT_OBJBOX);
+    orm_object_release(*b);
+    *b = NULL;
+    return 0;
+}
+
+static void push_objbox(lua_State *L, orm_object *o)
+{
+    orm_object **b = lua_newuserdatauv(L, sizeof *b, 0);
+    *b = NULL;
+    luaL_setmetatable(L, L_MT_OBJBOX);
+    *b = o;
+}
+
+static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
+{
+    int top = lua_gettop(L);
+    owner_idx = lua_absindex(L, owner_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    other_idx = lua_absindex(L, other_idx);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    check_target(L, r, decl_idx, other_idx);
+    orm_object *owner = l_model_check(L, owner_idx), *other = l_model_check(L, other_idx);
+    l_rel_read(L, db, owner_idx, decl_idx);
+    if (coll_find(L, lua_gettop(L), other_idx)) {
+        lua_settop(L, top);
+        return;
+    }
+    coll_raw_append(L, -1, other_idx);
+    l_rel_push_reverse(L, decl_idx);
+    if (!lua_isnil(L, -1)) {
+        l_rel_read(L, db, other_idx, lua_gettop(L));
+        coll_raw_append(L, -1, owner_idx);
+    }
+    orm_object *assoc = orm_object_new(r->secondary);
+    if (assoc == NULL) luaL_error(L, "not enough memory");
+    push_objbox(L, assoc);
+    if (orm_object_link(assoc, r->sec_parent_col, owner, r->local_col) < 0 ||
+        orm_object_link(assoc, r->sec_target_col, other, r->remote_col) < 0)
+        luaL_error(L, "not enough memory");
+    if (owner->session || other->session) {
+        if (orm_session_add(db->session, assoc) < 0) l_db_raise_session(L, db);
+        if (owner->session && !other->session) session_add(L, db, other_idx);
+        if (other->session && !owner->session) session_add(L, db, owner_idx);
+    } else { /* kept until the owner joins a session */
+        int box = lua_gettop(L);
+        push_state(L, db, owner_idx, 1);
+        if (lua_getfield(L, -1, "__assoc") == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, "__assoc");
+        }
+        lua_pushvalue(L, box);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+    lua_settop(L, top);
+}
+
+struct find_assoc {
+    const l_rel *r;
+    orm_object *owner, *other, *found;
+};
+
+static int links_to(const orm_object *a, int col, const orm_object *o, int ocol)
+{
+    const orm_object *src = orm_object_link_src(a, col);
+    if (src) return src == o;
+    return o->values[ocol].type != ORM_V_NULL && orm_value_equal(&a->values[col], &o->values[ocol]);
+}
+
+static void match_assoc(void *ctx, orm_object *a, char kind)
+{
+    struct find_assoc *f = ctx;
+    if (kind != 'n' || f->found || a->table != f->r->secondary) return;
+    if (links_to(a, f->r->sec_parent_col, f->owner, f->r->local_col) &&
+        links_to(a, f->r->sec_target_col, f->other, f->r->remote_col))
+        f->found = a;
+}
+
+/* Removes the association row between owner and other (pending: forgotten;
+ * stored: deleted at flush). */
+static void drop_assoc(lua_State *L, l_db *db, const l_rel *r, orm_object *owner, orm_object *other)
+{
+    struct find_assoc f = {r, owner, other, NULL};
+    orm_session_each_pending(db->session, match_assoc, &f);
+    if (f.found) {
+        orm_session_expunge(db->session, f.found);
+        return;
+    }
+    if (!has_key(owner, r->local_col) || !has_key(other, r->remote_col)) return;
+    orm_object *a = orm_object_new(r->secondary);
+    if (a == NULL) luaL_error(L, "not enough memory");
+    push_objbox(L, a);
+    orm_value v1, v2;
+    if (orm_value_copy(&v1, &owner->values[r->local_col]) < 0) luaL_error(L, "not enough memory");
+    orm_value_move(&a->values[r->sec_parent_col], &v1);
+    if (orm_value_copy(&v2, &other->values[r->remote_col]) < 0) luaL_error(L, "not enough memory");
+    orm_value_move(&a->values[r->sec_target_col], &v2);
+    orm_object *row = NULL;
+    if (orm_session_attach_existing(db->session, a, &row) < 0) l_db_raise_session(L, db);
+    int rc = orm_session_delete(db->session, row);
+    orm_object_release(row);
+    if (rc < 0) l_db_raise_session(L, db);
+    lua_pop(L, 1);
+}
+
+static void m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
+{
+    int top = lua_gettop(L);
+    owner_idx = lua_absindex(L, owner_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    other_idx = lua_absindex(L, other_idx);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    check_target(L, r, decl_idx, other_idx);
+    push_loaded(L, db, owner_idx, decl_key(L, decl_idx));
+    if (lua_istable(L, -1)) coll_raw_remove(L, -1, other_idx);
+    l_rel_push_reverse(L, decl_idx);
+    if (!lua_isnil(L, -1)) {
+        push_loaded(L, db, other_idx, decl_key(L, lua_gettop(L)));
+        if (lua_istable(L, -1)) coll_raw_remove(L, -1, owner_idx);
+    }
+    drop_assoc(L, db, r, l_model_check(L, owner_idx), l_model_check(L, other_idx));
+    lua_settop(L, top);
+}
+
+/* ---- collection methods ---- */
+
+/* [-0, +0, v] the owner (pushed at top-1) and declaration (top) of a collection */
+static void coll_owner(lua_State *L, int coll_idx)
+{
+    if (!lua_getmetatable(L, coll_idx) || lua_getfield(L, -1, "__owner") == LUA_TNIL)
+        luaL_typeerror(L, coll_idx, "relationship collection");
+    lua_getfield(L, -2, "__decl");
+    lua_remove(L, -3);
+}
+
+static l_db *owner_db(lua_State *L, int owner_idx)
+{
+    orm_object *o = l_model_check(L, owner_idx);
+    l_class *c = o->table->udata;
+    c->db->L = L;
+    if (c->db->session == NULL) luaL_error(L, "the database handle is closed");
+    return c->db;
+}
+
+static int c_append(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    coll_owner(L, 1);
+    int owner = lua_gettop(L) - 1, decl = owner + 1;
+    l_db *db = owner_db(L, owner);
+    l_rel *r = l_rel_resolve(L, decl);
+    if (r->kind == REL_M2M) m2m_add(L, db, owner, decl, 2);
+    else o2m_add(L, db, owner, decl, 2);
+    return 0;
+}
+
+static int c_remove(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    coll_owner(L, 1);
+    int owner = lua_gettop(L) - 1, decl = owner + 1;
+    l_db *db = owner_db(L, owner);
+    l_rel *r = l_rel_resolve(L, decl);
+    if (!coll_find(L, 1, 2)) {
+        lua_getfield(L, decl, "__key");
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection",
+                              luaL_tolstring(L, 2, NULL), lua_tostring(L, -2));
+    }
+    if (r->kind == REL_M2M) m2m_remove(L, db, owner, decl, 2);
+    else o2m_remove(L, db, owner, decl, 2);
+    return 0;
+}
+
+static int c_contains(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushboolean(L, coll_find(L, 1, 2) != 0);
+    return 1;
+}
+
+static int c_iter_next(lua_State *L)
+{
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2)) + 1;
+    lua_pushinteger(L, i);
+    lua_replace(L, lua_upvalueindex(2));
+    lua_rawgeti(L, lua_upvalueindex(1), i);
+    return 1;
+}
+
+static int c_iter(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, c_iter_next, 2);
+    return 1;
+}
+
+/* ---- reading and writing obj.rel ---- */
+
+int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    l_rel_configure(L, db);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    if (r->kind == REL_M2O) {
+        m2o_current(L, db, inst_idx, decl_idx, r, 1);
+        return 1;
+    }
+    orm_object *o = l_model_check(L, inst_idx);
+    if (r->lazy == LAZY_DYNAMIC && r->kind == REL_O2M) {
+        l_class_push(L, r->target);
+        lua_getfield(L, -1, "query");
+        lua_getfield(L, -1, "filter");
+        lua_insert(L, -2);
+        orm_expr *c = orm_expr_column(r->target, r->remote_col);
+        orm_expr *b = c ? orm_expr_bind(&o->values[r->local_col]) : NULL;
+        orm_expr *eq = b ? orm_expr_binary(ORM_OP_EQ, c, b) : NULL;
+        orm_expr_release(c);
+        orm_expr_release(b);
+        if (eq == NULL) luaL_error(L, "not enough memory");
+        l_expr_push(L, eq);
+        lua_call(L, 2, 1);
+        lua_remove(L, -2);
+        return 1;
+    }
+    const char *name = decl_key(L, decl_idx);
+    push_loaded(L, db, inst_idx, name);
+    if (lua_istable(L, -1)) {
+        if (!r->uselist) lua_rawgeti(L, -1, 1), lua_remove(L, -2);
+        return 1;
+    }
+    lua_pop(L, 1);
+    new_collection(L, inst_idx, decl_idx);
+    int coll = lua_gettop(L);
+    if (has_key(o, r->local_col)) {
+        note_lazy(L, db, decl_idx);
+        const orm_value *key = &o->values[r->local_col];
+        run_load(L, db, r, &key, 1);
+        lua_pop(L, 1);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            lua_rawseti(L, coll, i);
+        }
+        lua_pop(L, 1);
+    }
+    set_loaded(L, db, inst_idx, name, coll);
+    if (!r->uselist) lua_rawgeti(L, coll, 1), lua_remove(L, coll);
+    return 1;
+}
+
+void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    val_idx = lua_absindex(L, val_idx);
+    l_rel_configure(L, db);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    int nil = lua_isnil(L, val_idx) || l_expr_is_null(L, val_idx);
+    if (r->kind == REL_M2O) {
+        m2o_set(L, db, inst_idx, decl_idx, nil ? 0 : val_idx);
+        return;
+    }
+    if (!r->uselist) { /* one-to-one: replace the single child */
+        l_rel_read(L, db, inst_idx, decl_idx);
+        int old = lua_gettop(L);
+        if (!lua_isnil(L, old) && !lua_rawequal(L, old, val_idx)) o2m_remove(L, db, inst_idx, decl_idx, old);
+        if (!nil) o2m_add(L, db, inst_idx, decl_idx, val_idx);
+        lua_settop(L, old - 1);
+        return;
+    }
+    if (!nil && !lua_istable(L, val_idx)) luaL_typeerror(L, val_idx, "list of instances");
+    /* replace the collection: remove what is not in the new list, add the rest */
+    l_rel_read(L, db, inst_idx, decl_idx);
+    int coll = lua_gettop(L);
+    lua_newtable(L); /* snapshot of the old items */
+    int old = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, coll);
+    for (lua_Integer i = 1; i <= n; i++) lua_rawgeti(L, coll, i), lua_rawseti(L, old, i);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, old, i);
+        if (nil || !coll_find(L, val_idx, lua_gettop(L))) {
+            if (r->kind == REL_M2M) m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
+            else o2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
+        }
+        lua_pop(L, 1);
+    }
+    lua_Integer m = nil ? 0 : (lua_Integer)lua_rawlen(L, val_idx);
+    for (lua_Integer i = 1; i <= m; i++) {
+        lua_rawgeti(L, val_idx, i);
+        if (r->kind == REL_M2M) m2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
+        else o2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    lua_settop(L, coll - 1);
+}
+
+/* ---- cascades ---- */
+
+/* [-0, +1, -] the __relationships table of the instance's class */
+static int push_rels(lua_State *L, int inst_idx)
+{
+    l_class_push(L, l_model_check(L, inst_idx)->table);
+    lua_getfield(L, -1, "__relationships");
+    lua_remove(L, -2);
+    return lua_gettop(L);
+}
+
+static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
+{
+    lua_pushvalue(L, inst_idx);
+    if (lua_rawget(L, visited) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, inst_idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, visited);
+    int top = lua_gettop(L);
+    int rels = push_rels(L, inst_idx);
+    lua_pushnil(L);
+    while (lua_next(L, rels)) {
+        int decl = lua_gettop(L);
+        l_rel *r = l_rel_resolve(L, decl);
+        const char *name = decl_key(L, decl);
+        if (r->kind == REL_M2O) {
+            orm_object *src = orm_object_link_src(l_model_check(L, inst_idx), r->local_col);
+            if (src && src->table->udata) l_model_push_object(L, db, orm_object_retain(src));
+            else push_loaded(L, db, inst_idx, name);
+        } else {
+            push_loaded(L, db, inst_idx, name);
+        }
+        int v = lua_gettop(L);
+        if (l_model_test(L, v)) {
+            lua_createtable(L, 1, 0);
+            lua_pushvalue(L, v);
+            lua_rawseti(L, -2, 1);
+            lua_replace(L, v);
+        }
+        lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, v, i);
+            orm_object *o = l_model_test(L, -1);
+            if (o && o->session == NULL && orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
+            if (o) cascade_add_visit(L, db, lua_gettop(L), visited);
+            lua_pop(L, 1);
+        }
+        lua_settop(L, decl - 1);
+    }
+    /* association rows made before the owner joined a session */
+    push_state(L, db, inst_idx, 0);
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "__assoc") == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            orm_object **b = lua_touserdata(L, -1);
+            if (*b && (*b)->session == NULL && orm_session_add(db->session, *b) < 0)
+                l_db_raise_session(L, db);
+            lua_pop(L, 1);
+        }
+        lua_pushnil(L);
+        lua_setfield(L, -3, "__assoc");
+    }
+    lua_settop(L, top);
+}
+
+void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    l_rel_configure(L, db);
+    lua_newtable(L);
+    cascade_add_visit(L, db, inst_idx, lua_gettop(L));
+    lua_pop(L, 1);
+}
+
+static void delete_object(lua_State *L, l_db *db, int idx)
+{
+    idx = lua_absindex(L, idx);
+    l_rel_before_delete(L, db, idx);
+    if (orm_session_delete(db->session, l_model_check(L, idx)) < 0) l_db_raise_session(L, db);
+}
+
+void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    l_rel_configure(L, db);
+    int top = lua_gettop(L);
+    orm_object *o = l_model_check(L, inst_idx);
+    if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return;
+    int rels = push_rels(L, inst_idx);
+    lua_pushnil(L);
+    while (lua_next(L, rels)) {
+        int decl = lua_gettop(L);
+        l_rel *r = l_rel_resolve(L, decl);
+        if (r->kind == REL_M2O || r->lazy == LAZY_DYNAMIC) {
+            lua_settop(L, decl - 1);
+            continue;
+        }
+        l_rel_read(L, db, inst_idx, decl);
+        int v = lua_gettop(L);
+        if (!r->uselist) {
+            lua_createtable(L, 1, 0);
+            if (!lua_isnil(L, v)) lua_pushvalue(L, v), lua_rawseti(L, -2, 1);
+            lua_replace(L, v);
+        }
+        lua_newtable(L); /* snapshot: the collection changes below */
+        int items = lua_gettop(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, v);
+        for (lua_Integer i = 1; i <= n; i++) lua_rawgeti(L, v, i), lua_rawseti(L, items, i);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, items, i);
+            int child = lua_gettop(L);
+            if (r->kind == REL_M2M) m2m_remove(L, db, inst_idx, decl, child);
+            else if (r->cascade_delete) delete_object(L, db, child);
+            else if (orm_object_link(l_model_check(L, child), r->remote_col, NULL, 0) < 0)
+                luaL_error(L, "not enough memory");
+            lua_pop(L, 1);
+        }
+        lua_settop(L, decl - 1);
+    }
+    lua_settop(L, top);
+}
+
+/* ---- eager loading ---- */
+
+void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
+{
+    decl_idx = lua_absindex(L, decl_idx);
+    list_idx = lua_absindex(L, list_idx);
+    l_rel_configure(L, db);
+    l_rel *r = l_rel_resolve(L, decl_idx);
+    const char *name = decl_key(L, decl_idx);
+    int col = r->local_col;
+    lua_newtable(L); /* all children loaded */
+    int result = lua_gettop(L);
+    lua_newtable(L); /* parent key (Lua value) -> list of parent instances */
+    int bykey = lua_gettop(L);
+    /* keys to load, as values borrowed from the parents (kept alive by the list) */
+    lua_Integer np = (lua_Integer)lua_rawlen(L, list_idx);
+    const orm_value **keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(np ? np : 1), 0);
+    int nk = 0;
+    for (lua_Integer i = 1; i <= np; i++) {
+        lua_rawgeti(L, list_idx, i);
+        orm_object *o = l_model_test(L, -1);
+        if (o == NULL || o->table != r->parent) {
+            lua_pop(L, 1);
+            continue;
+        }
+        if (r->kind != REL_M2O) {
+            new_collection(L, -1, decl_idx);
+            set_loaded(L, db, -2, name, -1);
+            lua_pop(L, 1);
+        }
+        if (o->values[col].type == ORM_V_NULL || (r->kind != REL_M2O && !has_key(o, col)) ||
+            (r->kind == REL_M2O && orm_object_link_src(o, col))) {
+            lua_pop(L, 1);
+            continue;
+        }
+        l_value_push(L, &o->values[col], &o->table->cols[col].type);
+        if (lua_rawget(L, bykey) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            l_value_push(L, &o->values[col], &o->table->cols[col].type);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, bykey);
+            keys[nk++] = &o->values[col];
+        }
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_pop(L, 2);
+    }
+    lua_Integer nres = 0;
+    for (int off = 0; off < nk; off += IN_CHUNK) {
+        int n = nk - off < IN_CHUNK ? nk - off : IN_CHUNK;
+        run_load(L, db, r, keys + off, n);
+        int children = lua_gettop(L) - 1, pkeys = lua_gettop(L);
+        lua_Integer m = (lua_Integer)lua_rawlen(L, children);
+        for (lua_Integer i = 1; i <= m; i++) {
+            lua_rawgeti(L, children, i);
+            int child = lua_gettop(L);
+            lua_pushvalue(L, child);
+            lua_rawseti(L, result, ++nres);
+            lua_rawgeti(L, pkeys, i);
+            lua_rawget(L, bykey);
+            lua_Integer nparents = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+            for (lua_Integer j = 1; j <= nparents; j++) {
+                lua_rawgeti(L, -1, j);
+                if (r->kind == REL_M2O) {
+                    set_loaded(L, db, -1, name, child);
+                } else {
+                    push_loaded(L, db, lua_gettop(L), name);
+                    lua_pushvalue(L, child);
+                    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
+            }
+            lua_settop(L, child - 1);
+        }
+        lua_pop(L, 2);
+    }
+    lua_settop(L, result);
+}
+
+static const luaL_Reg coll_methods[] = {
+    {"append", c_append}, {"remove", c_remove}, {"contains", c_contains}, {"iter", c_iter}, {NULL, NULL},
+};
+
+void l_collection_open(lua_State *L)
+{
+    if (luaL_newmetatable(L, L_MT_COLLECTION)) {
+        luaL_newlib(L, coll_methods);
+        lua_setfield(L, -2, "__index");
+        luaL_getmetatable(L, L_MT_LIST);
+        lua_getfield(L, -1, "__tostring");
+        lua_setfield(L, -3, "__tostring");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, L_MT_OBJBOX)) {
+        lua_pushcfunction(L, objbox_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+}

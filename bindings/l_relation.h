@@ -1,0 +1,55 @@
+/* l_relation.h — relationship internals shared by l_relation.c (declarations,
+ * resolution, options) and l_collection.c (collections, sync, loading,
+ * cascades), and the entry points instances and sessions call. */
+#ifndef L_RELATION_H
+#define L_RELATION_H
+
+#include "l_db.h"
+
+#define L_MT_COLLECTION "orm.Collection"
+
+enum { REL_M2O, REL_O2M, REL_M2M };
+enum { LAZY_SELECT, LAZY_JOINED, LAZY_SELECTIN, LAZY_DYNAMIC };
+
+/* The resolved form of a declaration; a userdata kept in the declaration
+ * table under "__c". Tables and columns are borrowed from the metadata. */
+typedef struct l_rel {
+    int kind;
+    const orm_table *parent, *target, *secondary;
+    int local_col;  /* M2O: FK in parent; O2M, M2M: key in parent */
+    int remote_col; /* M2O: key in target; O2M: FK in target; M2M: key in target */
+    int sec_parent_col, sec_target_col; /* M2M: columns of the secondary table */
+    int uselist;
+    int order_col, order_desc; /* order_col -1: the target's primary key */
+    unsigned cascade_delete : 1, delete_orphan : 1;
+    int lazy;
+} l_rel;
+
+/* [-0, +0, e] The resolved relationship of the declaration at idx. */
+l_rel *l_rel_resolve(lua_State *L, int idx);
+/* [-0, +1, e] Pushes the declaration of the relationship on the other side
+ * (back_populates / backref), or nil. */
+void l_rel_push_reverse(lua_State *L, int decl_idx);
+/* [-0, +1, -] Pushes the declaration table for relationship `name` of the
+ * class of t, or nil. */
+void l_rel_push_decl(lua_State *L, const orm_table *t, const char *name);
+/* [-0, +0, e] Makes backrefs and resolves every relationship of db's models. */
+void l_rel_configure(lua_State *L, l_db *db);
+
+/* ---- l_collection.c ---- */
+/* [-0, +1, e] obj.name for a relationship (inst at inst_idx, decl at decl_idx). */
+int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx);
+/* [-0, +0, e] obj.name = value. */
+void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx);
+/* [-0, +0, e] save-update cascade after session:add(inst). */
+void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx);
+/* [-0, +0, e] before session:delete(inst): delete cascade or null-out children. */
+void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx);
+/* [-0, +0, -] forgets loaded collections and cached targets (after rollback). */
+void l_rel_forget(lua_State *L, l_db *db);
+void l_collection_open(lua_State *L);
+/* [-0, +0, e] Eager-loads relationship decl (at decl_idx) for the parent
+ * instances in the list at list_idx; pushes (+1) the list of loaded children. */
+void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx);
+
+#endif

@@ -1,0 +1,133 @@
+-- ormsh_bench.lua — the benchmark workloads through ormsh, one phase a process:
+--
+--   ormsh --app APP run tests/bench/ormsh_bench.lua w1|w2|w3 [N]
+--
+-- APP is the app directory run.sh writes (its models.lua defines Author).
+--   w1  create_all and make the N name and email strings (untimed; reported
+--       as gen), then build N Author{name=, email=} objects,
+--       db.session:add_all(list), db.session:commit()
+--   w2  db.session:query(Author):all(), then read a.name of each
+--   w3  N db.session:get(Author, id) in this fresh session, ids in 1..N from the
+--       xorshift64 sequence raw_sqlite.c and sqlalchemy_bench.py use
+--
+-- Output, one "key value" pair a line, as raw_sqlite.c prints:
+--   wall  seconds of wall-clock time. Lua has no wall clock finer than a second,
+--         so the clock is `date +%s%N` read through io.popen; the cost of one
+--         reading (measured back to back, smallest of several) is subtracted.
+--   cpu   seconds of CPU time (os.clock) over the same span
+--   rows, check     what was written / read, to check the work was done
+--   rss_kib         peak resident set (VmHWM) with the loaded objects alive
+--   t_build, t_add_all, t_commit, t_query, t_read   w1 / w2 wall-clock splits
+
+local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|w3 [N]")
+local N = math.tointeger(tonumber(arg[2] or "100000")) or error("N must be an integer")
+
+local function stamp()
+  local p = assert(io.popen("date +%s%N", "r"))
+  local s = p:read("l")
+  p:close()
+  return math.tointeger(tonumber(s)) or error("date +%s%N gave " .. tostring(s))
+end
+
+-- the cost of one clock reading: smallest gap between two readings back to back
+local function clock_cost()
+  local best = math.huge
+  for _ = 1, 5 do
+    local a = stamp()
+    local b = stamp()
+    if b - a < best then best = b - a end
+  end
+  return best
+end
+
+local cost0 = clock_cost()
+local marks = {}
+local function mark(name)
+  marks[#marks + 1] = { name = name, ns = stamp(), cpu = os.clock() }
+end
+local function secs(ns) return ns / 1e9 end
+
+local function peak_rss_kib()
+  local f = io.open("/proc/self/status", "r")
+  if not f then return -1 end
+  local s = f:read("a")
+  f:close()
+  return tonumber(s:match("VmHWM:%s*(%d+)")) or -1
+end
+
+-- each split pays one clock reading; the total pays one per mark after the first
+local function report(rows, check)
+  local first, last = marks[1], marks[#marks]
+  local total = last.ns - first.ns - (#marks - 1) * cost0
+  print(("wall %.6f"):format(secs(total)))
+  print(("cpu %.6f"):format(last.cpu - first.cpu))
+  print(("rows %d"):format(rows))
+  print(("check %d"):format(check))
+  for i = 2, #marks do
+    print(("t_%s %.6f"):format(marks[i].name, secs(marks[i].ns - marks[i - 1].ns - cost0)))
+  end
+  print(("clock_cost %.6f"):format(secs(cost0)))
+end
+
+local session = db.session
+
+if phase == "w1" then
+  db.create_all()
+  -- the data exists before the workload starts (as in raw_sqlite.c)
+  local g0 = stamp()
+  local names, emails = {}, {}
+  for i = 1, N do
+    names[i] = "author" .. i
+    emails[i] = "author" .. i .. "@example.com"
+  end
+  local gen = stamp() - g0 - cost0
+  collectgarbage()
+  mark("start")
+  local list = {}
+  for i = 1, N do
+    list[i] = Author { name = names[i], email = emails[i] }
+  end
+  mark("build")
+  session:add_all(list)
+  mark("add_all")
+  session:commit()
+  mark("commit")
+  local check = 0
+  for i = 1, N do check = check + list[i].id end
+  report(N, check)
+  print(("gen %.6f"):format(secs(gen)))
+
+elseif phase == "w2" then
+  collectgarbage()
+  mark("start")
+  local all = session:query(Author):all()
+  mark("query")
+  local check = 0
+  for i = 1, #all do check = check + #all[i].name end
+  mark("read")
+  report(#all, check)
+  print(("rss_kib %d"):format(peak_rss_kib()))
+
+elseif phase == "w3" then
+  -- xorshift64 (13, 7, 17): Lua's shifts are logical on 64-bit integers, as in C
+  local x = 88172645463325252
+  local ids = {}
+  for i = 1, N do
+    x = x ~ (x << 13)
+    x = x ~ (x >> 7)
+    x = x ~ (x << 17)
+    ids[i] = (x >> 11) % N + 1
+  end
+  collectgarbage()
+  mark("start")
+  local found, check = 0, 0
+  for i = 1, N do
+    local a = session:get(Author, ids[i])
+    if a then found = found + 1; check = check + a.id end
+  end
+  mark("get")
+  report(found, check)
+
+else
+  error("unknown phase " .. tostring(phase))
+end

@@ -1,0 +1,298 @@
+#!/bin/sh
+# tests/bench/run.sh — `make bench`: the same work through ormsh, through the raw
+# sqlite3 C API (raw_sqlite.c) and, where python3 can import it, through the
+# SQLAlchemy ORM; prints one table of times, ratios and targets.
+#
+#   W0  start-up: `ormsh --app APP -e 'return'` (APP: app.lua + models.lua with the
+#       one Author model) as a whole process, beside `sqlite3 DB 'select 1'`
+#   W1  insert N authors (build the objects, add_all, commit)
+#   W2  load all N rows as objects in a fresh process, reading one attribute of each
+#       (and the peak RSS of that process)
+#   W3  N gets by random primary key in a fresh session (one transaction)
+#
+# Needs BUILD (bench_raw_sqlite lives there) and ORMSH (the ormsh executable).
+# Knobs: BENCH_N (default 100000), BENCH_REPS (runs of W1-W3 each for raw C and
+# ormsh, the median counts; default 3), BENCH_W0_RUNS (processes a W0 batch, 5
+# batches, the median batch mean counts; default 20), PYTHON (a python3 that can
+# import sqlalchemy; default: the first of python3, /usr/bin/python3 that can),
+# BENCH_SQLALCHEMY=0 to skip SQLAlchemy.
+#
+# Times are wall-clock seconds around the workload inside each process (the
+# process start-up and the untimed set-up are excluded); W0 is the whole process.
+# Benchmarks are reports, not tests: a missed target is marked MISSED, a failed
+# workload ERROR, and the script still exits 0.
+set -u
+: "${BUILD:=build}"
+: "${ORMSH:=$(pwd)/ormsh}"
+N=${BENCH_N:-100000}
+REPS=${BENCH_REPS:-3}
+W0_RUNS=${BENCH_W0_RUNS:-20}
+W0_BATCHES=5
+RAW=$BUILD/bench_raw_sqlite
+HERE=$(cd "$(dirname "$0")" && pwd)
+LUA_BENCH=$HERE/ormsh_bench.lua
+PY_BENCH=$HERE/sqlalchemy_bench.py
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ormsh-bench.XXXXXX") || exit 0
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+OUT=$TMP/out; mkdir -p "$OUT"
+ERRS=$TMP/errors; : > "$ERRS"
+
+for f in "$RAW" "$ORMSH"; do
+    if [ ! -x "$f" ]; then echo "bench: $f is missing (run through make bench)" >&2; exit 0; fi
+done
+command -v sqlite3 >/dev/null 2>&1 || { echo "bench: sqlite3 CLI not found" >&2; exit 0; }
+
+# ---------------------------------------------------------------- helpers
+now_ns() { date +%s%N; }
+
+# val FILE KEY — the value of "KEY value" in FILE (empty when absent)
+val() { [ -f "$1" ] && awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+
+# median of the numbers on standard input (empty input gives nothing)
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# note_error LABEL FILE — remember a failure and its message for the report
+note_error() {
+    { echo "$1:"; if [ -s "$2" ]; then tail -n 5 "$2" | sed 's/^/    /'; else echo "    (no message)"; fi; } >> "$ERRS"
+}
+
+# run_phase TAG LABEL CMD... — runs one workload process; stdout to $OUT/TAG,
+# stderr to $OUT/TAG.err; a failure (status or no "wall" line) is noted.
+run_phase() {
+    tag=$1; label=$2; shift 2
+    "$@" > "$OUT/$tag" 2> "$OUT/$tag.err"
+    rc=$?
+    if [ $rc -ne 0 ] || [ -z "$(val "$OUT/$tag" wall)" ]; then
+        note_error "$label (exit $rc)" "$OUT/$tag.err"
+        rm -f "$OUT/$tag"
+        return 1
+    fi
+    return 0
+}
+
+# verify_db DB LABEL — the table W1 wrote holds N rows with ids 1..N and N distinct emails
+verify_db() {
+    got=$(sqlite3 "$1" 'SELECT count(*) || " " || sum(id) || " " || count(DISTINCT email) || " " || max(id) FROM author' 2>&1)
+    want="$N $(awk -v n="$N" 'BEGIN { printf "%.0f", n * (n + 1) / 2 }') $N $N"
+    if [ "$got" != "$want" ]; then
+        echo "$2: the database holds (count sum(id) distinct-emails max(id)) '$got', expected '$want'" >> "$ERRS"
+        return 1
+    fi
+}
+
+# medians KEY TAGPREFIX — the median of KEY over $OUT/TAGPREFIX.*
+medians() {
+    for f in "$OUT/$2".*; do
+        case "$f" in *.err) continue ;; esac
+        val "$f" "$1"
+    done | median
+}
+
+# check_same PHASE LABEL TAGPREFIX — rows and checksum equal raw C's
+check_same() {
+    for f in "$OUT/$3".*; do
+        case "$f" in *.err) continue ;; esac
+        [ -f "$f" ] || continue
+        for k in rows check; do
+            a=$(val "$f" $k); b=$(val "$OUT/raw.$1.1" $k)
+            if [ -n "$b" ] && [ "$a" != "$b" ]; then
+                echo "$2: $k is $a, raw C's is $b (wrong result)" >> "$ERRS"
+                echo wrong > "$OUT/wrong.$3"
+                return
+            fi
+        done
+    done
+}
+
+# batch_mean RUNS CMD... — mean seconds of one whole process of CMD over RUNS runs
+batch_mean() {
+    runs=$1; shift
+    s=$(now_ns); i=0
+    while [ $i -lt "$runs" ]; do "$@" >/dev/null 2>&1; i=$((i + 1)); done
+    e=$(now_ns)
+    awk -v s="$s" -v e="$e" -v r="$runs" 'BEGIN { printf "%.6f\n", (e - s) / r / 1e9 }'
+}
+
+# ---------------------------------------------------------------- set-up
+DB=$TMP/bench.db            # W2/W3 read this one (written by raw C's first W1)
+APP=$TMP/app; mkdir -p "$APP"
+cat > "$APP/app.lua" <<EOF
+return { name = "bench", database = "sqlite:///$DB", models = { "models" } }
+EOF
+cat > "$APP/models.lua" <<'EOF'
+Author = db.Model("Author", {
+  id    = db.Column(db.Integer, { primary_key = true }),
+  name  = db.Column(db.String(30)),
+  email = db.Column(db.String(30), { unique = true, nullable = false }),
+})
+EOF
+# shellcheck disable=SC2317  # called through run_phase
+ormsh_cmd() { "$ORMSH" --app "$APP" --database "sqlite:///$1" run "$LUA_BENCH" "$2" "$N"; }
+
+PY=""
+if [ "${BENCH_SQLALCHEMY:-1}" != 0 ]; then
+    for p in ${PYTHON:-python3 /usr/bin/python3}; do
+        if "$p" -c 'import sqlalchemy' >/dev/null 2>&1; then PY=$p; break; fi
+    done
+fi
+
+start=$(now_ns)
+echo "ormsh benchmark: N=$N, raw C and ormsh median of $REPS runs, W0 median of $W0_BATCHES batches of $W0_RUNS processes"
+echo "ormsh: $ORMSH"
+
+# ---------------------------------------------------------------- W1
+r=1
+while [ $r -le "$REPS" ]; do
+    db=$TMP/w1-raw-$r.db
+    if run_phase raw.w1.$r "raw C W1 run $r" "$RAW" "$db" w1 "$N"; then
+        verify_db "$db" "raw C W1 run $r" || rm -f "$OUT/raw.w1.$r"
+    fi
+    if [ $r -eq 1 ] && [ -f "$OUT/raw.w1.1" ]; then mv "$db" "$DB"; else rm -f "$db"; fi
+    db=$TMP/w1-ormsh-$r.db
+    if run_phase ormsh.w1.$r "ormsh W1 run $r" ormsh_cmd "$db" w1; then
+        verify_db "$db" "ormsh W1 run $r" || { echo wrong > "$OUT/wrong.ormsh.w1"; }
+    fi
+    rm -f "$db"
+    r=$((r + 1))
+done
+if [ ! -f "$DB" ]; then
+    echo "bench: raw C W1 failed; nothing to read for W2/W3" >&2
+    cat "$ERRS" >&2
+    exit 0
+fi
+
+# ---------------------------------------------------------------- W2, W3
+for w in w2 w3; do
+    r=1
+    while [ $r -le "$REPS" ]; do
+        run_phase raw.$w.$r "raw C $(echo $w | tr w W) run $r" "$RAW" "$DB" $w "$N"
+        run_phase ormsh.$w.$r "ormsh $(echo $w | tr w W) run $r" ormsh_cmd "$DB" $w
+        r=$((r + 1))
+    done
+done
+check_same w1 "ormsh W1" ormsh.w1
+check_same w2 "ormsh W2" ormsh.w2
+check_same w3 "ormsh W3" ormsh.w3
+
+# ---------------------------------------------------------------- W0
+w0ok=1
+"$ORMSH" --app "$APP" -e 'return' > "$OUT/w0.out" 2> "$OUT/w0.err" || { w0ok=0; note_error "ormsh W0 (ormsh --app APP -e 'return')" "$OUT/w0.err"; }
+sqlite3 "$DB" 'select 1' > /dev/null 2> "$OUT/w0cli.err" || { w0ok=0; note_error "sqlite3 CLI W0" "$OUT/w0cli.err"; }
+if [ $w0ok -eq 1 ]; then
+    b=1
+    while [ $b -le $W0_BATCHES ]; do
+        batch_mean "$W0_RUNS" sqlite3 "$DB" 'select 1' >> "$OUT/w0.cli"
+        batch_mean "$W0_RUNS" "$ORMSH" --app "$APP" -e 'return' >> "$OUT/w0.ormsh"
+        b=$((b + 1))
+    done
+fi
+
+# ---------------------------------------------------------------- SQLAlchemy
+if [ -n "$PY" ]; then
+    SAVER=$("$PY" -c 'import sqlalchemy; print(sqlalchemy.__version__)' 2>/dev/null)
+    db=$TMP/w1-sa.db
+    if run_phase sa.w1.1 "SQLAlchemy W1" "$PY" "$PY_BENCH" "$db" w1 "$N"; then
+        verify_db "$db" "SQLAlchemy W1" || rm -f "$OUT/sa.w1.1"
+    fi
+    rm -f "$db"
+    run_phase sa.w2.1 "SQLAlchemy W2" "$PY" "$PY_BENCH" "$DB" w2 "$N"
+    run_phase sa.w3.1 "SQLAlchemy W3" "$PY" "$PY_BENCH" "$DB" w3 "$N"
+    check_same w1 "SQLAlchemy W1" sa.w1
+    check_same w2 "SQLAlchemy W2" sa.w2
+    check_same w3 "SQLAlchemy W3" sa.w3
+    if "$PY" "$PY_BENCH" "$DB" w0 > /dev/null 2> "$OUT/sa.w0.err"; then
+        batch_mean 5 "$PY" "$PY_BENCH" "$DB" w0 > "$OUT/sa.w0"
+    else
+        note_error "SQLAlchemy W0" "$OUT/sa.w0.err"
+    fi
+fi
+
+# ---------------------------------------------------------------- report
+# row LABEL BASE ORMSH TARGET [SA] — one table line; empty times print ERROR
+row() {
+    awk -v label="$1" -v base="$2" -v orm="$3" -v target="$4" -v sa="${5-}" -v havesa="$PY" -v wrong="${6-}" '
+    function t(x) { return x == "" ? "ERROR" : sprintf("%.4f", x) }
+    BEGIN {
+        ratio = (base != "" && orm != "" && base > 0) ? orm / base : ""
+        status = (ratio == "") ? "ERROR" : (ratio <= target ? "ok" : "MISSED")
+        if (wrong != "") status = status " (WRONG RESULT)"
+        line = sprintf("%-26s %10s %10s %8s %8s  %-8s", label, t(base), t(orm),
+                       ratio == "" ? "-" : sprintf("%.2fx", ratio), sprintf("<=%.1fx", target), status)
+        if (havesa != "")
+            line = line sprintf(" %11s %8s", t(sa), (sa != "" && base != "" && base > 0) ? sprintf("%.1fx", sa / base) : "-")
+        print line
+    }'
+}
+
+echo
+hdr=$(printf '%-26s %10s %10s %8s %8s  %-8s' "workload" "raw C (s)" "ormsh (s)" "ratio" "target" "result")
+[ -n "$PY" ] && hdr=$(printf '%s %11s %8s' "$hdr" "SQLAlchemy" "ratio")
+echo "$hdr"
+echo "$hdr" | sed 's/./-/g'
+row "W0 start-up (vs sqlite3)" "$(median < "$OUT/w0.cli" 2>/dev/null)" "$(median < "$OUT/w0.ormsh" 2>/dev/null)" 5.0 \
+    "$(cat "$OUT/sa.w0" 2>/dev/null)"
+row "W1 insert $N" "$(medians wall raw.w1)" "$(medians wall ormsh.w1)" 2.0 "$(val "$OUT/sa.w1.1" wall)" \
+    "$(cat "$OUT/wrong.ormsh.w1" 2>/dev/null)"
+row "W2 load $N" "$(medians wall raw.w2)" "$(medians wall ormsh.w2)" 3.0 "$(val "$OUT/sa.w2.1" wall)" \
+    "$(cat "$OUT/wrong.ormsh.w2" 2>/dev/null)"
+row "W3 get $N random" "$(medians wall raw.w3)" "$(medians wall ormsh.w3)" 2.5 "$(val "$OUT/sa.w3.1" wall)" \
+    "$(cat "$OUT/wrong.ormsh.w3" 2>/dev/null)"
+awk -v c="$(medians rss_kib raw.w2)" -v o="$(medians rss_kib ormsh.w2)" -v s="$(val "$OUT/sa.w2.1" rss_kib)" -v havesa="$PY" '
+    function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
+    BEGIN {
+        status = (o == "") ? "ERROR" : (o / 1024 < 80 ? "ok" : "MISSED")
+        line = sprintf("%-26s %10s %10s %8s %8s  %-8s", "W2 peak RSS (MiB)", m(c), m(o), "-", "<80MiB", status)
+        if (havesa != "") line = line sprintf(" %11s %8s", m(s), "-")
+        print line
+    }'
+echo
+echo "W0 is a whole process (mean of a batch; baseline: sqlite3 CLI; SQLAlchemy: python3 importing it,"
+echo "declaring the model, connecting and running SELECT 1). W1-W3: wall-clock seconds around the"
+echo "workload inside the process (ormsh: date +%s%N through io.popen, less the cost of one reading)."
+
+# the details the lead profiles from
+awk -v w1b="$(medians t_build ormsh.w1)" -v w1a="$(medians t_add_all ormsh.w1)" -v w1c="$(medians t_commit ormsh.w1)" \
+    -v w2q="$(medians t_query ormsh.w2)" -v w2r="$(medians t_read ormsh.w2)" -v raw1="$(medians wall raw.w1)" \
+    -v graw="$(medians gen raw.w1)" -v gorm="$(medians gen ormsh.w1)" -v gsa="$(val "$OUT/sa.w1.1" gen)" '
+    function t(x) { return x == "" ? "?" : sprintf("%.4f", x) }
+    BEGIN {
+        printf "\normsh splits (s): W1 build the Author objects %s, add_all %s, commit (flush) %s", t(w1b), t(w1a), t(w1c)
+        if (w1a != "" && w1c != "" && raw1 > 0) printf " -- add_all + commit alone: %.2fx raw C", (w1a + w1c) / raw1
+        printf "\n                   W2 query(Author):all() %s, read a.name of each %s\n", t(w2q), t(w2r)
+        printf "W1 input strings, made before the timer (s): raw C %s, ormsh %s", t(graw), t(gorm)
+        if (gsa != "") printf ", SQLAlchemy %s", t(gsa)
+        printf "\n"
+    }'
+line="CPU seconds (raw C / ormsh):"
+for w in w1 w2 w3; do
+    line="$line $(echo $w | tr w W) $(medians cpu raw.$w | awk '{ printf "%.4f", $1 }') / $(medians cpu ormsh.$w | awk '{ printf "%.4f", $1 }');"
+done
+echo "$line"
+echo "all runs (wall s):"
+for impl in raw ormsh; do
+    for w in w1 w2 w3; do
+        vals=""
+        r=1
+        while [ $r -le "$REPS" ]; do
+            v=$(val "$OUT/$impl.$w.$r" wall); vals="$vals ${v:-ERROR}"; r=$((r + 1))
+        done
+        printf '  %-6s %s:%s\n' "$impl" "$(echo $w | tr w W)" "$vals"
+    done
+done
+printf '  W0 batches sqlite3: %s\n' "$(tr '\n' ' ' < "$OUT/w0.cli" 2>/dev/null)"
+printf '  W0 batches ormsh:   %s\n' "$(tr '\n' ' ' < "$OUT/w0.ormsh" 2>/dev/null)"
+if [ -n "$PY" ]; then
+    echo "SQLAlchemy $SAVER ($PY): one run each."
+else
+    echo "SQLAlchemy: not installed, skipped"
+fi
+if [ -s "$ERRS" ]; then
+    echo
+    echo "ERRORS:"
+    cat "$ERRS"
+fi
+end=$(now_ns)
+awk -v s="$start" -v e="$end" 'BEGIN { printf "\nbenchmark took %.1f s\n", (e - s) / 1e9 }'
+exit 0
