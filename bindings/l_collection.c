@@ -228,37 +228,29 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
     lua_remove(L, boxidx);
 }
 
-/* N+1: the same relation lazy-loaded again and again prints one hint. */
+/* N+1: a relation lazy-loaded once per parent, over and over, prints one
+ * hint naming it, where it was triggered, and the option to paste. */
 static void note_lazy(lua_State *L, l_db *db, int decl_idx)
 {
+    (void)db;
     decl_idx = lua_absindex(L, decl_idx);
-    l_db_push_uv(L, db);
-    int uv = lua_gettop(L);
-    lua_getfield(L, uv, "__lazy_decl");
-    lua_Integer n = 1;
-    if (lua_rawequal(L, -1, decl_idx)) {
-        lua_getfield(L, uv, "__lazy_n");
-        n = lua_tointeger(L, -1) + 1;
-        lua_pop(L, 1);
-    }
+    lua_getfield(L, decl_idx, "__lazy_n");
+    lua_Integer n = lua_tointeger(L, -1) + 1;
     lua_pop(L, 1);
-    lua_pushvalue(L, decl_idx);
-    lua_setfield(L, uv, "__lazy_decl");
     lua_pushinteger(L, n);
-    lua_setfield(L, uv, "__lazy_n");
-    if (n == 10 && lua_getfield(L, decl_idx, "__hinted") == LUA_TNIL) {
-        lua_pushboolean(L, 1);
-        lua_setfield(L, decl_idx, "__hinted");
-        luaL_where(L, 2);
-        const char *where = lua_tostring(L, -1);
-        const char *rel = luaL_tolstring(L, decl_idx, NULL);
-        fprintf(stderr,
-                "ormsh: N+1 queries: %s was lazy-loaded %d times in a row (%s); load it eagerly "
-                "with :options(db.selectinload(%s))\n",
-                rel, (int)n, where && *where ? where : "shell input", rel);
-        fflush(stderr);
-    }
-    lua_settop(L, uv - 1);
+    lua_setfield(L, decl_idx, "__lazy_n");
+    if (n != 10) return;
+    int top = lua_gettop(L);
+    luaL_where(L, 2);
+    const char *where = lua_tostring(L, -1);
+    const char *rel = luaL_tolstring(L, decl_idx, NULL);
+    size_t wn = strlen(where);
+    fprintf(stderr,
+            "ormsh: N+1 queries: %s was lazy-loaded %d times, one query per parent (%.*s); load it "
+            "eagerly: :options(db.selectinload(%s))\n",
+            rel, (int)n, wn ? (int)wn - 2 : 11, wn ? where : "shell input", rel);
+    fflush(stderr);
+    lua_settop(L, top);
 }
 
 /* ---- many-to-one ---- */

@@ -84,7 +84,7 @@ static int collect_columns(lua_State *L, int fields)
 }
 
 /* Adds the columns listed at list to t; on failure removes t and raises. */
-static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, int is_model)
+static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, int is_model, int all_pk)
 {
     orm_error err;
     orm_error_init(&err);
@@ -102,6 +102,10 @@ static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, i
                            key);
         }
         col.name = (char *)key;
+        if (all_pk) { /* an association table without a key: its rows are keyed by all columns */
+            col.primary_key = 1;
+            col.nullable = 0;
+        }
         if (orm_table_add_column(t, &col, &err) < 0) {
             orm_metadata_remove_table(db->md, t);
             l_error_raise(L, &err);
@@ -200,7 +204,7 @@ int l_model_define(lua_State *L)
     orm_error_init(&err);
     orm_table *t;
     if (orm_metadata_add_table(db->md, tname, &t, &err) < 0) return l_error_raise(L, &err);
-    add_columns(L, db, t, list, list_n, 1);
+    add_columns(L, db, t, list, list_n, 1, 0);
     if (t->npk == 0) {
         orm_metadata_remove_table(db->md, t);
         return l_error_raisef(L, ORM_ERR_ARGUMENT,
@@ -292,8 +296,10 @@ int l_table_define(lua_State *L)
     int top = lua_gettop(L);
     lua_newtable(L);
     int list = lua_gettop(L);
+    int any_pk = 0;
     for (int i = 2; i <= top; i++) {
         l_colspec *spec = l_colspec_test(L, i);
+        if (spec) any_pk |= spec->col.primary_key;
         if (spec == NULL) return luaL_typeerror(L, i, "db.Column");
         if (spec->col.name == NULL)
             return l_error_raisef(L, ORM_ERR_ARGUMENT,
@@ -310,7 +316,7 @@ int l_table_define(lua_State *L)
     orm_error_init(&err);
     orm_table *t;
     if (orm_metadata_add_table(db->md, tname, &t, &err) < 0) return l_error_raise(L, &err);
-    add_columns(L, db, t, list, top - 1, 0);
+    add_columns(L, db, t, list, top - 1, 0, !any_pk);
     push_table_description(L, t);
     return 1;
 }

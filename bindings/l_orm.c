@@ -74,6 +74,10 @@ static int db_index(lua_State *L)
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL) return 1;
     }
+    if (db->conn && lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "statements") == 0) {
+        lua_pushinteger(L, (lua_Integer)db->conn->nstatements); /* statements run so far */
+        return 1;
+    }
     lua_pushvalue(L, 2);
     lua_gettable(L, lua_upvalueindex(1));
     return 1;

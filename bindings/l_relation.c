@@ -181,11 +181,16 @@ static void resolve_fk(lua_State *L, int idx, l_rel *r)
             const orm_table *a = k ? t : p, *to = k ? p : t;
             for (int i = 0; i < a->ncols; i++)
                 if (a->cols[i].fk && strcmp(a->cols[i].fk->table, to->name) == 0) {
-                    lua_pushfstring(L, "%s.%s ", a->name, a->cols[i].name);
-                    luaL_addvalue(&b);
+                    luaL_addstring(&b, a->name);
+                    luaL_addchar(&b, '.');
+                    luaL_addstring(&b, a->cols[i].name);
+                    luaL_addstring(&b, ", ");
                 }
         }
         luaL_pushresult(&b);
+        size_t len;
+        const char *cands = lua_tolstring(L, -1, &len);
+        lua_pushlstring(L, cands, len >= 2 ? len - 2 : len);
         raise_rel(L, idx, "more than one foreign key could join the tables (%s); name one with foreign_keys%s",
                   lua_tostring(L, -1), "");
     }
