@@ -784,6 +784,7 @@ void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
+    if (!((l_class *)l_model_check(L, inst_idx)->table->udata)->has_rels) return;
     lua_newtable(L);
     cascade_add_visit(L, db, inst_idx, lua_gettop(L));
     lua_pop(L, 1);
@@ -800,6 +801,7 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
+    if (!((l_class *)l_model_check(L, inst_idx)->table->udata)->has_rels) return;
     int top = lua_gettop(L);
     orm_object *o = l_model_check(L, inst_idx);
     if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return;

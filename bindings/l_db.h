@@ -16,6 +16,8 @@ typedef struct l_db {
     orm_metadata *md;
     lua_State *L;      /* the thread of the binding call in progress (hooks) */
     int uv_ref;        /* registry ref of the user value table (for hooks) */
+    int cache_ref;     /* registry ref of the weak object cache (hot path) */
+    int nconfigured;   /* models whose relationships are configured */
 } l_db;
 
 /* Keys of the db user value table. */
@@ -33,6 +35,7 @@ typedef struct l_class {
     int cls_ref;   /* registry ref: the class table */
     int imt_ref;   /* registry ref: the instance metatable */
     int has_hooks; /* defaults or onupdate present */
+    int has_rels;  /* the class declares relationships */
 } l_class;
 
 /* An instance userdata (every model's instances). */
@@ -54,6 +57,9 @@ int l_db_raise_session(lua_State *L, l_db *db);
 void l_model_open(lua_State *L, int modidx);        /* types, Column, ForeignKey, ... */
 int l_model_define(lua_State *L);                   /* db.Model(name, fields); upvalue 1: db */
 int l_table_define(lua_State *L);                   /* db.Table(name, cols...); upvalue 1: db */
+/* [-0, +0, e] Assigns the value at val_idx to attribute key of the
+ * instance at inst_idx, validated (what obj.key = v does). */
+void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx);
 /* [-0, +1, m] Pushes the instance for obj (the one already alive, or a new
  * one). Takes over one reference to obj. */
 void l_model_push_object(lua_State *L, l_db *db, orm_object *obj);

@@ -23,9 +23,7 @@ orm_object *l_model_check(lua_State *L, int idx)
 
 void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
 {
-    l_db_push_uv(L, db);
-    lua_getfield(L, -1, L_DB_CACHE);
-    lua_remove(L, -2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
     if (lua_rawgetp(L, -1, obj) != LUA_TNIL) {
         lua_remove(L, -2);
         orm_object_release(obj); /* the instance already holds one */
@@ -91,47 +89,55 @@ static int inst_index(lua_State *L)
 }
 
 /* obj.key = value: validated against the column. [-0, +0, e] */
-static int inst_newindex(lua_State *L)
+void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 {
-    orm_object *o = ((l_inst *)lua_touserdata(L, 1))->obj;
+    orm_object *o = ((l_inst *)lua_touserdata(L, inst_idx))->obj;
     size_t n;
-    const char *key = lua_tolstring(L, 2, &n);
-    if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
+    const char *key = lua_type(L, key_idx) == LUA_TSTRING ? lua_tolstring(L, key_idx, &n) : NULL;
+    if (key == NULL) {
+        luaL_typeerror(L, key_idx, "attribute name");
+        return;
+    }
     const orm_table *t = o->table;
     int col = orm_table_column_index(t, key, n);
     if (col < 0) {
         l_class_push(L, t);
         lua_getfield(L, -1, "__relationships");
-        lua_pushvalue(L, 2);
-        if (lua_rawget(L, -2) == LUA_TNIL) return raise_unknown(L, t, key);
+        lua_pushvalue(L, key_idx);
+        if (lua_rawget(L, -2) == LUA_TNIL) raise_unknown(L, t, key);
         l_class *cls = t->udata;
         cls->db->L = L;
-        l_rel_write(L, cls->db, 1, lua_gettop(L), 3);
-        return 0;
+        l_rel_write(L, cls->db, inst_idx, lua_gettop(L), val_idx);
+        lua_pop(L, 3);
+        return;
     }
     const orm_column *c = &t->cols[col];
     orm_value v;
     orm_error err;
     orm_error_init(&err);
-    if (l_expr_is_null(L, 3)) {
+    if (l_expr_is_null(L, val_idx)) {
         v.type = ORM_V_NULL;
-    } else if (l_value_to(L, 3, &c->type, &v, &err) < 0) {
+    } else if (l_value_to(L, val_idx, &c->type, &v, &err) < 0) {
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
         lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), key, err.message ? err.message : "bad value");
         orm_error_clear(&err);
-        return l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
+        l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
     }
     if (c->primary_key && (o->state == ORM_OBJ_PERSISTENT || o->state == ORM_OBJ_DELETED) &&
         !orm_value_equal(&v, &o->values[col])) {
         orm_value_clear(&v);
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
-        return l_error_raisef(L, ORM_ERR_DATA,
-                              "%s.%s: the primary key of a persistent object cannot change",
-                              lua_tostring(L, -1), key);
+        l_error_raisef(L, ORM_ERR_DATA, "%s.%s: the primary key of a persistent object cannot change",
+                       lua_tostring(L, -1), key);
     }
-    if (orm_object_set(o, col, &v) < 0) return luaL_error(L, "not enough memory");
+    if (orm_object_set(o, col, &v) < 0) luaL_error(L, "not enough memory");
+}
+
+static int inst_newindex(lua_State *L)
+{
+    l_model_assign(L, 1, 2, 3);
     return 0;
 }
 
@@ -187,18 +193,41 @@ static int inst_tostring(lua_State *L)
     return 1;
 }
 
+/* Names for Tab completion: columns and relationships after "obj.", the
+ * class's methods after "obj:" (second argument). [-0, +1, m] */
 static int inst_complete(lua_State *L)
 {
     orm_object *o = l_model_check(L, 1);
+    int methods = lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), ":") == 0;
+    lua_newtable(L);
+    int out = lua_gettop(L), n = 0;
+    if (!methods)
+        for (int i = 0; i < o->table->ncols; i++) {
+            lua_pushstring(L, o->table->cols[i].name);
+            lua_rawseti(L, out, ++n);
+        }
     l_class_push(L, o->table);
-    lua_getmetatable(L, -1);
-    lua_getfield(L, -1, "__complete");
-    lua_pushvalue(L, -3);
-    lua_call(L, 1, 1);
-    /* drop "query": instances have none */
-    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    int cls = lua_gettop(L);
+    if (!methods) {
+        lua_getfield(L, cls, "__relationships");
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, out, ++n);
+        }
+        lua_pop(L, 1);
+    }
     lua_pushnil(L);
-    lua_rawseti(L, -2, n);
+    while (lua_next(L, cls)) {
+        int fn = lua_isfunction(L, -1);
+        lua_pop(L, 1);
+        if (fn && lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "__", 2) != 0) {
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, out, ++n);
+        }
+    }
+    lua_settop(L, out);
     return 1;
 }
 

@@ -257,6 +257,10 @@ int l_model_define(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_setfield(L, cls, "__db");
     c->has_hooks = store_hooks(L, cls, list, list_n, t);
+    lua_getfield(L, cls, "__relationships");
+    lua_pushnil(L);
+    c->has_rels = lua_next(L, -2) != 0;
+    lua_settop(L, cls);
 
     /* class metatable */
     lua_createtable(L, 0, 5);
@@ -341,9 +345,8 @@ static int class_call(lua_State *L)
         if (nargs == 1 && lua_istable(L, 2)) {
             lua_pushnil(L);
             while (lua_next(L, 2)) {
-                lua_pushvalue(L, -2);
-                lua_insert(L, -2);
-                lua_settable(L, self); /* validated by the instance's __newindex */
+                l_model_assign(L, self, -2, -1); /* what obj.key = v does */
+                lua_pop(L, 1);
             }
         } else if (nargs > 0) {
             lua_getfield(L, 1, "__name");

@@ -60,7 +60,8 @@ static int db_gc(lua_State *L)
     db->md = NULL;
     if (db->uv_ref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, db->uv_ref);
-        db->uv_ref = LUA_NOREF;
+        luaL_unref(L, LUA_REGISTRYINDEX, db->cache_ref);
+        db->uv_ref = db->cache_ref = LUA_NOREF;
     }
     return 0;
 }
@@ -94,6 +95,35 @@ static int db_newindex(lua_State *L)
     lua_pushboolean(L, db->conn->echo);
     lua_setfield(L, -2, "echo");
     return 0;
+}
+
+/* Names for Tab completion after "db.": per-handle functions and fields,
+ * then the module's (types, Column, func, errors, ...). [-0, +1, m] */
+static int db_complete(lua_State *L)
+{
+    l_db *db = luaL_checkudata(L, 1, L_MT_DB);
+    static const char *const hidden[] = {L_DB_MODELS, L_DB_ORDER, L_DB_CACHE, L_DB_RELSTATE, NULL};
+    lua_newtable(L);
+    int out = lua_gettop(L), n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0 && db->uv_ref != LUA_NOREF) l_db_push_uv(L, db);
+        else if (pass == 1) lua_pushvalue(L, lua_upvalueindex(1));
+        else continue;
+        int t = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) != LUA_TSTRING) continue;
+            const char *k = lua_tostring(L, -1);
+            int skip = strncmp(k, "__", 2) == 0;
+            for (int i = 0; hidden[i] && !skip; i++) skip = strcmp(k, hidden[i]) == 0;
+            if (skip) continue;
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, out, ++n);
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
 }
 
 static int db_tostring(lua_State *L)
@@ -176,6 +206,8 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    db->cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_setfield(L, uv, L_DB_CACHE);
     lua_newtable(L); /* loaded relationships, weak by instance */
     lua_createtable(L, 0, 1);
@@ -213,7 +245,7 @@ static int orm_connect(lua_State *L)
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);
-    db->uv_ref = LUA_NOREF;
+    db->uv_ref = db->cache_ref = LUA_NOREF;
     luaL_setmetatable(L, L_MT_DB);
     int dbidx = lua_gettop(L);
 
@@ -330,6 +362,9 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
         lua_setfield(L, -2, "__close");
         lua_pushcfunction(L, db_tostring);
         lua_setfield(L, -2, "__tostring");
+        lua_pushvalue(L, mod);
+        lua_pushcclosure(L, db_complete, 1);
+        lua_setfield(L, -2, "__complete");
     }
     lua_pop(L, 1);
     lua_settop(L, mod);

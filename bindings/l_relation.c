@@ -354,6 +354,7 @@ static void make_backrefs(lua_State *L, l_db *db)
         lua_getfield(L, models, lua_tostring(L, -1));
         int tcls = lua_gettop(L);
         if (!l_class_test(L, tcls)) raise_rel(L, decl, "target model '%s' is not defined%s", lua_tostring(L, -2), "");
+        ((l_class *)l_class_test(L, tcls))->has_rels = 1;
         lua_getfield(L, tcls, "__relationships");
         int trels = lua_gettop(L);
         if (lua_getfield(L, trels, bname) == LUA_TNIL) {
@@ -386,7 +387,13 @@ static void make_backrefs(lua_State *L, l_db *db)
 
 void l_rel_configure(lua_State *L, l_db *db)
 {
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, L_DB_ORDER);
+    int nmodels = (int)lua_rawlen(L, -1);
+    lua_pop(L, 2);
+    if (nmodels == db->nconfigured) return; /* nothing new since the last time */
     make_backrefs(L, db);
+    db->nconfigured = nmodels;
 }
 
 /* ---- loader options and joins ---- */

@@ -323,16 +323,18 @@ static const luaL_Reg session_methods[] = {
     {"expunge", s_expunge}, {NULL, NULL},
 };
 
+/* Methods after "session:", the pending-change views after "session.". */
 static int s_complete(lua_State *L)
 {
+    int dot = lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), ".") == 0;
     lua_newtable(L);
     int n = 0;
-    for (const luaL_Reg *r = session_methods; r->name; r++) {
+    for (const luaL_Reg *r = session_methods; r->name && !dot; r++) {
         lua_pushstring(L, r->name);
         lua_rawseti(L, -2, ++n);
     }
     static const char *const props[] = {"new", "dirty", "deleted", NULL};
-    for (int i = 0; props[i]; i++) {
+    for (int i = 0; props[i] && dot; i++) {
         lua_pushstring(L, props[i]);
         lua_rawseti(L, -2, ++n);
     }

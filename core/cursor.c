@@ -167,17 +167,33 @@ int orm_session_run(orm_session *s, const char *sql, const orm_value *const *par
     return rc < 0 ? rc : ORM_OK;
 }
 
-static int select_by_pk(orm_session *s, const orm_table *t, const orm_value *const *key,
-                        orm_cursor **out)
+/* The SELECT of one row by primary key, compiled once per table. */
+static const char *pk_select_sql(orm_session *s, const orm_table *t)
 {
+    for (int i = 0; i < s->npk_sql; i++)
+        if (s->pk_sql[i].table == t) return s->pk_sql[i].sql;
     orm_buf sql = ORM_BUF_INIT;
     if (orm_compile_select_by_pk(orm_conn_dialect(s->conn), t, &sql) < 0 || sql.oom) {
         orm_buf_free(&sql);
-        return orm_error_oom(&s->err);
+        return NULL;
     }
-    int rc = orm_cursor_open(s, orm_buf_str(&sql), key, (size_t)t->npk, out);
-    orm_buf_free(&sql);
-    return rc;
+    struct pk_sql *grown = realloc(s->pk_sql, (size_t)(s->npk_sql + 1) * sizeof *grown);
+    if (grown == NULL) {
+        orm_buf_free(&sql);
+        return NULL;
+    }
+    s->pk_sql = grown;
+    grown[s->npk_sql].table = t;
+    grown[s->npk_sql].sql = orm_buf_detach(&sql);
+    return grown[s->npk_sql++].sql;
+}
+
+static int select_by_pk(orm_session *s, const orm_table *t, const orm_value *const *key,
+                        orm_cursor **out)
+{
+    const char *sql = pk_select_sql(s, t);
+    if (sql == NULL) return orm_error_oom(&s->err);
+    return orm_cursor_open(s, sql, key, (size_t)t->npk, out);
 }
 
 orm_object *orm_session_peek(orm_session *s, const orm_table *t, const orm_value *const *key)

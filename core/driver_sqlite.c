@@ -117,7 +117,7 @@ static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         return orm_error_oom(err);
     }
     c->base.drv = &orm_driver_sqlite;
-    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL); /* one thread per connection */
     if (rc != SQLITE_OK) {
         int xrc = c->db ? sqlite3_extended_errcode(c->db) : rc;
         if (rc == SQLITE_NOMEM)

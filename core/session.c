@@ -39,6 +39,8 @@ void orm_session_free(orm_session *s)
     orm_identity_free(&s->identity);
     free(s->touched);
     free(s->order);
+    for (int i = 0; i < s->npk_sql; i++) free(s->pk_sql[i].sql);
+    free(s->pk_sql);
     orm_stmt_cache_free(s->cache);
     orm_error_clear(&s->err);
     free(s);
@@ -205,6 +207,7 @@ void orm_session_revert_to_pending(orm_session *s)
 {
     for (size_t i = 0; i < s->ntouched; i++) {
         orm_object *o = s->touched[i];
+        if (o->state == ORM_OBJ_DELETED) o->marked_delete = 1; /* its DELETE was undone too */
         if (o->inserted_in_txn) {
             orm_identity_remove(&s->identity, o);
             orm_object_reset_generated_pk(o);
@@ -285,7 +288,12 @@ int orm_session_rollback(orm_session *s)
     int rc = ORM_OK;
     if (orm_conn_in_transaction(s->conn)) {
         rc = orm_conn_rollback(s->conn);
-        if (rc < 0) orm_session_fail_from_conn(s, rc);
+        if (rc < 0) {
+            orm_session_fail_from_conn(s, rc);
+            /* never leave the discarded transaction open for a later commit */
+            if (orm_conn_in_transaction(s->conn) && orm_conn_rollback(s->conn) < 0)
+                orm_error_clear(&s->conn->err);
+        }
     }
     for (size_t i = 0; i < s->ntouched; i++) {
         orm_object *o = s->touched[i];

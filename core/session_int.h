@@ -23,6 +23,11 @@ struct orm_session {
     orm_table **order;    /* tables in FK order (cache) */
     int norder;
     int order_for;        /* md->ntables the cache was built for */
+    struct pk_sql {       /* SELECT ... WHERE pk = ? per table, compiled once */
+        const orm_table *table;
+        char *sql;
+    } *pk_sql;
+    int npk_sql;
 };
 
 /* object.c */

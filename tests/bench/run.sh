@@ -12,7 +12,7 @@
 #
 # Needs BUILD (bench_raw_sqlite lives there) and ORMSH (the ormsh executable).
 # Knobs: BENCH_N (default 100000), BENCH_REPS (runs of W1-W3 each for raw C and
-# ormsh, the median counts; default 3), BENCH_W0_RUNS (processes a W0 batch, 5
+# ormsh, the median counts; default 5), BENCH_W0_RUNS (processes a W0 batch, 5
 # batches, the median batch mean counts; default 20), PYTHON (a python3 that can
 # import sqlalchemy; default: the first of python3, /usr/bin/python3 that can),
 # BENCH_SQLALCHEMY=0 to skip SQLAlchemy.
@@ -25,7 +25,7 @@ set -u
 : "${BUILD:=build}"
 : "${ORMSH:=$(pwd)/ormsh}"
 N=${BENCH_N:-100000}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 W0_RUNS=${BENCH_W0_RUNS:-20}
 W0_BATCHES=5
 RAW=$BUILD/bench_raw_sqlite
@@ -52,6 +52,9 @@ val() { [ -f "$1" ] && awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 
 # median of the numbers on standard input (empty input gives nothing)
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# fmt4 — the number on standard input with 4 decimals, "?" when there is none
+fmt4() { awk 'NR == 1 { printf "%.4f", $1 } END { if (NR == 0) printf "?" }'; }
 
 # note_error LABEL FILE — remember a failure and its message for the report
 note_error() {
@@ -267,7 +270,7 @@ awk -v w1b="$(medians t_build ormsh.w1)" -v w1a="$(medians t_add_all ormsh.w1)" 
     }'
 line="CPU seconds (raw C / ormsh):"
 for w in w1 w2 w3; do
-    line="$line $(echo $w | tr w W) $(medians cpu raw.$w | awk '{ printf "%.4f", $1 }') / $(medians cpu ormsh.$w | awk '{ printf "%.4f", $1 }');"
+    line="$line $(echo $w | tr w W) $(medians cpu raw.$w | fmt4) / $(medians cpu ormsh.$w | fmt4);"
 done
 echo "$line"
 echo "all runs (wall s):"
@@ -285,6 +288,8 @@ printf '  W0 batches sqlite3: %s\n' "$(tr '\n' ' ' < "$OUT/w0.cli" 2>/dev/null)"
 printf '  W0 batches ormsh:   %s\n' "$(tr '\n' ' ' < "$OUT/w0.ormsh" 2>/dev/null)"
 if [ -n "$PY" ]; then
     echo "SQLAlchemy $SAVER ($PY): one run each."
+elif [ "${BENCH_SQLALCHEMY:-1}" = 0 ]; then
+    echo "SQLAlchemy: skipped (BENCH_SQLALCHEMY=0)"
 else
     echo "SQLAlchemy: not installed, skipped"
 fi

@@ -20,7 +20,6 @@ wait_prompt 3
 type_text "exit()"
 key Enter
 wait_for "ormsh-exit=0"
-T kill-server
 
 [ -f "$hist" ] || { echo "no $hist after the first run"; exit 1; }
 grep -q "hist_marker" "$hist" || { echo "hist_marker not in history:"; cat "$hist"; exit 1; }
@@ -28,7 +27,10 @@ n=$(grep -c "hist_sum" "$hist")
 [ "$n" -eq 1 ] || { echo "multi-line chunk stored as $n entries:"; cat "$hist"; exit 1; }
 
 # Second run: Up, Up recalls the chunk (before exit()); Enter runs it again.
+first=$SESSION
+SESSION=second
 start_ormsh --database sqlite://
+T kill-session -t "$first"
 wait_prompt 1
 key Up
 wait_for ">>> exit()"

@@ -32,7 +32,8 @@ static void add_col(orm_table *t, const char *name, orm_type_kind kind, int pk)
     orm_error err;
     orm_error_init(&err);
     orm_column c = {.name = (char *)name, .type = {.kind = kind}, .primary_key = pk, .nullable = 1};
-    if (orm_table_add_column(t, &c, &err) != ORM_OK) fail_msg("add_column %s: %s", name, err.message);
+    if (orm_table_add_column(t, &c, &err) != ORM_OK)
+        fail_msg("add_column %s: %s", name, err.message);
 }
 
 static orm_table *add_table(orm_metadata *md, const char *name)
@@ -40,7 +41,8 @@ static orm_table *add_table(orm_metadata *md, const char *name)
     orm_error err;
     orm_error_init(&err);
     orm_table *t = NULL;
-    if (orm_metadata_add_table(md, name, &t, &err) != ORM_OK) fail_msg("add_table: %s", err.message);
+    if (orm_metadata_add_table(md, name, &t, &err) != ORM_OK)
+        fail_msg("add_table: %s", err.message);
     return t;
 }
 
@@ -207,11 +209,13 @@ static void test_identity__grows_past_many_entries_and_finds_every_one(void **st
     }
     assert_int_equal(f->map.count, N);
     assert_true(f->map.cap >= N);
-    for (int i = 0; i < N; i++) assert_ptr_equal(find_int(&f->map, f->t1, (int64_t)i * 7919 - 5000), objs[i]);
+    for (int i = 0; i < N; i++)
+        assert_ptr_equal(find_int(&f->map, f->t1, (int64_t)i * 7919 - 5000), objs[i]);
     assert_null(find_int(&f->map, f->t1, 1));
     assert_null(find_int(&f->map, f->t2, -5000)); /* same key, other table */
     /* remove every other one; the rest stay findable */
-    for (int i = 0; i < N; i += 2) drop(&f->map, objs[i]);
+    for (int i = 0; i < N; i += 2)
+        drop(&f->map, objs[i]);
     assert_int_equal(f->map.count, N / 2);
     for (int i = 0; i < N; i++) {
         orm_object *o = find_int(&f->map, f->t1, (int64_t)i * 7919 - 5000);
@@ -220,7 +224,8 @@ static void test_identity__grows_past_many_entries_and_finds_every_one(void **st
         else
             assert_null(o);
     }
-    for (int i = 1; i < N; i += 2) drop(&f->map, objs[i]);
+    for (int i = 1; i < N; i += 2)
+        drop(&f->map, objs[i]);
     assert_int_equal(f->map.count, 0);
     free(objs);
 }
@@ -431,7 +436,8 @@ static void test_identity__text_keys_compare_by_content_and_length(void **state)
         assert_ptr_equal(orm_identity_find(&f->map, tk, key, orm_identity_hash(tk, key)), o[i]);
         orm_value_clear(&v);
     }
-    for (int i = 0; i < 5; i++) drop(&f->map, o[i]);
+    for (int i = 0; i < 5; i++)
+        drop(&f->map, o[i]);
 }
 
 /* ---- each / free -------------------------------------------------------- */
@@ -467,7 +473,8 @@ static void test_identity__each_visits_every_live_object_once(void **state)
     orm_identity_each(&f->map, count_each, &acc);
     assert_int_equal(acc.n, 66);
     assert_true(acc.sum == want);
-    for (int i = 0; i < 100; i++) drop(&f->map, o[i]);
+    for (int i = 0; i < 100; i++)
+        drop(&f->map, o[i]);
     acc = (each_acc){0, 0};
     orm_identity_each(&f->map, count_each, &acc);
     assert_int_equal(acc.n, 0);
