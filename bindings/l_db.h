@@ -18,12 +18,13 @@ typedef struct l_db {
     int uv_ref;        /* registry ref of the user value table (for hooks) */
     int cache_ref;     /* registry ref of the weak object cache (hot path) */
     int nconfigured;   /* models whose relationships are configured */
+    lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
 } l_db;
 
 /* Keys of the db user value table. */
 #define L_DB_SESSION "session"
 #define L_DB_MODELS "models"
-#define L_DB_CACHE "objects" /* weak: lightuserdata(orm_object) -> instance */
+#define L_DB_CACHE "objects" /* weak values: object id (obj->udata) -> instance */
 #define L_DB_ORDER "model_order"
 #define L_DB_RELSTATE "relstate" /* weak keys: instance -> loaded relationships */
 

@@ -1,6 +1,7 @@
 /* l_instance.c — model instances: userdata over a core orm_object, one per
  * row per session (the db's weak object cache), attribute reads and writes
  * with validation, repr, and the flush hooks that fill defaults. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,23 +22,30 @@ orm_object *l_model_check(lua_State *L, int idx)
     return o;
 }
 
+/* One instance per object: the cache is indexed by a small integer id kept
+ * in obj->udata (array part: cheaper than hashing the object's address). */
 void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
-    if (lua_rawgetp(L, -1, obj) != LUA_TNIL) {
+    lua_Integer id = (lua_Integer)(uintptr_t)obj->udata;
+    if (id != 0 && lua_rawgeti(L, -1, id) != LUA_TNIL) {
         lua_remove(L, -2);
         orm_object_release(obj); /* the instance already holds one */
         return;
     }
-    lua_pop(L, 1);
+    if (id != 0) lua_pop(L, 1);
     l_inst *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->magic = L_INST_MAGIC;
     u->obj = obj;
     l_class *c = obj->table->udata;
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->imt_ref);
     lua_setmetatable(L, -2);
+    if (id == 0) {
+        id = ++db->next_id;
+        obj->udata = (void *)(uintptr_t)id;
+    }
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, -3, obj);
+    lua_rawseti(L, -3, id);
     lua_remove(L, -2);
 }
 
