@@ -221,6 +221,28 @@ int orm_session_get(orm_session *s, const orm_table *t, const orm_value *pk, orm
     return rc < 0 ? rc : ORM_OK;
 }
 
+int orm_session_reload_columns(orm_session *s, orm_object *o, uint64_t mask)
+{
+    const orm_table *t = o->table;
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    orm_cursor *c;
+    int rc = select_by_pk(s, t, key, &c);
+    if (rc < 0) return rc;
+    rc = orm_cursor_step(c);
+    for (int i = 0; rc == ORM_ROW && i < t->ncols; i++) {
+        if (!(mask & ((uint64_t)1 << i))) continue;
+        orm_value v;
+        if (orm_cursor_value(c, i, &v) < 0) {
+            rc = ORM_EFAIL;
+            break;
+        }
+        orm_value_move(&o->values[i], &v);
+    }
+    orm_cursor_close(c);
+    return rc < 0 ? rc : ORM_OK;
+}
+
 int orm_session_refresh(orm_session *s, orm_object *o)
 {
     orm_error_clear(&s->err);

@@ -95,6 +95,14 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
     o->state = ORM_OBJ_PERSISTENT;
     o->inserted_in_txn = 1;
     o->dirty = 0;
+    /* columns the database filled (server_default): read them back */
+    uint64_t server = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (!(mask & ((uint64_t)1 << i)) && t->cols[i].server_default) server |= (uint64_t)1 << i;
+    if (server) {
+        shape_done(s, sh); /* the reload uses the statement cache too */
+        return orm_session_reload_columns(s, o, server);
+    }
     return ORM_OK;
 }
 

@@ -49,6 +49,8 @@ int orm_session_table_order(orm_session *s);
 /* flush.c */
 int orm_flush_run(orm_session *s);
 
+/* cursor.c: re-reads the columns in mask of o's row (server defaults). */
+int orm_session_reload_columns(orm_session *s, orm_object *o, uint64_t mask);
 /* cursor.c: binds and steps one statement to completion (no rows expected). */
 int orm_session_run(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                     int64_t *changes);
