@@ -270,6 +270,90 @@ static int s_scalar(lua_State *L)
     return 1;
 }
 
+/* ---- savepoints: session:begin_nested() ---- */
+
+#define L_MT_SAVEPOINT "orm.Savepoint"
+
+typedef struct l_savepoint {
+    l_db *db;
+    int id; /* 0 once committed or rolled back */
+} l_savepoint;
+
+static l_savepoint *check_savepoint(lua_State *L)
+{
+    l_savepoint *sp = luaL_checkudata(L, 1, L_MT_SAVEPOINT);
+    if (sp->id == 0) luaL_argerror(L, 1, "this savepoint was already committed or rolled back");
+    if (sp->db->session == NULL) luaL_argerror(L, 1, "the session is closed");
+    sp->db->L = L;
+    return sp;
+}
+
+static int sp_commit(lua_State *L)
+{
+    l_savepoint *sp = check_savepoint(L);
+    int id = sp->id;
+    sp->id = 0;
+    return check_rc(L, sp->db, orm_session_release_savepoint(sp->db->session, id));
+}
+
+static int sp_rollback(lua_State *L)
+{
+    l_savepoint *sp = check_savepoint(L);
+    int id = sp->id;
+    sp->id = 0;
+    l_rel_forget(L, sp->db);
+    return check_rc(L, sp->db, orm_session_rollback_to_savepoint(sp->db->session, id));
+}
+
+/* session:begin_nested() -> a savepoint with :commit() and :rollback() [-0, +1, e] */
+static int s_begin_nested(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    l_savepoint *sp = lua_newuserdatauv(L, sizeof *sp, 1);
+    sp->db = db;
+    sp->id = 0;
+    luaL_setmetatable(L, L_MT_SAVEPOINT);
+    lua_getiuservalue(L, 1, 1);
+    lua_setiuservalue(L, -2, 1); /* keeps the db alive */
+    if (orm_session_savepoint(db->session, &sp->id) < 0) return l_db_raise_session(L, db);
+    return 1;
+}
+
+/* session:merge(obj): the session's own instance for obj's row, carrying
+ * obj's values (a new pending copy when the row is not in the database). */
+static int s_merge(lua_State *L)
+{
+    l_db *db = l_session_check(L, 1);
+    orm_object *o = l_model_check(L, 2);
+    if (o->session == db->session) {
+        lua_settop(L, 2);
+        return 1;
+    }
+    const orm_table *t = o->table;
+    int haskey = 1;
+    for (int i = 0; i < t->npk; i++) haskey &= o->values[t->pk[i]].type != ORM_V_NULL;
+    orm_object *target = NULL;
+    if (haskey) {
+        orm_value pk[ORM_MAX_COLUMNS];
+        for (int i = 0; i < t->npk; i++) pk[i] = o->values[t->pk[i]]; /* shallow: borrowed */
+        if (orm_session_get(db->session, t, pk, &target) < 0) return l_db_raise_session(L, db);
+    }
+    int created = target == NULL;
+    if (created && (target = orm_object_new(t)) == NULL) return luaL_error(L, "not enough memory");
+    l_model_push_object(L, db, target);
+    int out = lua_gettop(L);
+    for (int i = 0; i < t->ncols; i++) {
+        if (!created && (t->cols[i].primary_key || orm_value_equal(&target->values[i], &o->values[i])))
+            continue;
+        orm_value v;
+        if (orm_value_copy(&v, &o->values[i]) < 0 || orm_object_set(target, i, &v) < 0)
+            return luaL_error(L, "not enough memory");
+    }
+    if (created && orm_session_add(db->session, target) < 0) return l_db_raise_session(L, db);
+    lua_settop(L, out);
+    return 1;
+}
+
 static void push_pending(lua_State *L, l_db *db, char want);
 
 static int s_index(lua_State *L)
@@ -320,7 +404,8 @@ static const luaL_Reg session_methods[] = {
     {"flush", s_flush},     {"commit", s_commit},   {"rollback", s_rollback},
     {"close", s_close},     {"get", s_get},         {"query", s_query},
     {"execute", s_execute}, {"scalar", s_scalar},   {"refresh", s_refresh},
-    {"expunge", s_expunge}, {NULL, NULL},
+    {"expunge", s_expunge}, {"begin_nested", s_begin_nested}, {"merge", s_merge},
+    {NULL, NULL},
 };
 
 /* Methods after "session:", the pending-change views after "session.". */
@@ -343,6 +428,12 @@ static int s_complete(lua_State *L)
 
 void l_session_open(lua_State *L)
 {
+    if (luaL_newmetatable(L, L_MT_SAVEPOINT)) {
+        static const luaL_Reg sp_methods[] = {{"commit", sp_commit}, {"rollback", sp_rollback}, {NULL, NULL}};
+        luaL_newlib(L, sp_methods);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_SESSION)) {
         luaL_newlib(L, session_methods);
         lua_pushcclosure(L, s_index, 1);

@@ -230,6 +230,7 @@ int orm_session_reload_columns(orm_session *s, orm_object *o, uint64_t mask)
     int rc = select_by_pk(s, t, key, &c);
     if (rc < 0) return rc;
     rc = orm_cursor_step(c);
+    int found = rc == ORM_ROW;
     for (int i = 0; rc == ORM_ROW && i < t->ncols; i++) {
         if (!(mask & ((uint64_t)1 << i))) continue;
         orm_value v;
@@ -240,7 +241,7 @@ int orm_session_reload_columns(orm_session *s, orm_object *o, uint64_t mask)
         orm_value_move(&o->values[i], &v);
     }
     orm_cursor_close(c);
-    return rc < 0 ? rc : ORM_OK;
+    return rc < 0 ? rc : found ? ORM_OK : ORM_DONE;
 }
 
 int orm_session_refresh(orm_session *s, orm_object *o)

@@ -101,7 +101,8 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
         if (!(mask & ((uint64_t)1 << i)) && t->cols[i].server_default) server |= (uint64_t)1 << i;
     if (server) {
         shape_done(s, sh); /* the reload uses the statement cache too */
-        return orm_session_reload_columns(s, o, server);
+        int rc2 = orm_session_reload_columns(s, o, server);
+        return rc2 < 0 ? rc2 : ORM_OK;
     }
     return ORM_OK;
 }

@@ -1,6 +1,7 @@
 /* session.c — the session: adding, deleting and expunging objects, the
  * transaction (begin, commit, rollback, end when idle), get by primary key,
  * and restoring object state when a transaction fails or is rolled back. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,7 @@ void orm_session_free(orm_session *s)
     free(s->order);
     for (int i = 0; i < s->npk_sql; i++) free(s->pk_sql[i].sql);
     free(s->pk_sql);
+    free(s->savepoints);
     orm_stmt_cache_free(s->cache);
     orm_error_clear(&s->err);
     free(s);
@@ -203,32 +205,56 @@ static void release_touched(orm_session *s)
 
 /* The database transaction is gone; make every change since the last commit
  * pending again, keeping the values the objects have now. */
-void orm_session_revert_to_pending(orm_session *s)
+/* The database lost every change after `mark` (a transaction's start: 0, or
+ * a savepoint's): those become pending again, keeping the values the objects
+ * have now. Objects touched before the mark only get their columns marked
+ * dirty again (an UPDATE of unchanged values is harmless). */
+static void revert_after(orm_session *s, uint64_t mark)
 {
     for (size_t i = 0; i < s->ntouched; i++) {
         orm_object *o = s->touched[i];
-        if (o->state == ORM_OBJ_DELETED) o->marked_delete = 1; /* its DELETE was undone too */
-        if (o->inserted_in_txn) {
-            orm_identity_remove(&s->identity, o);
-            orm_object_reset_generated_pk(o);
-            o->inserted_in_txn = 0;
-            o->state = ORM_OBJ_PENDING;
-        } else if (o->state == ORM_OBJ_DELETED) {
-            o->state = ORM_OBJ_PERSISTENT;
-            if (!o->in_identity) orm_identity_put(&s->identity, o);
+        if (o->seq > mark) {
+            if (o->state == ORM_OBJ_DELETED) o->marked_delete = 1; /* its DELETE was undone too */
+            if (o->inserted_in_txn) {
+                orm_identity_remove(&s->identity, o);
+                orm_object_reset_generated_pk(o);
+                o->inserted_in_txn = 0;
+                o->state = ORM_OBJ_PENDING;
+            } else if (o->state == ORM_OBJ_DELETED) {
+                o->state = ORM_OBJ_PERSISTENT;
+                if (!o->in_identity) orm_identity_put(&s->identity, o);
+            }
         }
-        o->dirty |= o->txn_dirty;
+        if (o->state == ORM_OBJ_PERSISTENT) o->dirty |= o->txn_dirty;
     }
+}
+
+void orm_session_revert_to_pending(orm_session *s)
+{
+    revert_after(s, 0);
     s->raw_writes = 0;
 }
 
+/* A flush or commit failed: inside a savepoint only the savepoint's work is
+ * undone (as SQLAlchemy's begin_nested does); otherwise the transaction. */
 static int fail_transaction(orm_session *s, int rc)
 {
     orm_session_fail_from_conn(s, rc);
+    if (s->nsavepoints > 0 && orm_conn_in_transaction(s->conn)) {
+        const struct savepoint *sp = &s->savepoints[s->nsavepoints - 1];
+        char sql[64];
+        snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sa_savepoint_%d", sp->id);
+        if (orm_conn_exec(s->conn, sql) >= 0) {
+            revert_after(s, sp->seq);
+            return rc < 0 ? rc : ORM_EFAIL;
+        }
+        orm_error_clear(&s->conn->err);
+    }
     if (orm_conn_in_transaction(s->conn)) {
         orm_conn_rollback(s->conn);
         orm_error_clear(&s->conn->err); /* a failing cleanup never replaces the first error */
     }
+    s->nsavepoints = 0;
     orm_session_revert_to_pending(s);
     return rc < 0 ? rc : ORM_EFAIL;
 }
@@ -268,6 +294,7 @@ static void forget_committed(orm_session *s)
     }
     release_touched(s);
     s->raw_writes = 0;
+    s->nsavepoints = 0;
 }
 
 int orm_session_commit(orm_session *s)
@@ -314,6 +341,7 @@ int orm_session_rollback(orm_session *s)
     }
     release_touched(s);
     s->raw_writes = 0;
+    s->nsavepoints = 0;
     return rc < 0 ? ORM_EFAIL : ORM_OK;
 }
 

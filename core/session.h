@@ -109,6 +109,13 @@ int orm_session_commit(orm_session *s);
 /* Discards the transaction: pending objects become transient, deleted ones
  * persistent again, modified ones get their committed values back. */
 int orm_session_rollback(orm_session *s);
+/* Savepoints (session:begin_nested): flushes, then SAVEPOINT; *id names it.
+ * Release keeps the changes in the outer transaction; rollback_to undoes
+ * them: objects first touched since are reverted (pending ones become
+ * transient), older ones are re-read from the database. */
+int orm_session_savepoint(orm_session *s, int *id);
+int orm_session_release_savepoint(orm_session *s, int id);
+int orm_session_rollback_to_savepoint(orm_session *s, int id);
 /* Rollback, then detaches every object (their values stay readable). */
 int orm_session_close(orm_session *s);
 /* Ends an open read-only transaction when nothing is pending (idle shell). */

@@ -28,6 +28,12 @@ struct orm_session {
         char *sql;
     } *pk_sql;
     int npk_sql;
+    struct savepoint {    /* open savepoints, innermost last */
+        int id;
+        uint64_t seq;     /* objects touched later have a higher seq */
+    } *savepoints;
+    int nsavepoints;
+    int next_savepoint;
 };
 
 /* object.c */
@@ -49,7 +55,8 @@ int orm_session_table_order(orm_session *s);
 /* flush.c */
 int orm_flush_run(orm_session *s);
 
-/* cursor.c: re-reads the columns in mask of o's row (server defaults). */
+/* cursor.c: re-reads the columns in mask of o's row (server defaults,
+ * savepoints): ORM_OK, ORM_DONE when the row is gone, or a failure. */
 int orm_session_reload_columns(orm_session *s, orm_object *o, uint64_t mask);
 /* cursor.c: binds and steps one statement to completion (no rows expected). */
 int orm_session_run(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
