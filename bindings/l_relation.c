@@ -128,8 +128,13 @@ static const char *foreign_key_name(lua_State *L, int idx)
 static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent, const orm_table *target)
 {
     lua_getfield(L, idx, "primaryjoin");
+    if (lua_isfunction(L, -1)) { /* primaryjoin = function() return ... end, evaluated once */
+        lua_call(L, 0, 1);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, idx, "primaryjoin");
+    }
     orm_expr *e = l_expr_test(L, -1);
-    lua_pop(L, 1);
+    lua_pop(L, 1); /* the declaration keeps the Expr alive */
     if (e == NULL || e->kind != ORM_X_BINARY || e->op != ORM_OP_EQ || e->nargs != 2) return NULL;
     for (int i = 0; i < 2; i++) {
         const orm_expr *c = e->args[i];
