@@ -177,6 +177,9 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
     }
     for (int i = 0; i < nb; i++) orm_expr_release(binds[i]);
     orm_expr_release(cond);
+    /* a batch is ordered by parent first: SQLite then walks the foreign-key
+     * index in order instead of sorting; each collection keeps its order */
+    if (ok && n > 1) ok = orm_select_add_order(sel, keycol) == ORM_OK;
     orm_expr_release(keycol);
     if (ok && r->order_col >= 0) {
         orm_expr *c = orm_expr_column(t, r->order_col);

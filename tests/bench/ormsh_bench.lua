@@ -1,14 +1,23 @@
 -- ormsh_bench.lua — the benchmark workloads through ormsh, one phase a process:
 --
---   ormsh --app APP run tests/bench/ormsh_bench.lua w1|w2|w3 [N]
+--   ormsh --app APP run tests/bench/ormsh_bench.lua w1|w2|w3|w4lazy|w4sel|w5 [N]
 --
--- APP is the app directory run.sh writes (its models.lua defines Author).
+-- APP is an app directory run.sh writes: for w1-w3 its models.lua defines
+-- Author; for w4/w5 Author and Book with Author.books / Book.author
+-- (back_populates), on the database raw_sqlite.c's w45setup filled (N authors,
+-- 10 books each).
 --   w1  create_all and make the N name and email strings (untimed; reported
 --       as gen), then build N Author{name=, email=} objects,
 --       db.session:add_all(list), db.session:commit()
 --   w2  db.session:query(Author):all(), then read a.name of each
 --   w3  N db.session:get(Author, id) in this fresh session, ids in 1..N from the
 --       xorshift64 sequence raw_sqlite.c and sqlalchemy_bench.py use
+--   w4lazy  db.session:query(Author):all(), then touch each author's books
+--       (#a.books and b.name of each): one lazy load per author
+--   w4sel   the same with :options(db.selectinload(Author.books))
+--   w5  N db.session:query(Author):filter_by{ email = e }:first() in this fresh
+--       session, e the emails of authors 1..N in the fixed-seed shuffled order
+--       raw_sqlite.c and sqlalchemy_bench.py use (each author once)
 --
 -- Output, one "key value" pair a line, as raw_sqlite.c prints:
 --   wall  seconds of wall-clock time. Lua has no wall clock finer than a second,
@@ -18,8 +27,11 @@
 --   rows, check     what was written / read, to check the work was done
 --   rss_kib         peak resident set (VmHWM) with the loaded objects alive
 --   t_build, t_add_all, t_commit, t_query, t_read   w1 / w2 wall-clock splits
+--   t_query, t_touch   w4 splits (query(...):all() / touching the books)
+--   stmts, authors     w4: db.statements run by the timed part; authors loaded
+--                      (rows counts the books touched)
 
-local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|w3 [N]")
+local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|w3|w4lazy|w4sel|w5 [N]")
 local N = math.tointeger(tonumber(arg[2] or "100000")) or error("N must be an integer")
 
 local function stamp()
@@ -127,6 +139,59 @@ elseif phase == "w3" then
   end
   mark("get")
   report(found, check)
+
+elseif phase == "w4lazy" or phase == "w4sel" then
+  collectgarbage()
+  local s0 = db.statements
+  mark("start")
+  local q = session:query(Author)
+  if phase == "w4sel" then q = q:options(db.selectinload(Author.books)) end
+  local all = q:all()
+  mark("query")
+  local books, check = 0, 0
+  for i = 1, #all do
+    local a = all[i]
+    local bs = a.books
+    local nb = #bs
+    check = check + a.id * nb
+    for k = 1, nb do
+      local b = bs[k]
+      books = books + 1
+      check = check + b.id + #b.name
+    end
+  end
+  mark("touch")
+  local stmts = db.statements - s0
+  report(books, check)
+  print(("stmts %d"):format(stmts))
+  print(("authors %d"):format(#all))
+
+elseif phase == "w5" then
+  -- authors 1..N shuffled (Fisher-Yates, xorshift64 from the same seed as w3)
+  local x = 88172645463325252
+  local ids = {}
+  for i = 1, N do ids[i] = i end
+  for i = N, 2, -1 do
+    x = x ~ (x << 13)
+    x = x ~ (x >> 7)
+    x = x ~ (x << 17)
+    local j = (x >> 11) % i + 1
+    ids[i], ids[j] = ids[j], ids[i]
+  end
+  local emails = {}
+  for i = 1, N do emails[i] = "author" .. ids[i] .. "@example.com" end
+  collectgarbage()
+  local s0 = db.statements
+  mark("start")
+  local found, check = 0, 0
+  for i = 1, N do
+    local a = session:query(Author):filter_by{ email = emails[i] }:first()
+    if a then found = found + 1; check = check + a.id + #a.name end
+  end
+  mark("filter")
+  local stmts = db.statements - s0
+  report(found, check)
+  print(("stmts %d"):format(stmts))
 
 else
   error("unknown phase " .. tostring(phase))

@@ -9,9 +9,22 @@
 #   W2  load all N rows as objects in a fresh process, reading one attribute of each
 #       (and the peak RSS of that process)
 #   W3  N gets by random primary key in a fresh session (one transaction)
+#   W4  relationships (issue 4), on a second database: N45 authors with 10 books
+#       each (Author.books / Book.author, back_populates; book.author_id indexed).
+#       In a fresh process load all authors and touch each one's books (#a.books,
+#       b.name of each), (a) with :options(db.selectinload(Author.books)) -- the
+#       row with the target -- and (b) lazily (one query per author, shown for
+#       contrast, no target); db.statements counted around each. Raw C: ONE
+#       joined query (author LEFT JOIN book ORDER BY author.id, book.id) into
+#       heap structs, each author with an array of its books.
+#   W5  N45 filter_by{ email = e }:first() (email is unique, so indexed) in a
+#       fresh session, every author once in a fixed-seed shuffled order; raw C:
+#       one prepared SELECT ... WHERE email = ? LIMIT 1 reset and rebound, in
+#       one transaction
 #
 # Needs BUILD (bench_raw_sqlite lives there) and ORMSH (the ormsh executable).
-# Knobs: BENCH_N (default 100000), BENCH_REPS (runs of W1-W3 each for raw C and
+# Knobs: BENCH_N (default 100000), BENCH_N45 (authors of W4/W5 and queries of
+# W5; default 10000), BENCH_REPS (runs of W1-W5 each for raw C and
 # ormsh, the median counts; default 5), BENCH_W0_RUNS (processes a W0 batch, 5
 # batches, the median batch mean counts; default 20), PYTHON (a python3 that can
 # import sqlalchemy; default: the first of python3, /usr/bin/python3 that can),
@@ -25,6 +38,7 @@ set -u
 : "${BUILD:=build}"
 : "${ORMSH:=$(pwd)/ormsh}"
 N=${BENCH_N:-100000}
+N45=${BENCH_N45:-10000}
 REPS=${BENCH_REPS:-5}
 W0_RUNS=${BENCH_W0_RUNS:-20}
 W0_BATCHES=5
@@ -118,8 +132,20 @@ batch_mean() {
     awk -v s="$s" -v e="$e" -v r="$runs" 'BEGIN { printf "%.6f\n", (e - s) / r / 1e9 }'
 }
 
+# verify_db45 DB LABEL — W4/W5's database holds N45 authors (N45 distinct emails)
+# and 10 * N45 books, book j written by author (j - 1) % N45 + 1
+verify_db45() {
+    got=$(sqlite3 "$1" 'SELECT (SELECT count(*) FROM author) || " " || (SELECT count(DISTINCT email) FROM author) || " " || (SELECT count(*) FROM book) || " " || (SELECT sum(author_id) FROM book) || " " || (SELECT count(*) FROM book WHERE author_id != (id - 1) % (SELECT count(*) FROM author) + 1)' 2>&1)
+    want="$N45 $N45 $((10 * N45)) $(awk -v n="$N45" 'BEGIN { printf "%.0f", 10 * n * (n + 1) / 2 }') 0"
+    if [ "$got" != "$want" ]; then
+        echo "$2: the database holds (authors emails books sum(author_id) misplaced) '$got', expected '$want'" >> "$ERRS"
+        return 1
+    fi
+}
+
 # ---------------------------------------------------------------- set-up
 DB=$TMP/bench.db            # W2/W3 read this one (written by raw C's first W1)
+DB45=$TMP/bench45.db        # W4/W5 read this one (written by raw C's w45setup)
 APP=$TMP/app; mkdir -p "$APP"
 cat > "$APP/app.lua" <<EOF
 return { name = "bench", database = "sqlite:///$DB", models = { "models" } }
@@ -131,8 +157,30 @@ Author = db.Model("Author", {
   email = db.Column(db.String(30), { unique = true, nullable = false }),
 })
 EOF
+# W4/W5's app: Author one-to-many Book, back_populates both ways (apart from APP,
+# so W0 still loads the one Author model)
+APP45=$TMP/app45; mkdir -p "$APP45"
+cat > "$APP45/app.lua" <<EOF
+return { name = "bench45", database = "sqlite:///$DB45", models = { "models" } }
+EOF
+cat > "$APP45/models.lua" <<'EOF'
+Author = db.Model("Author", {
+  id    = db.Column(db.Integer, { primary_key = true }),
+  name  = db.Column(db.String(30)),
+  email = db.Column(db.String(30), { unique = true, nullable = false }),
+  books = db.relationship("Book", { back_populates = "author" }),
+})
+Book = db.Model("Book", {
+  id        = db.Column(db.Integer, { primary_key = true }),
+  name      = db.Column(db.String(50), { nullable = false }),
+  author_id = db.Column(db.Integer, db.ForeignKey("author.id"), { index = true }),
+  author    = db.relationship("Author", { back_populates = "books" }),
+})
+EOF
 # shellcheck disable=SC2317  # called through run_phase
 ormsh_cmd() { "$ORMSH" --app "$APP" --database "sqlite:///$1" run "$LUA_BENCH" "$2" "$N"; }
+# shellcheck disable=SC2317  # called through run_phase
+ormsh45_cmd() { "$ORMSH" --app "$APP45" run "$LUA_BENCH" "$1" "$N45"; }
 
 PY=""
 if [ "${BENCH_SQLALCHEMY:-1}" != 0 ]; then
@@ -142,7 +190,7 @@ if [ "${BENCH_SQLALCHEMY:-1}" != 0 ]; then
 fi
 
 start=$(now_ns)
-echo "ormsh benchmark: N=$N, raw C and ormsh median of $REPS runs, W0 median of $W0_BATCHES batches of $W0_RUNS processes"
+echo "ormsh benchmark: N=$N (W4/W5: N45=$N45), raw C and ormsh median of $REPS runs, W0 median of $W0_BATCHES batches of $W0_RUNS processes"
 echo "ormsh: $ORMSH"
 
 # ---------------------------------------------------------------- W1
@@ -179,6 +227,36 @@ check_same w1 "ormsh W1" ormsh.w1
 check_same w2 "ormsh W2" ormsh.w2
 check_same w3 "ormsh W3" ormsh.w3
 
+# ---------------------------------------------------------------- W4, W5
+have45=0
+if run_phase setup45 "raw C W4/W5 set-up (w45setup)" "$RAW" "$DB45" w45setup "$N45"; then
+    # the schema raw C made is the one ormsh's create_all makes for APP45's models
+    if "$ORMSH" --app "$APP45" --database "sqlite:///$TMP/schema45.db" -e 'db.create_all()' \
+        > /dev/null 2> "$OUT/setup45.ormsh.err"; then
+        if [ "$(sqlite3 "$DB45" .schema)" != "$(sqlite3 "$TMP/schema45.db" .schema)" ]; then
+            echo "W4/W5 set-up: raw C's schema differs from ormsh's create_all (fix DDL_REL in raw_sqlite.c)" >> "$ERRS"
+        fi
+    else
+        note_error "ormsh W4/W5 create_all" "$OUT/setup45.ormsh.err"
+    fi
+    rm -f "$TMP/schema45.db"
+    verify_db45 "$DB45" "W4/W5 set-up" && have45=1
+fi
+if [ $have45 -eq 1 ]; then
+    r=1
+    while [ $r -le "$REPS" ]; do
+        run_phase raw.w4.$r "raw C W4 run $r" "$RAW" "$DB45" w4 "$N45"
+        run_phase ormsh.w4sel.$r "ormsh W4 selectinload run $r" ormsh45_cmd w4sel
+        run_phase ormsh.w4lazy.$r "ormsh W4 lazy run $r" ormsh45_cmd w4lazy
+        run_phase raw.w5.$r "raw C W5 run $r" "$RAW" "$DB45" w5 "$N45"
+        run_phase ormsh.w5.$r "ormsh W5 run $r" ormsh45_cmd w5
+        r=$((r + 1))
+    done
+    check_same w4 "ormsh W4 selectinload" ormsh.w4sel
+    check_same w4 "ormsh W4 lazy" ormsh.w4lazy
+    check_same w5 "ormsh W5" ormsh.w5
+fi
+
 # ---------------------------------------------------------------- W0
 w0ok=1
 "$ORMSH" --app "$APP" -e 'return' > "$OUT/w0.out" 2> "$OUT/w0.err" || { w0ok=0; note_error "ormsh W0 (ormsh --app APP -e 'return')" "$OUT/w0.err"; }
@@ -205,6 +283,14 @@ if [ -n "$PY" ]; then
     check_same w1 "SQLAlchemy W1" sa.w1
     check_same w2 "SQLAlchemy W2" sa.w2
     check_same w3 "SQLAlchemy W3" sa.w3
+    if [ $have45 -eq 1 ]; then
+        for w in w4sel w4lazy w5; do
+            run_phase sa.$w.1 "SQLAlchemy $w" "$PY" "$PY_BENCH" "$DB45" $w "$N45"
+        done
+        check_same w4 "SQLAlchemy W4 selectinload" sa.w4sel
+        check_same w4 "SQLAlchemy W4 lazy" sa.w4lazy
+        check_same w5 "SQLAlchemy W5" sa.w5
+    fi
     if "$PY" "$PY_BENCH" "$DB" w0 > /dev/null 2> "$OUT/sa.w0.err"; then
         batch_mean 5 "$PY" "$PY_BENCH" "$DB" w0 > "$OUT/sa.w0"
     else
@@ -213,16 +299,18 @@ if [ -n "$PY" ]; then
 fi
 
 # ---------------------------------------------------------------- report
-# row LABEL BASE ORMSH TARGET [SA] — one table line; empty times print ERROR
+# row LABEL BASE ORMSH TARGET [SA [WRONG]] — one table line; empty times print
+# ERROR; TARGET "-" is a row without a target (shown for contrast)
 row() {
     awk -v label="$1" -v base="$2" -v orm="$3" -v target="$4" -v sa="${5-}" -v havesa="$PY" -v wrong="${6-}" '
     function t(x) { return x == "" ? "ERROR" : sprintf("%.4f", x) }
     BEGIN {
         ratio = (base != "" && orm != "" && base > 0) ? orm / base : ""
-        status = (ratio == "") ? "ERROR" : (ratio <= target ? "ok" : "MISSED")
+        notarget = (target == "-")
+        status = (ratio == "") ? "ERROR" : notarget ? "-" : (ratio <= target + 0 ? "ok" : "MISSED")
         if (wrong != "") status = status " (WRONG RESULT)"
         line = sprintf("%-26s %10s %10s %8s %8s  %-8s", label, t(base), t(orm),
-                       ratio == "" ? "-" : sprintf("%.2fx", ratio), sprintf("<=%.1fx", target), status)
+                       ratio == "" ? "-" : sprintf("%.2fx", ratio), notarget ? "-" : sprintf("<=%.1fx", target), status)
         if (havesa != "")
             line = line sprintf(" %11s %8s", t(sa), (sa != "" && base != "" && base > 0) ? sprintf("%.1fx", sa / base) : "-")
         print line
@@ -242,6 +330,12 @@ row "W2 load $N" "$(medians wall raw.w2)" "$(medians wall ormsh.w2)" 3.0 "$(val 
     "$(cat "$OUT/wrong.ormsh.w2" 2>/dev/null)"
 row "W3 get $N random" "$(medians wall raw.w3)" "$(medians wall ormsh.w3)" 2.5 "$(val "$OUT/sa.w3.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w3" 2>/dev/null)"
+row "W4 selectinload ${N45}x10" "$(medians wall raw.w4)" "$(medians wall ormsh.w4sel)" 3.0 "$(val "$OUT/sa.w4sel.1" wall)" \
+    "$(cat "$OUT/wrong.ormsh.w4sel" 2>/dev/null)"
+row "W4 lazy ${N45}x10" "$(medians wall raw.w4)" "$(medians wall ormsh.w4lazy)" - "$(val "$OUT/sa.w4lazy.1" wall)" \
+    "$(cat "$OUT/wrong.ormsh.w4lazy" 2>/dev/null)"
+row "W5 filter_by email $N45" "$(medians wall raw.w5)" "$(medians wall ormsh.w5)" 3.0 "$(val "$OUT/sa.w5.1" wall)" \
+    "$(cat "$OUT/wrong.ormsh.w5" 2>/dev/null)"
 awk -v c="$(medians rss_kib raw.w2)" -v o="$(medians rss_kib ormsh.w2)" -v s="$(val "$OUT/sa.w2.1" rss_kib)" -v havesa="$PY" '
     function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
     BEGIN {
@@ -254,16 +348,26 @@ echo
 echo "W0 is a whole process (mean of a batch; baseline: sqlite3 CLI; SQLAlchemy: python3 importing it,"
 echo "declaring the model, connecting and running SELECT 1). W1-W3: wall-clock seconds around the"
 echo "workload inside the process (ormsh: date +%s%N through io.popen, less the cost of one reading)."
+echo "W4: load $N45 authors and touch their $((10 * N45)) books (count, name of each); raw C: one LEFT JOIN"
+echo "into heap structs. Lazy has no target. W5: every author once by email, in a shuffled order."
+# W4's statement counts (db.statements around the timed part, median over the runs)
+printf 'W4 SQL statements: raw C 1 (one join); ormsh selectinload %s, lazy %s (W5: ormsh %s for %s queries)\n' \
+    "$(medians stmts ormsh.w4sel | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
+    "$(medians stmts ormsh.w4lazy | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
+    "$(medians stmts ormsh.w5 | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" "$N45"
 
 # the details the lead profiles from
 awk -v w1b="$(medians t_build ormsh.w1)" -v w1a="$(medians t_add_all ormsh.w1)" -v w1c="$(medians t_commit ormsh.w1)" \
     -v w2q="$(medians t_query ormsh.w2)" -v w2r="$(medians t_read ormsh.w2)" -v raw1="$(medians wall raw.w1)" \
+    -v w4sq="$(medians t_query ormsh.w4sel)" -v w4st="$(medians t_touch ormsh.w4sel)" \
+    -v w4lq="$(medians t_query ormsh.w4lazy)" -v w4lt="$(medians t_touch ormsh.w4lazy)" \
     -v graw="$(medians gen raw.w1)" -v gorm="$(medians gen ormsh.w1)" -v gsa="$(val "$OUT/sa.w1.1" gen)" '
     function t(x) { return x == "" ? "?" : sprintf("%.4f", x) }
     BEGIN {
         printf "\normsh splits (s): W1 build the Author objects %s, add_all %s, commit (flush) %s", t(w1b), t(w1a), t(w1c)
         if (w1a != "" && w1c != "" && raw1 > 0) printf " -- add_all + commit alone: %.2fx raw C", (w1a + w1c) / raw1
         printf "\n                   W2 query(Author):all() %s, read a.name of each %s\n", t(w2q), t(w2r)
+        printf "                   W4 selectinload: query+load %s, touch the books %s; lazy: query %s, touch (lazy loads) %s\n", t(w4sq), t(w4st), t(w4lq), t(w4lt)
         printf "W1 input strings, made before the timer (s): raw C %s, ormsh %s", t(graw), t(gorm)
         if (gsa != "") printf ", SQLAlchemy %s", t(gsa)
         printf "\n"
@@ -272,10 +376,13 @@ line="CPU seconds (raw C / ormsh):"
 for w in w1 w2 w3; do
     line="$line $(echo $w | tr w W) $(medians cpu raw.$w | fmt4) / $(medians cpu ormsh.$w | fmt4);"
 done
+line="$line W4 $(medians cpu raw.w4 | fmt4) / $(medians cpu ormsh.w4sel | fmt4) (lazy $(medians cpu ormsh.w4lazy | fmt4));"
+line="$line W5 $(medians cpu raw.w5 | fmt4) / $(medians cpu ormsh.w5 | fmt4);"
 echo "$line"
 echo "all runs (wall s):"
 for impl in raw ormsh; do
-    for w in w1 w2 w3; do
+    for w in w1 w2 w3 w4 w4sel w4lazy w5; do
+        case $impl.$w in raw.w4sel|raw.w4lazy|ormsh.w4) continue ;; esac
         vals=""
         r=1
         while [ $r -le "$REPS" ]; do

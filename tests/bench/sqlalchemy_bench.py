@@ -1,7 +1,7 @@
 """sqlalchemy_bench.py — the benchmark workloads through the SQLAlchemy ORM
 (1.4 or 2.0), the peer ormsh is measured against. One phase a process:
 
-    python3 tests/bench/sqlalchemy_bench.py DB w0|w1|w2|w3 [N]
+    python3 tests/bench/sqlalchemy_bench.py DB w0|w1|w2|w3|w4lazy|w4sel|w5 [N]
 
   w0  start-up: import SQLAlchemy, declare the model, connect, SELECT 1
       (run.sh times this whole process; nothing is printed)
@@ -11,6 +11,16 @@
   w2  session.query(Author).all(), then read a.name of each
   w3  N session.get(Author, id) in a fresh session, ids in 1..N from the
       xorshift64 sequence raw_sqlite.c and ormsh_bench.lua use
+  w4lazy  on the database raw_sqlite.c's w45setup filled (authors with 10
+      books each): session.query(Author).all(), then touch each author's books
+      (len(a.books) and b.name of each), one lazy load per author
+  w4sel   the same with .options(selectinload(Author.books))
+  w5  N session.query(Author).filter_by(email=e).first() in a fresh session, e
+      the emails of authors 1..N in the fixed-seed shuffled order raw_sqlite.c
+      and ormsh_bench.lua use (each author once)
+
+The W4/W5 models (Author with books, Book) are declared only for those phases,
+so w0 still declares the one Author model.
 
 Output, one "key value" pair a line, as raw_sqlite.c prints: wall
 (time.perf_counter), cpu (time.process_time), rows, check, and for w2
@@ -20,8 +30,8 @@ import resource
 import sys
 import time
 
-from sqlalchemy import Column, Integer, String, create_engine, text
-from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, text
+from sqlalchemy.orm import Session, declarative_base, relationship, selectinload
 
 Base = declarative_base()
 
@@ -31,6 +41,42 @@ class Author(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String(30))
     email = Column(String(30), unique=True, nullable=False)
+
+
+def relationship_models():
+    """Author{name, email} one-to-many Book{name, author_id}, back_populates
+    both ways: the models run.sh gives ormsh for W4/W5."""
+    base = declarative_base()
+
+    class RAuthor(base):
+        __tablename__ = "author"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(30))
+        email = Column(String(30), unique=True, nullable=False)
+        books = relationship("RBook", back_populates="author")
+
+    class RBook(base):
+        __tablename__ = "book"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(50), nullable=False)
+        author_id = Column(Integer, ForeignKey("author.id"), index=True)
+        author = relationship("RAuthor", back_populates="books")
+
+    return RAuthor, RBook
+
+
+def shuffled_ids(n):
+    """authors 1..n in the Fisher-Yates order raw_sqlite.c and ormsh_bench.lua use"""
+    mask = (1 << 64) - 1
+    x = 88172645463325252
+    p = list(range(1, n + 1))
+    for i in range(n, 1, -1):
+        x ^= (x << 13) & mask
+        x ^= x >> 7
+        x ^= (x << 17) & mask
+        j = (x >> 11) % i + 1
+        p[i - 1], p[j - 1] = p[j - 1], p[i - 1]
+    return p
 
 
 def report(w0, c0, rows, check, end=None):
@@ -98,6 +144,39 @@ def main():
             if a is not None:
                 found += 1
                 check += a.id
+        report(w0, c0, found, check)
+        session.close()
+
+    elif phase in ("w4lazy", "w4sel"):
+        RAuthor, _ = relationship_models()
+        session = Session(engine)
+        w0, c0 = time.perf_counter(), time.process_time()
+        q = session.query(RAuthor)
+        if phase == "w4sel":
+            q = q.options(selectinload(RAuthor.books))
+        allrows = q.all()
+        books = check = 0
+        for a in allrows:
+            bs = a.books
+            check += a.id * len(bs)
+            for b in bs:
+                books += 1
+                check += b.id + len(b.name)
+        report(w0, c0, books, check)
+        print("authors %d" % len(allrows))
+        session.close()
+
+    elif phase == "w5":
+        RAuthor, _ = relationship_models()
+        emails = ["author%d@example.com" % i for i in shuffled_ids(n)]
+        session = Session(engine)
+        w0, c0 = time.perf_counter(), time.process_time()
+        found = check = 0
+        for e in emails:
+            a = session.query(RAuthor).filter_by(email=e).first()
+            if a is not None:
+                found += 1
+                check += a.id + len(a.name)
         report(w0, c0, found, check)
         session.close()
 
