@@ -9,7 +9,11 @@ SAN     ?=
 PREFIX  ?= /usr/local
 LUA_CMOD_DIR = $(PREFIX)/lib/lua/5.4
 
-DEBS := pkg-config liblua5.4-dev lua5.4 libsqlite3-dev sqlite3 libedit-dev libcmocka-dev tmux
+DEBS := pkg-config liblua5.4-dev lua5.4 libsqlite3-dev sqlite3 libedit-dev libcmocka-dev tmux \
+        libpq-dev libmariadb-dev postgresql mariadb-server
+
+# Backends the Lua-level tests run on (make test BACKENDS=sqlite runs one).
+BACKENDS ?= sqlite
 
 CORE_SRC  := $(wildcard core/*.c)
 BIND_SRC  := $(wildcard bindings/*.c)
@@ -29,11 +33,12 @@ ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
 -include $(BUILD)/config.mk
 endif
 
-$(BUILD)/config.mk: | deps
+$(BUILD)/config.mk: Makefile | deps
 	@mkdir -p $(BUILD)
-	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags lua5.4 sqlite3 libedit)"; \
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags lua5.4 sqlite3 libedit libpq libmariadb)"; \
 	   echo "LUA_LIBS := $$(pkg-config --libs lua5.4)"; \
 	   echo "SQLITE_LIBS := $$(pkg-config --libs sqlite3)"; \
+	   echo "SERVER_LIBS := $$(pkg-config --libs libpq libmariadb)"; \
 	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; \
 	   echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
 	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@
@@ -60,11 +65,11 @@ orm.so: $(BUILD)/orm.so
 	cp $< $@
 
 $(BUILD)/ormsh: $(CORE_OBJ) $(BIND_OBJ) $(SHELL_OBJ)
-	$(CC) $(LDFLAGS_ALL) -Wl,-E -o $@ $^ $(LUA_LIBS) $(SQLITE_LIBS) $(EDIT_LIBS) -lm -ldl
+	$(CC) $(LDFLAGS_ALL) -Wl,-E -o $@ $^ $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) -lm -ldl
 
 # The Lua module does not link liblua: the interpreter loading it provides the API.
 $(BUILD)/orm.so: $(CORE_OBJ) $(BIND_OBJ)
-	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ $(SQLITE_LIBS) -lm
+	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ $(SQLITE_LIBS) $(SERVER_LIBS) -lm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,19 +77,19 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm
 
 check-unit: $(UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory build check-unit
-	@BUILD=$(BUILD) ORMSH=$(CURDIR)/$(BUILD)/ormsh sh tests/run.sh
+	@BUILD=$(BUILD) ORMSH=$(CURDIR)/$(BUILD)/ormsh BACKENDS="$(BACKENDS)" sh tests/run.sh
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  build-asan/ormsh build-asan/orm.so check-unit
-	@BUILD=build-asan ORMSH=$(CURDIR)/build-asan/ormsh \
+	@BUILD=build-asan ORMSH=$(CURDIR)/build-asan/ormsh BACKENDS="$(BACKENDS)" \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  sh tests/run.sh
 

@@ -11,6 +11,7 @@
 #include "compile.h"
 #include "dialect.h"
 #include "l_orm.h"
+#include "l_query.h"
 
 typedef struct lexpr {
     orm_expr *e; /* NULL until stored, and after __gc */
@@ -137,6 +138,11 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
         break;
     default:
         if ((e = l_expr_test(L, idx)) != NULL) return orm_expr_retain(e);
+        if (l_query_select_test(L, idx)) { /* a query as a value: (SELECT ...) */
+            if (!(e = orm_expr_select(l_query_select_test(L, idx), 0)))
+                luaL_error(L, "not enough memory");
+            return e;
+        }
         if (elem > 0)
             luaL_argerror(
                 L, argn,
@@ -264,6 +270,25 @@ static int m_ilike(lua_State *L)
     return like_op(L, ORM_OP_ILIKE);
 } /* [-0, +1, v] */
 
+/* not_like / not_ilike: NOT (a LIKE b)  [-0, +1, v] */
+static int not_like_op(lua_State *L, orm_op op)
+{
+    orm_expr **slot;
+    like_op(L, op);
+    slot = new_slot(L);
+    store(L, slot, orm_expr_unary(ORM_OP_NOT, l_expr_test(L, -2)));
+    return 1;
+}
+
+static int m_not_like(lua_State *L)
+{
+    return not_like_op(L, ORM_OP_LIKE);
+} /* [-0, +1, v] */
+static int m_not_ilike(lua_State *L)
+{
+    return not_like_op(L, ORM_OP_ILIKE);
+} /* [-0, +1, v] */
+
 /* contains / startswith / endswith: literal text  [-0, +1, v] */
 static int match(lua_State *L, orm_match how)
 {
@@ -290,14 +315,14 @@ static int m_endswith(lua_State *L)
     return match(L, ORM_MATCH_ENDS);
 } /* [-0, +1, v] */
 
-/* in_{...} / notin_{...}: a list of values or Exprs, or one Expr (a
- * subquery).  [-0, +1, v] */
+/* in_{...} / notin_{...}: a list of values or Exprs, or a query or
+ * subquery: IN (SELECT ...).  [-0, +1, v] */
 static int in_op(lua_State *L, int negate)
 {
     orm_expr *self = l_expr_check(L, 1), **arr, **slot;
     int i, n, anchor;
     lua_settop(L, 2);
-    if (l_expr_test(L, 2)) {
+    if (l_expr_test(L, 2) || l_query_select_test(L, 2)) {
         arr = opnd_range(L, 2, 2, self);
         n = 1;
     } else {
@@ -346,12 +371,11 @@ static int m_between(lua_State *L)
     return 1;
 }
 
-/* AND/OR of args first..top (at least one).  [-0, +1, v] */
+/* AND/OR of args first..top; none: and_() is true, or_() false.  [-0, +1, v] */
 static int bool_op(lua_State *L, orm_op op, int first)
 {
     int top = lua_gettop(L);
     orm_expr **arr, **slot;
-    luaL_checkany(L, first);
     arr = opnd_range(L, first, top, NULL);
     slot = new_slot(L);
     store(L, slot, orm_expr_bool(op, arr, top - first + 1));
@@ -389,6 +413,15 @@ static int order(lua_State *L, int desc)
     orm_expr *e, **slot;
     luaL_checkany(L, 1);
     lua_settop(L, 1);
+    if (lua_type(L, 1) == LUA_TSTRING) { /* db.desc("n"): a result column by name */
+        size_t n;
+        const char *name = lua_tolstring(L, 1, &n);
+        if (n == 0 || strlen(name) != n)
+            luaL_argerror(L, 1, "a non-empty name without NUL bytes expected");
+        slot = new_slot(L);
+        store(L, slot, orm_expr_label_ref(name));
+        lua_replace(L, 1);
+    }
     e = opnd(L, 1, NULL);
     slot = new_slot(L);
     store(L, slot, orm_expr_order(e, desc));
@@ -558,6 +591,12 @@ static const luaL_Reg methods[] = {
     {"between", m_between},
     {"is_", m_is},
     {"isnot", m_isnot},
+    {"is_not", m_isnot},
+    {"not_in", m_notin},
+    {"not_like", m_not_like},
+    {"notlike", m_not_like},
+    {"not_ilike", m_not_ilike},
+    {"notilike", m_not_ilike},
     {"and_", m_and},
     {"or_", m_or},
     {"label", m_label},
@@ -709,4 +748,6 @@ void l_expr_open(lua_State *L, int idx)
     store(L, slot, orm_expr_null());
     lua_setfield(L, -2, "null");
     lua_pop(L, 1);
+    l_case_open(L, idx);
+    l_from_open(L, idx);
 }

@@ -346,6 +346,7 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     l_relation_open(L, mod);
     l_session_open(L);
     l_query_open(L);
+    l_migrate_open(L, mod);
     lua_pushliteral(L, ORM_VERSION);
     lua_setfield(L, mod, "VERSION");
     lua_pushcfunction(L, orm_connect);

@@ -75,4 +75,8 @@ int l_value_to(lua_State *L, int idx, const orm_type *t, orm_value *out, orm_err
  * its own type, for raw SQL parameters. ORM_EFAIL (ArgumentError) otherwise. */
 int l_value_to_any(lua_State *L, int idx, orm_value *out, orm_error *err);
 
+/* ---- l_migrate.c ---- */
+/* [-0, +0, e] Adds orm.migrate (and the op object's metatables); see l_migrate.h. */
+void l_migrate_open(lua_State *L, int modidx);
+
 #endif

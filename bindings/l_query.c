@@ -1,20 +1,14 @@
-/* l_query.c — immutable queries (db.session:query(...), Model.query): every
- * method returns a new query over a copy of the core select; running one
- * loads objects through the identity map or builds rows. */
+/* l_query.c — immutable queries (db.session:query(...), Model.query): the
+ * Query userdata and its building methods. Every method returns a new query
+ * over a copy of the core select (the expressions themselves are shared,
+ * being immutable). Running, results and bulk changes are in l_query_run.c,
+ * pagination in l_page.c. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
-#include "dialect.h"
-#include "l_db.h"
-#include "l_result.h"
+#include "l_query.h"
 
-/* User value 1: { db = handle, [1..n] = entities (class tables or Exprs) } */
-typedef struct l_query {
-    l_db *db;
-    orm_select *sel;
-    int nent;
-} l_query;
+/* ---- the userdata ---- */
 
 static int q_gc(lua_State *L)
 {
@@ -24,95 +18,225 @@ static int q_gc(lua_State *L)
     return 0;
 }
 
-int l_query_is(lua_State *L, int idx) { return luaL_testudata(L, idx, L_MT_QUERY) != NULL; }
+int l_query_is(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, L_MT_QUERY) != NULL;
+}
 
-static l_query *check_query(lua_State *L, int idx)
+int l_query_oom(lua_State *L)
+{
+    return luaL_error(L, "not enough memory");
+}
+
+l_query *l_query_check(lua_State *L, int idx)
 {
     l_query *q = luaL_checkudata(L, idx, L_MT_QUERY);
-    if (q->sel == NULL || q->db->session == NULL) luaL_argerror(L, idx, "the query's session is closed");
+    if (q->sel == NULL || q->db->session == NULL)
+        luaL_argerror(L, idx, "the query's session is closed");
     q->db->L = L;
     return q;
 }
 
-static void oom(lua_State *L) { luaL_error(L, "not enough memory"); }
-
-/* A new query userdata sharing src's entities, with a clone of its select. */
-static l_query *clone(lua_State *L, int srcidx)
+const orm_select *l_query_select_test(lua_State *L, int idx)
 {
-    l_query *src = check_query(L, srcidx);
-    l_query *q = lua_newuserdatauv(L, sizeof *q, 1);
-    q->db = src->db;
+    l_query *q = luaL_testudata(L, idx, L_MT_QUERY);
+    if (q) return q->sel;
+    orm_from *f = l_from_test(L, idx);
+    return f ? f->sel : NULL;
+}
+
+/* [-0, +1, m] A query userdata with no select yet (closed state). */
+static l_query *query_new(lua_State *L, l_db *db, int nent)
+{
+    l_query *q = lua_newuserdatauv(L, sizeof *q, 2);
+    q->db = db;
     q->sel = NULL;
-    q->nent = src->nent;
+    q->nent = nent;
     luaL_setmetatable(L, L_MT_QUERY);
-    lua_getiuservalue(L, srcidx, 1);
-    lua_setiuservalue(L, -2, 1);
-    q->sel = orm_select_clone(src->sel);
-    if (q->sel == NULL) oom(L);
     return q;
 }
 
-/* The column expression an entity at idx contributes, retained; a class adds all its columns. */
-static void add_entity(lua_State *L, l_query *q, int idx)
+l_query *l_query_clone(lua_State *L, int srcidx)
 {
-    l_class *c = l_class_test(L, idx);
-    if (c) {
-        if (orm_select_add_table_columns(q->sel, c->table) < 0) oom(L);
-        return;
-    }
-    orm_expr *e = l_expr_test(L, idx);
-    if (e == NULL) luaL_typeerror(L, idx, "model class, column or expression");
-    if (orm_select_add_column(q->sel, e) < 0) oom(L);
+    srcidx = lua_absindex(L, srcidx);
+    l_query *src = l_query_check(L, srcidx);
+    l_query *q = query_new(L, src->db, src->nent);
+    lua_getiuservalue(L, srcidx, 1);
+    lua_setiuservalue(L, -2, 1);
+    if ((q->sel = orm_select_clone(src->sel)) == NULL) l_query_oom(L);
+    return q;
 }
 
-void l_query_new(lua_State *L, l_db *db, int first, int last)
+/* [-1, +0, m] Below the top is a query: gives it a copy of its entity table
+ * with field key set to the value on top (popped). The table is shared with
+ * the query this one was cloned from, so it is never changed in place. */
+static void set_uv_field(lua_State *L, const char *key)
 {
-    l_query *q = lua_newuserdatauv(L, sizeof *q, 1);
-    q->db = db;
-    q->sel = NULL;
-    q->nent = last - first + 1;
-    luaL_setmetatable(L, L_MT_QUERY);
-    int self = lua_gettop(L);
-    q->sel = orm_select_new();
-    if (q->sel == NULL) oom(L);
-    lua_createtable(L, q->nent, 1);
-    for (int i = first; i <= last; i++) {
-        add_entity(L, q, i);
-        lua_pushvalue(L, i);
-        lua_rawseti(L, -2, i - first + 1);
+    int q = lua_gettop(L) - 1;
+    lua_newtable(L);
+    lua_getiuservalue(L, q, 1);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -5);
     }
-    lua_setiuservalue(L, self, 1);
+    lua_pop(L, 1);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, key);
+    lua_setiuservalue(L, q, 1);
 }
 
-/* [-0, +1, -] pushes entity i (1-based) of the query at qidx */
-static void push_entity(lua_State *L, int qidx, int i)
+void l_query_push_entity(lua_State *L, int qidx, int i)
 {
     lua_getiuservalue(L, qidx, 1);
     lua_rawgeti(L, -1, i);
     lua_remove(L, -2);
 }
 
-/* The first class entity's table (filter_by, get, order_by "name"). */
-static const orm_table *primary_table(lua_State *L, int qidx, l_query *q)
+const orm_table *l_query_entity_table(lua_State *L, int idx)
 {
-    for (int i = 1; i <= q->nent; i++) {
-        push_entity(L, qidx, i);
-        l_class *c = l_class_test(L, -1);
-        lua_pop(L, 1);
-        if (c) return c->table;
-    }
-    if (q->sel->ncolumns > 0 && q->sel->columns[0]->kind == ORM_X_COLUMN)
-        return q->sel->columns[0]->table;
-    return NULL;
+    l_class *c = l_class_test(L, idx);
+    if (c) return c->table;
+    if (!luaL_testudata(L, idx, L_MT_ALIAS)) return NULL;
+    return l_from_test(L, idx)->table;
 }
+
+/* Adds the result columns of the entity at idx. */
+static void add_entity(lua_State *L, l_query *q, int idx)
+{
+    l_class *c = l_class_test(L, idx);
+    orm_from *f = c ? NULL : l_from_test(L, idx);
+    int rc;
+    if (c) {
+        rc = orm_select_add_table_columns(q->sel, c->table);
+    } else if (f && f->table) {
+        rc = orm_select_add_alias_columns(q->sel, f);
+    } else if (f) {
+        rc = ORM_OK;
+        for (int i = 0; rc == ORM_OK && i < f->nnames; i++) {
+            orm_expr *e = orm_expr_subcolumn(f, i);
+            rc = orm_select_add_column(q->sel, e);
+            orm_expr_release(e);
+        }
+    } else {
+        orm_expr *e = l_expr_test(L, idx);
+        if (e == NULL) luaL_typeerror(L, idx, "model class, alias, subquery, column or expression");
+        rc = orm_select_add_column(q->sel, e);
+    }
+    if (rc < 0) l_query_oom(L);
+}
+
+/* Sets the entities first..last as the query's (a new entity table keeping
+ * the options and join target of the present one, if any). */
+static void set_entities(lua_State *L, int qidx, l_query *q, int first, int last)
+{
+    lua_createtable(L, last - first + 1, 2);
+    if (lua_getiuservalue(L, qidx, 1) == LUA_TTABLE) {
+        lua_getfield(L, -1, "options");
+        lua_setfield(L, -3, "options");
+        lua_getfield(L, -1, "by");
+        lua_setfield(L, -3, "by");
+    }
+    lua_pop(L, 1);
+    for (int i = first; i <= last; i++) {
+        add_entity(L, q, i);
+        lua_pushvalue(L, i);
+        lua_rawseti(L, -2, i - first + 1);
+    }
+    lua_setiuservalue(L, qidx, 1);
+    q->nent = last - first + 1;
+}
+
+void l_query_new(lua_State *L, l_db *db, int first, int last)
+{
+    l_query *q = query_new(L, db, 0);
+    int self = lua_gettop(L);
+    if ((q->sel = orm_select_new()) == NULL) l_query_oom(L);
+    set_entities(L, self, q, first, last);
+}
+
+/* ---- names ---- */
 
 static int raise_unknown_column(lua_State *L, const orm_table *t, const char *key)
 {
     l_class_push(L, t);
     lua_getfield(L, -1, "__name");
     l_class_push_names(L, t);
-    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
-                          key, lua_tostring(L, -1));
+    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)",
+                          lua_tostring(L, -2), key, lua_tostring(L, -1));
+}
+
+/* [-0, +1, -] The entity filter_by and order_by("name") refer to: the last
+ * join's target, else the first model or alias entity, else the model of
+ * the first column; nil if none. */
+static void push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter)
+{
+    lua_getiuservalue(L, qidx, 1);
+    if (for_filter && lua_getfield(L, -1, "by") != LUA_TNIL) {
+        lua_remove(L, -2);
+        return;
+    }
+    if (for_filter) lua_pop(L, 1);
+    for (int i = 1; i <= q->nent; i++) {
+        lua_rawgeti(L, -1, i);
+        if (l_query_entity_table(L, -1)) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    /* a query of columns: the model of the first one */
+    const orm_expr *c = q->sel->ncolumns ? q->sel->columns[0] : NULL;
+    if (c && c->kind == ORM_X_LABEL) c = c->args[0];
+    if (c && c->kind == ORM_X_COLUMN && !c->from && c->table->udata)
+        l_class_push(L, c->table);
+    else
+        lua_pushnil(L);
+}
+
+/* A new reference to column `name` of the entity at idx (a class or an
+ * alias); raises DataError naming the valid columns when there is none. */
+static orm_expr *entity_column(lua_State *L, int idx, const char *name, size_t len)
+{
+    const orm_table *t = l_query_entity_table(L, idx);
+    int col = orm_table_column_index(t, name, len);
+    if (col < 0) raise_unknown_column(L, t, name);
+    orm_from *f = l_class_test(L, idx) ? NULL : l_from_test(L, idx);
+    orm_expr *e = f ? orm_expr_alias_column(f, col) : orm_expr_column(t, col);
+    if (e == NULL) l_query_oom(L);
+    return e;
+}
+
+static int name_is(const char *s, const char *name, size_t len)
+{
+    return strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+/* "name": a selected label of that name, else a column of the query's model
+ * entity, else a selected column of that name. A new reference. */
+static orm_expr *named_expr(lua_State *L, int qidx, l_query *q, const char *name, size_t len)
+{
+    orm_expr *plain = NULL;
+    for (int i = 0; i < q->sel->ncolumns; i++) {
+        orm_expr *c = q->sel->columns[i];
+        if (c->kind == ORM_X_LABEL && name_is(c->name, name, len)) return orm_expr_retain(c);
+        if (!plain && c->kind == ORM_X_COLUMN && name_is(c->table->cols[c->col].name, name, len))
+            plain = c;
+        if (!plain && c->kind == ORM_X_SUBCOL && name_is(c->from->names[c->col], name, len))
+            plain = c;
+    }
+    push_name_entity(L, qidx, q, 0);
+    if (lua_isnil(L, -1) && plain) {
+        lua_pop(L, 1);
+        return orm_expr_retain(plain);
+    }
+    if (lua_isnil(L, -1))
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "'%s': no label or model column of that name", name);
+    orm_expr *e = entity_column(L, lua_gettop(L), name, len);
+    lua_pop(L, 1);
+    return e;
 }
 
 /* ---- building ---- */
@@ -120,30 +244,38 @@ static int raise_unknown_column(lua_State *L, const orm_table *t, const char *ke
 static int q_filter(lua_State *L)
 {
     int top = lua_gettop(L);
-    l_query *q = clone(L, 1);
+    l_query *q = l_query_clone(L, 1);
     for (int i = 2; i <= top; i++) {
         orm_expr *e = l_expr_test(L, i);
         if (e == NULL) return luaL_typeerror(L, i, "expression (e.g. Author.name:eq(\"x\"))");
-        if (orm_select_add_where(q->sel, e) < 0) oom(L);
+        if (orm_select_add_where(q->sel, e) < 0) l_query_oom(L);
     }
     return 1;
 }
 
-/* Takes one new reference to e and adds it as a WHERE term. */
-static void add_where_owned(lua_State *L, l_query *q, orm_expr *e)
+/* Takes one new reference to e and runs add(sel, e). */
+static void add_owned(lua_State *L, l_query *q, int (*add)(orm_select *, orm_expr *), orm_expr *e)
 {
-    if (e == NULL) oom(L);
-    int rc = orm_select_add_where(q->sel, e);
+    if (e == NULL) l_query_oom(L);
+    int rc = add(q->sel, e);
     orm_expr_release(e);
-    if (rc < 0) oom(L);
+    if (rc < 0) l_query_oom(L);
+}
+
+static int sort_ints(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
 }
 
 static int q_filter_by(lua_State *L)
 {
     luaL_checktype(L, 2, LUA_TTABLE);
-    l_query *q = clone(L, 1);
-    const orm_table *t = primary_table(L, 1, q);
-    if (t == NULL) return l_error_raisef(L, ORM_ERR_ARGUMENT, "filter_by needs a model entity in the query");
+    l_query *q = l_query_clone(L, 1);
+    push_name_entity(L, 1, q, 1);
+    int ent = lua_gettop(L);
+    const orm_table *t = l_query_entity_table(L, ent);
+    if (t == NULL)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "filter_by needs a model entity in the query");
     /* terms in column order, so the SQL (and its cached statement) is stable */
     int cols[ORM_MAX_COLUMNS], n = 0;
     lua_pushnil(L);
@@ -155,420 +287,369 @@ static int q_filter_by(lua_State *L)
         if (col < 0) return raise_unknown_column(L, t, key ? key : luaL_tolstring(L, -1, NULL));
         cols[n++] = col;
     }
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && cols[j - 1] > cols[j]; j--) {
-            int tmp = cols[j];
-            cols[j] = cols[j - 1];
-            cols[j - 1] = tmp;
-        }
+    qsort(cols, (size_t)n, sizeof *cols, sort_ints);
     for (int i = 0; i < n; i++) {
-        lua_getfield(L, 2, t->cols[cols[i]].name);
-        orm_expr *col = orm_expr_column(t, cols[i]);
-        if (col == NULL) oom(L);
-        l_expr_push(L, col); /* owns col while we convert the value */
+        const char *name = t->cols[cols[i]].name;
+        lua_getfield(L, 2, name);
+        /* the entity's own column Expr (Model.name, alias.name), made once */
+        lua_getfield(L, ent, name);
+        orm_expr *col = l_expr_test(L, -1);
+        if (!col || col->kind != ORM_X_COLUMN || col->table != t || col->col != cols[i]) {
+            lua_pop(L, 1);
+            l_expr_push(L, entity_column(L, ent, name, strlen(name)));
+            col = l_expr_test(L, -1);
+        }
         orm_expr *val = l_expr_from_value(L, -2, col);
         orm_expr *cmp = orm_expr_binary(val->kind == ORM_X_NULL ? ORM_OP_IS : ORM_OP_EQ, col, val);
         orm_expr_release(val);
-        add_where_owned(L, q, cmp);
+        add_owned(L, q, orm_select_add_where, cmp);
         lua_pop(L, 2);
     }
+    lua_settop(L, ent - 1);
     return 1;
 }
 
-/* order_by(Expr | "name" | "-name", ...) */
+/* A new reference to the ORDER BY / GROUP BY item at i: an Expr, or "name"
+ * ("-name": descending, for ORDER BY). */
+static orm_expr *order_item(lua_State *L, int qidx, l_query *q, int i, int allow_desc)
+{
+    orm_expr *e = l_expr_test(L, i);
+    if (e) return orm_expr_retain(e);
+    size_t len;
+    const char *name = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : NULL;
+    if (name == NULL) luaL_typeerror(L, i, "column, expression or column name");
+    int desc = allow_desc && name[0] == '-';
+    e = named_expr(L, qidx, q, name + desc, len - (size_t)desc);
+    if (!desc) return e;
+    orm_expr *o = orm_expr_order(e, 1);
+    orm_expr_release(e);
+    return o;
+}
+
+/* order_by(Expr | "name" | "-name", ...); order_by(nil) drops the ordering. */
 static int q_order_by(lua_State *L)
 {
     int top = lua_gettop(L);
-    l_query *q = clone(L, 1);
-    for (int i = 2; i <= top; i++) {
-        orm_expr *e = l_expr_test(L, i);
-        if (e) {
-            if (orm_select_add_order(q->sel, e) < 0) oom(L);
-            continue;
-        }
-        size_t len;
-        const char *name = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : NULL;
-        if (name == NULL) return luaL_typeerror(L, i, "column, expression or column name");
-        int desc = name[0] == '-';
-        const orm_table *t = primary_table(L, 1, q);
-        int col = t ? orm_table_column_index(t, name + desc, len - (size_t)desc) : -1;
-        if (col < 0) {
-            if (t == NULL) return l_error_raisef(L, ORM_ERR_ARGUMENT, "order_by('%s'): no model in the query", name);
-            return raise_unknown_column(L, t, name + desc);
-        }
-        orm_expr *c = orm_expr_column(t, col);
-        orm_expr *o = c ? orm_expr_order(c, desc) : NULL;
-        orm_expr_release(c);
-        if (o == NULL) oom(L);
-        int rc = orm_select_add_order(q->sel, o);
-        orm_expr_release(o);
-        if (rc < 0) oom(L);
+    l_query *q = l_query_clone(L, 1);
+    if (top == 2 && lua_isnil(L, 2)) {
+        orm_select_clear_order(q->sel);
+        return 1;
     }
-    return 1;
-}
-
-static int q_limit(lua_State *L)
-{
-    lua_Integer n = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, n >= 0, 2, "must not be negative");
-    l_query *q = clone(L, 1);
-    q->sel->limit = n;
-    return 1;
-}
-
-static int q_offset(lua_State *L)
-{
-    lua_Integer n = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, n >= 0, 2, "must not be negative");
-    l_query *q = clone(L, 1);
-    q->sel->offset = n;
-    return 1;
-}
-
-static int q_distinct(lua_State *L)
-{
-    l_query *q = clone(L, 1);
-    q->sel->distinct = 1;
+    for (int i = 2; i <= top; i++)
+        add_owned(L, q, orm_select_add_order, order_item(L, 1, q, i, 1));
     return 1;
 }
 
 static int q_group_by(lua_State *L)
 {
     int top = lua_gettop(L);
-    l_query *q = clone(L, 1);
+    l_query *q = l_query_clone(L, 1);
     for (int i = 2; i <= top; i++)
-        if (orm_select_add_group(q->sel, l_expr_check(L, i)) < 0) oom(L);
+        add_owned(L, q, orm_select_add_group, order_item(L, 1, q, i, 0));
+    return 1;
+}
+
+/* limit(n) / offset(n); nil removes it. */
+static int set_bound(lua_State *L, int offset)
+{
+    lua_Integer n = -1;
+    if (!lua_isnil(L, 2)) {
+        n = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, n >= 0, 2, "must not be negative");
+    }
+    l_query *q = l_query_clone(L, 1);
+    if (offset)
+        q->sel->offset = n;
+    else
+        q->sel->limit = n;
+    return 1;
+}
+static int q_limit(lua_State *L)
+{
+    return set_bound(L, 0);
+}
+static int q_offset(lua_State *L)
+{
+    return set_bound(L, 1);
+}
+
+/* slice(start, stop): rows start+1 .. stop, as Python's q[start:stop]. */
+static int q_slice(lua_State *L)
+{
+    lua_Integer a = luaL_checkinteger(L, 2), b = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, a >= 0, 2, "must not be negative");
+    l_query *q = l_query_clone(L, 1);
+    q->sel->offset = a;
+    q->sel->limit = b > a ? b - a : 0;
+    return 1;
+}
+
+static int q_distinct(lua_State *L)
+{
+    l_query *q = l_query_clone(L, 1);
+    q->sel->distinct = 1;
     return 1;
 }
 
 static int q_having(lua_State *L)
 {
-    orm_expr *e = l_expr_check(L, 2);
-    l_query *q = clone(L, 1);
-    if (q->sel->having) {
-        orm_expr *args[2] = {q->sel->having, e};
-        orm_expr *both = orm_expr_bool(ORM_OP_AND, args, 2);
-        if (both == NULL) oom(L);
-        orm_select_set_having(q->sel, both);
-        orm_expr_release(both);
-    } else if (orm_select_set_having(q->sel, e) < 0) {
-        oom(L);
-    }
+    int top = lua_gettop(L);
+    l_query *q = l_query_clone(L, 1);
+    for (int i = 2; i <= top; i++)
+        if (orm_select_set_having(q->sel, l_expr_check(L, i)) < 0) l_query_oom(L);
     return 1;
 }
 
-/* join(Model, onclause) / outerjoin(Model, onclause) */
+/* ---- joins ---- */
+
+/* A new reference to the ON clause joining the target (table t, or the
+ * alias f) to a table already in the query, found from the foreign keys:
+ * the first source with a link decides; two links are ambiguous. */
+static orm_expr *infer_on(lua_State *L, l_query *q, const orm_table *t, orm_from *f)
+{
+    const orm_select *s = q->sel;
+    int nsrc = s->ncolumns + s->njoins;
+    for (int k = 0; k < nsrc; k++) {
+        const orm_expr *c = k < s->ncolumns ? s->columns[k] : NULL;
+        const orm_join *j = k < s->ncolumns ? NULL : &s->joins[k - s->ncolumns];
+        const orm_table *st =
+            c ? (c->kind == ORM_X_COLUMN ? c->table : NULL) : (j->item ? j->item->table : j->table);
+        orm_from *sf = c ? c->from : j->item;
+        if (!st || (st == t && sf == f)) continue;
+        orm_expr *found = NULL;
+        int links = 0;
+        for (int side = 0; side < 2; side++) {
+            const orm_table *a = side ? st : t, *b = side ? t : st; /* a.col -> b */
+            orm_from *af = side ? sf : f, *bf = side ? f : sf;
+            for (int i = 0; i < a->ncols; i++) {
+                const orm_fkey *fk = a->cols[i].fk;
+                int bc = fk && strcmp(fk->table, b->name) == 0
+                             ? orm_table_column_index(b, fk->column, strlen(fk->column))
+                             : -1;
+                if (bc < 0 || links++) continue;
+                orm_expr *l = af ? orm_expr_alias_column(af, i) : orm_expr_column(a, i);
+                orm_expr *r = bf ? orm_expr_alias_column(bf, bc) : orm_expr_column(b, bc);
+                found = orm_expr_binary(ORM_OP_EQ, side ? r : l, side ? l : r);
+                orm_expr_release(l);
+                orm_expr_release(r);
+                if (!found) l_query_oom(L);
+            }
+        }
+        if (links == 1) return found;
+        orm_expr_release(found);
+        if (links > 1)
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "more than one foreign key links %s and %s: give the ON clause, "
+                           "q:join(Target, onclause)",
+                           st->name, t->name);
+    }
+    l_error_raisef(L, ORM_ERR_ARGUMENT,
+                   "no foreign key links %s to the query's tables: give the ON clause, "
+                   "q:join(Target, onclause)",
+                   t->name);
+    return NULL;
+}
+
+/* join(Model | alias | subquery [, onclause]) or join(Model.relation). */
 static int do_join(lua_State *L, int outer)
 {
+    lua_settop(L, 3);
+    l_query_check(L, 1);
+    orm_expr *on = lua_isnil(L, 3) ? NULL : l_expr_check(L, 3);
     l_class *c = l_class_test(L, 2);
-    if (c == NULL) return luaL_typeerror(L, 2, "model class");
-    orm_expr *on = l_expr_check(L, 3);
-    l_query *q = clone(L, 1);
-    if (orm_select_add_join(q->sel, c->table, on, outer) < 0) oom(L);
+    orm_from *f = c ? NULL : l_from_test(L, 2);
+    if (c || f) {
+        if (!on && f && !f->table)
+            return luaL_argerror(L, 3, "an ON clause is needed to join a subquery");
+        l_query *q = l_query_clone(L, 1);
+        orm_expr *inferred = on ? NULL : infer_on(L, q, c ? c->table : f->table, f);
+        int rc = c ? orm_select_add_join(q->sel, c->table, on ? on : inferred, outer)
+                   : orm_select_add_join_from(q->sel, f, on ? on : inferred, outer);
+        orm_expr_release(inferred);
+        if (rc < 0) l_query_oom(L);
+        if (c || f->table) {
+            lua_pushvalue(L, 2);
+            set_uv_field(L, "by");
+        }
+        return 1;
+    }
+    const orm_table *target, *via;
+    orm_expr *on1, *on2;
+    l_relation_join(L, 2, &target, &via, &on1, &on2);
+    l_expr_push(L, on1); /* owned by the stack while we clone */
+    if (on2) l_expr_push(L, on2);
+    l_query *q = l_query_clone(L, 1);
+    int rc = via ? orm_select_add_join(q->sel, via, on1, outer) : ORM_OK;
+    if (rc == ORM_OK) rc = orm_select_add_join(q->sel, target, via ? on2 : on1, outer);
+    if (rc < 0) l_query_oom(L);
+    l_class_push(L, target);
+    set_uv_field(L, "by");
     return 1;
 }
-static int q_join(lua_State *L) { return do_join(L, 0); }
-static int q_outerjoin(lua_State *L) { return do_join(L, 1); }
+static int q_join(lua_State *L)
+{
+    return do_join(L, 0);
+}
+static int q_outerjoin(lua_State *L)
+{
+    return do_join(L, 1);
+}
+
+/* select_from(Model | alias | subquery): the FROM the query starts at. */
+static int q_select_from(lua_State *L)
+{
+    l_class *c = l_class_test(L, 2);
+    orm_from *f = c ? NULL : l_from_test(L, 2);
+    if (!c && !f) return luaL_typeerror(L, 2, "model class, alias or subquery");
+    l_query *q = l_query_clone(L, 1);
+    if (c)
+        q->sel->from = c->table;
+    else if (orm_select_add_from(q->sel, f) < 0)
+        l_query_oom(L);
+    return 1;
+}
+
+/* ---- entities and options ---- */
 
 static int q_with_entities(lua_State *L)
 {
     int top = lua_gettop(L);
-    l_query *q = clone(L, 1);
-    for (int i = 0; i < q->sel->ncolumns; i++) orm_expr_release(q->sel->columns[i]);
-    q->sel->ncolumns = 0;
-    q->nent = top - 1;
-    lua_createtable(L, top - 1, 0);
-    for (int i = 2; i <= top; i++) {
-        add_entity(L, q, i);
-        lua_pushvalue(L, i);
-        lua_rawseti(L, -2, i - 1);
-    }
-    lua_setiuservalue(L, -2, 1);
+    luaL_checkany(L, 2);
+    l_query *q = l_query_clone(L, 1);
+    int self = lua_gettop(L);
+    orm_select_clear_columns(q->sel);
+    set_entities(L, self, q, 2, top);
     return 1;
 }
 
-/* ---- running ---- */
-
-static void compile_or_raise(lua_State *L, l_query *q, const orm_select *sel, orm_compiled *out, int count)
+/* add_columns(e, ...): more entities after the present ones. */
+static int q_add_columns(lua_State *L)
 {
-    orm_error err;
-    orm_error_init(&err);
-    const orm_dialect *d = orm_conn_dialect(q->db->conn);
-    int rc = count ? orm_compile_count(d, sel, out, &err) : orm_compile_select(d, sel, out, &err);
-    if (rc < 0 || out->sql.oom) {
-        orm_compiled_free(out);
-        if (err.cls == ORM_ERR_NONE) oom(L);
-        l_error_raise(L, &err);
-    }
-}
-
-/* Pushes the name of entity i for row keys (nil when it has none). */
-static void push_entity_name(lua_State *L, int qidx, int i)
-{
-    push_entity(L, qidx, i);
-    if (l_class_test(L, -1)) {
-        lua_getfield(L, -1, "__name");
-        lua_remove(L, -2);
-        return;
-    }
-    orm_expr *e = l_expr_test(L, -1);
-    lua_pop(L, 1);
-    if (e && e->kind == ORM_X_ORDER) e = e->args[0];
-    if (e && (e->kind == ORM_X_COLUMN)) lua_pushstring(L, e->table->cols[e->col].name);
-    else if (e && (e->kind == ORM_X_LABEL || e->kind == ORM_X_FUNC)) lua_pushstring(L, e->name);
-    else lua_pushnil(L);
-}
-
-/* Runs sel and pushes a list: objects when the query has a single class
- * entity, rows otherwise. [-0, +1, e] */
-static void run_select(lua_State *L, int qidx, l_query *q, const orm_select *sel)
-{
-    orm_compiled comp;
-    orm_compiled_init(&comp);
-    compile_or_raise(L, q, sel, &comp, 0);
-    orm_cursor **box = l_cursor_box(L);
-    int boxidx = lua_gettop(L);
-    int rc = orm_cursor_open(q->db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
-    orm_compiled_free(&comp);
-    if (rc < 0) l_db_raise_session(L, q->db);
-
-    /* entity layout */
-    const orm_table *tabs[64];
-    int nent = q->nent < 64 ? q->nent : 64;
-    for (int i = 1; i <= nent; i++) {
-        push_entity(L, qidx, i);
-        l_class *c = l_class_test(L, -1);
-        tabs[i - 1] = c ? c->table : NULL;
-        lua_pop(L, 1);
-    }
-    int single = nent == 1 && tabs[0] != NULL;
-    lua_createtable(L, nent, 0);
-    int keys = lua_gettop(L);
-    for (int i = 1; i <= nent; i++) {
-        push_entity_name(L, qidx, i);
-        lua_rawseti(L, keys, i);
-    }
-    int shape = 0;
-    if (!single) {
-        l_row_shape(L, keys);
-        shape = lua_gettop(L);
-    }
-    l_list_new(L, 0);
-    int list = lua_gettop(L);
-    lua_Integer n = 0;
-    while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
-        int col = 0;
-        for (int i = 0; i < nent && rc >= 0; i++) {
-            if (tabs[i]) {
-                orm_object *o = NULL;
-                rc = orm_cursor_object(*box, tabs[i], col, &o);
-                if (rc >= 0 && o) l_model_push_object(L, q->db, o);
-                else lua_pushnil(L);
-                col += tabs[i]->ncols;
-            } else {
-                orm_value v;
-                rc = orm_cursor_value(*box, col++, &v);
-                if (rc >= 0) {
-                    const orm_expr *e = sel->columns[col - 1];
-                    const orm_type *t = e->kind == ORM_X_COLUMN ? &e->table->cols[e->col].type : NULL;
-                    l_value_push(L, &v, t);
-                    orm_value_clear(&v);
-                } else {
-                    lua_pushnil(L);
-                }
-            }
-        }
-        if (rc < 0) break;
-        if (!single) l_row_make(L, shape, nent);
-        lua_rawseti(L, list, ++n);
-    }
-    l_cursor_box_close(box);
-    if (rc < 0) l_db_raise_session(L, q->db);
-    lua_replace(L, boxidx); /* the list takes the box's place */
-    lua_settop(L, boxidx);
-}
-
-static int q_all(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    run_select(L, 1, q, q->sel);
-    return 1;
-}
-
-static int q_first(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    orm_select *s = orm_select_clone(q->sel);
-    if (s == NULL) oom(L);
-    s->limit = 1;
-    /* own s through a temporary query so a raise frees it */
-    l_query *tmp = lua_newuserdatauv(L, sizeof *tmp, 0);
-    *tmp = *q;
-    tmp->sel = s;
-    luaL_setmetatable(L, L_MT_QUERY);
-    run_select(L, 1, q, s);
-    lua_rawgeti(L, -1, 1);
-    return 1;
-}
-
-static int q_one_or_none(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    run_select(L, 1, q, q->sel);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    if (n > 1)
-        return l_error_raisef(L, ORM_ERR_MULTIPLE, "Multiple rows were found when one or none was required");
-    lua_rawgeti(L, -1, 1);
-    return 1;
-}
-
-static int q_one(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    run_select(L, 1, q, q->sel);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    if (n == 0) return l_error_raisef(L, ORM_ERR_NORESULT, "No row was found when one was required");
-    if (n > 1)
-        return l_error_raisef(L, ORM_ERR_MULTIPLE, "Multiple rows were found when exactly one was required");
-    lua_rawgeti(L, -1, 1);
-    return 1;
-}
-
-/* scalar(): the first column of the first row; nil when there is none. */
-static int q_scalar(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    run_select(L, 1, q, q->sel);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    if (n > 1)
-        return l_error_raisef(L, ORM_ERR_MULTIPLE, "Multiple rows were found when one or none was required");
-    if (lua_rawgeti(L, -1, 1) == LUA_TTABLE && !l_model_test(L, -1)) lua_rawgeti(L, -1, 1);
-    return 1;
-}
-
-static int q_count(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    orm_compiled comp;
-    orm_compiled_init(&comp);
-    compile_or_raise(L, q, q->sel, &comp, 1);
-    orm_cursor **box = l_cursor_box(L);
-    int rc = orm_cursor_open(q->db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
-    orm_compiled_free(&comp);
-    if (rc < 0) l_db_raise_session(L, q->db);
-    orm_value v = ORM_VALUE_NULL;
-    rc = orm_cursor_step(*box);
-    if (rc == ORM_ROW) rc = orm_cursor_value(*box, 0, &v);
-    l_cursor_box_close(box);
-    if (rc < 0) return l_db_raise_session(L, q->db);
-    lua_pushinteger(L, v.type == ORM_V_INT ? v.u.i : 0);
-    orm_value_clear(&v);
-    return 1;
-}
-
-static int q_get(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    for (int i = 1; i <= q->nent; i++) {
-        push_entity(L, 1, i);
-        if (l_class_test(L, -1)) return l_session_get(L, q->db, lua_gettop(L), 2);
-        lua_pop(L, 1);
-    }
-    return l_error_raisef(L, ORM_ERR_ARGUMENT, "get() needs a model entity in the query");
-}
-
-/* for obj in q do ...: all rows are loaded on the first call (control nil). */
-static int q_call(lua_State *L)
-{
-    check_query(L, 1);
+    int top = lua_gettop(L);
+    l_query *q = l_query_clone(L, 1);
+    int self = lua_gettop(L);
     lua_getiuservalue(L, 1, 1);
     int uv = lua_gettop(L);
-    lua_Integer pos;
-    if (lua_isnoneornil(L, 3)) {
-        q_all(L);
-        lua_setfield(L, uv, "__iter");
-        pos = 0;
-    } else {
-        lua_getfield(L, uv, "__pos");
-        pos = lua_tointeger(L, -1);
-        lua_pop(L, 1);
-    }
-    lua_getfield(L, uv, "__iter");
-    if (lua_rawgeti(L, -1, ++pos) == LUA_TNIL) {
-        lua_pushnil(L);
-        lua_setfield(L, uv, "__iter");
-        pos = 0;
-    }
-    lua_pushinteger(L, pos);
-    lua_setfield(L, uv, "__pos");
+    luaL_checkstack(L, q->nent + top, "too many entities");
+    for (int i = 1; i <= q->nent; i++)
+        lua_rawgeti(L, uv, i);
+    for (int i = 2; i <= top; i++)
+        lua_pushvalue(L, i);
+    orm_select_clear_columns(q->sel);
+    set_entities(L, self, q, uv + 1, lua_gettop(L));
+    lua_settop(L, self);
     return 1;
 }
 
-int l_query_execute(lua_State *L, int idx)
+/* options(db.joinedload(...), ...): kept for the loads this query runs. */
+static int q_options(lua_State *L)
 {
-    l_query *q = check_query(L, idx);
-    run_select(L, idx, q, q->sel);
-    int list = lua_gettop(L);
-    lua_createtable(L, q->nent, 0);
-    int keys = lua_gettop(L);
-    for (int i = 1; i <= q->nent; i++) {
-        push_entity_name(L, idx, i);
-        lua_rawseti(L, keys, i);
-    }
-    lua_pushvalue(L, list);
-    l_result_new(L, keys, -1);
-    return 1;
-}
-
-static int q_tostring(lua_State *L)
-{
-    l_query *q = check_query(L, 1);
-    orm_compiled comp;
-    orm_compiled_init(&comp);
-    compile_or_raise(L, q, q->sel, &comp, 0);
-    orm_buf b = ORM_BUF_INIT;
-    orm_buf_puts(&b, orm_buf_str(&comp.sql));
-    if (comp.nparams) {
-        orm_buf_puts(&b, "  [params: ");
-        for (size_t i = 0; i < comp.nparams; i++) {
-            if (i) orm_buf_puts(&b, ", ");
-            orm_value_describe(&b, comp.params[i]);
+    int top = lua_gettop(L);
+    l_query_clone(L, 1);
+    lua_newtable(L);
+    lua_getiuservalue(L, 1, 1);
+    int n = 0;
+    if (lua_getfield(L, -1, "options") == LUA_TTABLE)
+        for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
+            lua_rawgeti(L, -1, i);
+            lua_rawseti(L, -4, ++n);
         }
-        orm_buf_putc(&b, ']');
+    lua_pop(L, 2);
+    for (int i = 2; i <= top; i++) {
+        luaL_checktype(L, i, LUA_TTABLE);
+        lua_pushvalue(L, i);
+        lua_rawseti(L, -2, ++n);
     }
-    orm_compiled_free(&comp);
-    if (b.oom) {
-        orm_buf_free(&b);
-        oom(L);
-    }
-    lua_pushlstring(L, orm_buf_str(&b), b.len);
-    orm_buf_free(&b);
+    set_uv_field(L, "options");
     return 1;
 }
 
-static const luaL_Reg query_methods[] = {
-    {"filter", q_filter},     {"filter_by", q_filter_by},     {"order_by", q_order_by},
-    {"limit", q_limit},       {"offset", q_offset},           {"distinct", q_distinct},
-    {"group_by", q_group_by}, {"having", q_having},           {"join", q_join},
-    {"outerjoin", q_outerjoin}, {"with_entities", q_with_entities}, {"all", q_all},
-    {"first", q_first},       {"one", q_one},                 {"one_or_none", q_one_or_none},
-    {"scalar", q_scalar},     {"count", q_count},             {"get", q_get},
+/* ---- queries as parts of other statements ---- */
+
+/* subquery([name]): a derived table; its columns are subq.c.<name>. */
+static int q_subquery(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    size_t n = 0;
+    const char *name = luaL_optlstring(L, 2, NULL, &n);
+    if (name && (n == 0 || strlen(name) != n))
+        return luaL_argerror(L, 2, "a non-empty name without NUL bytes expected");
+    orm_from *f = orm_from_subquery(q->sel, name);
+    if (!f) return l_query_oom(L);
+    l_subquery_push(L, f);
+    return 1;
+}
+
+/* exists(): EXISTS (SELECT 1 FROM ...), an Expr. */
+static int q_exists(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    orm_expr *e = orm_expr_select(q->sel, 1);
+    if (!e) return l_query_oom(L);
+    l_expr_push(L, e);
+    return 1;
+}
+
+/* scalar_subquery() / as_scalar(): (SELECT ...) as a value; label(name). */
+static int q_scalar_subquery(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    orm_expr *e = orm_expr_select(q->sel, 0);
+    if (!e) return l_query_oom(L);
+    l_expr_push(L, e);
+    return 1;
+}
+
+static int q_label(lua_State *L)
+{
+    size_t n;
+    const char *name = luaL_checklstring(L, 2, &n);
+    if (n == 0 || strlen(name) != n)
+        return luaL_argerror(L, 2, "a non-empty name without NUL bytes expected");
+    q_scalar_subquery(L);
+    orm_expr *e = orm_expr_label(l_expr_test(L, -1), name);
+    if (!e) return l_query_oom(L);
+    l_expr_push(L, e);
+    return 1;
+}
+
+static const luaL_Reg build_methods[] = {
+    {"filter", q_filter},
+    {"filter_by", q_filter_by},
+    {"order_by", q_order_by},
+    {"group_by", q_group_by},
+    {"having", q_having},
+    {"limit", q_limit},
+    {"offset", q_offset},
+    {"slice", q_slice},
+    {"distinct", q_distinct},
+    {"join", q_join},
+    {"outerjoin", q_outerjoin},
+    {"select_from", q_select_from},
+    {"with_entities", q_with_entities},
+    {"add_columns", q_add_columns},
+    {"options", q_options},
+    {"subquery", q_subquery},
+    {"exists", q_exists},
+    {"scalar_subquery", q_scalar_subquery},
+    {"as_scalar", q_scalar_subquery},
+    {"label", q_label},
+    {"paginate", l_query_paginate},
     {NULL, NULL},
 };
 
 void l_query_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_QUERY)) {
-        luaL_newlib(L, query_methods);
+        luaL_newlib(L, build_methods);
+        luaL_setfuncs(L, l_query_run_methods, 0);
         lua_setfield(L, -2, "__index");
+        luaL_setfuncs(L, l_query_run_meta, 0);
         lua_pushcfunction(L, q_gc);
         lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, q_call);
-        lua_setfield(L, -2, "__call");
-        lua_pushcfunction(L, q_tostring);
-        lua_setfield(L, -2, "__tostring");
         lua_pushliteral(L, "Query");
         lua_setfield(L, -2, "__name");
     }
     lua_pop(L, 1);
+    l_page_open(L);
 }

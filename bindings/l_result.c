@@ -207,6 +207,16 @@ static int r_one(lua_State *L)
     return 1;
 }
 
+static int r_one_or_none(lua_State *L)
+{
+    int rows = result_rows(L);
+    if (lua_rawlen(L, rows) > 1)
+        return l_error_raisef(L, ORM_ERR_MULTIPLE,
+                              "Multiple rows were found when one or none was required");
+    lua_rawgeti(L, rows, 1);
+    return 1;
+}
+
 static void push_first_column(lua_State *L, int row)
 {
     if (lua_istable(L, row)) lua_rawgeti(L, row, 1);
@@ -218,6 +228,21 @@ static int r_scalar(lua_State *L)
     int rows = result_rows(L);
     if (lua_rawgeti(L, rows, 1) == LUA_TNIL) return 1;
     push_first_column(L, lua_gettop(L));
+    return 1;
+}
+
+/* scalar_one() / scalar_one_or_none(): the first column of the only row. */
+static int r_scalar_one(lua_State *L)
+{
+    r_one(L);
+    push_first_column(L, lua_gettop(L));
+    return 1;
+}
+
+static int r_scalar_one_or_none(lua_State *L)
+{
+    r_one_or_none(L);
+    if (!lua_isnil(L, -1)) push_first_column(L, lua_gettop(L));
     return 1;
 }
 
@@ -335,8 +360,16 @@ void l_cursor_box_close(orm_cursor **box)
 }
 
 static const luaL_Reg result_methods[] = {
-    {"all", r_all},       {"first", r_first}, {"one", r_one}, {"scalar", r_scalar},
-    {"scalars", r_scalars}, {"keys", r_keys}, {NULL, NULL},
+    {"all", r_all},
+    {"first", r_first},
+    {"one", r_one},
+    {"one_or_none", r_one_or_none},
+    {"scalar", r_scalar},
+    {"scalar_one", r_scalar_one},
+    {"scalar_one_or_none", r_scalar_one_or_none},
+    {"scalars", r_scalars},
+    {"keys", r_keys},
+    {NULL, NULL},
 };
 
 void l_result_open(lua_State *L)

@@ -148,6 +148,8 @@ int orm_cc_bind_owned_int(cctx *c, int64_t i)
 static int op_prec(orm_op op)
 {
     switch (op) {
+    case ORM_OP_DISTINCT:
+        return 9;
     case ORM_OP_MUL:
     case ORM_OP_DIV:
     case ORM_OP_MOD:
@@ -342,9 +344,9 @@ static int compile_binary(cctx *c, const orm_expr *e)
 
 static int compile_unary(cctx *c, const orm_expr *e)
 {
-    if (e->nargs != 1 || (e->op != ORM_OP_NOT && e->op != ORM_OP_NEG))
+    if (e->nargs != 1 || (e->op != ORM_OP_NOT && e->op != ORM_OP_NEG && e->op != ORM_OP_DISTINCT))
         return malformed(c, "a unary expression");
-    put(c, e->op == ORM_OP_NOT ? "NOT " : "-");
+    put(c, e->op == ORM_OP_NOT ? "NOT " : e->op == ORM_OP_NEG ? "-" : "DISTINCT ");
     return compile_node(c, e->args[0], (against){op_prec(e->op), e->op});
 }
 
@@ -434,7 +436,12 @@ static int compile_like(cctx *c, const orm_expr *e)
     if (lower) put(c, "lower(");
     if ((rc = compile_node(c, e->args[0], a))) return rc;
     put(c, lower ? ") LIKE lower(" : e->op == ORM_OP_ILIKE ? " ILIKE " : " LIKE ");
-    if ((rc = compile_node(c, e->args[1], a))) return rc;
+    /* without an ESCAPE, '\\' is an ordinary character on every backend */
+    const char *open = e->escape ? NULL : c->d->like_plain_open;
+    const char *close = e->escape ? NULL : c->d->like_plain_close;
+    if (open) put(c, open);
+    if ((rc = compile_node(c, e->args[1], open ? TOP : a))) return rc;
+    if (close) put(c, close);
     if (lower) put(c, ")");
     if (e->escape) {
         char esc[2] = {e->escape, '\0'};
@@ -518,7 +525,7 @@ int orm_cc_node(cctx *c, const orm_expr *e, against a)
     /* Transparent wrappers: a one-item and_/or_, and a label outside the
      * select list / ORDER BY / GROUP BY / HAVING (written as its element). */
     if ((e->kind == ORM_X_BOOL && e->nargs == 1) ||
-        (e->kind == ORM_X_LABEL && !selected_label(c->label_names, e))) {
+        (e->kind == ORM_X_LABEL && e->nargs == 1 && !selected_label(c->label_names, e))) {
         if (e->nargs != 1) return malformed(c, "a label");
         return compile_node(c, e->args[0], a);
     }

@@ -26,7 +26,8 @@ int orm_compile_update_where(const orm_dialect *d, const orm_table *t, const int
 {
     orm_cc c;
     orm_cc_init(&c, d, out, err);
-    if (!t || n < 1) return orm_cc_finish(&c, orm_cc_malformed(&c, "an UPDATE with nothing to set"));
+    if (!t || n < 1)
+        return orm_cc_finish(&c, orm_cc_malformed(&c, "an UPDATE with nothing to set"));
     orm_cc_put(&c, "UPDATE ");
     orm_dialect_quote(d, &out->sql, t->name);
     orm_cc_put(&c, " SET ");

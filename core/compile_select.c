@@ -55,8 +55,7 @@ int orm_cc_srclist_add(srclist *l, src s)
 int orm_cc_collect(srclist *l, const orm_expr *e)
 {
     if (!e) return ORM_OK;
-    if (e->kind == ORM_X_COLUMN && e->table)
-        return orm_cc_srclist_add(l, (src){e->table, e->from});
+    if (e->kind == ORM_X_COLUMN && e->table) return orm_cc_srclist_add(l, (src){e->table, e->from});
     if (e->kind == ORM_X_SUBCOL && e->from) return orm_cc_srclist_add(l, (src){NULL, e->from});
     if (e->kind == ORM_X_SELECT) return ORM_OK; /* a nested statement has its own FROM */
     for (int i = 0; i < e->nargs; i++) {
@@ -211,8 +210,10 @@ static int compile_result_column(cctx *c, const orm_expr *e, const char *want)
     const char *natural = natural_name(e);
     if (e->kind == ORM_X_LABEL && (e->nargs != 1 || !e->name))
         return orm_cc_malformed(c, "a label");
-    if (!want) want = e->kind == ORM_X_LABEL ? e->name : NULL;
-    else if (natural && e->kind != ORM_X_LABEL && strcmp(want, natural) == 0) want = NULL;
+    if (!want)
+        want = e->kind == ORM_X_LABEL ? e->name : NULL;
+    else if (natural && e->kind != ORM_X_LABEL && strcmp(want, natural) == 0)
+        want = NULL;
     const orm_expr *body = e->kind == ORM_X_LABEL ? e->args[0] : e;
     int rc = orm_cc_node(c, body, want ? (orm_cc_against){-1, ORM_OP_NONE} : ORM_CC_TOP);
     if (want) {
@@ -222,15 +223,16 @@ static int compile_result_column(cctx *c, const orm_expr *e, const char *want)
     return rc;
 }
 
-/* SQLite wants a LIMIT before any OFFSET: -1 means none. */
+/* An OFFSET without a LIMIT: the dialect says how to write "no limit"
+ * (SQLite " LIMIT -1", MySQL a huge one, PostgreSQL nothing). */
 static int compile_limit(cctx *c, const orm_select *s)
 {
     int rc = ORM_OK;
     if (s->limit >= 0) {
         put(c, " LIMIT ");
         rc = orm_cc_bind_owned_int(c, s->limit);
-    } else if (s->offset >= 0) {
-        put(c, " LIMIT -1");
+    } else if (s->offset >= 0 && c->d->limit_all) {
+        put(c, c->d->limit_all);
     }
     if (rc == ORM_OK && s->offset >= 0) {
         put(c, " OFFSET ");

@@ -42,7 +42,7 @@ int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, 
     orm_buf_puts(out, "INSERT INTO ");
     orm_dialect_quote(d, out, t->name);
     if (!mask) {
-        orm_buf_puts(out, " DEFAULT VALUES");
+        orm_buf_puts(out, d->default_values ? d->default_values : " DEFAULT VALUES");
         return done(out);
     }
     orm_buf_puts(out, " (");

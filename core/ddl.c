@@ -24,7 +24,9 @@ static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, i
     orm_dialect_quote(d, out, c->name);
     orm_buf_putc(out, ' ');
     if (i == t->autoinc_col && d->autoincrement_pk) {
-        orm_buf_puts(out, d->autoincrement_pk);
+        orm_buf_puts(out, c->type.kind == ORM_T_BIGINT && d->autoincrement_bigpk
+                              ? d->autoincrement_bigpk
+                              : d->autoincrement_pk);
         return;
     }
     orm_dialect_type(d, out, &c->type);
@@ -82,6 +84,7 @@ int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_ex
         }
     }
     orm_buf_puts(out, "\n)");
+    if (d->table_options) orm_buf_puts(out, d->table_options);
     return done(out);
 }
 

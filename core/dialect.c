@@ -1,4 +1,4 @@
-/* dialect.c — the SQLite dialect table and the dialect-driven pieces of SQL
+/* dialect.c — the SQLite, PostgreSQL and MySQL dialect tables and the dialect-driven pieces of SQL
  * text: identifier quoting (SQLAlchemy's rule), placeholders, DDL type names
  * and string literals. Nothing here looks at a backend's name: every
  * difference is a field of orm_dialect. */
@@ -46,6 +46,97 @@ const orm_dialect orm_dialect_sqlite = {
     .transactional_ddl = 1,
     .autoincrement_pk = "INTEGER NOT NULL", /* with PRIMARY KEY (id): the rowid alias */
     .reserved = sqlite_reserved,
+    .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
+};
+
+/* PostgreSQL: the same quoting rule and reserved words (the SQLite list
+ * already holds SQLAlchemy's generic/PostgreSQL words), $n placeholders. */
+const orm_dialect orm_dialect_pg = {
+    .name = "postgresql",
+    .quote = '"',
+    .placeholder = ORM_PH_DOLLAR,
+    .supports_returning = 1,
+    .supports_ilike = 1,
+    .transactional_ddl = 1,
+    .autoincrement_pk = "SERIAL NOT NULL",
+    .autoincrement_bigpk = "BIGSERIAL NOT NULL",
+    .reserved = sqlite_reserved,
+    .datetime_type = "TIMESTAMP WITHOUT TIME ZONE",
+    .binary_type = "BYTEA",
+    .json_type = "JSONB",
+    .limit_all = NULL, /* OFFSET alone */
+    .like_plain_close = " ESCAPE ''",
+};
+
+/* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
+ * "Reserved Words"), merged with it in mysql_reserved. */
+/* clang-format off */
+static const char *const mysql_reserved[] = {
+    "abort", "accessible", "action", "add", "after", "all", "alter", "always", "analyse",
+    "analyze", "and", "any", "array", "as", "asc", "asensitive", "asymmetric", "attach",
+    "authorization", "autoincrement", "before", "begin", "between", "bigint", "binary", "blob",
+    "both", "by", "call", "cascade", "case", "cast", "change", "char", "character", "check",
+    "collate", "column", "commit", "condition", "conflict", "constraint", "continue", "convert",
+    "create", "cross", "current", "current_date", "current_role", "current_time",
+    "current_timestamp", "current_user", "cursor", "database", "databases", "day_hour",
+    "day_microsecond", "day_minute", "day_second", "dec", "decimal", "declare", "default",
+    "deferrable", "deferred", "delayed", "delete", "desc", "describe", "detach", "deterministic",
+    "distinct", "distinctrow", "div", "do", "double", "drop", "dual", "each", "else", "elseif",
+    "enclosed", "end", "escape", "escaped", "except", "exclude", "exclusive", "exists", "exit",
+    "explain", "fail", "false", "fetch", "filter", "first", "float", "float4", "float8",
+    "following", "for", "force", "foreign", "freeze", "from", "full", "fulltext", "general",
+    "generated", "glob", "grant", "group", "groups", "having", "high_priority",
+    "hour_microsecond", "hour_minute", "hour_second", "if", "ignore", "ilike", "immediate", "in",
+    "index", "indexed", "infile", "initially", "inner", "inout", "insensitive", "insert",
+    "instead", "int", "int1", "int2", "int3", "int4", "int8", "integer", "intersect", "interval",
+    "into", "is", "isnull", "iterate", "join", "key", "keys", "kill", "last", "leading", "leave",
+    "left", "like", "limit", "linear", "lines", "load", "localtime", "localtimestamp", "lock",
+    "long", "longblob", "longtext", "loop", "low_priority", "match", "materialized", "maxvalue",
+    "mediumblob", "mediumint", "mediumtext", "middleint", "minute_microsecond", "minute_second",
+    "mod", "modifies", "natural", "new", "no", "no_write_to_binlog", "not", "nothing", "notnull",
+    "null", "nulls", "numeric", "of", "off", "offset", "old", "on", "only", "optimize", "option",
+    "optionally", "or", "order", "others", "out", "outer", "outfile", "over", "overlaps",
+    "partition", "placing", "plan", "pragma", "preceding", "precision", "primary", "procedure",
+    "purge", "query", "raise", "range", "read", "read_write", "reads", "real", "recursive",
+    "references", "regexp", "reindex", "release", "rename", "repeat", "replace", "require",
+    "resignal", "restrict", "return", "returning", "revoke", "right", "rlike", "rollback", "row",
+    "rows", "savepoint", "schema", "schemas", "second_microsecond", "select", "sensitive",
+    "separator", "session_user", "set", "show", "signal", "similar", "smallint", "some",
+    "spatial", "specific", "sql", "sql_big_result", "sql_calc_found_rows", "sql_small_result",
+    "sqlexception", "sqlstate", "sqlwarning", "ssl", "starting", "straight_join", "symmetric",
+    "table", "temp", "temporary", "terminated", "then", "ties", "tinyblob", "tinyint",
+    "tinytext", "to", "trailing", "transaction", "trigger", "true", "unbounded", "undo", "union",
+    "unique", "unlock", "unsigned", "update", "usage", "use", "user", "using", "utc_date",
+    "utc_time", "utc_timestamp", "vacuum", "values", "varbinary", "varchar", "varcharacter",
+    "varying", "verbose", "view", "virtual", "when", "where", "while", "window", "with",
+    "without", "write", "xor", "year_month", "zerofill", NULL,
+};
+/* clang-format on */
+
+/* MySQL/MariaDB: backticks, ? placeholders, AUTO_INCREMENT keys. Tables
+ * are InnoDB with a binary utf8mb4 collation, so comparisons, LIKE and
+ * UNIQUE are case- and accent-sensitive as on SQLite and PostgreSQL. */
+const orm_dialect orm_dialect_mysql = {
+    .name = "mysql",
+    .quote = '`',
+    .placeholder = ORM_PH_QMARK,
+    .supports_returning = 0,
+    .supports_ilike = 0,
+    .transactional_ddl = 0, /* every DDL statement commits implicitly */
+    .autoincrement_pk = "INTEGER NOT NULL AUTO_INCREMENT",
+    .autoincrement_bigpk = "BIGINT NOT NULL AUTO_INCREMENT",
+    .reserved = mysql_reserved,
+    .string_nolen_type = "VARCHAR(255)", /* MySQL needs a length */
+    .text_type = "LONGTEXT",
+    .float_type = "DOUBLE", /* MySQL's FLOAT is single precision */
+    .binary_type = "LONGBLOB",
+    .limit_all = " LIMIT 18446744073709551615", /* the manual's "all rows" */
+    .table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    /* '\\' escapes in LIKE even with NO_BACKSLASH_ESCAPES, and ESCAPE ''
+     * is refused: the pattern's backslashes are doubled instead */
+    .like_plain_open = "replace(",
+    .like_plain_close = ", '\\', '\\\\')",
+    .default_values = " () VALUES ()",
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)
@@ -91,7 +182,6 @@ void orm_dialect_placeholder(const orm_dialect *d, orm_buf *b, int n)
 
 void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t)
 {
-    (void)d; /* every current backend shares these names */
     switch (t->kind) {
     case ORM_T_INTEGER:
         orm_buf_puts(b, "INTEGER");
@@ -103,16 +193,16 @@ void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t
         if (t->length > 0)
             orm_buf_printf(b, "VARCHAR(%d)", t->length);
         else
-            orm_buf_puts(b, "VARCHAR");
+            orm_buf_puts(b, d->string_nolen_type ? d->string_nolen_type : "VARCHAR");
         break;
     case ORM_T_TEXT:
-        orm_buf_puts(b, "TEXT");
+        orm_buf_puts(b, d->text_type ? d->text_type : "TEXT");
         break;
     case ORM_T_BOOLEAN:
         orm_buf_puts(b, "BOOLEAN");
         break;
     case ORM_T_FLOAT:
-        orm_buf_puts(b, "FLOAT");
+        orm_buf_puts(b, d->float_type ? d->float_type : "FLOAT");
         break;
     case ORM_T_NUMERIC:
         if (t->precision > 0)
@@ -124,20 +214,20 @@ void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t
         orm_buf_puts(b, "DATE");
         break;
     case ORM_T_DATETIME:
-        orm_buf_puts(b, "DATETIME");
+        orm_buf_puts(b, d->datetime_type ? d->datetime_type : "DATETIME");
         break;
     case ORM_T_BINARY:
-        orm_buf_puts(b, "BLOB");
+        orm_buf_puts(b, d->binary_type ? d->binary_type : "BLOB");
         break;
     case ORM_T_JSON:
-        orm_buf_puts(b, "JSON");
+        orm_buf_puts(b, d->json_type ? d->json_type : "JSON");
         break;
     }
 }
 
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s)
 {
-    (void)d; /* standard SQL; a backend treating '\\' as an escape (MySQL) needs a flag */
+    (void)d; /* standard SQL: the MySQL driver turns on NO_BACKSLASH_ESCAPES */
     orm_buf_putc(b, '\'');
     for (; *s; s++) {
         if (*s == '\'') orm_buf_putc(b, '\'');

@@ -19,10 +19,35 @@ typedef struct orm_dialect {
     int transactional_ddl;
     const char *autoincrement_pk;   /* column SQL for an autoincrement integer pk,
                                        e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */
+    const char *autoincrement_bigpk; /* the same for a BigInteger pk; NULL: as above */
     const char *const *reserved;    /* NULL-terminated, lowercase reserved words */
+    /* Type names where backends differ (NULL: the standard name, written
+     * in the comment). */
+    const char *string_nolen_type;  /* String without a length: VARCHAR */
+    const char *text_type;          /* TEXT */
+    const char *float_type;         /* FLOAT */
+    const char *datetime_type;      /* DATETIME */
+    const char *binary_type;        /* BLOB */
+    const char *json_type;          /* JSON */
+    /* What stands for "no limit" when only an OFFSET is asked for: the
+     * whole clause, e.g. " LIMIT -1"; NULL or "": nothing (OFFSET alone). */
+    const char *limit_all;
+    /* Appended to CREATE TABLE after the closing parenthesis ("" or NULL:
+     * nothing), e.g. MySQL's engine and collation. */
+    const char *table_options;
+    /* LIKE treats '\\' as an escape unless told otherwise (PostgreSQL,
+     * MySQL): a plain like() pattern is written between these two (NULL:
+     * nothing) so '\\' stays an ordinary character, as on SQLite. */
+    const char *like_plain_open;
+    const char *like_plain_close;
+    /* An INSERT of a row that takes every default: " DEFAULT VALUES"
+     * (NULL: that) or MySQL's " () VALUES ()". */
+    const char *default_values;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;
+extern const orm_dialect orm_dialect_pg;
+extern const orm_dialect orm_dialect_mysql;
 
 /* Appends ident, quoted only when it needs it (SQLAlchemy's rule: not a
  * lowercase [a-z_][a-z0-9_$]* name, or a reserved word); embedded quote

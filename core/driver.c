@@ -11,8 +11,12 @@
 
 /* The one place a backend is added: its driver table, here. */
 extern const orm_driver orm_driver_sqlite;
+extern const orm_driver orm_driver_pg;
+extern const orm_driver orm_driver_mysql;
 static const orm_driver *const drivers[] = {
     &orm_driver_sqlite,
+    &orm_driver_pg,
+    &orm_driver_mysql,
 };
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 

@@ -171,6 +171,11 @@ orm_expr *orm_expr_label(orm_expr *e, const char *name)
     return named(ORM_X_LABEL, name, &e, 1);
 }
 
+orm_expr *orm_expr_label_ref(const char *name)
+{
+    return named(ORM_X_LABEL, name, NULL, 0);
+}
+
 orm_expr *orm_expr_order(orm_expr *e, int desc)
 {
     orm_expr *x = node(ORM_X_ORDER, ORM_OP_NONE, &e, 1);
@@ -249,10 +254,10 @@ static const orm_type TYPE_STRING = {.kind = ORM_T_STRING};
 
 static const orm_type *func_type(const orm_expr *e)
 {
-    static const char *const same[] = {"max", "min", "coalesce", "ifnull", "abs", "sum", "total",
-                                       "nullif", NULL};
-    static const char *const text[] = {"lower", "upper", "trim", "ltrim", "rtrim", "substr",
-                                       "replace", "group_concat", "string_agg", NULL};
+    static const char *const same[] = {"max", "min",   "coalesce", "ifnull", "abs",
+                                       "sum", "total", "nullif",   NULL};
+    static const char *const text[] = {"lower",  "upper",   "trim",         "ltrim",      "rtrim",
+                                       "substr", "replace", "group_concat", "string_agg", NULL};
     if (strcmp(e->name, "count") == 0 || strcmp(e->name, "length") == 0) return &TYPE_INTEGER;
     for (int i = 0; text[i]; i++)
         if (strcmp(e->name, text[i]) == 0) return &TYPE_STRING;
@@ -286,6 +291,9 @@ const orm_type *orm_expr_type(const orm_expr *e)
         if (e->op >= ORM_OP_EQ && e->op <= ORM_OP_ISNOT) return &TYPE_BOOLEAN;
         if (e->op == ORM_OP_CONCAT) return &TYPE_STRING;
         if (e->op == ORM_OP_ADD || e->op == ORM_OP_SUB || e->op == ORM_OP_MUL) {
+            for (int i = 0; i < 2; i++) /* a real operand makes a real result */
+                if (e->args[i]->kind == ORM_X_BIND && e->args[i]->value.type == ORM_V_REAL)
+                    return NULL;
             const orm_type *t = orm_expr_type(e->args[0]);
             if (!t) t = orm_expr_type(e->args[1]);
             return t && (t->kind == ORM_T_INTEGER || t->kind == ORM_T_BIGINT ||
@@ -384,7 +392,6 @@ static int name_columns(orm_from *f)
     int n = f->sel->ncolumns;
     f->names = calloc((size_t)n, sizeof *f->names);
     if (!f->names) return ORM_ENOMEM;
-    f->nnames = n;
     for (int i = 0; i < n; i++) {
         const char *base = natural_name(f->sel->columns[i]);
         size_t len = strlen(base) + 24;
@@ -393,7 +400,7 @@ static int name_columns(orm_from *f)
         snprintf(name, len, "%s", base);
         for (int k = 1; orm_from_column_index(f, name) >= 0; k++)
             snprintf(name, len, "%s_%d", base, k);
-        f->names[i] = name;
+        f->names[f->nnames++] = name;
     }
     return ORM_OK;
 }
@@ -453,7 +460,10 @@ static int clone_list(orm_expr ***dst, orm_expr *const *v, int n)
 {
     *dst = NULL;
     if (n == 0) return ORM_OK;
-    orm_expr **d = malloc((size_t)n * sizeof *d);
+    size_t room = 4; /* push()'s rule: 4, or the next power of two */
+    while (room < (size_t)n)
+        room *= 2;
+    orm_expr **d = malloc(room * sizeof *d);
     if (!d) return ORM_ENOMEM;
     for (int i = 0; i < n; i++)
         d[i] = orm_expr_retain(v[i]);
@@ -503,14 +513,19 @@ fail:
     return NULL;
 }
 
-/* Appends a retained e to the list *v of *n items. */
+/* Appends a retained e to the list *v of *n items. The room grows in powers
+ * of two from 4 (a list of n items has room for 4 or the next power of two
+ * at least n), so a list never needs its own capacity field. */
 static int push(orm_expr ***v, int *n, orm_expr *e)
 {
     if (!e) return ORM_ENOMEM;
-    orm_expr **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
-    if (!nv) return ORM_ENOMEM;
-    nv[(*n)++] = orm_expr_retain(e);
-    *v = nv;
+    int k = *n;
+    if (k == 0 || (k >= 4 && (k & (k - 1)) == 0)) {
+        orm_expr **nv = realloc(*v, (size_t)(k ? 2 * k : 4) * sizeof *nv);
+        if (!nv) return ORM_ENOMEM;
+        *v = nv;
+    }
+    (*v)[(*n)++] = orm_expr_retain(e);
     return ORM_OK;
 }
 
@@ -596,8 +611,8 @@ int orm_select_add_join_from(orm_select *s, orm_from *f, orm_expr *on, int outer
     orm_join *j = realloc(s->joins, (size_t)(s->njoins + 1) * sizeof *j);
     if (!j) return ORM_ENOMEM;
     s->joins = j;
-    j[s->njoins++] = (orm_join){
-        .on = orm_expr_retain(on), .outer = outer != 0, .item = orm_from_retain(f)};
+    j[s->njoins++] =
+        (orm_join){.on = orm_expr_retain(on), .outer = outer != 0, .item = orm_from_retain(f)};
     return ORM_OK;
 }
 

@@ -16,13 +16,13 @@ typedef enum {
     ORM_X_BIND,    /* a bound value */
     ORM_X_NULL,    /* the SQL NULL literal (db.null) */
     ORM_X_BINARY,  /* args[0] op args[1] */
-    ORM_X_UNARY,   /* op args[0]: NOT, NEG */
+    ORM_X_UNARY,   /* op args[0]: NOT, NEG, DISTINCT */
     ORM_X_BOOL,    /* args joined by AND / OR (op) */
     ORM_X_FUNC,    /* name(args...) */
     ORM_X_IN,      /* args[0] IN (args[1..]); op ORM_OP_NOTIN negates */
     ORM_X_BETWEEN, /* args[0] BETWEEN args[1] AND args[2] */
     ORM_X_LIKE,    /* args[0] LIKE args[1] [ESCAPE 'c']; op LIKE or ILIKE */
-    ORM_X_LABEL,   /* args[0] AS name */
+    ORM_X_LABEL,   /* args[0] AS name; with no args, a reference to name */
     ORM_X_ORDER,   /* args[0] ASC/DESC (desc) */
     ORM_X_TEXT,    /* raw SQL text (no parameters) */
     ORM_X_STAR,    /* * */
@@ -42,6 +42,7 @@ typedef enum {
     ORM_OP_LIKE, ORM_OP_ILIKE,
     ORM_OP_IN, ORM_OP_NOTIN,
     ORM_OP_EXISTS,
+    ORM_OP_DISTINCT, /* unary: DISTINCT x (count(DISTINCT x)) */
 } orm_op;
 
 struct orm_select;
@@ -114,6 +115,9 @@ orm_expr *orm_expr_like(orm_op op, orm_expr *e, orm_expr *pattern, char escape);
 typedef enum { ORM_MATCH_CONTAINS, ORM_MATCH_STARTS, ORM_MATCH_ENDS } orm_match;
 orm_expr *orm_expr_match(orm_expr *e, const char *text, size_t n, orm_match how);
 orm_expr *orm_expr_label(orm_expr *e, const char *name);
+/* A reference to a result column by name (db.desc("n")): a LABEL node with
+ * no child, always written as the quoted name. */
+orm_expr *orm_expr_label_ref(const char *name);
 orm_expr *orm_expr_order(orm_expr *e, int desc);
 orm_expr *orm_expr_text(const char *sql);
 orm_expr *orm_expr_star(void);

@@ -12,11 +12,13 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "cmd_db.h"
 #include "orm_lua.h"
 #include "shell.h"
 
 #define DB_KEY "ormsh.db"       /* registry: the db handle */
 #define APPNAME_KEY "ormsh.app" /* registry: the app's name (absent: no app) */
+#define APPDIR_KEY "ormsh.appdir" /* registry: the app directory (absent: no app) */
 
 /* [-0, +1, -] The app directory (absolute), or nil for none. Returns 0, or
  * SH_EXIT_FAIL after saying which directory is wrong. */
@@ -301,6 +303,8 @@ int app_open(lua_State *L, const ormsh_opts *o)
         if ((rc = load_config(L, lua_tostring(L, dir)))) goto done;
         config = lua_gettop(L);
         set_app_name(L, dir, config);
+        lua_pushvalue(L, dir);
+        lua_setfield(L, LUA_REGISTRYINDEX, APPDIR_KEY);
         make_instance_dir(L, dir);
     }
     if ((rc = connect_db(L, o, dir, config))) goto done;
@@ -311,10 +315,16 @@ int app_open(lua_State *L, const ormsh_opts *o)
         prepend_package_path(L, dir);
         if ((rc = load_models(L, dir, config))) goto done;
         set_model_globals(L, db);
+        if (!o->command || strcmp(o->command, "db") != 0) cmd_db_warn_behind(L);
     }
 done:
     lua_settop(L, top);
     return rc;
+}
+
+void app_push_dir(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, APPDIR_KEY);
 }
 
 void app_push_db(lua_State *L)

@@ -12,6 +12,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "cmd_db.h"
 #include "orm_lua.h"
 #include "shell.h"
 
@@ -221,6 +222,7 @@ static int dispatch(lua_State *L, const ormsh_opts *o)
         if (sh_exit_requested(&code)) return code;
         if (rc != SH_EXIT_OK) return rc;
     }
+    if (is_command(o, "db")) return cmd_db_run(L, o);
     if (is_command(o, "run")) {
         int rc = run_script(L, o->args[0], o->args + 1, o->nargs - 1);
         return sh_exit_requested(&code) ? code : rc;
@@ -256,10 +258,7 @@ int main(int argc, char **argv)
 {
     ormsh_opts o;
     int rc = parse_args(argc, argv, &o);
-    if (rc < 0 && is_command(&o, "db")) {
-        fputs("ormsh: 'db' commands are not implemented yet\n", stderr);
-        rc = SH_EXIT_FAIL;
-    }
+    if (rc < 0 && is_command(&o, "db")) rc = cmd_db_usage(&o);
     if (rc < 0) {
         lua_State *L = luaL_newstate();
         if (!L) {

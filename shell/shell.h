@@ -57,6 +57,8 @@ int sh_is_exit(lua_State *L);
 int app_open(lua_State *L, const ormsh_opts *o);
 /* [-0, +1, -] Pushes the db handle (nil when none). */
 void app_push_db(lua_State *L);
+/* [-0, +1, -] Pushes the app directory, absolute (nil when there is no app). */
+void app_push_dir(lua_State *L);
 /* [-0, +0, -] Points Ctrl-C at the db's current connection. */
 void app_arm_interrupt(lua_State *L);
 /* [-0, +0, -] Ends an idle read transaction (after each REPL input). */

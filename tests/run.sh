@@ -7,17 +7,28 @@
 #          fresh temporary directory copy of tests/lua (in NAME.args, @ROOT@ is the
 #          repository and @DIR@ that directory); stdout must equal NAME.out,
 #          stderr NAME.err when that file exists, exit status NAME.code (default 0)
+#          The Lua tests run once per backend in BACKENDS (default "sqlite"):
+#          on a server each test gets a fresh database, its URL replacing any
+#          --database in NAME.args (or added), with the password in the
+#          client library's environment (PGPASSWORD, MYSQL_PWD), and @URL@ in
+#          NAME.args stands for that URL. NAME.backends lists the backends
+#          a test runs on (for tests about SQLite itself); default: all.
+#          tests/servers.sh starts the servers; they stop on exit, always.
 #   shell: tests/shell/*.sh      each exits 0 on success
 # TESTS=pattern limits lua/shell tests to names matching the shell pattern.
 set -u
 : "${BUILD:=build}"
 : "${ORMSH:=$(pwd)/$BUILD/ormsh}"
+: "${BACKENDS:=sqlite}"
 export ORMSH BUILD
 ROOT=$(pwd)
 export ROOT
 pass=0; fail=0; failed=""
 TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/ormsh-tests.XXXXXX")
-trap 'rm -rf "$TMPROOT"' EXIT INT TERM
+SRV_ROOT="$TMPROOT/servers"
+. "$ROOT/tests/servers.sh"
+trap 'servers_stop_all; rm -rf "$TMPROOT"' EXIT
+trap 'exit 130' INT TERM
 export HOME="$TMPROOT/home"; mkdir -p "$HOME"
 
 ok()  { pass=$((pass + 1)); }
@@ -37,24 +48,53 @@ for t in "$BUILD"/tests/test_*; do
     fi
 done
 
-# --- Lua-level tests through ormsh run ---
-for lua in tests/lua/*.lua; do
-    [ -f "$lua" ] || continue
-    name=$(basename "$lua" .lua)
-    case "$name" in ${TESTS:-*}) ;; *) continue ;; esac
-    dir="$TMPROOT/lua-$name"; mkdir -p "$dir"
+# --- Lua-level tests through ormsh run, once per backend ---
+# run_lua NAME BACKEND LABEL: one test on one backend.
+run_lua() {
+    name=$1; backend=$2; label=$3
+    dir="$TMPROOT/lua-$backend-$name"; mkdir -p "$dir"
     cp -R tests/lua/. "$dir/"
     # NAME.args: extra ormsh arguments; @ROOT@ is the repository, @DIR@ the test's directory
     args=""; [ -f "tests/lua/$name.args" ] && args=$(sed -e "s|@ROOT@|$ROOT|g" -e "s|@DIR@|$dir|g" "tests/lua/$name.args")
+    if [ "$backend" != sqlite ]; then
+        db="t_$(printf '%s' "$name" | tr -c 'a-zA-Z0-9_\n' '_')"
+        server_dropdb "$backend" "$db"
+        if ! server_createdb "$backend" "$db"; then bad "$label"; return; fi
+        full=$(server_url "$backend" "$db")
+        # the password travels in the environment; the URL on the command line has none
+        url=$(printf '%s' "$full" | sed 's|://\([^:@/]*\):[^@]*@|://\1@|')
+        args=$(printf '%s' "$args" | sed -e "s|--database [^ ]*||" -e "s|@URL@|$full|g")
+        args="$args --database $url"
+    fi
     want_code=0; [ -f "tests/lua/$name.code" ] && want_code=$(cat "tests/lua/$name.code")
     # shellcheck disable=SC2086
-    (cd "$dir" && "$ORMSH" $args run "$name.lua" >"$dir/stdout" 2>"$dir/stderr" </dev/null)
+    (cd "$dir" && PGPASSWORD="$SRV_PG_PASSWORD" MYSQL_PWD="$SRV_MY_PASSWORD" \
+        "$ORMSH" $args run "$name.lua" >"$dir/stdout" 2>"$dir/stderr" </dev/null)
     code=$?
     okay=1
-    if ! diff -u "tests/lua/$name.out" "$dir/stdout" >"$dir/diff" 2>&1; then okay=0; cat "$dir/diff" >&2; fi
+    if ! diff -u "tests/lua/$name.out" "$dir/stdout" >"$dir/diff" 2>&1; then okay=0; sed "s|^|[$backend] |" "$dir/diff" >&2; fi
     if [ -f "tests/lua/$name.err" ] && ! diff -u "tests/lua/$name.err" "$dir/stderr" >&2; then okay=0; fi
-    if [ "$code" -ne "$want_code" ]; then okay=0; echo "$name: exit $code, want $want_code" >&2; sed 's/^/  stderr: /' "$dir/stderr" >&2; fi
-    if [ "$okay" -eq 1 ]; then ok; else bad "lua/$name"; fi
+    if [ "$code" -ne "$want_code" ]; then okay=0; echo "$label: exit $code, want $want_code" >&2; sed 's/^/  stderr: /' "$dir/stderr" >&2; fi
+    # a password never shows, whatever the test printed
+    for pw in "$SRV_PG_PASSWORD" "$SRV_MY_PASSWORD"; do
+        if grep -qF -- "$pw" "$dir/stdout" "$dir/stderr"; then okay=0; echo "$label: the password appears in the output" >&2; fi
+    done
+    [ "$backend" != sqlite ] && server_dropdb "$backend" "$db"
+    if [ "$okay" -eq 1 ]; then ok; else bad "$label"; fi
+}
+
+for backend in $BACKENDS; do
+    if ! server_start "$backend"; then
+        bad "lua[$backend] (no server)"; continue
+    fi
+    for lua in tests/lua/*.lua; do
+        [ -f "$lua" ] || continue
+        name=$(basename "$lua" .lua)
+        case "$name" in ${TESTS:-*}) ;; *) continue ;; esac
+        if [ -f "tests/lua/$name.backends" ] && ! grep -qw -- "$backend" "tests/lua/$name.backends"; then continue; fi
+        label="lua/$name"; [ "$backend" != sqlite ] && label="lua[$backend]/$name"
+        run_lua "$name" "$backend" "$label"
+    done
 done
 
 # --- shell tests ---

@@ -4,7 +4,7 @@
 # -e runs code (an expression's value printed); `run FILE ARGS` fills `arg`
 # and `...`, FILE may be `-` or a pipe; options after the arguments count,
 # `--` ends them; script errors exit 1 naming file:line; exit(n) sets the
-# status; `db` is not implemented yet (status 1); a bad URL exits 1.
+# status; `db` outside an app exits 1 asking for one; a bad URL exits 1.
 set -u
 unset ORMSH_APP DATABASE_URL
 bad() { echo "FAIL: $*"; exit 1; }
@@ -64,7 +64,7 @@ printf 'print("a")\nexit(3)\nprint("b")\n' >exit.lua
 
 "$ORMSH" db upgrade --sql >out 2>err; rc=$?
 [ "$rc" -eq 1 ] || bad "db: status $rc, want 1"
-grep -q "not implemented" err || bad "db message: $(cat err)"
+grep -q "app directory" err || bad "db message: $(cat err)"
 
 "$ORMSH" --database 'nosuchscheme://x' -e 'print(1)' >out 2>err; rc=$?
 [ "$rc" -eq 1 ] || bad "bad URL: status $rc, want 1"

@@ -1,0 +1,590 @@
+/* l_query_run.c — running queries: all, first, one, one_or_none, scalar,
+ * count, get, iteration, session:execute(q), tostring(q) (the SQL and its
+ * parameters), and the bulk q:update{...} / q:delete(). Rows are objects
+ * through the identity map when the query has a single model entity, else
+ * rows readable by name and position. */
+#include <string.h>
+
+#include "bulk.h"
+#include "compile.h"
+#include "dialect.h"
+#include "l_query.h"
+#include "l_relation.h"
+#include "l_result.h"
+#include "l_types.h"
+
+/* ---- compiling ---- */
+
+static void compile_or_raise(lua_State *L, l_query *q, const orm_select *sel, orm_compiled *out,
+                             int count)
+{
+    orm_error err;
+    orm_error_init(&err);
+    const orm_dialect *d = orm_conn_dialect(q->db->conn);
+    int rc = count ? orm_compile_count(d, sel, out, &err) : orm_compile_select(d, sel, out, &err);
+    if (rc < 0) {
+        orm_compiled_free(out);
+        if (err.cls == ORM_ERR_NONE) l_query_oom(L);
+        l_error_raise(L, &err);
+    }
+}
+
+/* ---- the shape of a result ---- */
+
+/* One part of a result row: an object of t whose columns start at col, or
+ * (t NULL) the value of column col. */
+typedef struct slot {
+    const orm_table *t;
+    int col;
+} slot;
+
+/* [-0, +1, m] The key a value column is read by: a column's or label's
+ * name, a function's name; anon_1, anon_2 ... for the others (*anon counts). */
+static void push_column_key(lua_State *L, const orm_expr *e, int *anon)
+{
+    if (e->kind == ORM_X_ORDER && e->nargs == 1) e = e->args[0];
+    if (e->kind == ORM_X_COLUMN)
+        lua_pushstring(L, e->table->cols[e->col].name);
+    else if (e->kind == ORM_X_SUBCOL)
+        lua_pushstring(L, e->from->names[e->col]);
+    else if (e->kind == ORM_X_LABEL || e->kind == ORM_X_FUNC)
+        lua_pushstring(L, e->name);
+    else
+        lua_pushfstring(L, "anon_%d", ++*anon);
+}
+
+/* Works out the slots of the query at qidx over sel's columns; pushes them
+ * (a userdata array) and the list of their keys. [-0, +2, m] */
+static slot *layout(lua_State *L, int qidx, l_query *q, const orm_select *sel, int *nslots)
+{
+    slot *v = lua_newuserdatauv(L, (size_t)(sel->ncolumns + 1) * sizeof *v, 0);
+    int ns = 0, col = 0, anon = 0;
+    lua_createtable(L, sel->ncolumns, 0);
+    int keys = lua_gettop(L);
+    for (int i = 1; i <= q->nent && col < sel->ncolumns; i++) {
+        l_query_push_entity(L, qidx, i);
+        const orm_table *t = l_query_entity_table(L, -1);
+        orm_from *f = t ? NULL : l_from_test(L, -1);
+        if (t) {
+            v[ns] = (slot){t, col};
+            col += t->ncols;
+            l_from_push_entity_name(L, -1);
+            lua_rawseti(L, keys, ++ns);
+        } else {
+            int width = f ? f->nnames : 1;
+            for (int k = 0; k < width && col < sel->ncolumns; k++, col++) {
+                v[ns] = (slot){NULL, col};
+                push_column_key(L, sel->columns[col], &anon);
+                lua_rawseti(L, keys, ++ns);
+            }
+        }
+        lua_pop(L, 1);
+    }
+    *nslots = ns;
+    return v;
+}
+
+/* ---- running ---- */
+
+/* A value read from a row lives in this box while Lua copies it, so a
+ * raise (out of memory) in between cannot leak its bytes. */
+#define L_MT_VALUEBOX "orm.ValueBox"
+
+static int valuebox_gc(lua_State *L)
+{
+    orm_value_clear(luaL_checkudata(L, 1, L_MT_VALUEBOX));
+    return 0;
+}
+
+/* [-0, +1, m] */
+static orm_value *valuebox(lua_State *L)
+{
+    orm_value *v = lua_newuserdatauv(L, sizeof *v, 0);
+    *v = ORM_VALUE_NULL;
+    if (luaL_newmetatable(L, L_MT_VALUEBOX)) {
+        lua_pushcfunction(L, valuebox_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return v;
+}
+
+/* Pushes the value of slot sl of the current row (through the box vb). */
+static int push_slot(lua_State *L, l_query *q, orm_cursor *cur, const orm_select *sel, slot sl,
+                     orm_value *vb)
+{
+    if (sl.t) {
+        orm_object *o = NULL;
+        int rc = orm_cursor_object(cur, sl.t, sl.col, &o);
+        if (rc >= 0 && o)
+            l_model_push_object(L, q->db, o);
+        else
+            lua_pushnil(L);
+        return rc;
+    }
+    orm_value_clear(vb);
+    int rc = orm_cursor_value(cur, sl.col, vb);
+    if (rc < 0) {
+        *vb = ORM_VALUE_NULL;
+        lua_pushnil(L);
+        return rc;
+    }
+    l_value_push(L, vb, orm_expr_type(sel->columns[sl.col]));
+    orm_value_clear(vb);
+    return rc;
+}
+
+/* Eager loads for a list of objects: the query's options and the relations
+ * declared lazy = "joined" / "selectin". */
+static void eager_load(lua_State *L, int qidx, l_query *q, int list)
+{
+    lua_getiuservalue(L, qidx, 1);
+    lua_getfield(L, -1, "options");
+    l_relation_eager_load(L, q->db, list, lua_gettop(L));
+    lua_pop(L, 2);
+}
+
+/* 1 when the query's only entity is a model (or an alias of one) covering
+ * all of sel's columns: the result is a list of objects, slot *one. */
+static int single_entity(lua_State *L, int qidx, l_query *q, const orm_select *sel, slot *one)
+{
+    if (q->nent != 1) return 0;
+    l_query_push_entity(L, qidx, 1);
+    const orm_table *t = l_query_entity_table(L, -1);
+    lua_pop(L, 1);
+    if (!t || t->ncols != sel->ncolumns) return 0;
+    *one = (slot){t, 0};
+    return 1;
+}
+
+/* [-0, +0, m] Adds the object on top of the stack to the list at list (n
+ * items so far) unless it is already there: a joined query returns each
+ * object once. seen is a stack slot holding nil until a second object
+ * comes, then the set of objects listed. Pops the object. */
+static void add_unique(lua_State *L, int list, lua_Integer *n, int seen)
+{
+    if (*n > 0 && lua_isnil(L, seen)) {
+        lua_createtable(L, 0, 8);
+        lua_rawgeti(L, list, 1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_replace(L, seen);
+    }
+    if (*n > 0) {
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, seen) != LUA_TNIL) {
+            lua_pop(L, 2);
+            return;
+        }
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, seen);
+    }
+    lua_rawseti(L, list, ++*n);
+}
+
+void l_query_run(lua_State *L, int qidx, const orm_select *sel)
+{
+    qidx = lua_absindex(L, qidx);
+    l_query *q = l_query_check(L, qidx);
+    int base = lua_gettop(L);
+    orm_compiled comp;
+    orm_compiled_init(&comp);
+    compile_or_raise(L, q, sel, &comp, 0);
+    orm_cursor **box = l_cursor_box(L);
+    int rc =
+        orm_cursor_open(q->db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
+    orm_compiled_free(&comp);
+    if (rc < 0) l_db_raise_session(L, q->db);
+    slot one, *slots = &one;
+    int ns = 1, single = single_entity(L, qidx, q, sel, &one);
+    if (single) {
+        lua_pushnil(L); /* the objects seen, made when a second one comes */
+    } else {
+        slots = layout(L, qidx, q, sel, &ns);
+        l_row_shape(L, -1);
+    }
+    int aux = lua_gettop(L);
+    orm_value *vb = single ? NULL : valuebox(L);
+    l_list_new(L, 0);
+    int list = lua_gettop(L);
+    lua_Integer n = 0;
+    luaL_checkstack(L, ns + 8, "too many result columns");
+    while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
+        for (int i = 0; i < ns && rc >= 0; i++)
+            rc = push_slot(L, q, *box, sel, slots[i], vb);
+        if (rc < 0) break;
+        if (!single) {
+            l_row_make(L, aux, ns);
+            lua_rawseti(L, list, ++n);
+        } else if (lua_isnil(L, -1)) { /* an outer join that matched nothing */
+            lua_pop(L, 1);
+        } else {
+            add_unique(L, list, &n, aux);
+        }
+    }
+    l_cursor_box_close(box);
+    if (rc < 0) l_db_raise_session(L, q->db);
+    if (single) eager_load(L, qidx, q, list);
+    lua_replace(L, base + 1);
+    lua_settop(L, base + 1);
+}
+
+/* [-0, +1, e] Runs the query's own select. */
+static void run_all(lua_State *L, int qidx)
+{
+    l_query *q = l_query_check(L, qidx);
+    l_query_run(L, qidx, q->sel);
+}
+
+static int q_all(lua_State *L)
+{
+    run_all(L, 1);
+    return 1;
+}
+
+static int q_first(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    orm_select limited = *q->sel; /* a shallow copy: borrows q's parts */
+    if (limited.limit != 0) limited.limit = 1;
+    l_query_run(L, 1, &limited);
+    lua_rawgeti(L, -1, 1);
+    return 1;
+}
+
+static int multiple(lua_State *L, int exactly)
+{
+    return l_error_raisef(L, ORM_ERR_MULTIPLE, "Multiple rows were found when %s was required",
+                          exactly ? "exactly one" : "one or none");
+}
+
+static int q_one_or_none(lua_State *L)
+{
+    run_all(L, 1);
+    if (lua_rawlen(L, -1) > 1) return multiple(L, 0);
+    lua_rawgeti(L, -1, 1);
+    return 1;
+}
+
+static int q_one(lua_State *L)
+{
+    run_all(L, 1);
+    size_t n = lua_rawlen(L, -1);
+    if (n == 0)
+        return l_error_raisef(L, ORM_ERR_NORESULT, "No row was found when one was required");
+    if (n > 1) return multiple(L, 1);
+    lua_rawgeti(L, -1, 1);
+    return 1;
+}
+
+/* scalar(): the first column of the only row; nil when there is none. */
+static int q_scalar(lua_State *L)
+{
+    run_all(L, 1);
+    if (lua_rawlen(L, -1) > 1) return multiple(L, 0);
+    if (lua_rawgeti(L, -1, 1) == LUA_TTABLE && !l_model_test(L, -1)) lua_rawgeti(L, -1, 1);
+    return 1;
+}
+
+lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel)
+{
+    orm_compiled comp;
+    orm_compiled_init(&comp);
+    compile_or_raise(L, q, sel, &comp, 1);
+    orm_cursor **box = l_cursor_box(L);
+    int rc =
+        orm_cursor_open(q->db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
+    orm_compiled_free(&comp);
+    if (rc < 0) l_db_raise_session(L, q->db);
+    orm_value v = ORM_VALUE_NULL;
+    rc = orm_cursor_step(*box);
+    if (rc == ORM_ROW) rc = orm_cursor_value(*box, 0, &v);
+    l_cursor_box_close(box);
+    lua_pop(L, 1);
+    if (rc < 0) l_db_raise_session(L, q->db);
+    lua_Integer n = v.type == ORM_V_INT ? (lua_Integer)v.u.i : 0;
+    orm_value_clear(&v);
+    return n;
+}
+
+static int q_count(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    lua_pushinteger(L, l_query_count_select(L, q, q->sel));
+    return 1;
+}
+
+static int q_get(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    for (int i = 1; i <= q->nent; i++) {
+        l_query_push_entity(L, 1, i);
+        if (l_class_test(L, -1)) return l_session_get(L, q->db, lua_gettop(L), 2);
+        lua_pop(L, 1);
+    }
+    return l_error_raisef(L, ORM_ERR_ARGUMENT, "get() needs a model entity in the query");
+}
+
+/* for obj in q do: the rows are loaded on the first call (control nil)
+ * into an iteration state kept in the query's user value 2, a stack of
+ * them so a loop over the same query inside another works: a call
+ * continues the most recent state whose current row is the control value,
+ * and a state ends (is dropped) with its last row. */
+#define MAX_ITERS 16
+static int q_call(lua_State *L)
+{
+    l_query_check(L, 1);
+    lua_settop(L, 3);
+    if (lua_getiuservalue(L, 1, 2) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, 2);
+    }
+    int stack = 4;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, stack), at = 0;
+    if (lua_isnil(L, 3)) {
+        if (n >= MAX_ITERS) { /* abandoned loops (break): forget the oldest */
+            for (lua_Integer i = 1; i < n; i++) {
+                lua_rawgeti(L, stack, i + 1);
+                lua_rawseti(L, stack, i);
+            }
+            lua_pushnil(L);
+            lua_rawseti(L, stack, n--);
+        }
+        lua_createtable(L, 0, 2);
+        run_all(L, 1);
+        lua_setfield(L, -2, "rows");
+        lua_pushinteger(L, 0);
+        lua_setfield(L, -2, "pos");
+        lua_rawseti(L, stack, at = ++n);
+    } else {
+        for (lua_Integer i = n; i >= 1 && !at; i--) {
+            lua_rawgeti(L, stack, i);
+            lua_getfield(L, -1, "rows");
+            lua_getfield(L, -2, "pos");
+            lua_rawgeti(L, -2, lua_tointeger(L, -1));
+            if (lua_rawequal(L, -1, 3)) at = i;
+            lua_pop(L, 4);
+        }
+        if (!at) return 0; /* not a loop of this query: end it */
+    }
+    lua_rawgeti(L, stack, at);
+    int st = lua_gettop(L);
+    lua_getfield(L, st, "pos");
+    lua_Integer pos = lua_tointeger(L, -1) + 1;
+    lua_pushinteger(L, pos);
+    lua_setfield(L, st, "pos");
+    lua_getfield(L, st, "rows");
+    if (lua_rawgeti(L, -1, pos) == LUA_TNIL) { /* done: drop this state */
+        for (lua_Integer i = at; i < n; i++) {
+            lua_rawgeti(L, stack, i + 1);
+            lua_rawseti(L, stack, i);
+        }
+        lua_pushnil(L);
+        lua_rawseti(L, stack, n);
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+int l_query_execute(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    l_query *q = l_query_check(L, idx);
+    l_query_run(L, idx, q->sel);
+    int list = lua_gettop(L);
+    int ns;
+    layout(L, idx, q, q->sel, &ns);
+    lua_pushvalue(L, list);
+    l_result_new(L, lua_gettop(L) - 1, -1);
+    return 1;
+}
+
+/* tostring(q): the SQL the query runs and its parameters. */
+static int q_tostring(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    orm_compiled comp;
+    orm_compiled_init(&comp);
+    compile_or_raise(L, q, q->sel, &comp, 0);
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_append(&b, orm_buf_str(&comp.sql), comp.sql.len);
+    for (size_t i = 0; i < comp.nparams; i++) {
+        orm_buf_puts(&b, i ? ", " : "  [params: ");
+        if (orm_value_describe(&b, comp.params[i]) < 0) b.oom = 1;
+    }
+    if (comp.nparams) orm_buf_putc(&b, ']');
+    orm_compiled_free(&comp);
+    if (b.oom) {
+        orm_buf_free(&b);
+        return l_query_oom(L);
+    }
+    luaL_Buffer lb; /* copy without holding b across a raise */
+    char *p = luaL_buffinitsize(L, &lb, b.len);
+    memcpy(p, orm_buf_str(&b), b.len);
+    size_t len = b.len;
+    orm_buf_free(&b);
+    luaL_pushresultsize(&lb, len);
+    return 1;
+}
+
+/* ---- bulk update / delete ---- */
+
+/* The table a bulk statement changes: the query's single model entity, with
+ * no joins, grouping, limits or other tables in its filters. */
+static const orm_table *bulk_table(lua_State *L, l_query *q, const char *what)
+{
+    const orm_select *s = q->sel;
+    l_query_push_entity(L, 1, 1);
+    l_class *c = l_class_test(L, -1);
+    lua_pop(L, 1);
+    if (q->nent != 1 || c == NULL)
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "%s() needs a query of one model (db.session:query(Model))", what);
+    if (s->njoins || s->ngroup || s->having || s->distinct || s->nfroms || s->from)
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "%s() works on a filtered query of one model: no join, group_by, having, "
+                       "distinct or select_from (filter with col:in_(subquery) instead)",
+                       what);
+    if (s->limit >= 0 || s->offset >= 0)
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "can't call %s() when limit() or offset() has been called", what);
+    return c->table;
+}
+
+/* 1 when e mentions a table other than t outside nested SELECTs. */
+static int other_table(const orm_expr *e, const orm_table *t)
+{
+    if (!e || e->kind == ORM_X_SELECT) return 0;
+    if (e->kind == ORM_X_SUBCOL || (e->kind == ORM_X_COLUMN && (e->table != t || e->from)))
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (other_table(e->args[i], t)) return 1;
+    return 0;
+}
+
+static void check_where(lua_State *L, l_query *q, const orm_table *t, const char *what)
+{
+    if (other_table(q->sel->where, t))
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "%s(): the filters name a table other than %s (use col:in_(subquery))", what,
+                       t->name);
+}
+
+/* The column a key of q:update{...} names: "name" or Model.name. */
+static int update_column(lua_State *L, const orm_table *t, int key)
+{
+    orm_expr *e = l_expr_test(L, key);
+    if (e && e->kind == ORM_X_COLUMN && e->table == t && !e->from) return e->col;
+    size_t len;
+    const char *name = lua_type(L, key) == LUA_TSTRING ? lua_tolstring(L, key, &len) : NULL;
+    int col = name ? orm_table_column_index(t, name, len) : -1;
+    if (col < 0) {
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        l_class_push_names(L, t);
+        l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
+                       name ? name : luaL_tolstring(L, key, NULL), lua_tostring(L, -1));
+    }
+    return col;
+}
+
+/* [-0, +1, e] The value at idx for column col of t as an Expr userdata: an
+ * Expr stays, a Lua value is checked and converted like an assignment. */
+static orm_expr *update_value(lua_State *L, const orm_table *t, int col, int idx)
+{
+    orm_expr *e = l_expr_test(L, idx);
+    if (e) {
+        lua_pushvalue(L, idx);
+        return e;
+    }
+    orm_error err;
+    orm_error_init(&err);
+    orm_value v;
+    if (l_value_to(L, idx, &t->cols[col].type, &v, &err) < 0) {
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), t->cols[col].name, err.message);
+        orm_error_clear(&err);
+        l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
+    }
+    e = orm_expr_bind(&v);
+    orm_value_clear(&v);
+    if (!e) l_query_oom(L);
+    l_expr_push(L, e);
+    return e;
+}
+
+/* q:update{ name = "x", views = Post.views + 1 } -> rows matched. Keys are
+ * column names or columns ([Post.views] = ...). */
+static int q_update(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const orm_table *t = bulk_table(L, q, "update");
+    check_where(L, q, t, "update");
+    int cols[ORM_MAX_COLUMNS], n = 0;
+    lua_settop(L, 2);
+    lua_newtable(L); /* column index + 1 -> the key naming it */
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        int col = update_column(L, t, 4);
+        if (lua_rawgeti(L, 3, col + 1) != LUA_TNIL)
+            return l_error_raisef(L, ORM_ERR_ARGUMENT, "update(): column '%s' is set twice",
+                                  t->cols[col].name);
+        lua_pop(L, 2);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, 3, col + 1);
+        cols[n++] = col;
+    }
+    if (n == 0) return l_error_raisef(L, ORM_ERR_ARGUMENT, "update(): nothing to set");
+    /* values in column order: a stable statement */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && cols[j - 1] > cols[j]; j--) {
+            int tmp = cols[j];
+            cols[j] = cols[j - 1];
+            cols[j - 1] = tmp;
+        }
+    orm_expr *vals[ORM_MAX_COLUMNS];
+    luaL_checkstack(L, 2 * n + 4, NULL);
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, 3, cols[i] + 1);
+        lua_gettable(L, 2);
+        vals[i] = update_value(L, t, cols[i], lua_gettop(L));
+    }
+    int64_t matched = 0;
+    int rc = orm_bulk_update(q->db->session, t, cols, vals, n, q->sel->where, &matched);
+    l_rel_forget(L, q->db);
+    if (rc < 0) return l_db_raise_session(L, q->db);
+    lua_pushinteger(L, (lua_Integer)matched);
+    return 1;
+}
+
+/* q:delete() -> rows matched */
+static int q_delete(lua_State *L)
+{
+    l_query *q = l_query_check(L, 1);
+    const orm_table *t = bulk_table(L, q, "delete");
+    check_where(L, q, t, "delete");
+    int64_t matched = 0;
+    int rc = orm_bulk_delete(q->db->session, t, q->sel->where, &matched);
+    l_rel_forget(L, q->db);
+    if (rc < 0) return l_db_raise_session(L, q->db);
+    lua_pushinteger(L, (lua_Integer)matched);
+    return 1;
+}
+
+const luaL_Reg l_query_run_methods[] = {
+    {"all", q_all},       {"first", q_first}, {"one", q_one}, {"one_or_none", q_one_or_none},
+    {"scalar", q_scalar}, {"count", q_count}, {"get", q_get}, {"update", q_update},
+    {"delete", q_delete}, {NULL, NULL},
+};
+
+const luaL_Reg l_query_run_meta[] = {
+    {"__call", q_call},
+    {"__tostring", q_tostring},
+    {NULL, NULL},
+};

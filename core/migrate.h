@@ -1,0 +1,92 @@
+/* migrate.h — running migration operations on a connection: the op API of
+ * revision files (SPEC §9) in C, the transaction each revision runs in, and
+ * the version table. Operations a backend cannot do in place are done its
+ * own way (SQLite: rebuild the table) behind one orm_migrate_backend table
+ * per dialect (migrate_int.h); nothing here tests for a backend by name.
+ *
+ * A revision runs as: orm_mig_begin (foreign-key enforcement off *before*
+ * the transaction, where the driver can switch it, then BEGIN), the ops and
+ * the version bump, orm_mig_commit (PRAGMA foreign_key_check or the
+ * backend's equivalent must find nothing, COMMIT, enforcement back on) or
+ * orm_mig_rollback. In sql mode every statement run is also collected as
+ * text with its values written in, for `--sql` (the caller rolls back at
+ * the end, so the database is left as it was).
+ *
+ * Failures: ORM_EFAIL / ORM_ENOMEM with the detail in the connection's
+ * orm_error (MigrationError for misuse of the ops, the driver's class for
+ * SQL that failed). */
+#ifndef ORM_MIGRATE_H
+#define ORM_MIGRATE_H
+
+#include "dbschema.h"
+#include "driver.h"
+
+#define ORM_VERSION_TABLE "ormsh_version"
+
+typedef struct orm_migctx orm_migctx;
+
+/* A context for conn (borrowed). NULL on oom. */
+orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode);
+void orm_migctx_free(orm_migctx *m); /* NULL is a no-op; rolls back an open migration */
+orm_conn *orm_migctx_conn(orm_migctx *m);
+/* The SQL text collected since the last call (sql mode); caller frees. */
+char *orm_migctx_take_sql(orm_migctx *m);
+/* Appends text as is to the collected SQL (sql mode only). */
+void orm_migctx_emit(orm_migctx *m, const char *text);
+/* In sql mode, the text a script run outside ormsh needs around one
+ * revision: switching foreign-key enforcement off, BEGIN; COMMIT, on. */
+void orm_migctx_emit_begin(orm_migctx *m);
+void orm_migctx_emit_commit(orm_migctx *m);
+/* MigrationError when the backend has no migration support. */
+int orm_migctx_supported(orm_migctx *m);
+
+int orm_mig_begin(orm_migctx *m);
+/* Foreign-key check of the whole database: IntegrityError naming the first
+ * offending row. */
+int orm_mig_check(orm_migctx *m);
+int orm_mig_commit(orm_migctx *m); /* check, COMMIT, enforcement back on */
+/* ROLLBACK and enforcement back on; the connection's first error is kept. */
+void orm_mig_rollback(orm_migctx *m);
+
+/* ---- the ops ---- */
+int orm_mig_create_table(orm_migctx *m, const orm_dbtable *t); /* and its indexes */
+int orm_mig_drop_table(orm_migctx *m, const char *table);
+int orm_mig_rename_table(orm_migctx *m, const char *from, const char *to);
+/* frag: the table's name, the new column in cols[0] and its one-column
+ * unique constraints, indexes and foreign keys. */
+int orm_mig_add_column(orm_migctx *m, const orm_dbtable *frag);
+int orm_mig_drop_column(orm_migctx *m, const char *table, const char *column);
+
+typedef struct orm_mig_alter {
+    const char *table, *column;
+    const orm_type *type; /* NULL: unchanged */
+    int set_nullable, nullable;
+    int set_default; /* server_default given (NULL value: drop the default) */
+    const char *server_default;
+    const char *new_name; /* NULL: unchanged */
+} orm_mig_alter;
+int orm_mig_alter_column(orm_migctx *m, const orm_mig_alter *a);
+
+int orm_mig_create_index(orm_migctx *m, const char *table, const orm_dbindex *x);
+int orm_mig_drop_index(orm_migctx *m, const char *name, const char *table /* may be NULL */);
+int orm_mig_create_unique(orm_migctx *m, const char *table, const orm_dbunique *u);
+int orm_mig_create_fkey(orm_migctx *m, const char *table, const orm_dbfkey *f);
+/* type: "unique", "foreignkey" or NULL (either). An unnamed constraint is
+ * found by its conventional name (orm_dbunique_name / orm_dbfkey_name). */
+int orm_mig_drop_constraint(orm_migctx *m, const char *name, const char *table, const char *type);
+/* Raw SQL with its values bound. */
+int orm_mig_execute(orm_migctx *m, const char *sql, const orm_value *params, size_t n);
+/* INSERT INTO table (cols) VALUES (...) for one row. */
+int orm_mig_insert(orm_migctx *m, const char *table, const char *const *cols, int ncols,
+                   const orm_value *vals);
+
+/* ---- the version table (version.c) ---- */
+/* The revisions the database is at (empty: unversioned). */
+int orm_version_read(orm_conn *c, orm_strv *out);
+/* Within a migration: creates the table when missing, then replaces the
+ * rows in `remove` by those in `add` (an UPDATE when it is one for one). */
+int orm_mig_version_move(orm_migctx *m, const orm_strv *remove, const orm_strv *add);
+/* Within a migration: the table holds exactly `heads` afterwards. */
+int orm_mig_version_stamp(orm_migctx *m, const orm_strv *heads);
+
+#endif

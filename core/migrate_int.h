@@ -1,0 +1,49 @@
+/* migrate_int.h — what migrate.c, migrate_sqlite.c and version.c share:
+ * the context struct, the statement runner that also collects --sql text,
+ * and the per-backend table of the operations a backend does its own way. */
+#ifndef ORM_MIGRATE_INT_H
+#define ORM_MIGRATE_INT_H
+
+#include "migrate.h"
+
+/* The operations whose SQL differs between backends. Each must be
+ * provided; a backend that can ALTER in place just runs ALTER TABLE. */
+typedef struct orm_migrate_backend {
+    const char *dialect;
+    int (*add_column)(orm_migctx *m, const orm_dbtable *frag);
+    int (*drop_column)(orm_migctx *m, const char *table, const char *column);
+    int (*alter_column)(orm_migctx *m, const orm_mig_alter *a);
+    int (*create_unique)(orm_migctx *m, const char *table, const orm_dbunique *u);
+    int (*create_fkey)(orm_migctx *m, const char *table, const orm_dbfkey *f);
+    int (*drop_constraint)(orm_migctx *m, const char *name, const char *table, const char *type);
+    /* must provide: IntegrityError when a row breaks a foreign key. */
+    int (*fkey_check)(orm_migctx *m);
+    /* may be NULL: the statements that switch foreign-key enforcement, for
+     * the --sql text (the driver's set_foreign_keys does it for real). */
+    const char *fkeys_off_sql, *fkeys_on_sql;
+} orm_migrate_backend;
+
+extern const orm_migrate_backend orm_migrate_sqlite;
+
+struct orm_migctx {
+    orm_conn *c;
+    const orm_dialect *d;
+    const orm_migrate_backend *be; /* NULL: no migration support */
+    int sql_mode;
+    orm_buf sql; /* collected statements (sql mode) */
+    int fks_off; /* begin switched enforcement off */
+    int open;    /* between begin and commit/rollback */
+};
+
+/* Runs one statement (collecting its text in sql mode); *changes (may be
+ * NULL) gets the rows it changed. */
+int orm_mig_exec(orm_migctx *m, const char *sql, const orm_value *params, size_t n,
+                 int64_t *changes);
+/* Runs the text built in b (then resets b); ORM_ENOMEM if b ran out. */
+int orm_mig_exec_buf(orm_migctx *m, orm_buf *b);
+/* Sets a MigrationError on the connection; returns ORM_EFAIL. */
+int orm_mig_fail(orm_migctx *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The table as the database has it; MigrationError when there is none. */
+int orm_mig_reflect(orm_migctx *m, const char *table, orm_dbtable **out);
+
+#endif

@@ -1,0 +1,53 @@
+/* cmd_db.h — the `ormsh db ...` commands (SPEC §1, §9): init, migrate,
+ * revision, upgrade, downgrade, current, history, heads, show, stamp, merge,
+ * check; and the warning the shell gives at start when the database is
+ * behind the app's migrations. The work happens in the bindings'
+ * orm.migrate functions; this file reads arguments and revision files,
+ * writes revision files, and prints. */
+#ifndef ORMSH_CMD_DB_H
+#define ORMSH_CMD_DB_H
+
+#include <lua.h>
+
+#include "revision.h"
+#include "shell.h"
+
+/* -1 when `db` and its arguments are well formed, else SH_EXIT_USAGE after
+ * saying why (called before the app loads). */
+int cmd_db_usage(const ormsh_opts *o);
+/* [-0, +0, -] Runs the db command (the app is loaded). Returns the exit status. */
+int cmd_db_run(lua_State *L, const ormsh_opts *o);
+/* [-0, +0, -] Warns on stderr, naming `ormsh db upgrade`, when the app has
+ * revisions and the database is not at their head. Silent otherwise. */
+void cmd_db_warn_behind(lua_State *L);
+
+/* ---- shared by cmd_db.c and cmd_db_scripts.c ---- */
+
+/* Where a db command works; stack positions stay valid for the command. */
+typedef struct dbctx {
+    lua_State *L;
+    int appdir;  /* stack: absolute app directory */
+    int verdir;  /* stack: <app>/migrations/versions */
+    int revs;    /* stack: revision id -> revision table (its file's returned table,
+                    plus __file: "migrations/versions/x.lua", __path: absolute) */
+    int migrate; /* stack: the orm.migrate table */
+    int db;      /* stack: the db handle */
+    orm_revgraph *g;
+} dbctx;
+
+/* [-0, +2, e] Reads every Lua file of migrations/versions into x->revs (pushed)
+ * and builds x->g (owned by a userdata pushed below it). Raises
+ * naming the file for a broken one. */
+void dbs_load(dbctx *x);
+/* [-0, +1, e] Table names the revision files create (op.create_table,
+ * op.rename_table targets): those autogenerate may drop. */
+void dbs_managed(dbctx *x);
+/* [-0, +1, e] Writes a new revision file; pushes its absolute path. downs:
+ * the down revisions (none: the first). upgrade/downgrade: the bodies, each
+ * line indented four spaces (NULL: empty). */
+void dbs_write(dbctx *x, const char *message, const orm_strv *downs, const char *upgrade,
+               const char *downgrade);
+/* [-0, +1, e] The revision table of graph position i. */
+void dbs_push_rev(dbctx *x, int i);
+
+#endif

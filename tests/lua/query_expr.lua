@@ -1,0 +1,63 @@
+-- query_expr.lua — expressions (SPEC §6): arithmetic, concatenation and
+-- unary minus through metamethods, db.func with any SQL function name,
+-- db.case, db.cast, db.literal, db.null, db.distinct, labels, and_/or_ as
+-- functions and methods; each shown as SQL and as the values it yields.
+dofile("query_fixtures/blog.lua")
+local s = db.session
+local function show(e)
+  print(e)
+  print(s:query(e:label("v")):select_from(User):order_by(User.id):all())
+end
+
+print("-- arithmetic and concatenation")
+show(User.age + 1)
+show(User.age * 2 - 1)
+show((User.age + 1) * 2)
+show(User.age / 2)
+show(User.age % 10)
+show(-User.age)
+show(100 - User.age)
+show(User.username .. "!")
+show("@" .. User.username .. "/" .. User.age)
+print(s:query(Post.title, (Post.views * 1.5):label("score")):filter(Post.views:gt(0)):order_by(Post.id):all())
+
+print("-- functions")
+show(db.func.upper(User.username))
+show(db.func.length(User.username) + db.func.abs(-3))
+show(db.func.coalesce(User.age, 0))
+show(db.func.substr(User.username, 1, 2))
+show(db.func.strftime("%Y", User.registered_date))
+print(s:query(db.func.count()):select_from(User):scalar(), s:query(db.func.count(User.id)):scalar())
+print(s:query(db.func.min(User.age), db.func.max(User.age), db.func.sum(User.age), db.func.avg(User.age)):one())
+print(s:query(db.func.count(db.distinct(User.is_student))):scalar(), s:query(db.func.count(User.is_student:distinct())):scalar())
+print(s:query(db.func.group_concat(User.username, "|")):scalar())
+print(s:query(db.func.sum(db.case({ { Post.views:gt(8), 1 } }, { else_ = 0 })):label("popular")):scalar())
+print(select(2, pcall(function() return db.func["bad name"] end)))
+print(db.func.ANY_FUNCTION(User.id, "x", 3))
+
+print("-- case")
+local group = db.case({ { User.age:lt(20), "teen" }, { User.age:lt(30), "twenties" } }, { else_ = "older" })
+show(group)
+show(db.case({ User.is_student:eq(true), "student" }, { User.is_active:eq(false), "inactive" }))
+show(db.case({ { "ana", 1 }, { "bob", 2 } }, { value = User.username, else_ = db.null }))
+print(s:query(group:label("grp"), db.func.count(User.id):label("n")):group_by("grp"):order_by("grp"):all())
+print(select(2, pcall(db.case, {})), select(2, pcall(db.case)))
+
+print("-- cast, literal, null")
+show(db.cast(User.age, db.String(10)) .. " years")
+show(db.cast("42", db.Integer) + User.id)
+show(User.age:cast(db.Float) / 8)
+show(db.cast(User.registered_date, "String(4)"))
+show(db.literal(7))
+show(db.literal("x") .. User.username)
+show(db.null)
+print(s:query(User):filter(User.age:eq(db.literal(35))):all(), s:query(Post):filter(Post.editor_id:is_(db.null)):all())
+print(select(2, pcall(db.cast, User.age)))
+
+print("-- and_ / or_ / not_")
+local young, student = User.age:lt(25), User.is_student:eq(true)
+print(db.and_(young, student), young:and_(student), young:or_(student, User.age:gt(40)))
+print(s:query(User):filter(young:and_(student)):all(), s:query(User):filter(young:or_(User.age:gt(40))):all())
+print(s:query(User):filter(db.and_(db.or_(young, User.age:gt(40)), db.not_(student))):all())
+print(db.and_(), db.or_(young), db.not_(db.or_(young, student)))
+print(s:query((User.age:gt(30)):label("old"), User.username):order_by(User.id):all())

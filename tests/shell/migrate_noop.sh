@@ -1,0 +1,30 @@
+#!/bin/sh
+# migrate_noop — nothing to do is said and nothing is written: db migrate
+# with models matching the database, db upgrade at head, db downgrade at
+# base; and a change is written exactly once.
+. "$ROOT/tests/shell/migrate.inc"
+new_app
+author_model | models
+ok db init
+ok db upgrade
+has "$TESTDIR/err" "nothing to do"
+ok db migrate -m "Initial"
+ok db upgrade
+ok db migrate -m "again"
+has "$TESTDIR/err" "No changes in schema detected."
+[ "$(nrevs)" = 1 ] || fail "a no-op migrate wrote a file: $(revs)"
+[ ! -s "$TESTDIR/out" ] || fail "stdout: $(cat "$TESTDIR/out")"
+ok db upgrade
+has "$TESTDIR/err" "nothing to do"
+hasnt "$TESTDIR/err" "Running upgrade"
+ok db downgrade base
+ok db downgrade base
+has "$TESTDIR/err" "nothing to do"
+# a database made by db.create_all() has no changes either
+ok db upgrade
+rm -f "$DB"
+ok -e 'db.create_all()'
+ok db stamp head
+ok db migrate -m "after create_all"
+has "$TESTDIR/err" "No changes in schema detected."
+[ "$(nrevs)" = 1 ] || fail "migrate after create_all wrote a file"
