@@ -40,7 +40,8 @@ l_class *l_class_test(lua_State *L, int idx)
 void l_class_push(lua_State *L, const orm_table *t)
 {
     l_class *c = t->udata;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
+    if (c == NULL) lua_pushnil(L); /* a db.Table has no class */
+    else lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
 }
 
 /* Sorts the column specs of the field table at fields into a list (by

@@ -220,6 +220,8 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
             lua_rawseti(L, list, ++n);
         } else if (lua_isnil(L, -1)) { /* an outer join that matched nothing */
             lua_pop(L, 1);
+        } else if (sel->njoins == 0 && sel->nfroms == 0) { /* one row per object already */
+            lua_rawseti(L, list, ++n);
         } else {
             add_unique(L, list, &n, aux);
         }
