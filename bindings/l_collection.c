@@ -787,7 +787,14 @@ void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
-    if (!((l_class *)l_model_check(L, inst_idx)->table->udata)->has_rels) return;
+    orm_object *o = l_model_check(L, inst_idx);
+    if (!((l_class *)o->table->udata)->has_rels) return;
+    if (o->nlinks == 0) { /* nothing linked or loaded: nothing to cascade to */
+        push_state(L, db, inst_idx, 0);
+        int none = lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (none) return;
+    }
     lua_newtable(L);
     cascade_add_visit(L, db, inst_idx, lua_gettop(L));
     lua_pop(L, 1);

@@ -77,6 +77,10 @@ struct orm_conn {
     void *echo_ctx;
     uint64_t nstatements; /* statements executed (for tests and metrics) */
     char *display_url;  /* masked URL for messages */
+    /* Set by a caller that keeps the bound values alive and unchanged until
+     * the statement is reset and rebound (flush: bind, step once, reset):
+     * a driver may then bind them without copying. */
+    int bind_borrowed;
 };
 
 /* Picks the driver for url->scheme and opens it. On failure err says why

@@ -193,12 +193,15 @@ static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
         rc = sqlite3_bind_double(s->st, idx, v->u.r);
         break;
     case ORM_V_TEXT:
-        rc = sqlite3_bind_text64(s->st, idx, v->u.s ? v->u.s : "", v->len, SQLITE_TRANSIENT,
+        rc = sqlite3_bind_text64(s->st, idx, v->u.s ? v->u.s : "", v->len,
+                                 s->conn->base.bind_borrowed ? SQLITE_STATIC : SQLITE_TRANSIENT,
                                  SQLITE_UTF8);
         break;
     case ORM_V_BLOB:
         /* a NULL pointer would bind SQL NULL: an empty blob is a zeroblob */
-        rc = v->len && v->u.s ? sqlite3_bind_blob64(s->st, idx, v->u.s, v->len, SQLITE_TRANSIENT)
+        rc = v->len && v->u.s ? sqlite3_bind_blob64(s->st, idx, v->u.s, v->len,
+                                                     s->conn->base.bind_borrowed ? SQLITE_STATIC
+                                                                                 : SQLITE_TRANSIENT)
                               : sqlite3_bind_zeroblob(s->st, idx, 0);
         break;
     case ORM_V_NULL:

@@ -48,7 +48,10 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
 {
     orm_value vals[ORM_MAX_COLUMNS * 2];
     for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed bytes */
+    /* the objects' values outlive this bind-step-reset: no copies needed */
+    s->conn->bind_borrowed = 1;
     int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n);
+    s->conn->bind_borrowed = 0;
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
     if (rc >= 0 && changes) *changes = s->conn->drv->changes(sh->stmt);
     s->conn->drv->reset(sh->stmt);
