@@ -9,10 +9,9 @@ typedef struct orm_strv {
     int n;
 } orm_strv;
 
-#define ORM_STRV_INIT                                                                              \
-    {                                                                                              \
-        NULL, 0                                                                                    \
-    }
+/* clang-format off */
+#define ORM_STRV_INIT {NULL, 0}
+/* clang-format on */
 
 void orm_strv_free(orm_strv *l);
 /* Appends a copy of s. 0 or ORM_ENOMEM (l unchanged). */
