@@ -46,6 +46,7 @@ const orm_dialect orm_dialect_sqlite = {
     .transactional_ddl = 1,
     .autoincrement_pk = "INTEGER NOT NULL", /* with PRIMARY KEY (id): the rowid alias */
     .reserved = sqlite_reserved,
+    .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
 };
 
@@ -61,6 +62,7 @@ const orm_dialect orm_dialect_pg = {
     .autoincrement_pk = "SERIAL NOT NULL",
     .autoincrement_bigpk = "BIGSERIAL NOT NULL",
     .reserved = sqlite_reserved,
+    .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .datetime_type = "TIMESTAMP WITHOUT TIME ZONE",
     .binary_type = "BYTEA",
     .json_type = "JSONB",
@@ -126,6 +128,7 @@ const orm_dialect orm_dialect_mysql = {
     .autoincrement_pk = "INTEGER NOT NULL AUTO_INCREMENT",
     .autoincrement_bigpk = "BIGINT NOT NULL AUTO_INCREMENT",
     .reserved = mysql_reserved,
+    .nreserved = sizeof mysql_reserved / sizeof mysql_reserved[0] - 1,
     .string_nolen_type = "VARCHAR(255)", /* MySQL needs a length */
     .text_type = "LONGTEXT",
     .float_type = "DOUBLE", /* MySQL's FLOAT is single precision */
@@ -142,6 +145,17 @@ const orm_dialect orm_dialect_mysql = {
 static int is_reserved(const orm_dialect *d, const char *ident)
 {
     if (!d->reserved) return 0;
+    if (d->nreserved) { /* sorted: binary search, names are quoted on every statement */
+        size_t lo = 0, hi = d->nreserved;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            int c = strcmp(d->reserved[mid], ident);
+            if (c == 0) return 1;
+            if (c < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return 0;
+    }
     for (const char *const *w = d->reserved; *w; w++)
         if ((*w)[0] == ident[0] && strcmp(*w, ident) == 0) return 1;
     return 0;

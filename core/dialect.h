@@ -21,6 +21,7 @@ typedef struct orm_dialect {
                                        e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */
     const char *autoincrement_bigpk; /* the same for a BigInteger pk; NULL: as above */
     const char *const *reserved;    /* NULL-terminated, lowercase reserved words */
+    size_t nreserved;               /* their number when sorted (binary search); 0: scan */
     /* Type names where backends differ (NULL: the standard name, written
      * in the comment). */
     const char *string_nolen_type;  /* String without a length: VARCHAR */

@@ -54,6 +54,26 @@ static void test_dialect__reserved_words_are_quoted(void **state)
     }
 }
 
+/* is_reserved binary-searches: every list must be sorted and counted right */
+static void test_dialect__reserved_lists_are_sorted_and_counted(void **state)
+{
+    (void)state;
+    const orm_dialect *ds[] = {&orm_dialect_sqlite, &orm_dialect_pg, &orm_dialect_mysql};
+    for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
+        const orm_dialect *d = ds[k];
+        size_t n = 0;
+        while (d->reserved[n]) n++;
+        assert_int_equal(n, d->nreserved);
+        for (size_t i = 1; i < n; i++) assert_true(strcmp(d->reserved[i - 1], d->reserved[i]) < 0);
+        for (size_t i = 0; i < n; i++) { /* each one is found, so each one is quoted */
+            orm_buf b = ORM_BUF_INIT;
+            orm_dialect_quote(d, &b, d->reserved[i]);
+            assert_int_equal(orm_buf_str(&b)[0], d->quote);
+            orm_buf_free(&b);
+        }
+    }
+}
+
 static void test_dialect__uppercase_and_mixed_case_are_quoted(void **state)
 {
     (void)state;
@@ -175,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dialect__plain_lowercase_names_stay_bare),
         cmocka_unit_test(test_dialect__reserved_words_are_quoted),
+        cmocka_unit_test(test_dialect__reserved_lists_are_sorted_and_counted),
         cmocka_unit_test(test_dialect__uppercase_and_mixed_case_are_quoted),
         cmocka_unit_test(test_dialect__names_needing_quotes_are_quoted),
         cmocka_unit_test(test_dialect__embedded_quotes_are_doubled),
