@@ -13,7 +13,7 @@ DEBS := pkg-config liblua5.4-dev lua5.4 libsqlite3-dev sqlite3 libedit-dev libcm
         libpq-dev libmariadb-dev postgresql mariadb-server
 
 # Backends the Lua-level tests run on (make test BACKENDS=sqlite runs one).
-BACKENDS ?= sqlite
+BACKENDS ?= sqlite postgresql mysql
 
 CORE_SRC  := $(wildcard core/*.c)
 BIND_SRC  := $(wildcard bindings/*.c)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlq.h"
+
 /* Between the items of CREATE TABLE, as SQLAlchemy writes them. */
 #define ITEM_SEP ", \n\t"
 
@@ -50,10 +52,23 @@ static void put_fk(const orm_dialect *d, orm_buf *out, const orm_column *c)
     if (c->fk->onupdate) orm_buf_printf(out, " ON UPDATE %s", c->fk->onupdate);
 }
 
+/* 1 when column c's foreign key must wait for an ALTER TABLE: the dialect
+ * needs the target to exist, and it is neither t itself nor among the
+ * tables created before (made[0..nmade)). made NULL: nothing waits. */
+static int fk_waits(const orm_dialect *d, const orm_table *t, const orm_column *c,
+                    orm_table *const *made, int nmade)
+{
+    if (!c->fk || !made || !d->fk_needs_target || strcmp(c->fk->table, t->name) == 0) return 0;
+    for (int i = 0; i < nmade; i++)
+        if (strcmp(made[i]->name, c->fk->table) == 0) return 0;
+    return 1;
+}
+
 /* Constraints follow the columns: the primary key, then each column's
  * UNIQUE (unless its unique index covers it) and FOREIGN KEY, in column
  * order — SQLAlchemy's creation order. */
-int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_exists, orm_buf *out)
+static int create_table(const orm_dialect *d, const orm_table *t, int if_not_exists, orm_buf *out,
+                        orm_table *const *made, int nmade)
 {
     if (t->ncols == 0) return ORM_EMISUSE;
     orm_buf_puts(out, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
@@ -78,13 +93,28 @@ int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_ex
             orm_dialect_quote(d, out, c->name);
             orm_buf_putc(out, ')');
         }
-        if (c->fk) {
+        if (c->fk && !fk_waits(d, t, c, made, nmade)) {
             orm_buf_puts(out, ITEM_SEP);
             put_fk(d, out, c);
         }
     }
     orm_buf_puts(out, "\n)");
     if (d->table_options) orm_buf_puts(out, d->table_options);
+    return done(out);
+}
+
+int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_exists, orm_buf *out)
+{
+    return create_table(d, t, if_not_exists, out, NULL, 0);
+}
+
+/* "ALTER TABLE t ADD FOREIGN KEY(c) REFERENCES ..." for a key that waited. */
+static int add_fk(const orm_dialect *d, const orm_table *t, const orm_column *c, orm_buf *out)
+{
+    orm_buf_puts(out, "ALTER TABLE ");
+    orm_dialect_quote(d, out, t->name);
+    orm_buf_puts(out, " ADD ");
+    put_fk(d, out, c);
     return done(out);
 }
 
@@ -142,17 +172,55 @@ static int run(orm_conn *c, const orm_table *t, orm_buf *b, int rc)
     return rc;
 }
 
+/* 1 when table t has a foreign key that must wait for an ALTER TABLE. */
+static int has_waiting_fk(const orm_dialect *d, orm_table **v, int i)
+{
+    for (int j = 0; j < v[i]->ncols; j++)
+        if (fk_waits(d, v[i], &v[i]->cols[j], v, i)) return 1;
+    return 0;
+}
+
+/* 1 when a table of that name exists (0 also on failure: the CREATE that
+ * follows reports it). */
+static int table_exists(orm_conn *c, const char *name)
+{
+    orm_buf sql = ORM_BUF_INIT;
+    orm_buf_puts(&sql, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ");
+    orm_buf_puts(&sql, orm_conn_dialect(c)->current_schema);
+    orm_buf_puts(&sql, " AND table_name = ");
+    orm_dialect_placeholder(orm_conn_dialect(c), &sql, 1);
+    orm_sqlq q;
+    int found = 0;
+    if (!sql.oom && orm_sqlq_open1(&q, c, orm_buf_str(&sql), name) == ORM_OK) {
+        if (orm_sqlq_step(&q) == ORM_ROW) found = orm_sqlq_int(&q, 0) > 0;
+        orm_sqlq_close(&q);
+    }
+    orm_buf_free(&sql);
+    return found;
+}
+
 static int create_tables(orm_conn *c, orm_table **v, int n)
 {
     const orm_dialect *d = orm_conn_dialect(c);
     orm_buf b = ORM_BUF_INIT;
     int rc = ORM_OK;
+    /* a table that was already there keeps its keys: no second ALTER */
+    char *fresh = calloc((size_t)n + 1, 1);
+    if (!fresh) return orm_error_oom(&c->err);
+    for (int i = 0; i < n; i++)
+        fresh[i] = has_waiting_fk(d, v, i) && !table_exists(c, v[i]->name);
     for (int i = 0; rc == ORM_OK && i < n; i++) {
-        rc = run(c, v[i], &b, orm_ddl_create_table(d, v[i], 1, &b));
+        rc = run(c, v[i], &b, create_table(d, v[i], 1, &b, v, i));
         for (int j = 0; rc == ORM_OK && j < v[i]->ncols; j++)
             if (v[i]->cols[j].indexed)
                 rc = run(c, v[i], &b, orm_ddl_create_index(d, v[i], j, 1, &b));
     }
+    /* the keys of foreign-key cycles, once every table exists */
+    for (int i = 0; rc == ORM_OK && i < n; i++)
+        for (int j = 0; rc == ORM_OK && j < v[i]->ncols; j++)
+            if (fresh[i] && fk_waits(d, v[i], &v[i]->cols[j], v, i))
+                rc = run(c, v[i], &b, add_fk(d, v[i], &v[i]->cols[j], &b));
+    free(fresh);
     orm_buf_free(&b);
     return rc;
 }

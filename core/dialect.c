@@ -68,6 +68,8 @@ const orm_dialect orm_dialect_pg = {
     .json_type = "JSONB",
     .limit_all = NULL, /* OFFSET alone */
     .like_plain_close = " ESCAPE ''",
+    .fk_needs_target = 1,
+    .current_schema = "current_schema()",
 };
 
 /* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
@@ -140,6 +142,8 @@ const orm_dialect orm_dialect_mysql = {
     .like_plain_open = "replace(",
     .like_plain_close = ", '\\', '\\\\')",
     .default_values = " () VALUES ()",
+    .fk_needs_target = 1,
+    .current_schema = "DATABASE()",
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)

@@ -44,6 +44,13 @@ typedef struct orm_dialect {
     /* An INSERT of a row that takes every default: " DEFAULT VALUES"
      * (NULL: that) or MySQL's " () VALUES ()". */
     const char *default_values;
+    /* 1 when a FOREIGN KEY may only name a table that exists (PostgreSQL,
+     * MySQL): create_all then adds the keys of a cycle with ALTER TABLE
+     * once every table is there. SQLite takes them in CREATE TABLE. */
+    int fk_needs_target;
+    /* SQL for the schema tables are created in (information_schema's
+     * table_schema), when fk_needs_target is set. */
+    const char *current_schema;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;

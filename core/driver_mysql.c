@@ -6,19 +6,37 @@
  * connect: strict SQL mode, '||' concatenates, '\\' is an ordinary
  * character, "double quotes" name identifiers, UPDATE/DELETE count matched
  * rows (CLIENT_FOUND_ROWS). Every failure copies the server's message into
- * conn->err at once, classified by its error number in classify(). */
+ * conn->err at once, classified by its error number in classify().
+ * Interrupting needs a second connection (KILL QUERY), which a signal
+ * handler cannot open: the handler writes one byte to a pipe, and a helper
+ * thread started at connect does the rest. */
+#include <errno.h>
+#include <fcntl.h>
 #include <mysql.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dialect.h"
 #include "driver.h"
+
+/* What the interrupt helper needs to reach the server again. */
+typedef struct my_killer {
+    int pipe[2]; /* [1]: written by interrupt (async-signal-safe) */
+    pthread_t thread;
+    int running;
+    unsigned long thread_id; /* the connection to interrupt */
+    char *host, *user, *password, *db;
+    unsigned port;
+} my_killer;
 
 typedef struct my_conn {
     orm_conn base; /* must stay first */
     MYSQL *my;
     int64_t last_id;
+    my_killer kill;
 } my_conn;
 
 typedef struct my_param {
@@ -162,10 +180,80 @@ static int run(my_conn *c, const char *sql)
     return ORM_OK;
 }
 
+/* The helper thread: each byte 'k' sends KILL QUERY on a connection of its
+ * own; 'q' (or a closed pipe) ends it. */
+static void *killer_main(void *arg)
+{
+    my_killer *k = arg;
+    for (;;) {
+        char ch;
+        ssize_t n = read(k->pipe[0], &ch, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || ch == 'q') break;
+        MYSQL *m = mysql_init(NULL);
+        if (!m) continue;
+        unsigned timeout = 5;
+        mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+        if (mysql_real_connect(m, k->host, k->user, k->password, k->db, k->port, NULL, 0)) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "KILL QUERY %lu", k->thread_id);
+            mysql_real_query(m, sql, strlen(sql)); /* best effort */
+        }
+        mysql_close(m);
+    }
+    mysql_thread_end();
+    return NULL;
+}
+
+static void killer_stop(my_killer *k)
+{
+    if (k->running) {
+        char q = 'q';
+        while (write(k->pipe[1], &q, 1) < 0 && errno == EINTR)
+            continue;
+        pthread_join(k->thread, NULL);
+        k->running = 0;
+    }
+    if (k->pipe[0] >= 0) close(k->pipe[0]);
+    if (k->pipe[1] >= 0) close(k->pipe[1]);
+    k->pipe[0] = k->pipe[1] = -1;
+    free(k->host);
+    free(k->user);
+    if (k->password) memset(k->password, 0, strlen(k->password));
+    free(k->password);
+    free(k->db);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Starts the helper; without it (no memory, no thread) interrupt does nothing. */
+static void killer_start(my_conn *c, const orm_url *url)
+{
+    my_killer *k = &c->kill;
+    k->thread_id = mysql_thread_id(c->my);
+    k->port = (unsigned)url->port;
+    k->host = dup_or_null(url->host);
+    k->user = dup_or_null(url->user);
+    k->password = dup_or_null(url->password);
+    k->db = dup_or_null(url->database);
+    if ((url->host && !k->host) || (url->user && !k->user) || (url->password && !k->password) ||
+        (url->database && !k->db) || pipe(k->pipe) != 0) {
+        k->pipe[0] = k->pipe[1] = -1;
+        return;
+    }
+    fcntl(k->pipe[0], F_SETFD, FD_CLOEXEC); /* not inherited by io.popen children */
+    fcntl(k->pipe[1], F_SETFD, FD_CLOEXEC);
+    k->running = pthread_create(&k->thread, NULL, killer_main, k) == 0;
+}
+
 static void my_close_conn(orm_conn *base)
 {
     if (!base) return;
     my_conn *c = CONN(base);
+    killer_stop(&c->kill);
     if (c->my) mysql_close(c->my); /* the server rolls back an open transaction */
     orm_error_clear(&c->base.err);
     free(c->base.display_url);
@@ -186,6 +274,7 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
     my_conn *c = calloc(1, sizeof *c);
     if (!c) return orm_error_oom(err);
     c->base.drv = &orm_driver_mysql;
+    c->kill.pipe[0] = c->kill.pipe[1] = -1;
     if (!(c->my = mysql_init(NULL))) {
         free(c);
         return orm_error_oom(err);
@@ -213,6 +302,7 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         my_close_conn(&c->base);
         return rc;
     }
+    killer_start(c, url);
     *out = &c->base;
     return ORM_OK;
 }
@@ -564,6 +654,16 @@ static int64_t my_last_insert_id(orm_conn *base)
     return CONN(base)->last_id;
 }
 
+/* Async-signal-safe: one byte to the helper thread. */
+static void my_interrupt(orm_conn *base)
+{
+    my_conn *c = CONN(base);
+    if (!c->kill.running) return;
+    char ch = 'k';
+    ssize_t n = write(c->kill.pipe[1], &ch, 1);
+    (void)n;
+}
+
 static int my_in_transaction(orm_conn *base)
 {
     unsigned int status = 0;
@@ -599,7 +699,7 @@ const orm_driver orm_driver_mysql = {
     .begin = NULL, /* BEGIN, COMMIT, ROLLBACK through exec */
     .commit = NULL,
     .rollback = NULL,
-    .interrupt = NULL, /* KILL QUERY needs a second connection: not from a signal handler */
+    .interrupt = my_interrupt,
     .in_transaction = my_in_transaction,
     .set_foreign_keys = my_set_foreign_keys,
     .clear_bindings = my_clear_bindings,

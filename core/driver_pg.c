@@ -148,9 +148,13 @@ static void pg_close(orm_conn *base)
  * U: <libpq's reason>" — never the password. */
 static int connect_failed(pg_conn *c, orm_error *err)
 {
-    const char *why = PQerrorMessage(c->pg);
+    /* libpq's reason on one line: its "\n\t" continuations become spaces */
+    char why[512];
+    snprintf(why, sizeof why, "%s", PQerrorMessage(c->pg));
+    for (char *p = why; *p; p++)
+        if (*p == '\n' || *p == '\t') *p = ' ';
     int n = (int)strlen(why);
-    while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
+    while (n > 0 && why[n - 1] == ' ')
         n--;
     const char *host = PQhost(c->pg), *port = PQport(c->pg);
     const char *db = PQdb(c->pg), *user = PQuser(c->pg);

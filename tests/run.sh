@@ -10,8 +10,9 @@
 #          The Lua tests run once per backend in BACKENDS (default "sqlite"):
 #          on a server each test gets a fresh database, its URL replacing any
 #          --database in NAME.args (or added), with the password in the
-#          client library's environment (PGPASSWORD, MYSQL_PWD), and @URL@ in
-#          NAME.args stands for that URL. NAME.backends lists the backends
+#          client library's environment (PGPASSWORD, MYSQL_PWD); @URL@ in
+#          NAME.args stands for the URL with its password (sqlite://
+#          on SQLite), also in $ORMSH_TEST_URL ($ORMSH_TEST_PASSWORD). NAME.backends lists the backends
 #          a test runs on (for tests about SQLite itself); default: all.
 #          tests/servers.sh starts the servers; they stop on exit, always.
 #   shell: tests/shell/*.sh      each exits 0 on success
@@ -56,19 +57,25 @@ run_lua() {
     cp -R tests/lua/. "$dir/"
     # NAME.args: extra ormsh arguments; @ROOT@ is the repository, @DIR@ the test's directory
     args=""; [ -f "tests/lua/$name.args" ] && args=$(sed -e "s|@ROOT@|$ROOT|g" -e "s|@DIR@|$dir|g" "tests/lua/$name.args")
+    full="sqlite://"; pw=""
     if [ "$backend" != sqlite ]; then
         db="t_$(printf '%s' "$name" | tr -c 'a-zA-Z0-9_\n' '_')"
         server_dropdb "$backend" "$db"
         if ! server_createdb "$backend" "$db"; then bad "$label"; return; fi
         full=$(server_url "$backend" "$db")
+        pw=$SRV_PG_PASSWORD; [ "$backend" = mysql ] && pw=$SRV_MY_PASSWORD
         # the password travels in the environment; the URL on the command line has none
         url=$(printf '%s' "$full" | sed 's|://\([^:@/]*\):[^@]*@|://\1@|')
-        args=$(printf '%s' "$args" | sed -e "s|--database [^ ]*||" -e "s|@URL@|$full|g")
-        args="$args --database $url"
+        case "$args" in
+        *@URL@*) args=$(printf '%s' "$args" | sed -e "s|@URL@|$full|g") ;;
+        *) args="$(printf '%s' "$args" | sed -e "s|--database [^ ]*||") --database $url" ;;
+        esac
     fi
+    args=$(printf '%s' "$args" | sed -e "s|@URL@|$full|g")
     want_code=0; [ -f "tests/lua/$name.code" ] && want_code=$(cat "tests/lua/$name.code")
     # shellcheck disable=SC2086
     (cd "$dir" && PGPASSWORD="$SRV_PG_PASSWORD" MYSQL_PWD="$SRV_MY_PASSWORD" \
+        ORMSH_TEST_URL="$full" ORMSH_TEST_PASSWORD="$pw" \
         "$ORMSH" $args run "$name.lua" >"$dir/stdout" 2>"$dir/stderr" </dev/null)
     code=$?
     okay=1
