@@ -9,8 +9,12 @@ SAN     ?=
 PREFIX  ?= /usr/local
 LUA_CMOD_DIR = $(PREFIX)/lib/lua/5.4
 
-DEBS := pkg-config liblua5.4-dev lua5.4 libsqlite3-dev sqlite3 libedit-dev libcmocka-dev tmux \
-        libpq-dev libmariadb-dev postgresql mariadb-server
+# What building needs (make, make shell) ...
+DEBS := pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-dev libpq-dev libmariadb-dev
+# ... and what the tests add: cmocka, a stock lua5.4, tmux for the terminal
+# tests, and the database servers the Lua-level tests run against.
+TEST_DEBS := libcmocka-dev lua5.4 tmux $(if $(filter postgresql,$(BACKENDS)),postgresql) \
+             $(if $(filter mysql,$(BACKENDS)),mariadb-server)
 
 # Backends the Lua-level tests run on (make test BACKENDS=sqlite runs one).
 BACKENDS ?= sqlite postgresql mysql
@@ -25,11 +29,11 @@ BIND_OBJ  := $(BIND_SRC:%.c=$(BUILD)/%.o)
 SHELL_OBJ := $(SHELL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps build test asan bench install clean shell check-unit
+.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit
 all: deps
 	@$(MAKE) --no-print-directory build
 
-ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out deps test-deps install-debs clean,$(or $(MAKECMDGOALS),all)),)
 -include $(BUILD)/config.mk
 endif
 
@@ -40,11 +44,19 @@ $(BUILD)/config.mk: Makefile | deps
 	   echo "SQLITE_LIBS := $$(pkg-config --libs sqlite3)"; \
 	   echo "SERVER_LIBS := $$(pkg-config --libs libpq libmariadb)"; \
 	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; \
-	   echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
-	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@
+	   true; } > $@
+# cmocka comes with the test packages, after this file is written
+CMOCKA_LIBS := -lcmocka
 
 deps:
-	@missing=""; for p in $(DEBS); do \
+	@$(MAKE) --no-print-directory install-debs PKGS="$(DEBS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(DEBS) $(TEST_DEBS)"
+
+# apt-get update once, then install whatever of PKGS is missing.
+install-debs:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -81,11 +93,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 
 check-unit: $(UNIT_BIN)
 
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory build check-unit
 	@BUILD=$(BUILD) ORMSH=$(CURDIR)/$(BUILD)/ormsh BACKENDS="$(BACKENDS)" sh tests/run.sh
 
-asan: deps
+asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  build-asan/ormsh build-asan/orm.so check-unit
