@@ -207,6 +207,12 @@ static int compare(lua_State *L, orm_op op)
     lua_settop(L, 2);
     if ((op == ORM_OP_EQ || op == ORM_OP_NE) && (lua_isnil(L, 2) || l_expr_is_null(L, 2)))
         op = op == ORM_OP_EQ ? ORM_OP_IS : ORM_OP_ISNOT;
+    if ((op == ORM_OP_IS || op == ORM_OP_ISNOT) && lua_isboolean(L, 2)) {
+        /* IS takes a literal, not a parameter, on PostgreSQL and MySQL: IS true */
+        slot = new_slot(L);
+        store(L, slot, orm_expr_keyword(lua_toboolean(L, 2) ? "true" : "false"));
+        lua_replace(L, 2);
+    }
     r = opnd(L, 2, self);
     slot = new_slot(L);
     store(L, slot, orm_expr_binary(op, self, r));

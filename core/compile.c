@@ -205,7 +205,7 @@ static int node_prec(const orm_expr *e)
     case ORM_X_ORDER:
         return 3;
     case ORM_X_TEXT:
-        return PREC_TEXT;
+        return e->desc ? PREC_ATOM : PREC_TEXT; /* desc: a keyword (orm_expr_keyword) */
     default:
         return PREC_ATOM;
     }

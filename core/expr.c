@@ -188,6 +188,13 @@ orm_expr *orm_expr_text(const char *sql)
     return named(ORM_X_TEXT, sql, NULL, 0);
 }
 
+orm_expr *orm_expr_keyword(const char *kw)
+{
+    orm_expr *e = orm_expr_text(kw);
+    if (e) e->desc = 1; /* TEXT with desc set: an atom */
+    return e;
+}
+
 orm_expr *orm_expr_star(void)
 {
     return node(ORM_X_STAR, ORM_OP_NONE, NULL, 0);

@@ -120,6 +120,8 @@ orm_expr *orm_expr_label(orm_expr *e, const char *name);
 orm_expr *orm_expr_label_ref(const char *name);
 orm_expr *orm_expr_order(orm_expr *e, int desc);
 orm_expr *orm_expr_text(const char *sql);
+/* A keyword literal written bare, never parenthesised (true, false): IS true. */
+orm_expr *orm_expr_keyword(const char *kw);
 orm_expr *orm_expr_star(void);
 /* Column col of the aliased table f (f->table must be set). */
 orm_expr *orm_expr_alias_column(orm_from *f, int col);
