@@ -1,10 +1,9 @@
-/* l_collection.c — relationships at work on instances: reading obj.rel
- * (lazy loads), collections (list-like, printed as [<A>, <B>]) whose
- * append/remove keep both sides in step in memory, association rows for
- * many-to-many, save-update and delete cascades, and eager loading of a
- * relationship for many parents at once. Loaded state lives in the db's
- * weak-keyed "relstate" table: relstate[instance][name] = collection or
- * related instance. */
+/* l_collection.c — relationships at work on instances: reading and writing
+ * obj.rel, collections (list-like, printed as [<A>, <B>]) whose
+ * append/remove keep both sides in step in memory, and association rows for
+ * many-to-many. Loaded state lives in the db's weak-keyed "relstate" table:
+ * relstate[instance][name] = collection or related instance. Loading is in
+ * l_rel_load.c, cascades in l_rel_cascade.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +14,11 @@
 #include "l_result.h"
 
 #define L_MT_OBJBOX "orm.ObjectBox"
-#define IN_CHUNK 500
 
 /* ---- loaded state ---- */
 
 /* [-0, +1, m] relstate[inst] (created when create is set; else may be nil) */
-static void push_state(lua_State *L, l_db *db, int inst_idx, int create)
+void l_rel_push_state(lua_State *L, l_db *db, int inst_idx, int create)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_db_push_uv(L, db);
@@ -38,19 +36,21 @@ static void push_state(lua_State *L, l_db *db, int inst_idx, int create)
 }
 
 /* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */
-static void push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
+void l_rel_push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
 {
-    push_state(L, db, inst_idx, 0);
-    if (lua_istable(L, -1)) lua_getfield(L, -1, name);
-    else lua_pushnil(L);
+    l_rel_push_state(L, db, inst_idx, 0);
+    if (lua_istable(L, -1))
+        lua_getfield(L, -1, name);
+    else
+        lua_pushnil(L);
     lua_remove(L, -2);
 }
 
 /* [-0, +0, m] relstate[inst][name] = value at val_idx */
-static void set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx)
+void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx)
 {
     val_idx = lua_absindex(L, val_idx);
-    push_state(L, db, inst_idx, 1);
+    l_rel_push_state(L, db, inst_idx, 1);
     lua_pushvalue(L, val_idx);
     lua_setfield(L, -2, name);
     lua_pop(L, 1);
@@ -68,7 +68,7 @@ void l_rel_forget(lua_State *L, l_db *db)
     lua_pop(L, 1);
 }
 
-static const char *decl_key(lua_State *L, int decl_idx)
+const char *l_rel_decl_key(lua_State *L, int decl_idx)
 {
     lua_getfield(L, decl_idx, "__key");
     const char *k = lua_tostring(L, -1); /* the declaration keeps the string */
@@ -78,7 +78,7 @@ static const char *decl_key(lua_State *L, int decl_idx)
 
 /* ---- collections ---- */
 
-static int coll_find(lua_State *L, int coll_idx, int obj_idx)
+int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx)
 {
     lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
     const void *p = lua_topointer(L, obj_idx);
@@ -95,7 +95,7 @@ static void coll_raw_append(lua_State *L, int coll_idx, int obj_idx)
 {
     coll_idx = lua_absindex(L, coll_idx);
     obj_idx = lua_absindex(L, obj_idx);
-    if (coll_find(L, coll_idx, obj_idx)) return;
+    if (l_rel_coll_find(L, coll_idx, obj_idx)) return;
     lua_pushvalue(L, obj_idx);
     lua_rawseti(L, coll_idx, (lua_Integer)lua_rawlen(L, coll_idx) + 1);
 }
@@ -103,7 +103,7 @@ static void coll_raw_append(lua_State *L, int coll_idx, int obj_idx)
 static void coll_raw_remove(lua_State *L, int coll_idx, int obj_idx)
 {
     coll_idx = lua_absindex(L, coll_idx);
-    int i = coll_find(L, lua_absindex(L, coll_idx), lua_absindex(L, obj_idx));
+    int i = l_rel_coll_find(L, lua_absindex(L, coll_idx), lua_absindex(L, obj_idx));
     if (i == 0) return;
     lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
     for (lua_Integer j = i; j < n; j++) {
@@ -115,7 +115,7 @@ static void coll_raw_remove(lua_State *L, int coll_idx, int obj_idx)
 }
 
 /* [-0, +1, m] a new empty collection owned by inst for the declaration */
-static void new_collection(lua_State *L, int inst_idx, int decl_idx)
+void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
@@ -136,129 +136,9 @@ static void new_collection(lua_State *L, int inst_idx, int decl_idx)
     lua_setmetatable(L, -2);
 }
 
-/* ---- running loads ---- */
-
-/* Runs SELECT target.* [, secondary.parent_col] FROM target [JOIN secondary]
- * WHERE <key column> IN (keys) ORDER BY ..., and pushes two lists: the
- * children and, for each, the parent key it belongs to. [-0, +2, e] */
-static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n)
-{
-    const orm_table *t = r->target;
-    orm_select *sel = orm_select_new();
-    int ok = sel && orm_select_add_table_columns(sel, t) == ORM_OK;
-    orm_expr *keycol = NULL, *cond = NULL;
-    const orm_column *keytype;
-    if (r->kind == REL_M2M) {
-        keycol = orm_expr_column(r->secondary, r->sec_parent_col);
-        keytype = &r->secondary->cols[r->sec_parent_col];
-        orm_expr *a = orm_expr_column(r->secondary, r->sec_target_col);
-        orm_expr *b = orm_expr_column(t, r->remote_col);
-        orm_expr *on = a && b ? orm_expr_binary(ORM_OP_EQ, a, b) : NULL;
-        ok = ok && on && orm_select_add_join(sel, r->secondary, on, 0) == ORM_OK &&
-             orm_select_add_column(sel, keycol) == ORM_OK;
-        orm_expr_release(a);
-        orm_expr_release(b);
-        orm_expr_release(on);
-        sel->from = t;
-    } else {
-        keycol = orm_expr_column(t, r->remote_col);
-        keytype = &t->cols[r->remote_col];
-    }
-    orm_expr *binds[IN_CHUNK];
-    int nb = 0;
-    for (int i = 0; i < n && i < IN_CHUNK; i++) {
-        binds[nb] = orm_expr_bind(keys[i]);
-        if (binds[nb] == NULL) ok = 0;
-        else nb++;
-    }
-    if (ok && keycol) {
-        cond = n == 1 ? orm_expr_binary(ORM_OP_EQ, keycol, binds[0]) : orm_expr_in(keycol, binds, nb, 0);
-        ok = cond && orm_select_add_where(sel, cond) == ORM_OK;
-    }
-    for (int i = 0; i < nb; i++) orm_expr_release(binds[i]);
-    orm_expr_release(cond);
-    /* a batch is ordered by parent first: SQLite then walks the foreign-key
-     * index in order instead of sorting; each collection keeps its order */
-    if (ok && n > 1) ok = orm_select_add_order(sel, keycol) == ORM_OK;
-    orm_expr_release(keycol);
-    if (ok && r->order_col >= 0) {
-        orm_expr *c = orm_expr_column(t, r->order_col);
-        orm_expr *o = c ? orm_expr_order(c, r->order_desc) : NULL;
-        ok = o && orm_select_add_order(sel, o) == ORM_OK;
-        orm_expr_release(c);
-        orm_expr_release(o);
-    }
-    for (int i = 0; ok && i < t->npk; i++) {
-        orm_expr *c = orm_expr_column(t, t->pk[i]);
-        ok = c && orm_select_add_order(sel, c) == ORM_OK;
-        orm_expr_release(c);
-    }
-    orm_compiled comp;
-    orm_compiled_init(&comp);
-    orm_error err;
-    orm_error_init(&err);
-    if (ok && orm_compile_select(orm_conn_dialect(db->conn), sel, &comp, &err) < 0) ok = -1;
-    orm_cursor **box = l_cursor_box(L);
-    int rc = ok == 1 ? orm_cursor_open(db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box) : 0;
-    orm_compiled_free(&comp);
-    orm_select_free(sel);
-    if (ok == -1) l_error_raise(L, &err);
-    if (!ok) luaL_error(L, "not enough memory");
-    if (rc < 0) l_db_raise_session(L, db);
-    int boxidx = lua_gettop(L);
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_Integer k = 0;
-    while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
-        orm_object *o = NULL;
-        rc = orm_cursor_object(*box, t, 0, &o);
-        if (rc < 0) break;
-        if (o == NULL) continue;
-        l_model_push_object(L, db, o);
-        lua_rawseti(L, boxidx + 1, ++k);
-        if (r->kind == REL_M2M) {
-            orm_value v;
-            if ((rc = orm_cursor_value(*box, t->ncols, &v)) < 0) break;
-            l_value_push(L, &v, &keytype->type);
-            orm_value_clear(&v);
-        } else {
-            l_value_push(L, &o->values[r->remote_col], &keytype->type);
-        }
-        lua_rawseti(L, boxidx + 2, k);
-    }
-    l_cursor_box_close(box);
-    if (rc < 0) l_db_raise_session(L, db);
-    lua_remove(L, boxidx);
-}
-
-/* N+1: a relation lazy-loaded once per parent, over and over, prints one
- * hint naming it, where it was triggered, and the option to paste. */
-static void note_lazy(lua_State *L, l_db *db, int decl_idx)
-{
-    (void)db;
-    decl_idx = lua_absindex(L, decl_idx);
-    lua_getfield(L, decl_idx, "__lazy_n");
-    lua_Integer n = lua_tointeger(L, -1) + 1;
-    lua_pop(L, 1);
-    lua_pushinteger(L, n);
-    lua_setfield(L, decl_idx, "__lazy_n");
-    if (n != 10) return;
-    int top = lua_gettop(L);
-    luaL_where(L, 2);
-    const char *where = lua_tostring(L, -1);
-    const char *rel = luaL_tolstring(L, decl_idx, NULL);
-    size_t wn = strlen(where);
-    fprintf(stderr,
-            "ormsh: N+1 queries: %s was lazy-loaded %d times, one query per parent (%.*s); load it "
-            "eagerly: :options(db.selectinload(%s))\n",
-            rel, (int)n, wn ? (int)wn - 2 : 11, wn ? where : "shell input", rel);
-    fflush(stderr);
-    lua_settop(L, top);
-}
-
 /* ---- many-to-one ---- */
 
-static int has_key(const orm_object *o, int col)
+int l_rel_has_key(const orm_object *o, int col)
 {
     return o->values[col].type != ORM_V_NULL &&
            (o->state == ORM_OBJ_PERSISTENT || o->state == ORM_OBJ_DETACHED);
@@ -278,7 +158,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         lua_pushnil(L);
         return;
     }
-    push_loaded(L, db, inst_idx, decl_key(L, decl_idx));
+    l_rel_push_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx));
     orm_object *cached = l_model_test(L, -1);
     if (cached && orm_value_equal(&cached->values[r->remote_col], v)) return;
     lua_pop(L, 1);
@@ -291,23 +171,25 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
             lua_pushnil(L);
             return;
         } else {
-            note_lazy(L, db, decl_idx);
+            l_rel_note_lazy(L, db, decl_idx);
             orm_object *out = NULL;
             if (orm_session_get(db->session, t, v, &out) < 0) l_db_raise_session(L, db);
-            if (out) l_model_push_object(L, db, out);
-            else lua_pushnil(L);
+            if (out)
+                l_model_push_object(L, db, out);
+            else
+                lua_pushnil(L);
         }
     } else if (!sql) {
         lua_pushnil(L);
         return;
     } else {
-        note_lazy(L, db, decl_idx);
-        run_load(L, db, r, &v, 1);
+        l_rel_note_lazy(L, db, decl_idx);
+        l_rel_run_load(L, db, r, &v, 1);
         lua_pop(L, 1);
         lua_rawgeti(L, -1, 1);
         lua_remove(L, -2);
     }
-    if (!lua_isnil(L, -1)) set_loaded(L, db, inst_idx, decl_key(L, decl_idx), -1);
+    if (!lua_isnil(L, -1)) l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
 }
 
 static void session_add(lua_State *L, l_db *db, int idx)
@@ -325,10 +207,10 @@ static void check_target(lua_State *L, const l_rel *r, int decl_idx, int val_idx
     l_class_push(L, r->target);
     lua_getfield(L, -1, "__name");
     const char *want = lua_tostring(L, -1);
-    const char *got = v ? lua_pushfstring(L, "%s", ((orm_table *)v->table)->name)
-                        : luaL_typename(L, val_idx);
-    l_error_raisef(L, ORM_ERR_DATA, "%s: expected a %s instance, got %s", luaL_tolstring(L, decl_idx, NULL),
-                   want, got);
+    const char *got =
+        v ? lua_pushfstring(L, "%s", ((orm_table *)v->table)->name) : luaL_typename(L, val_idx);
+    l_error_raisef(L, ORM_ERR_DATA, "%s: expected a %s instance, got %s",
+                   luaL_tolstring(L, decl_idx, NULL), want, got);
 }
 
 /* child.<m2o> = parent (parent_idx 0: nil), keeping the reverse collection in step. */
@@ -345,11 +227,11 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
     l_rel_push_reverse(L, decl_idx);
     int rev = lua_gettop(L);
     if (!lua_isnil(L, rev)) {
-        const char *rname = decl_key(L, rev);
+        const char *rname = l_rel_decl_key(L, rev);
         m2o_current(L, db, child_idx, decl_idx, r, 0);
         int old = lua_gettop(L);
         if (!lua_isnil(L, old) && !lua_rawequal(L, old, parent_idx ? parent_idx : old + 1)) {
-            push_loaded(L, db, old, rname);
+            l_rel_push_loaded(L, db, old, rname);
             if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
             lua_pop(L, 1);
         }
@@ -358,11 +240,13 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
             if (lua_istable(L, -1)) coll_raw_append(L, -1, child_idx);
         }
     }
-    if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0) luaL_error(L, "not enough memory");
-    if (parent_idx) set_loaded(L, db, child_idx, decl_key(L, decl_idx), parent_idx);
+    if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0)
+        luaL_error(L, "not enough memory");
+    if (parent_idx)
+        l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), parent_idx);
     else {
         lua_pushnil(L);
-        set_loaded(L, db, child_idx, decl_key(L, decl_idx), -1);
+        l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), -1);
     }
     if (parent && parent->session && !child->session) session_add(L, db, child_idx);
     if (parent && child->session && !parent->session) session_add(L, db, parent_idx);
@@ -370,8 +254,6 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
 }
 
 /* ---- one-to-many and many-to-many changes ---- */
-
-static void delete_object(lua_State *L, l_db *db, int idx);
 
 static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
 {
@@ -398,13 +280,17 @@ static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int
     check_target(L, r, decl_idx, child_idx);
     orm_object *child = l_model_check(L, child_idx);
     l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O) m2o_set(L, db, child_idx, lua_gettop(L), 0);
-    else if (orm_object_link(child, r->remote_col, NULL, 0) < 0) luaL_error(L, "not enough memory");
-    push_loaded(L, db, parent_idx, decl_key(L, decl_idx));
+    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O)
+        m2o_set(L, db, child_idx, lua_gettop(L), 0);
+    else if (orm_object_link(child, r->remote_col, NULL, 0) < 0)
+        luaL_error(L, "not enough memory");
+    l_rel_push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
     if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
     if (r->delete_orphan && child->session) {
-        if (child->state == ORM_OBJ_PENDING) orm_session_expunge(db->session, child);
-        else delete_object(L, db, child_idx);
+        if (child->state == ORM_OBJ_PENDING)
+            orm_session_expunge(db->session, child);
+        else
+            l_rel_delete_object(L, db, child_idx);
     }
     lua_settop(L, top);
 }
@@ -436,7 +322,7 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
     check_target(L, r, decl_idx, other_idx);
     orm_object *owner = l_model_check(L, owner_idx), *other = l_model_check(L, other_idx);
     l_rel_read(L, db, owner_idx, decl_idx);
-    if (coll_find(L, lua_gettop(L), other_idx)) {
+    if (l_rel_coll_find(L, lua_gettop(L), other_idx)) {
         lua_settop(L, top);
         return;
     }
@@ -458,7 +344,7 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
         if (other->session && !owner->session) session_add(L, db, owner_idx);
     } else { /* kept until the owner joins a session */
         int box = lua_gettop(L);
-        push_state(L, db, owner_idx, 1);
+        l_rel_push_state(L, db, owner_idx, 1);
         if (lua_getfield(L, -1, "__assoc") == LUA_TNIL) {
             lua_pop(L, 1);
             lua_newtable(L);
@@ -502,7 +388,7 @@ static void drop_assoc(lua_State *L, l_db *db, const l_rel *r, orm_object *owner
         orm_session_expunge(db->session, f.found);
         return;
     }
-    if (!has_key(owner, r->local_col) || !has_key(other, r->remote_col)) return;
+    if (!l_rel_has_key(owner, r->local_col) || !l_rel_has_key(other, r->remote_col)) return;
     orm_object *a = orm_object_new(r->secondary);
     if (a == NULL) luaL_error(L, "not enough memory");
     push_objbox(L, a);
@@ -519,7 +405,7 @@ static void drop_assoc(lua_State *L, l_db *db, const l_rel *r, orm_object *owner
     lua_pop(L, 1);
 }
 
-static void m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
+void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
 {
     int top = lua_gettop(L);
     owner_idx = lua_absindex(L, owner_idx);
@@ -527,11 +413,11 @@ static void m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int 
     other_idx = lua_absindex(L, other_idx);
     l_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
-    push_loaded(L, db, owner_idx, decl_key(L, decl_idx));
+    l_rel_push_loaded(L, db, owner_idx, l_rel_decl_key(L, decl_idx));
     if (lua_istable(L, -1)) coll_raw_remove(L, -1, other_idx);
     l_rel_push_reverse(L, decl_idx);
     if (!lua_isnil(L, -1)) {
-        push_loaded(L, db, other_idx, decl_key(L, lua_gettop(L)));
+        l_rel_push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
         if (lua_istable(L, -1)) coll_raw_remove(L, -1, owner_idx);
     }
     drop_assoc(L, db, r, l_model_check(L, owner_idx), l_model_check(L, other_idx));
@@ -565,8 +451,10 @@ static int c_append(lua_State *L)
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
     l_rel *r = l_rel_resolve(L, decl);
-    if (r->kind == REL_M2M) m2m_add(L, db, owner, decl, 2);
-    else o2m_add(L, db, owner, decl, 2);
+    if (r->kind == REL_M2M)
+        m2m_add(L, db, owner, decl, 2);
+    else
+        o2m_add(L, db, owner, decl, 2);
     return 0;
 }
 
@@ -577,20 +465,22 @@ static int c_remove(lua_State *L)
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
     l_rel *r = l_rel_resolve(L, decl);
-    if (!coll_find(L, 1, 2)) {
+    if (!l_rel_coll_find(L, 1, 2)) {
         lua_getfield(L, decl, "__key");
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection",
                               luaL_tolstring(L, 2, NULL), lua_tostring(L, -2));
     }
-    if (r->kind == REL_M2M) m2m_remove(L, db, owner, decl, 2);
-    else o2m_remove(L, db, owner, decl, 2);
+    if (r->kind == REL_M2M)
+        l_rel_m2m_remove(L, db, owner, decl, 2);
+    else
+        o2m_remove(L, db, owner, decl, 2);
     return 0;
 }
 
 static int c_contains(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_pushboolean(L, coll_find(L, 1, 2) != 0);
+    lua_pushboolean(L, l_rel_coll_find(L, 1, 2) != 0);
     return 1;
 }
 
@@ -641,19 +531,19 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
         lua_remove(L, -2);
         return 1;
     }
-    const char *name = decl_key(L, decl_idx);
-    push_loaded(L, db, inst_idx, name);
+    const char *name = l_rel_decl_key(L, decl_idx);
+    l_rel_push_loaded(L, db, inst_idx, name);
     if (lua_istable(L, -1)) {
         if (!r->uselist) lua_rawgeti(L, -1, 1), lua_remove(L, -2);
         return 1;
     }
     lua_pop(L, 1);
-    new_collection(L, inst_idx, decl_idx);
+    l_rel_new_collection(L, inst_idx, decl_idx);
     int coll = lua_gettop(L);
-    if (has_key(o, r->local_col)) {
-        note_lazy(L, db, decl_idx);
+    if (l_rel_has_key(o, r->local_col)) {
+        l_rel_note_lazy(L, db, decl_idx);
         const orm_value *key = &o->values[r->local_col];
-        run_load(L, db, r, &key, 1);
+        l_rel_run_load(L, db, r, &key, 1);
         lua_pop(L, 1);
         lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
         for (lua_Integer i = 1; i <= n; i++) {
@@ -662,7 +552,7 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
         }
         lua_pop(L, 1);
     }
-    set_loaded(L, db, inst_idx, name, coll);
+    l_rel_set_loaded(L, db, inst_idx, name, coll);
     if (!r->uselist) lua_rawgeti(L, coll, 1), lua_remove(L, coll);
     return 1;
 }
@@ -682,7 +572,8 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     if (!r->uselist) { /* one-to-one: replace the single child */
         l_rel_read(L, db, inst_idx, decl_idx);
         int old = lua_gettop(L);
-        if (!lua_isnil(L, old) && !lua_rawequal(L, old, val_idx)) o2m_remove(L, db, inst_idx, decl_idx, old);
+        if (!lua_isnil(L, old) && !lua_rawequal(L, old, val_idx))
+            o2m_remove(L, db, inst_idx, decl_idx, old);
         if (!nil) o2m_add(L, db, inst_idx, decl_idx, val_idx);
         lua_settop(L, old - 1);
         return;
@@ -694,244 +585,33 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     lua_newtable(L); /* snapshot of the old items */
     int old = lua_gettop(L);
     lua_Integer n = (lua_Integer)lua_rawlen(L, coll);
-    for (lua_Integer i = 1; i <= n; i++) lua_rawgeti(L, coll, i), lua_rawseti(L, old, i);
+    for (lua_Integer i = 1; i <= n; i++)
+        lua_rawgeti(L, coll, i), lua_rawseti(L, old, i);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, old, i);
-        if (nil || !coll_find(L, val_idx, lua_gettop(L))) {
-            if (r->kind == REL_M2M) m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
-            else o2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
+        if (nil || !l_rel_coll_find(L, val_idx, lua_gettop(L))) {
+            if (r->kind == REL_M2M)
+                l_rel_m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
+            else
+                o2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
         }
         lua_pop(L, 1);
     }
     lua_Integer m = nil ? 0 : (lua_Integer)lua_rawlen(L, val_idx);
     for (lua_Integer i = 1; i <= m; i++) {
         lua_rawgeti(L, val_idx, i);
-        if (r->kind == REL_M2M) m2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
-        else o2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
+        if (r->kind == REL_M2M)
+            m2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
+        else
+            o2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
         lua_pop(L, 1);
     }
     lua_settop(L, coll - 1);
 }
 
-/* ---- cascades ---- */
-
-/* [-0, +1, -] the __relationships table of the instance's class */
-static int push_rels(lua_State *L, int inst_idx)
-{
-    l_class_push(L, l_model_check(L, inst_idx)->table);
-    lua_getfield(L, -1, "__relationships");
-    lua_remove(L, -2);
-    return lua_gettop(L);
-}
-
-static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
-{
-    lua_pushvalue(L, inst_idx);
-    if (lua_rawget(L, visited) != LUA_TNIL) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_pop(L, 1);
-    lua_pushvalue(L, inst_idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, visited);
-    int top = lua_gettop(L);
-    int rels = push_rels(L, inst_idx);
-    lua_pushnil(L);
-    while (lua_next(L, rels)) {
-        int decl = lua_gettop(L);
-        l_rel *r = l_rel_resolve(L, decl);
-        const char *name = decl_key(L, decl);
-        if (r->kind == REL_M2O) {
-            orm_object *src = orm_object_link_src(l_model_check(L, inst_idx), r->local_col);
-            if (src && src->table->udata) l_model_push_object(L, db, orm_object_retain(src));
-            else push_loaded(L, db, inst_idx, name);
-        } else {
-            push_loaded(L, db, inst_idx, name);
-        }
-        int v = lua_gettop(L);
-        if (l_model_test(L, v)) {
-            lua_createtable(L, 1, 0);
-            lua_pushvalue(L, v);
-            lua_rawseti(L, -2, 1);
-            lua_replace(L, v);
-        }
-        lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, v, i);
-            orm_object *o = l_model_test(L, -1);
-            if (o && o->session == NULL && orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
-            if (o) cascade_add_visit(L, db, lua_gettop(L), visited);
-            lua_pop(L, 1);
-        }
-        lua_settop(L, decl - 1);
-    }
-    /* association rows made before the owner joined a session */
-    push_state(L, db, inst_idx, 0);
-    if (lua_istable(L, -1) && lua_getfield(L, -1, "__assoc") == LUA_TTABLE) {
-        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
-            orm_object **b = lua_touserdata(L, -1);
-            if (*b && (*b)->session == NULL && orm_session_add(db->session, *b) < 0)
-                l_db_raise_session(L, db);
-            lua_pop(L, 1);
-        }
-        lua_pushnil(L);
-        lua_setfield(L, -3, "__assoc");
-    }
-    lua_settop(L, top);
-}
-
-void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
-{
-    inst_idx = lua_absindex(L, inst_idx);
-    l_rel_configure(L, db);
-    orm_object *o = l_model_check(L, inst_idx);
-    if (!((l_class *)o->table->udata)->has_rels) return;
-    if (o->nlinks == 0) { /* nothing linked or loaded: nothing to cascade to */
-        push_state(L, db, inst_idx, 0);
-        int none = lua_isnil(L, -1);
-        lua_pop(L, 1);
-        if (none) return;
-    }
-    lua_newtable(L);
-    cascade_add_visit(L, db, inst_idx, lua_gettop(L));
-    lua_pop(L, 1);
-}
-
-static void delete_object(lua_State *L, l_db *db, int idx)
-{
-    idx = lua_absindex(L, idx);
-    l_rel_before_delete(L, db, idx);
-    if (orm_session_delete(db->session, l_model_check(L, idx)) < 0) l_db_raise_session(L, db);
-}
-
-void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
-{
-    inst_idx = lua_absindex(L, inst_idx);
-    l_rel_configure(L, db);
-    if (!((l_class *)l_model_check(L, inst_idx)->table->udata)->has_rels) return;
-    int top = lua_gettop(L);
-    orm_object *o = l_model_check(L, inst_idx);
-    if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return;
-    int rels = push_rels(L, inst_idx);
-    lua_pushnil(L);
-    while (lua_next(L, rels)) {
-        int decl = lua_gettop(L);
-        l_rel *r = l_rel_resolve(L, decl);
-        if (r->kind == REL_M2O || r->lazy == LAZY_DYNAMIC) {
-            lua_settop(L, decl - 1);
-            continue;
-        }
-        l_rel_read(L, db, inst_idx, decl);
-        int v = lua_gettop(L);
-        if (!r->uselist) {
-            lua_createtable(L, 1, 0);
-            if (!lua_isnil(L, v)) lua_pushvalue(L, v), lua_rawseti(L, -2, 1);
-            lua_replace(L, v);
-        }
-        lua_newtable(L); /* snapshot: the collection changes below */
-        int items = lua_gettop(L);
-        lua_Integer n = (lua_Integer)lua_rawlen(L, v);
-        for (lua_Integer i = 1; i <= n; i++) lua_rawgeti(L, v, i), lua_rawseti(L, items, i);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, items, i);
-            int child = lua_gettop(L);
-            if (r->kind == REL_M2M) m2m_remove(L, db, inst_idx, decl, child);
-            else if (r->cascade_delete) delete_object(L, db, child);
-            else if (orm_object_link(l_model_check(L, child), r->remote_col, NULL, 0) < 0)
-                luaL_error(L, "not enough memory");
-            lua_pop(L, 1);
-        }
-        lua_settop(L, decl - 1);
-    }
-    lua_settop(L, top);
-}
-
-/* ---- eager loading ---- */
-
-void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
-{
-    decl_idx = lua_absindex(L, decl_idx);
-    list_idx = lua_absindex(L, list_idx);
-    l_rel_configure(L, db);
-    l_rel *r = l_rel_resolve(L, decl_idx);
-    const char *name = decl_key(L, decl_idx);
-    int col = r->local_col;
-    lua_newtable(L); /* all children loaded */
-    int result = lua_gettop(L);
-    lua_newtable(L); /* parent key (Lua value) -> list of parent instances */
-    int bykey = lua_gettop(L);
-    /* keys to load, as values borrowed from the parents (kept alive by the list) */
-    lua_Integer np = (lua_Integer)lua_rawlen(L, list_idx);
-    const orm_value **keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(np ? np : 1), 0);
-    int nk = 0;
-    for (lua_Integer i = 1; i <= np; i++) {
-        lua_rawgeti(L, list_idx, i);
-        orm_object *o = l_model_test(L, -1);
-        if (o == NULL || o->table != r->parent) {
-            lua_pop(L, 1);
-            continue;
-        }
-        if (r->kind != REL_M2O) {
-            new_collection(L, -1, decl_idx);
-            set_loaded(L, db, -2, name, -1);
-            lua_pop(L, 1);
-        }
-        if (o->values[col].type == ORM_V_NULL || (r->kind != REL_M2O && !has_key(o, col)) ||
-            (r->kind == REL_M2O && orm_object_link_src(o, col))) {
-            lua_pop(L, 1);
-            continue;
-        }
-        l_value_push(L, &o->values[col], &o->table->cols[col].type);
-        if (lua_rawget(L, bykey) == LUA_TNIL) {
-            lua_pop(L, 1);
-            lua_newtable(L);
-            l_value_push(L, &o->values[col], &o->table->cols[col].type);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, bykey);
-            keys[nk++] = &o->values[col];
-        }
-        lua_pushvalue(L, -2);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-        lua_pop(L, 2);
-    }
-    lua_Integer nres = 0;
-    for (int off = 0; off < nk; off += IN_CHUNK) {
-        int n = nk - off < IN_CHUNK ? nk - off : IN_CHUNK;
-        run_load(L, db, r, keys + off, n);
-        int children = lua_gettop(L) - 1, pkeys = lua_gettop(L);
-        lua_Integer m = (lua_Integer)lua_rawlen(L, children);
-        for (lua_Integer i = 1; i <= m; i++) {
-            lua_rawgeti(L, children, i);
-            int child = lua_gettop(L);
-            lua_pushvalue(L, child);
-            lua_rawseti(L, result, ++nres);
-            lua_rawgeti(L, pkeys, i);
-            lua_rawget(L, bykey);
-            lua_Integer nparents = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
-            for (lua_Integer j = 1; j <= nparents; j++) {
-                lua_rawgeti(L, -1, j);
-                if (r->kind == REL_M2O) {
-                    set_loaded(L, db, -1, name, child);
-                } else {
-                    push_loaded(L, db, lua_gettop(L), name);
-                    lua_pushvalue(L, child);
-                    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-                    lua_pop(L, 1);
-                }
-                lua_pop(L, 1);
-            }
-            lua_settop(L, child - 1);
-        }
-        lua_pop(L, 2);
-    }
-    lua_settop(L, result);
-}
-
 static const luaL_Reg coll_methods[] = {
-    {"append", c_append}, {"remove", c_remove}, {"contains", c_contains}, {"iter", c_iter}, {NULL, NULL},
+    {"append", c_append}, {"remove", c_remove}, {"contains", c_contains},
+    {"iter", c_iter},     {NULL, NULL},
 };
 
 void l_collection_open(lua_State *L)

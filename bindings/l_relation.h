@@ -52,4 +52,28 @@ void l_collection_open(lua_State *L);
  * instances in the list at list_idx; pushes (+1) the list of loaded children. */
 void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx);
 
+/* ---- shared by l_collection.c, l_rel_load.c, l_rel_cascade.c ---- */
+/* [-0, +1, m] relstate[inst] (created when create is set; else may be nil) */
+void l_rel_push_state(lua_State *L, l_db *db, int inst_idx, int create);
+/* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */
+void l_rel_push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name);
+/* [-0, +0, m] relstate[inst][name] = value at val_idx */
+void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx);
+/* The relationship's attribute name (kept alive by the declaration). */
+const char *l_rel_decl_key(lua_State *L, int decl_idx);
+/* [-0, +1, m] a new empty collection owned by inst for the declaration */
+void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx);
+/* Position (1-based) of the object at obj_idx in the collection, or 0. */
+int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx);
+/* 1 when o's row exists and column col holds its (non-NULL) value. */
+int l_rel_has_key(const orm_object *o, int col);
+/* [-0, +2, e] children of the parents whose keys are given, and their parent keys */
+void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n);
+/* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */
+void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx);
+/* [-0, +0, e] unlinks two objects of a many-to-many relationship (both sides) */
+void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx);
+/* [-0, +0, e] session delete with cascades */
+void l_rel_delete_object(lua_State *L, l_db *db, int idx);
+
 #endif

@@ -1,0 +1,153 @@
+/* l_rel_cascade.c — cascades along relationships: save-update (adding a
+ * parent adds what it is linked to) and delete (delete the children, or set
+ * their foreign keys NULL; many-to-many links go with the row). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "l_relation.h"
+#include "l_result.h"
+
+/* ---- cascades ---- */
+
+/* [-0, +1, -] the __relationships table of the instance's class */
+static int push_rels(lua_State *L, int inst_idx)
+{
+    l_class_push(L, l_model_check(L, inst_idx)->table);
+    lua_getfield(L, -1, "__relationships");
+    lua_remove(L, -2);
+    return lua_gettop(L);
+}
+
+static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
+{
+    lua_pushvalue(L, inst_idx);
+    if (lua_rawget(L, visited) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, inst_idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, visited);
+    int top = lua_gettop(L);
+    int rels = push_rels(L, inst_idx);
+    lua_pushnil(L);
+    while (lua_next(L, rels)) {
+        int decl = lua_gettop(L);
+        l_rel *r = l_rel_resolve(L, decl);
+        const char *name = l_rel_decl_key(L, decl);
+        if (r->kind == REL_M2O) {
+            orm_object *src = orm_object_link_src(l_model_check(L, inst_idx), r->local_col);
+            if (src && src->table->udata)
+                l_model_push_object(L, db, orm_object_retain(src));
+            else
+                l_rel_push_loaded(L, db, inst_idx, name);
+        } else {
+            l_rel_push_loaded(L, db, inst_idx, name);
+        }
+        int v = lua_gettop(L);
+        if (l_model_test(L, v)) {
+            lua_createtable(L, 1, 0);
+            lua_pushvalue(L, v);
+            lua_rawseti(L, -2, 1);
+            lua_replace(L, v);
+        }
+        lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, v, i);
+            orm_object *o = l_model_test(L, -1);
+            if (o && o->session == NULL && orm_session_add(db->session, o) < 0)
+                l_db_raise_session(L, db);
+            if (o) cascade_add_visit(L, db, lua_gettop(L), visited);
+            lua_pop(L, 1);
+        }
+        lua_settop(L, decl - 1);
+    }
+    /* association rows made before the owner joined a session */
+    l_rel_push_state(L, db, inst_idx, 0);
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "__assoc") == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            orm_object **b = lua_touserdata(L, -1);
+            if (*b && (*b)->session == NULL && orm_session_add(db->session, *b) < 0)
+                l_db_raise_session(L, db);
+            lua_pop(L, 1);
+        }
+        lua_pushnil(L);
+        lua_setfield(L, -3, "__assoc");
+    }
+    lua_settop(L, top);
+}
+
+void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    l_rel_configure(L, db);
+    orm_object *o = l_model_check(L, inst_idx);
+    if (!((l_class *)o->table->udata)->has_rels) return;
+    if (o->nlinks == 0) { /* nothing linked or loaded: nothing to cascade to */
+        l_rel_push_state(L, db, inst_idx, 0);
+        int none = lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (none) return;
+    }
+    lua_newtable(L);
+    cascade_add_visit(L, db, inst_idx, lua_gettop(L));
+    lua_pop(L, 1);
+}
+
+void l_rel_delete_object(lua_State *L, l_db *db, int idx)
+{
+    idx = lua_absindex(L, idx);
+    l_rel_before_delete(L, db, idx);
+    if (orm_session_delete(db->session, l_model_check(L, idx)) < 0) l_db_raise_session(L, db);
+}
+
+void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    l_rel_configure(L, db);
+    if (!((l_class *)l_model_check(L, inst_idx)->table->udata)->has_rels) return;
+    int top = lua_gettop(L);
+    orm_object *o = l_model_check(L, inst_idx);
+    if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return;
+    int rels = push_rels(L, inst_idx);
+    lua_pushnil(L);
+    while (lua_next(L, rels)) {
+        int decl = lua_gettop(L);
+        l_rel *r = l_rel_resolve(L, decl);
+        if (r->kind == REL_M2O || r->lazy == LAZY_DYNAMIC) {
+            lua_settop(L, decl - 1);
+            continue;
+        }
+        l_rel_read(L, db, inst_idx, decl);
+        int v = lua_gettop(L);
+        if (!r->uselist) {
+            lua_createtable(L, 1, 0);
+            if (!lua_isnil(L, v)) lua_pushvalue(L, v), lua_rawseti(L, -2, 1);
+            lua_replace(L, v);
+        }
+        lua_newtable(L); /* snapshot: the collection changes below */
+        int items = lua_gettop(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, v);
+        for (lua_Integer i = 1; i <= n; i++)
+            lua_rawgeti(L, v, i), lua_rawseti(L, items, i);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, items, i);
+            int child = lua_gettop(L);
+            if (r->kind == REL_M2M)
+                l_rel_m2m_remove(L, db, inst_idx, decl, child);
+            else if (r->cascade_delete)
+                l_rel_delete_object(L, db, child);
+            else if (orm_object_link(l_model_check(L, child), r->remote_col, NULL, 0) < 0)
+                luaL_error(L, "not enough memory");
+            lua_pop(L, 1);
+        }
+        lua_settop(L, decl - 1);
+    }
+    lua_settop(L, top);
+}
