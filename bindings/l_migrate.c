@@ -3,6 +3,8 @@
  *   orm.migrate.diff(db [, managed])     -> nil | { upgrade, downgrade, ops, notices, unmapped }
  *   orm.migrate.run(db, steps [, opts])  runs revision functions, one transaction each
  *   orm.migrate.stamp(db, heads [, opts]) sets the version table without running anything
+ *   orm.migrate.partial(db)              -> nil | { transition, applied, not_applied }: a
+ *                                           revision left part-way (MySQL, migrate_steps.h)
  * A step is { fn = function(op), chunk = "migrations/versions/x.lua", label = "Running ...",
  * remove = { rev... }, add = { rev... } }; opts = { sql = bool, notice = fn(label),
  * emit = fn(sqltext) }. */
@@ -11,6 +13,7 @@
 
 #include "diff.h"
 #include "l_migrate.h"
+#include "migrate_steps.h"
 #include "reflect.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -132,7 +135,7 @@ static void set_op_list(lua_State *L, const orm_migops *ops)
 /* orm.migrate.diff(db [, managed]) */
 static int m_diff(lua_State *L)
 {
-    static const char *const exclude[] = {ORM_VERSION_TABLE, NULL};
+    static const char *const exclude[] = {ORM_VERSION_TABLE, ORM_STEPS_TABLE, NULL};
     l_db *db = idle_db(L, 1);
     orm_strv *managed = strv_arg(L, 2);
     orm_error err;
@@ -255,6 +258,91 @@ static void emit_sql(lua_State *L, l_migbox *b, int opts)
     lua_pop(L, 1);
 }
 
+/* [-0, +1, m] A list of l[from..to). */
+static void push_range(lua_State *L, const orm_strv *l, int from, int to)
+{
+    lua_createtable(L, to > from ? to - from : 0, 0);
+    for (int i = from; i < to; i++) {
+        lua_pushstring(L, l->v[i]);
+        lua_rawseti(L, -2, i - from + 1);
+    }
+}
+
+/* After fn(op) raised (the error on top): rolls back, points the error at
+ * the revision file and, op by op, says which operations ran; raises it. */
+static void fail_fn(lua_State *L, l_migbox *b, int msgh, const char *chunk, const char *rev)
+{
+    const orm_migsteps *st = orm_mig_steps(b->m);
+    orm_mig_rollback(b->m);
+    if (st->on && !st->planning && lua_istable(L, -1)) {
+        push_range(L, &st->plan, 0, st->applied);
+        lua_setfield(L, -2, "applied");
+        push_range(L, &st->plan, st->applied, st->plan.n);
+        lua_setfield(L, -2, "not_applied");
+    }
+    orm_mig_steps_failed(b->m);
+    lua_getupvalue(L, msgh, 2);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushfstring(L, "%s:", chunk);
+    }
+    lua_insert(L, -2);
+    place_error(L, lua_tostring(L, -2), rev);
+    lua_error(L);
+}
+
+/* [-0, +1, m] "a -> b" for a step removing `remove` and adding `add`. */
+static const char *push_transition(lua_State *L, const orm_strv *remove, const orm_strv *add)
+{
+    luaL_Buffer B;
+    luaL_buffinit(L, &B);
+    for (int k = 0; k < 2; k++) {
+        const orm_strv *l = k ? add : remove;
+        if (k) luaL_addstring(&B, " -> ");
+        for (int i = 0; i < l->n; i++) {
+            if (i) luaL_addstring(&B, ", ");
+            luaL_addstring(&B, l->v[i]);
+        }
+        if (l->n == 0) luaL_addstring(&B, "<base>");
+    }
+    luaL_pushresult(&B);
+    return lua_tostring(L, -1);
+}
+
+/* Where DDL commits at once (MySQL): runs fn(op) once to plan the ops and
+ * checks what an earlier run left (migrate_steps.h). */
+static void plan_steps(lua_State *L, l_migbox *b, int step, int op, int opts, int msgh,
+                       const char *chunk, const char *rev, const orm_strv *remove,
+                       const orm_strv *add)
+{
+    lua_getfield(L, step, "fn");
+    lua_pushvalue(L, op);
+    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) fail_fn(L, b, msgh, chunk, rev);
+    int skipped = 0;
+    if (orm_mig_steps_start(b->m, push_transition(L, remove, add), &skipped) < 0) {
+        orm_mig_rollback(b->m);
+        orm_mig_steps_failed(b->m);
+        raise_step(L, orm_migctx_conn(b->m), chunk, rev);
+    }
+    lua_pop(L, 1);
+    if (skipped) {
+        const orm_migsteps *st = orm_mig_steps(b->m);
+        luaL_Buffer B;
+        luaL_buffinit(L, &B);
+        lua_pushfstring(L, "Resuming: an earlier run applied %d of the revision's %d operations (",
+                        skipped, st->plan.n);
+        luaL_addvalue(&B);
+        for (int i = 0; i < skipped; i++) {
+            if (i) luaL_addstring(&B, ", ");
+            luaL_addstring(&B, st->plan.v[i]);
+        }
+        luaL_addstring(&B, "); running the rest");
+        luaL_pushresult(&B);
+        call_opt(L, opts, "notice", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+}
+
 /* Runs step at idx: fn(op) and the version bump, committed (or, in sql
  * mode, left in the one open transaction). */
 static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int sql)
@@ -282,25 +370,20 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     lua_pushnil(L);
     lua_pushcclosure(L, locate, 2);
     int msgh = lua_gettop(L);
+    int stepwise = !sql && orm_mig_steps_plan(b->m);
+    if (stepwise) plan_steps(L, b, step, op, opts, msgh, chunk, rev, remove, add);
     lua_getfield(L, step, "fn");
     lua_pushvalue(L, op);
-    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) {
-        orm_mig_rollback(b->m);
-        lua_getupvalue(L, msgh, 2);
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
-            lua_pushfstring(L, "%s:", chunk);
-        }
-        lua_insert(L, -2);
-        place_error(L, lua_tostring(L, -2), rev);
-        lua_error(L);
-    }
-    int rc = orm_mig_version_move(b->m, remove, add);
+    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) fail_fn(L, b, msgh, chunk, rev);
+    int rc = stepwise ? orm_mig_steps_finish(b->m) : ORM_OK;
+    if (rc == ORM_OK) rc = orm_mig_version_move(b->m, remove, add);
     if (rc == ORM_OK) rc = sql ? orm_mig_check(b->m) : orm_mig_commit(b->m);
     if (rc < 0) {
         if (!sql) orm_mig_rollback(b->m);
+        orm_mig_steps_failed(b->m);
         raise_step(L, c, chunk, rev);
     }
+    orm_mig_steps_end(b->m); /* op-by-op mode ends with the revision */
     if (sql) {
         orm_migctx_emit_commit(b->m);
         emit_sql(L, b, opts);
@@ -348,6 +431,7 @@ static int m_stamp(lua_State *L)
     if (orm_mig_begin(b->m) < 0) return raise_conn(L, c);
     orm_migctx_emit_begin(b->m);
     int rc = orm_mig_version_stamp(b->m, heads);
+    if (rc == ORM_OK && !sql) rc = orm_mig_steps_forget(b->m); /* stamped: nothing is part-way */
     orm_migctx_emit_commit(b->m);
     if (rc == ORM_OK && !sql) rc = orm_mig_commit(b->m);
     if (rc < 0 || sql) orm_mig_rollback(b->m);
@@ -358,10 +442,33 @@ static int m_stamp(lua_State *L)
     return 0;
 }
 
+/* orm.migrate.partial(db) */
+static int m_partial(lua_State *L)
+{
+    l_db *db = idle_db(L, 1);
+    orm_strv *applied = new_strv(L), *pending = new_strv(L);
+    char *move = NULL;
+    if (orm_mig_partial(db->conn, &move, applied, pending) < 0) return raise_conn(L, db->conn);
+    if (!move) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, move);
+    free(move);
+    lua_setfield(L, -2, "transition");
+    push_strv(L, applied);
+    lua_setfield(L, -2, "applied");
+    push_strv(L, pending);
+    lua_setfield(L, -2, "not_applied");
+    return 1;
+}
+
 void l_migrate_open(lua_State *L, int modidx)
 {
     static const luaL_Reg funcs[] = {
-        {"current", m_current}, {"diff", m_diff}, {"run", m_run}, {"stamp", m_stamp}, {NULL, NULL},
+        {"current", m_current}, {"diff", m_diff},       {"run", m_run},
+        {"stamp", m_stamp},     {"partial", m_partial}, {NULL, NULL},
     };
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_MIGBOX)) {

@@ -29,6 +29,11 @@ void l_migop_open(lua_State *L);
 /* [-0, +1, m] A new op table whose functions act through the l_migbox at boxidx. */
 void l_migop_push(lua_State *L, int boxidx);
 
+/* ---- l_migrate_step.c ---- */
+/* [-1, +1, m] The op function on top wrapped for op-by-op runs (name: the
+ * op's, for its label); the box at boxidx is the run's. */
+void l_migop_stepped(lua_State *L, int boxidx, const char *name);
+
 /* [-0, +1, m] A userdata whose __gc calls fn(p) once; set p after pushing
  * it, so a raise in between leaks nothing. */
 void **l_cleanup_push(lua_State *L, void (*fn)(void *));

@@ -732,6 +732,7 @@ void l_migop_push(lua_State *L, int boxidx)
     for (const luaL_Reg *r = op_funcs; r->name; r++) {
         lua_pushvalue(L, boxidx);
         lua_pushcclosure(L, r->func, 1);
+        l_migop_stepped(L, boxidx, r->name); /* op by op where DDL commits at once */
         lua_setfield(L, -2, r->name);
     }
     lua_pushcfunction(L, op_column);

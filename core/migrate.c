@@ -16,6 +16,8 @@
 /* The one place a backend's migration support is added. */
 static const orm_migrate_backend *const backends[] = {
     &orm_migrate_sqlite,
+    &orm_migrate_pg,
+    &orm_migrate_mysql,
 };
 
 orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
@@ -25,6 +27,7 @@ orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
     m->c = c;
     m->d = orm_conn_dialect(c);
     m->sql_mode = sql_mode;
+    m->dry = sql_mode && !m->d->transactional_ddl; /* --sql must not run DDL it cannot undo */
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
         if (strcmp(backends[i]->dialect, m->d->name) == 0) m->be = backends[i];
     return m;
@@ -34,6 +37,8 @@ void orm_migctx_free(orm_migctx *m)
 {
     if (!m) return;
     if (m->open) orm_mig_rollback(m);
+    if (m->be && m->be->free_state) m->be->free_state(m->be_state);
+    orm_migsteps_clear(&m->steps);
     orm_buf_free(&m->sql);
     free(m);
 }
@@ -143,6 +148,10 @@ int orm_mig_exec(orm_migctx *m, const char *sql, const orm_value *params, size_t
         put_with_literals(m, sql, params, n);
         orm_buf_puts(&m->sql, ";\n\n");
     }
+    if (m->dry) { /* written only: taken to do what it says */
+        if (changes) *changes = 1;
+        return ORM_OK;
+    }
     orm_sqlq q;
     int rc = orm_sqlq_open(&q, m->c, sql, params, n);
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW)
@@ -181,8 +190,8 @@ int orm_mig_begin(orm_migctx *m)
     if (m->open || orm_conn_in_transaction(m->c))
         return orm_mig_fail(m, "a transaction is open on the connection: commit or roll back "
                                "before migrating");
-    if ((rc = set_fks(m, 0)) < 0) return rc;
-    m->fks_off = m->c->drv->set_foreign_keys != NULL;
+    if (!m->be->keep_fks && (rc = set_fks(m, 0)) < 0) return rc;
+    m->fks_off = !m->be->keep_fks && m->c->drv->set_foreign_keys != NULL;
     if ((rc = orm_conn_begin(m->c)) < 0) {
         set_fks(m, 1);
         m->fks_off = 0;
@@ -240,6 +249,7 @@ void orm_mig_rollback(orm_migctx *m)
 
 int orm_mig_create_table(orm_migctx *m, const orm_dbtable *t)
 {
+    if (m->be->create_table) return m->be->create_table(m, t);
     orm_buf b = ORM_BUF_INIT;
     int rc = orm_dbtable_ddl(m->d, t, NULL, &b);
     if (rc == ORM_EMISUSE) {
@@ -255,6 +265,7 @@ int orm_mig_create_table(orm_migctx *m, const orm_dbtable *t)
 
 int orm_mig_drop_table(orm_migctx *m, const char *table)
 {
+    if (m->be->drop_table) return m->be->drop_table(m, table);
     orm_buf b = ORM_BUF_INIT;
     orm_buf_puts(&b, "DROP TABLE ");
     orm_dialect_quote(m->d, &b, table);
@@ -265,6 +276,7 @@ int orm_mig_drop_table(orm_migctx *m, const char *table)
 
 int orm_mig_rename_table(orm_migctx *m, const char *from, const char *to)
 {
+    if (m->be->rename_table) return m->be->rename_table(m, from, to);
     orm_buf b = ORM_BUF_INIT;
     orm_buf_puts(&b, "ALTER TABLE ");
     orm_dialect_quote(m->d, &b, from);
@@ -277,6 +289,7 @@ int orm_mig_rename_table(orm_migctx *m, const char *from, const char *to)
 
 int orm_mig_create_index(orm_migctx *m, const char *table, const orm_dbindex *x)
 {
+    if (m->be->create_index) return m->be->create_index(m, table, x);
     if (x->sql) return orm_mig_exec(m, x->sql, NULL, 0, NULL);
     orm_buf b = ORM_BUF_INIT;
     int rc = orm_dbindex_ddl(m->d, table, x, &b);
@@ -292,6 +305,7 @@ int orm_mig_create_index(orm_migctx *m, const char *table, const orm_dbindex *x)
 
 int orm_mig_drop_index(orm_migctx *m, const char *name, const char *table)
 {
+    if (m->be->drop_index) return m->be->drop_index(m, name, table);
     (void)table; /* SQLite and PostgreSQL name indexes per schema */
     orm_buf b = ORM_BUF_INIT;
     orm_buf_puts(&b, "DROP INDEX ");

@@ -1,10 +1,12 @@
-/* migrate_int.h — what migrate.c, migrate_sqlite.c and version.c share:
+/* migrate_int.h — what migrate.c, the backends (migrate_sqlite.c,
+ * migrate_pg.c, migrate_mysql.c), migrate_steps.c and version.c share:
  * the context struct, the statement runner that also collects --sql text,
  * and the per-backend table of the operations a backend does its own way. */
 #ifndef ORM_MIGRATE_INT_H
 #define ORM_MIGRATE_INT_H
 
 #include "migrate.h"
+#include "migrate_steps.h"
 
 /* The operations whose SQL differs between backends. Each must be
  * provided; a backend that can ALTER in place just runs ALTER TABLE. */
@@ -21,9 +23,23 @@ typedef struct orm_migrate_backend {
     /* may be NULL: the statements that switch foreign-key enforcement, for
      * the --sql text (the driver's set_foreign_keys does it for real). */
     const char *fkeys_off_sql, *fkeys_on_sql;
+    /* 1: enforcement stays on while migrating (a backend whose DDL commits
+     * at once could not check the keys before a commit). */
+    int keep_fks;
+    /* may be NULL (then the generic statement of migrate.c): the operations
+     * a backend writes its own way (MySQL: table options, DROP INDEX ... ON). */
+    int (*create_table)(orm_migctx *m, const orm_dbtable *t);
+    int (*drop_table)(orm_migctx *m, const char *table);
+    int (*rename_table)(orm_migctx *m, const char *from, const char *to);
+    int (*create_index)(orm_migctx *m, const char *table, const orm_dbindex *x);
+    int (*drop_index)(orm_migctx *m, const char *name, const char *table);
+    /* may be NULL: frees what the backend kept in orm_migctx.be_state. */
+    void (*free_state)(void *state);
 } orm_migrate_backend;
 
 extern const orm_migrate_backend orm_migrate_sqlite;
+extern const orm_migrate_backend orm_migrate_pg;
+extern const orm_migrate_backend orm_migrate_mysql;
 
 struct orm_migctx {
     orm_conn *c;
@@ -33,6 +49,11 @@ struct orm_migctx {
     orm_buf sql; /* collected statements (sql mode) */
     int fks_off; /* begin switched enforcement off */
     int open;    /* between begin and commit/rollback */
+    /* sql mode where DDL cannot be rolled back (MySQL): statements are
+     * written, never run; version_made: the version table's CREATE was */
+    int dry, version_made;
+    void *be_state;     /* the backend's own (see free_state) */
+    orm_migsteps steps; /* op-by-op runs (migrate_steps.c) */
 };
 
 /* Runs one statement (collecting its text in sql mode); *changes (may be

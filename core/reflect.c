@@ -9,10 +9,13 @@
 #include <strings.h>
 
 #include "dialect.h"
+#include "reflect_server.h"
 
 /* The one place a backend's reflection is added. */
 static const orm_reflect_ops *const backends[] = {
     &orm_reflect_sqlite,
+    &orm_reflect_pg,
+    &orm_reflect_mysql,
 };
 
 const orm_reflect_ops *orm_reflect_ops_for(const orm_conn *c)

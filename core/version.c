@@ -38,13 +38,32 @@ int orm_version_read(orm_conn *c, orm_strv *out)
 
 static int ensure_table(orm_migctx *m)
 {
+    if (m->dry && m->version_made) return ORM_OK; /* written once, never run */
     int exists = 0, rc = version_table_exists(m->c, &exists);
     if (rc < 0 || exists) return rc;
+    m->version_made = 1;
     return orm_mig_exec(m,
                         "CREATE TABLE " ORM_VERSION_TABLE " (\n\tversion_num VARCHAR(32) NOT "
                         "NULL, \n\tCONSTRAINT " ORM_VERSION_TABLE
                         "_pkc PRIMARY KEY (version_num)\n)",
                         NULL, 0, NULL);
+}
+
+/* Runs sql with each "?" written as the dialect's placeholder ($1 on PostgreSQL). */
+static int exec_ph(orm_migctx *m, const char *sql, const orm_value *params, size_t n,
+                   int64_t *changes)
+{
+    orm_buf b = ORM_BUF_INIT;
+    int k = 0;
+    for (const char *p = sql; *p; p++)
+        if (*p == '?')
+            orm_dialect_placeholder(m->d, &b, ++k);
+        else
+            orm_buf_putc(&b, *p);
+    int rc =
+        b.oom ? orm_error_oom(&m->c->err) : orm_mig_exec(m, orm_buf_str(&b), params, n, changes);
+    orm_buf_free(&b);
+    return rc;
 }
 
 static orm_value text_value(const char *s)
@@ -55,14 +74,13 @@ static orm_value text_value(const char *s)
 static int delete_row(orm_migctx *m, const char *v)
 {
     orm_value p = text_value(v);
-    return orm_mig_exec(m, "DELETE FROM " ORM_VERSION_TABLE " WHERE version_num = ?", &p, 1, NULL);
+    return exec_ph(m, "DELETE FROM " ORM_VERSION_TABLE " WHERE version_num = ?", &p, 1, NULL);
 }
 
 static int insert_row(orm_migctx *m, const char *v)
 {
     orm_value p = text_value(v);
-    return orm_mig_exec(m, "INSERT INTO " ORM_VERSION_TABLE " (version_num) VALUES (?)", &p, 1,
-                        NULL);
+    return exec_ph(m, "INSERT INTO " ORM_VERSION_TABLE " (version_num) VALUES (?)", &p, 1, NULL);
 }
 
 int orm_mig_version_move(orm_migctx *m, const orm_strv *remove, const orm_strv *add)
@@ -72,8 +90,8 @@ int orm_mig_version_move(orm_migctx *m, const orm_strv *remove, const orm_strv *
     if (remove->n == 1 && add->n == 1) {
         orm_value p[2] = {text_value(add->v[0]), text_value(remove->v[0])};
         int64_t n = 0;
-        rc = orm_mig_exec(
-            m, "UPDATE " ORM_VERSION_TABLE " SET version_num = ? WHERE version_num = ?", p, 2, &n);
+        rc = exec_ph(m, "UPDATE " ORM_VERSION_TABLE " SET version_num = ? WHERE version_num = ?", p,
+                     2, &n);
         if (rc == ORM_OK && n != 1)
             return orm_mig_fail(m,
                                 "the database is not at revision %s (expected one row of %s to "

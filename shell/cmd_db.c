@@ -368,6 +368,47 @@ static int do_check(dbctx *x, const dbargs *a)
 
 /* ---- current, heads, history, show --------------------------------------------------- */
 
+/* [-0, +1, e] The strings of the list at idx joined with ", " ("none"). */
+static const char *push_list(lua_State *L, int idx)
+{
+    orm_strv *l = push_strv(L);
+    to_strv(L, idx, l);
+    const char *s = push_joined(L, l, "none");
+    lua_remove(L, -2);
+    return s;
+}
+
+/* [-0, +0, e] Where DDL commits at once (MySQL), a revision can stop
+ * part-way: says which of its operations ran, on stderr (after a failing
+ * upgrade: failed = 1). 0 when no revision is part-way. */
+static int report_partial(dbctx *x, const char *at, int failed)
+{
+    lua_State *L = x->L;
+    int top = lua_gettop(L);
+    call_migrate(x, "partial", 0, 1);
+    if (lua_isnil(L, -1)) {
+        lua_settop(L, top);
+        return 0;
+    }
+    int t = lua_gettop(L);
+    lua_getfield(L, t, "transition");
+    lua_getfield(L, t, "applied");
+    lua_getfield(L, t, "not_applied");
+    const char *applied = push_list(L, t + 2), *pending = push_list(L, t + 3);
+    fflush(stdout);
+    fprintf(stderr,
+            "ormsh: revision %s %s part-way (this database commits each DDL statement at "
+            "once, so what ran stays):\n  applied:     %s\n  not applied: %s\n"
+            "ormsh: the database is at %s (ormsh_version) plus those %d operation%s (recorded "
+            "in ormsh_version_steps): %s `ormsh db upgrade` to apply the rest\n",
+            lua_tostring(L, t + 1), failed ? "stopped" : "is", applied, pending, at,
+            (int)lua_rawlen(L, t + 2), lua_rawlen(L, t + 2) == 1 ? "" : "s",
+            failed ? "fix the revision and run" : "run");
+    fflush(stderr);
+    lua_settop(L, top);
+    return 1;
+}
+
 static int do_current(dbctx *x, const dbargs *a)
 {
     (void)a;
@@ -376,6 +417,7 @@ static int do_current(dbctx *x, const dbargs *a)
         int p = orm_revgraph_find(x->g, cur->v[i]);
         printf("%s%s\n", cur->v[i], p >= 0 && is_head(x, p) ? " (head)" : "");
     }
+    report_partial(x, push_joined(x->L, cur, "<base>"), 0);
     return SH_EXIT_OK;
 }
 
@@ -533,8 +575,10 @@ static int run_plan(dbctx *x, const orm_revplan *plan, int up, int sql)
         if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
             orm_strv *cur = push_strv(L);
             to_strv(L, -2, cur);
-            fprintf(stderr, "ormsh: the failing revision was rolled back; the database is at %s\n",
-                    push_joined(L, cur, "<base>"));
+            const char *at = push_joined(L, cur, "<base>");
+            if (!report_partial(x, at, 1))
+                fprintf(stderr,
+                        "ormsh: the failing revision was rolled back; the database is at %s\n", at);
         }
     }
     return SH_EXIT_FAIL;

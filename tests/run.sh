@@ -15,7 +15,12 @@
 #          on SQLite), also in $ORMSH_TEST_URL ($ORMSH_TEST_PASSWORD). NAME.backends lists the backends
 #          a test runs on (for tests about SQLite itself); default: all.
 #          tests/servers.sh starts the servers; they stop on exit, always.
-#   shell: tests/shell/*.sh      each exits 0 on success
+#   shell: tests/shell/*.sh      each exits 0 on success. A test with a NAME.backends
+#          file runs once per backend listed there that is in BACKENDS and whose
+#          server started: on a server with a fresh database, its URL (no
+#          password) in ORMSH_TEST_URL and DATABASE_URL, the password in
+#          PGPASSWORD / MYSQL_PWD; ORMSH_TEST_BACKEND names the backend
+#          (tests/shell/backend.inc reads them). Other shell tests run once.
 # TESTS=pattern limits lua/shell tests to names matching the shell pattern.
 set -u
 : "${BUILD:=build}"
@@ -105,10 +110,41 @@ for backend in $BACKENDS; do
 done
 
 # --- shell tests ---
+# run_sh NAME BACKEND LABEL: a shell test with NAME.backends on one backend.
+run_sh() {
+    name=$1; backend=$2; label=$3
+    dir="$TMPROOT/sh-$backend-$name"; mkdir -p "$dir"
+    url=""
+    if [ "$backend" != sqlite ]; then
+        db="s_$(printf '%s' "$name" | tr -c 'a-zA-Z0-9_\n' '_')"
+        server_dropdb "$backend" "$db"
+        if ! server_createdb "$backend" "$db"; then bad "$label"; return; fi
+        url=$(server_url "$backend" "$db" | sed 's|://\([^:@/]*\):[^@]*@|://\1@|')
+    fi
+    okay=1
+    (cd "$dir" && TESTDIR="$dir" ORMSH_TEST_BACKEND="$backend" ORMSH_TEST_URL="$url" \
+        PGPASSWORD="$SRV_PG_PASSWORD" MYSQL_PWD="$SRV_MY_PASSWORD" sh "$ROOT/tests/shell/$name.sh") \
+        >"$dir/log" 2>&1 || okay=0
+    for pw in "$SRV_PG_PASSWORD" "$SRV_MY_PASSWORD"; do
+        if grep -qF -- "$pw" "$dir/log"; then okay=0; echo "$label: the password appears in the output" >&2; fi
+    done
+    [ "$backend" != sqlite ] && server_dropdb "$backend" "$db"
+    if [ "$okay" -eq 1 ]; then ok; else bad "$label"; sed 's/^/  /' "$dir/log" >&2; fi
+}
+
 for sh in tests/shell/*.sh; do
     [ -f "$sh" ] || continue
     name=$(basename "$sh" .sh)
     case "$name" in ${TESTS:-*}) ;; *) continue ;; esac
+    if [ -f "tests/shell/$name.backends" ]; then
+        for backend in $BACKENDS; do
+            grep -qw -- "$backend" "tests/shell/$name.backends" || continue
+            case "$backend $SRV_STARTED " in sqlite*|*" $backend "*) ;; *) continue ;; esac
+            label="shell/$name"; [ "$backend" != sqlite ] && label="shell[$backend]/$name"
+            run_sh "$name" "$backend" "$label"
+        done
+        continue
+    fi
     dir="$TMPROOT/sh-$name"; mkdir -p "$dir"
     if (cd "$dir" && TESTDIR="$dir" sh "$ROOT/$sh") >"$dir/log" 2>&1; then ok; else bad "shell/$name"; sed 's/^/  /' "$dir/log" >&2; fi
 done

@@ -1,0 +1,126 @@
+/* migrate_server.c — the pieces of migrate_pg.c and migrate_mysql.c that
+ * are the same on both servers: refusing a NOT NULL column without default
+ * on a table with rows, finding a constraint by its name in the database or
+ * by ormsh's conventional name (so a revision written on SQLite drops the
+ * same constraint on a server), and the ALTER TABLE prefixes. */
+#include "migrate_server.h"
+
+#include <string.h>
+
+#include "sqlq.h"
+
+void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table)
+{
+    orm_buf_puts(b, "ALTER TABLE ");
+    orm_dialect_quote(m->d, b, table);
+    orm_buf_putc(b, ' ');
+}
+
+void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u)
+{
+    if (u->name) {
+        orm_buf_puts(b, "CONSTRAINT ");
+        orm_dialect_quote(m->d, b, u->name);
+        orm_buf_putc(b, ' ');
+    }
+    orm_buf_puts(b, "UNIQUE (");
+    orm_dbschema_quote_list(m->d, b, &u->cols);
+    orm_buf_putc(b, ')');
+}
+
+static int has_rows(orm_migctx *m, const char *table, int *out)
+{
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "SELECT 1 FROM ");
+    orm_dialect_quote(m->d, &b, table);
+    orm_buf_puts(&b, " LIMIT 1");
+    orm_sqlq q;
+    *out = 0;
+    int rc = b.oom ? orm_error_oom(&m->c->err) : orm_sqlq_open(&q, m->c, orm_buf_str(&b), NULL, 0);
+    if (rc == ORM_OK) {
+        rc = orm_sqlq_step(&q);
+        *out = rc == ORM_ROW;
+        orm_sqlq_close(&q);
+    }
+    orm_buf_free(&b);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
+{
+    const orm_dbcolumn *c = &f->cols[0];
+    if (c->nullable || c->server_default || m->dry) return ORM_OK;
+    int rows = 0, rc = has_rows(m, f->name, &rows);
+    if (rc < 0 || !rows) return rc;
+    return orm_mig_fail(m,
+                        "cannot add NOT NULL column %s.%s without a server_default: the table "
+                        "has rows (give it a server_default, or add it nullable, fill it, then "
+                        "make it NOT NULL with alter_column)",
+                        f->name, c->name);
+}
+
+/* 1 when `name` is the constraint's real name (pass 0) or conventional one (pass 1). */
+static int named(const orm_dbtable *t, const orm_dbunique *u, const orm_dbfkey *f, const char *name,
+                 int pass)
+{
+    const char *real = u ? u->name : f->name;
+    if (pass == 0) return real && strcmp(real, name) == 0;
+    orm_buf b = ORM_BUF_INIT;
+    if (u) {
+        orm_dbunique anon = *u;
+        anon.name = NULL;
+        orm_dbunique_name(t, &anon, &b);
+    } else {
+        orm_dbfkey anon = *f;
+        anon.name = NULL;
+        orm_dbfkey_name(t, &anon, &b);
+    }
+    int same = !b.oom && strcmp(orm_buf_str(&b), name) == 0;
+    orm_buf_free(&b);
+    return same;
+}
+
+static void list_names(const orm_dbtable *t, int unique_indexes, orm_buf *out)
+{
+    int n = 0;
+    for (int i = 0; i < t->nuniques; i++) {
+        orm_buf_puts(out, n++ ? ", " : "");
+        orm_dbunique_name(t, &t->uniques[i], out);
+    }
+    for (int i = 0; unique_indexes && i < t->nindexes; i++)
+        if (t->indexes[i].unique) orm_buf_printf(out, "%s%s", n++ ? ", " : "", t->indexes[i].name);
+    for (int i = 0; i < t->nfkeys; i++) {
+        orm_buf_puts(out, n++ ? ", " : "");
+        orm_dbfkey_name(t, &t->fkeys[i], out);
+    }
+    if (!n) orm_buf_puts(out, "none");
+}
+
+int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *name,
+                               const char *type, int unique_indexes, orm_migsrv_found *out)
+{
+    int uq = !type || strcmp(type, "unique") == 0, fk = !type || strcmp(type, "foreignkey") == 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; uq && i < t->nuniques; i++)
+            if (named(t, &t->uniques[i], NULL, name, pass)) {
+                *out = (orm_migsrv_found){'u', i};
+                return ORM_OK;
+            }
+        for (int i = 0; uq && unique_indexes && pass == 0 && i < t->nindexes; i++)
+            if (t->indexes[i].unique && strcmp(t->indexes[i].name, name) == 0) {
+                *out = (orm_migsrv_found){'i', i};
+                return ORM_OK;
+            }
+        for (int i = 0; fk && i < t->nfkeys; i++)
+            if (named(t, NULL, &t->fkeys[i], name, pass)) {
+                *out = (orm_migsrv_found){'f', i};
+                return ORM_OK;
+            }
+    }
+    orm_buf have = ORM_BUF_INIT;
+    list_names(t, unique_indexes, &have);
+    orm_mig_fail(m, "table '%s' has no %s constraint named '%s' (it has: %s)", t->name,
+                 type ? type : "unique or foreign-key", name, orm_buf_str(&have));
+    orm_buf_free(&have);
+    return ORM_EFAIL;
+}

@@ -1,0 +1,32 @@
+/* migrate_server.h — what the PostgreSQL and MySQL migration backends
+ * (migrate_pg.c, migrate_mysql.c) share (migrate_server.c): the checks and
+ * look-ups both do before their ALTER TABLE statements. */
+#ifndef ORM_MIGRATE_SERVER_H
+#define ORM_MIGRATE_SERVER_H
+
+#include "migrate_int.h"
+
+/* A NOT NULL column without a server_default cannot be added to a table
+ * that has rows: MigrationError saying what to do instead (as on SQLite). */
+int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *frag);
+
+/* What drop_constraint found: a unique constraint ('u'), a foreign key
+ * ('f'), or (with unique_indexes) a unique index ('i'); i indexes the
+ * table's list. Its name in the database is t's (raw reflection). */
+typedef struct orm_migsrv_found {
+    char kind;
+    int i;
+} orm_migsrv_found;
+/* The constraint of t (raw) called `name` in the database, or whose
+ * conventional name (uq_..., fk_...) is `name`; type "unique",
+ * "foreignkey" or NULL (either). MigrationError listing what t has when
+ * there is none. */
+int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *name,
+                               const char *type, int unique_indexes, orm_migsrv_found *out);
+
+/* "ALTER TABLE <table> " */
+void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table);
+/* "[CONSTRAINT name ]UNIQUE (cols)"; name NULL: as u says. */
+void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u);
+
+#endif
