@@ -35,6 +35,7 @@ print(page.items, page.total, page.pages, page.has_prev, page.has_next)
 local user_post_counts = session:query(User.username, db.func.count(Post.id))
   :join(User.posts)
   :group_by(User.username)
+  :order_by(User.username)
   :all()
 print(user_post_counts)
 for _, row in ipairs(user_post_counts) do print(row.username, row[2]) end
