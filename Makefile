@@ -106,12 +106,16 @@ asan: test-deps
 	  sh tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite
+	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite $(BUILD)/bench_raw_pg
 	@BUILD=$(BUILD) ORMSH=$(CURDIR)/ormsh sh tests/bench/run.sh
 
 $(BUILD)/bench_raw_sqlite: tests/bench/raw_sqlite.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SQLITE_LIBS)
+
+$(BUILD)/bench_raw_pg: tests/bench/raw_pg.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SERVER_LIBS)
 
 # Opens the shell on the tutorial's bookstore app (tables created on first use).
 shell: all

@@ -30,6 +30,16 @@
 # import sqlalchemy; default: the first of python3, /usr/bin/python3 that can),
 # BENCH_SQLALCHEMY=0 to skip SQLAlchemy.
 #
+# PostgreSQL (after the SQLite table): W1-W5 again on a throwaway server that
+# tests/servers.sh starts on loopback under this run's temp directory (stopped
+# by the EXIT trap), through ormsh --database postgresql://... and through
+# raw_pg.c (libpq: prepared statements, one transaction; W1 takes the keys with
+# INSERT ... RETURNING id); each W1 run on a fresh database. Target <= 2x raw
+# libpq for W1-W5 (W4 lazy: none). When the server cannot start the section
+# prints "PostgreSQL: skipped (reason)". Knobs: BENCH_PG=0 skips it,
+# BENCH_PG_N (W1-W3 rows; default 20000: one round trip a row), BENCH_PG_N45
+# (default: N45), BENCH_PG_REPS (default 3).
+#
 # Times are wall-clock seconds around the workload inside each process (the
 # process start-up and the untimed set-up are excluded); W0 is the whole process.
 # Benchmarks are reports, not tests: a missed target is marked MISSED, a failed
@@ -107,13 +117,14 @@ medians() {
     done | median
 }
 
-# check_same PHASE LABEL TAGPREFIX — rows and checksum equal raw C's
+# check_same PHASE LABEL TAGPREFIX [BASEPREFIX] — rows and checksum equal raw C's
+# (BASEPREFIX: the raw runs' tag prefix, default raw)
 check_same() {
     for f in "$OUT/$3".*; do
         case "$f" in *.err) continue ;; esac
         [ -f "$f" ] || continue
         for k in rows check; do
-            a=$(val "$f" $k); b=$(val "$OUT/raw.$1.1" $k)
+            a=$(val "$f" $k); b=$(val "$OUT/${4:-raw}.$1.1" $k)
             if [ -n "$b" ] && [ "$a" != "$b" ]; then
                 echo "$2: $k is $a, raw C's is $b (wrong result)" >> "$ERRS"
                 echo wrong > "$OUT/wrong.$3"
@@ -405,6 +416,211 @@ if [ -s "$ERRS" ]; then
     echo "ERRORS:"
     cat "$ERRS"
 fi
+# ---------------------------------------------------------------- PostgreSQL
+# W1-W5 again on a throwaway PostgreSQL server (tests/servers.sh), ormsh beside
+# raw libpq (bench_raw_pg); its own table and its own errors. Never fails.
+PG_N=${BENCH_PG_N:-20000}
+PG_N45=${BENCH_PG_N45:-$N45}
+PG_REPS=${BENCH_PG_REPS:-3}
+RAWPG=$BUILD/bench_raw_pg
+ERRS=$TMP/pg-errors; : > "$ERRS"
+echo
+pg_skip=""
+if [ "${BENCH_PG:-1}" = 0 ]; then
+    pg_skip="BENCH_PG=0"
+elif [ ! -x "$RAWPG" ]; then
+    pg_skip="$RAWPG is missing (run through make bench)"
+else
+    SRV_ROOT=$TMP/pgsrv   # servers.sh keeps its servers there
+    # shellcheck source=tests/servers.sh
+    . "$HERE/../servers.sh"
+    trap 'servers_stop_all; rm -rf "$TMP"' EXIT
+    if ! server_start postgresql 2> "$TMP/pgstart.err"; then
+        # servers.sh's message, and the log's first error line when it quotes a log
+        pg_skip=$(awk 'sub(/^servers: /, "") { if (m == "") m = $0; next }
+                       m ~ /:$/ && NF && e == "" { sub(/^[ \t]+/, ""); if (f == "") f = $0; if (/error|FATAL|denied/) e = $0 }
+                       END { print m (m ~ /:$/ ? " " (e != "" ? e : f) : "") }' "$TMP/pgstart.err" |
+                  sed 's/ or run with BACKENDS=sqlite//')
+        pg_skip=${pg_skip:-the server did not start}
+    elif ! server_createdb postgresql bench_probe 2> "$TMP/pgstart.err"; then
+        pg_skip="CREATE DATABASE failed: $(head -1 "$TMP/pgstart.err")"
+    fi
+fi
+if [ -n "$pg_skip" ]; then
+    echo "PostgreSQL: skipped ($pg_skip)"
+else
+    pg_start=$(now_ns)
+    server_dropdb postgresql bench_probe
+    PGVER=$(srv_pg_psql postgres -At -c 'SHOW server_version' 2>/dev/null)
+    # pg_db NAME — a fresh database NAME (dropped first); 1 when it cannot be made
+    pg_db() { server_dropdb postgresql "$1"; server_createdb postgresql "$1" 2>> "$ERRS"; }
+    pg_url() { server_url postgresql "$1"; }
+    pg_sql() { srv_pg_psql "$1" -At -c "$2" 2>&1; }
+    # shellcheck disable=SC2317  # called through run_phase
+    pg_ormsh_cmd() { "$ORMSH" --app "$APP" --database "$(pg_url "$1")" run "$LUA_BENCH" "$2" "$PG_N"; }
+    # shellcheck disable=SC2317  # called through run_phase
+    pg_ormsh45_cmd() { "$ORMSH" --app "$APP45" --database "$(pg_url bench45)" run "$LUA_BENCH" "$1" "$PG_N45"; }
+    # verify_pg DB LABEL — as verify_db: PG_N rows, ids 1..PG_N, PG_N distinct emails
+    verify_pg() {
+        got=$(pg_sql "$1" "SELECT count(*) || ' ' || sum(id) || ' ' || count(DISTINCT email) || ' ' || max(id) FROM author")
+        want="$PG_N $(awk -v n="$PG_N" 'BEGIN { printf "%.0f", n * (n + 1) / 2 }') $PG_N $PG_N"
+        if [ "$got" != "$want" ]; then
+            echo "$2: the database holds (count sum(id) distinct-emails max(id)) '$got', expected '$want'" >> "$ERRS"
+            return 1
+        fi
+    }
+    # verify_pg45 LABEL — as verify_db45, on database bench45
+    verify_pg45() {
+        got=$(pg_sql bench45 "SELECT (SELECT count(*) FROM author) || ' ' || (SELECT count(DISTINCT email) FROM author) || ' ' || (SELECT count(*) FROM book) || ' ' || (SELECT sum(author_id) FROM book) || ' ' || (SELECT count(*) FROM book WHERE author_id != (id - 1) % (SELECT count(*) FROM author) + 1)")
+        want="$PG_N45 $PG_N45 $((10 * PG_N45)) $(awk -v n="$PG_N45" 'BEGIN { printf "%.0f", 10 * n * (n + 1) / 2 }') 0"
+        if [ "$got" != "$want" ]; then
+            echo "$1: the database holds (authors emails books sum(author_id) misplaced) '$got', expected '$want'" >> "$ERRS"
+            return 1
+        fi
+    }
+    # pg_schema DB — the tables' columns, constraints and indexes, to compare
+    pg_schema() {
+        pg_sql "$1" "SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2"
+        pg_sql "$1" "SELECT conrelid::regclass, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        pg_sql "$1" "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+    }
+
+    echo "PostgreSQL $PGVER (throwaway server on 127.0.0.1, fsync=off): N=$PG_N (W4/W5: N45=$PG_N45), raw libpq and ormsh median of $PG_REPS runs"
+    # W1: each run on a fresh database; raw libpq's first one is W2/W3's
+    have_pg=0
+    r=1
+    while [ $r -le "$PG_REPS" ]; do
+        if pg_db w1raw; then
+            if run_phase pgraw.w1.$r "raw libpq W1 run $r" "$RAWPG" "$(pg_url w1raw)" w1 "$PG_N"; then
+                verify_pg w1raw "raw libpq W1 run $r" || rm -f "$OUT/pgraw.w1.$r"
+            fi
+            if [ $r -eq 1 ] && [ -f "$OUT/pgraw.w1.1" ] && server_dropdb postgresql bench && \
+                pg_sql postgres "ALTER DATABASE w1raw RENAME TO bench" >/dev/null; then
+                # settle the fresh rows (hint bits, statistics) before they are read
+                pg_sql bench "VACUUM ANALYZE author" >/dev/null && have_pg=1
+            fi
+            server_dropdb postgresql w1raw
+        fi
+        if pg_db w1ormsh; then
+            if run_phase pgormsh.w1.$r "ormsh W1 run $r" pg_ormsh_cmd w1ormsh w1; then
+                verify_pg w1ormsh "ormsh W1 run $r" || echo wrong > "$OUT/wrong.pgormsh.w1"
+            fi
+            server_dropdb postgresql w1ormsh
+        fi
+        r=$((r + 1))
+    done
+    if [ $have_pg -eq 1 ]; then
+        for w in w2 w3; do
+            r=1
+            while [ $r -le "$PG_REPS" ]; do
+                run_phase pgraw.$w.$r "raw libpq $(echo $w | tr w W) run $r" "$RAWPG" "$(pg_url bench)" $w "$PG_N"
+                run_phase pgormsh.$w.$r "ormsh $(echo $w | tr w W) run $r" pg_ormsh_cmd bench $w
+                r=$((r + 1))
+            done
+        done
+    else
+        echo "raw libpq W1 failed: nothing to read for W2/W3" >> "$ERRS"
+    fi
+    check_same w1 "ormsh W1" pgormsh.w1 pgraw
+    check_same w2 "ormsh W2" pgormsh.w2 pgraw
+    check_same w3 "ormsh W3" pgormsh.w3 pgraw
+
+    # W4, W5: raw libpq's set-up; its schema must be the one create_all makes
+    have_pg45=0
+    if pg_db bench45 && run_phase pgsetup45 "raw libpq W4/W5 set-up (w45setup)" "$RAWPG" "$(pg_url bench45)" w45setup "$PG_N45"; then
+        if pg_db schema45 && "$ORMSH" --app "$APP45" --database "$(pg_url schema45)" -e 'db.create_all()' \
+            > /dev/null 2> "$OUT/pgsetup45.ormsh.err"; then
+            if [ "$(pg_schema bench45)" != "$(pg_schema schema45)" ]; then
+                echo "W4/W5 set-up: raw libpq's schema differs from ormsh's create_all (fix DDL_REL in raw_pg.c)" >> "$ERRS"
+            fi
+        else
+            note_error "ormsh W4/W5 create_all" "$OUT/pgsetup45.ormsh.err"
+        fi
+        server_dropdb postgresql schema45
+        verify_pg45 "W4/W5 set-up" && have_pg45=1
+    fi
+    if [ $have_pg45 -eq 1 ]; then
+        r=1
+        while [ $r -le "$PG_REPS" ]; do
+            run_phase pgraw.w4.$r "raw libpq W4 run $r" "$RAWPG" "$(pg_url bench45)" w4 "$PG_N45"
+            run_phase pgormsh.w4sel.$r "ormsh W4 selectinload run $r" pg_ormsh45_cmd w4sel
+            run_phase pgormsh.w4lazy.$r "ormsh W4 lazy run $r" pg_ormsh45_cmd w4lazy
+            run_phase pgraw.w5.$r "raw libpq W5 run $r" "$RAWPG" "$(pg_url bench45)" w5 "$PG_N45"
+            run_phase pgormsh.w5.$r "ormsh W5 run $r" pg_ormsh45_cmd w5
+            r=$((r + 1))
+        done
+        check_same w4 "ormsh W4 selectinload" pgormsh.w4sel pgraw
+        check_same w4 "ormsh W4 lazy" pgormsh.w4lazy pgraw
+        check_same w5 "ormsh W5" pgormsh.w5 pgraw
+    fi
+    servers_stop_all
+
+    # the table: row() without the SQLAlchemy columns
+    savepy=$PY; PY=""
+    echo
+    hdr=$(printf '%-26s %10s %10s %8s %8s  %-8s' "workload (PostgreSQL)" "libpq (s)" "ormsh (s)" "ratio" "target" "result")
+    echo "$hdr"
+    echo "$hdr" | sed 's/./-/g'
+    row "W1 insert $PG_N" "$(medians wall pgraw.w1)" "$(medians wall pgormsh.w1)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w1" 2>/dev/null)"
+    row "W2 load $PG_N" "$(medians wall pgraw.w2)" "$(medians wall pgormsh.w2)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w2" 2>/dev/null)"
+    row "W3 get $PG_N random" "$(medians wall pgraw.w3)" "$(medians wall pgormsh.w3)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w3" 2>/dev/null)"
+    row "W4 selectinload ${PG_N45}x10" "$(medians wall pgraw.w4)" "$(medians wall pgormsh.w4sel)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w4sel" 2>/dev/null)"
+    row "W4 lazy ${PG_N45}x10" "$(medians wall pgraw.w4)" "$(medians wall pgormsh.w4lazy)" - "" \
+        "$(cat "$OUT/wrong.pgormsh.w4lazy" 2>/dev/null)"
+    row "W5 filter_by email $PG_N45" "$(medians wall pgraw.w5)" "$(medians wall pgormsh.w5)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w5" 2>/dev/null)"
+    awk -v c="$(medians rss_kib pgraw.w2)" -v o="$(medians rss_kib pgormsh.w2)" '
+        function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
+        BEGIN { printf "%-26s %10s %10s %8s %8s  %-8s\n", "W2 peak RSS (MiB)", m(c), m(o), "-", "-", "-" }'
+    PY=$savepy
+    echo
+    [ "$PG_N" != "$N" ] && echo "PostgreSQL: N=$PG_N for W1-W3, not $N as on SQLite (every row is a round trip to the server)."
+    echo "Loopback TCP, the same URL for both. Raw libpq: prepared statements, text results, one transaction;"
+    echo "W1 takes each key with INSERT ... RETURNING id (one round trip a row). Target <= 2x raw libpq for"
+    echo "W1-W5 (W4 lazy: none); W2/W3 read the database raw libpq's first W1 wrote (then VACUUM ANALYZE)."
+    printf 'W4/W5 SQL statements: ormsh selectinload %s, lazy %s, W5 %s for %s queries\n' \
+        "$(medians stmts pgormsh.w4sel | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
+        "$(medians stmts pgormsh.w4lazy | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
+        "$(medians stmts pgormsh.w5 | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" "$PG_N45"
+    awk -v w1b="$(medians t_build pgormsh.w1)" -v w1a="$(medians t_add_all pgormsh.w1)" -v w1c="$(medians t_commit pgormsh.w1)" \
+        -v w2q="$(medians t_query pgormsh.w2)" -v w2r="$(medians t_read pgormsh.w2)" \
+        -v w4sq="$(medians t_query pgormsh.w4sel)" -v w4st="$(medians t_touch pgormsh.w4sel)" '
+        function t(x) { return x == "" ? "?" : sprintf("%.4f", x) }
+        BEGIN {
+            printf "ormsh splits (s): W1 build %s, add_all %s, commit (flush) %s; W2 query %s, read %s;", t(w1b), t(w1a), t(w1c), t(w2q), t(w2r)
+            printf " W4 selectinload query+load %s, touch %s\n", t(w4sq), t(w4st)
+        }'
+    line="CPU seconds (raw libpq / ormsh):"
+    for w in w1 w2 w3; do
+        line="$line $(echo $w | tr w W) $(medians cpu pgraw.$w | fmt4) / $(medians cpu pgormsh.$w | fmt4);"
+    done
+    line="$line W4 $(medians cpu pgraw.w4 | fmt4) / $(medians cpu pgormsh.w4sel | fmt4) (lazy $(medians cpu pgormsh.w4lazy | fmt4));"
+    line="$line W5 $(medians cpu pgraw.w5 | fmt4) / $(medians cpu pgormsh.w5 | fmt4);"
+    echo "$line"
+    echo "all runs (wall s):"
+    for impl in pgraw pgormsh; do
+        for w in w1 w2 w3 w4 w4sel w4lazy w5; do
+            case $impl.$w in pgraw.w4sel|pgraw.w4lazy|pgormsh.w4) continue ;; esac
+            vals=""
+            r=1
+            while [ $r -le "$PG_REPS" ]; do
+                v=$(val "$OUT/$impl.$w.$r" wall); vals="$vals ${v:-ERROR}"; r=$((r + 1))
+            done
+            printf '  %-7s %s:%s\n' "$(echo $impl | sed 's/^pg//')" "$(echo $w | tr w W)" "$vals"
+        done
+    done
+    if [ -s "$ERRS" ]; then
+        echo
+        echo "ERRORS (PostgreSQL):"
+        cat "$ERRS"
+    fi
+    awk -v s="$pg_start" -v e="$(now_ns)" 'BEGIN { printf "PostgreSQL section took %.1f s\n", (e - s) / 1e9 }'
+fi
+
 end=$(now_ns)
 awk -v s="$start" -v e="$end" 'BEGIN { printf "\nbenchmark took %.1f s\n", (e - s) / 1e9 }'
 exit 0
