@@ -12,7 +12,7 @@
 typedef struct shape {
     const orm_table *table;
     uint64_t mask;
-    char kind; /* 'i', 'u', 'd' */
+    char kind; /* 'i' insert, 'r' insert ... RETURNING the generated key, 'u', 'd' */
     orm_buf sql;
     orm_stmt *stmt;
 } shape;
@@ -30,9 +30,13 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
     shape_done(s, sh);
     orm_buf_reset(&sh->sql);
     const orm_dialect *d = orm_conn_dialect(s->conn);
-    int rc = kind == 'i'   ? orm_compile_insert(d, t, mask, &sh->sql)
-             : kind == 'u' ? orm_compile_update(d, t, mask, &sh->sql)
-                           : orm_compile_delete(d, t, &sh->sql);
+    int rc = kind == 'i' || kind == 'r' ? orm_compile_insert(d, t, mask, &sh->sql)
+             : kind == 'u'              ? orm_compile_update(d, t, mask, &sh->sql)
+                                        : orm_compile_delete(d, t, &sh->sql);
+    if (rc >= 0 && kind == 'r') {
+        orm_buf_puts(&sh->sql, " RETURNING ");
+        orm_dialect_quote(d, &sh->sql, t->cols[t->autoinc_col].name);
+    }
     if (rc < 0 || sh->sql.oom) return orm_error_oom(&s->err);
     rc = orm_stmt_cache_acquire(s->cache, orm_buf_str(&sh->sql), &sh->stmt);
     if (rc < 0) return orm_session_fail_from_conn(s, rc);
@@ -42,9 +46,10 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
     return ORM_OK;
 }
 
-/* Binds params, steps once, resets. */
+/* Binds params, steps once, resets. With row non-NULL, the statement
+ * returns one row (RETURNING) whose first column lands in *row. */
 static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, size_t n,
-                     int64_t *changes)
+                     int64_t *changes, orm_value *row)
 {
     orm_value vals[ORM_MAX_COLUMNS * 2];
     for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed bytes */
@@ -53,6 +58,7 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n);
     s->conn->bind_borrowed = 0;
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
+    if (rc == ORM_ROW && row) rc = s->conn->drv->column_value(sh->stmt, 0, row);
     if (rc >= 0 && changes) *changes = s->conn->drv->changes(sh->stmt);
     s->conn->drv->reset(sh->stmt);
     return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
@@ -77,16 +83,23 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
         return ORM_EFAIL;
     if (o->nlinks && orm_object_apply_links(o) != ORM_OK) return orm_error_oom(&s->err);
     uint64_t mask = insert_mask(o);
-    int rc = shape_use(s, sh, t, mask, 'i');
+    /* the generated key comes back with the INSERT where the dialect can
+     * (RETURNING: one round trip on a server), else from last_insert_id */
+    int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
+    int returning = generated && orm_conn_dialect(s->conn)->supports_returning;
+    int rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS];
     size_t n = 0;
     for (int i = 0; i < t->ncols; i++)
         if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
-    rc = run_shape(s, sh, params, n, NULL);
+    orm_value newkey = ORM_VALUE_NULL;
+    rc = run_shape(s, sh, params, n, NULL, returning ? &newkey : NULL);
     if (rc < 0) return rc;
-    if (t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL &&
-        s->conn->drv->last_insert_id) {
+    if (returning && newkey.type != ORM_V_NULL) {
+        orm_value_move(&o->values[t->autoinc_col], &newkey);
+        o->pk_generated = 1;
+    } else if (generated && s->conn->drv->last_insert_id) {
         orm_value_int(&o->values[t->autoinc_col], s->conn->drv->last_insert_id(s->conn));
         o->pk_generated = 1;
     }
@@ -124,7 +137,7 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
         if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
     for (int i = 0; i < t->npk; i++) params[n++] = &o->values[t->pk[i]];
     int64_t changes = 0;
-    rc = run_shape(s, sh, params, n, &changes);
+    rc = run_shape(s, sh, params, n, &changes, NULL);
     if (rc < 0) return rc;
     if (changes != 1)
         return orm_error_set(&s->err, ORM_ERR_STALE, 0,
@@ -143,7 +156,7 @@ static int delete_one(orm_session *s, shape *sh, orm_object *o)
     const orm_value *params[ORM_MAX_COLUMNS];
     for (int i = 0; i < t->npk; i++) params[i] = &o->values[t->pk[i]];
     int64_t changes = 0;
-    rc = run_shape(s, sh, params, (size_t)t->npk, &changes);
+    rc = run_shape(s, sh, params, (size_t)t->npk, &changes, NULL);
     if (rc < 0) return rc;
     if (changes != 1)
         return orm_error_set(&s->err, ORM_ERR_STALE, 0,
