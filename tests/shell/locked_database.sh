@@ -17,7 +17,9 @@ LUA
 "$ORMSH" --app app -e 'db.create_all() db.session:add(Member{ email = "first@x.org" }) db.session:commit()' || exit 1
 DB=app/instance/locky.db
 # another process takes the write lock and keeps it for 3 seconds
-( printf 'BEGIN IMMEDIATE;\nINSERT INTO member (email) VALUES ("other@x.org");\n'; sleep 3; printf 'ROLLBACK;\n' ) | sqlite3 "$DB" &
+# (it waits for the lock itself: the probe below takes it for an instant)
+( printf 'BEGIN IMMEDIATE;\nINSERT INTO member (email) VALUES ("other@x.org");\n'; sleep 3; printf 'ROLLBACK;\n' ) |
+  sqlite3 -cmd '.timeout 5000' "$DB" &
 bg=$!
 i=0
 until [ "$(sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -c locked)" -ge 1 ] || [ $i -ge 50 ]; do
