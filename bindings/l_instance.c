@@ -22,39 +22,115 @@ orm_object *l_model_check(lua_State *L, int idx)
     return o;
 }
 
-/* One instance per object: the cache is indexed by a small integer id kept
- * in obj->udata (array part: cheaper than hashing the object's address). */
+/* One instance per object: the db's object cache (weak values) maps a small
+ * integer id kept in obj->udata to the instance. The ids of objects that
+ * died with their instance are used again first (a free list threaded
+ * through the cache: cache[0] is the first free id, the slot of a free id
+ * holds the next one), so ids stay dense; the cache is made with its array
+ * part sized for every id handed out so far (replaced by one twice the size,
+ * 128, 256 ..., when they run out). Thus setting a slot never adds a key and
+ * the table is never rehashed: a weak table taking ever-new keys rehashes
+ * every few inserts once the collector has cleared its entries, each time
+ * allocating anew. */
+
+/* [-0, +0, m] Replaces the cache at cache, full with db->next_id - 1 ids, by
+ * one with twice the room. */
+static void grow_cache(lua_State *L, l_db *db, int cache)
+{
+    lua_Integer n = db->next_id - 1, m = n < 128 ? 128 : 2 * n;
+    if (m > INT32_MAX) luaL_error(L, "too many objects");
+    lua_createtable(L, (int)m, 1);
+    int t = lua_gettop(L);
+    lua_getmetatable(L, cache); /* weak values */
+    lua_setmetatable(L, t);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, cache, i);
+        lua_rawseti(L, t, i);
+    }
+    lua_rawgeti(L, cache, 0); /* the free list (empty when growing) */
+    lua_rawseti(L, t, 0);
+    lua_pushvalue(L, t);
+    lua_rawseti(L, LUA_REGISTRYINDEX, db->cache_ref);
+    l_db_push_uv(L, db);
+    lua_pushvalue(L, t);
+    lua_setfield(L, -2, L_DB_CACHE);
+    lua_pop(L, 1);
+    lua_replace(L, cache);
+}
+
+static lua_Integer take_id(lua_State *L, l_db *db, int cache)
+{
+    if (lua_rawgeti(L, cache, 0) == LUA_TNUMBER) {
+        lua_Integer id = lua_tointeger(L, -1);
+        lua_rawgeti(L, cache, id); /* the next free id, or nil */
+        lua_rawseti(L, cache, 0);
+        lua_pop(L, 1);
+        return id;
+    }
+    lua_pop(L, 1);
+    lua_Integer id = ++db->next_id;
+    /* the array holds 128, 256, ... ids: full when id - 1 is one of those */
+    if (id == 1 || (id > 128 && ((id - 1) & (id - 2)) == 0)) grow_cache(L, db, cache);
+    return id;
+}
+
 void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
 {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
     lua_Integer id = (lua_Integer)(uintptr_t)obj->udata;
-    if (id != 0 && lua_rawgeti(L, -1, id) != LUA_TNIL) {
-        lua_remove(L, -2);
-        orm_object_release(obj); /* the instance already holds one */
-        return;
+    if (id != 0) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
+        if (lua_rawgeti(L, -1, id) == LUA_TUSERDATA) {
+            lua_remove(L, -2);
+            orm_object_release(obj); /* the instance already holds one */
+            return;
+        }
+        lua_pop(L, 2);
     }
-    if (id != 0) lua_pop(L, 1);
     l_inst *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->magic = L_INST_MAGIC;
     u->obj = obj;
     l_class *c = obj->table->udata;
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->imt_ref);
     lua_setmetatable(L, -2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
+    int cache = lua_gettop(L);
     if (id == 0) {
-        id = ++db->next_id;
+        id = take_id(L, db, cache);
         obj->udata = (void *)(uintptr_t)id;
     }
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, -3, id);
-    lua_remove(L, -2);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, cache, id);
+    lua_pop(L, 1);
+}
+
+/* o dies with its instance (being collected): its id goes back on the
+ * free list. Its slot is empty by now (the collector clears weak values
+ * before running finalizers). */
+static void free_id(lua_State *L, orm_object *o)
+{
+    lua_Integer id = (lua_Integer)(uintptr_t)o->udata;
+    const l_class *c = o->table->udata;
+    if (id <= 0 || c == NULL || c->db == NULL || c->db->cache_ref == LUA_NOREF) return;
+    int top = lua_gettop(L);
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, c->db->cache_ref) == LUA_TTABLE &&
+        lua_rawgeti(L, -1, id) == LUA_TNIL) {
+        lua_rawgeti(L, -2, 0);
+        lua_rawseti(L, -3, id);
+        lua_pushinteger(L, id);
+        lua_rawseti(L, -3, 0);
+        o->udata = NULL;
+    }
+    lua_settop(L, top);
 }
 
 static int inst_gc(lua_State *L)
 {
     l_inst *u = lua_touserdata(L, 1);
     if (u && u->obj) {
-        orm_object_release(u->obj);
+        orm_object *o = u->obj;
         u->obj = NULL;
+        if (o->refs == 1) free_id(L, o); /* releasing frees o */
+        orm_object_release(o);
     }
     return 0;
 }
@@ -123,7 +199,7 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
     orm_value v;
     orm_error err;
     orm_error_init(&err);
-    if (l_expr_is_null(L, val_idx)) {
+    if (lua_type(L, val_idx) == LUA_TUSERDATA && l_expr_is_null(L, val_idx)) {
         v.type = ORM_V_NULL;
     } else if (l_value_to(L, val_idx, &c->type, &v, &err) < 0) {
         l_class_push(L, t);

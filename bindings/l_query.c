@@ -6,21 +6,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile_cache.h"
 #include "l_query.h"
 
 /* ---- the userdata ---- */
 
+/* Queries owning C memory (their own select, a cursor) carry a __gc. The
+ * query(Model) of a class (its select is the class's base) and a lazy
+ * filter_by on it (its values live in the userdata itself) own none, so they
+ * are made with a metatable without __gc: a finalizer per query costs the
+ * collector more than the rest of the query. A lazy query that gets its
+ * select is switched to the other metatable then. Both hold the base box in
+ * their user value 1 ("__base"), which keeps it alive. */
+#define L_MT_QUERY_LIGHT "orm.Query (no finalizer)"
+
 static int q_gc(lua_State *L)
 {
-    l_query *q = luaL_checkudata(L, 1, L_MT_QUERY);
-    orm_select_free(q->sel);
+    l_query *q = lua_touserdata(L, 1);                      /* only queries have this __gc */
+    if (q->cur && q->db->session) orm_cursor_close(q->cur); /* a run an error cut short */
+    q->cur = NULL;
+    if (!q->base || q->sel != q->base->sel) orm_select_free(q->sel);
+    q->base = NULL;
     q->sel = NULL;
     return 0;
 }
 
+/* The query at idx, or NULL. */
+static l_query *query_test(lua_State *L, int idx)
+{
+    l_query *q = lua_touserdata(L, idx);
+    if (q == NULL || lua_rawlen(L, idx) < sizeof *q || q->magic != L_QUERY_MAGIC) return NULL;
+    return q;
+}
+
 int l_query_is(lua_State *L, int idx)
 {
-    return luaL_testudata(L, idx, L_MT_QUERY) != NULL;
+    return query_test(L, idx) != NULL;
 }
 
 int l_query_oom(lua_State *L)
@@ -28,32 +49,57 @@ int l_query_oom(lua_State *L)
     return luaL_error(L, "not enough memory");
 }
 
-l_query *l_query_check(lua_State *L, int idx)
+l_query *l_query_check_lazy(lua_State *L, int idx)
 {
-    l_query *q = luaL_checkudata(L, idx, L_MT_QUERY);
-    if (q->sel == NULL || q->db->session == NULL)
+    l_query *q = query_test(L, idx);
+    if (q == NULL) q = luaL_checkudata(L, idx, L_MT_QUERY); /* raises */
+    if ((q->sel == NULL && q->lazy == NULL) || q->db->session == NULL ||
+        (q->base && q->base->sel == NULL)) /* (its box collected: closing the state) */
         luaL_argerror(L, idx, "the query's session is closed");
     q->db->L = L;
     return q;
 }
 
+l_query *l_query_check(lua_State *L, int idx)
+{
+    l_query *q = l_query_check_lazy(L, idx);
+    if (q->lazy) {
+        const orm_value *binds[L_LAZY_MAX];
+        l_query_materialize(L, idx, binds);
+    }
+    return q;
+}
+
 const orm_select *l_query_select_test(lua_State *L, int idx)
 {
-    l_query *q = luaL_testudata(L, idx, L_MT_QUERY);
+    l_query *q = query_test(L, idx);
+    if (q && (q->base && q->base->sel == NULL)) return NULL;
+    if (q && q->lazy) {
+        const orm_value *binds[L_LAZY_MAX];
+        l_query_materialize(L, idx, binds);
+    }
     if (q) return q->sel;
     orm_from *f = l_from_test(L, idx);
     return f ? f->sel : NULL;
 }
 
-/* [-0, +1, m] A query userdata with no select yet (closed state). */
+/* [-0, +1, m] A query userdata with no select yet (closed state), extra
+ * bytes after it (a lazy query's filters); gc: with the __gc metatable. */
+l_query *l_query_alloc(lua_State *L, l_db *db, int nent, size_t extra, int gc)
+{
+    l_query *q = lua_newuserdatauv(L, sizeof *q + extra, 2);
+    memset(q, 0, sizeof *q);
+    q->magic = L_QUERY_MAGIC;
+    q->db = db;
+    q->nent = nent;
+    q->gc = gc != 0;
+    luaL_setmetatable(L, gc ? L_MT_QUERY : L_MT_QUERY_LIGHT);
+    return q;
+}
+
 static l_query *query_new(lua_State *L, l_db *db, int nent)
 {
-    l_query *q = lua_newuserdatauv(L, sizeof *q, 2);
-    q->db = db;
-    q->sel = NULL;
-    q->nent = nent;
-    luaL_setmetatable(L, L_MT_QUERY);
-    return q;
+    return l_query_alloc(L, db, nent, 0, 1);
 }
 
 l_query *l_query_clone(lua_State *L, int srcidx)
@@ -63,6 +109,11 @@ l_query *l_query_clone(lua_State *L, int srcidx)
     l_query *q = query_new(L, src->db, src->nent);
     lua_getiuservalue(L, srcidx, 1);
     lua_setiuservalue(L, -2, 1);
+    q->t1 = src->t1;
+    q->f1 = src->f1;
+    q->has_by = src->has_by;
+    q->has_options = src->has_options;
+    q->base = src->base; /* its box is in the shared user value 1 */
     if ((q->sel = orm_select_clone(src->sel)) == NULL) l_query_oom(L);
     return q;
 }
@@ -85,6 +136,9 @@ static void set_uv_field(lua_State *L, const char *key)
     lua_insert(L, -2);
     lua_setfield(L, -2, key);
     lua_setiuservalue(L, q, 1);
+    l_query *u = lua_touserdata(L, q);
+    if (strcmp(key, "by") == 0) u->has_by = 1;
+    if (strcmp(key, "options") == 0) u->has_options = 1;
 }
 
 void l_query_push_entity(lua_State *L, int qidx, int i)
@@ -128,15 +182,17 @@ static void add_entity(lua_State *L, l_query *q, int idx)
 }
 
 /* Sets the entities first..last as the query's (a new entity table keeping
- * the options and join target of the present one, if any). */
-static void set_entities(lua_State *L, int qidx, l_query *q, int first, int last)
+ * the options, join target and base box of the present one, if any). */
+void l_query_set_entities(lua_State *L, int qidx, l_query *q, int first, int last)
 {
-    lua_createtable(L, last - first + 1, 2);
+    lua_createtable(L, last - first + 1, 3);
     if (lua_getiuservalue(L, qidx, 1) == LUA_TTABLE) {
         lua_getfield(L, -1, "options");
         lua_setfield(L, -3, "options");
         lua_getfield(L, -1, "by");
         lua_setfield(L, -3, "by");
+        lua_getfield(L, -1, "__base");
+        lua_setfield(L, -3, "__base");
     }
     lua_pop(L, 1);
     for (int i = first; i <= last; i++) {
@@ -146,19 +202,14 @@ static void set_entities(lua_State *L, int qidx, l_query *q, int first, int last
     }
     lua_setiuservalue(L, qidx, 1);
     q->nent = last - first + 1;
-}
-
-void l_query_new(lua_State *L, l_db *db, int first, int last)
-{
-    l_query *q = query_new(L, db, 0);
-    int self = lua_gettop(L);
-    if ((q->sel = orm_select_new()) == NULL) l_query_oom(L);
-    set_entities(L, self, q, first, last);
+    l_class *c = l_class_test(L, first);
+    q->f1 = !c && luaL_testudata(L, first, L_MT_ALIAS) ? l_from_test(L, first) : NULL;
+    q->t1 = c ? c->table : q->f1 ? q->f1->table : NULL;
 }
 
 /* ---- names ---- */
 
-static int raise_unknown_column(lua_State *L, const orm_table *t, const char *key)
+int l_query_raise_unknown_column(lua_State *L, const orm_table *t, const char *key)
 {
     l_class_push(L, t);
     lua_getfield(L, -1, "__name");
@@ -170,7 +221,7 @@ static int raise_unknown_column(lua_State *L, const orm_table *t, const char *ke
 /* [-0, +1, -] The entity filter_by and order_by("name") refer to: the last
  * join's target, else the first model or alias entity, else the model of
  * the first column; nil if none. */
-static void push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter)
+void l_query_push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter)
 {
     lua_getiuservalue(L, qidx, 1);
     if (for_filter && lua_getfield(L, -1, "by") != LUA_TNIL) {
@@ -198,11 +249,11 @@ static void push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter)
 
 /* A new reference to column `name` of the entity at idx (a class or an
  * alias); raises DataError naming the valid columns when there is none. */
-static orm_expr *entity_column(lua_State *L, int idx, const char *name, size_t len)
+orm_expr *l_query_entity_column(lua_State *L, int idx, const char *name, size_t len)
 {
     const orm_table *t = l_query_entity_table(L, idx);
     int col = orm_table_column_index(t, name, len);
-    if (col < 0) raise_unknown_column(L, t, name);
+    if (col < 0) l_query_raise_unknown_column(L, t, name);
     orm_from *f = l_class_test(L, idx) ? NULL : l_from_test(L, idx);
     orm_expr *e = f ? orm_expr_alias_column(f, col) : orm_expr_column(t, col);
     if (e == NULL) l_query_oom(L);
@@ -227,14 +278,14 @@ static orm_expr *named_expr(lua_State *L, int qidx, l_query *q, const char *name
         if (!plain && c->kind == ORM_X_SUBCOL && name_is(c->from->names[c->col], name, len))
             plain = c;
     }
-    push_name_entity(L, qidx, q, 0);
+    l_query_push_name_entity(L, qidx, q, 0);
     if (lua_isnil(L, -1) && plain) {
         lua_pop(L, 1);
         return orm_expr_retain(plain);
     }
     if (lua_isnil(L, -1))
         l_error_raisef(L, ORM_ERR_ARGUMENT, "'%s': no label or model column of that name", name);
-    orm_expr *e = entity_column(L, lua_gettop(L), name, len);
+    orm_expr *e = l_query_entity_column(L, lua_gettop(L), name, len);
     lua_pop(L, 1);
     return e;
 }
@@ -254,59 +305,12 @@ static int q_filter(lua_State *L)
 }
 
 /* Takes one new reference to e and runs add(sel, e). */
-static void add_owned(lua_State *L, l_query *q, int (*add)(orm_select *, orm_expr *), orm_expr *e)
+void l_query_add_owned(lua_State *L, l_query *q, int (*add)(orm_select *, orm_expr *), orm_expr *e)
 {
     if (e == NULL) l_query_oom(L);
     int rc = add(q->sel, e);
     orm_expr_release(e);
     if (rc < 0) l_query_oom(L);
-}
-
-static int sort_ints(const void *a, const void *b)
-{
-    return *(const int *)a - *(const int *)b;
-}
-
-static int q_filter_by(lua_State *L)
-{
-    luaL_checktype(L, 2, LUA_TTABLE);
-    l_query *q = l_query_clone(L, 1);
-    push_name_entity(L, 1, q, 1);
-    int ent = lua_gettop(L);
-    const orm_table *t = l_query_entity_table(L, ent);
-    if (t == NULL)
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "filter_by needs a model entity in the query");
-    /* terms in column order, so the SQL (and its cached statement) is stable */
-    int cols[ORM_MAX_COLUMNS], n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, 2)) {
-        lua_pop(L, 1);
-        size_t len;
-        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-        int col = key ? orm_table_column_index(t, key, len) : -1;
-        if (col < 0) return raise_unknown_column(L, t, key ? key : luaL_tolstring(L, -1, NULL));
-        cols[n++] = col;
-    }
-    qsort(cols, (size_t)n, sizeof *cols, sort_ints);
-    for (int i = 0; i < n; i++) {
-        const char *name = t->cols[cols[i]].name;
-        lua_getfield(L, 2, name);
-        /* the entity's own column Expr (Model.name, alias.name), made once */
-        lua_getfield(L, ent, name);
-        orm_expr *col = l_expr_test(L, -1);
-        if (!col || col->kind != ORM_X_COLUMN || col->table != t || col->col != cols[i]) {
-            lua_pop(L, 1);
-            l_expr_push(L, entity_column(L, ent, name, strlen(name)));
-            col = l_expr_test(L, -1);
-        }
-        orm_expr *val = l_expr_from_value(L, -2, col);
-        orm_expr *cmp = orm_expr_binary(val->kind == ORM_X_NULL ? ORM_OP_IS : ORM_OP_EQ, col, val);
-        orm_expr_release(val);
-        add_owned(L, q, orm_select_add_where, cmp);
-        lua_pop(L, 2);
-    }
-    lua_settop(L, ent - 1);
-    return 1;
 }
 
 /* A new reference to the ORDER BY / GROUP BY item at i: an Expr, or "name"
@@ -336,7 +340,7 @@ static int q_order_by(lua_State *L)
         return 1;
     }
     for (int i = 2; i <= top; i++)
-        add_owned(L, q, orm_select_add_order, order_item(L, 1, q, i, 1));
+        l_query_add_owned(L, q, orm_select_add_order, order_item(L, 1, q, i, 1));
     return 1;
 }
 
@@ -345,7 +349,7 @@ static int q_group_by(lua_State *L)
     int top = lua_gettop(L);
     l_query *q = l_query_clone(L, 1);
     for (int i = 2; i <= top; i++)
-        add_owned(L, q, orm_select_add_group, order_item(L, 1, q, i, 0));
+        l_query_add_owned(L, q, orm_select_add_group, order_item(L, 1, q, i, 0));
     return 1;
 }
 
@@ -518,7 +522,7 @@ static int q_with_entities(lua_State *L)
     l_query *q = l_query_clone(L, 1);
     int self = lua_gettop(L);
     orm_select_clear_columns(q->sel);
-    set_entities(L, self, q, 2, top);
+    l_query_set_entities(L, self, q, 2, top);
     return 1;
 }
 
@@ -536,7 +540,7 @@ static int q_add_columns(lua_State *L)
     for (int i = 2; i <= top; i++)
         lua_pushvalue(L, i);
     orm_select_clear_columns(q->sel);
-    set_entities(L, self, q, uv + 1, lua_gettop(L));
+    l_query_set_entities(L, self, q, uv + 1, lua_gettop(L));
     lua_settop(L, self);
     return 1;
 }
@@ -615,7 +619,7 @@ static int q_label(lua_State *L)
 
 static const luaL_Reg build_methods[] = {
     {"filter", q_filter},
-    {"filter_by", q_filter_by},
+    {"filter_by", l_query_filter_by},
     {"order_by", q_order_by},
     {"group_by", q_group_by},
     {"having", q_having},
@@ -645,10 +649,19 @@ void l_query_open(lua_State *L)
         luaL_setfuncs(L, l_query_run_methods, 0);
         lua_setfield(L, -2, "__index");
         luaL_setfuncs(L, l_query_run_meta, 0);
-        lua_pushcfunction(L, q_gc);
-        lua_setfield(L, -2, "__gc");
         lua_pushliteral(L, "Query");
         lua_setfield(L, -2, "__name");
+        if (luaL_newmetatable(L, L_MT_QUERY_LIGHT)) { /* the same, without __gc */
+            lua_pushnil(L);
+            while (lua_next(L, -3)) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, -4);
+            }
+        }
+        lua_pop(L, 1);
+        lua_pushcfunction(L, q_gc);
+        lua_setfield(L, -2, "__gc");
     }
     lua_pop(L, 1);
     l_page_open(L);

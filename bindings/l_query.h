@@ -1,5 +1,6 @@
 /* l_query.h — what the query files share: the Query userdata (l_query.c
- * builds, l_query_run.c runs, l_page.c paginates), aliases and subqueries as
+ * builds, l_query_filter.c starts query(Model) and does filter_by,
+ * l_query_run.c runs, l_page.c paginates), aliases and subqueries as
  * FROM items (l_from.c), and the extra expression constructors (l_case.c). */
 #ifndef L_QUERY_H
 #define L_QUERY_H
@@ -14,19 +15,74 @@
  * { [1..n] = entities (class tables, Alias / Subquery userdata, Exprs),
  *   options = list of loader options or nil }.
  * User value 2: this query's iteration state (for obj in q do). */
+/* What db.session:query(Model) starts from, made once per class (a userdata,
+ * the base box, alive while its class is or a query descended from it: each
+ * holds it in its user value 1 under "__base"): the select, shared by those
+ * queries (a query's select never changes), and facts of the class. */
+typedef struct l_qbase {
+    orm_select *sel; /* NULL once the box is collected (the state closing) */
+    const orm_table *table;
+    int eager;                 /* -1 unknown; else whether the class has an eager relationship */
+    struct orm_sqlcache *sqlc; /* the compiled SELECTs of its descendants (or NULL) */
+    orm_expr *cols[ORM_MAX_COLUMNS]; /* table's columns (the select's), for filter_by */
+} l_qbase;
+
+/* filter_by{ col = value, ... } on a query(Model) of plain values, kept as
+ * the values themselves (in column order) until something needs the select:
+ * first() runs such a query straight from a cache of the SQL by columns. */
+#define L_LAZY_MAX 4
+typedef struct l_lazy {
+    int n;
+    int cols[L_LAZY_MAX];
+    orm_value vals[L_LAZY_MAX]; /* bytes in the query's userdata: never cleared */
+} l_lazy;
+
+#define L_QUERY_MAGIC 0x4F524D51u
 typedef struct l_query {
-    l_db *db;
-    orm_select *sel; /* NULL once collected */
+    unsigned magic;  /* L_QUERY_MAGIC: a cheaper type test than the metatable's */
+    unsigned gc : 1; /* owns C memory: its select (unless base's), a cursor; has __gc */
+    unsigned has_by : 1, has_options : 1; /* user value 1 has "by" / "options" (kept by clones) */
     int nent;
+    l_db *db;
+    orm_select *sel; /* base->sel (not owned), or its own; NULL once collected, or while lazy */
+    l_qbase *base;   /* the base it descends from (alive: user value 1 holds it), or NULL */
+    orm_cursor *cur; /* gc queries: the cursor of a run in progress (closed by the
+                        run, or by __gc when an error cut the run short), or NULL */
+    /* Facts of the entities (user value 1), kept by clones: */
+    const orm_table *t1; /* the table entity 1 loads (a class or an alias of one), or NULL */
+    orm_from *f1;        /* entity 1's alias (borrowed from user value 1), or NULL */
+    l_lazy *lazy;        /* a lazy query's filters (after it in its userdata), or NULL */
 } l_query;
 
 /* ---- l_query.c ---- */
-/* [-0, +0, v] The query at idx; raises when its session is closed. */
+/* [-0, +1, m] A query userdata with no select yet (closed state), extra
+ * bytes after it (a lazy query's filters); gc: with the metatable that has
+ * __gc (the query will own C memory). */
+l_query *l_query_alloc(lua_State *L, l_db *db, int nent, size_t extra, int gc);
+/* [-0, +0, e] Sets the entities first..last (stack) as those of the query q
+ * at qidx, adding their columns to its select. */
+void l_query_set_entities(lua_State *L, int qidx, l_query *q, int first, int last);
+/* [-0, +0, v] DataError: t has no attribute key. */
+int l_query_raise_unknown_column(lua_State *L, const orm_table *t, const char *key);
+/* [-0, +1, -] The entity filter_by (for_filter) and order_by("name") refer
+ * to, or nil. */
+void l_query_push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter);
+/* [-0, +0, e] A new reference to column name of the entity at idx. */
+orm_expr *l_query_entity_column(lua_State *L, int idx, const char *name, size_t len);
+/* [-0, +0, m] Takes one new reference to e and runs add(q->sel, e). */
+void l_query_add_owned(lua_State *L, l_query *q, int (*add)(orm_select *, orm_expr *), orm_expr *e);
+/* [-0, +0, v] The query at idx; raises when its session is closed. A lazy
+ * query gets its select. */
 l_query *l_query_check(lua_State *L, int idx);
+/* [-0, +0, v] The same, leaving a lazy query lazy. */
+l_query *l_query_check_lazy(lua_State *L, int idx);
+/* [-0, +0, m] Makes the select of the lazy query at idx (as filter_by would
+ * have made it); binds[i] gets the value bound for filter i. */
+void l_query_materialize(lua_State *L, int idx, const orm_value **binds);
 /* [-0, +1, m] A new query sharing the entities of the one at idx, with a
  * copy of its select. */
 l_query *l_query_clone(lua_State *L, int idx);
-/* [-0, +0, -] The select of a Query or a Subquery at idx (borrowed), or NULL. */
+/* [-0, +0, m] The select of a Query or a Subquery at idx (borrowed), or NULL. */
 const orm_select *l_query_select_test(lua_State *L, int idx);
 /* [-0, +0, v] Raises "not enough memory". */
 int l_query_oom(lua_State *L);
@@ -35,6 +91,10 @@ void l_query_push_entity(lua_State *L, int qidx, int i);
 /* [-0, +0, -] The table loaded as objects by the entity at idx (a class or
  * an alias of one), or NULL. */
 const orm_table *l_query_entity_table(lua_State *L, int idx);
+
+/* ---- l_query_filter.c ---- */
+/* q:filter_by{ col = value, ... } */
+int l_query_filter_by(lua_State *L);
 
 /* ---- l_query_run.c ---- */
 extern const luaL_Reg l_query_run_methods[]; /* all, first, ... */

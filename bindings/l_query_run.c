@@ -2,11 +2,12 @@
  * count, get, iteration, session:execute(q), tostring(q) (the SQL and its
  * parameters), and the bulk q:update{...} / q:delete(). Rows are objects
  * through the identity map when the query has a single model entity, else
- * rows readable by name and position. */
+ * rows readable by name and position. SELECTs are compiled through the
+ * compiled-SQL cache (compile_cache.c) of their class or of the db. */
 #include <string.h>
 
 #include "bulk.h"
-#include "compile.h"
+#include "compile_cache.h"
 #include "dialect.h"
 #include "l_query.h"
 #include "l_relation.h"
@@ -15,14 +16,72 @@
 
 /* ---- compiling ---- */
 
-static void compile_or_raise(lua_State *L, l_query *q, const orm_select *sel, orm_compiled *out,
-                             int count)
+static int sqlcache_gc(lua_State *L)
+{
+    orm_sqlcache **c = lua_touserdata(L, 1);
+    orm_sqlcache_free(*c);
+    *c = NULL;
+    return 0;
+}
+
+/* The db's cache of compiled SELECTs (kept in its user value table, so it
+ * lives exactly as long as the metadata whose tables it names); NULL when
+ * there is no memory for one (then every select is compiled). */
+static orm_sqlcache *sqlcache(lua_State *L, l_db *db)
+{
+    l_db_push_uv(L, db);
+    if (lua_getfield(L, -1, "__sqlcache") == LUA_TUSERDATA) {
+        orm_sqlcache *c = *(orm_sqlcache **)lua_touserdata(L, -1);
+        lua_pop(L, 2);
+        return c;
+    }
+    lua_pop(L, 1);
+    orm_sqlcache **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, sqlcache_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    *box = orm_sqlcache_new();
+    lua_setfield(L, -2, "__sqlcache");
+    lua_pop(L, 1);
+    return *box;
+}
+
+/* Compiles sel (count: its count wrapper) and opens a cursor over it in
+ * *box. [-0, +0, e] */
+static void open_select(lua_State *L, l_query *q, const orm_select *sel, int count,
+                        orm_cursor **box)
+{
+    orm_sqlcache *cache = q->base && q->base->sqlc ? q->base->sqlc : sqlcache(L, q->db);
+    orm_error err;
+    orm_error_init(&err);
+    orm_sqlrun run;
+    int rc = orm_sqlcache_compile(cache, orm_conn_dialect(q->db->conn), sel, count, &run, &err);
+    if (rc < 0) {
+        orm_sqlrun_free(&run);
+        if (err.cls == ORM_ERR_NONE) l_query_oom(L);
+        l_error_raise(L, &err);
+    }
+    q->db->conn->bind_borrowed = 1; /* the values are sel's, which outlives the cursor */
+    rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    orm_sqlrun_free(&run);
+    if (rc < 0) l_db_raise_session(L, q->db);
+}
+
+/* The cursor slot for a run of q that may raise while the cursor is open:
+ * the query's own, else (a query without __gc, a run of q in progress, or
+ * one an error cut short) a new box pushed on the stack. */
+static orm_cursor **cursor_slot(lua_State *L, l_query *q)
+{
+    return q->gc && !q->cur ? &q->cur : l_cursor_box(L);
+}
+
+static void compile_or_raise(lua_State *L, l_query *q, const orm_select *sel, orm_compiled *out)
 {
     orm_error err;
     orm_error_init(&err);
-    const orm_dialect *d = orm_conn_dialect(q->db->conn);
-    int rc = count ? orm_compile_count(d, sel, out, &err) : orm_compile_select(d, sel, out, &err);
-    if (rc < 0) {
+    if (orm_compile_select(orm_conn_dialect(q->db->conn), sel, out, &err) < 0) {
         orm_compiled_free(out);
         if (err.cls == ORM_ERR_NONE) l_query_oom(L);
         l_error_raise(L, &err);
@@ -144,15 +203,71 @@ static void eager_load(lua_State *L, int qidx, l_query *q, int list)
     lua_pop(L, 2);
 }
 
+/* Registry key of a table (weak keys): class -> whether it declares a
+ * relationship lazy = "joined" / "selectin". A class's relationships are
+ * declared with it; the ones added later (backrefs) load lazily, so the
+ * answer never changes once its relationships are resolved. */
+static const char eager_key = 0;
+
+/* Whether t's class declares a relationship lazy = "joined" / "selectin"
+ * (remembered per class). Resolves the class's relationships the first
+ * time, as eager_load would. */
+static int class_eager(lua_State *L, const orm_table *t)
+{
+    int top = lua_gettop(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &eager_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &eager_key);
+    }
+    int memo = lua_gettop(L);
+    l_class_push(L, t);
+    int cls = lua_gettop(L);
+    lua_pushvalue(L, cls);
+    if (lua_rawget(L, memo) == LUA_TBOOLEAN) {
+        int eager = lua_toboolean(L, -1);
+        lua_settop(L, top);
+        return eager;
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, cls, "__relationships");
+    int rels = lua_gettop(L), eager = 0;
+    lua_pushnil(L);
+    while (lua_next(L, rels)) {
+        const l_rel *r = l_rel_resolve(L, -1);
+        if (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN) eager = 1;
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, cls);
+    lua_pushboolean(L, eager);
+    lua_rawset(L, memo);
+    lua_settop(L, top);
+    return eager;
+}
+
+/* 1 when objects of t (entity 1) loaded by q need eager_load: q has loader
+ * options or t's class an eager relationship. */
+static int needs_eager(lua_State *L, l_query *q, const orm_table *t)
+{
+    if (q->has_options) return 1;
+    const l_class *c = t->udata;
+    if (c == NULL || !c->has_rels) return 0;
+    if (q->base == NULL || q->base->table != t) return class_eager(L, t);
+    if (q->base->eager < 0) q->base->eager = class_eager(L, t);
+    return q->base->eager;
+}
+
 /* 1 when the query's only entity is a model (or an alias of one) covering
  * all of sel's columns: the result is a list of objects, slot *one. */
-static int single_entity(lua_State *L, int qidx, l_query *q, const orm_select *sel, slot *one)
+static int single_entity(l_query *q, const orm_select *sel, slot *one)
 {
-    if (q->nent != 1) return 0;
-    l_query_push_entity(L, qidx, 1);
-    const orm_table *t = l_query_entity_table(L, -1);
-    lua_pop(L, 1);
-    if (!t || t->ncols != sel->ncolumns) return 0;
+    const orm_table *t = q->t1;
+    if (q->nent != 1 || !t || t->ncols != sel->ncolumns) return 0;
     *one = (slot){t, 0};
     return 1;
 }
@@ -189,16 +304,11 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     qidx = lua_absindex(L, qidx);
     l_query *q = l_query_check(L, qidx);
     int base = lua_gettop(L);
-    orm_compiled comp;
-    orm_compiled_init(&comp);
-    compile_or_raise(L, q, sel, &comp, 0);
-    orm_cursor **box = l_cursor_box(L);
-    int rc =
-        orm_cursor_open(q->db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
-    orm_compiled_free(&comp);
-    if (rc < 0) l_db_raise_session(L, q->db);
+    orm_cursor **box = cursor_slot(L, q);
+    open_select(L, q, sel, 0, box);
+    int rc;
     slot one, *slots = &one;
-    int ns = 1, single = single_entity(L, qidx, q, sel, &one);
+    int ns = 1, single = single_entity(q, sel, &one);
     if (single) {
         lua_pushnil(L); /* the objects seen, made when a second one comes */
     } else {
@@ -228,7 +338,7 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     }
     l_cursor_box_close(box);
     if (rc < 0) l_db_raise_session(L, q->db);
-    if (single) eager_load(L, qidx, q, list);
+    if (single && n > 0 && needs_eager(L, q, one.t)) eager_load(L, qidx, q, list);
     lua_replace(L, base + 1);
     lua_settop(L, base + 1);
 }
@@ -246,13 +356,87 @@ static int q_all(lua_State *L)
     return 1;
 }
 
+/* first() of a lazy query (filter_by on query(Model)): the SQL comes from the
+ * class's cache by the filtered columns, the values from the query; the
+ * first time, the select is made (the query stops being lazy) and compiled,
+ * and the cache learns. Opens the cursor in *box. */
+static void open_lazy_first(lua_State *L, l_query *q, orm_cursor **box)
+{
+    const l_lazy *z = q->lazy;
+    uint64_t key[4 + L_LAZY_MAX];
+    int nk = 0;
+    key[nk++] = 0; /* not a tree's shape */
+    key[nk++] = (uint64_t)(uintptr_t)orm_conn_dialect(q->db->conn);
+    key[nk++] = 0x6669727374ULL; /* "first": LIMIT 1, no OFFSET */
+    key[nk++] = (uint64_t)z->n;
+    for (int i = 0; i < z->n; i++)
+        key[nk++] = (uint64_t)z->cols[i];
+    const orm_value *vals[L_LAZY_MAX];
+    for (int i = 0; i < z->n; i++)
+        vals[i] = &z->vals[i];
+    orm_sqlcache *cache = q->base->sqlc;
+    orm_sqlrun run;
+    if (!orm_sqlcache_get_keyed(cache, key, nk, vals, 1, -1, &run)) {
+        l_query_materialize(L, 1, vals);
+        orm_select limited = *q->sel;
+        limited.limit = 1;
+        orm_error err;
+        orm_error_init(&err);
+        if (orm_sqlcache_compile(cache, orm_conn_dialect(q->db->conn), &limited, 0, &run, &err) <
+            0) {
+            orm_sqlrun_free(&run);
+            if (err.cls == ORM_ERR_NONE) l_query_oom(L);
+            l_error_raise(L, &err);
+        }
+        orm_sqlcache_put_keyed(cache, key, nk, vals, z->n, &limited, &run);
+    }
+    q->db->conn->bind_borrowed = 1; /* the values are q's, which outlives the cursor */
+    int rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    orm_sqlrun_free(&run);
+    if (rc < 0) l_db_raise_session(L, q->db);
+}
+
+/* first(): the query with LIMIT 1; a single model entity's object is made
+ * straight from the row (no list unless eager loads need one). */
 static int q_first(lua_State *L)
 {
-    l_query *q = l_query_check(L, 1);
-    orm_select limited = *q->sel; /* a shallow copy: borrows q's parts */
-    if (limited.limit != 0) limited.limit = 1;
-    l_query_run(L, 1, &limited);
-    lua_rawgeti(L, -1, 1);
+    l_query *q = l_query_check_lazy(L, 1);
+    slot one;
+    orm_select limited;
+    if (q->lazy) {
+        one = (slot){q->t1, 0}; /* query(Model): the model's columns */
+    } else {
+        limited = *q->sel; /* a shallow copy: borrows q's parts */
+        if (limited.limit != 0) limited.limit = 1;
+        if (!single_entity(q, &limited, &one)) {
+            l_query_run(L, 1, &limited);
+            lua_rawgeti(L, -1, 1);
+            return 1;
+        }
+    }
+    orm_cursor *cur = NULL; /* nothing raises while it is open */
+    if (q->lazy)
+        open_lazy_first(L, q, &cur);
+    else
+        open_select(L, q, &limited, 0, &cur);
+    orm_object *o = NULL;
+    int rc = orm_cursor_step(cur);
+    if (rc == ORM_ROW) rc = orm_cursor_object(cur, one.t, 0, &o);
+    orm_cursor_close(cur);
+    if (rc < 0) return l_db_raise_session(L, q->db);
+    if (o == NULL) { /* no row, or an outer join that matched nothing */
+        lua_pushnil(L);
+        return 1;
+    }
+    l_model_push_object(L, q->db, o);
+    int obj = lua_gettop(L);
+    if (needs_eager(L, q, one.t)) {
+        l_list_new(L, 1);
+        lua_pushvalue(L, obj);
+        lua_rawseti(L, -2, 1);
+        eager_load(L, 1, q, lua_gettop(L));
+        lua_settop(L, obj);
+    }
     return 1;
 }
 
@@ -292,19 +476,14 @@ static int q_scalar(lua_State *L)
 
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel)
 {
-    orm_compiled comp;
-    orm_compiled_init(&comp);
-    compile_or_raise(L, q, sel, &comp, 1);
-    orm_cursor **box = l_cursor_box(L);
-    int rc =
-        orm_cursor_open(q->db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
-    orm_compiled_free(&comp);
-    if (rc < 0) l_db_raise_session(L, q->db);
+    int top = lua_gettop(L);
+    orm_cursor **box = cursor_slot(L, q);
+    open_select(L, q, sel, 1, box);
     orm_value v = ORM_VALUE_NULL;
-    rc = orm_cursor_step(*box);
+    int rc = orm_cursor_step(*box);
     if (rc == ORM_ROW) rc = orm_cursor_value(*box, 0, &v);
     l_cursor_box_close(box);
-    lua_pop(L, 1);
+    lua_settop(L, top);
     if (rc < 0) l_db_raise_session(L, q->db);
     lua_Integer n = v.type == ORM_V_INT ? (lua_Integer)v.u.i : 0;
     orm_value_clear(&v);
@@ -411,7 +590,7 @@ static int q_tostring(lua_State *L)
     l_query *q = l_query_check(L, 1);
     orm_compiled comp;
     orm_compiled_init(&comp);
-    compile_or_raise(L, q, q->sel, &comp, 0);
+    compile_or_raise(L, q, q->sel, &comp);
     orm_buf b = ORM_BUF_INIT;
     orm_buf_append(&b, orm_buf_str(&comp.sql), comp.sql.len);
     for (size_t i = 0; i < comp.nparams; i++) {

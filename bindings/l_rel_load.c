@@ -15,10 +15,23 @@
 
 /* ---- running loads ---- */
 
+/* Where eager loading puts each child as its row comes (stack slots): the
+ * list of all children (nres so far), the parents by key, relstate, each
+ * parent's new collection; name: the relationship. */
+typedef struct attach {
+    int result, bykey, state, collof;
+    lua_Integer nres;
+    const char *name;
+} attach;
+
+static void attach_child(lua_State *L, const l_rel *r, attach *a, int child);
+
 /* Runs SELECT target.* [, secondary.parent_col] FROM target [JOIN secondary]
- * WHERE <key column> IN (keys) ORDER BY ..., and pushes two lists: the
- * children and, for each, the parent key it belongs to. [-0, +2, e] */
-void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n)
+ * WHERE <key column> IN (keys) ORDER BY ...; a NULL: pushes two lists, the
+ * children and, for each, the parent key it belongs to [-0, +2, e]; else
+ * hands each child to its parents at once [-0, +0, e]. */
+static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n,
+                     attach *a)
 {
     const orm_table *t = r->target;
     orm_select *sel = orm_select_new();
@@ -89,8 +102,10 @@ void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *con
     if (!ok) luaL_error(L, "not enough memory");
     if (rc < 0) l_db_raise_session(L, db);
     int boxidx = lua_gettop(L);
-    lua_newtable(L);
-    lua_newtable(L);
+    if (a == NULL) {
+        lua_newtable(L);
+        lua_newtable(L);
+    }
     lua_Integer k = 0;
     while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
         orm_object *o = NULL;
@@ -98,7 +113,7 @@ void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *con
         if (rc < 0) break;
         if (o == NULL) continue;
         l_model_push_object(L, db, o);
-        lua_rawseti(L, boxidx + 1, ++k);
+        if (a == NULL) lua_rawseti(L, boxidx + 1, ++k);
         if (r->kind == REL_M2M) {
             orm_value v;
             if ((rc = orm_cursor_value(*box, t->ncols, &v)) < 0) break;
@@ -107,11 +122,19 @@ void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *con
         } else {
             l_value_push(L, &o->values[r->remote_col], &keytype->type);
         }
-        lua_rawseti(L, boxidx + 2, k);
+        if (a == NULL)
+            lua_rawseti(L, boxidx + 2, k);
+        else
+            attach_child(L, r, a, boxidx + 1); /* pops the child and its key */
     }
     l_cursor_box_close(box);
     if (rc < 0) l_db_raise_session(L, db);
     lua_remove(L, boxidx);
+}
+
+void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n)
+{
+    run_load(L, db, r, keys, n, NULL);
 }
 
 /* N+1: a relation lazy-loaded once per parent, over and over, prints one
@@ -141,6 +164,50 @@ void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx)
 
 /* ---- eager loading ---- */
 
+/* relstate[inst][name] = value at val_idx, relstate being the table at state
+ * (what l_rel_set_loaded does, the table looked up once per load). */
+static void set_loaded_in(lua_State *L, int state, int inst_idx, const char *name, int val_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    val_idx = lua_absindex(L, val_idx);
+    lua_pushvalue(L, inst_idx);
+    if (lua_rawget(L, state) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, inst_idx);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, state);
+    }
+    lua_pushvalue(L, val_idx);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+/* The child at child (its parent key above it, both popped) goes into the
+ * list of all children and to each of its parents. */
+static void attach_child(lua_State *L, const l_rel *r, attach *a, int child)
+{
+    lua_pushvalue(L, child);
+    lua_rawseti(L, a->result, ++a->nres);
+    int t = lua_rawget(L, a->bykey), list = lua_gettop(L);
+    lua_Integer nparents = t == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : t != LUA_TNIL;
+    for (lua_Integer j = 1; j <= nparents; j++) {
+        if (t == LUA_TTABLE)
+            lua_rawgeti(L, list, j);
+        else
+            lua_pushvalue(L, list); /* the one parent */
+        if (r->kind == REL_M2O) {
+            set_loaded_in(L, a->state, -1, a->name, child);
+        } else {
+            lua_rawget(L, a->collof); /* the parent's collection */
+            lua_pushvalue(L, child);
+            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, child - 1);
+}
+
 void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
 {
     decl_idx = lua_absindex(L, decl_idx);
@@ -151,8 +218,14 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
     int col = r->local_col;
     lua_newtable(L); /* all children loaded */
     int result = lua_gettop(L);
-    lua_newtable(L); /* parent key (Lua value) -> list of parent instances */
+    lua_newtable(L); /* parent key (Lua value) -> its parent instance, or a list of them */
     int bykey = lua_gettop(L);
+    l_db_push_uv(L, db); /* the loaded relationships, looked up once */
+    lua_getfield(L, -1, L_DB_RELSTATE);
+    lua_remove(L, -2);
+    int state = lua_gettop(L);
+    lua_newtable(L); /* parent instance -> its new collection (what relstate holds) */
+    int collof = lua_gettop(L);
     /* keys to load, as values borrowed from the parents (kept alive by the list) */
     lua_Integer np = (lua_Integer)lua_rawlen(L, list_idx);
     const orm_value **keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(np ? np : 1), 0);
@@ -166,8 +239,10 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
         }
         if (r->kind != REL_M2O) {
             l_rel_new_collection(L, -1, decl_idx);
-            l_rel_set_loaded(L, db, -2, name, -1);
-            lua_pop(L, 1);
+            set_loaded_in(L, state, -2, name, -1);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, collof);
         }
         if (o->values[col].type == ORM_V_NULL || (r->kind != REL_M2O && !l_rel_has_key(o, col)) ||
             (r->kind == REL_M2O && orm_object_link_src(o, col))) {
@@ -175,47 +250,32 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
             continue;
         }
         l_value_push(L, &o->values[col], &o->table->cols[col].type);
-        if (lua_rawget(L, bykey) == LUA_TNIL) {
+        int t = lua_rawget(L, bykey);
+        if (t == LUA_TNIL) { /* the first parent of this key: itself */
             lua_pop(L, 1);
-            lua_newtable(L);
             l_value_push(L, &o->values[col], &o->table->cols[col].type);
             lua_pushvalue(L, -2);
             lua_rawset(L, bykey);
             keys[nk++] = &o->values[col];
+            lua_pop(L, 1);
+            continue;
+        }
+        if (t != LUA_TTABLE) { /* the second: a list of both */
+            lua_createtable(L, 2, 0);
+            lua_insert(L, -2);
+            lua_rawseti(L, -2, 1);
+            l_value_push(L, &o->values[col], &o->table->cols[col].type);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, bykey);
         }
         lua_pushvalue(L, -2);
         lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
         lua_pop(L, 2);
     }
-    lua_Integer nres = 0;
+    attach a = {result, bykey, state, collof, 0, name};
     for (int off = 0; off < nk; off += IN_CHUNK) {
         int n = nk - off < IN_CHUNK ? nk - off : IN_CHUNK;
-        l_rel_run_load(L, db, r, keys + off, n);
-        int children = lua_gettop(L) - 1, pkeys = lua_gettop(L);
-        lua_Integer m = (lua_Integer)lua_rawlen(L, children);
-        for (lua_Integer i = 1; i <= m; i++) {
-            lua_rawgeti(L, children, i);
-            int child = lua_gettop(L);
-            lua_pushvalue(L, child);
-            lua_rawseti(L, result, ++nres);
-            lua_rawgeti(L, pkeys, i);
-            lua_rawget(L, bykey);
-            lua_Integer nparents = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
-            for (lua_Integer j = 1; j <= nparents; j++) {
-                lua_rawgeti(L, -1, j);
-                if (r->kind == REL_M2O) {
-                    l_rel_set_loaded(L, db, -1, name, child);
-                } else {
-                    l_rel_push_loaded(L, db, lua_gettop(L), name);
-                    lua_pushvalue(L, child);
-                    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-                    lua_pop(L, 1);
-                }
-                lua_pop(L, 1);
-            }
-            lua_settop(L, child - 1);
-        }
-        lua_pop(L, 2);
+        run_load(L, db, r, keys + off, n, &a);
     }
     lua_settop(L, result);
 }

@@ -364,7 +364,8 @@ int l_value_to(lua_State *L, int idx, const orm_type *t, orm_value *out, orm_err
 {
     int lt = lua_type(L, idx);
     *out = ORM_VALUE_NULL;
-    if (lt == LUA_TNIL || lt == LUA_TNONE || l_expr_is_null(L, idx)) return 0;
+    if (lt == LUA_TNIL || lt == LUA_TNONE || (lt == LUA_TUSERDATA && l_expr_is_null(L, idx)))
+        return 0;
     if (!t) return l_value_to_any(L, idx, out, err);
     switch (t->kind) {
     case ORM_T_INTEGER:

@@ -12,8 +12,9 @@
 struct orm_cursor {
     orm_session *s;
     orm_stmt *stmt;
-    char *sql;
+    orm_stmt_entry *entry; /* the cache entry stmt is checked out from */
     int done;
+    int borrowed; /* bound without copying (then the bindings are cleared on close) */
 };
 
 /* Statements that cannot write: used to tell an idle read transaction from
@@ -29,22 +30,25 @@ static int is_read_only(const char *sql)
     return 0;
 }
 
+/* A caller that sets s->conn->bind_borrowed before the call promises that
+ * the parameters' bytes outlive the cursor: they are bound without a copy
+ * (and unbound when it closes). The flag is always off again on return. */
 int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                     orm_cursor **out)
 {
+    int borrowed = s->conn->bind_borrowed;
+    s->conn->bind_borrowed = 0;
     *out = NULL;
     orm_error_clear(&s->err);
     int rc = orm_session_autoflush(s);
     if (rc < 0) return rc;
     rc = orm_session_begin(s);
     if (rc < 0) return rc;
-    orm_cursor *c = calloc(1, sizeof *c);
-    if (c == NULL || (c->sql = strdup(sql)) == NULL) {
-        free(c);
-        return orm_error_oom(&s->err);
-    }
+    orm_cursor *c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
+    if (c == NULL) return orm_error_oom(&s->err);
+    memset(c, 0, sizeof *c);
     c->s = s;
-    rc = orm_stmt_cache_acquire(s->cache, sql, &c->stmt);
+    rc = orm_stmt_cache_checkout(s->cache, sql, &c->stmt, &c->entry);
     if (rc < 0) {
         orm_cursor_close(c);
         return orm_session_fail_from_conn(s, rc);
@@ -56,7 +60,10 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
         return orm_error_oom(&s->err);
     }
     for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed */
+    c->borrowed = borrowed;
+    s->conn->bind_borrowed = borrowed;
     rc = orm_stmt_bind_all(s->conn, c->stmt, vals, n);
+    s->conn->bind_borrowed = 0;
     if (rc >= 0) {
         /* the first step happens here so the echo carries the parameters */
         rc = orm_stmt_step(s->conn, c->stmt, sql, vals, n);
@@ -103,8 +110,8 @@ int64_t orm_cursor_changes(orm_cursor *c) { return c->s->conn->drv->changes(c->s
 void orm_cursor_close(orm_cursor *c)
 {
     if (c == NULL) return;
-    if (c->stmt) orm_stmt_cache_release(c->s->cache, c->sql, c->stmt);
-    free(c->sql);
+    /* bindings of copies are left: the next user binds every parameter */
+    if (c->entry) orm_stmt_cache_checkin(c->s->cache, c->entry, c->borrowed);
     free(c);
 }
 
@@ -114,7 +121,8 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
     const orm_driver *drv = s->conn->drv;
     *out = NULL;
     orm_value keyv[ORM_MAX_COLUMNS];
-    const orm_value *key[ORM_MAX_COLUMNS] = {0};
+    const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set (no clearing: a hot path) */
+    key[0] = NULL;
     int allnull = 1;
     for (int i = 0; i < t->npk; i++) {
         if (drv->column_value(c->stmt, offset + t->pk[i], &keyv[i]) < 0) {

@@ -7,8 +7,12 @@
 
 orm_object *orm_object_new(const orm_table *t)
 {
-    orm_object *o = calloc(1, sizeof *o + (size_t)t->ncols * sizeof(orm_value));
+    /* not calloc: glibc's calloc skips the thread cache, and objects come
+     * and go in bursts */
+    size_t size = sizeof(orm_object) + (size_t)t->ncols * sizeof(orm_value);
+    orm_object *o = malloc(size);
     if (o == NULL) return NULL;
+    memset(o, 0, size);
     o->table = t;
     o->refs = 1;
     o->state = ORM_OBJ_TRANSIENT;

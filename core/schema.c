@@ -326,8 +326,14 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
 
 int orm_table_column_index(const orm_table *t, const char *name, size_t n)
 {
-    for (int i = 0; i < t->ncols; i++)
-        if (strlen(t->cols[i].name) == n && memcmp(t->cols[i].name, name, n) == 0) return i;
+    /* byte by byte, no strlen: most columns differ at the first byte */
+    for (int i = 0; i < t->ncols; i++) {
+        const char *c = t->cols[i].name;
+        size_t j = 0;
+        while (j < n && c[j] == name[j] && c[j] != '\0')
+            j++;
+        if (j == n && c[n] == '\0') return i;
+    }
     return -1;
 }
 

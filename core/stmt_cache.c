@@ -2,19 +2,20 @@
  * the cache prepared has an entry in a chained hash table; idle entries also
  * sit on an LRU list (most recent first) of at most `capacity` entries. An
  * entry in use is never handed out again, and in steady state acquire and
- * release allocate nothing. */
+ * release allocate nothing. checkout / checkin are acquire / release by the
+ * entry (cursors keep it instead of a copy of the SQL). */
 #include "stmt_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct entry {
+typedef struct orm_stmt_entry {
     char *sql;
     uint64_t hash;
     orm_stmt *stmt;
     int in_use;
-    struct entry *hnext;       /* bucket chain */
-    struct entry *prev, *next; /* LRU list, idle entries only */
+    struct orm_stmt_entry *hnext;       /* bucket chain */
+    struct orm_stmt_entry *prev, *next; /* LRU list, idle entries only */
 } entry;
 
 struct orm_stmt_cache {
@@ -27,14 +28,21 @@ struct orm_stmt_cache {
     entry *lru_head, *lru_tail;
 };
 
+/* Eight bytes a step (the text is hashed on every acquire). */
 static uint64_t hash_sql(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
+    size_t n = strlen(s);
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    for (; n >= 8; n -= 8, s += 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 32;
     }
-    return h;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
 }
 
 orm_stmt_cache *orm_stmt_cache_new(orm_conn *conn, int capacity)
@@ -137,13 +145,22 @@ void orm_stmt_cache_free(orm_stmt_cache *c)
 
 int orm_stmt_cache_acquire(orm_stmt_cache *c, const char *sql, orm_stmt **out)
 {
+    orm_stmt_entry *e;
+    return orm_stmt_cache_checkout(c, sql, out, &e);
+}
+
+int orm_stmt_cache_checkout(orm_stmt_cache *c, const char *sql, orm_stmt **out,
+                            orm_stmt_entry **handle)
+{
     uint64_t h = hash_sql(sql);
     *out = NULL;
+    *handle = NULL;
     for (entry *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext) {
         if (e->in_use || e->hash != h || strcmp(e->sql, sql) != 0) continue;
         lru_unlink(c, e);
         e->in_use = 1;
         *out = e->stmt;
+        *handle = e;
         return ORM_OK;
     }
     orm_stmt *s = NULL;
@@ -165,6 +182,7 @@ int orm_stmt_cache_acquire(orm_stmt_cache *c, const char *sql, orm_stmt **out)
     c->nentries++;
     maybe_grow(c);
     *out = s;
+    *handle = e;
     return ORM_OK;
 }
 
@@ -179,8 +197,14 @@ void orm_stmt_cache_release(orm_stmt_cache *c, const char *sql, orm_stmt *s)
         drv->finalize(s);
         return;
     }
-    drv->reset(s);
-    if (drv->clear_bindings) drv->clear_bindings(s);
+    orm_stmt_cache_checkin(c, e, 1);
+}
+
+void orm_stmt_cache_checkin(orm_stmt_cache *c, orm_stmt_entry *e, int clear)
+{
+    const orm_driver *drv = c->conn->drv;
+    drv->reset(e->stmt);
+    if (clear && drv->clear_bindings) drv->clear_bindings(e->stmt);
     e->in_use = 0;
     lru_push(c, e);
     while (c->nidle > c->capacity)

@@ -15,6 +15,14 @@ void orm_stmt_cache_free(orm_stmt_cache *c);                      /* finalizes a
 int orm_stmt_cache_acquire(orm_stmt_cache *c, const char *sql, orm_stmt **out);
 /* Returns s (resets it). A statement the cache cannot keep is finalized. */
 void orm_stmt_cache_release(orm_stmt_cache *c, const char *sql, orm_stmt *s);
+/* acquire, also handing back the entry the statement belongs to, so it can
+ * be returned without the SQL text. checkin resets the statement; clear 0
+ * keeps its bindings (for a user that bound copies, never borrowed bytes:
+ * every user binds all parameters anew). */
+typedef struct orm_stmt_entry orm_stmt_entry;
+int orm_stmt_cache_checkout(orm_stmt_cache *c, const char *sql, orm_stmt **out,
+                            orm_stmt_entry **handle);
+void orm_stmt_cache_checkin(orm_stmt_cache *c, orm_stmt_entry *e, int clear);
 /* Finalizes every idle statement (after schema changes). */
 void orm_stmt_cache_clear(orm_stmt_cache *c);
 
