@@ -1,6 +1,6 @@
 /* identity.h — the identity map: (table, primary key) -> object. Weak: it
  * holds no references; an object removes itself when freed. Open addressing
- * with linear probing and tombstones. */
+ * with open addressing (perturbed probing) and tombstones. */
 #ifndef ORM_IDENTITY_H
 #define ORM_IDENTITY_H
 
