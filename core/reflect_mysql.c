@@ -24,21 +24,11 @@
 
 static int my_table_names(orm_conn *c, orm_strv *out)
 {
-    orm_sqlq q;
-    int rc = orm_sqlq_open(&q, c,
-                           "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-                           "DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY CREATE_TIME, "
-                           "TABLE_NAME",
-                           NULL, 0);
-    while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
-        int oom = 0;
-        char *name = orm_sqlq_text(&q, 0, &oom);
-        if (name && orm_strv_push(out, name) < 0) oom = 1;
-        free(name);
-        if (oom) rc = OOM(c);
-    }
-    orm_sqlq_close(&q);
-    return rc < 0 ? rc : ORM_OK;
+    return orm_sqlq_collect(c,
+                            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                            "DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY CREATE_TIME, "
+                            "TABLE_NAME",
+                            NULL, out);
 }
 
 static int table_exists(orm_conn *c, const char *name, int *out)

@@ -25,22 +25,12 @@
 
 static int pg_table_names(orm_conn *c, orm_strv *out)
 {
-    orm_sqlq q;
-    int rc =
-        orm_sqlq_open(&q, c,
-                      "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
-                      "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
-                      "c.relkind IN ('r', 'p') ORDER BY c.oid",
-                      NULL, 0);
-    while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
-        int oom = 0;
-        char *name = orm_sqlq_text(&q, 0, &oom);
-        if (name && orm_strv_push(out, name) < 0) oom = 1;
-        free(name);
-        if (oom) rc = OOM(c);
-    }
-    orm_sqlq_close(&q);
-    return rc < 0 ? rc : ORM_OK;
+    return orm_sqlq_collect(
+        c,
+        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+        "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
+        "c.relkind IN ('r', 'p') ORDER BY c.oid",
+        NULL, out);
 }
 
 static int table_exists(orm_conn *c, const char *name, int *out)

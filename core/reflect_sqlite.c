@@ -221,20 +221,10 @@ static const char *find_name(const named_list *l, char kind, const orm_strv *col
 
 static int sq_table_names(orm_conn *c, orm_strv *out)
 {
-    orm_sqlq q;
-    int rc = orm_sqlq_open1(&q, c,
+    return orm_sqlq_collect(c,
                             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
                             "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
-                            NULL);
-    while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
-        int oom = 0;
-        char *name = orm_sqlq_text(&q, 0, &oom);
-        if (name && orm_strv_push(out, name) < 0) oom = 1;
-        free(name);
-        if (oom) rc = OOM(c);
-    }
-    orm_sqlq_close(&q);
-    return rc < 0 ? rc : ORM_OK;
+                            NULL, out);
 }
 
 /* Columns, then the primary key in key order. */
@@ -363,18 +353,8 @@ static int read_indexes(orm_conn *c, orm_dbtable *t, const named_list *names)
 /* A referenced table's primary key, for "REFERENCES p" without columns. */
 static int pk_of(orm_conn *c, const char *table, orm_strv *out)
 {
-    orm_sqlq q;
-    int rc = orm_sqlq_open1(&q, c, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk",
-                            table);
-    while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
-        int oom = 0;
-        char *name = orm_sqlq_text(&q, 0, &oom);
-        if (name && orm_strv_push(out, name) < 0) oom = 1;
-        free(name);
-        if (oom) rc = OOM(c);
-    }
-    orm_sqlq_close(&q);
-    return rc < 0 ? rc : ORM_OK;
+    return orm_sqlq_collect(c, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk",
+                            table, out);
 }
 
 /* "NO ACTION" is what no clause means: kept as NULL. */

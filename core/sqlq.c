@@ -99,3 +99,18 @@ int orm_sqlq_run(orm_conn *c, const char *sql, const orm_value *params, size_t n
     orm_sqlq_close(&q);
     return rc < 0 ? rc : ORM_OK;
 }
+
+int orm_sqlq_collect(orm_conn *c, const char *sql, const char *arg, orm_strv *out)
+{
+    orm_sqlq q;
+    int rc = orm_sqlq_open1(&q, c, sql, arg);
+    while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
+        int oom = 0;
+        char *name = orm_sqlq_text(&q, 0, &oom);
+        if (name && orm_strv_push(out, name) < 0) oom = 1;
+        free(name);
+        if (oom) rc = orm_error_oom(&c->err);
+    }
+    orm_sqlq_close(&q);
+    return rc < 0 ? rc : ORM_OK;
+}

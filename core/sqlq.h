@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "driver.h"
+#include "strv.h"
 
 typedef struct orm_sqlq {
     orm_conn *c;
@@ -30,6 +31,9 @@ char *orm_sqlq_text(orm_sqlq *q, int i, int *oom);
 int64_t orm_sqlq_int(orm_sqlq *q, int i); /* 0 for NULL or text */
 int orm_sqlq_is_null(orm_sqlq *q, int i);
 void orm_sqlq_close(orm_sqlq *q); /* idempotent */
+/* Runs sql (one text parameter arg, or none when NULL) and appends the
+ * first column of every row (NULLs skipped) to out. */
+int orm_sqlq_collect(orm_conn *c, const char *sql, const char *arg, orm_strv *out);
 /* Runs a statement that returns no rows (or whose rows are ignored). */
 int orm_sqlq_run(orm_conn *c, const char *sql, const orm_value *params, size_t n);
 
