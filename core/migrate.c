@@ -203,7 +203,7 @@ int orm_mig_begin(orm_migctx *m)
 
 int orm_mig_check(orm_migctx *m)
 {
-    return m->be->fkey_check(m);
+    return m->be->fkey_check ? m->be->fkey_check(m) : ORM_OK;
 }
 
 static void fks_back_on(orm_migctx *m)

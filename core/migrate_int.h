@@ -18,7 +18,9 @@ typedef struct orm_migrate_backend {
     int (*create_unique)(orm_migctx *m, const char *table, const orm_dbunique *u);
     int (*create_fkey)(orm_migctx *m, const char *table, const orm_dbfkey *f);
     int (*drop_constraint)(orm_migctx *m, const char *name, const char *table, const char *type);
-    /* must provide: IntegrityError when a row breaks a foreign key. */
+    /* IntegrityError when a row breaks a foreign key. May be NULL when
+     * enforcement stays on while migrating (keep_fks): a row that breaks a
+     * key has already failed its own statement. */
     int (*fkey_check)(orm_migctx *m);
     /* may be NULL: the statements that switch foreign-key enforcement, for
      * the --sql text (the driver's set_foreign_keys does it for real). */

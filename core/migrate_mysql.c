@@ -555,14 +555,6 @@ static int my_drop_constraint(orm_migctx *m, const char *name, const char *table
     return ORM_OK;
 }
 
-/* Foreign keys stay enforced (keep_fks): ADD FOREIGN KEY checks the rows
- * there are, and nothing can break one afterwards. */
-static int my_fkey_check(orm_migctx *m)
-{
-    (void)m;
-    return ORM_OK;
-}
-
 const orm_migrate_backend orm_migrate_mysql = {
     .dialect = "mysql",
     .add_column = my_add_column,
@@ -571,7 +563,6 @@ const orm_migrate_backend orm_migrate_mysql = {
     .create_unique = my_create_unique,
     .create_fkey = my_create_fkey,
     .drop_constraint = my_drop_constraint,
-    .fkey_check = my_fkey_check,
     .keep_fks = 1,
     .create_table = my_create_table,
     .drop_table = my_drop_table,

@@ -139,14 +139,6 @@ static int pg_drop_constraint(orm_migctx *m, const char *name, const char *table
     return rc;
 }
 
-/* Foreign keys stay enforced during the migration: a row that breaks one
- * has already failed its statement. */
-static int pg_fkey_check(orm_migctx *m)
-{
-    (void)m;
-    return ORM_OK;
-}
-
 const orm_migrate_backend orm_migrate_pg = {
     .dialect = "postgresql",
     .add_column = pg_add_column,
@@ -155,6 +147,5 @@ const orm_migrate_backend orm_migrate_pg = {
     .create_unique = pg_create_unique,
     .create_fkey = pg_create_fkey,
     .drop_constraint = pg_drop_constraint,
-    .fkey_check = pg_fkey_check,
     .keep_fks = 1,
 };
