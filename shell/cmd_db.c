@@ -135,14 +135,7 @@ static int strv_gc(lua_State *L)
 /* [-0, +1, e] An empty C string list owned by a userdata. */
 static orm_strv *push_strv(lua_State *L)
 {
-    orm_strv *l = lua_newuserdatauv(L, sizeof *l, 0);
-    memset(l, 0, sizeof *l);
-    if (luaL_newmetatable(L, MT_STRV)) {
-        lua_pushcfunction(L, strv_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return l;
+    return sh_new_box(L, sizeof(orm_strv), MT_STRV, strv_gc);
 }
 
 /* [-0, +1, e] The database's current revisions as a C list (userdata). */
@@ -547,14 +540,7 @@ static int plan_gc(lua_State *L)
 
 static orm_revplan *push_plan(lua_State *L)
 {
-    orm_revplan *p = lua_newuserdatauv(L, sizeof *p, 0);
-    memset(p, 0, sizeof *p);
-    if (luaL_newmetatable(L, MT_PLAN)) {
-        lua_pushcfunction(L, plan_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return p;
+    return sh_new_box(L, sizeof(orm_revplan), MT_PLAN, plan_gc);
 }
 
 /* Runs the plan; on failure says where the database stayed, then re-raises. */

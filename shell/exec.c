@@ -1,6 +1,7 @@
 /* exec.c — running Lua code on the shell's behalf: protected calls with
  * Ctrl-C armed (as lua.c's laction, plus interrupting the running SQL
- * statement), one-line error reports, and the exit() global. */
+ * statement), one-line error reports, the exit() global, and the userdata
+ * boxes that keep C resources safe across a raise. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +196,16 @@ int sh_is_exit(lua_State *L)
     int is = lua_touserdata(L, -1) == &EXIT_SENTINEL;
     if (is) lua_pop(L, 1);
     return is;
+}
+
+void *sh_new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc)
+{
+    void *p = lua_newuserdatauv(L, size, 0);
+    memset(p, 0, size);
+    if (luaL_newmetatable(L, mt)) {
+        lua_pushcfunction(L, gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return p;
 }

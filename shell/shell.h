@@ -38,6 +38,9 @@ void sh_set_conn(struct orm_conn *c);
 /* [-(narg+1), +(nres|1), -] lua_pcall with Ctrl-C armed: the running
  * statement is interrupted and Lua code stops with "interrupted!". */
 int sh_pcall(lua_State *L, int narg, int nres);
+/* [-0, +1, m] A zeroed userdata of size bytes whose metatable mt has gc as
+ * __gc: the C resources stored in it are freed even when Lua raises. */
+void *sh_new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc);
 /* Error line styles for sh_report. */
 enum { SH_ERR_PLAIN = 0, SH_ERR_WHERE = 1 };
 /* [-1, +0, -] Prints the error value on top as one line on stderr (ORM error
