@@ -321,12 +321,24 @@ static const char *binary_op(orm_op op)
     }
 }
 
+/* An operand that yields integers: a bound Lua integer, or an expression of
+ * an integer type. */
+static int is_integer(const orm_expr *e)
+{
+    if (e->kind == ORM_X_BIND) return e->value.type == ORM_V_INT;
+    const orm_type *t = orm_expr_type(e);
+    return t && (t->kind == ORM_T_INTEGER || t->kind == ORM_T_BIGINT);
+}
+
 /* Comparing with NULL (db.null or a NULL value) is written IS [NOT] NULL, as
- * SQLAlchemy does for == None: "a = NULL" is never true. */
+ * SQLAlchemy does for == None: "a = NULL" is never true. An integer divided
+ * by an integer truncates on every backend (the dialect's int_div). */
 static int compile_binary(cctx *c, const orm_expr *e)
 {
     const char *op = binary_op(e->op);
     if (e->nargs != 2 || !op) return malformed(c, "a binary expression");
+    if (e->op == ORM_OP_DIV && c->d->int_div && is_integer(e->args[0]) && is_integer(e->args[1]))
+        op = c->d->int_div;
     const orm_expr *r = e->args[1];
     int null_cmp = is_null(r) && (e->op == ORM_OP_EQ || e->op == ORM_OP_NE || e->op == ORM_OP_IS ||
                                   e->op == ORM_OP_ISNOT);

@@ -1,8 +1,8 @@
 /* compile_cache.c — the cache of compile_cache.h. A select is written as a
  * shape: a row of 64-bit words naming, in a fixed walk order, every node's
  * kind, operator and flags, the tables and columns it refers to, its names,
- * and for a bound value only whether it is NULL (the compiler writes
- * "IS NULL" for those); the bound values met on the way are collected in the
+ * and for a bound value only its kind (the compiler writes "IS NULL" for a
+ * NULL, and divides integers by integers with the dialect's int_div); the bound values met on the way are collected in the
  * same order. An entry keeps a shape, its SQL text and, for each parameter
  * of the text, which collected value (or the LIMIT / OFFSET) it is, learnt
  * from the first compile by the values' addresses. Tables are compared by
@@ -96,7 +96,7 @@ static void put_expr(shape *sh, const orm_expr *e)
         put(sh, (uint64_t)(int64_t)e->col);
         break;
     case ORM_X_BIND:
-        put(sh, e->value.type == ORM_V_NULL);
+        put(sh, (uint64_t)e->value.type);
         if (sh->nb == ORM_SQLC_MAXPARAMS)
             sh->ok = 0;
         else

@@ -126,6 +126,7 @@ const orm_dialect orm_dialect_mysql = {
     .placeholder = ORM_PH_QMARK,
     .supports_returning = 0,
     .supports_ilike = 0,
+    .int_div = " DIV ", /* "/" of two integers gives a decimal there */
     .transactional_ddl = 0, /* every DDL statement commits implicitly */
     .autoincrement_pk = "INTEGER NOT NULL AUTO_INCREMENT",
     .autoincrement_bigpk = "BIGINT NOT NULL AUTO_INCREMENT",

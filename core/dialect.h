@@ -16,6 +16,9 @@ typedef struct orm_dialect {
     orm_placeholder_style placeholder;
     int supports_returning;         /* INSERT ... RETURNING */
     int supports_ilike;             /* native ILIKE; else lower(a) LIKE lower(b) */
+    /* The operator dividing an integer by an integer, truncating as SQLite
+     * and PostgreSQL's "/" do: NULL for " / ", MySQL's " DIV ". */
+    const char *int_div;
     int transactional_ddl;
     const char *autoincrement_pk;   /* column SQL for an autoincrement integer pk,
                                        e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */

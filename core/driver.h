@@ -81,6 +81,9 @@ struct orm_conn {
      * the statement is reset and rebound (flush: bind, step once, reset):
      * a driver may then bind them without copying. */
     int bind_borrowed;
+    /* Set by a caller that ends the whole transaction when the statement it
+     * runs fails (flush): a driver need not keep the transaction usable. */
+    int fail_ends_tx;
 };
 
 /* Picks the driver for url->scheme and opens it. On failure err says why

@@ -4,7 +4,15 @@
  * binary), results come back as text and are converted by each column's
  * type OID. Every failure copies the server's primary message into
  * conn->err at once, classified by its SQLSTATE in the one function
- * classify(). The password is handed to libpq and never kept or shown. */
+ * classify(). The password is handed to libpq and never kept or shown.
+ *
+ * PostgreSQL aborts the whole transaction after a failed statement, where
+ * SQLite and MariaDB undo only that statement. To behave alike, execute()
+ * runs a statement under a savepoint of its own when the transaction holds
+ * writes (and undoes just that statement on failure), and rolls a
+ * transaction of reads only back after a failure (nothing is lost: the
+ * session begins a new one). Flush statements, whose failure ends the whole
+ * transaction anyway (conn->fail_ends_tx), pay for neither. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +37,7 @@ typedef struct pg_conn {
     PGconn *pg;
     PGcancel *cancel; /* made at connect: PQcancel is async-signal-safe */
     unsigned long next_name;
+    int tx_writes; /* the open transaction wrote or set a savepoint */
 } pg_conn;
 
 /* One bound value, kept as given until execution, when it is written for
@@ -58,6 +67,8 @@ typedef struct pg_stmt {
     PGresult *res;    /* the last execution's rows */
     int row;          /* current row of res, -1 before the first step */
     int64_t changes;
+    int untyped;      /* the server could not type the parameters by itself:
+                         prepared at the first execution, typed by the values */
 } pg_stmt;
 
 extern const orm_driver orm_driver_pg;
@@ -115,6 +126,50 @@ static int fail_res(pg_conn *c, const PGresult *res, const char *sql)
     return ORM_EFAIL;
 }
 
+/* Keeps c->tx_writes: set by any command in a transaction but a SELECT or
+ * BEGIN (a savepoint counts: undoing the transaction would lose it), clear
+ * outside a transaction. */
+static void note_writes(pg_conn *c, PGresult *res)
+{
+    if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
+        c->tx_writes = 0;
+        return;
+    }
+    const char *cmd = PQcmdStatus(res);
+    if (strncmp(cmd, "SELECT", 6) != 0 && strcmp(cmd, "BEGIN") != 0) c->tx_writes = 1;
+}
+
+/* Runs one command of ours on the side: no rows, and no trace in
+ * conn->err (which keeps the failure being handled). 1 when it worked. */
+static int quiet(pg_conn *c, const char *sql)
+{
+    PGresult *res = PQexec(c->pg, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
+}
+
+/* Before a statement: 1 when it runs under the savepoint ormsh_statement
+ * (the transaction holds writes, or always is set, and the caller does not
+ * end it on failure). */
+static int guard_open(pg_conn *c, int always)
+{
+    return PQtransactionStatus(c->pg) == PQTRANS_INTRANS && (c->tx_writes || always) &&
+           !c->base.fail_ends_tx && quiet(c, "SAVEPOINT ormsh_statement");
+}
+
+/* After the statement: releases the savepoint; after a failure undoes just
+ * the statement, or rolls back the transaction of reads it aborted. */
+static void guard_close(pg_conn *c, int guard, int failed)
+{
+    if (guard)
+        quiet(c, failed ? "ROLLBACK TO SAVEPOINT ormsh_statement; RELEASE SAVEPOINT ormsh_statement"
+                        : "RELEASE SAVEPOINT ormsh_statement");
+    else if (failed && !c->tx_writes && !c->base.fail_ends_tx &&
+             PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+        quiet(c, "ROLLBACK");
+}
+
 /* Runs sql (any number of statements, no parameters); rows are discarded. */
 static int run(pg_conn *c, const char *sql)
 {
@@ -123,6 +178,8 @@ static int run(pg_conn *c, const char *sql)
     int rc = ORM_OK;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
         rc = fail_res(c, res, sql);
+    else
+        note_writes(c, res);
     PQclear(res);
     return rc;
 }
@@ -243,16 +300,21 @@ static void deallocate(pg_conn *c, const char *name)
 }
 
 /* Prepares s->sql under a new name with the types in s->asked (NULL: all
- * inferred) and reads back the parameter and column types. */
+ * inferred) and reads back the parameter and column types. Inside a
+ * transaction it runs under a savepoint (statements are prepared once and
+ * reused, so that is cheap): a statement the server cannot type yet must
+ * not abort the transaction. */
 static int prepare_named(pg_stmt *s)
 {
     pg_conn *c = s->conn;
     char name[sizeof s->name];
     snprintf(name, sizeof name, "orm_%lu", ++c->next_name);
+    int guard = guard_open(c, 1);
     PGresult *res = PQprepare(c->pg, name, s->sql, s->asked ? s->nparams : 0, s->asked);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         int rc = fail_res(c, res, s->sql);
         PQclear(res);
+        guard_close(c, guard, 1);
         return rc;
     }
     PQclear(res);
@@ -260,16 +322,47 @@ static int prepare_named(pg_stmt *s)
     if (PQresultStatus(desc) != PGRES_COMMAND_OK) {
         int rc = fail_res(c, desc, s->sql);
         PQclear(desc);
+        guard_close(c, guard, 1);
         deallocate(c, name);
         return rc;
     }
+    guard_close(c, guard, 0);
     if (s->desc) deallocate(c, s->name); /* the one it replaces */
     PQclear(s->desc);
     s->desc = desc;
+    s->untyped = 0;
     memcpy(s->name, name, sizeof name);
     for (int i = 0; i < s->nparams && i < PQnparams(desc); i++)
         s->ptypes[i] = PQparamtype(desc, i);
     return ORM_OK;
+}
+
+/* After a failed prepare: the number of parameters ($1 .. $n, outside
+ * quotes and comments) when the server failed only for want of their types
+ * ("CASE WHEN .. THEN $1 ELSE $2 END" inside sum(), where text is guessed),
+ * else 0. Such a statement is prepared again once its values are bound. */
+static int untyped_params(pg_conn *c, const char *sql)
+{
+    static const char *const states[] = {"42883", "42804", "42P18", "42725"};
+    int typing = 0;
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        if (c->base.err.code == state_code(states[i])) typing = 1;
+    if (!typing) return 0;
+    int n = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'' || *p == '"') {
+            const char *q = strchr(p + 1, *p);
+            if (!q) break;
+            p = q;
+        } else if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+            if (!*p) break;
+        } else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+            long k = strtol(p + 1, NULL, 10);
+            if (k > n && k < 65536) n = (int)k;
+        }
+    }
+    return n;
 }
 
 static int pg_prepare(orm_conn *base, const char *sql, orm_stmt **out)
@@ -284,11 +377,15 @@ static int pg_prepare(orm_conn *base, const char *sql, orm_stmt **out)
     s->conn = c;
     s->row = -1;
     int rc = prepare_named(s);
-    if (rc < 0) {
+    int n = rc < 0 ? untyped_params(c, sql) : PQnparams(s->desc);
+    if (rc < 0 && n == 0) {
         stmt_free(s);
         return rc;
     }
-    int n = PQnparams(s->desc);
+    if (rc < 0) {
+        s->untyped = 1; /* prepared again at the first execution */
+        orm_error_clear(&base->err);
+    }
     if (n > 0) {
         s->nparams = n;
         s->asked = calloc((size_t)n, sizeof *s->asked);
@@ -298,11 +395,11 @@ static int pg_prepare(orm_conn *base, const char *sql, orm_stmt **out)
         s->lens = calloc((size_t)n, sizeof *s->lens);
         s->fmts = calloc((size_t)n, sizeof *s->fmts);
         if (!s->asked || !s->ptypes || !s->params || !s->vals || !s->lens || !s->fmts) {
-            deallocate(c, s->name);
+            if (s->desc) deallocate(c, s->name);
             stmt_free(s);
             return orm_error_oom(&base->err);
         }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n && s->desc; i++)
             s->ptypes[i] = PQparamtype(s->desc, i);
     }
     *out = (orm_stmt *)s;
@@ -387,8 +484,8 @@ static int is_int(Oid t)
 }
 
 /* The type p's value needs when the server's inferred type t would not
- * take it (0: t takes it): a number where text was guessed, a fraction
- * where an integer was guessed ("views * 1.5"). */
+ * take it (0: t takes it): a number where text was guessed, a float where
+ * an integer was guessed ("views * 1.5"). */
 static Oid wanted_type(const pg_param *p, Oid t)
 {
     switch (p->type) {
@@ -396,9 +493,8 @@ static Oid wanted_type(const pg_param *p, Oid t)
         return texty(t) ? OID_INT8 : 0;
     case ORM_V_BOOL:
         return texty(t) ? OID_BOOL : 0;
-    case ORM_V_REAL:
-        if (texty(t)) return OID_FLOAT8;
-        return is_int(t) && p->u.r != (double)(int64_t)p->u.r ? OID_FLOAT8 : 0;
+    case ORM_V_REAL: /* a Lua float stays one: "age / 2.0" divides as reals */
+        return texty(t) || is_int(t) ? OID_FLOAT8 : 0;
     case ORM_V_BLOB:
         return texty(t) ? OID_BYTEA : 0;
     default:
@@ -406,12 +502,13 @@ static Oid wanted_type(const pg_param *p, Oid t)
     }
 }
 
-/* Prepares again with explicit types where the bound values need them. */
+/* Prepares again with explicit types where the bound values need them
+ * (every typed value's, for a statement the server could not type). */
 static int retype(pg_stmt *s)
 {
-    int again = 0;
+    int again = s->untyped;
     for (int i = 0; i < s->nparams; i++) {
-        Oid want = wanted_type(&s->params[i], s->ptypes[i]);
+        Oid want = wanted_type(&s->params[i], s->untyped ? 0 : s->ptypes[i]);
         if (want && want != s->asked[i]) {
             s->asked[i] = want;
             again = 1;
@@ -469,19 +566,24 @@ static void put_param(pg_stmt *s, int i)
 
 static int execute(pg_stmt *s)
 {
+    pg_conn *c = s->conn;
     int rc = retype(s);
     if (rc < 0) return rc;
     for (int i = 0; i < s->nparams; i++)
         put_param(s, i);
     PQclear(s->res);
-    s->res = PQexecPrepared(s->conn->pg, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
+    int guard = guard_open(c, 0);
+    s->res = PQexecPrepared(c->pg, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
     ExecStatusType st = PQresultStatus(s->res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
-        rc = fail_res(s->conn, s->res, s->sql);
+        rc = fail_res(c, s->res, s->sql);
         PQclear(s->res);
         s->res = NULL;
+        guard_close(c, guard, 1);
         return rc;
     }
+    guard_close(c, guard, 0);
+    note_writes(c, s->res);
     const char *n = PQcmdTuples(s->res);
     s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
     s->row = -1;
@@ -584,7 +686,7 @@ static void pg_finalize(orm_stmt *os)
 {
     pg_stmt *s = STMT(os);
     if (!s) return;
-    deallocate(s->conn, s->name);
+    if (s->desc) deallocate(s->conn, s->name); /* else never prepared */
     stmt_free(s);
 }
 

@@ -1,7 +1,8 @@
 /* test_dialect_servers.c — the PostgreSQL and MySQL dialect tables: quoting,
  * placeholders, CREATE TABLE spelling (SERIAL / AUTO_INCREMENT keys, type
  * names, MySQL's table options), OFFSET without LIMIT, plain LIKE patterns
- * and inserts of all-default rows. No server needed. */
+ * inserts of all-default rows, and integer division (DIV on MySQL, where "/"
+ * of two integers gives a decimal). No server needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,47 @@ static void test_dialect_servers__insert_of_defaults(void **state)
     orm_buf_free(&b);
 }
 
+static char *div_sql(const orm_dialect *d, int left_col, const orm_value *right)
+{
+    orm_expr *col = orm_expr_column(thing, left_col);
+    orm_expr *r = orm_expr_bind(right);
+    orm_expr *e = orm_expr_binary(ORM_OP_DIV, col, r);
+    orm_compiled c;
+    orm_compiled_init(&c);
+    orm_error err;
+    orm_error_init(&err);
+    assert_int_equal(orm_compile_expr(d, e, &c, &err), 0);
+    char *out = strdup(orm_buf_str(&c.sql));
+    orm_compiled_free(&c);
+    orm_expr_release(col);
+    orm_expr_release(r);
+    orm_expr_release(e);
+    return out;
+}
+
+static void test_dialect_servers__integer_division_truncates_everywhere(void **state)
+{
+    (void)state;
+    orm_value two = {.type = ORM_V_INT, .u.i = 2}, half = {.type = ORM_V_REAL, .u.r = 0.5};
+    struct {
+        const orm_dialect *d;
+        int col;
+        const orm_value *v;
+        const char *want;
+    } cases[] = {
+        {&orm_dialect_mysql, 0, &two, "thing.id DIV ?"},   /* Integer / integer */
+        {&orm_dialect_mysql, 0, &half, "thing.id / ?"},    /* Integer / real */
+        {&orm_dialect_mysql, 5, &two, "thing.ratio / ?"},  /* Float / integer */
+        {&orm_dialect_pg, 0, &two, "thing.id / $1"},       /* "/" truncates there */
+        {&orm_dialect_sqlite, 0, &two, "thing.id / ?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *sql = div_sql(cases[i].d, cases[i].col, cases[i].v);
+        assert_string_equal(sql, cases[i].want);
+        free(sql);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_dialect_servers__offset_without_limit),
         cmocka_unit_test(test_dialect_servers__plain_like_keeps_backslash_ordinary),
         cmocka_unit_test(test_dialect_servers__insert_of_defaults),
+        cmocka_unit_test(test_dialect_servers__integer_division_truncates_everywhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
