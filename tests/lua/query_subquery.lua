@@ -5,13 +5,16 @@
 -- values, select_from.
 dofile("query_fixtures/blog.lua")
 local s = db.session
+-- the SQL as printed, with PostgreSQL's $1, $2 placeholders shown as ? like
+-- SQLite's and MySQL's, so the text is the same on every backend
+local function sql(q) return (tostring(q):gsub("%$%d+", "?")) end
 
 print("-- derived tables")
 local totals = s:query(Post.author_id, db.func.sum(Post.views):label("total"), db.func.count(Post.id))
   :group_by(Post.author_id):subquery()
 print(totals, totals.c.total, totals.c.count)
 local q = s:query(User.username, totals.c.total):join(totals, User.id:eq(totals.c.author_id)):order_by(totals.c.total:desc())
-print(q)
+print(sql(q))
 print(q:all())
 print(q:filter(totals.c.count:gt(1)):all())
 print(s:query(User.username, totals.c.total):outerjoin(totals, User.id:eq(totals.c.author_id)):order_by(User.id):all())
@@ -31,17 +34,17 @@ print(s:query(User):filter(User.id:in_(authors)):all())
 print(s:query(User):filter(User.id:notin_(authors)):all())
 print(s:query(User):filter(User.id:in_(authors:subquery())):all())
 print(s:query(User):filter(User.id:in_(s:query(Post.author_id):join(Post.tags):filter(Tag.name:eq("lua")))):all())
-print(s:query(User):filter(User.id:in_(authors)))
+print(sql(s:query(User):filter(User.id:in_(authors))))
 
 print("-- EXISTS")
 local has_posts = s:query(Post):filter(Post.author_id:eq(User.id)):exists()
 print(s:query(User):filter(has_posts):all())
 print(s:query(User):filter(db.not_(has_posts)):all())
-print(s:query(User.username):filter(has_posts):filter(User.age:gt(20)))
+print(sql(s:query(User.username):filter(has_posts):filter(User.age:gt(20))))
 print(s:query(s:query(Post):filter(Post.views:gt(100)):exists()):scalar())
 print(s:query(s:query(Post):filter(Post.views:gt(20)):exists()):scalar())
 print(s:query(db.exists(s:query(User):filter_by{ username = "ana" })):scalar())
-print(s:query(s:query(User):exists()))
+print(sql(s:query(s:query(User):exists())))
 
 print("-- scalar subqueries")
 local post_count = s:query(db.func.count(Post.id)):filter(Post.author_id:eq(User.id)):label("posts")

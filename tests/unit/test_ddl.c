@@ -1,7 +1,8 @@
 /* test_ddl.c — CREATE TABLE / CREATE INDEX / DROP TABLE text for the
- * tutorial's models (SQLAlchemy's exact spelling), and create_all /
- * drop_all on a real in-memory SQLite connection: foreign-key order,
- * idempotence, one transaction, the first error reported. */
+ * tutorial's models (SQLAlchemy's exact spelling) and for every column type
+ * on each dialect, and create_all / drop_all on a real in-memory SQLite
+ * connection: foreign-key order, idempotence, one transaction, the first
+ * error reported. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +22,7 @@ static const orm_dialect *D = &orm_dialect_sqlite;
 typedef struct {
     const char *name;
     orm_type_kind kind;
-    int length;
+    int length, precision, scale;
     int pk, nullable, unique, indexed;
     const char *fk_table, *fk_col, *ondelete;
     const char *server_default, *comment;
@@ -39,7 +40,10 @@ static orm_table *table(orm_metadata *md, const char *name, const colspec *cols,
                        .column = (char *)s->fk_col,
                        .ondelete = (char *)s->ondelete};
         orm_column c = {.name = (char *)s->name,
-                        .type = {.kind = s->kind, .length = s->length},
+                        .type = {.kind = s->kind,
+                                 .length = s->length,
+                                 .precision = s->precision,
+                                 .scale = s->scale},
                         .primary_key = s->pk,
                         .nullable = s->nullable,
                         .unique = s->unique,
@@ -100,12 +104,18 @@ static orm_metadata *bookstore(void)
     return md;
 }
 
-static void check_create(const orm_table *t, int if_not_exists, const char *sql)
+static void check_create_in(const orm_dialect *d, const orm_table *t, int if_not_exists,
+                            const char *sql)
 {
     orm_buf b = ORM_BUF_INIT;
-    assert_int_equal(orm_ddl_create_table(D, t, if_not_exists, &b), 0);
+    assert_int_equal(orm_ddl_create_table(d, t, if_not_exists, &b), 0);
     assert_string_equal(orm_buf_str(&b), sql);
     orm_buf_free(&b);
+}
+
+static void check_create(const orm_table *t, int if_not_exists, const char *sql)
+{
+    check_create_in(D, t, if_not_exists, sql);
 }
 
 /* ---- DDL text ------------------------------------------------------------- */
@@ -192,6 +202,87 @@ static void test_ddl__defaults_actions_quoting_and_comments(void **state)
     /* a lone BIGINT key is the generated key: SQLite's rowid spelling */
     check_create(orm_metadata_find(md, "group"), 0,
                  "CREATE TABLE \"group\" (\n\tid INTEGER NOT NULL, \n\tPRIMARY KEY (id)\n)");
+    orm_metadata_free(md);
+}
+
+/* Every column type of SPEC §3 (tests/lua/types_roundtrip.lua's Thing
+ * model) on each dialect: the DDL that test once read back from SQLite's
+ * sqlite_master, and its PostgreSQL and MySQL spellings. */
+static void test_ddl__every_type_on_each_dialect(void **state)
+{
+    (void)state;
+    orm_metadata *md = orm_metadata_new();
+    const colspec cols[] = {
+        {.name = "id", .kind = ORM_T_INTEGER, .pk = 1},
+        {.name = "big", .kind = ORM_T_BIGINT, .nullable = 1},
+        {.name = "label", .kind = ORM_T_STRING, .length = 20, .nullable = 1},
+        {.name = "body", .kind = ORM_T_TEXT, .nullable = 1},
+        {.name = "flag", .kind = ORM_T_BOOLEAN, .nullable = 1},
+        {.name = "ratio", .kind = ORM_T_FLOAT, .nullable = 1},
+        {.name = "price", .kind = ORM_T_NUMERIC, .precision = 10, .scale = 2, .nullable = 1},
+        {.name = "born", .kind = ORM_T_DATE, .nullable = 1},
+        {.name = "seen", .kind = ORM_T_DATETIME, .nullable = 1},
+        {.name = "blob", .kind = ORM_T_BINARY, .nullable = 1},
+        {.name = "meta", .kind = ORM_T_JSON, .nullable = 1},
+        {.name = "serial", .kind = ORM_T_INTEGER, .nullable = 1},
+        {.name = "status",
+         .kind = ORM_T_STRING,
+         .length = 10,
+         .nullable = 1,
+         .server_default = "'new'"},
+    };
+    orm_table *t = table(md, "thing", cols, NCOLS(cols));
+    check_create_in(&orm_dialect_sqlite, t, 0,
+                    "CREATE TABLE thing (\n"
+                    "\tid INTEGER NOT NULL, \n"
+                    "\tbig BIGINT, \n"
+                    "\tlabel VARCHAR(20), \n"
+                    "\tbody TEXT, \n"
+                    "\tflag BOOLEAN, \n"
+                    "\tratio FLOAT, \n"
+                    "\tprice NUMERIC(10, 2), \n"
+                    "\tborn DATE, \n"
+                    "\tseen DATETIME, \n"
+                    "\tblob BLOB, \n"
+                    "\tmeta JSON, \n"
+                    "\tserial INTEGER, \n"
+                    "\tstatus VARCHAR(10) DEFAULT 'new', \n"
+                    "\tPRIMARY KEY (id)\n"
+                    ")");
+    check_create_in(&orm_dialect_pg, t, 0,
+                    "CREATE TABLE thing (\n"
+                    "\tid SERIAL NOT NULL, \n"
+                    "\tbig BIGINT, \n"
+                    "\tlabel VARCHAR(20), \n"
+                    "\tbody TEXT, \n"
+                    "\tflag BOOLEAN, \n"
+                    "\tratio FLOAT, \n"
+                    "\tprice NUMERIC(10, 2), \n"
+                    "\tborn DATE, \n"
+                    "\tseen TIMESTAMP WITHOUT TIME ZONE, \n"
+                    "\tblob BYTEA, \n"
+                    "\tmeta JSONB, \n"
+                    "\tserial INTEGER, \n"
+                    "\tstatus VARCHAR(10) DEFAULT 'new', \n"
+                    "\tPRIMARY KEY (id)\n"
+                    ")");
+    check_create_in(&orm_dialect_mysql, t, 0,
+                    "CREATE TABLE thing (\n"
+                    "\tid INTEGER NOT NULL AUTO_INCREMENT, \n"
+                    "\tbig BIGINT, \n"
+                    "\tlabel VARCHAR(20), \n"
+                    "\tbody LONGTEXT, \n"
+                    "\tflag BOOLEAN, \n"
+                    "\tratio DOUBLE, \n"
+                    "\tprice NUMERIC(10, 2), \n"
+                    "\tborn DATE, \n"
+                    "\tseen DATETIME, \n"
+                    "\t`blob` LONGBLOB, \n"
+                    "\tmeta JSON, \n"
+                    "\tserial INTEGER, \n"
+                    "\tstatus VARCHAR(10) DEFAULT 'new', \n"
+                    "\tPRIMARY KEY (id)\n"
+                    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
     orm_metadata_free(md);
 }
 
@@ -463,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_ddl__create_table_book_with_foreign_key),
         cmocka_unit_test(test_ddl__create_table_composite_key_and_two_foreign_keys),
         cmocka_unit_test(test_ddl__defaults_actions_quoting_and_comments),
+        cmocka_unit_test(test_ddl__every_type_on_each_dialect),
         cmocka_unit_test(test_ddl__index_statements),
         cmocka_unit_test(test_ddl__drop_table),
         cmocka_unit_test(test_ddl__create_all_creates_parents_first_and_is_idempotent),

@@ -300,6 +300,23 @@ static void test_driver_sqlite__unique_violation_is_integrity_error_with_sql(voi
     orm_conn_close(c);
 }
 
+static void test_driver_sqlite__not_null_violation_is_integrity_error_with_sql(void **state)
+{
+    (void)state;
+    orm_conn *c = open_memory();
+    exec_ok(c, "CREATE TABLE egg (id INTEGER PRIMARY KEY, hen_id INTEGER NOT NULL)");
+    orm_value p = ORM_VALUE_NULL;
+    const char *sql = "INSERT INTO egg (hen_id) VALUES (?)";
+    assert_int_equal(run(c, sql, &p, 1), ORM_EFAIL);
+    assert_int_equal(c->err.cls, ORM_ERR_INTEGRITY);
+    assert_string_equal(c->err.message, "NOT NULL constraint failed: egg.hen_id");
+    assert_int_equal(c->err.code, SQLITE_CONSTRAINT_NOTNULL);
+    assert_string_equal(c->err.sql, sql);
+    assert_int_equal(c->err.nparams, 1);
+    assert_int_equal(c->err.params[0].type, ORM_V_NULL);
+    orm_conn_close(c);
+}
+
 static void test_driver_sqlite__syntax_error_is_programming_error(void **state)
 {
     (void)state;
@@ -609,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_driver_sqlite__columns_have_names_and_count),
         cmocka_unit_test(test_driver_sqlite__changes_and_last_insert_id),
         cmocka_unit_test(test_driver_sqlite__unique_violation_is_integrity_error_with_sql),
+        cmocka_unit_test(test_driver_sqlite__not_null_violation_is_integrity_error_with_sql),
         cmocka_unit_test(test_driver_sqlite__syntax_error_is_programming_error),
         cmocka_unit_test(test_driver_sqlite__prepare_refuses_a_second_statement),
         cmocka_unit_test(test_driver_sqlite__locked_database_is_operational_error),
