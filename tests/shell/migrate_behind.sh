@@ -2,7 +2,8 @@
 # migrate_behind — when the database is behind the migrations' head, db
 # migrate refuses and names `ormsh db upgrade`, and the shell (run, -e,
 # REPL) warns at start on stderr, naming it too; at head it says nothing.
-. "$ROOT/tests/shell/migrate.inc"
+# On every backend (see .backends).
+. "$ROOT/tests/shell/backend.inc"
 new_app
 author_model | models
 ok db init

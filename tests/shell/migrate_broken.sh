@@ -2,7 +2,8 @@
 # migrate_broken — a revision file with a syntax error, one that raises, one
 # that returns the wrong thing, and one pointing at an unknown revision:
 # each db command fails with one clear line naming the file (and line).
-. "$ROOT/tests/shell/migrate.inc"
+# On every backend (see .backends).
+. "$ROOT/tests/shell/backend.inc"
 new_app
 author_model | models
 ok db init

@@ -1,7 +1,8 @@
 #!/bin/sh
 # migrate_stamp — db stamp REV sets the version without running anything:
 # a database made by create_all adopts the migrations; stamp base empties it.
-. "$ROOT/tests/shell/migrate.inc"
+# On every backend (see .backends).
+. "$ROOT/tests/shell/backend.inc"
 new_app
 author_model | models
 ok db init
@@ -21,6 +22,6 @@ ok db current
 ok db stamp "$(echo "$rev1" | cut -c1-6)"
 ok db current
 same "$TESTDIR/out" "$rev1 (head)"
-[ "$(q 'SELECT name FROM author')" = "A" ] || fail "stamp touched the data"
+[ "$(sql 'SELECT name FROM author')" = "A" ] || fail "stamp touched the data"
 status 1 db stamp nosuchrev
 has "$TESTDIR/err" "no revision 'nosuchrev'"
