@@ -69,6 +69,8 @@ typedef struct pg_stmt {
     int64_t changes;
     int untyped;      /* the server could not type the parameters by itself:
                          prepared at the first execution, typed by the values */
+    Oid *ctypes;      /* the type of each column of res, read once a result */
+    int nctypes;      /* entries ctypes holds room for */
 } pg_stmt;
 
 extern const orm_driver orm_driver_pg;
@@ -286,6 +288,7 @@ static void stmt_free(pg_stmt *s)
     free(s->fmts);
     free(s->ptypes);
     free(s->asked);
+    free(s->ctypes);
     free(s->sql);
     free(s);
 }
@@ -584,6 +587,19 @@ static int execute(pg_stmt *s)
     }
     guard_close(c, guard, 0);
     note_writes(c, s->res);
+    int nf = PQnfields(s->res);
+    if (nf > s->nctypes) {
+        Oid *t = realloc(s->ctypes, (size_t)nf * sizeof *t);
+        if (!t) {
+            PQclear(s->res);
+            s->res = NULL;
+            return orm_error_oom(&c->base.err);
+        }
+        s->ctypes = t;
+        s->nctypes = nf;
+    }
+    for (int i = 0; i < nf; i++)
+        s->ctypes[i] = PQftype(s->res, i);
     const char *n = PQcmdTuples(s->res);
     s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
     s->row = -1;
@@ -632,17 +648,27 @@ static void numeric_value(const char *t, orm_value *out)
     orm_value_real(out, strtod(t, NULL));
 }
 
+/* An integer as the server writes it (an optional '-', digits): faster
+ * than strtoll, which also handles locales, bases and overflow. */
+static int64_t parse_int(const char *t)
+{
+    int neg = *t == '-';
+    uint64_t v = 0;
+    for (t += neg; *t >= '0' && *t <= '9'; t++)
+        v = v * 10 + (uint64_t)(*t - '0');
+    return neg ? (int64_t)(0 - v) : (int64_t)v;
+}
+
 static int pg_column_value(orm_stmt *os, int i, orm_value *out)
 {
     pg_stmt *s = STMT(os);
-    if (!s->res || s->row < 0 || s->row >= PQntuples(s->res) || i < 0 || i >= PQnfields(s->res) ||
-        PQgetisnull(s->res, s->row, i)) {
+    /* PQgetisnull checks row and column against the result's bounds */
+    if (!s->res || s->row < 0 || i >= s->nctypes || PQgetisnull(s->res, s->row, i)) {
         *out = ORM_VALUE_NULL;
         return ORM_OK;
     }
     const char *t = PQgetvalue(s->res, s->row, i);
-    size_t n = (size_t)PQgetlength(s->res, s->row, i);
-    switch (PQftype(s->res, i)) {
+    switch (s->ctypes[i]) {
     case OID_BOOL:
         orm_value_bool(out, t[0] == 't');
         return ORM_OK;
@@ -650,7 +676,7 @@ static int pg_column_value(orm_stmt *os, int i, orm_value *out)
     case OID_INT4:
     case OID_INT8:
     case OID_OID:
-        orm_value_int(out, strtoll(t, NULL, 10));
+        orm_value_int(out, parse_int(t));
         return ORM_OK;
     case OID_FLOAT4:
     case OID_FLOAT8:
@@ -668,8 +694,9 @@ static int pg_column_value(orm_stmt *os, int i, orm_value *out)
         return rc == ORM_OK ? ORM_OK : orm_error_oom(&s->conn->base.err);
     }
     default:
-        return orm_value_set_text(out, t, n) == ORM_OK ? ORM_OK
-                                                       : orm_error_oom(&s->conn->base.err);
+        return orm_value_set_text(out, t, (size_t)PQgetlength(s->res, s->row, i)) == ORM_OK
+                   ? ORM_OK
+                   : orm_error_oom(&s->conn->base.err);
     }
 }
 
