@@ -24,7 +24,8 @@ typedef struct l_db {
 /* Keys of the db user value table. */
 #define L_DB_SESSION "session"
 #define L_DB_MODELS "models"
-#define L_DB_CACHE "objects" /* weak values: object id (obj->udata) -> instance */
+#define L_DB_CACHE "objects" /* object id (obj->udata) -> instance, through chunks
+                             of weak values (l_instance.c) */
 #define L_DB_ORDER "model_order"
 #define L_DB_RELSTATE "relstate" /* weak keys: instance -> loaded relationships */
 

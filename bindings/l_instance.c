@@ -22,69 +22,87 @@ orm_object *l_model_check(lua_State *L, int idx)
     return o;
 }
 
-/* One instance per object: the db's object cache (weak values) maps a small
- * integer id kept in obj->udata to the instance. The ids of objects that
- * died with their instance are used again first (a free list threaded
- * through the cache: cache[0] is the first free id, the slot of a free id
- * holds the next one), so ids stay dense; the cache is made with its array
- * part sized for every id handed out so far (replaced by one twice the size,
- * 128, 256 ..., when they run out). Thus setting a slot never adds a key and
- * the table is never rehashed: a weak table taking ever-new keys rehashes
- * every few inserts once the collector has cleared its entries, each time
- * allocating anew. */
+/* One instance per object: the db's object cache maps a small integer id
+ * kept in obj->udata to the instance, through chunks. The cache (the table
+ * at db->cache_ref) holds chunk k at [k] (k >= 1): a table with weak values
+ * and an array part of CHUNK slots, made when the first of its ids is handed
+ * out, holding the instances of ids (k - 1) * CHUNK + 1 .. k * CHUNK. Slots
+ * are set in place, so a chunk never takes a new key, is never rehashed and
+ * never copied (a weak table taking ever-new keys rehashes every few inserts
+ * once the collector has cleared its entries, each time allocating anew; one
+ * flat table would be copied whole each time it fills). The ids of objects
+ * that died with their instance are used again first: a free list with its
+ * first id at cache[0] and the next one in each free id's slot, so ids and
+ * chunks stay dense. */
+#define CHUNK 1024
 
-/* [-0, +0, m] Replaces the cache at cache, full with db->next_id - 1 ids, by
- * one with twice the room. */
-static void grow_cache(lua_State *L, l_db *db, int cache)
+/* [-0, +1, m] Pushes the chunk of id (an id handed out: its chunk exists)
+ * from the cache at cache; *slot is the id's index in it. */
+static void push_chunk(lua_State *L, int cache, lua_Integer id, lua_Integer *slot)
 {
-    lua_Integer n = db->next_id - 1, m = n < 128 ? 128 : 2 * n;
-    if (m > INT32_MAX) luaL_error(L, "too many objects");
-    lua_createtable(L, (int)m, 1);
-    int t = lua_gettop(L);
-    lua_getmetatable(L, cache); /* weak values */
-    lua_setmetatable(L, t);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, cache, i);
-        lua_rawseti(L, t, i);
-    }
-    lua_rawgeti(L, cache, 0); /* the free list (empty when growing) */
-    lua_rawseti(L, t, 0);
-    lua_pushvalue(L, t);
-    lua_rawseti(L, LUA_REGISTRYINDEX, db->cache_ref);
-    l_db_push_uv(L, db);
-    lua_pushvalue(L, t);
-    lua_setfield(L, -2, L_DB_CACHE);
-    lua_pop(L, 1);
-    lua_replace(L, cache);
+    lua_rawgeti(L, cache, (id - 1) / CHUNK + 1);
+    *slot = (id - 1) % CHUNK + 1;
 }
 
+/* [-0, +0, m] Makes the chunk for ids from id on in the cache at cache: the
+ * first one replaces the cache that l_orm.c made (weak values) with a plain
+ * one whose chunks have that weak metatable. */
+static void new_chunk(lua_State *L, l_db *db, int cache, lua_Integer id)
+{
+    if (id > (lua_Integer)INT32_MAX * CHUNK) luaL_error(L, "too many objects");
+    if (id == 1) {
+        lua_createtable(L, 8, 2); /* room for [0] and __chunkmt */
+        if (!lua_getmetatable(L, cache)) { /* weak values, for the chunks */
+            lua_createtable(L, 0, 1);
+            lua_pushliteral(L, "v");
+            lua_setfield(L, -2, "__mode");
+        }
+        lua_setfield(L, -2, "__chunkmt");
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, db->cache_ref);
+        l_db_push_uv(L, db);
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, L_DB_CACHE);
+        lua_pop(L, 1);
+        lua_replace(L, cache);
+    }
+    lua_createtable(L, CHUNK, 0);
+    lua_getfield(L, cache, "__chunkmt");
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, cache, (id - 1) / CHUNK + 1);
+}
+
+/* A new id for an object, the cache at cache (which may be replaced). */
 static lua_Integer take_id(lua_State *L, l_db *db, int cache)
 {
     if (lua_rawgeti(L, cache, 0) == LUA_TNUMBER) {
-        lua_Integer id = lua_tointeger(L, -1);
-        lua_rawgeti(L, cache, id); /* the next free id, or nil */
+        lua_Integer id = lua_tointeger(L, -1), slot;
+        push_chunk(L, cache, id, &slot);
+        lua_rawgeti(L, -1, slot); /* the next free id, or nil */
         lua_rawseti(L, cache, 0);
-        lua_pop(L, 1);
+        lua_pop(L, 2);
         return id;
     }
     lua_pop(L, 1);
     lua_Integer id = ++db->next_id;
-    /* the array holds 128, 256, ... ids: full when id - 1 is one of those */
-    if (id == 1 || (id > 128 && ((id - 1) & (id - 2)) == 0)) grow_cache(L, db, cache);
+    if ((id - 1) % CHUNK == 0) new_chunk(L, db, cache, id);
     return id;
 }
 
 void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
 {
-    lua_Integer id = (lua_Integer)(uintptr_t)obj->udata;
+    lua_Integer id = (lua_Integer)(uintptr_t)obj->udata, slot;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
+    int cache = lua_gettop(L);
     if (id != 0) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
-        if (lua_rawgeti(L, -1, id) == LUA_TUSERDATA) {
-            lua_remove(L, -2);
+        push_chunk(L, cache, id, &slot);
+        if (lua_rawgeti(L, -1, slot) == LUA_TUSERDATA) {
+            lua_replace(L, cache);
+            lua_settop(L, cache);
             orm_object_release(obj); /* the instance already holds one */
             return;
         }
-        lua_pop(L, 2);
+        lua_settop(L, cache);
     }
     l_inst *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->magic = L_INST_MAGIC;
@@ -92,15 +110,15 @@ void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
     l_class *c = obj->table->udata;
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->imt_ref);
     lua_setmetatable(L, -2);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
-    int cache = lua_gettop(L);
     if (id == 0) {
         id = take_id(L, db, cache);
         obj->udata = (void *)(uintptr_t)id;
     }
+    push_chunk(L, cache, id, &slot);
     lua_pushvalue(L, -2);
-    lua_rawseti(L, cache, id);
+    lua_rawseti(L, -2, slot);
     lua_pop(L, 1);
+    lua_replace(L, cache);
 }
 
 /* o dies with its instance (being collected): its id goes back on the
@@ -108,17 +126,20 @@ void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
  * before running finalizers). */
 static void free_id(lua_State *L, orm_object *o)
 {
-    lua_Integer id = (lua_Integer)(uintptr_t)o->udata;
+    lua_Integer id = (lua_Integer)(uintptr_t)o->udata, slot;
     const l_class *c = o->table->udata;
     if (id <= 0 || c == NULL || c->db == NULL || c->db->cache_ref == LUA_NOREF) return;
     int top = lua_gettop(L);
-    if (lua_rawgeti(L, LUA_REGISTRYINDEX, c->db->cache_ref) == LUA_TTABLE &&
-        lua_rawgeti(L, -1, id) == LUA_TNIL) {
-        lua_rawgeti(L, -2, 0);
-        lua_rawseti(L, -3, id);
-        lua_pushinteger(L, id);
-        lua_rawseti(L, -3, 0);
-        o->udata = NULL;
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, c->db->cache_ref) == LUA_TTABLE) {
+        int cache = lua_gettop(L);
+        push_chunk(L, cache, id, &slot);
+        if (lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, slot) == LUA_TNIL) {
+            lua_rawgeti(L, cache, 0);
+            lua_rawseti(L, -3, slot);
+            lua_pushinteger(L, id);
+            lua_rawseti(L, cache, 0);
+            o->udata = NULL;
+        }
     }
     lua_settop(L, top);
 }

@@ -299,6 +299,52 @@ static void add_unique(lua_State *L, int list, lua_Integer *n, int seen)
     lua_rawseti(L, list, ++*n);
 }
 
+/* The row loop of l_query_run and what it works on. */
+typedef struct rowloop {
+    l_query *q;
+    orm_cursor *cur;
+    const orm_select *sel;
+    const slot *slots;
+    int ns, single;
+    orm_value *vb;
+    lua_Integer n; /* out: rows listed */
+    int rc;        /* out: the cursor's last code */
+} rowloop;
+
+/* [-0, +0, e] Reads the rows into the list: called (protected) with the
+ * rowloop (light userdata), the list and the aux slot of l_query_run. */
+static int load_rows(lua_State *L)
+{
+    rowloop *r = lua_touserdata(L, 1);
+    const int list = 2, aux = 3;
+    l_query *q = r->q;
+    orm_cursor *cur = r->cur;
+    const orm_select *sel = r->sel;
+    const slot *slots = r->slots;
+    const int ns = r->ns, single = r->single, one_per_row = sel->njoins == 0 && sel->nfroms == 0;
+    orm_value *vb = r->vb;
+    int rc;
+    lua_Integer n = 0;
+    while ((rc = orm_cursor_step(cur)) == ORM_ROW) {
+        for (int i = 0; i < ns && rc >= 0; i++)
+            rc = push_slot(L, q, cur, sel, slots[i], vb);
+        if (rc < 0) break;
+        if (!single) {
+            l_row_make(L, aux, ns);
+            lua_rawseti(L, list, ++n);
+        } else if (lua_isnil(L, -1)) { /* an outer join that matched nothing */
+            lua_pop(L, 1);
+        } else if (one_per_row) { /* no joins: one row per object already */
+            lua_rawseti(L, list, ++n);
+        } else {
+            add_unique(L, list, &n, aux);
+        }
+    }
+    r->n = n;
+    r->rc = rc;
+    return 0;
+}
+
 void l_query_run(lua_State *L, int qidx, const orm_select *sel)
 {
     qidx = lua_absindex(L, qidx);
@@ -306,39 +352,43 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     int base = lua_gettop(L);
     orm_cursor **box = cursor_slot(L, q);
     open_select(L, q, sel, 0, box);
-    int rc;
-    slot one, *slots = &one;
-    int ns = 1, single = single_entity(q, sel, &one);
-    if (single) {
+    slot one;
+    rowloop r = {.q = q, .cur = *box, .sel = sel, .slots = &one, .ns = 1};
+    r.single = single_entity(q, sel, &one);
+    if (r.single) {
         lua_pushnil(L); /* the objects seen, made when a second one comes */
     } else {
-        slots = layout(L, qidx, q, sel, &ns);
+        r.slots = layout(L, qidx, q, sel, &r.ns);
         l_row_shape(L, -1);
     }
     int aux = lua_gettop(L);
-    orm_value *vb = single ? NULL : valuebox(L);
+    r.vb = r.single ? NULL : valuebox(L);
     l_list_new(L, 0);
     int list = lua_gettop(L);
-    lua_Integer n = 0;
-    luaL_checkstack(L, ns + 8, "too many result columns");
-    while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
-        for (int i = 0; i < ns && rc >= 0; i++)
-            rc = push_slot(L, q, *box, sel, slots[i], vb);
-        if (rc < 0) break;
-        if (!single) {
-            l_row_make(L, aux, ns);
-            lua_rawseti(L, list, ++n);
-        } else if (lua_isnil(L, -1)) { /* an outer join that matched nothing */
-            lua_pop(L, 1);
-        } else if (sel->njoins == 0 && sel->nfroms == 0) { /* one row per object already */
-            lua_rawseti(L, list, ++n);
-        } else {
-            add_unique(L, list, &n, aux);
-        }
-    }
+    luaL_checkstack(L, r.ns + 12, "too many result columns");
+    lua_pushcfunction(L, load_rows);
+    lua_pushlightuserdata(L, &r);
+    lua_pushvalue(L, list);
+    lua_pushvalue(L, aux);
+    /* The collector is paused while the rows are loaded: loading makes no
+     * garbage (every instance and row it makes goes into the list), so
+     * collection cycles then would only mark and re-mark a live set that
+     * keeps growing. Afterwards it is given the work those allocations owe
+     * (a step of their size), so that loads do not starve it. The loop runs
+     * protected so that the collector runs again whatever happens (when it
+     * was running before). */
+    int paused = lua_gc(L, LUA_GCISRUNNING), kb = paused ? lua_gc(L, LUA_GCCOUNT) : 0;
+    if (paused) lua_gc(L, LUA_GCSTOP);
+    int status = lua_pcall(L, 3, 0, 0);
     l_cursor_box_close(box);
-    if (rc < 0) l_db_raise_session(L, q->db);
-    if (single && n > 0 && needs_eager(L, q, one.t)) eager_load(L, qidx, q, list);
+    if (paused) {
+        lua_gc(L, LUA_GCRESTART);
+        kb = lua_gc(L, LUA_GCCOUNT) - kb;
+        if (kb > 0) lua_gc(L, LUA_GCSTEP, kb);
+    }
+    if (status != LUA_OK) lua_error(L); /* the same error (a memory error stays one) */
+    if (r.rc < 0) l_db_raise_session(L, q->db);
+    if (r.single && r.n > 0 && needs_eager(L, q, one.t)) eager_load(L, qidx, q, list);
     lua_replace(L, base + 1);
     lua_settop(L, base + 1);
 }

@@ -115,52 +115,56 @@ void orm_cursor_close(orm_cursor *c)
     free(c);
 }
 
+/* The row's values are read into vals (the key first: an object the
+ * identity map has needs nothing more), then moved into a new object that
+ * holds them and their bytes in one block. */
 int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object **out)
 {
     orm_session *s = c->s;
     const orm_driver *drv = s->conn->drv;
+    int (*column)(orm_stmt *, int, orm_value *) = drv->column_peek ? drv->column_peek : drv->column_value;
     *out = NULL;
-    orm_value keyv[ORM_MAX_COLUMNS];
-    const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set (no clearing: a hot path) */
+    orm_value vals[ORM_MAX_COLUMNS]; /* set as read (no clearing: a hot path) */
+    const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set */
     key[0] = NULL;
-    int allnull = 1;
-    for (int i = 0; i < t->npk; i++) {
-        if (drv->column_value(c->stmt, offset + t->pk[i], &keyv[i]) < 0) {
-            for (int j = 0; j < i; j++) orm_value_clear(&keyv[j]);
-            return orm_session_fail_from_conn(s, ORM_EFAIL);
-        }
-        key[i] = &keyv[i];
-        if (keyv[i].type != ORM_V_NULL) allnull = 0;
+    int allnull = 1, i = 0;
+    for (; i < t->npk; i++) {
+        orm_value *v = &vals[t->pk[i]];
+        if (column(c->stmt, offset + t->pk[i], v) < 0) goto fail;
+        key[i] = v;
+        if (v->type != ORM_V_NULL) allnull = 0;
     }
     uint64_t h = orm_identity_hash(t, key);
     orm_object *o = allnull ? NULL : orm_identity_find(&s->identity, t, key, h);
     if (allnull || o) {
-        for (int i = 0; i < t->npk; i++) orm_value_clear(&keyv[i]);
+        for (int k = 0; k < t->npk; k++) orm_value_clear(&vals[t->pk[k]]);
         *out = orm_object_retain(o);
         return ORM_OK;
     }
-    o = orm_object_new(t);
-    if (o == NULL) {
-        for (int i = 0; i < t->npk; i++) orm_value_clear(&keyv[i]);
-        return orm_error_oom(&s->err);
-    }
-    for (int i = 0; i < t->npk; i++) o->values[t->pk[i]] = keyv[i];
-    for (int i = 0; i < t->ncols; i++) {
+    for (i = 0; i < t->ncols; i++) {
         if (t->cols[i].primary_key) continue;
-        if (drv->column_value(c->stmt, offset + i, &o->values[i]) < 0) {
-            o->values[i].type = ORM_V_NULL;
-            orm_object_release(o);
-            return orm_session_fail_from_conn(s, ORM_EFAIL);
+        if (column(c->stmt, offset + i, &vals[i]) < 0) {
+            for (int k = 0; k < i; k++)
+                if (!t->cols[k].primary_key) orm_value_clear(&vals[k]);
+            i = t->npk;
+            goto fail;
         }
     }
-    if (orm_identity_put(&s->identity, o) != ORM_OK) {
-        orm_object_release(o);
+    o = orm_object_new_row(t, vals);
+    if (o == NULL || orm_identity_put_hashed(&s->identity, o, h) != ORM_OK) {
+        if (o)
+            orm_object_release(o);
+        else
+            for (int k = 0; k < t->ncols; k++) orm_value_clear(&vals[k]);
         return orm_error_oom(&s->err);
     }
     o->session = s;
     o->state = ORM_OBJ_PERSISTENT;
     *out = o;
     return ORM_OK;
+fail: /* reading key value i failed: the ones before it were read */
+    for (int k = 0; k < i; k++) orm_value_clear(&vals[t->pk[k]]);
+    return orm_session_fail_from_conn(s, ORM_EFAIL);
 }
 
 int orm_session_run(orm_session *s, const char *sql, const orm_value *const *params, size_t n,

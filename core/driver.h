@@ -66,6 +66,10 @@ typedef struct orm_driver {
     /* may be NULL (then old bindings stay until rebound): unbinds every
      * parameter (all become NULL). The statement cache calls it on release. */
     int (*clear_bindings)(orm_stmt *s);
+    /* may be NULL (then column_value is used): column i like column_value,
+     * but text and blob bytes are the driver's (out->borrowed set), valid
+     * until the statement steps, resets or is finalized. */
+    int (*column_peek)(orm_stmt *s, int i, orm_value *out);
 } orm_driver;
 
 /* The shared head of every driver's connection struct. */

@@ -134,10 +134,15 @@ static int grow(orm_identity *m)
 
 int orm_identity_put(orm_identity *m, orm_object *o)
 {
-    if ((m->used + 1) * 2 > m->cap && grow(m) != ORM_OK) return ORM_ENOMEM;
     const orm_value *key[ORM_MAX_COLUMNS];
     for (int i = 0; i < o->table->npk; i++) key[i] = &o->values[o->table->pk[i]];
-    o->id_hash = orm_identity_hash(o->table, key);
+    return orm_identity_put_hashed(m, o, orm_identity_hash(o->table, key));
+}
+
+int orm_identity_put_hashed(orm_identity *m, orm_object *o, uint64_t hash)
+{
+    if ((m->used + 1) * 2 > m->cap && grow(m) != ORM_OK) return ORM_ENOMEM;
+    o->id_hash = hash;
     size_t mask = m->cap - 1;
     uint64_t perturb = o->id_hash;
     size_t i = o->id_hash & mask;

@@ -24,6 +24,8 @@ orm_object *orm_identity_find(const orm_identity *m, const orm_table *t, const o
 /* Inserts o (its key from its values; sets o->id_hash, o->in_identity).
  * ORM_ENOMEM on failure. The caller made sure no other object has the key. */
 int orm_identity_put(orm_identity *m, orm_object *o);
+/* The same, hash being orm_identity_hash of o's key (already at hand). */
+int orm_identity_put_hashed(orm_identity *m, orm_object *o, uint64_t hash);
 void orm_identity_remove(orm_identity *m, orm_object *o);
 /* Calls fn for every object (fn must not modify the map). */
 void orm_identity_each(orm_identity *m, void (*fn)(void *ctx, orm_object *o), void *ctx);

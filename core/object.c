@@ -1,9 +1,19 @@
 /* object.c — one mapped row in memory: values, dirty tracking, the snapshot
- * of committed values, and reference counting. */
+ * of committed values, and reference counting. A loaded row is one block:
+ * the object, its values and their text/blob bytes (borrowed values). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "session_int.h"
+
+/* The head of a new object (values not set). */
+static void init_head(orm_object *o, const orm_table *t)
+{
+    memset(o, 0, sizeof *o);
+    o->table = t;
+    o->refs = 1;
+    o->state = ORM_OBJ_TRANSIENT;
+}
 
 orm_object *orm_object_new(const orm_table *t)
 {
@@ -12,10 +22,34 @@ orm_object *orm_object_new(const orm_table *t)
     size_t size = sizeof(orm_object) + (size_t)t->ncols * sizeof(orm_value);
     orm_object *o = malloc(size);
     if (o == NULL) return NULL;
-    memset(o, 0, size);
-    o->table = t;
-    o->refs = 1;
-    o->state = ORM_OBJ_TRANSIENT;
+    init_head(o, t);
+    memset(o->values, 0, (size_t)t->ncols * sizeof(orm_value)); /* all NULL */
+    return o;
+}
+
+orm_object *orm_object_new_row(const orm_table *t, orm_value *vals)
+{
+    int n = t->ncols;
+    size_t head = sizeof(orm_object) + (size_t)n * sizeof(orm_value), size = head;
+    for (int i = 0; i < n; i++)
+        if (vals[i].type == ORM_V_TEXT || vals[i].type == ORM_V_BLOB) size += vals[i].len + 1;
+    orm_object *o = malloc(size);
+    if (o == NULL) return NULL;
+    init_head(o, t);
+    char *p = (char *)o + head;
+    for (int i = 0; i < n; i++) {
+        orm_value *v = &vals[i];
+        if (v->type == ORM_V_TEXT || v->type == ORM_V_BLOB) {
+            if (v->len) memcpy(p, v->u.s, v->len);
+            p[v->len] = '\0';
+            o->values[i] = (orm_value){.type = v->type, .borrowed = 1, .len = v->len, .u.s = p};
+            p += v->len + 1;
+            orm_value_clear(v);
+        } else {
+            o->values[i] = *v;
+            *v = ORM_VALUE_NULL;
+        }
+    }
     return o;
 }
 

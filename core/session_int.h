@@ -37,6 +37,11 @@ struct orm_session {
 };
 
 /* object.c */
+/* A new transient object of t in one block with its text and blob bytes:
+ * vals (t->ncols values) are moved in and left NULL, their bytes copied
+ * after the values (which borrow them from the block). NULL on oom (vals
+ * then untouched). */
+orm_object *orm_object_new_row(const orm_table *t, orm_value *vals);
 int orm_session_touch(orm_session *s, orm_object *o);  /* adds to touched (retains) */
 int orm_object_snapshot(orm_object *o);                /* keeps committed values */
 void orm_object_restore(orm_object *o);                /* committed values back */

@@ -1,6 +1,6 @@
-/* value.c — the tagged SQL value of value.h: owned text/blob bytes, copy and
- * move, equality and a hash that agree across INT/BOOL/REAL, and the readable
- * literal used by echo lines and error parameters. */
+/* value.c — the tagged SQL value of value.h: owned (or borrowed) text/blob
+ * bytes, copy and move, equality and a hash that agree across INT/BOOL/REAL,
+ * and the readable literal used by echo lines and error parameters. */
 #include "value.h"
 
 #include <math.h>
@@ -13,7 +13,7 @@
 
 void orm_value_clear(orm_value *v)
 {
-    if (v->type == ORM_V_TEXT || v->type == ORM_V_BLOB) free(v->u.s);
+    if ((v->type == ORM_V_TEXT || v->type == ORM_V_BLOB) && !v->borrowed) free(v->u.s);
     *v = ORM_VALUE_NULL;
 }
 
