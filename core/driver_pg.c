@@ -659,9 +659,10 @@ static int64_t parse_int(const char *t)
     return neg ? (int64_t)(0 - v) : (int64_t)v;
 }
 
-static int pg_column_value(orm_stmt *os, int i, orm_value *out)
+/* Column i of the current row; with borrow, text is left in the result
+ * (valid until it is cleared: the next execution or reset). */
+static int column(pg_stmt *s, int i, orm_value *out, int borrow)
 {
-    pg_stmt *s = STMT(os);
     /* PQgetisnull checks row and column against the result's bounds */
     if (!s->res || s->row < 0 || i >= s->nctypes || PQgetisnull(s->res, s->row, i)) {
         *out = ORM_VALUE_NULL;
@@ -688,16 +689,34 @@ static int pg_column_value(orm_stmt *os, int i, orm_value *out)
     case OID_BYTEA: {
         size_t len = 0;
         unsigned char *b = PQunescapeBytea((const unsigned char *)t, &len);
-        if (!b) return orm_error_oom(&s->conn->base.err);
-        int rc = orm_value_set_blob(out, b, len);
+        if (!b) {
+            *out = ORM_VALUE_NULL;
+            return orm_error_oom(&s->conn->base.err);
+        }
+        int rc = orm_value_set_blob(out, b, len); /* owned, also when borrowing */
         PQfreemem(b);
         return rc == ORM_OK ? ORM_OK : orm_error_oom(&s->conn->base.err);
     }
     default:
+        if (borrow) {
+            *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1,
+                               .len = (size_t)PQgetlength(s->res, s->row, i), .u.s = (char *)t};
+            return ORM_OK;
+        }
         return orm_value_set_text(out, t, (size_t)PQgetlength(s->res, s->row, i)) == ORM_OK
                    ? ORM_OK
                    : orm_error_oom(&s->conn->base.err);
     }
+}
+
+static int pg_column_value(orm_stmt *os, int i, orm_value *out)
+{
+    return column(STMT(os), i, out, 0);
+}
+
+static int pg_column_peek(orm_stmt *os, int i, orm_value *out)
+{
+    return column(STMT(os), i, out, 1);
 }
 
 static int pg_reset(orm_stmt *os)
@@ -766,6 +785,7 @@ const orm_driver orm_driver_pg = {
     .column_count = pg_column_count,
     .column_name = pg_column_name,
     .column_value = pg_column_value,
+    .column_peek = pg_column_peek,
     .reset = pg_reset,
     .finalize = pg_finalize,
     .exec = pg_exec,
