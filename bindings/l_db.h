@@ -17,8 +17,10 @@ typedef struct l_db {
     lua_State *L;      /* the thread of the binding call in progress (hooks) */
     int uv_ref;        /* registry ref of the user value table (for hooks) */
     int cache_ref;     /* registry ref of the weak object cache (hot path) */
+    int nmodels;       /* models defined (the length of the model_order list) */
     int nconfigured;   /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
+    lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
 } l_db;
 
 /* Keys of the db user value table. */

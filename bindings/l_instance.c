@@ -32,8 +32,9 @@ orm_object *l_model_check(lua_State *L, int idx)
  * once the collector has cleared its entries, each time allocating anew; one
  * flat table would be copied whole each time it fills). The ids of objects
  * that died with their instance are used again first: a free list with its
- * first id at cache[0] and the next one in each free id's slot, so ids and
- * chunks stay dense. */
+ * first id at cache[0] and the next one in each free id's slot (db->nfree
+ * counts them, so an empty list costs no lookup), so ids and chunks stay
+ * dense. */
 #define CHUNK 1024
 
 /* [-0, +1, m] Pushes the chunk of id (an id handed out: its chunk exists)
@@ -75,15 +76,19 @@ static void new_chunk(lua_State *L, l_db *db, int cache, lua_Integer id)
 /* A new id for an object, the cache at cache (which may be replaced). */
 static lua_Integer take_id(lua_State *L, l_db *db, int cache)
 {
-    if (lua_rawgeti(L, cache, 0) == LUA_TNUMBER) {
-        lua_Integer id = lua_tointeger(L, -1), slot;
-        push_chunk(L, cache, id, &slot);
-        lua_rawgeti(L, -1, slot); /* the next free id, or nil */
-        lua_rawseti(L, cache, 0);
-        lua_pop(L, 2);
-        return id;
+    if (db->nfree > 0) { /* else the free list is empty: no need to look */
+        if (lua_rawgeti(L, cache, 0) == LUA_TNUMBER) {
+            db->nfree--;
+            lua_Integer id = lua_tointeger(L, -1), slot;
+            push_chunk(L, cache, id, &slot);
+            lua_rawgeti(L, -1, slot); /* the next free id, or nil */
+            lua_rawseti(L, cache, 0);
+            lua_pop(L, 2);
+            return id;
+        }
+        lua_pop(L, 1);
+        db->nfree = 0;
     }
-    lua_pop(L, 1);
     lua_Integer id = ++db->next_id;
     if ((id - 1) % CHUNK == 0) new_chunk(L, db, cache, id);
     return id;
@@ -138,6 +143,7 @@ static void free_id(lua_State *L, orm_object *o)
             lua_rawseti(L, -3, slot);
             lua_pushinteger(L, id);
             lua_rawseti(L, cache, 0);
+            c->db->nfree++;
             o->udata = NULL;
         }
     }

@@ -289,6 +289,7 @@ int l_model_define(lua_State *L)
     lua_pushstring(L, name);
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     lua_pop(L, 1);
+    db->nmodels++;
     lua_pushvalue(L, cls);
     return 1;
 }

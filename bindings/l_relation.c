@@ -392,13 +392,9 @@ static void make_backrefs(lua_State *L, l_db *db)
 
 void l_rel_configure(lua_State *L, l_db *db)
 {
-    l_db_push_uv(L, db);
-    lua_getfield(L, -1, L_DB_ORDER);
-    int nmodels = (int)lua_rawlen(L, -1);
-    lua_pop(L, 2);
-    if (nmodels == db->nconfigured) return; /* nothing new since the last time */
+    if (db->nmodels == db->nconfigured) return; /* nothing new since the last time */
     make_backrefs(L, db);
-    db->nconfigured = nmodels;
+    db->nconfigured = db->nmodels;
 }
 
 /* ---- loader options and joins ---- */
