@@ -370,22 +370,9 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     lua_pushlightuserdata(L, &r);
     lua_pushvalue(L, list);
     lua_pushvalue(L, aux);
-    /* The collector is paused while the rows are loaded: loading makes no
-     * garbage (every instance and row it makes goes into the list), so
-     * collection cycles then would only mark and re-mark a live set that
-     * keeps growing. Afterwards it is given the work those allocations owe
-     * (a step of their size), so that loads do not starve it. The loop runs
-     * protected so that the collector runs again whatever happens (when it
-     * was running before). */
-    int paused = lua_gc(L, LUA_GCISRUNNING), kb = paused ? lua_gc(L, LUA_GCCOUNT) : 0;
-    if (paused) lua_gc(L, LUA_GCSTOP);
-    int status = lua_pcall(L, 3, 0, 0);
+    /* every instance and row goes into the list: no garbage while loading */
+    int status = l_pcall_gc_paused(L, 3);
     l_cursor_box_close(box);
-    if (paused) {
-        lua_gc(L, LUA_GCRESTART);
-        kb = lua_gc(L, LUA_GCCOUNT) - kb;
-        if (kb > 0) lua_gc(L, LUA_GCSTEP, kb);
-    }
     if (status != LUA_OK) lua_error(L); /* the same error (a memory error stays one) */
     if (r.rc < 0) l_db_raise_session(L, q->db);
     if (r.single && r.n > 0 && needs_eager(L, q, one.t)) eager_load(L, qidx, q, list);

@@ -1,7 +1,8 @@
 /* l_result.c — what queries and raw SQL hand back: lists that print as
  * [<A>, <B>], rows readable by name and position that print as ("a", 2),
  * Results (iteration, all, first, one, scalar, scalars, keys, rowcount),
- * and the box that owns an open core cursor while Lua runs. */
+ * the box that owns an open core cursor while Lua runs, and the protected
+ * call that row loops run in with the collector paused. */
 #include <stdio.h>
 #include <string.h>
 
@@ -357,6 +358,19 @@ void l_cursor_box_close(orm_cursor **box)
 {
     orm_cursor_close(*box);
     *box = NULL;
+}
+
+int l_pcall_gc_paused(lua_State *L, int nargs)
+{
+    int running = lua_gc(L, LUA_GCISRUNNING), kb = running ? lua_gc(L, LUA_GCCOUNT) : 0;
+    if (running) lua_gc(L, LUA_GCSTOP);
+    int status = lua_pcall(L, nargs, 0, 0);
+    if (running) {
+        lua_gc(L, LUA_GCRESTART);
+        kb = lua_gc(L, LUA_GCCOUNT) - kb;
+        if (kb > 0) lua_gc(L, LUA_GCSTEP, kb);
+    }
+    return status;
 }
 
 static const luaL_Reg result_methods[] = {
