@@ -117,6 +117,10 @@ static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         return orm_error_oom(err);
     }
     c->base.drv = &orm_driver_sqlite;
+    /* No memory statistics: they take a global mutex on every allocation
+     * SQLite makes. Process-wide, and only possible before SQLite is
+     * initialized (the first open): later calls fail harmlessly. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL); /* one thread per connection */
     if (rc != SQLITE_OK) {
         int xrc = c->db ? sqlite3_extended_errcode(c->db) : rc;
