@@ -2,7 +2,9 @@
 # tutorial_transcript — the tutorial's CRUD section typed into `ormsh -i` on
 # the bookstore app, line by line, in four shell sessions as the tutorial
 # does: stdout carries exactly the values the tutorial shows (in Lua syntax),
-# the banner and prompts go to standard error.
+# the banner and prompts go to standard error. On every backend (see
+# .backends): on a server, run.sh's DATABASE_URL replaces the app's
+# database, and the output is the same.
 set -u
 cp -R "$ROOT/scripts/bookstore" app
 rm -rf app/instance
