@@ -38,7 +38,15 @@ trap 'exit 130' INT TERM
 export HOME="$TMPROOT/home"; mkdir -p "$HOME"
 
 ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); failed="$failed $1"; echo "FAIL: $1" >&2; }
+bad() {
+    fail=$((fail + 1)); failed="$failed $1"; echo "FAIL: $1" >&2
+    # a server that died says so once, with its log (the label names the backend)
+    for b in postgresql mysql; do
+        case "$1" in
+        *"[$b]"*) case " ${SRV_DEAD:-} " in *" $b "*) ;; *) server_check "$b" || SRV_DEAD="${SRV_DEAD:-} $b" ;; esac ;;
+        esac
+    done
+}
 
 # --- unit tests (cmocka) ---
 for t in "$BUILD"/tests/test_*; do

@@ -7,6 +7,9 @@
 #   server_url BACKEND DB  prints a URL for a fresh database named DB
 #   server_createdb BACKEND DB / server_dropdb BACKEND DB
 #   servers_stop_all
+#   server_check BACKEND   after a failure: 1, with the server log's tail,
+#                          when the server no longer answers (asked, not
+#                          kill -0: a dead server can linger as a zombie)
 # The test role has a password (in the URL: the tests check it is never shown).
 SRV_PG_USER=ormsh
 SRV_PG_PASSWORD=pg-Secret-7
@@ -126,6 +129,23 @@ srv_my_stop() {
     kill -9 "$SRV_MY_PID" 2>/dev/null
     wait "$SRV_MY_PID" 2>/dev/null
     SRV_MY_PID=""
+}
+
+server_check() {
+    case "$1" in
+    postgresql)
+        [ -n "${SRV_PG_PORT:-}" ] || return 0
+        srv_pg_psql postgres -c "SELECT 1" >/dev/null 2>&1 && return 0
+        log="$SRV_ROOT/pg/server.log" ;;
+    mysql)
+        [ -n "${SRV_MY_PID:-}" ] || return 0
+        srv_my_sql "SELECT 1" >/dev/null 2>&1 && return 0
+        log="$SRV_ROOT/my/server.log" ;;
+    *) return 0 ;;
+    esac
+    srv_log "$1: the server is no longer running (the tests after this one fail too); the end of its log:"
+    tail -40 "$log" 2>/dev/null | sed 's/^/  /' >&2
+    return 1
 }
 
 server_start() {
