@@ -592,9 +592,10 @@ static void numeric_value(const char *t, orm_value *out)
     orm_value_real(out, strtod(t, NULL));
 }
 
-static int my_column_value(orm_stmt *os, int i, orm_value *out)
+/* Column i of the fetched row; with borrow, text and blob bytes stay in the
+ * column's buffer (valid until the next fetch). */
+static int column(my_stmt *s, int i, orm_value *out, int borrow)
 {
-    my_stmt *s = STMT(os);
     if (i < 0 || (unsigned)i >= s->ncols || !s->executed || s->cols[i].is_null) {
         *out = ORM_VALUE_NULL;
         return ORM_OK;
@@ -617,13 +618,31 @@ static int my_column_value(orm_stmt *os, int i, orm_value *out)
         numeric_value(col->buf, out);
         break;
     case K_BLOB:
-        rc = orm_value_set_blob(out, col->buf, n);
+        if (borrow)
+            *out = (orm_value){.type = ORM_V_BLOB, .borrowed = 1, .len = n, .u.s = col->buf};
+        else
+            rc = orm_value_set_blob(out, col->buf, n);
         break;
     default:
-        rc = orm_value_set_text(out, col->buf, n);
+        if (borrow) {
+            col->buf[n] = '\0';
+            *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = n, .u.s = col->buf};
+        } else {
+            rc = orm_value_set_text(out, col->buf, n);
+        }
         break;
     }
     return rc == ORM_OK ? ORM_OK : orm_error_oom(&s->conn->base.err);
+}
+
+static int my_column_value(orm_stmt *os, int i, orm_value *out)
+{
+    return column(STMT(os), i, out, 0);
+}
+
+static int my_column_peek(orm_stmt *os, int i, orm_value *out)
+{
+    return column(STMT(os), i, out, 1);
 }
 
 static int my_reset(orm_stmt *os)
@@ -691,6 +710,7 @@ const orm_driver orm_driver_mysql = {
     .column_count = my_column_count,
     .column_name = my_column_name,
     .column_value = my_column_value,
+    .column_peek = my_column_peek,
     .reset = my_reset,
     .finalize = my_finalize,
     .exec = my_exec,
