@@ -1,12 +1,18 @@
 #!/bin/sh
 # tty_interrupt — Ctrl-C during a running statement interrupts it: the REPL
 # prints an OperationalError, stays usable (same session answers the next
-# query); Ctrl-C in a pure-Lua endless loop stops it ("interrupted!").
+# query); Ctrl-C in a pure-Lua endless loop stops it ("interrupted!"). On
+# every backend (see .backends): sqlite3_interrupt, PostgreSQL's cancel
+# request, MariaDB's KILL QUERY; on a server, run.sh's DATABASE_URL.
 . "$ROOT/tests/shell/tmux.inc"
 export HOME="$TESTDIR/home"
 mkdir -p "$HOME"
 
-start_ormsh --database sqlite://
+if [ "${ORMSH_TEST_BACKEND:-sqlite}" = sqlite ]; then
+    start_ormsh --database sqlite://
+else
+    start_ormsh
+fi
 wait_prompt 1
 
 # An endless recursive query; wait until it is running (no new prompt), then Ctrl-C.
