@@ -2,8 +2,9 @@
  * shape: a row of 64-bit words naming, in a fixed walk order, every node's
  * kind, operator and flags, the tables and columns it refers to, its names,
  * and for a bound value only its kind (the compiler writes "IS NULL" for a
- * NULL, and divides integers by integers with the dialect's int_div); the bound values met on the way are collected in the
- * same order. An entry keeps a shape, its SQL text and, for each parameter
+ * NULL, and divides integers by integers with the dialect's int_div); the
+ * bound values met on the way are collected in the same order. An entry
+ * keeps a shape, its SQL text and, for each parameter
  * of the text, which collected value (or the LIMIT / OFFSET) it is, learnt
  * from the first compile by the values' addresses. Tables are compared by
  * address: a cache belongs to one metadata (the bindings keep one per db and

@@ -122,7 +122,8 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
 {
     orm_session *s = c->s;
     const orm_driver *drv = s->conn->drv;
-    int (*column)(orm_stmt *, int, orm_value *) = drv->column_peek ? drv->column_peek : drv->column_value;
+    int (*column)(orm_stmt *, int, orm_value *) =
+        drv->column_peek ? drv->column_peek : drv->column_value;
     *out = NULL;
     orm_value vals[ORM_MAX_COLUMNS]; /* set as read (no clearing: a hot path) */
     const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set */

@@ -241,46 +241,15 @@ static const char *sq_column_name(orm_stmt *os, int i)
  * per sqlite3_column_* call (each of which also checks the statement and its
  * malloc state). The value is unprotected; that is safe here, the connection
  * being used by one thread only (SQLITE_OPEN_NOMUTEX). A text conversion
- * that runs out of memory gives NULL bytes: reported as out of memory. */
-static int sq_column_value(orm_stmt *os, int i, orm_value *out)
+ * that runs out of memory gives NULL bytes: reported as out of memory. With
+ * borrow, text and blob bytes stay SQLite's (valid until the statement
+ * steps, resets or is finalized). */
+static int column(sqlite_stmt *s, int i, orm_value *out, int borrow)
 {
-    sqlite_stmt *s = STMT(os);
-    sqlite3_value *v = sqlite3_column_value(s->st, i);
-    const void *p;
-    int rc = ORM_OK;
-    switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
-        orm_value_int(out, sqlite3_value_int64(v));
-        break;
-    case SQLITE_FLOAT:
-        orm_value_real(out, sqlite3_value_double(v));
-        break;
-    case SQLITE_TEXT:
-        p = sqlite3_value_text(v);
-        if (!p) {
-            *out = ORM_VALUE_NULL;
-            return orm_error_oom(&s->conn->base.err);
-        }
-        rc = orm_value_set_text(out, p, (size_t)sqlite3_value_bytes(v));
-        break;
-    case SQLITE_BLOB:
-        p = sqlite3_value_blob(v); /* NULL for a zero-length blob */
-        rc = orm_value_set_blob(out, p, (size_t)sqlite3_value_bytes(v));
-        break;
-    default:
-        *out = ORM_VALUE_NULL;
-        break;
-    }
-    return rc == ORM_OK ? ORM_OK : orm_error_oom(&s->conn->base.err);
-}
-
-/* Column i with its text or blob bytes borrowed from SQLite (valid until
- * the statement steps, resets or is finalized). */
-static int sq_column_peek(orm_stmt *os, int i, orm_value *out)
-{
-    sqlite_stmt *s = STMT(os);
     sqlite3_value *v = sqlite3_column_value(s->st, i);
     const char *p;
+    size_t n;
+    int rc = ORM_OK;
     switch (sqlite3_value_type(v)) {
     case SQLITE_INTEGER:
         orm_value_int(out, sqlite3_value_int64(v));
@@ -294,18 +263,37 @@ static int sq_column_peek(orm_stmt *os, int i, orm_value *out)
             *out = ORM_VALUE_NULL;
             return orm_error_oom(&s->conn->base.err);
         }
-        *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = (size_t)sqlite3_value_bytes(v),
-                           .u.s = (char *)p};
+        n = (size_t)sqlite3_value_bytes(v);
+        if (!borrow) {
+            rc = orm_value_set_text(out, p, n);
+            break;
+        }
+        *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = n, .u.s = (char *)p};
         return ORM_OK;
     case SQLITE_BLOB:
         p = sqlite3_value_blob(v); /* NULL for a zero-length blob */
-        *out = (orm_value){.type = ORM_V_BLOB, .borrowed = 1, .len = (size_t)sqlite3_value_bytes(v),
-                           .u.s = (char *)(p ? p : "")};
+        n = (size_t)sqlite3_value_bytes(v);
+        if (!borrow) {
+            rc = orm_value_set_blob(out, p, n);
+            break;
+        }
+        *out = (orm_value){.type = ORM_V_BLOB, .borrowed = 1, .len = n, .u.s = (char *)(p ? p : "")};
         return ORM_OK;
     default:
         *out = ORM_VALUE_NULL;
         return ORM_OK;
     }
+    return rc == ORM_OK ? ORM_OK : orm_error_oom(&s->conn->base.err);
+}
+
+static int sq_column_value(orm_stmt *os, int i, orm_value *out)
+{
+    return column(STMT(os), i, out, 0);
+}
+
+static int sq_column_peek(orm_stmt *os, int i, orm_value *out)
+{
+    return column(STMT(os), i, out, 1);
 }
 
 /* Reset's return code repeats the last step's failure, already recorded. */
