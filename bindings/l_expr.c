@@ -252,7 +252,6 @@ static int m_isnot(lua_State *L)
     return compare(L, ORM_OP_ISNOT);
 } /* [-0, +1, v] */
 
-/* like(pattern [, escape]) / ilike  [-0, +1, v] */
 /* A pattern with a NUL byte would match by its first part only on SQLite
  * (its LIKE stops there) and is refused by PostgreSQL: a DataError on every
  * backend alike.  [-0, +0, v] */
@@ -266,6 +265,7 @@ static void check_pattern(lua_State *L, int idx, const char *name)
         l_error_raisef(L, ORM_ERR_DATA, "%s: a pattern cannot hold a NUL byte", name);
 }
 
+/* like(pattern [, escape]) / ilike  [-0, +1, v] */
 static int like_op(lua_State *L, orm_op op)
 {
     orm_expr *self = l_expr_check(L, 1), *p, **slot;
