@@ -9,10 +9,10 @@
  * PostgreSQL aborts the whole transaction after a failed statement, where
  * SQLite and MariaDB undo only that statement. To behave alike, execute()
  * runs a statement under a savepoint of its own when the transaction holds
- * writes (and undoes just that statement on failure), and rolls a
- * transaction of reads only back after a failure (nothing is lost: the
- * session begins a new one). Flush statements, whose failure ends the whole
- * transaction anyway (conn->fail_ends_tx), pay for neither. */
+ * writes (and undoes just that statement on failure), and replaces a
+ * transaction of reads only by a new one after a failure (nothing is lost).
+ * Flush statements, whose failure ends the whole transaction anyway
+ * (conn->fail_ends_tx), pay for neither. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,16 +152,16 @@ static int quiet(pg_conn *c, const char *sql)
 }
 
 /* Before a statement: 1 when it runs under the savepoint ormsh_statement
- * (the transaction holds writes, or always is set, and the caller does not
- * end it on failure). */
-static int guard_open(pg_conn *c, int always)
+ * (the transaction holds writes and the caller does not end it on failure). */
+static int guard_open(pg_conn *c)
 {
-    return PQtransactionStatus(c->pg) == PQTRANS_INTRANS && (c->tx_writes || always) &&
+    return PQtransactionStatus(c->pg) == PQTRANS_INTRANS && c->tx_writes &&
            !c->base.fail_ends_tx && quiet(c, "SAVEPOINT ormsh_statement");
 }
 
 /* After the statement: releases the savepoint; after a failure undoes just
- * the statement, or rolls back the transaction of reads it aborted. */
+ * the statement, or replaces the transaction of reads it aborted by a new
+ * one (nothing is lost, and the caller still has the transaction it began). */
 static void guard_close(pg_conn *c, int guard, int failed)
 {
     if (guard)
@@ -169,7 +169,7 @@ static void guard_close(pg_conn *c, int guard, int failed)
                         : "RELEASE SAVEPOINT ormsh_statement");
     else if (failed && !c->tx_writes && !c->base.fail_ends_tx &&
              PQtransactionStatus(c->pg) == PQTRANS_INERROR)
-        quiet(c, "ROLLBACK");
+        quiet(c, "ROLLBACK; BEGIN");
 }
 
 /* Runs sql (any number of statements, no parameters); rows are discarded. */
@@ -303,16 +303,15 @@ static void deallocate(pg_conn *c, const char *name)
 }
 
 /* Prepares s->sql under a new name with the types in s->asked (NULL: all
- * inferred) and reads back the parameter and column types. Inside a
- * transaction it runs under a savepoint (statements are prepared once and
- * reused, so that is cheap): a statement the server cannot type yet must
- * not abort the transaction. */
+ * inferred) and reads back the parameter and column types. A failure leaves
+ * the transaction usable, as a failed execution does (a statement the server
+ * cannot type yet is prepared again at its first execution). */
 static int prepare_named(pg_stmt *s)
 {
     pg_conn *c = s->conn;
     char name[sizeof s->name];
     snprintf(name, sizeof name, "orm_%lu", ++c->next_name);
-    int guard = guard_open(c, 1);
+    int guard = guard_open(c);
     PGresult *res = PQprepare(c->pg, name, s->sql, s->asked ? s->nparams : 0, s->asked);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         int rc = fail_res(c, res, s->sql);
@@ -575,7 +574,7 @@ static int execute(pg_stmt *s)
     for (int i = 0; i < s->nparams; i++)
         put_param(s, i);
     PQclear(s->res);
-    int guard = guard_open(c, 0);
+    int guard = guard_open(c);
     s->res = PQexecPrepared(c->pg, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
     ExecStatusType st = PQresultStatus(s->res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
