@@ -662,12 +662,14 @@ static int64_t parse_int(const char *t)
  * (valid until it is cleared: the next execution or reset). */
 static int column(pg_stmt *s, int i, orm_value *out, int borrow)
 {
-    /* PQgetisnull checks row and column against the result's bounds */
-    if (!s->res || s->row < 0 || i >= s->nctypes || PQgetisnull(s->res, s->row, i)) {
+    /* PQgetvalue checks row and column against the result's bounds (NULL
+     * when outside) and gives "" for a NULL: only an empty value needs
+     * PQgetisnull to tell the two apart */
+    const char *t = s->res && s->row >= 0 && i < s->nctypes ? PQgetvalue(s->res, s->row, i) : NULL;
+    if (t == NULL || (*t == '\0' && PQgetisnull(s->res, s->row, i))) {
         *out = ORM_VALUE_NULL;
         return ORM_OK;
     }
-    const char *t = PQgetvalue(s->res, s->row, i);
     switch (s->ctypes[i]) {
     case OID_BOOL:
         orm_value_bool(out, t[0] == 't');
