@@ -2,8 +2,11 @@
  * obj.rel, collections (list-like, printed as [<A>, <B>]) whose
  * append/remove keep both sides in step in memory, and association rows for
  * many-to-many. Loaded state lives in the db's weak-keyed "relstate" table:
- * relstate[instance][name] = collection or related instance. Loading is in
- * l_rel_load.c, cascades in l_rel_cascade.c. */
+ * relstate[instance][name] = collection or related instance. A collection
+ * is a plain list with the shared metatable L_MT_COLLECTION; its owner and
+ * declaration sit in its hash part under two private light-userdata keys
+ * (hidden from pairs by __pairs). Loading is in l_rel_load.c, cascades in
+ * l_rel_cascade.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,9 @@
 #include "l_result.h"
 
 #define L_MT_OBJBOX "orm.ObjectBox"
+
+/* The addresses are the keys of a collection's owner and declaration. */
+static const char OWNER_KEY = 'o', DECL_KEY = 'd';
 
 /* ---- loaded state ---- */
 
@@ -119,21 +125,12 @@ void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
-    lua_newtable(L);
-    lua_createtable(L, 0, 6);
-    luaL_getmetatable(L, L_MT_COLLECTION);
-    lua_getfield(L, -1, "__index");
-    lua_setfield(L, -3, "__index");
-    lua_getfield(L, -1, "__tostring");
-    lua_setfield(L, -3, "__tostring");
-    lua_pop(L, 1);
-    lua_pushliteral(L, "Collection");
-    lua_setfield(L, -2, "__name");
+    lua_createtable(L, 0, 2);
     lua_pushvalue(L, inst_idx);
-    lua_setfield(L, -2, "__owner");
+    lua_rawsetp(L, -2, &OWNER_KEY);
     lua_pushvalue(L, decl_idx);
-    lua_setfield(L, -2, "__decl");
-    lua_setmetatable(L, -2);
+    lua_rawsetp(L, -2, &DECL_KEY);
+    luaL_setmetatable(L, L_MT_COLLECTION);
 }
 
 /* ---- many-to-one ---- */
@@ -429,10 +426,26 @@ void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int o
 /* [-0, +0, v] the owner (pushed at top-1) and declaration (top) of a collection */
 static void coll_owner(lua_State *L, int coll_idx)
 {
-    if (!lua_getmetatable(L, coll_idx) || lua_getfield(L, -1, "__owner") == LUA_TNIL)
+    coll_idx = lua_absindex(L, coll_idx);
+    if (lua_type(L, coll_idx) != LUA_TTABLE || lua_rawgetp(L, coll_idx, &OWNER_KEY) == LUA_TNIL)
         luaL_typeerror(L, coll_idx, "relationship collection");
-    lua_getfield(L, -2, "__decl");
-    lua_remove(L, -3);
+    lua_rawgetp(L, coll_idx, &DECL_KEY);
+}
+
+/* pairs(c): the items only, 1..#c (the owner's keys stay private) */
+static int coll_next(lua_State *L)
+{
+    lua_Integer i = luaL_checkinteger(L, 2) + 1;
+    lua_pushinteger(L, i);
+    return lua_rawgeti(L, 1, i) == LUA_TNIL ? 1 : 2;
+}
+
+static int coll_pairs(lua_State *L)
+{
+    lua_pushcfunction(L, coll_next);
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 0);
+    return 3;
 }
 
 static l_db *owner_db(lua_State *L, int owner_idx)
@@ -623,6 +636,10 @@ void l_collection_open(lua_State *L)
         lua_getfield(L, -1, "__tostring");
         lua_setfield(L, -3, "__tostring");
         lua_pop(L, 1);
+        lua_pushcfunction(L, coll_pairs);
+        lua_setfield(L, -2, "__pairs");
+        lua_pushliteral(L, "Collection");
+        lua_setfield(L, -2, "__name");
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_OBJBOX)) {

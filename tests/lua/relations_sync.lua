@@ -1,6 +1,7 @@
 -- relations_sync.lua — both sides of a relationship stay in step in memory
 -- (no flush needed) for every operation; association rows follow collection
--- changes; reassigning moves a child; rollback restores collections.
+-- changes; reassigning moves a child; rollback restores collections; a
+-- collection iterates with pairs and ipairs over its items only.
 Author = db.Model("Author", {
   id = db.Column(db.Integer, { primary_key = true }),
   name = db.Column(db.String(30)),
@@ -82,3 +83,9 @@ print("-- identity map shared across relationship loads")
 db.session:close()
 local bb = db.session:query(Book):filter_by{ name = "two" }:one()
 print(rawequal(bb.author, db.session:get(Author, bb.author_id)), rawequal(bb.author.books[1], bb))
+
+print("-- a collection is list-like: pairs, ipairs and # see the items only")
+local seen = {}
+for k, v in pairs(bb.author.books) do seen[#seen + 1] = math.type(k) .. ":" .. v.name end
+print(table.concat(seen, " "), #bb.author.books, select("#", ipairs(bb.author.books)))
+print(select(2, pcall(function() return bb.author.books.append({}, bb) end)))
