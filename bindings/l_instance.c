@@ -235,15 +235,23 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
         orm_error_clear(&err);
         l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
     }
-    if (c->primary_key && (o->state == ORM_OBJ_PERSISTENT || o->state == ORM_OBJ_DELETED) &&
-        !orm_value_equal(&v, &o->values[col])) {
+    if (c->primary_key && o->state == ORM_OBJ_DELETED && !orm_value_equal(&v, &o->values[col])) {
         orm_value_clear(&v);
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
-        l_error_raisef(L, ORM_ERR_DATA, "%s.%s: the primary key of a persistent object cannot change",
+        l_error_raisef(L, ORM_ERR_DATA, "%s.%s: the primary key of a deleted object cannot change",
                        lua_tostring(L, -1), key);
     }
-    if (orm_object_set(o, col, &v) < 0) luaL_error(L, "not enough memory");
+    int rc = orm_object_set(o, col, &v);
+    if (rc == ORM_EMISUSE) { /* a key change inside a savepoint */
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        l_error_raisef(L, ORM_ERR_DATA,
+                       "%s.%s: a primary key cannot change inside begin_nested(); change it "
+                       "before the savepoint or after it ends",
+                       lua_tostring(L, -1), key);
+    }
+    if (rc < 0) luaL_error(L, "not enough memory");
 }
 
 static int inst_newindex(lua_State *L)

@@ -137,7 +137,8 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
     size_t n = 0;
     for (int i = 0; i < t->ncols; i++)
         if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
-    for (int i = 0; i < t->npk; i++) params[n++] = &o->values[t->pk[i]];
+    /* the row is found by the key the database has (a changed key: dbkey) */
+    for (int i = 0; i < t->npk; i++) params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
     int64_t changes = 0;
     rc = run_shape(s, sh, params, n, &changes, NULL);
     if (rc < 0) return rc;
@@ -147,6 +148,10 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
                              "%lld were matched",
                              t->name, (long long)changes);
     o->dirty = 0;
+    if (o->dbkey) { /* the new key is the row's now: file the object under it */
+        orm_object_drop_dbkey(o);
+        if (orm_session_rekey(s, o) != ORM_OK) return orm_error_oom(&s->err);
+    }
     return ORM_OK;
 }
 

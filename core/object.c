@@ -65,7 +65,34 @@ static void object_free(orm_object *o)
     if (o->in_identity && o->session) orm_identity_remove(&o->session->identity, o);
     for (int i = 0; i < o->table->ncols; i++) orm_value_clear(&o->values[i]);
     orm_object_drop_snapshot(o);
+    orm_object_drop_dbkey(o);
     free(o);
+}
+
+void orm_object_drop_dbkey(orm_object *o)
+{
+    if (o->dbkey == NULL) return;
+    for (int i = 0; i < o->table->npk; i++) orm_value_clear(&o->dbkey[i]);
+    free(o->dbkey);
+    o->dbkey = NULL;
+}
+
+int orm_object_keep_dbkey(orm_object *o, const orm_value *key)
+{
+    if (o->dbkey) return ORM_OK;
+    const orm_table *t = o->table;
+    orm_value *k = calloc((size_t)t->npk, sizeof *k);
+    if (k == NULL) return ORM_ENOMEM;
+    for (int i = 0; i < t->npk; i++) {
+        const orm_value *src = key ? &key[t->pk[i]] : &o->values[t->pk[i]];
+        if (orm_value_copy(&k[i], src) != ORM_OK) {
+            for (int j = 0; j < i; j++) orm_value_clear(&k[j]);
+            free(k);
+            return ORM_ENOMEM;
+        }
+    }
+    o->dbkey = k;
+    return ORM_OK;
 }
 
 void orm_object_release(orm_object *o)
@@ -109,6 +136,7 @@ void orm_object_restore(orm_object *o)
     }
     free(o->committed);
     o->committed = NULL;
+    orm_object_drop_dbkey(o); /* the committed key is the database's again */
 }
 
 void orm_object_reset_generated_pk(orm_object *o)
@@ -121,6 +149,15 @@ void orm_object_reset_generated_pk(orm_object *o)
 int orm_object_set(orm_object *o, int col, orm_value *v)
 {
     orm_session *s = o->session;
+    if (o->table->cols[col].primary_key && o->state == ORM_OBJ_PERSISTENT &&
+        !orm_value_equal(v, &o->values[col])) {
+        /* the row keeps its key until the flush: remember it for the WHERE */
+        int rc = s && s->nsavepoints > 0 ? ORM_EMISUSE : orm_object_keep_dbkey(o, NULL);
+        if (rc != ORM_OK) {
+            orm_value_clear(v);
+            return rc;
+        }
+    }
     if (s && o->state == ORM_OBJ_PERSISTENT && !o->inserted_in_txn && o->committed == NULL &&
         orm_object_snapshot(o) != ORM_OK) {
         orm_value_clear(v);

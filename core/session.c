@@ -229,9 +229,40 @@ static void revert_after(orm_session *s, uint64_t mark)
     }
 }
 
+int orm_session_rekey(orm_session *s, orm_object *o)
+{
+    const orm_table *t = o->table;
+    if (o->in_identity) orm_identity_remove(&s->identity, o);
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
+    if (other && other != o) orm_identity_remove(&s->identity, other);
+    return orm_identity_put(&s->identity, o);
+}
+
+static int key_changed(const orm_object *o)
+{
+    for (int i = 0; i < o->table->npk; i++) {
+        int c = o->table->pk[i];
+        if (!orm_value_equal(&o->values[c], &o->committed[c])) return 1;
+    }
+    return 0;
+}
+
 void orm_session_revert_to_pending(orm_session *s)
 {
     revert_after(s, 0);
+    /* the database is back at its last commit: a key changed since is again
+     * only the object's, to be written by the next flush */
+    for (size_t i = 0; i < s->ntouched; i++) {
+        orm_object *o = s->touched[i];
+        if (o->state != ORM_OBJ_PERSISTENT || o->inserted_in_txn || !o->committed ||
+            !key_changed(o))
+            continue;
+        orm_object_drop_dbkey(o);
+        /* out of memory here: the next flush finds no row (StaleDataError) */
+        (void)orm_object_keep_dbkey(o, o->committed);
+    }
     s->raw_writes = 0;
 }
 
@@ -331,8 +362,8 @@ int orm_session_rollback(orm_session *s)
             o->state = ORM_OBJ_TRANSIENT;
         } else {
             if (o->state == ORM_OBJ_DELETED) o->state = ORM_OBJ_PERSISTENT;
-            if (o->session == s && !o->in_identity) orm_identity_put(&s->identity, o);
-            orm_object_restore(o);
+            orm_object_restore(o); /* its committed key too */
+            if (o->session == s) orm_session_rekey(s, o);
         }
         o->marked_delete = 0;
         o->inserted_in_txn = 0;

@@ -55,6 +55,11 @@ typedef struct orm_object {
     void *udata;           /* the bindings' business (borrowed) */
     orm_link *links;       /* pending copies from other objects (relationships) */
     int nlinks;
+    /* The primary key as the database has it (npk values, in pk order) while
+     * a change of it is not flushed yet; NULL otherwise. The identity map
+     * keys the object by its values' key (re-keyed when the change is
+     * written). */
+    orm_value *dbkey;
     orm_value values[];    /* table->ncols values */
 } orm_object;
 
@@ -63,7 +68,10 @@ orm_object *orm_object_new(const orm_table *t);
 orm_object *orm_object_retain(orm_object *o);
 void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
 /* Sets column col to *v, taking ownership of its bytes (v becomes NULL).
- * Marks the column dirty and tells the session. Returns 0 or ORM_ENOMEM. */
+ * Marks the column dirty and tells the session. A new primary key value of
+ * a persistent object is written by the next flush (UPDATE ... WHERE the old
+ * key); inside a savepoint (begin_nested) that is refused: ORM_EMISUSE, v
+ * cleared. Returns 0, ORM_ENOMEM or ORM_EMISUSE. */
 int orm_object_set(orm_object *o, int col, orm_value *v);
 static inline const orm_value *orm_object_get(const orm_object *o, int col) { return &o->values[col]; }
 /* Makes column col follow src's column src_col: when src already has a

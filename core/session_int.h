@@ -44,6 +44,15 @@ struct orm_session {
 orm_object *orm_object_new_row(const orm_table *t, orm_value *vals);
 int orm_session_touch(orm_session *s, orm_object *o);  /* adds to touched (retains) */
 int orm_object_snapshot(orm_object *o);                /* keeps committed values */
+/* Keeps o's primary key as the database has it (o->dbkey) unless kept
+ * already: from key (a whole row of values, e.g. the committed ones), or
+ * o's values when key is NULL. 0 or ORM_ENOMEM. */
+int orm_object_keep_dbkey(orm_object *o, const orm_value *key);
+void orm_object_drop_dbkey(orm_object *o);
+/* session.c: files o in the identity map under its values' key (after its
+ * key changed), dropping a stale object that still claims that key. 0 or
+ * ORM_ENOMEM. */
+int orm_session_rekey(orm_session *s, orm_object *o);
 void orm_object_restore(orm_object *o);                /* committed values back */
 void orm_object_drop_snapshot(orm_object *o);
 void orm_object_reset_generated_pk(orm_object *o);

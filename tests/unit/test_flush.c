@@ -4,8 +4,9 @@
  * generated keys, deletes children first, updates of changed columns only,
  * failed flushes (the database untouched as another connection sees it, the
  * session usable, the values kept), StaleDataError, flush inside flush,
- * hooks, and fault-injection loops over every driver call of a commit.
- * Tests of known core bugs are kept behind ORM_KNOWN_BUGS (marked BUG:). */
+ * hooks, fault-injection loops over every driver call of a commit, and
+ * primary key changes (written where the old key is, kept right through a
+ * clash, a rollback and a failed commit; refused inside a savepoint). */
 #include "session_fixture.h"
 
 /* ---- inserts and deletes: order and generated keys ----------------------- */
@@ -695,49 +696,119 @@ static void test_commit__every_injected_fault_on_delete_fails_cleanly(void **sta
     assert_true(done);
 }
 
-/* ---- known limitation (run with -DORM_KNOWN_BUGS) ---------------------- */
-/* The bindings refuse to change a persistent object's primary key (DataError),
- * so this core path is unreachable from Lua. */
+/* ---- primary key changes ------------------------------------------------ */
 
-#ifdef ORM_KNOWN_BUGS
-/* BUG: changing the primary key of a persistent object writes
- * "UPDATE parent SET id=?, ... WHERE parent.id = ?" with the NEW key in the
- * WHERE clause (core/flush.c update_one takes params from o->values). The
- * old row is not found (StaleDataError) or, when the new key is another
- * row's, that other row is overwritten silently. The identity map also keeps
- * the object under its old hash. Fix: bind the WHERE clause from the
- * committed/loaded key (keep the original pk values, e.g. from o->committed,
- * which orm_object_set snapshots before the first change) and re-key the
- * identity map after the UPDATE. */
+/* The row is found by the key the database has; afterwards the object is
+ * found by its new key, and the old one finds nothing. */
 static void test_flush__changing_the_primary_key_updates_the_old_row(void **state)
 {
     fx *f = *state;
     orm_object *a = committed_parent(f, "a");
-    orm_object *b = committed_parent(f, "b");
-    set_int(a, P_ID, 2); /* b's key: must fail, never touch b's row */
-    set_text(a, P_NOTE, "from a");
-    int rc = orm_session_flush(f->s);
-    char buf[32];
-    if (rc == ORM_OK) {
-        commit_ok(f);
-        assert_string_equal(raw_text(f,
-                                     "SELECT coalesce(note, '<null>') FROM parent WHERE name = 'b'",
-                                     buf, sizeof buf),
-                            "<null>"); /* fails: b's row got a's note */
-    }
-    assert_int_equal(orm_session_rollback(f->s), ORM_OK);
     set_int(a, P_ID, 7);
-    flush_ok(f); /* fails: StaleDataError, WHERE id = 7 */
+    set_text(a, P_NOTE, "moved");
+    flush_ok(f);
+    assert_int_equal(echo_count(f, "UPDATE parent SET id=?, note=? WHERE parent.id = ?  [params: 7, "
+                                   "\"moved\", 1]"),
+                     1);
     commit_ok(f);
     assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 7);
+    assert_int_equal(nrows(f, "parent"), 1);
     orm_object *g = get_int(f, f->parent, 7);
+    assert_ptr_equal(g, a);
+    orm_object_release(g);
+    assert_null(get_int(f, f->parent, 1));
+    orm_object_release(a);
+}
+
+/* Another row's key: IntegrityError, that row untouched and still its
+ * object's; then a free key is written to the right row. */
+static void test_flush__primary_key_clash_fails_cleanly_and_a_fix_commits(void **state)
+{
+    fx *f = *state;
+    orm_object *a = committed_parent(f, "a");
+    orm_object *b = committed_parent(f, "b");
+    set_int(a, P_ID, 2);
+    set_text(a, P_NOTE, "from a");
+    assert_int_equal(orm_session_flush(f->s), ORM_EFAIL);
+    assert_int_equal(orm_session_error(f->s)->cls, ORM_ERR_INTEGRITY);
+    char buf[32];
+    assert_string_equal(
+        raw_text(f, "SELECT coalesce(note, '<null>') FROM parent WHERE name = 'b'", buf, sizeof buf),
+        "<null>");
+    orm_object *g = get_int(f, f->parent, 2);
+    assert_ptr_equal(g, b);
+    orm_object_release(g);
+    set_int(a, P_ID, 9); /* the user fixes the value: the row is still id 1 */
+    commit_ok(f);
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 9);
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'b'"), 2);
+    g = get_int(f, f->parent, 9);
     assert_ptr_equal(g, a);
     orm_object_release(g);
     orm_object_release(a);
     orm_object_release(b);
 }
 
-#endif /* ORM_KNOWN_BUGS */
+/* Rollback after the change was flushed: the old key is back, in the
+ * database, in the object and in the identity map. */
+static void test_rollback__restores_a_flushed_primary_key_change(void **state)
+{
+    fx *f = *state;
+    orm_object *a = committed_parent(f, "a");
+    set_int(a, P_ID, 5);
+    flush_ok(f);
+    assert_int_equal(orm_session_rollback(f->s), ORM_OK);
+    assert_int_equal(int_of(a, P_ID), 1);
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 1);
+    orm_object *g = get_int(f, f->parent, 1);
+    assert_ptr_equal(g, a);
+    orm_object_release(g);
+    assert_null(get_int(f, f->parent, 5));
+    orm_object_release(a);
+}
+
+/* A commit that fails after the key's UPDATE ran: the database is back at
+ * the old key, and the next commit writes the change again, from there. */
+static void test_commit__failure_after_a_key_change_writes_it_again(void **state)
+{
+    fx *f = *state;
+    orm_object *a = committed_parent(f, "a");
+    orm_object *b = committed_parent(f, "b");
+    set_int(a, P_ID, 4);
+    set_text(b, P_NAME, "a"); /* a's name: b's UPDATE, after a's, fails (unique) */
+    assert_int_equal(orm_session_commit(f->s), ORM_EFAIL);
+    assert_int_equal(echo_count(f, "WHERE parent.id = ?  [params: 4, 1]"), 1); /* a's ran */
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 1);
+    set_text(b, P_NAME, "b2");
+    commit_ok(f);
+    assert_int_equal(echo_count(f, "WHERE parent.id = ?  [params: 4, 1]"), 2); /* from id 1 again */
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 4);
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'b2'"), 2);
+    orm_object *g = get_int(f, f->parent, 4);
+    assert_ptr_equal(g, a);
+    orm_object_release(g);
+    orm_object_release(a);
+    orm_object_release(b);
+}
+
+/* Inside a savepoint a key cannot change (rolling the savepoint back
+ * reloads rows by key). */
+static void test_flush__primary_key_change_inside_a_savepoint_is_refused(void **state)
+{
+    fx *f = *state;
+    orm_object *a = committed_parent(f, "a");
+    int id = 0;
+    assert_int_equal(orm_session_savepoint(f->s, &id), ORM_OK);
+    orm_value v;
+    orm_value_int(&v, 8);
+    assert_int_equal(orm_object_set(a, P_ID, &v), ORM_EMISUSE);
+    assert_int_equal(int_of(a, P_ID), 1);
+    assert_int_equal(orm_session_release_savepoint(f->s, id), ORM_OK);
+    set_int(a, P_ID, 8);
+    commit_ok(f);
+    assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 8);
+    orm_object_release(a);
+}
 
 int main(void)
 {
@@ -764,9 +835,11 @@ int main(void)
         FIXTURE_TEST(test_commit__failed_commit_keeps_a_flushed_delete_pending),
         FIXTURE_TEST(test_commit__failed_commit_does_not_resurrect_an_object_inserted_and_deleted),
         FIXTURE_TEST(test_commit__every_injected_fault_on_delete_fails_cleanly),
-#ifdef ORM_KNOWN_BUGS
         FIXTURE_TEST(test_flush__changing_the_primary_key_updates_the_old_row),
-#endif
+        FIXTURE_TEST(test_flush__primary_key_clash_fails_cleanly_and_a_fix_commits),
+        FIXTURE_TEST(test_rollback__restores_a_flushed_primary_key_change),
+        FIXTURE_TEST(test_commit__failure_after_a_key_change_writes_it_again),
+        FIXTURE_TEST(test_flush__primary_key_change_inside_a_savepoint_is_refused),
     };
     return cmocka_run_group_tests_name("flush", tests, NULL, NULL);
 }
