@@ -161,7 +161,7 @@ static int delete_one(orm_session *s, shape *sh, orm_object *o)
     int rc = shape_use(s, sh, t, 0, 'd');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) params[i] = &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++) params[i] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
     int64_t changes = 0;
     rc = run_shape(s, sh, params, (size_t)t->npk, &changes, NULL);
     if (rc < 0) return rc;

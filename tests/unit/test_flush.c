@@ -791,6 +791,18 @@ static void test_commit__failure_after_a_key_change_writes_it_again(void **state
     orm_object_release(b);
 }
 
+/* Deleted before its new key was written: the row with the old key goes. */
+static void test_flush__delete_after_a_key_change_deletes_the_old_row(void **state)
+{
+    fx *f = *state;
+    orm_object *a = committed_parent(f, "a");
+    set_int(a, P_ID, 6);
+    assert_int_equal(orm_session_delete(f->s, a), ORM_OK);
+    commit_ok(f);
+    assert_int_equal(nrows(f, "parent"), 0);
+    orm_object_release(a);
+}
+
 /* Inside a savepoint a key cannot change (rolling the savepoint back
  * reloads rows by key). */
 static void test_flush__primary_key_change_inside_a_savepoint_is_refused(void **state)
@@ -839,6 +851,7 @@ int main(void)
         FIXTURE_TEST(test_flush__primary_key_clash_fails_cleanly_and_a_fix_commits),
         FIXTURE_TEST(test_rollback__restores_a_flushed_primary_key_change),
         FIXTURE_TEST(test_commit__failure_after_a_key_change_writes_it_again),
+        FIXTURE_TEST(test_flush__delete_after_a_key_change_deletes_the_old_row),
         FIXTURE_TEST(test_flush__primary_key_change_inside_a_savepoint_is_refused),
     };
     return cmocka_run_group_tests_name("flush", tests, NULL, NULL);
