@@ -4,8 +4,8 @@
  * clean unreferenced object freed and reloaded), rollback (committed values
  * back, new objects transient without generated keys, deleted ones
  * persistent again), pending_count, commit, close and end_idle.
- * Flush order, failed flushes, hooks and fault injection: test_flush.c.
- * Tests of known core bugs are kept behind ORM_KNOWN_BUGS (marked BUG:). */
+ * Flush order, failed flushes, hooks, fault injection and primary key
+ * changes: test_flush.c. */
 #include "session_fixture.h"
 
 /* ---- add and delete ------------------------------------------------------ */
