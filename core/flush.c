@@ -206,8 +206,15 @@ int orm_flush_run(orm_session *s)
     /* foreign keys of persistent objects that follow objects inserted above */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];
-        if (o->state == ORM_OBJ_PERSISTENT && o->nlinks && orm_object_apply_links(o) != ORM_OK)
-            rc = orm_error_oom(&s->err);
+        if (o->state == ORM_OBJ_PERSISTENT && o->nlinks) {
+            int lrc = orm_object_apply_links(o);
+            if (lrc == ORM_EMISUSE)
+                rc = orm_error_set(&s->err, ORM_ERR_DATA, 0,
+                                   "%s: a primary key cannot change inside begin_nested()",
+                                   o->table->name);
+            else if (lrc != ORM_OK)
+                rc = orm_error_oom(&s->err);
+        }
     }
     /* updates */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {

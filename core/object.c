@@ -236,8 +236,9 @@ int orm_object_apply_links(orm_object *o)
         if (orm_value_copy(&v, src) != ORM_OK) return ORM_ENOMEM;
         if (o->state == ORM_OBJ_PENDING) {
             orm_value_move(&o->values[l->col], &v);
-        } else if (orm_object_set(o, l->col, &v) != ORM_OK) {
-            return ORM_ENOMEM;
+        } else {
+            int rc = orm_object_set(o, l->col, &v); /* ORM_EMISUSE: a key inside a savepoint */
+            if (rc != ORM_OK) return rc;
         }
     }
     return ORM_OK;

@@ -56,6 +56,8 @@ int orm_session_rekey(orm_session *s, orm_object *o);
 void orm_object_restore(orm_object *o);                /* committed values back */
 void orm_object_drop_snapshot(orm_object *o);
 void orm_object_reset_generated_pk(orm_object *o);
+/* Copies the linked values in (0, ORM_ENOMEM, or ORM_EMISUSE: a persistent
+ * object's key would change inside a savepoint). */
 int orm_object_apply_links(orm_object *o);
 
 /* session.c */
