@@ -1,8 +1,8 @@
 /* l_query.c — immutable queries (db.session:query(...), Model.query): the
  * Query userdata and its building methods. Every method returns a new query
  * over a copy of the core select (the expressions themselves are shared,
- * being immutable). Running, results and bulk changes are in l_query_run.c,
- * pagination in l_page.c. */
+ * being immutable). Running and results are in l_query_run.c, iteration in
+ * l_query_iter.c, bulk changes in l_query_bulk.c, pagination in l_page.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -647,6 +647,7 @@ void l_query_open(lua_State *L)
     if (luaL_newmetatable(L, L_MT_QUERY)) {
         luaL_newlib(L, build_methods);
         luaL_setfuncs(L, l_query_run_methods, 0);
+        luaL_setfuncs(L, l_query_bulk_methods, 0);
         lua_setfield(L, -2, "__index");
         luaL_setfuncs(L, l_query_run_meta, 0);
         lua_pushliteral(L, "Query");

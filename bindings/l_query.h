@@ -1,6 +1,7 @@
 /* l_query.h — what the query files share: the Query userdata (l_query.c
  * builds, l_query_filter.c starts query(Model) and does filter_by,
- * l_query_run.c runs, l_page.c paginates), aliases and subqueries as
+ * l_query_run.c runs, l_query_iter.c iterates, l_query_bulk.c updates and
+ * deletes in bulk, l_page.c paginates), aliases and subqueries as
  * FROM items (l_from.c), and the extra expression constructors (l_case.c). */
 #ifndef L_QUERY_H
 #define L_QUERY_H
@@ -98,12 +99,19 @@ int l_query_filter_by(lua_State *L);
 
 /* ---- l_query_run.c ---- */
 extern const luaL_Reg l_query_run_methods[]; /* all, first, ... */
-extern const luaL_Reg l_query_run_meta[];    /* __call, __tostring, __len */
+extern const luaL_Reg l_query_run_meta[];    /* __call, __tostring */
 /* [-0, +1, e] Runs sel for the query at qidx: a list of objects (a single
  * model entity) or of rows. */
 void l_query_run(lua_State *L, int qidx, const orm_select *sel);
 /* [-0, +0, e] The number of rows sel yields. */
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel);
+
+/* ---- l_query_iter.c ---- */
+/* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
+int l_query_iterate(lua_State *L);
+
+/* ---- l_query_bulk.c ---- */
+extern const luaL_Reg l_query_bulk_methods[]; /* update, delete */
 
 /* ---- l_page.c ---- */
 /* q:paginate{ page = 2, per_page = 10 } [-0, +1, e] */

@@ -1,12 +1,12 @@
 /* l_query_run.c — running queries: all, first, one, one_or_none, scalar,
- * count, get, iteration, session:execute(q), tostring(q) (the SQL and its
- * parameters), and the bulk q:update{...} / q:delete(). Rows are objects
+ * count, get, session:execute(q), tostring(q) (the SQL and its
+ * parameters). Iteration (for obj in q do) is in l_query_iter.c, the bulk
+ * q:update{...} / q:delete() in l_query_bulk.c. Rows are objects
  * through the identity map when the query has a single model entity, else
  * rows readable by name and position. SELECTs are compiled through the
  * compiled-SQL cache (compile_cache.c) of their class or of the db. */
 #include <string.h>
 
-#include "bulk.h"
 #include "compile_cache.h"
 #include "dialect.h"
 #include "l_query.h"
@@ -545,69 +545,6 @@ static int q_get(lua_State *L)
     return l_error_raisef(L, ORM_ERR_ARGUMENT, "get() needs a model entity in the query");
 }
 
-/* for obj in q do: the rows are loaded on the first call (control nil)
- * into an iteration state kept in the query's user value 2, a stack of
- * them so a loop over the same query inside another works: a call
- * continues the most recent state whose current row is the control value,
- * and a state ends (is dropped) with its last row. */
-#define MAX_ITERS 16
-static int q_call(lua_State *L)
-{
-    l_query_check(L, 1);
-    lua_settop(L, 3);
-    if (lua_getiuservalue(L, 1, 2) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, 1, 2);
-    }
-    int stack = 4;
-    lua_Integer n = (lua_Integer)lua_rawlen(L, stack), at = 0;
-    if (lua_isnil(L, 3)) {
-        if (n >= MAX_ITERS) { /* abandoned loops (break): forget the oldest */
-            for (lua_Integer i = 1; i < n; i++) {
-                lua_rawgeti(L, stack, i + 1);
-                lua_rawseti(L, stack, i);
-            }
-            lua_pushnil(L);
-            lua_rawseti(L, stack, n--);
-        }
-        lua_createtable(L, 0, 2);
-        run_all(L, 1);
-        lua_setfield(L, -2, "rows");
-        lua_pushinteger(L, 0);
-        lua_setfield(L, -2, "pos");
-        lua_rawseti(L, stack, at = ++n);
-    } else {
-        for (lua_Integer i = n; i >= 1 && !at; i--) {
-            lua_rawgeti(L, stack, i);
-            lua_getfield(L, -1, "rows");
-            lua_getfield(L, -2, "pos");
-            lua_rawgeti(L, -2, lua_tointeger(L, -1));
-            if (lua_rawequal(L, -1, 3)) at = i;
-            lua_pop(L, 4);
-        }
-        if (!at) return 0; /* not a loop of this query: end it */
-    }
-    lua_rawgeti(L, stack, at);
-    int st = lua_gettop(L);
-    lua_getfield(L, st, "pos");
-    lua_Integer pos = lua_tointeger(L, -1) + 1;
-    lua_pushinteger(L, pos);
-    lua_setfield(L, st, "pos");
-    lua_getfield(L, st, "rows");
-    if (lua_rawgeti(L, -1, pos) == LUA_TNIL) { /* done: drop this state */
-        for (lua_Integer i = at; i < n; i++) {
-            lua_rawgeti(L, stack, i + 1);
-            lua_rawseti(L, stack, i);
-        }
-        lua_pushnil(L);
-        lua_rawseti(L, stack, n);
-        lua_pushnil(L);
-    }
-    return 1;
-}
-
 int l_query_execute(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
@@ -649,160 +586,13 @@ static int q_tostring(lua_State *L)
     return 1;
 }
 
-/* ---- bulk update / delete ---- */
-
-/* The table a bulk statement changes: the query's single model entity, with
- * no joins, grouping, limits or other tables in its filters. */
-static const orm_table *bulk_table(lua_State *L, l_query *q, const char *what)
-{
-    const orm_select *s = q->sel;
-    l_query_push_entity(L, 1, 1);
-    l_class *c = l_class_test(L, -1);
-    lua_pop(L, 1);
-    if (q->nent != 1 || c == NULL)
-        l_error_raisef(L, ORM_ERR_ARGUMENT,
-                       "%s() needs a query of one model (db.session:query(Model))", what);
-    if (s->njoins || s->ngroup || s->having || s->distinct || s->nfroms || s->from)
-        l_error_raisef(L, ORM_ERR_ARGUMENT,
-                       "%s() works on a filtered query of one model: no join, group_by, having, "
-                       "distinct or select_from (filter with col:in_(subquery) instead)",
-                       what);
-    if (s->limit >= 0 || s->offset >= 0)
-        l_error_raisef(L, ORM_ERR_ARGUMENT,
-                       "can't call %s() when limit() or offset() has been called", what);
-    return c->table;
-}
-
-/* 1 when e mentions a table other than t outside nested SELECTs. */
-static int other_table(const orm_expr *e, const orm_table *t)
-{
-    if (!e || e->kind == ORM_X_SELECT) return 0;
-    if (e->kind == ORM_X_SUBCOL || (e->kind == ORM_X_COLUMN && (e->table != t || e->from)))
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (other_table(e->args[i], t)) return 1;
-    return 0;
-}
-
-static void check_where(lua_State *L, l_query *q, const orm_table *t, const char *what)
-{
-    if (other_table(q->sel->where, t))
-        l_error_raisef(L, ORM_ERR_ARGUMENT,
-                       "%s(): the filters name a table other than %s (use col:in_(subquery))", what,
-                       t->name);
-}
-
-/* The column a key of q:update{...} names: "name" or Model.name. */
-static int update_column(lua_State *L, const orm_table *t, int key)
-{
-    orm_expr *e = l_expr_test(L, key);
-    if (e && e->kind == ORM_X_COLUMN && e->table == t && !e->from) return e->col;
-    size_t len;
-    const char *name = lua_type(L, key) == LUA_TSTRING ? lua_tolstring(L, key, &len) : NULL;
-    int col = name ? orm_table_column_index(t, name, len) : -1;
-    if (col < 0) {
-        l_class_push(L, t);
-        lua_getfield(L, -1, "__name");
-        l_class_push_names(L, t);
-        l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
-                       name ? name : luaL_tolstring(L, key, NULL), lua_tostring(L, -1));
-    }
-    return col;
-}
-
-/* [-0, +1, e] The value at idx for column col of t as an Expr userdata: an
- * Expr stays, a Lua value is checked and converted like an assignment. */
-static orm_expr *update_value(lua_State *L, const orm_table *t, int col, int idx)
-{
-    orm_expr *e = l_expr_test(L, idx);
-    if (e) {
-        lua_pushvalue(L, idx);
-        return e;
-    }
-    orm_error err;
-    orm_error_init(&err);
-    orm_value v;
-    if (l_value_to(L, idx, &t->cols[col].type, &v, &err) < 0) {
-        l_class_push(L, t);
-        lua_getfield(L, -1, "__name");
-        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), t->cols[col].name, err.message);
-        orm_error_clear(&err);
-        l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
-    }
-    e = orm_expr_bind(&v);
-    orm_value_clear(&v);
-    if (!e) l_query_oom(L);
-    l_expr_push(L, e);
-    return e;
-}
-
-/* q:update{ name = "x", views = Post.views + 1 } -> rows matched. Keys are
- * column names or columns ([Post.views] = ...). */
-static int q_update(lua_State *L)
-{
-    l_query *q = l_query_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    const orm_table *t = bulk_table(L, q, "update");
-    check_where(L, q, t, "update");
-    int cols[ORM_MAX_COLUMNS], n = 0;
-    lua_settop(L, 2);
-    lua_newtable(L); /* column index + 1 -> the key naming it */
-    lua_pushnil(L);
-    while (lua_next(L, 2)) {
-        int col = update_column(L, t, 4);
-        if (lua_rawgeti(L, 3, col + 1) != LUA_TNIL)
-            return l_error_raisef(L, ORM_ERR_ARGUMENT, "update(): column '%s' is set twice",
-                                  t->cols[col].name);
-        lua_pop(L, 2);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, 3, col + 1);
-        cols[n++] = col;
-    }
-    if (n == 0) return l_error_raisef(L, ORM_ERR_ARGUMENT, "update(): nothing to set");
-    /* values in column order: a stable statement */
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && cols[j - 1] > cols[j]; j--) {
-            int tmp = cols[j];
-            cols[j] = cols[j - 1];
-            cols[j - 1] = tmp;
-        }
-    orm_expr *vals[ORM_MAX_COLUMNS];
-    luaL_checkstack(L, 2 * n + 4, NULL);
-    for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, 3, cols[i] + 1);
-        lua_gettable(L, 2);
-        vals[i] = update_value(L, t, cols[i], lua_gettop(L));
-    }
-    int64_t matched = 0;
-    int rc = orm_bulk_update(q->db->session, t, cols, vals, n, q->sel->where, &matched);
-    l_rel_forget(L, q->db);
-    if (rc < 0) return l_db_raise_session(L, q->db);
-    lua_pushinteger(L, (lua_Integer)matched);
-    return 1;
-}
-
-/* q:delete() -> rows matched */
-static int q_delete(lua_State *L)
-{
-    l_query *q = l_query_check(L, 1);
-    const orm_table *t = bulk_table(L, q, "delete");
-    check_where(L, q, t, "delete");
-    int64_t matched = 0;
-    int rc = orm_bulk_delete(q->db->session, t, q->sel->where, &matched);
-    l_rel_forget(L, q->db);
-    if (rc < 0) return l_db_raise_session(L, q->db);
-    lua_pushinteger(L, (lua_Integer)matched);
-    return 1;
-}
-
 const luaL_Reg l_query_run_methods[] = {
     {"all", q_all},       {"first", q_first}, {"one", q_one}, {"one_or_none", q_one_or_none},
-    {"scalar", q_scalar}, {"count", q_count}, {"get", q_get}, {"update", q_update},
-    {"delete", q_delete}, {NULL, NULL},
+    {"scalar", q_scalar}, {"count", q_count}, {"get", q_get}, {NULL, NULL},
 };
 
 const luaL_Reg l_query_run_meta[] = {
-    {"__call", q_call},
+    {"__call", l_query_iterate},
     {"__tostring", q_tostring},
     {NULL, NULL},
 };
