@@ -330,6 +330,24 @@ void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out)
     orm_buf_printf(out, "_%s", f->reftable);
 }
 
+int orm_dbconstraint_is_conventional(const orm_dbtable *t, const orm_dbunique *u,
+                                     const orm_dbfkey *f, const char *name)
+{
+    orm_buf b = ORM_BUF_INIT;
+    if (u) {
+        orm_dbunique anon = *u;
+        anon.name = NULL;
+        orm_dbunique_name(t, &anon, &b);
+    } else {
+        orm_dbfkey anon = *f;
+        anon.name = NULL;
+        orm_dbfkey_name(t, &anon, &b);
+    }
+    int same = !b.oom && strcmp(orm_buf_str(&b), name) == 0;
+    orm_buf_free(&b);
+    return same;
+}
+
 void orm_dbindex_default_name(const char *table, const char *col, orm_buf *out)
 {
     orm_buf_printf(out, "ix_%s_%s", table, col);

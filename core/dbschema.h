@@ -99,6 +99,10 @@ void orm_dbindex_clear(orm_dbindex *x);
  * fk_<table>_<col>[_<col>...]_<reftable>. The name when there is one. */
 void orm_dbunique_name(const orm_dbtable *t, const orm_dbunique *u, orm_buf *out);
 void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out);
+/* 1 when name is the conventional name of the unique constraint u (or, u
+ * NULL, of the foreign key f) of t, whatever name it has itself. */
+int orm_dbconstraint_is_conventional(const orm_dbtable *t, const orm_dbunique *u,
+                                     const orm_dbfkey *f, const char *name);
 /* The name a model's index = true gets: ix_<table>_<col>. */
 void orm_dbindex_default_name(const char *table, const char *col, orm_buf *out);
 

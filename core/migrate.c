@@ -175,6 +175,24 @@ int orm_mig_reflect(orm_migctx *m, const char *table, orm_dbtable **out)
     return rc;
 }
 
+int orm_mig_has_rows(orm_migctx *m, const char *table, int *out)
+{
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "SELECT 1 FROM ");
+    orm_dialect_quote(m->d, &b, table);
+    orm_buf_puts(&b, " LIMIT 1");
+    orm_sqlq q;
+    *out = 0;
+    int rc = b.oom ? orm_error_oom(&m->c->err) : orm_sqlq_open(&q, m->c, orm_buf_str(&b), NULL, 0);
+    if (rc == ORM_OK) {
+        rc = orm_sqlq_step(&q);
+        *out = rc == ORM_ROW;
+        orm_sqlq_close(&q);
+    }
+    orm_buf_free(&b);
+    return rc < 0 ? rc : ORM_OK;
+}
+
 /* ---- the transaction ----------------------------------------------------- */
 
 static int set_fks(orm_migctx *m, int on)

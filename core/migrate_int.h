@@ -68,5 +68,7 @@ int orm_mig_exec_buf(orm_migctx *m, orm_buf *b);
 int orm_mig_fail(orm_migctx *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The table as the database has it; MigrationError when there is none. */
 int orm_mig_reflect(orm_migctx *m, const char *table, orm_dbtable **out);
+/* *out = 1 when table has a row, else 0. */
+int orm_mig_has_rows(orm_migctx *m, const char *table, int *out);
 
 #endif

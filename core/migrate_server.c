@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include "sqlq.h"
 
 void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table)
 {
@@ -28,29 +27,11 @@ void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u)
     orm_buf_putc(b, ')');
 }
 
-static int has_rows(orm_migctx *m, const char *table, int *out)
-{
-    orm_buf b = ORM_BUF_INIT;
-    orm_buf_puts(&b, "SELECT 1 FROM ");
-    orm_dialect_quote(m->d, &b, table);
-    orm_buf_puts(&b, " LIMIT 1");
-    orm_sqlq q;
-    *out = 0;
-    int rc = b.oom ? orm_error_oom(&m->c->err) : orm_sqlq_open(&q, m->c, orm_buf_str(&b), NULL, 0);
-    if (rc == ORM_OK) {
-        rc = orm_sqlq_step(&q);
-        *out = rc == ORM_ROW;
-        orm_sqlq_close(&q);
-    }
-    orm_buf_free(&b);
-    return rc < 0 ? rc : ORM_OK;
-}
-
 int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
     if (c->nullable || c->server_default || m->dry) return ORM_OK;
-    int rows = 0, rc = has_rows(m, f->name, &rows);
+    int rows = 0, rc = orm_mig_has_rows(m, f->name, &rows);
     if (rc < 0 || !rows) return rc;
     return orm_mig_fail(m,
                         "cannot add NOT NULL column %s.%s without a server_default: the table "
@@ -65,19 +46,7 @@ static int named(const orm_dbtable *t, const orm_dbunique *u, const orm_dbfkey *
 {
     const char *real = u ? u->name : f->name;
     if (pass == 0) return real && strcmp(real, name) == 0;
-    orm_buf b = ORM_BUF_INIT;
-    if (u) {
-        orm_dbunique anon = *u;
-        anon.name = NULL;
-        orm_dbunique_name(t, &anon, &b);
-    } else {
-        orm_dbfkey anon = *f;
-        anon.name = NULL;
-        orm_dbfkey_name(t, &anon, &b);
-    }
-    int same = !b.oom && strcmp(orm_buf_str(&b), name) == 0;
-    orm_buf_free(&b);
-    return same;
+    return orm_dbconstraint_is_conventional(t, u, f, name);
 }
 
 static void list_names(const orm_dbtable *t, int unique_indexes, orm_buf *out)

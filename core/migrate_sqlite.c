@@ -180,28 +180,11 @@ static int add_in_place(const orm_dbtable *f)
     return 1;
 }
 
-static int table_has_rows(orm_migctx *m, const char *table, int *out)
-{
-    orm_buf b = ORM_BUF_INIT;
-    orm_buf_puts(&b, "SELECT 1 FROM ");
-    orm_dialect_quote(m->d, &b, table);
-    orm_buf_puts(&b, " LIMIT 1");
-    orm_sqlq q;
-    int rc = b.oom ? orm_error_oom(&m->c->err) : orm_sqlq_open(&q, m->c, orm_buf_str(&b), NULL, 0);
-    if (rc == ORM_OK) {
-        rc = orm_sqlq_step(&q);
-        *out = rc == ORM_ROW;
-        orm_sqlq_close(&q);
-    }
-    orm_buf_free(&b);
-    return rc < 0 ? rc : ORM_OK;
-}
-
 static int sq_add_column(orm_migctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
     if (!c->nullable && !c->server_default) {
-        int rows = 0, rc = table_has_rows(m, f->name, &rows);
+        int rows = 0, rc = orm_mig_has_rows(m, f->name, &rows);
         if (rc < 0) return rc;
         if (rows)
             return orm_mig_fail(m,

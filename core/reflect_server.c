@@ -58,36 +58,20 @@ int orm_reflect_fkey_col(orm_dbtable *t, const char *name, const char *col, cons
     return orm_strv_push(&last->refcols, refcol);
 }
 
-static int conventional(const orm_dbtable *t, const char *name, const orm_dbunique *u,
-                        const orm_dbfkey *f)
-{
-    orm_buf b = ORM_BUF_INIT;
-    if (u) {
-        orm_dbunique anon = *u;
-        anon.name = NULL;
-        orm_dbunique_name(t, &anon, &b);
-    } else {
-        orm_dbfkey anon = *f;
-        anon.name = NULL;
-        orm_dbfkey_name(t, &anon, &b);
-    }
-    int same = !b.oom && strcmp(orm_buf_str(&b), name) == 0;
-    orm_buf_free(&b);
-    return same;
-}
-
 void orm_reflect_forget_default_names(orm_dbtable *t, orm_reflect_default_fn is_default)
 {
     for (int i = 0; i < t->nuniques; i++) {
         orm_dbunique *u = &t->uniques[i];
-        if (u->name && (conventional(t, u->name, u, NULL) || is_default(t, u->name, &u->cols, 0))) {
+        if (u->name && (orm_dbconstraint_is_conventional(t, u, NULL, u->name) ||
+                        is_default(t, u->name, &u->cols, 0))) {
             free(u->name);
             u->name = NULL;
         }
     }
     for (int i = 0; i < t->nfkeys; i++) {
         orm_dbfkey *f = &t->fkeys[i];
-        if (f->name && (conventional(t, f->name, NULL, f) || is_default(t, f->name, &f->cols, 1))) {
+        if (f->name && (orm_dbconstraint_is_conventional(t, NULL, f, f->name) ||
+                        is_default(t, f->name, &f->cols, 1))) {
             free(f->name);
             f->name = NULL;
         }
