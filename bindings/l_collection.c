@@ -65,11 +65,7 @@ void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, in
 void l_rel_forget(lua_State *L, l_db *db)
 {
     l_db_push_uv(L, db);
-    lua_newtable(L);
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
+    l_weak_table(L, "k");
     lua_setfield(L, -2, L_DB_RELSTATE);
     lua_pop(L, 1);
 }

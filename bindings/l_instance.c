@@ -45,35 +45,18 @@ static void push_chunk(lua_State *L, int cache, lua_Integer id, lua_Integer *slo
     *slot = (id - 1) % CHUNK + 1;
 }
 
-/* [-0, +0, m] Makes the chunk for ids from id on in the cache at cache: the
- * first one replaces the cache that l_orm.c made (weak values) with a plain
- * one whose chunks have that weak metatable. */
-static void new_chunk(lua_State *L, l_db *db, int cache, lua_Integer id)
+/* [-0, +0, m] Makes the chunk for ids from id on in the cache at cache (with
+ * the weak metatable l_orm.c keeps there as __chunkmt). */
+static void new_chunk(lua_State *L, int cache, lua_Integer id)
 {
     if (id > (lua_Integer)INT32_MAX * CHUNK) luaL_error(L, "too many objects");
-    if (id == 1) {
-        lua_createtable(L, 8, 2); /* room for [0] and __chunkmt */
-        if (!lua_getmetatable(L, cache)) { /* weak values, for the chunks */
-            lua_createtable(L, 0, 1);
-            lua_pushliteral(L, "v");
-            lua_setfield(L, -2, "__mode");
-        }
-        lua_setfield(L, -2, "__chunkmt");
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, LUA_REGISTRYINDEX, db->cache_ref);
-        l_db_push_uv(L, db);
-        lua_pushvalue(L, -2);
-        lua_setfield(L, -2, L_DB_CACHE);
-        lua_pop(L, 1);
-        lua_replace(L, cache);
-    }
     lua_createtable(L, CHUNK, 0);
     lua_getfield(L, cache, "__chunkmt");
     lua_setmetatable(L, -2);
     lua_rawseti(L, cache, (id - 1) / CHUNK + 1);
 }
 
-/* A new id for an object, the cache at cache (which may be replaced). */
+/* A new id for an object, the cache at cache. */
 static lua_Integer take_id(lua_State *L, l_db *db, int cache)
 {
     if (db->nfree > 0) { /* else the free list is empty: no need to look */
@@ -90,7 +73,7 @@ static lua_Integer take_id(lua_State *L, l_db *db, int cache)
         db->nfree = 0;
     }
     lua_Integer id = ++db->next_id;
-    if ((id - 1) % CHUNK == 0) new_chunk(L, db, cache, id);
+    if ((id - 1) % CHUNK == 0) new_chunk(L, cache, id);
     return id;
 }
 

@@ -24,6 +24,24 @@ l_db *l_db_check(lua_State *L, int idx)
 
 void l_db_push_uv(lua_State *L, l_db *db) { lua_rawgeti(L, LUA_REGISTRYINDEX, db->uv_ref); }
 
+void l_weak_table(lua_State *L, const char *mode)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, mode);
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+}
+
+void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    l_weak_table(L, mode);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
 int l_db_raise_session(lua_State *L, l_db *db)
 {
     return l_error_raise(L, orm_session_error(db->session));
@@ -201,19 +219,15 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_setfield(L, uv, L_DB_MODELS);
     lua_newtable(L);
     lua_setfield(L, uv, L_DB_ORDER);
-    lua_newtable(L); /* weak object cache */
+    lua_newtable(L); /* the object cache: chunks of weak values (l_instance.c) */
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, "__chunkmt");
     lua_pushvalue(L, -1);
     db->cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_setfield(L, uv, L_DB_CACHE);
-    lua_newtable(L); /* loaded relationships, weak by instance */
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
+    l_weak_table(L, "k"); /* loaded relationships, weak by instance */
     lua_setfield(L, uv, L_DB_RELSTATE);
     set_closure(L, uv, dbidx, l_model_define, "Model");
     set_closure(L, uv, dbidx, l_table_define, "Table");

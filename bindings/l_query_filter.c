@@ -30,16 +30,7 @@ static const char qbase_key = 0;
  * its select and entity table, shared by every query(Model) of the class. */
 static l_qbase *push_base(lua_State *L, l_db *db, int cls)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &qbase_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &qbase_key);
-    }
+    l_registry_weak_table(L, &qbase_key, "k");
     lua_pushvalue(L, cls);
     if (lua_rawget(L, -2) == LUA_TUSERDATA) {
         l_qbase *b = lua_touserdata(L, -1);

@@ -215,16 +215,7 @@ static const char eager_key = 0;
 static int class_eager(lua_State *L, const orm_table *t)
 {
     int top = lua_gettop(L);
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &eager_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &eager_key);
-    }
+    l_registry_weak_table(L, &eager_key, "k");
     int memo = lua_gettop(L);
     l_class_push(L, t);
     int cls = lua_gettop(L);
