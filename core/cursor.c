@@ -264,26 +264,11 @@ int orm_session_refresh(orm_session *s, orm_object *o)
     if (o->session != s || o->state != ORM_OBJ_PERSISTENT)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
                              "%s object is not persistent in this session", t->name);
-    const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
-    orm_cursor *c;
-    int rc = select_by_pk(s, t, key, &c);
-    if (rc < 0) return rc;
-    rc = orm_cursor_step(c);
-    if (rc == ORM_DONE) {
-        orm_cursor_close(c);
+    int rc = orm_session_reload_columns(s, o, ~(uint64_t)0);
+    if (rc == ORM_DONE)
         return orm_error_set(&s->err, ORM_ERR_NORESULT, 0, "could not refresh %s: its row is gone",
                              t->name);
-    }
-    for (int i = 0; rc == ORM_ROW && i < t->ncols; i++) {
-        orm_value v;
-        if (orm_cursor_value(c, i, &v) < 0) {
-            rc = ORM_EFAIL;
-            break;
-        }
-        orm_value_move(&o->values[i], &v);
-    }
+    if (rc < 0) return rc;
     o->dirty = 0;
-    orm_cursor_close(c);
-    return rc < 0 ? rc : ORM_OK;
+    return ORM_OK;
 }
