@@ -264,6 +264,13 @@ int orm_session_refresh(orm_session *s, orm_object *o)
     if (o->session != s || o->state != ORM_OBJ_PERSISTENT)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
                              "%s object is not persistent in this session", t->name);
+    /* as SQLAlchemy's refresh (it expires first): the object's unflushed
+     * changes are dropped, not written by the autoflush of the SELECT */
+    o->dirty = 0;
+    if (o->dbkey) {
+        for (int i = 0; i < t->npk; i++) orm_value_move(&o->values[t->pk[i]], &o->dbkey[i]);
+        orm_object_drop_dbkey(o);
+    }
     int rc = orm_session_reload_columns(s, o, ~(uint64_t)0);
     if (rc == ORM_DONE)
         return orm_error_set(&s->err, ORM_ERR_NORESULT, 0, "could not refresh %s: its row is gone",

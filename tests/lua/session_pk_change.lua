@@ -4,7 +4,8 @@
 -- another row is an IntegrityError that leaves both rows as they were (a
 -- query before the fix would autoflush and fail again, as in SQLAlchemy) and
 -- the key can be fixed and committed; rollback brings the old key back, also
--- after a flush; inside begin_nested() a key change is refused (DataError).
+-- after a flush; refresh drops an unflushed key change; inside begin_nested()
+-- a key change is refused (DataError).
 Code = db.Model("Code", {
   code = db.Column(db.String(10), { primary_key = true }),
   label = db.Column(db.String(20)),
@@ -44,6 +45,11 @@ s:flush()
 print(rawequal(s:get(Code, "y"), a), rows("SELECT code, label FROM code ORDER BY code"))
 s:rollback()
 print(a.code, rawequal(s:get(Code, "x"), a), s:get(Code, "y"), rows("SELECT code, label FROM code ORDER BY code"))
+
+print("-- refresh drops an unflushed key change")
+a.code = "w"
+s:refresh(a)
+print(a.code, rawequal(s:get(Code, "x"), a), #s.dirty)
 
 print("-- not inside begin_nested")
 local sp = s:begin_nested()

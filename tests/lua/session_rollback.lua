@@ -1,6 +1,7 @@
 -- session_rollback.lua — rollback restores committed values, makes pending
 -- and flushed-but-uncommitted objects transient again, undoes deletes; the
--- identity map gives one object per row.
+-- identity map gives one object per row; refresh reloads a row (its unflushed
+-- changes dropped) and raises NoResultFound when the row is gone.
 Member = db.Model("Member", {
   id = db.Column(db.Integer, { primary_key = true }),
   email = db.Column(db.String(30), { unique = true, nullable = false }),
@@ -39,3 +40,17 @@ db.session:commit()
 db.session:close()
 print(m.email, m.score)
 print(db.session:get(Member, 1).score)
+
+-- refresh: the row's values replace unflushed changes (nothing left to write);
+-- a row that is gone raises NoResultFound
+local r = db.session:get(Member, 1)
+db.session:execute(db.text("UPDATE member SET score = 42 WHERE id = 1"))
+r.score = 5
+db.session:refresh(r)
+print(r.score, #db.session.dirty)
+db.session:commit()
+print(db.session:scalar(db.text("SELECT score FROM member WHERE id = 1")))
+db.session:execute(db.text("DELETE FROM member WHERE id = 1"))
+local ok, err = pcall(db.session.refresh, db.session, r)
+print(ok, db.NoResultFound:is(err), err)
+db.session:rollback()
