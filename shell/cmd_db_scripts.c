@@ -85,21 +85,28 @@ static void list_files(lua_State *L, const char *dir)
     lua_pop(L, 1);
 }
 
-/* [-0, +1, e] Runs one revision file; pushes the table it returns. */
-static void load_file(lua_State *L, const char *path, const char *shown)
+/* [-0, +1, m] Pushes what is left of f as a string; nonzero after a read
+ * error (f stays open). */
+static int push_contents(lua_State *L, FILE *f)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) luaL_error(L, "cannot open %s: %s", shown, strerror(errno));
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         luaL_addlstring(&b, chunk, n);
-    int bad = ferror(f);
+    luaL_pushresult(&b);
+    return ferror(f);
+}
+
+/* [-0, +1, e] Runs one revision file; pushes the table it returns. */
+static void load_file(lua_State *L, const char *path, const char *shown)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) luaL_error(L, "cannot open %s: %s", shown, strerror(errno));
+    int bad = push_contents(L, f);
     fclose(f);
     if (bad) luaL_error(L, "cannot read %s", shown);
-    luaL_pushresult(&b);
     size_t len;
     const char *text = lua_tolstring(L, -1, &len);
     lua_pushfstring(L, "@%s", shown);
@@ -263,14 +270,8 @@ void dbs_managed(dbctx *x)
         lua_getfield(L, -1, "__path");
         FILE *f = fopen(lua_tostring(L, -1), "rb");
         if (f) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            char chunk[4096];
-            size_t n;
-            while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                luaL_addlstring(&b, chunk, n);
+            push_contents(L, f); /* a read error leaves less text to scan */
             fclose(f);
-            luaL_pushresult(&b);
             scan_calls(L, lua_tostring(L, -1), "create_table", 0, list);
             scan_calls(L, lua_tostring(L, -1), "rename_table", 1, list);
             lua_pop(L, 1);
