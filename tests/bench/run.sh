@@ -117,6 +117,35 @@ medians() {
     done | median
 }
 
+# cpu_line LABEL RAW ORMSH — "CPU seconds (LABEL / ormsh): W1 ..." from the
+# runs tagged RAW.* and ORMSH.*
+cpu_line() {
+    line="CPU seconds ($1 / ormsh):"
+    for w in w1 w2 w3; do
+        line="$line $(echo $w | tr w W) $(medians cpu "$2.$w" | fmt4) / $(medians cpu "$3.$w" | fmt4);"
+    done
+    line="$line W4 $(medians cpu "$2.w4" | fmt4) / $(medians cpu "$3.w4sel" | fmt4) (lazy $(medians cpu "$3.w4lazy" | fmt4));"
+    line="$line W5 $(medians cpu "$2.w5" | fmt4) / $(medians cpu "$3.w5" | fmt4);"
+    echo "$line"
+}
+
+# all_runs RAW ORMSH REPS WIDTH — every run's wall seconds, a line per
+# implementation and workload (names without their "pg", in WIDTH columns)
+all_runs() {
+    echo "all runs (wall s):"
+    for impl in "$1" "$2"; do
+        for w in w1 w2 w3 w4 w4sel w4lazy w5; do
+            case $impl.$w in "$1.w4sel"|"$1.w4lazy"|"$2.w4") continue ;; esac
+            vals=""
+            r=1
+            while [ $r -le "$3" ]; do
+                v=$(val "$OUT/$impl.$w.$r" wall); vals="$vals ${v:-ERROR}"; r=$((r + 1))
+            done
+            printf "  %-${4}s %s:%s\n" "$(echo "$impl" | sed 's/^pg//')" "$(echo $w | tr w W)" "$vals"
+        done
+    done
+}
+
 # check_same PHASE LABEL TAGPREFIX [BASEPREFIX] — rows and checksum equal raw C's
 # (BASEPREFIX: the raw runs' tag prefix, default raw)
 check_same() {
@@ -383,25 +412,8 @@ awk -v w1b="$(medians t_build ormsh.w1)" -v w1a="$(medians t_add_all ormsh.w1)" 
         if (gsa != "") printf ", SQLAlchemy %s", t(gsa)
         printf "\n"
     }'
-line="CPU seconds (raw C / ormsh):"
-for w in w1 w2 w3; do
-    line="$line $(echo $w | tr w W) $(medians cpu raw.$w | fmt4) / $(medians cpu ormsh.$w | fmt4);"
-done
-line="$line W4 $(medians cpu raw.w4 | fmt4) / $(medians cpu ormsh.w4sel | fmt4) (lazy $(medians cpu ormsh.w4lazy | fmt4));"
-line="$line W5 $(medians cpu raw.w5 | fmt4) / $(medians cpu ormsh.w5 | fmt4);"
-echo "$line"
-echo "all runs (wall s):"
-for impl in raw ormsh; do
-    for w in w1 w2 w3 w4 w4sel w4lazy w5; do
-        case $impl.$w in raw.w4sel|raw.w4lazy|ormsh.w4) continue ;; esac
-        vals=""
-        r=1
-        while [ $r -le "$REPS" ]; do
-            v=$(val "$OUT/$impl.$w.$r" wall); vals="$vals ${v:-ERROR}"; r=$((r + 1))
-        done
-        printf '  %-6s %s:%s\n' "$impl" "$(echo $w | tr w W)" "$vals"
-    done
-done
+cpu_line "raw C" raw ormsh
+all_runs raw ormsh "$REPS" 6
 printf '  W0 batches sqlite3: %s\n' "$(tr '\n' ' ' < "$OUT/w0.cli" 2>/dev/null)"
 printf '  W0 batches ormsh:   %s\n' "$(tr '\n' ' ' < "$OUT/w0.ormsh" 2>/dev/null)"
 if [ -n "$PY" ]; then
@@ -594,25 +606,8 @@ else
             printf "ormsh splits (s): W1 build %s, add_all %s, commit (flush) %s; W2 query %s, read %s;", t(w1b), t(w1a), t(w1c), t(w2q), t(w2r)
             printf " W4 selectinload query+load %s, touch %s\n", t(w4sq), t(w4st)
         }'
-    line="CPU seconds (raw libpq / ormsh):"
-    for w in w1 w2 w3; do
-        line="$line $(echo $w | tr w W) $(medians cpu pgraw.$w | fmt4) / $(medians cpu pgormsh.$w | fmt4);"
-    done
-    line="$line W4 $(medians cpu pgraw.w4 | fmt4) / $(medians cpu pgormsh.w4sel | fmt4) (lazy $(medians cpu pgormsh.w4lazy | fmt4));"
-    line="$line W5 $(medians cpu pgraw.w5 | fmt4) / $(medians cpu pgormsh.w5 | fmt4);"
-    echo "$line"
-    echo "all runs (wall s):"
-    for impl in pgraw pgormsh; do
-        for w in w1 w2 w3 w4 w4sel w4lazy w5; do
-            case $impl.$w in pgraw.w4sel|pgraw.w4lazy|pgormsh.w4) continue ;; esac
-            vals=""
-            r=1
-            while [ $r -le "$PG_REPS" ]; do
-                v=$(val "$OUT/$impl.$w.$r" wall); vals="$vals ${v:-ERROR}"; r=$((r + 1))
-            done
-            printf '  %-7s %s:%s\n' "$(echo $impl | sed 's/^pg//')" "$(echo $w | tr w W)" "$vals"
-        done
-    done
+    cpu_line "raw libpq" pgraw pgormsh
+    all_runs pgraw pgormsh "$PG_REPS" 7
     if [ -s "$ERRS" ]; then
         echo
         echo "ERRORS (PostgreSQL):"
