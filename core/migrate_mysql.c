@@ -354,21 +354,7 @@ static int my_add_column(orm_migctx *m, const orm_dbtable *frag)
     if (rc == ORM_OK && !f) rc = OOM(m);
     orm_buf b = ORM_BUF_INIT;
     if (rc == ORM_OK) {
-        orm_migsrv_alter(m, &b, f->name);
-        orm_buf_puts(&b, "ADD COLUMN ");
-        orm_dbcolumn_ddl(m->d, &f->cols[0], &b);
-        for (int i = 0; i < f->nuniques; i++) {
-            orm_buf_puts(&b, ", ADD ");
-            orm_migsrv_unique_ddl(m, &b, &f->uniques[i]);
-        }
-        for (int i = 0; i < f->nindexes; i++) {
-            orm_buf_puts(&b, ", ADD ");
-            index_item(m, &b, &f->indexes[i]);
-        }
-        for (int i = 0; i < f->nfkeys; i++) {
-            orm_buf_puts(&b, ", ADD ");
-            orm_dbfkey_ddl(m->d, &f->fkeys[i], &b);
-        }
+        orm_migsrv_add_column_ddl(m, &b, f, index_item);
         rc = exec_buf(m, &b);
     }
     orm_dbtable *t = NULL;

@@ -26,17 +26,7 @@ static int pg_add_column(orm_migctx *m, const orm_dbtable *f)
     int rc = orm_migsrv_check_not_null(m, f);
     if (rc < 0) return rc;
     orm_buf b = ORM_BUF_INIT;
-    orm_migsrv_alter(m, &b, f->name);
-    orm_buf_puts(&b, "ADD COLUMN ");
-    orm_dbcolumn_ddl(m->d, &f->cols[0], &b);
-    for (int i = 0; i < f->nuniques; i++) {
-        orm_buf_puts(&b, ", ADD ");
-        orm_migsrv_unique_ddl(m, &b, &f->uniques[i]);
-    }
-    for (int i = 0; i < f->nfkeys; i++) {
-        orm_buf_puts(&b, ", ADD ");
-        orm_dbfkey_ddl(m->d, &f->fkeys[i], &b);
-    }
+    orm_migsrv_add_column_ddl(m, &b, f, NULL);
     rc = exec_buf(m, &b);
     for (int i = 0; rc == ORM_OK && i < f->nindexes; i++)
         rc = orm_mig_create_index(m, f->name, &f->indexes[i]);

@@ -27,6 +27,26 @@ void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u)
     orm_buf_putc(b, ')');
 }
 
+void orm_migsrv_add_column_ddl(orm_migctx *m, orm_buf *b, const orm_dbtable *f,
+                               void (*index_item)(orm_migctx *, orm_buf *, const orm_dbindex *))
+{
+    orm_migsrv_alter(m, b, f->name);
+    orm_buf_puts(b, "ADD COLUMN ");
+    orm_dbcolumn_ddl(m->d, &f->cols[0], b);
+    for (int i = 0; i < f->nuniques; i++) {
+        orm_buf_puts(b, ", ADD ");
+        orm_migsrv_unique_ddl(m, b, &f->uniques[i]);
+    }
+    for (int i = 0; index_item && i < f->nindexes; i++) {
+        orm_buf_puts(b, ", ADD ");
+        index_item(m, b, &f->indexes[i]);
+    }
+    for (int i = 0; i < f->nfkeys; i++) {
+        orm_buf_puts(b, ", ADD ");
+        orm_dbfkey_ddl(m->d, &f->fkeys[i], b);
+    }
+}
+
 int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];

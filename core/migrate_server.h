@@ -28,5 +28,10 @@ int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *
 void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table);
 /* "[CONSTRAINT name ]UNIQUE (cols)"; name NULL: as u says. */
 void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u);
+/* "ALTER TABLE t ADD COLUMN c ..., ADD UNIQUE (c), ADD FOREIGN KEY (c) ..."
+ * for the one-column fragment f; with index_item, its indexes are added in
+ * the same statement too (else left to the caller). */
+void orm_migsrv_add_column_ddl(orm_migctx *m, orm_buf *b, const orm_dbtable *f,
+                               void (*index_item)(orm_migctx *, orm_buf *, const orm_dbindex *));
 
 #endif
