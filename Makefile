@@ -31,7 +31,7 @@ BIND_OBJ  := $(BIND_SRC:%.c=$(BUILD)/%.o)
 SHELL_OBJ := $(SHELL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit
+.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit fresh-check
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -123,6 +123,10 @@ $(BUILD)/bench_raw_pg: tests/bench/raw_pg.c
 shell: all
 	@[ -f scripts/bookstore/instance/bookstore.db ] || ./ormsh --app scripts/bookstore -e 'db.create_all()'
 	./ormsh --app scripts/bookstore shell
+
+# The README's two commands in a fresh Debian minbase root (debootstrap; root only).
+fresh-check:
+	sh scripts/fresh-check.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR)
