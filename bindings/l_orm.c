@@ -8,6 +8,7 @@
 
 #include "ddl.h"
 #include "l_db.h"
+#include "l_docs.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -355,6 +356,7 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     int mod = lua_gettop(L);
     l_error_export(L, mod);
     l_expr_open(L, mod);
+    l_hint_open(L);
     l_types_open(L, mod);
     l_result_open(L);
     l_relation_open(L, mod);

@@ -281,6 +281,15 @@ static void bind_db(lua_State *L, int db)
     lua_setglobal(L, "db");
     lua_getfield(L, db, "session");
     lua_setglobal(L, "session");
+    /* the names a SQLAlchemy user imports; `select` replaces Lua's builtin
+     * only once db.select exists */
+    static const char *const names[] = {"func", "and_", "or_", "not_", "text", "null", "select"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (lua_getfield(L, db, names[i]) != LUA_TNIL)
+            lua_setglobal(L, names[i]);
+        else
+            lua_pop(L, 1);
+    }
 }
 
 /* [-0, +0, e] Remembers the app's name for the banner. */

@@ -47,7 +47,11 @@ enum { SH_ERR_PLAIN = 0, SH_ERR_WHERE = 1 };
  * values prefixed with their `where` under SH_ERR_WHERE; the failing SQL on a
  * second line when the db echoes) and pops it. An exit() request prints nothing. */
 void sh_report(lua_State *L, int style);
-/* [-0, +0, e] Defines the global exit([code]). */
+/* Remembers the text of the input about to run (copied), so an error's hint
+ * can quote the line of the call; NULL forgets it. */
+void sh_set_source(const char *code);
+/* [-0, +0, e] Defines the globals exit([code]) and quit([code]); typed bare
+ * they print how to leave. */
 void sh_open_exit(lua_State *L);
 /* 1 when exit() was called; *code gets its status. */
 int sh_exit_requested(int *code);
