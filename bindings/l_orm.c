@@ -326,6 +326,20 @@ int orm_lua_rollback_all(lua_State *L, int idx)
     return n;
 }
 
+static void count_kind(void *ctx, orm_object *o, char kind)
+{
+    int *counts = ctx;
+    (void)o;
+    counts[kind == 'n' ? 0 : kind == 'd' ? 1 : 2]++;
+}
+
+void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3])
+{
+    l_db *db = test_db(L, idx);
+    counts[0] = counts[1] = counts[2] = 0;
+    if (db) orm_session_each_pending(db->session, count_kind, counts);
+}
+
 struct orm_conn *orm_lua_conn(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);

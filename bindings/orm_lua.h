@@ -15,6 +15,9 @@ int luaopen_orm(lua_State *L);
  * pending new, dirty and deleted objects plus changes flushed but not
  * committed. 0 when idx is not a db handle. */
 int orm_lua_pending_changes(lua_State *L, int idx);
+/* [-0, +0, -] counts[0..2] = the pending new, dirty and deleted objects of
+ * the db handle at idx (all 0 when idx is not one). */
+void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3]);
 /* [-0, +0, -] When nothing is pending, ends the open read transaction so an
  * idle shell holds no lock. */
 void orm_lua_end_idle(lua_State *L, int idx);

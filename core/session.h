@@ -113,6 +113,16 @@ int orm_session_expunge(orm_session *s, orm_object *o);
  * On failure the database transaction is rolled back and every change since
  * the last commit is pending again, objects keeping the values they have. */
 int orm_session_flush(orm_session *s);
+/* Called by orm_session_plan for each statement: its SQL text (the
+ * connection's dialect) and parameters (borrowed for the call). Returns
+ * ORM_OK, or a failure that stops the plan and is returned. */
+typedef int (*orm_plan_fn)(void *ctx, const char *sql, const orm_value *const *params, size_t n);
+/* The statements the next flush would run, in its order (inserts parents
+ * first, updates, deletes children first), without running anything or
+ * changing any object (flush_plan.c). Values a flush only learns while
+ * running (generated keys, a new parent's key in its children's foreign
+ * keys, defaults filled by hooks) show as they are now. */
+int orm_session_plan(orm_session *s, orm_plan_fn fn, void *ctx);
 int orm_session_commit(orm_session *s);
 /* Discards the transaction: pending objects become transient, deleted ones
  * persistent again, modified ones get their committed values back. */

@@ -205,7 +205,7 @@ static int load_chunk(lua_State *L, reader *r, int *status)
 /* [-0, +1, -] Reads and compiles one input. */
 static int load_input(lua_State *L, reader *r, int *status)
 {
-    int rc = push_line(L, r, PROMPT1);
+    int rc = push_line(L, r, app_prompt(L, PROMPT1));
     if (rc != IN_OK) return rc;
     if (is_blank(lua_tostring(L, -1))) {
         lua_pop(L, 1);

@@ -72,6 +72,10 @@ void app_arm_interrupt(lua_State *L);
 void app_end_idle(lua_State *L);
 /* [-0, +0, e] Writes the banner to f. */
 void app_banner(lua_State *L, FILE *f);
+/* [-0, +0, -] The primary prompt: plain (">>> ") when nothing is pending
+ * and the database is at the migrations head, else "bookstore[2 new,
+ * 1 dirty]>>> " / "bookstore[behind head]>>> " (a static buffer). */
+const char *app_prompt(lua_State *L, const char *plain);
 /* [-0, +0, -] Rolls back what is uncommitted and says so on stderr. */
 void app_close(lua_State *L);
 
