@@ -43,11 +43,6 @@ void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
-int l_db_raise_session(lua_State *L, l_db *db)
-{
-    return l_error_raise(L, orm_session_error(db->session));
-}
-
 static void echo_line(void *ctx, const char *line)
 {
     (void)ctx;

@@ -201,7 +201,9 @@ int orm_flush_run(orm_session *s)
     for (int ti = 0; ti < s->norder && rc >= 0; ti++)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
-            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti]) rc = insert_one(s, &sh, o);
+            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti] &&
+                (rc = insert_one(s, &sh, o)) < 0)
+                orm_session_set_failed(s, o);
         }
     /* foreign keys of persistent objects that follow objects inserted above */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
@@ -220,14 +222,14 @@ int orm_flush_run(orm_session *s)
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];
         if (o->state == ORM_OBJ_PERSISTENT && o->dirty && !o->marked_delete)
-            rc = update_one(s, &sh, o);
+            if ((rc = update_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
     }
     /* deletes, children first */
     for (int ti = s->norder - 1; ti >= 0 && rc >= 0; ti--)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
             if (o->marked_delete && o->state == ORM_OBJ_PERSISTENT && o->table == s->order[ti])
-                rc = delete_one(s, &sh, o);
+                if ((rc = delete_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
         }
     shape_done(s, &sh);
     orm_buf_free(&sh.sql);

@@ -146,7 +146,14 @@ size_t orm_session_pending_count(const orm_session *s);
 void orm_session_each_pending(orm_session *s, void (*fn)(void *ctx, orm_object *o, char kind),
                               void *ctx);
 int orm_session_autoflush(orm_session *s);
+/* After a failed flush: the object it was writing (a new reference the
+ * caller releases; NULL when none) and, in *autoflush, whether that flush
+ * was the autoflush before a query. Forgets it. */
+orm_object *orm_session_take_failed(orm_session *s, int *autoflush);
+/* Remembers o (retained) as the object a failing flush was writing (flush.c). */
+void orm_session_set_failed(orm_session *s, orm_object *o);
 void orm_session_set_autoflush(orm_session *s, int on);
+int orm_session_autoflush_enabled(const orm_session *s);
 
 /* Object by primary key (npk values in pk order): the identity map first,
  * then one SELECT. *out is a new reference or NULL when there is no row. */

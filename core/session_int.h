@@ -34,6 +34,8 @@ struct orm_session {
     } *savepoints;
     int nsavepoints;
     int next_savepoint;
+    orm_object *fail_obj; /* retained: the object a failed flush was writing */
+    int fail_autoflush;   /* that flush was the autoflush before a query */
 };
 
 /* object.c */
