@@ -103,11 +103,16 @@ int l_db_raise_session(lua_State *L, l_db *db)
 {
     int autoflush = 0;
     orm_object *o = orm_session_take_failed(db->session, &autoflush);
+    luaL_where(L, 1); /* the caller's position, as l_error_raise would take it */
     lua_pushcfunction(L, raise_plain);
     lua_pushlightuserdata(L, orm_session_error(db->session));
     (void)lua_pcall(L, 1, 1, 0); /* always fails: the error value is on top */
-    if (o == NULL) return lua_error(L);
     int err = lua_gettop(L);
+    if (lua_istable(L, err)) {
+        lua_pushvalue(L, err - 1);
+        lua_setfield(L, err, "where");
+    }
+    if (o == NULL) return lua_error(L);
     lua_pushcfunction(L, teach);
     lua_pushvalue(L, err);
     l_model_push_object(L, db, o); /* takes over the reference */
