@@ -118,12 +118,55 @@ static void push_receiver(lua_State *L, const char *line, const char *name)
     lua_pushnil(L);
 }
 
+/* [-1, +1, m] For a Lua function declared `function C:name(a, b)` (first
+ * parameter self) that failed on its self after being called with '.':
+ * "... a.name is a method: use a:name(a, b), with a colon". 0 when the
+ * error on top is not that. */
+static int lua_method_hint(lua_State *L, const char *line)
+{
+    lua_Debug ar;
+    const char *msg = lua_tostring(L, -1);
+    if (!strstr(msg, "'self'") || !lua_getstack(L, 1, &ar) || !lua_getinfo(L, "nSu", &ar))
+        return 0;
+    if (strcmp(ar.what, "Lua") != 0 || !ar.name || !ar.namewhat ||
+        strcmp(ar.namewhat, "method") == 0 || ar.nparams < 1)
+        return 0;
+    const char *self = lua_getlocal(L, &ar, 1);
+    if (!self) return 0;
+    int is_self = strcmp(self, "self") == 0, has_self = lua_istable(L, -1) || lua_isuserdata(L, -1);
+    lua_pop(L, 1);
+    if (!is_self || has_self) return 0; /* called with a colon: self is an object */
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 2; i <= ar.nparams; i++) {
+        const char *pn = lua_getlocal(L, &ar, i);
+        if (!pn) break;
+        lua_pop(L, 1);
+        if (i > 2) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, pn);
+    }
+    luaL_pushresult(&b);
+    push_receiver(L, line, ar.name);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "obj");
+    }
+    luaL_where(L, 2); /* the position of the call, not of the method's body */
+    lua_pushfstring(L, "%s%s.%s is a method: use %s:%s(%s), with a colon", lua_tostring(L, -1),
+                    lua_tostring(L, -2), ar.name, lua_tostring(L, -2), ar.name,
+                    lua_tostring(L, -3));
+    lua_replace(L, -5);
+    lua_pop(L, 3);
+    return 1;
+}
+
 void orm_lua_hint(lua_State *L, const char *line)
 {
     static const char bad[] = "bad argument #1 to '", expected[] = " expected, got ";
     lua_Debug ar;
     char name[64], mt[64];
     if (lua_type(L, -1) != LUA_TSTRING) return;
+    if (lua_method_hint(L, line)) return;
     const char *msg = lua_tostring(L, -1), *p = strstr(msg, bad);
     if (!p) return;
     const char *nm = p + sizeof bad - 1, *q = strchr(nm, '\'');

@@ -109,19 +109,18 @@ static const char *file_line(const char *path, int n, char *buf, size_t size)
 }
 
 /* lua_pcall's message handler: an error on the stack where it happened gets
- * its teaching hint (orm_lua_hint), given the source line of the call. */
+ * its teaching hint (orm_lua_hint), given the source line of the call that
+ * failed (level 2: the caller of the function that raised). */
 static int msgh(lua_State *L)
 {
     lua_Debug ar;
     char buf[1024];
     const char *line = NULL;
-    for (int level = 1; !line && lua_getstack(L, level, &ar); level++) {
-        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) continue;
+    if (lua_getstack(L, 2, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
         if (ar.source[0] == '@')
             line = file_line(ar.source + 1, ar.currentline, buf, sizeof buf);
         else
             line = nth_line(g_source, ar.currentline, buf, sizeof buf);
-        break;
     }
     orm_lua_hint(L, line);
     return 1;

@@ -21,10 +21,12 @@ Book = db.Model("Book", {
   author_id = db.Column(db.Integer, db.ForeignKey("author.id")),
   author    = db.relationship("Author", { back_populates = "books" }),
 })
+function Author:set_email(email) self.email = email end
 db.create_all()
 LUA
 cat >in.lua <<'LUA'
 a = Author{ email = "u@x" }
+ok = a.set_email("v@x")
 db.session.add(a)
 session.add_all({ a })
 Author.query.all()
@@ -53,6 +55,7 @@ bad() { echo "FAIL: $*"; echo "--- stdout:"; cat out; echo "--- stderr:"; cat er
 # the error lines, without the prompts printed before them
 sed -e 's/^\(>>> \|lib\[[^]]*\]>>> \)*//' err >lines
 for want in \
+    'stdin:1: a.set_email is a method: use a:set_email(email), with a colon' \
     'stdin:1: db.session.add is a method: use db.session:add(obj), with a colon' \
     'stdin:1: session.add_all is a method: use session:add_all({obj1, obj2}), with a colon' \
     'stdin:1: Author.query.all is a method: use Author.query:all(), with a colon' \
@@ -69,6 +72,10 @@ for want in \
 done
 printf '0\n0\ntrue\ttrue\ttrue\ttrue\nUse exit() or Ctrl-D (i.e. EOF) to exit\nUse exit() or Ctrl-D (i.e. EOF) to exit\n' >want
 cmp -s want out || { echo "--- want:"; cat want; bad "stdout differs"; }
+# a model's own method called with '.' in a script
+printf 'local a = Author{ email = "w@x" }\na.set_email("z@x")\n' >method.lua
+"$ORMSH" --app "$app" run method.lua >out2 2>err2
+grep -qxF 'method.lua:2: a.set_email is a method: use a:set_email(email), with a colon' err2 || bad "run: no method hint"
 # the prompt showed the pending object before quit()
 grep -qF 'lib[1 new]>>> ' err || bad "no pending state in the prompt"
 # in a script (ormsh run) the hint quotes the script's line
