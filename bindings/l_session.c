@@ -110,29 +110,33 @@ static int s_refresh(lua_State *L)
     return check_rc(L, db, orm_session_refresh(db->session, l_model_check(L, 2)));
 }
 
-/* [-0, +1, m] "(PlaylistId, TrackId)": the key's attribute names. */
+/* [-0, +1, m] "{ PlaylistId = ..., TrackId = ... }": the key by name. */
 static void push_key_names(lua_State *L, const orm_table *t)
 {
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    luaL_addchar(&b, '(');
+    luaL_addstring(&b, "{ ");
     for (int i = 0; i < t->npk; i++) {
         if (i) luaL_addstring(&b, ", ");
         luaL_addstring(&b, t->cols[t->pk[i]].name);
+        luaL_addstring(&b, " = ...");
     }
-    luaL_addchar(&b, ')');
+    luaL_addstring(&b, " }");
     luaL_pushresult(&b);
 }
 
 /* [-0, +0, v] ArgumentError: the key given (why) does not fit t's. */
 static int bad_key(lua_State *L, const orm_table *t, const char *why)
 {
+    l_class_push(L, t);
+    lua_getfield(L, -1, "__name");
+    const char *cls = lua_isstring(L, -1) ? lua_tostring(L, -1) : t->name;
     push_key_names(L, t);
     return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                          "%s has a primary key of %d column(s) %s: pass %s by name or a list "
-                          "of %d value(s) in that order; %s",
-                          t->name, t->npk, lua_tostring(L, -1),
-                          t->npk == 1 ? "a value, a table of it" : "a table of them", t->npk, why);
+                          "get(%s, key): the primary key is %s%s or a list of its %d value%s in "
+                          "that order; %s",
+                          cls, lua_tostring(L, -1), t->npk == 1 ? ", a value" : "", t->npk,
+                          t->npk == 1 ? "" : "s", why);
 }
 
 /* Whether the key table at idx names its columns ({ PlaylistId = 1,
