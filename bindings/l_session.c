@@ -146,6 +146,7 @@ static int bad_key(lua_State *L, const orm_table *t, const char *why)
 static int key_by_name(lua_State *L, int idx, const orm_table *t)
 {
     lua_Integer len = (lua_Integer)lua_rawlen(L, idx), nother = 0, nnamed = 0;
+    const char *unknown = NULL; /* a key of the table (so it stays alive) */
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
@@ -159,11 +160,13 @@ static int key_by_name(lua_State *L, int idx, const orm_table *t)
         const char *k = lua_tostring(L, -1);
         int found = 0;
         for (int i = 0; i < t->npk && !found; i++) found = strcmp(t->cols[t->pk[i]].name, k) == 0;
-        if (!found) {
-            lua_pushfstring(L, "'%s' is not one of them", k);
-            bad_key(L, t, lua_tostring(L, -1));
-        }
+        if (!found && (unknown == NULL || strcmp(k, unknown) < 0))
+            unknown = k; /* the first in order: the same message every run */
         nnamed++;
+    }
+    if (unknown) {
+        lua_pushfstring(L, "'%s' is not one of them", unknown);
+        bad_key(L, t, lua_tostring(L, -1));
     }
     if (nnamed > 0 && (len > 0 || nother > 0)) bad_key(L, t, "got names and positions mixed");
     if (nnamed > 0 && nnamed != t->npk) {

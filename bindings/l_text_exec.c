@@ -19,7 +19,7 @@
  * clears them, so a raise while converting the next one leaks nothing. */
 typedef struct params {
     size_t n;
-    orm_value v[MAX_PARAMS];
+    orm_value v[]; /* room for the statement's parameters */
 } params;
 
 static void params_clear(params *p)
@@ -34,10 +34,10 @@ static int params_gc(lua_State *L)
     return 0;
 }
 
-/* [-0, +1, m] */
-static params *params_new(lua_State *L)
+/* [-0, +1, m] Room for n values. */
+static params *params_new(lua_State *L, size_t n)
 {
-    params *p = lua_newuserdatauv(L, sizeof *p, 0);
+    params *p = lua_newuserdatauv(L, sizeof *p + n * sizeof p->v[0], 0);
     p->n = 0;
     if (luaL_newmetatable(L, L_MT_VALUES)) {
         lua_pushcfunction(L, params_gc);
@@ -164,7 +164,7 @@ int l_execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "too many parameters (%d, at most %d)",
                               (int)nnames, MAX_PARAMS);
     int sqlidx = lua_gettop(L) - 1, namesidx = sqlidx + 1;
-    params *p = params_new(L);
+    params *p = params_new(L, lua_rawlen(L, namesidx));
     orm_cursor **box = l_cursor_box(L);
     if (!is_many(L, pidx)) {
         convert(L, p, namesidx, pidx, 0, e->name);

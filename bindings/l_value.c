@@ -483,6 +483,20 @@ void l_value_push(lua_State *L, const orm_value *v, const orm_type *t)
         lua_pushnil(L);
         return;
     }
+    if (v->type == ORM_V_TEXT && v->decimal && (!t || t->kind != ORM_T_NUMERIC)) {
+        /* a NUMERIC result where a number is expected (avg() of an Integer,
+         * an untyped expression): a Lua number, as before decimals were
+         * read as text; raw SQL results keep the text (l_text_exec.c) */
+        if (lua_stringtonumber(L, v->u.s) == 0) {
+            push_plain(L, v);
+        } else if (t && lua_isinteger(L, -1) == 0) { /* Integer - avg: -7.0000 -> -7 */
+            orm_value num;
+            orm_value_real(&num, lua_tonumber(L, -1));
+            lua_pop(L, 1);
+            l_value_push(L, &num, t);
+        }
+        return;
+    }
     if (!t) {
         push_plain(L, v);
         return;
