@@ -9,6 +9,7 @@
 #include "ddl.h"
 #include "l_db.h"
 #include "l_docs.h"
+#include "l_query.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -230,6 +231,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    l_select_init_db(L, uv, dbidx);
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);
@@ -371,6 +373,7 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     l_relation_open(L, mod);
     l_session_open(L);
     l_query_open(L);
+    l_select_open(L, mod);
     l_migrate_open(L, mod);
     lua_pushliteral(L, ORM_VERSION);
     lua_setfield(L, mod, "VERSION");
