@@ -7,6 +7,7 @@
 
 #include "l_db.h"
 #include "l_types.h"
+#include "versioning.h"
 
 /* Author -> author, BookToStoreMap -> book_to_store_map [-0, +1, m] */
 static void push_snake_case(lua_State *L, const char *name)
@@ -212,6 +213,17 @@ int l_model_define(lua_State *L)
                               "model %s has no primary key: give one column { primary_key = true }",
                               name);
     }
+    if (lua_getfield(L, 2, "__version_id") != LUA_TNIL) {
+        int bad = lua_type(L, -1) != LUA_TSTRING;
+        if (bad || orm_versioning_set_column(t, lua_tostring(L, -1), name, &err) < 0) {
+            orm_metadata_remove_table(db->md, t);
+            if (bad)
+                return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                      "%s.__version_id must be a column name (a string)", name);
+            return l_error_raise(L, &err);
+        }
+    }
+    lua_pop(L, 1);
 
     /* the class table: methods and other fields copied, columns as Exprs */
     lua_newtable(L);

@@ -7,6 +7,7 @@
 #include "compile.h"
 #include "dialect.h"
 #include "session_int.h"
+#include "versioning.h"
 
 typedef struct {
     orm_object **v; /* retained */
@@ -128,9 +129,38 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     orm_compiled_init(&comp);
     orm_error err;
     orm_error_init(&err);
-    rc =
-        orm_compile_update_where(orm_conn_dialect(s->conn), t, cols, values, n, where, &comp, &err);
+    /* a versioned table: SET version = COALESCE(version, 0) + 1 as well,
+     * unless the statement sets the version itself */
+    int bump = t->version_col >= 0 && n > 0;
+    for (int i = 0; bump && i < n; i++)
+        if (cols[i] == t->version_col) bump = 0;
+    int *vcols = NULL;
+    orm_expr **vvals = NULL;
+    if (bump) {
+        vcols = malloc((size_t)(n + 1) * sizeof *vcols);
+        vvals = malloc((size_t)(n + 1) * sizeof *vvals);
+        orm_expr *inc = vcols && vvals ? orm_versioning_bump_expr(t) : NULL;
+        if (!inc) {
+            free(vcols);
+            free(vvals);
+            orm_compiled_free(&comp);
+            return orm_error_oom(&s->err);
+        }
+        for (int i = 0; i < n; i++) {
+            vcols[i] = cols[i];
+            vvals[i] = values[i];
+        }
+        vcols[n] = t->version_col;
+        vvals[n] = inc;
+    }
+    rc = orm_compile_update_where(orm_conn_dialect(s->conn), t, bump ? vcols : cols,
+                                  bump ? vvals : values, bump ? n + 1 : n, where, &comp, &err);
+    /* comp borrows the bound values of the trees: keep the bump until the end */
+    orm_expr *inc = bump ? vvals[n] : NULL;
+    free(vcols);
+    free(vvals);
     if (rc < 0) {
+        orm_expr_release(inc);
         orm_compiled_free(&comp);
         return compile_fail(s, rc, &err);
     }
@@ -152,6 +182,7 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     }
     objlist_free(&hit);
     orm_compiled_free(&comp);
+    orm_expr_release(inc);
     return rc < 0 ? rc : ORM_OK;
 }
 

@@ -138,6 +138,7 @@ static void free_table(orm_table *t)
     for (int i = 0; i < t->ncols; i++)
         free_column(&t->cols[i]);
     free(t->cols);
+    free(t->model_name);
     free(t->name);
     free(t);
 }
@@ -181,6 +182,7 @@ int orm_metadata_add_table(orm_metadata *md, const char *name, orm_table **out, 
         return orm_error_oom(err);
     }
     t->autoinc_col = -1;
+    t->version_col = -1;
     md->tables[md->ntables++] = t;
     if (out) *out = t;
     return ORM_OK;

@@ -68,6 +68,9 @@ typedef struct orm_table {
     int pk[ORM_MAX_COLUMNS]; /* column indexes of the primary key, in order */
     int npk;
     int autoinc_col;         /* column index of the generated key, or -1 */
+    int version_col;         /* column index of the optimistic-locking version
+                              * (__version_id), or -1; see versioning.h */
+    char *model_name;        /* the class name for messages (owned), or NULL */
     void *udata;             /* the binding's class for this table (borrowed) */
 } orm_table;
 

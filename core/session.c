@@ -7,6 +7,7 @@
 
 #include "compile.h"
 #include "session_int.h"
+#include "versioning.h"
 
 orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md)
 {
@@ -226,6 +227,7 @@ static void revert_after(orm_session *s, uint64_t mark)
             }
         }
         if (o->state == ORM_OBJ_PERSISTENT) o->dirty |= o->txn_dirty;
+        if (o->state == ORM_OBJ_PERSISTENT && o->seq > mark) orm_versioning_restore(o);
     }
 }
 
