@@ -89,6 +89,11 @@ int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
 void l_model_repr(lua_State *L, int idx);
 
+/* ---- l_history.c ---- */
+/* [-0, +0, m] Gives the __versioned class at cls its history() and
+ * history_at() methods. */
+void l_history_setup(lua_State *L, int cls);
+
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);
 /* 1 when the value at idx is a db.relationship declaration (a table). */

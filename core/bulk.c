@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "compile.h"
+#include "history_table.h"
 #include "dialect.h"
 #include "session_int.h"
 #include "versioning.h"
@@ -166,6 +167,7 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     }
     objlist hit = {0};
     rc = loaded_matches(s, t, where, &hit);
+    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "update");
     if (rc >= 0) rc = run(s, &comp, matched);
     int sets_key = 0;
     for (int i = 0; i < n; i++)
@@ -203,6 +205,7 @@ int orm_bulk_delete(orm_session *s, const orm_table *t, const orm_expr *where, i
     }
     objlist hit = {0};
     rc = loaded_matches(s, t, where, &hit);
+    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "delete");
     if (rc >= 0) rc = run(s, &comp, matched);
     for (size_t i = 0; rc >= 0 && i < hit.n; i++) {
         orm_object *o = hit.v[i];

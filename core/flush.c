@@ -6,6 +6,7 @@
 
 #include "compile.h"
 #include "dialect.h"
+#include "history_table.h"
 #include "session_int.h"
 #include "versioning.h"
 
@@ -144,7 +145,9 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
         orm_value_int(&expected, orm_versioning_expected(o));
         orm_value_int(&next, expected.u.i + 1);
     }
-    int rc = shape_use(s, sh, t, mask, 'u');
+    /* a __versioned table keeps the row as it was (same transaction) */
+    int rc = t->history ? orm_history_copy_row(s, o, "update") : ORM_OK;
+    if (rc >= 0) rc = shape_use(s, sh, t, mask, 'u');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS * 2 + 1];
     size_t n = 0;
@@ -177,7 +180,8 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
 static int delete_one(orm_session *s, shape *sh, orm_object *o)
 {
     const orm_table *t = o->table;
-    int rc = shape_use(s, sh, t, 0, 'd');
+    int rc = t->history ? orm_history_copy_row(s, o, "delete") : ORM_OK;
+    if (rc >= 0) rc = shape_use(s, sh, t, 0, 'd');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS + 1];
     size_t n = 0;

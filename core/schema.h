@@ -71,6 +71,8 @@ typedef struct orm_table {
     int version_col;         /* column index of the optimistic-locking version
                               * (__version_id), or -1; see versioning.h */
     char *model_name;        /* the class name for messages (owned), or NULL */
+    struct orm_table *history;          /* its <name>_history table (__versioned), or NULL */
+    const struct orm_table *history_of; /* a history table: the table it keeps, else NULL */
     void *udata;             /* the binding's class for this table (borrowed) */
 } orm_table;
 
