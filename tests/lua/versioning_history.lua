@@ -99,3 +99,12 @@ try("Bad2", { __versioned = true, id = db.Column(db.Integer, { primary_key = tru
 try("Bad3", { __versioned = true, id = db.Column(db.Integer, { primary_key = true }), operation = db.Column(db.String(3)) })
 try("Bad4", { __versioned = true, __tablename = "author", id = db.Column(db.Integer, { primary_key = true }) })
 print(pcall(db.Model, "Author2", { __tablename = "author_history", id = db.Column(db.Integer, { primary_key = true }) }))
+
+print("-- no change without its history row: a history table dropped behind ormsh's back")
+s:execute(db.text("DROP TABLE plain_history"))
+s:commit()
+p.label = "z"
+ok, err = pcall(s.commit, s)
+print(ok, db.Error:is(err), p.label, #s.dirty)
+s:rollback()
+print(s:scalar(db.text("SELECT label FROM plain")), p.label)

@@ -12,6 +12,7 @@
 
 #include "compile.h"
 #include "dialect.h"
+#include "history_table.h"
 #include "session.h"
 #include "versioning.h"
 
@@ -129,6 +130,59 @@ static void test_versioning__stale_message_and_restore(void **state)
     orm_metadata_free(md);
 }
 
+static void test_versioning__history_table_shape_and_copy(void **state)
+{
+    (void)state;
+    orm_metadata *md = orm_metadata_new();
+    orm_table *t = make(md, "doc");
+    t->cols[1].unique = 1;
+    orm_error err;
+    orm_error_init(&err);
+    assert_int_equal(orm_versioning_set_column(t, "version", "Doc", &err), 0);
+    assert_int_equal(orm_history_define(md, t, &err), 0);
+    const orm_table *h = t->history;
+    assert_non_null(h);
+    assert_ptr_equal(h->history_of, t);
+    assert_string_equal(h->name, "doc_history");
+    assert_int_equal(h->ncols, 5);
+    assert_int_equal(h->npk, 2); /* id and version */
+    assert_int_equal(h->autoinc_col, -1);
+    assert_false(h->cols[1].unique);
+    assert_string_equal(h->cols[3].name, "changed_at");
+    assert_int_equal(h->cols[3].type.kind, ORM_T_DATETIME);
+    assert_false(h->cols[4].nullable);
+    orm_buf b = ORM_BUF_INIT;
+    assert_int_equal(orm_history_copy_sql(&orm_dialect_sqlite, t, &b), 0);
+    assert_string_equal(orm_buf_str(&b),
+                        "INSERT INTO doc_history (id, title, version, changed_at, operation) "
+                        "SELECT doc.id, doc.title, COALESCE(doc.version, 0), ?, ? FROM doc "
+                        "WHERE doc.id = ? AND COALESCE(doc.version, 0) = ?");
+    orm_buf_reset(&b);
+    assert_int_equal(orm_history_copy_sql(&orm_dialect_pg, t, &b), 0);
+    assert_non_null(strstr(orm_buf_str(&b), "CAST($1 AS TIMESTAMP WITHOUT TIME ZONE), $2 FROM"));
+    orm_buf_free(&b);
+    /* a second definition clashes; a model column named like an added one too */
+    assert_int_equal(orm_history_define(md, t, &err), ORM_EFAIL);
+    assert_int_equal(err.cls, ORM_ERR_ARGUMENT);
+    orm_table *u = make(md, "note");
+    orm_column op = {.name = "operation", .type = {.kind = ORM_T_TEXT}, .nullable = 1};
+    assert_int_equal(orm_table_add_column(u, &op, &err), 0);
+    assert_int_equal(orm_versioning_set_column(u, "version", "Note", &err), 0);
+    assert_int_equal(orm_history_define(md, u, &err), ORM_EFAIL);
+    assert_null(orm_metadata_find(md, "note_history"));
+    orm_error_clear(&err);
+    orm_metadata_free(md);
+}
+
+static void test_versioning__now_is_utc_seconds(void **state)
+{
+    (void)state;
+    char buf[32];
+    orm_history_now(buf, sizeof buf);
+    assert_int_equal(strlen(buf), 19);
+    assert_true(buf[4] == '-' && buf[10] == ' ' && buf[13] == ':');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +190,8 @@ int main(void)
         cmocka_unit_test(test_versioning__statements_check_the_version),
         cmocka_unit_test(test_versioning__bulk_bump_is_bound),
         cmocka_unit_test(test_versioning__stale_message_and_restore),
+        cmocka_unit_test(test_versioning__history_table_shape_and_copy),
+        cmocka_unit_test(test_versioning__now_is_utc_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
