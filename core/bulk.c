@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "audit.h"
 #include "compile.h"
 #include "history_table.h"
 #include "dialect.h"
@@ -169,6 +170,9 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     rc = loaded_matches(s, t, where, &hit);
     if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "update");
     if (rc >= 0) rc = run(s, &comp, matched);
+    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, "update", &comp, *matched);
+    /* no change without its history rows and audit entry */
+    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
     int sets_key = 0;
     for (int i = 0; i < n; i++)
         sets_key |= t->cols[cols[i]].primary_key;
@@ -207,6 +211,9 @@ int orm_bulk_delete(orm_session *s, const orm_table *t, const orm_expr *where, i
     rc = loaded_matches(s, t, where, &hit);
     if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "delete");
     if (rc >= 0) rc = run(s, &comp, matched);
+    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, "delete", &comp, *matched);
+    /* no change without its history rows and audit entry */
+    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
     for (size_t i = 0; rc >= 0 && i < hit.n; i++) {
         orm_object *o = hit.v[i];
         if (o->session != s || o->state != ORM_OBJ_PERSISTENT) continue;

@@ -4,6 +4,7 @@
  * first. Statements are compiled once per (table, column set) and reused. */
 #include <stdlib.h>
 
+#include "audit.h"
 #include "compile.h"
 #include "dialect.h"
 #include "history_table.h"
@@ -119,6 +120,13 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
     o->state = ORM_OBJ_PERSISTENT;
     o->inserted_in_txn = 1;
     o->dirty = 0;
+    if (s->audit) {
+        uint64_t set = 0;
+        for (int i = 0; i < t->ncols; i++)
+            if (o->values[i].type != ORM_V_NULL) set |= (uint64_t)1 << i;
+        shape_done(s, sh);
+        if ((rc = orm_audit_row(s, o, "insert", set)) < 0) return rc;
+    }
     /* columns the database filled (server_default): read them back */
     uint64_t server = 0;
     for (int i = 0; i < t->ncols; i++)
@@ -169,6 +177,7 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
         orm_value_clear(&o->values[vc]);
         o->values[vc] = next;
     }
+    if (s->audit && (rc = orm_audit_row(s, o, "update", mask)) < 0) return rc;
     o->dirty = 0;
     if (o->dbkey) { /* the new key is the row's now: file the object under it */
         orm_object_drop_dbkey(o);
@@ -200,6 +209,7 @@ static int delete_one(orm_session *s, shape *sh, orm_object *o)
                              "DELETE statement on table '%s' expected to delete 1 row(s); "
                              "%lld were matched",
                              t->name, (long long)changes);
+    if (s->audit && (rc = orm_audit_row(s, o, "delete", ~(uint64_t)0)) < 0) return rc;
     orm_identity_remove(&s->identity, o);
     o->state = ORM_OBJ_DELETED;
     o->marked_delete = 0;

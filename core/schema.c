@@ -311,6 +311,7 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
         .indexed = spec->indexed,
         .has_default = spec->has_default,
         .has_onupdate = spec->has_onupdate,
+        .no_audit = spec->no_audit,
     };
     int oom = 0;
     c->name = dup_opt(spec->name, &oom);

@@ -56,6 +56,7 @@ typedef struct orm_column {
     unsigned indexed : 1;       /* index = true */
     unsigned has_default : 1;   /* a client-side default exists (kept by bindings) */
     unsigned has_onupdate : 1;
+    unsigned no_audit : 1;      /* audit = false: the audit log says it changed, never its values */
     char *server_default; /* SQL text or NULL */
     char *comment;        /* or NULL */
     orm_fkey *fk;         /* or NULL */

@@ -44,6 +44,7 @@ void orm_session_free(orm_session *s)
     for (int i = 0; i < s->npk_sql; i++) free(s->pk_sql[i].sql);
     free(s->pk_sql);
     free(s->savepoints);
+    free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
     orm_error_clear(&s->err);
     free(s);
@@ -291,6 +292,8 @@ static int fail_transaction(orm_session *s, int rc)
     orm_session_revert_to_pending(s);
     return rc < 0 ? rc : ORM_EFAIL;
 }
+
+int orm_session_fail(orm_session *s, int rc) { return fail_transaction(s, rc); }
 
 int orm_session_flush(orm_session *s)
 {
