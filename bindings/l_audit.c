@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "l_db.h"
+#include "l_result.h"
 
 #define AUDIT_DB(L) l_db_check(L, lua_upvalueindex(1))
 
@@ -54,9 +55,10 @@ static int a_log(lua_State *L)
     lua_getfield(L, 1, "limit");
     lua_Integer limit = lua_isnil(L, -1) ? -1 : luaL_checkinteger(L, -1);
     if (orm_session_autoflush(db->session) < 0) return l_db_raise_session(L, db);
-    orm_cursor *cur = NULL;
-    if (orm_audit_log_open(db->session, table, actor, since, &cur) < 0)
+    orm_cursor **box = l_cursor_box(L); /* closes the cursor if a value raises */
+    if (orm_audit_log_open(db->session, table, actor, since, box) < 0)
         return l_db_raise_session(L, db);
+    orm_cursor *cur = *box;
     static const char *const cols[] = {"id", "at", "actor", "table_name", "row_key", "operation",
                                        "changes"};
     static const orm_type types[] = {{ORM_T_INTEGER, 0, 0, 0}, {ORM_T_DATETIME, 0, 0, 0},
@@ -78,7 +80,7 @@ static int a_log(lua_State *L)
         lua_rawseti(L, list, ++n);
         if (rc < 0) break;
     }
-    orm_cursor_close(cur);
+    l_cursor_box_close(box);
     if (rc < 0) return l_db_raise_session(L, db);
     return 1;
 }

@@ -6,6 +6,7 @@
 
 #include "history_table.h"
 #include "l_db.h"
+#include "l_result.h"
 
 #define L_HISTORY_MT "__history_mt" /* class field: the records' metatable */
 
@@ -133,14 +134,15 @@ static int push_history(lua_State *L, l_db *db, int cls, const orm_table *t, con
     lua_newtable(L);
     int list = lua_gettop(L), n = 0;
     int rc = orm_session_autoflush(db->session);
-    orm_cursor *cur = NULL;
-    if (rc >= 0) rc = orm_history_open(db->session, t, key, after, &cur);
-    while (rc >= 0 && (rc = orm_cursor_step(cur)) == ORM_ROW) {
-        if (push_record(L, cls, t, cur) < 0) rc = orm_error_oom(orm_session_error(db->session));
+    orm_cursor **box = l_cursor_box(L); /* closes the cursor if a value raises */
+    if (rc >= 0) rc = orm_history_open(db->session, t, key, after, box);
+    while (rc >= 0 && (rc = orm_cursor_step(*box)) == ORM_ROW) {
+        if (push_record(L, cls, t, *box) < 0) rc = orm_error_oom(orm_session_error(db->session));
         lua_rawseti(L, list, ++n);
         if (first) break;
     }
-    orm_cursor_close(cur);
+    l_cursor_box_close(box);
+    lua_settop(L, list);
     if (first) {
         lua_rawgeti(L, list, 1);
         lua_remove(L, list);
