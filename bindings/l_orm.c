@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "ddl.h"
+#include "history_table.h"
 #include "l_db.h"
 #include "l_relation.h"
 #include "l_types.h"
@@ -166,6 +167,10 @@ static int db_create_all(lua_State *L)
     orm_session_end_idle(db->session);
     if (orm_metadata_check_fks(db->md, &err) < 0 || orm_ddl_create_all(db->conn, db->md, &err) < 0)
         return l_error_raise(L, &err);
+    /* a history table that was there already must have the right shape */
+    for (int i = 0; i < db->md->ntables; i++)
+        if (db->md->tables[i]->history && orm_history_check(db->conn, db->md->tables[i], &err) < 0)
+            return l_error_raise(L, &err);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "compile.h"
 #include "dialect.h"
+#include "reflect.h"
 #include "session_int.h"
 #include "versioning.h"
 
@@ -51,6 +52,35 @@ int orm_history_define(orm_metadata *md, orm_table *t, orm_error *err)
     h->history_of = t;
     t->history = h;
     return ORM_OK;
+}
+
+int orm_history_check(orm_conn *c, const orm_table *t, orm_error *err)
+{
+    const orm_table *h = t->history;
+    assert(h);
+    orm_dbtable *db = NULL;
+    int rc = orm_reflect_table(c, h->name, &db);
+    if (rc < 0) {
+        orm_error_move(err, &c->err);
+        return rc;
+    }
+    if (!db) return ORM_OK;
+    const char *model = t->model_name ? t->model_name : t->name;
+    char what[160] = "";
+    for (int i = 0; !what[0] && i < h->ncols; i++)
+        if (orm_dbtable_find_column(db, h->cols[i].name) < 0)
+            snprintf(what, sizeof what, "no column '%s'", h->cols[i].name);
+    int same_key = db->pk.n == h->npk;
+    for (int i = 0; same_key && i < h->npk; i++)
+        same_key = orm_strv_find(&db->pk, h->cols[h->pk[i]].name) >= 0;
+    if (!what[0] && !same_key)
+        snprintf(what, sizeof what, "its primary key is not the key of %s and version", model);
+    orm_dbtable_free(db);
+    if (!what[0]) return ORM_OK;
+    return orm_error_set(err, ORM_ERR_PROGRAMMING, 0,
+                         "table %s exists but is not the history table of %s (__versioned): %s; "
+                         "migrate it (ormsh db migrate) or drop it",
+                         h->name, model, what);
 }
 
 void orm_history_now(char *buf, size_t n)

@@ -16,6 +16,12 @@
  * exists or t has a column named changed_at or operation. */
 int orm_history_define(orm_metadata *md, orm_table *t, orm_error *err);
 
+/* When t's history table exists in c's database, checks it has every
+ * column of the history table and its primary key (the key and version):
+ * ProgrammingError naming the table, the model and what is wrong
+ * otherwise. A missing table is fine (create_all makes it). */
+int orm_history_check(orm_conn *c, const orm_table *t, orm_error *err);
+
 /* The current UTC time as "YYYY-MM-DD HH:MM:SS" into buf (at least 20
  * bytes). */
 void orm_history_now(char *buf, size_t n);

@@ -108,3 +108,17 @@ ok, err = pcall(s.commit, s)
 print(ok, db.Error:is(err), p.label, #s.dirty)
 s:rollback()
 print(s:scalar(db.text("SELECT label FROM plain")), p.label)
+
+print("-- a history table of the wrong shape: create_all says so")
+s:execute(db.text("CREATE TABLE shape_history (id INTEGER NOT NULL, label VARCHAR(10), PRIMARY KEY (id))"))
+s:commit()
+Shape = db.Model("Shape", {
+  __versioned = true,
+  id = db.Column(db.Integer, { primary_key = true }),
+  label = db.Column(db.String(10)),
+})
+print(pcall(db.create_all))
+s:execute(db.text("DROP TABLE shape_history"))
+s:execute(db.text("CREATE TABLE shape_history (id INTEGER NOT NULL, label VARCHAR(10), version INTEGER NOT NULL, changed_at DATE, operation VARCHAR(10), PRIMARY KEY (id))"))
+s:commit()
+print(pcall(db.create_all))
