@@ -198,6 +198,15 @@ static int define_history(lua_State *L, l_db *db, orm_table *t, const char *name
                         .server_default = "1"};
         rc = orm_table_add_column(t, &v, &err);
     }
+    int vi = t->version_col < 0 ? orm_table_column_index(t, "version", 7) : -1;
+    if (rc >= 0 && vi >= 0 && t->cols[vi].type.kind != ORM_T_INTEGER &&
+        t->cols[vi].type.kind != ORM_T_BIGINT) {
+        char buf[64];
+        rc = orm_error_set(&err, ORM_ERR_ARGUMENT, 0,
+                           "%s.__versioned: column 'version' is %s; the version column must be "
+                           "Integer (or name another with __version_id)",
+                           name, orm_type_name(&t->cols[vi].type, buf, sizeof buf));
+    }
     if (rc >= 0 && t->version_col < 0) rc = orm_versioning_set_column(t, "version", name, &err);
     if (rc >= 0) rc = orm_history_define(db->md, t, &err);
 done:
