@@ -89,6 +89,15 @@ int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
 void l_model_repr(lua_State *L, int idx);
 
+/* ---- l_audit.c ---- */
+/* [-0, +1, m] A new db.audit table for the handle at dbidx. */
+void l_audit_push(lua_State *L, int dbidx);
+
+/* ---- l_history.c ---- */
+/* [-0, +0, m] Gives the __versioned class at cls its history() and
+ * history_at() methods. */
+void l_history_setup(lua_State *L, int cls);
+
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);
 /* 1 when the value at idx is a db.relationship declaration (a table). */

@@ -111,6 +111,8 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     if (config) {
         lua_getfield(L, config, "busy_timeout");
         lua_setfield(L, -2, "busy_timeout");
+        lua_getfield(L, config, "audit"); /* audit = true: the audit log is on */
+        lua_setfield(L, -2, "audit");
         lua_getfield(L, config, "echo");
     } else {
         lua_pushnil(L);
