@@ -241,11 +241,12 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
-/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool }]) [-0, +1, e] */
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool,
+ * read_only = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
-    orm_open_opts opts = {NULL, 0};
+    orm_open_opts opts = {NULL, 0, 0};
     int echo = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -255,7 +256,9 @@ static int orm_connect(lua_State *L)
         opts.busy_timeout_ms = (int)luaL_optinteger(L, -1, 0);
         lua_getfield(L, 2, "echo");
         echo = lua_toboolean(L, -1);
-        lua_pop(L, 1); /* base_dir string stays referenced on the stack */
+        lua_getfield(L, 2, "read_only");
+        opts.read_only = lua_toboolean(L, -1);
+        lua_pop(L, 2); /* base_dir string stays referenced on the stack */
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);

@@ -19,6 +19,7 @@
 #define DB_KEY "ormsh.db"       /* registry: the db handle */
 #define APPNAME_KEY "ormsh.app" /* registry: the app's name (absent: no app) */
 #define APPDIR_KEY "ormsh.appdir" /* registry: the app directory (absent: no app) */
+#define READONLY_KEY "ormsh.readonly" /* registry: true under --read-only */
 
 /* [-0, +1, -] The app directory (absolute), or nil for none. Returns 0, or
  * SH_EXIT_FAIL after saying which directory is wrong. */
@@ -119,6 +120,12 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
         lua_pushboolean(L, 1);
     }
     lua_setfield(L, -2, "echo");
+    if (o->read_only) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "read_only");
+        lua_pushboolean(L, 1);
+        lua_setfield(L, LUA_REGISTRYINDEX, READONLY_KEY);
+    }
 }
 
 /* [-0, +1, e] db = orm.connect(url, opts). */
@@ -382,6 +389,9 @@ void app_banner(lua_State *L, FILE *f)
         if (lua_type(L, -1) == LUA_TSTRING) fprintf(f, "Database: %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
     }
+    lua_pop(L, 1);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, READONLY_KEY) == LUA_TBOOLEAN)
+        fputs("Read-only: every write is refused (--read-only)\n", f);
     lua_pop(L, 1);
     banner_models(L, f);
     fflush(f);
