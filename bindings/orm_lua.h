@@ -27,4 +27,11 @@ struct orm_conn *orm_lua_conn(lua_State *L, int idx);
 /* [-0, +1, -] Pushes a list of the handle's model class names, in definition order. */
 void orm_lua_push_model_names(lua_State *L, int idx);
 
+/* [-0, +1, e] Pushes the names of the database's user tables (a plain list,
+ * as the backend orders them). */
+void orm_lua_push_table_names(lua_State *L, int idx);
+/* [-0, +1, e] Pushes the live DDL of table name (CREATE TABLE and its
+ * indexes, each ending with ";"), or nil when there is no such table. */
+void orm_lua_push_table_ddl(lua_State *L, int idx, const char *name);
+
 #endif

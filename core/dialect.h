@@ -54,6 +54,8 @@ typedef struct orm_dialect {
     /* SQL for the schema tables are created in (information_schema's
      * table_schema), when fk_needs_target is set. */
     const char *current_schema;
+    /* Put before a SELECT to get the backend's query plan ("EXPLAIN "). */
+    const char *explain;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;

@@ -243,6 +243,7 @@ static int dispatch(lua_State *L, const ormsh_opts *o)
         return sh_exit_requested(&code) ? code : rc;
     }
     app_banner(L, stderr);
+    sh_open_show(L);
     return repl_run(L, tty);
 }
 
