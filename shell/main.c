@@ -258,6 +258,7 @@ static int pmain(lua_State *L)
     create_arg_table(L, o, is_command(o, "run"));
     sh_open_exit(L);
     sh_open_help(L);
+    sh_open_reload(L);
     int rc = app_open(L, o);
     if (rc == SH_EXIT_OK) rc = dispatch(L, o);
     lua_pushinteger(L, rc);

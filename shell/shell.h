@@ -71,6 +71,8 @@ void app_end_idle(lua_State *L);
 void app_banner(lua_State *L, FILE *f);
 /* [-0, +0, -] Rolls back what is uncommitted and says so on stderr. */
 void app_close(lua_State *L);
+/* [-0, +0, e] Defines the global reload(): reads the app's models again. */
+void sh_open_reload(lua_State *L);
 
 /* ---- print.c: values to text ---- */
 /* [-0, +1, e] Pushes the shell's text for the value at idx (a repr). */
