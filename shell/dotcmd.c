@@ -190,7 +190,7 @@ static int cmd_stats(lua_State *L, int argc)
     }
     lua_call(L, 0, 1);
     int top = lua_gettop(L);
-    if (!sh_push_grid(L, top)) { /* not tabular: print it as a value */
+    if (!sh_push_grid(L, top) && !sh_push_records_grid(L, top)) { /* print it as a value */
         sh_push_repr(L, top);
         fprintf(stdout, "%s\n", lua_tostring(L, -1));
         return 0;

@@ -102,6 +102,9 @@ int sh_term_width(void);
  * non-empty list, a model object) pushes its column names and its rows (each
  * a list of cell values) and returns 1; else pushes nothing, returns 0. */
 int sh_push_grid(lua_State *L, int idx);
+/* [-0, +(0|2), e] The same for a plain list of plain tables (records): the
+ * columns are their string keys, sorted. */
+int sh_push_records_grid(lua_State *L, int idx);
 /* [-0, +0, e] Prints the grid at cols, cols + 1 in mode (box, csv, json) to f. */
 void sh_print_grid(lua_State *L, int cols, int mode, FILE *f);
 /* [-0, +0, e] In box, csv or json mode prints a tabular value at idx that

@@ -222,6 +222,55 @@ int sh_push_grid(lua_State *L, int idx)
     return 0;
 }
 
+int sh_push_records_grid(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE || lua_getmetatable(L, idx)) {
+        if (lua_type(L, idx) == LUA_TTABLE) lua_pop(L, 1);
+        return 0;
+    }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n == 0) return 0;
+    lua_newtable(L); /* the set of field names */
+    int set = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, idx, i) != LUA_TTABLE) {
+            lua_settop(L, set - 1);
+            return 0;
+        }
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                lua_pushvalue(L, -1);
+                lua_pushboolean(L, 1);
+                lua_rawset(L, set);
+            }
+        }
+        lua_pop(L, 1);
+    }
+    lua_newtable(L); /* the names, sorted */
+    lua_Integer k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, set)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, ++k);
+    }
+    lua_remove(L, set);
+    sh_push_sort(L);
+    lua_pushvalue(L, set);
+    lua_call(L, 1, 0);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        push_cells(L, lua_gettop(L), set, 0);
+        lua_rawseti(L, -3, i);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
 /* ---- cells to text ---- */
 
 /* [-0, +1, e] A cell as text: strings as they are, nil as NULL, else the repr. */

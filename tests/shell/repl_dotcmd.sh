@@ -59,6 +59,8 @@ read_value
 .stats
 do local mt, old = getmetatable(db), getmetatable(db).__index mt.__index = function(t, k) if k == "stats" then return function() return db.session:execute(db.text("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 12) SELECT n FROM c")) end end if type(old) == "function" then return old(t, k) end return old[k] end end
 .stats
+do local mt, old = getmetatable(db), getmetatable(db).__index mt.__index = function(t, k) if k == "stats" then return function() local r = {} for i = 1, 12 do r[i] = {sql = "SELECT " .. i, calls = 100 + i} end return r end end return old(t, k) end end
+.stats
 .foo bar
 .
 "still here"
@@ -104,6 +106,9 @@ grep -q 'missing.lua' err || fail ".read of a missing file"
 grep -q 'Statement statistics are not available yet.' err || fail ".stats without db.stats"
 grep -q '│ 10 │' out || fail ".stats has no row 10"
 grep -q '│ 11 │' out && fail ".stats shows more than ten rows"
+grep -q '│ calls │ sql  ' out || fail ".stats of records has no calls/sql header"
+grep -q '│ 110   │ SELECT 10 │' out || fail ".stats of records has no row 10"
+grep -q '111' out && fail ".stats of records shows more than ten rows"
 # unknown
 grep -q "ormsh: unknown dot-command '.foo' (commands: .help .tables .schema .models .echo .timer .mode .output .read .stats)" err ||
     fail "unknown dot-command"
