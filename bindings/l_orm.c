@@ -247,11 +247,12 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
-/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool }]) [-0, +1, e] */
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
+ * read_only = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
-    orm_open_opts opts = {NULL, 0};
+    orm_open_opts opts = {NULL, 0, 0};
     int echo = 0, audit = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -264,6 +265,9 @@ static int orm_connect(lua_State *L)
         lua_pop(L, 1); /* base_dir string stays referenced on the stack */
         lua_getfield(L, 2, "audit");
         audit = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        lua_getfield(L, 2, "read_only");
+        opts.read_only = lua_toboolean(L, -1);
         lua_pop(L, 1);
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);

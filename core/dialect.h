@@ -58,6 +58,8 @@ typedef struct orm_dialect {
      * server to know its type (PostgreSQL takes it for text): INSERT ...
      * SELECT of history rows. */
     int select_param_cast;
+    /* Put before a SELECT to get the backend's query plan ("EXPLAIN "). */
+    const char *explain;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;
