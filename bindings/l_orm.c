@@ -8,6 +8,7 @@
 
 #include "ddl.h"
 #include "l_db.h"
+#include "l_seed.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -234,6 +235,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    set_closure(L, uv, dbidx, l_seed_run, "seed");
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);

@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db.h"
+#include "cmd_db_seed.h"
 
 typedef struct dbargs {
     const char *sub;
@@ -84,6 +85,7 @@ static int parse(const ormsh_opts *o, dbargs *a)
 
 int cmd_db_usage(const ormsh_opts *o)
 {
+    if (o->nargs > 0 && strcmp(o->args[0], "seed") == 0) return cmd_db_seed_usage(o);
     dbargs a;
     return parse(o, &a);
 }
@@ -732,6 +734,7 @@ static int db_main(lua_State *L)
 
 int cmd_db_run(lua_State *L, const ormsh_opts *o)
 {
+    if (o->nargs > 0 && strcmp(o->args[0], "seed") == 0) return cmd_db_seed_run(L, o);
     int top = lua_gettop(L);
     lua_pushcfunction(L, db_main);
     lua_pushlightuserdata(L, (void *)o);
