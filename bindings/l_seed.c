@@ -187,22 +187,21 @@ int l_seed_update_or_create(lua_State *L)
 
 /* ---- db.seed ------------------------------------------------------------------------------ */
 
-void l_seed_count(l_db *db, const orm_table *t, int updated, long long n)
+void l_seed_count(l_db *db, const orm_table *t, int kind, long long n)
 {
     l_seed_stats *st = db->seed;
     if (st == NULL) return;
-    for (int i = 0; i < st->n; i++) {
-        if (st->v[i].table == t) {
-            if (updated) st->v[i].updated += n;
-            else st->v[i].inserted += n;
-            return;
-        }
+    int i = 0;
+    while (i < st->n && st->v[i].table != t) i++;
+    if (i == st->n) {
+        if (st->n == st->cap) return; /* a table defined by the seed itself past the room kept */
+        memset(&st->v[i], 0, sizeof st->v[i]);
+        st->v[i].table = t;
+        st->n++;
     }
-    if (st->n == st->cap) return; /* a table defined by the seed itself past the room kept */
-    st->v[st->n].table = t;
-    st->v[st->n].inserted = updated ? 0 : n;
-    st->v[st->n].updated = updated ? n : 0;
-    st->n++;
+    if (kind == 0) st->v[i].inserted += n;
+    else if (kind == 1) st->v[i].updated += n;
+    else st->v[i].upserted += n;
 }
 
 static int stats_gc(lua_State *L)
@@ -248,14 +247,17 @@ static void push_counts(lua_State *L, l_db *db, const l_seed_stats *st)
     for (int i = 0; i < db->md->ntables; i++) {
         for (int j = 0; j < st->n; j++) {
             if (st->v[j].table != db->md->tables[i]) continue;
-            if (st->v[j].inserted == 0 && st->v[j].updated == 0) continue;
-            lua_createtable(L, 0, 3);
+            if (st->v[j].inserted == 0 && st->v[j].updated == 0 && st->v[j].upserted == 0)
+                continue;
+            lua_createtable(L, 0, 4);
             lua_pushstring(L, st->v[j].table->name);
             lua_setfield(L, -2, "table");
             lua_pushinteger(L, st->v[j].inserted);
             lua_setfield(L, -2, "inserted");
             lua_pushinteger(L, st->v[j].updated);
             lua_setfield(L, -2, "updated");
+            lua_pushinteger(L, st->v[j].upserted);
+            lua_setfield(L, -2, "upserted");
             lua_rawseti(L, -2, ++n);
         }
     }

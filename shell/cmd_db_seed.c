@@ -44,9 +44,13 @@ static void print_counts(lua_State *L, FILE *f, const char *heading, const char 
         lua_getfield(L, -1, "table");
         lua_getfield(L, -2, "inserted");
         lua_getfield(L, -3, "updated");
-        fprintf(f, "  %s: %lld inserted, %lld updated\n", lua_tostring(L, -3),
-                (long long)lua_tointeger(L, -2), (long long)lua_tointeger(L, -1));
-        lua_pop(L, 4);
+        lua_getfield(L, -4, "upserted");
+        fprintf(f, "  %s: %lld inserted, %lld updated", lua_tostring(L, -4),
+                (long long)lua_tointeger(L, -3), (long long)lua_tointeger(L, -2));
+        if (lua_tointeger(L, -1) > 0)
+            fprintf(f, ", %lld upserted (inserted or updated)", (long long)lua_tointeger(L, -1));
+        fputc('\n', f);
+        lua_pop(L, 5);
     }
 }
 
