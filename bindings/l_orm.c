@@ -8,6 +8,7 @@
 
 #include "ddl.h"
 #include "l_db.h"
+#include "l_fixtures.h"
 #include "l_seed.h"
 #include "l_relation.h"
 #include "l_types.h"
@@ -237,6 +238,8 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_transaction, "transaction");
     set_closure(L, uv, dbidx, l_seed_run, "seed");
     set_closure(L, uv, dbidx, l_upsert, "upsert");
+    set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
+    set_closure(L, uv, dbidx, l_fixtures_load, "load");
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);
