@@ -202,11 +202,21 @@ void l_seed_count(l_db *db, const orm_table *t, int kind, long long n)
     if (kind == 0) st->v[i].inserted += n;
     else if (kind == 1) st->v[i].updated += n;
     else st->v[i].upserted += n;
+    long long before = st->rows;
+    st->rows += n;
+    if (st->progress_ref != LUA_NOREF && db->L && before / 1000 != st->rows / 1000) {
+        /* called from inside a flush: protected, and its errors ignored */
+        lua_State *L = db->L;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->progress_ref);
+        lua_pushinteger(L, (lua_Integer)st->rows);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+    }
 }
 
 static int stats_gc(lua_State *L)
 {
     l_seed_stats **pst = lua_touserdata(L, 1);
+    if (*pst && (*pst)->progress_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, (*pst)->progress_ref);
     if (*pst) {
         free((*pst)->v);
         free(*pst);
@@ -227,6 +237,7 @@ static l_seed_stats *push_stats(lua_State *L, l_db *db)
     lua_setmetatable(L, -2);
     l_seed_stats *st = calloc(1, sizeof *st);
     if (st) {
+        st->progress_ref = LUA_NOREF;
         st->cap = db->md->ntables + 32;
         st->v = calloc((size_t)st->cap, sizeof *st->v);
     }
@@ -263,19 +274,21 @@ static void push_counts(lua_State *L, l_db *db, const l_seed_stats *st)
     }
 }
 
-/* db.seed(file [, { dry_run = bool }]) -> counts. Runs the file in one
+/* db.seed(file [, { dry_run = bool, progress = fn }]) -> counts. Runs the file in one
  * transaction: committed at the end, rolled back on error (re-raised) or
  * for a dry run. Upvalue 1: the db handle. [-0, +1, e] */
 int l_seed_run(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
     const char *file = luaL_checkstring(L, 1);
-    int dry = 0;
+    int dry = 0, progress = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "dry_run");
         dry = lua_toboolean(L, -1);
-        lua_pop(L, 1);
+        lua_getfield(L, 2, "progress");
+        progress = lua_isfunction(L, -1);
+        lua_pop(L, 2);
     }
     if (db->seed)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.seed('%s'): a seed is already running", file);
@@ -288,6 +301,10 @@ int l_seed_run(lua_State *L)
     int chunk = lua_gettop(L);
     l_seed_stats *st = push_stats(L, db);
     int stats = lua_gettop(L);
+    if (progress) {
+        lua_getfield(L, 2, "progress");
+        st->progress_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     lua_pushvalue(L, chunk);
     db->seed = st;
     int status = lua_pcall(L, 0, 0, 0);
@@ -312,6 +329,12 @@ int l_seed_run(lua_State *L)
         orm_session_rollback(db->session);
         l_rel_forget(L, db);
         if (status != LUA_OK) return lua_error(L);
+    }
+    if (st->progress_ref != LUA_NOREF) { /* the final count */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->progress_ref);
+        lua_pushinteger(L, (lua_Integer)st->rows);
+        lua_pushinteger(L, (lua_Integer)st->rows);
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK) lua_pop(L, 1);
     }
     push_counts(L, db, st);
     lua_remove(L, stats);

@@ -14,6 +14,8 @@ typedef struct l_seed_stats {
         long long inserted, updated, upserted;
     } *v;
     int n, cap;
+    long long rows;   /* every row counted so far */
+    int progress_ref; /* registry ref of a function(rows) called every 1000 rows, or LUA_NOREF */
 } l_seed_stats;
 
 /* [-0, +0, -] Adds n rows inserted (kind 0), updated (1) or upserted (2:

@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db_seed.h"
+#include "progress.h"
 
 static int seed_usage(const char *fmt, const char *arg)
 {
@@ -72,17 +73,30 @@ static int seed_main(lua_State *L)
             return luaL_error(L, "'db seed' needs an app directory or a FILE");
         file = lua_pushfstring(L, "%s/seeds.lua", lua_tostring(L, db - 1));
     }
+    sh_progress_push(L, "seed");
+    int prog = lua_gettop(L);
     lua_getfield(L, db, "seed");
     lua_pushstring(L, file);
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushboolean(L, dry);
     lua_setfield(L, -2, "dry_run");
-    lua_call(L, 2, 1);
+    lua_pushvalue(L, prog);
+    lua_setfield(L, -2, "progress");
+    int status = lua_pcall(L, 2, 1, 0);
+    sh_progress_end(L, prog);
+    if (status != LUA_OK) return lua_error(L);
     fflush(stdout);
     if (dry) print_counts(L, stdout, "Dry run of %s (rolled back), it would write%s\n", file);
     else print_counts(L, stderr, "Seeded from %s, wrote%s\n", file);
     lua_pushinteger(L, SH_EXIT_OK);
     return 1;
+}
+
+int cmd_db_is_data_command(const ormsh_opts *o)
+{
+    if (o->nargs == 0) return 0;
+    const char *c = o->args[0];
+    return strcmp(c, "seed") == 0 || strcmp(c, "dump") == 0 || strcmp(c, "load") == 0;
 }
 
 int cmd_db_seed_usage(const ormsh_opts *o)
