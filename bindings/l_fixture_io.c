@@ -30,14 +30,14 @@ static int is_ws(int c)
 static int skip_ws(l_fxreader *r)
 {
     int c;
-    while ((c = getb(r)) >= 0 && is_ws(c)) {}
+    while ((c = getb(r)) >= 0 && is_ws(c)) {
+    }
     return c;
 }
 
 static int fail(l_fxreader *r, const char *what)
 {
-    snprintf(r->err, sizeof r->err, "%s (at byte %lld)", what,
-             r->offset + (long long)r->pos);
+    snprintf(r->err, sizeof r->err, "%s (at byte %lld)", what, r->offset + (long long)r->pos);
     return -1;
 }
 
@@ -48,7 +48,9 @@ int l_fxreader_next(l_fxreader *r, orm_buf *out)
     if (r->state == 2) return 0;
     if (r->state == 0) {
         c = skip_ws(r);
-        if (c != '[') return fail(r, c < 0 ? "empty file, expected a JSON array" : "not JSON: expected a list [ ... ] of records");
+        if (c != '[')
+            return fail(r, c < 0 ? "empty file, expected a JSON array"
+                                 : "not JSON: expected a list [ ... ] of records");
         r->state = 1;
         c = skip_ws(r);
         if (c == ']') goto closed;
@@ -59,9 +61,12 @@ int l_fxreader_next(l_fxreader *r, orm_buf *out)
     for (;; c = getb(r)) {
         if (c < 0) return fail(r, "not JSON: the file ends inside the list");
         if (in_str) {
-            if (esc) esc = 0;
-            else if (c == '\\') esc = 1;
-            else if (c == '"') in_str = 0;
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
         } else if (c == '"') {
             in_str = 1;
         } else if (c == '{' || c == '[') {
@@ -115,7 +120,8 @@ static int b64val(char c)
 
 int l_base64_decode(orm_buf *out, const char *s, size_t n)
 {
-    while (n > 0 && s[n - 1] == '=') n--;
+    while (n > 0 && s[n - 1] == '=')
+        n--;
     if (n % 4 == 1) return -1;
     unsigned acc = 0;
     int bits = 0;

@@ -9,7 +9,7 @@
 #include "buf.h"
 
 typedef struct l_fxreader {
-    FILE *f;         /* borrowed */
+    FILE *f; /* borrowed */
     char buf[65536];
     size_t len, pos;
     long long offset; /* of buf[0] in the file */

@@ -100,7 +100,8 @@ void l_fx_close_scan(l_fxscan *s)
 {
     orm_cursor_close(s->cur);
     s->cur = NULL;
-    for (int i = 0; s->vals && i < s->nvals; i++) orm_value_clear(&s->vals[i]);
+    for (int i = 0; s->vals && i < s->nvals; i++)
+        orm_value_clear(&s->vals[i]);
     s->vals = NULL;
     orm_buf_free(&s->rec);
     orm_buf_free(&s->head);
@@ -124,7 +125,8 @@ static void put_value(lua_State *L, orm_buf *out, const orm_column *col, const o
         return;
     }
     l_value_push(L, v, &col->type);
-    if (col->type.kind == ORM_T_DATETIME && lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) > 10) {
+    if (col->type.kind == ORM_T_DATETIME && lua_type(L, -1) == LUA_TSTRING &&
+        lua_rawlen(L, -1) > 10) {
         /* ISO-8601: 2023-01-01T10:30:00 */
         size_t n;
         const char *s = lua_tolstring(L, -1, &n);
@@ -172,7 +174,8 @@ static void dump_table(lua_State *L, l_db *db, const orm_table *t, FILE *f, int 
         for (int i = 0; i < t->ncols; i++) {
             v[i] = ORM_VALUE_NULL;
             if (orm_cursor_value(cur, i, &v[i]) < 0) {
-                for (int j = 0; j < i; j++) orm_value_clear(&v[j]);
+                for (int j = 0; j < i; j++)
+                    orm_value_clear(&v[j]);
                 l_db_raise_session(L, db);
             }
         }
@@ -195,7 +198,8 @@ static void dump_table(lua_State *L, l_db *db, const orm_table *t, FILE *f, int 
             put_value(L, &box->rec, &t->cols[i], &v[i]);
         }
         orm_buf_puts(&box->rec, "}}");
-        for (int i = 0; i < t->ncols; i++) orm_value_clear(&v[i]);
+        for (int i = 0; i < t->ncols; i++)
+            orm_value_clear(&v[i]);
         box->vals = NULL;
         if (box->rec.oom) luaL_error(L, "not enough memory");
         fputs(*first ? "\n" : ",\n", f);
@@ -222,7 +226,8 @@ static void push_tables(lua_State *L, l_db *db, int names_idx)
         int want = names_idx == 0;
         for (lua_Integer j = 1; !want && j <= (lua_Integer)lua_rawlen(L, names_idx); j++) {
             lua_rawgeti(L, names_idx, j);
-            want = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), sorted[i]->name) == 0;
+            want =
+                lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), sorted[i]->name) == 0;
             lua_pop(L, 1);
         }
         if (!want) continue;
@@ -268,8 +273,10 @@ int l_fixtures_dump(lua_State *L)
             lua_pop(L, 1);
         }
         lua_getfield(L, 2, "progress");
-        if (!lua_isnil(L, -1)) progress = lua_gettop(L);
-        else lua_pop(L, 1);
+        if (!lua_isnil(L, -1))
+            progress = lua_gettop(L);
+        else
+            lua_pop(L, 1);
     }
     push_tables(L, db, names);
     int tables = lua_gettop(L);
@@ -279,7 +286,8 @@ int l_fixtures_dump(lua_State *L)
     for (int i = 1; progress && i <= nt; i++) {
         lua_rawgeti(L, tables, i);
         int64_t n = 0;
-        if (orm_fixture_count(db->session, lua_touserdata(L, -1), &n) < 0) l_db_raise_session(L, db);
+        if (orm_fixture_count(db->session, lua_touserdata(L, -1), &n) < 0)
+            l_db_raise_session(L, db);
         total += n;
         lua_pop(L, 1);
     }

@@ -24,7 +24,8 @@ typedef struct {
 
 static void clear_row(loadbox *b)
 {
-    for (int i = 0; i < b->nrow; i++) orm_value_clear(&b->row[i]);
+    for (int i = 0; i < b->nrow; i++)
+        orm_value_clear(&b->row[i]);
     b->nrow = 0;
 }
 
@@ -51,8 +52,8 @@ static int bad(lua_State *L, const recpos *p, orm_errclass cls, const char *fmt,
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
     if (p->what)
-        return l_error_raisef(L, cls, "%s: record %I (%s): %s", p->path, (lua_Integer)p->n,
-                              p->what, lua_tostring(L, -1));
+        return l_error_raisef(L, cls, "%s: record %I (%s): %s", p->path, (lua_Integer)p->n, p->what,
+                              lua_tostring(L, -1));
     return l_error_raisef(L, cls, "%s: record %I: %s", p->path, (lua_Integer)p->n,
                           lua_tostring(L, -1));
 }
@@ -77,7 +78,7 @@ static const orm_table *record_table(lua_State *L, l_db *db, const recpos *p, co
     }
     luaL_pushresult(&b);
     return (const orm_table *)(intptr_t)bad(L, p, ORM_ERR_DATA, "unknown model '%s' (models: %s)",
-                                             model, lua_tostring(L, -1));
+                                            model, lua_tostring(L, -1));
 }
 
 /* [-0, +0, e] Converts the Lua value at idx for column col into row[col]. */
@@ -115,13 +116,14 @@ static void set_value(lua_State *L, loadbox *b, const orm_table *t, int col, int
 /* [-0, +0, e] Fills b->row from the decoded record at rec. */
 static const orm_table *record_row(lua_State *L, l_db *db, loadbox *b, int rec, const recpos *p)
 {
-    if (!lua_istable(L, rec)) bad(L, p, ORM_ERR_DATA, "expected an object {\"model\", \"pk\", \"fields\"}");
-    if (lua_getfield(L, rec, "model") != LUA_TSTRING)
-        bad(L, p, ORM_ERR_DATA, "no \"model\" name");
+    if (!lua_istable(L, rec))
+        bad(L, p, ORM_ERR_DATA, "expected an object {\"model\", \"pk\", \"fields\"}");
+    if (lua_getfield(L, rec, "model") != LUA_TSTRING) bad(L, p, ORM_ERR_DATA, "no \"model\" name");
     const orm_table *t = record_table(L, db, p, lua_tostring(L, -1));
     lua_pop(L, 1);
     clear_row(b);
-    for (int i = 0; i < t->ncols; i++) b->row[i] = ORM_VALUE_NULL;
+    for (int i = 0; i < t->ncols; i++)
+        b->row[i] = ORM_VALUE_NULL;
     b->nrow = t->ncols;
     int ft = lua_getfield(L, rec, "fields");
     if (ft != LUA_TNIL && ft != LUA_TTABLE) bad(L, p, ORM_ERR_DATA, "\"fields\" is not an object");
@@ -191,7 +193,8 @@ static long long count_records(lua_State *L, loadbox *b, FILE *f)
     l_fxreader_init(&b->r, f);
     long long n = 0;
     int rc;
-    while ((rc = l_fxreader_next(&b->r, &b->elem)) > 0) n++;
+    while ((rc = l_fxreader_next(&b->r, &b->elem)) > 0)
+        n++;
     (void)L;
     if (fseek(f, start, SEEK_SET) != 0) return -1;
     return rc < 0 ? 0 : n;
@@ -220,8 +223,7 @@ static int load_body(lua_State *L)
     while ((rc = l_fxreader_next(&b->r, &b->elem)) > 0) {
         p.n++;
         int top = lua_gettop(L);
-        if (l_json_decode(L, b->elem.p, b->elem.len) < 0)
-            bad(L, &p, ORM_ERR_DATA, "not JSON");
+        if (l_json_decode(L, b->elem.p, b->elem.len) < 0) bad(L, &p, ORM_ERR_DATA, "not JSON");
         p.what = NULL;
         const orm_table *t = record_row(L, db, b, top + 1, &p);
         /* "Author pk 1": what the record is, for the messages that follow */

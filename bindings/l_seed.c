@@ -27,7 +27,7 @@ static void call_method(lua_State *L, const char *name, int nargs, int nres)
 {
     int obj = lua_gettop(L) - nargs;
     lua_getfield(L, obj, name);
-    lua_insert(L, obj);     /* fn obj args */
+    lua_insert(L, obj); /* fn obj args */
     lua_call(L, nargs + 1, nres);
 }
 
@@ -77,12 +77,14 @@ static l_class *check_args(lua_State *L, const char *fn)
     const char *model = lua_tostring(L, -1);
     if (!lua_istable(L, 2))
         return (l_class *)(intptr_t)l_error_raisef(
-            L, ORM_ERR_ARGUMENT, "%s:%s(lookup, ...): lookup must be a table of attributes (got %s)",
-            model, fn, luaL_typename(L, 2));
+            L, ORM_ERR_ARGUMENT,
+            "%s:%s(lookup, ...): lookup must be a table of attributes (got %s)", model, fn,
+            luaL_typename(L, 2));
     if (!lua_isnoneornil(L, 3) && !lua_istable(L, 3))
         return (l_class *)(intptr_t)l_error_raisef(
-            L, ORM_ERR_ARGUMENT, "%s:%s(lookup, values): values must be a table of attributes (got %s)",
-            model, fn, luaL_typename(L, 3));
+            L, ORM_ERR_ARGUMENT,
+            "%s:%s(lookup, values): values must be a table of attributes (got %s)", model, fn,
+            luaL_typename(L, 3));
     lua_settop(L, 3);
     return c;
 }
@@ -192,16 +194,20 @@ void l_seed_count(l_db *db, const orm_table *t, int kind, long long n)
     l_seed_stats *st = db->seed;
     if (st == NULL) return;
     int i = 0;
-    while (i < st->n && st->v[i].table != t) i++;
+    while (i < st->n && st->v[i].table != t)
+        i++;
     if (i == st->n) {
         if (st->n == st->cap) return; /* a table defined by the seed itself past the room kept */
         memset(&st->v[i], 0, sizeof st->v[i]);
         st->v[i].table = t;
         st->n++;
     }
-    if (kind == 0) st->v[i].inserted += n;
-    else if (kind == 1) st->v[i].updated += n;
-    else st->v[i].upserted += n;
+    if (kind == 0)
+        st->v[i].inserted += n;
+    else if (kind == 1)
+        st->v[i].updated += n;
+    else
+        st->v[i].upserted += n;
     long long before = st->rows;
     st->rows += n;
     if (st->progress_ref != LUA_NOREF && db->L && before / 1000 != st->rows / 1000) {
@@ -216,7 +222,8 @@ void l_seed_count(l_db *db, const orm_table *t, int kind, long long n)
 static int stats_gc(lua_State *L)
 {
     l_seed_stats **pst = lua_touserdata(L, 1);
-    if (*pst && (*pst)->progress_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, (*pst)->progress_ref);
+    if (*pst && (*pst)->progress_ref != LUA_NOREF)
+        luaL_unref(L, LUA_REGISTRYINDEX, (*pst)->progress_ref);
     if (*pst) {
         free((*pst)->v);
         free(*pst);
@@ -258,8 +265,7 @@ static void push_counts(lua_State *L, l_db *db, const l_seed_stats *st)
     for (int i = 0; i < db->md->ntables; i++) {
         for (int j = 0; j < st->n; j++) {
             if (st->v[j].table != db->md->tables[i]) continue;
-            if (st->v[j].inserted == 0 && st->v[j].updated == 0 && st->v[j].upserted == 0)
-                continue;
+            if (st->v[j].inserted == 0 && st->v[j].updated == 0 && st->v[j].upserted == 0) continue;
             lua_createtable(L, 0, 4);
             lua_pushstring(L, st->v[j].table->name);
             lua_setfield(L, -2, "table");
@@ -291,7 +297,8 @@ int l_seed_run(lua_State *L)
         lua_pop(L, 2);
     }
     if (db->seed)
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.seed('%s'): a seed is already running", file);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.seed('%s'): a seed is already running",
+                              file);
     lua_settop(L, 2);
     /* changes made before the seed are not part of it */
     db->L = L;

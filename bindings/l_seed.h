@@ -12,7 +12,7 @@ typedef struct l_seed_stats {
     struct l_seed_count {
         const orm_table *table;
         long long inserted, updated, upserted;
-    } *v;
+    } * v;
     int n, cap;
     long long rows;   /* every row counted so far */
     int progress_ref; /* registry ref of a function(rows) called every 1000 rows, or LUA_NOREF */

@@ -101,9 +101,10 @@ int l_upsert(lua_State *L)
                               "db.upsert: rows must be a list of attribute tables (got %s)",
                               luaL_typename(L, 2));
     if (!lua_isnoneornil(L, 3) && !lua_istable(L, 3))
-        return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                              "db.upsert: argument 3 must be { on = {...}, update = {...} } (got %s)",
-                              luaL_typename(L, 3));
+        return l_error_raisef(
+            L, ORM_ERR_ARGUMENT,
+            "db.upsert: argument 3 must be { on = {...}, update = {...} } (got %s)",
+            luaL_typename(L, 3));
     lua_settop(L, 3);
     const orm_table *t = c->table;
     size_t nrows = (size_t)lua_rawlen(L, 2);
@@ -112,8 +113,9 @@ int l_upsert(lua_State *L)
     uint64_t given = 0;
     for (size_t r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE)
-            l_error_raisef(L, ORM_ERR_ARGUMENT, "db.upsert: row %d is a %s, not a table of attributes",
-                           (int)r, luaL_typename(L, -1));
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "db.upsert: row %d is a %s, not a table of attributes", (int)r,
+                           luaL_typename(L, -1));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             lua_pop(L, 1);
@@ -136,7 +138,8 @@ int l_upsert(lua_State *L)
         nupd = 0;
         for (int i = 0; i < ncols; i++) {
             int inon = 0;
-            for (int k = 0; k < non; k++) inon |= on[k] == cols[i];
+            for (int k = 0; k < non; k++)
+                inon |= on[k] == cols[i];
             if (!inon && !t->cols[cols[i]].primary_key) upd[nupd++] = cols[i];
         }
     }

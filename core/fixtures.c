@@ -113,7 +113,8 @@ int orm_fixture_sync_sequence(orm_session *s, const orm_table *t)
 {
     const orm_dialect *d = orm_conn_dialect(s->conn);
     if (!d->sequences || t->autoinc_col < 0) return ORM_OK;
-    /* SELECT setval(pg_get_serial_sequence('"t"', 'col'), COALESCE(max(col), 0) + 1, false) FROM t */
+    /* SELECT setval(pg_get_serial_sequence('"t"', 'col'), COALESCE(max(col), 0) + 1, false) FROM t
+     */
     orm_buf qt = ORM_BUF_INIT, b = ORM_BUF_INIT;
     const char *col = t->cols[t->autoinc_col].name;
     orm_dialect_quote(d, &qt, t->name);

@@ -65,9 +65,9 @@ int orm_upsert_check_key(const orm_upsert_spec *sp, orm_error *err)
         orm_buf_puts(&b, " (unique keys: ");
         put_valid_keys(&b, t);
         orm_buf_putc(&b, ')');
-        int rc = b.oom ? orm_error_oom(err)
-                       : orm_error_set(err, ORM_ERR_ARGUMENT, 0, "db.upsert: on = %s",
-                                       orm_buf_str(&b));
+        int rc =
+            b.oom ? orm_error_oom(err)
+                  : orm_error_set(err, ORM_ERR_ARGUMENT, 0, "db.upsert: on = %s", orm_buf_str(&b));
         orm_buf_free(&b);
         return rc;
     }
@@ -94,8 +94,7 @@ int orm_upsert_check(const orm_upsert_spec *sp, orm_error *err)
     return ORM_OK;
 }
 
-int orm_compile_upsert(const orm_dialect *d, const orm_upsert_spec *sp, size_t nrows,
-                       orm_buf *out)
+int orm_compile_upsert(const orm_dialect *d, const orm_upsert_spec *sp, size_t nrows, orm_buf *out)
 {
     const orm_table *t = sp->table;
     assert(sp->ncols > 0 && nrows > 0 && sp->nupdate > 0);
@@ -217,8 +216,7 @@ static int refresh_loaded(orm_session *s, match_ctx *m)
     for (size_t i = 0; rc >= 0 && i < m->nhit; i++) {
         orm_object *o = m->hit[i];
         if (o->session != s || o->state != ORM_OBJ_PERSISTENT) continue;
-        if (o->state == ORM_OBJ_PERSISTENT && !o->inserted_in_txn && orm_object_snapshot(o) != ORM_OK)
-            return orm_error_oom(&s->err);
+        if (!o->inserted_in_txn && orm_object_snapshot(o) != ORM_OK) return orm_error_oom(&s->err);
         if (!o->touched && orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
         rc = orm_session_refresh(s, o);
     }
@@ -227,8 +225,7 @@ static int refresh_loaded(orm_session *s, match_ctx *m)
 
 /* ---- running it ------------------------------------------------------------------------ */
 
-static int run_batch(orm_session *s, const orm_upsert_spec *sp, const orm_value *rows,
-                     size_t nrows)
+static int run_batch(orm_session *s, const orm_upsert_spec *sp, const orm_value *rows, size_t nrows)
 {
     orm_buf sql;
     orm_buf_init(&sql);

@@ -16,9 +16,9 @@
 /* What to upsert; every array is borrowed for the call. */
 typedef struct orm_upsert_spec {
     const orm_table *table;
-    const int *cols;   /* the columns each row gives, in row order */
+    const int *cols; /* the columns each row gives, in row order */
     int ncols;
-    const int *on;     /* the conflict key: the primary key or a unique column */
+    const int *on; /* the conflict key: the primary key or a unique column */
     int non;
     const int *update; /* the columns a collision sets (at least one) */
     int nupdate;
@@ -34,8 +34,7 @@ int orm_upsert_check(const orm_upsert_spec *sp, orm_error *err);
 /* The statement for nrows rows: INSERT INTO t (cols) VALUES (...), ...
  * then the dialect's collision clause. Params: the rows' values in order.
  * 0 or ORM_ENOMEM. */
-int orm_compile_upsert(const orm_dialect *d, const orm_upsert_spec *sp, size_t nrows,
-                       orm_buf *out);
+int orm_compile_upsert(const orm_dialect *d, const orm_upsert_spec *sp, size_t nrows, orm_buf *out);
 /* Writes nrows rows (rows: nrows * sp->ncols values, row-major; borrowed)
  * in as few statements as the parameter limit allows. *written: rows
  * inserted or updated (each row once). 0 or a failure with the detail in

@@ -44,9 +44,13 @@ static int fx_parse(const ormsh_opts *o, fxargs *a)
         } else if (!dump && strcmp(s, "--replace") == 0) {
             a->replace = 1;
         } else if (s[0] == '-' && s[1] != '\0') {
-            return fx_usage(dump ? "unknown option '%s' for 'db dump'" : "unknown option '%s' for 'db load'", s);
+            return fx_usage(dump ? "unknown option '%s' for 'db dump'"
+                                 : "unknown option '%s' for 'db load'",
+                            s);
         } else if (dump || a->file) {
-            return fx_usage(dump ? "too many arguments to 'db dump' ('%s')" : "too many arguments to 'db load' ('%s')", s);
+            return fx_usage(dump ? "too many arguments to 'db dump' ('%s')"
+                                 : "too many arguments to 'db load' ('%s')",
+                            s);
         } else {
             a->file = s;
         }
@@ -80,15 +84,18 @@ static int fx_main(lua_State *L)
     int dump = strcmp(o->args[0], "dump") == 0;
     app_push_db(L);
     if (lua_isnil(L, -1))
-        return luaL_error(L, "'db %s' needs an app directory (one with app.lua): run it there or "
-                             "pass --app DIR",
+        return luaL_error(L,
+                          "'db %s' needs an app directory (one with app.lua): run it there or "
+                          "pass --app DIR",
                           o->args[0]);
     int db = lua_gettop(L);
     sh_progress_push(L, dump ? "dump" : "load");
     int prog = lua_gettop(L);
     lua_getfield(L, db, dump ? "dump" : "load");
-    if (a.file && !(dump && strcmp(a.file, "-") == 0)) lua_pushstring(L, a.file);
-    else lua_pushnil(L);
+    if (a.file && !(dump && strcmp(a.file, "-") == 0))
+        lua_pushstring(L, a.file);
+    else
+        lua_pushnil(L);
     lua_createtable(L, 0, 3);
     lua_pushvalue(L, prog);
     lua_setfield(L, -2, "progress");

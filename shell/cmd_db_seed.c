@@ -26,10 +26,14 @@ static int seed_parse(const ormsh_opts *o, const char **file, int *dry)
     *dry = 0;
     for (int i = 1; i < o->nargs; i++) {
         const char *a = o->args[i];
-        if (strcmp(a, "--dry-run") == 0) *dry = 1;
-        else if (a[0] == '-' && a[1] != '\0') return seed_usage("unknown option '%s' for 'db seed'", a);
-        else if (*file) return seed_usage("too many arguments to 'db seed' ('%s')", a);
-        else *file = a;
+        if (strcmp(a, "--dry-run") == 0)
+            *dry = 1;
+        else if (a[0] == '-' && a[1] != '\0')
+            return seed_usage("unknown option '%s' for 'db seed'", a);
+        else if (*file)
+            return seed_usage("too many arguments to 'db seed' ('%s')", a);
+        else
+            *file = a;
     }
     return -1;
 }
@@ -86,8 +90,10 @@ static int seed_main(lua_State *L)
     sh_progress_end(L, prog);
     if (status != LUA_OK) return lua_error(L);
     fflush(stdout);
-    if (dry) print_counts(L, stdout, "Dry run of %s (rolled back), it would write%s\n", file);
-    else print_counts(L, stderr, "Seeded from %s, wrote%s\n", file);
+    if (dry)
+        print_counts(L, stdout, "Dry run of %s (rolled back), it would write%s\n", file);
+    else
+        print_counts(L, stderr, "Seeded from %s, wrote%s\n", file);
     lua_pushinteger(L, SH_EXIT_OK);
     return 1;
 }

@@ -67,17 +67,19 @@ static void check_sql(const orm_dialect *d, size_t nrows, const char *want)
 static void test_upsert__sqlite_on_conflict(void **state)
 {
     (void)state;
-    check_sql(&orm_dialect_sqlite, 2,
-              "INSERT INTO member (email, name, \"order\") VALUES (?, ?, ?), (?, ?, ?) "
-              "ON CONFLICT (email) DO UPDATE SET name = excluded.name, \"order\" = excluded.\"order\"");
+    check_sql(
+        &orm_dialect_sqlite, 2,
+        "INSERT INTO member (email, name, \"order\") VALUES (?, ?, ?), (?, ?, ?) "
+        "ON CONFLICT (email) DO UPDATE SET name = excluded.name, \"order\" = excluded.\"order\"");
 }
 
 static void test_upsert__postgresql_numbers_placeholders(void **state)
 {
     (void)state;
-    check_sql(&orm_dialect_pg, 2,
-              "INSERT INTO member (email, name, \"order\") VALUES ($1, $2, $3), ($4, $5, $6) "
-              "ON CONFLICT (email) DO UPDATE SET name = excluded.name, \"order\" = excluded.\"order\"");
+    check_sql(
+        &orm_dialect_pg, 2,
+        "INSERT INTO member (email, name, \"order\") VALUES ($1, $2, $3), ($4, $5, $6) "
+        "ON CONFLICT (email) DO UPDATE SET name = excluded.name, \"order\" = excluded.\"order\"");
 }
 
 static void test_upsert__mysql_on_duplicate_key(void **state)
