@@ -4,6 +4,7 @@
  * a file record by record and inserts the rows, keys kept, in one
  * transaction (db.load's checks and conversions: l_fixtures_load.c). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,42 @@ void l_fx_close_scan(l_fxscan *s)
 
 /* ---- dump ------------------------------------------------------------------------------------ */
 
+/* The common values written straight from C (no Lua value made): integers,
+ * floats, and text of String, Text, Date and DateTime columns. 0 when
+ * written; 1 when v needs the general path; ORM_EFAIL with err set. */
+static int put_plain(orm_buf *out, const orm_column *col, const orm_value *v, orm_error *err)
+{
+    switch (col->type.kind) {
+    case ORM_T_INTEGER:
+    case ORM_T_BIGINT:
+        if (v->type != ORM_V_INT) return 1;
+        orm_buf_printf(out, "%lld", (long long)v->u.i);
+        return 0;
+    case ORM_T_FLOAT: {
+        if (v->type != ORM_V_REAL || !isfinite(v->u.r)) return 1;
+        char num[L_JSON_NUMBUF + 4];
+        size_t n = l_json_format_double(num, v->u.r);
+        if (!strpbrk(num, ".eE")) memcpy(num + n, ".0", 3); /* read back as a float */
+        orm_buf_puts(out, num);
+        return 0;
+    }
+    case ORM_T_STRING:
+    case ORM_T_TEXT:
+    case ORM_T_DATE:
+        if (v->type != ORM_V_TEXT) return 1;
+        return l_json_encode_string(out, v->u.s ? v->u.s : "", v->len, err) < 0 ? ORM_EFAIL : 0;
+    case ORM_T_DATETIME: {
+        char buf[64]; /* ISO-8601: 2023-01-01T10:30:00 */
+        if (v->type != ORM_V_TEXT || v->len >= sizeof buf) return 1;
+        memcpy(buf, v->u.s, v->len);
+        if (v->len > 10 && buf[10] == ' ') buf[10] = 'T';
+        return l_json_encode_string(out, buf, v->len, err) < 0 ? ORM_EFAIL : 0;
+    }
+    default:
+        return 1;
+    }
+}
+
 /* Appends the JSON text of column col's value v to out. [-0, +0, e] */
 static void put_value(lua_State *L, orm_buf *out, const orm_column *col, const orm_value *v)
 {
@@ -118,6 +155,8 @@ static void put_value(lua_State *L, orm_buf *out, const orm_column *col, const o
         orm_buf_puts(out, "null");
         return;
     }
+    if (put_plain(out, col, v, &err) == 0) return;
+    if (err.cls != ORM_ERR_NONE) l_error_raise(L, &err);
     if (col->type.kind == ORM_T_BINARY && (v->type == ORM_V_BLOB || v->type == ORM_V_TEXT)) {
         orm_buf_putc(out, '"');
         l_base64_encode(out, (const unsigned char *)v->u.s, v->len);

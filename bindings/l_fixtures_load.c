@@ -20,6 +20,8 @@ typedef struct {
     orm_buf elem;
     orm_value row[ORM_MAX_COLUMNS];
     int nrow;
+    const orm_table *sql_for; /* the table insert_sql was made for */
+    orm_buf insert_sql;
 } loadbox;
 
 static void clear_row(loadbox *b)
@@ -34,6 +36,7 @@ static int loadbox_gc(lua_State *L)
     loadbox *b = lua_touserdata(L, 1);
     clear_row(b);
     orm_buf_free(&b->elem);
+    orm_buf_free(&b->insert_sql);
     return 0;
 }
 
@@ -41,8 +44,26 @@ static int loadbox_gc(lua_State *L)
 typedef struct {
     const char *path;
     long long n;
-    const char *what; /* "Author pk 1" once known (kept alive on the stack), or NULL */
+    const orm_table *t; /* the record's table once its row is read, or NULL */
+    int rec;            /* stack index of the decoded record (with t) */
 } recpos;
+
+/* [-0, +1, m] "Author pk 1": what the record at p->rec is. */
+static const char *push_what(lua_State *L, const recpos *p)
+{
+    orm_buf w = ORM_BUF_INIT;
+    orm_error err;
+    orm_error_init(&err);
+    orm_buf_puts(&w, l_fx_model_name(L, p->t));
+    lua_pop(L, 1);
+    orm_buf_puts(&w, " pk ");
+    lua_getfield(L, p->rec, "pk");
+    if (l_json_encode(L, -1, &w, &err) < 0) orm_error_clear(&err);
+    lua_pop(L, 1);
+    lua_pushlstring(L, w.p ? w.p : "", w.len);
+    orm_buf_free(&w);
+    return lua_tostring(L, -1);
+}
 
 /* [-0, +0, v] Raises cls with "path: record N[ (what)]: message". */
 static int bad(lua_State *L, const recpos *p, orm_errclass cls, const char *fmt, ...)
@@ -51,9 +72,11 @@ static int bad(lua_State *L, const recpos *p, orm_errclass cls, const char *fmt,
     va_start(ap, fmt);
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
-    if (p->what)
-        return l_error_raisef(L, cls, "%s: record %I (%s): %s", p->path, (lua_Integer)p->n, p->what,
-                              lua_tostring(L, -1));
+    if (p->t) {
+        const char *msg = lua_tostring(L, -1);
+        return l_error_raisef(L, cls, "%s: record %I (%s): %s", p->path, (lua_Integer)p->n,
+                              push_what(L, p), msg);
+    }
     return l_error_raisef(L, cls, "%s: record %I: %s", p->path, (lua_Integer)p->n,
                           lua_tostring(L, -1));
 }
@@ -173,8 +196,13 @@ static void write_row(lua_State *L, l_db *db, loadbox *b, const orm_table *t, in
     db->L = L;
     if (replace && orm_fixture_exists(db->session, t, b->row, &exists) < 0)
         l_db_raise_session(L, db);
+    if (!exists && b->sql_for != t) { /* records come table by table: one text per run */
+        orm_buf_reset(&b->insert_sql);
+        if (orm_fixture_insert_sql(db->session, t, &b->insert_sql) < 0) l_db_raise_session(L, db);
+        b->sql_for = t;
+    }
     int rc = exists ? orm_fixture_replace(db->session, t, b->row)
-                    : orm_fixture_insert(db->session, t, b->row);
+                    : orm_fixture_insert(db->session, t, orm_buf_str(&b->insert_sql), b->row);
     if (rc >= 0) return;
     orm_error *e = orm_session_error(db->session);
     lua_pushstring(L, e->message ? e->message : "failed");
@@ -218,26 +246,16 @@ static int load_body(lua_State *L)
     l_fxreader_init(&b->r, f->f);
     lua_newtable(L); /* tables written to: table -> true */
     int touched = lua_gettop(L);
-    recpos p = {path, 0, NULL};
+    recpos p = {path, 0, NULL, 0};
     int rc;
     while ((rc = l_fxreader_next(&b->r, &b->elem)) > 0) {
         p.n++;
         int top = lua_gettop(L);
         if (l_json_decode(L, b->elem.p, b->elem.len) < 0) bad(L, &p, ORM_ERR_DATA, "not JSON");
-        p.what = NULL;
+        p.t = NULL;
+        p.rec = top + 1;
         const orm_table *t = record_row(L, db, b, top + 1, &p);
-        /* "Author pk 1": what the record is, for the messages that follow */
-        orm_buf w = ORM_BUF_INIT;
-        orm_error err;
-        orm_error_init(&err);
-        l_fx_model_name(L, t);
-        orm_buf_puts(&w, lua_tostring(L, -1));
-        orm_buf_puts(&w, " pk ");
-        lua_getfield(L, top + 1, "pk");
-        if (l_json_encode(L, -1, &w, &err) < 0) orm_error_clear(&err);
-        lua_pushlstring(L, w.p ? w.p : "", w.len);
-        orm_buf_free(&w);
-        p.what = lua_tostring(L, -1);
+        p.t = t;
         write_row(L, db, b, t, replace, &p);
         lua_pushlightuserdata(L, (void *)t);
         lua_pushboolean(L, 1);
@@ -247,7 +265,7 @@ static int load_body(lua_State *L)
     }
     if (rc < 0) {
         p.n++;
-        p.what = NULL;
+        p.t = NULL;
         bad(L, &p, ORM_ERR_DATA, "%s", b->r.err);
     }
     lua_pushnil(L);

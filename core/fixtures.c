@@ -75,18 +75,20 @@ int orm_fixture_exists(orm_session *s, const orm_table *t, const orm_value *row,
     return rc < 0 ? rc : ORM_OK;
 }
 
-int orm_fixture_insert(orm_session *s, const orm_table *t, const orm_value *row)
+int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out)
 {
-    orm_buf b = ORM_BUF_INIT;
     uint64_t all = t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
-    if (orm_compile_insert(orm_conn_dialect(s->conn), t, all, &b) < 0 || b.oom)
-        return sql_oom(s, &b);
+    if (orm_compile_insert(orm_conn_dialect(s->conn), t, all, out) < 0 || out->oom)
+        return orm_error_oom(&s->err);
+    return ORM_OK;
+}
+
+int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, const orm_value *row)
+{
     const orm_value *params[ORM_MAX_COLUMNS];
     for (int i = 0; i < t->ncols; i++)
         params[i] = &row[i];
-    int rc = orm_session_run(s, orm_buf_str(&b), params, (size_t)t->ncols, NULL);
-    orm_buf_free(&b);
-    return rc;
+    return orm_session_run(s, sql, params, (size_t)t->ncols, NULL);
 }
 
 int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row)

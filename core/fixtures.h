@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "session.h"
 
 /* Opens a cursor over every row of t, all columns in column order,
@@ -17,8 +18,11 @@ int orm_fixture_scan(orm_session *s, const orm_table *t, orm_cursor **out);
 int orm_fixture_count(orm_session *s, const orm_table *t, int64_t *n);
 /* *exists: 1 when t has a row with the primary key of row (t->ncols values). */
 int orm_fixture_exists(orm_session *s, const orm_table *t, const orm_value *row, int *exists);
-/* Inserts row (t->ncols values, every column, keys included). */
-int orm_fixture_insert(orm_session *s, const orm_table *t, const orm_value *row);
+/* The INSERT of every column of t (appended to out), for orm_fixture_insert. */
+int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out);
+/* Inserts row (t->ncols values, every column, keys included) with sql, the
+ * text orm_fixture_insert_sql made for t. */
+int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, const orm_value *row);
 /* Updates the row with row's primary key to row's other values (no-op
  * when t has only key columns). */
 int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row);
