@@ -416,9 +416,7 @@ static int class_index(lua_State *L)
     }
     lua_getfield(L, 1, "__name");
     l_class_push_names(L, c->table);
-    return l_error_raisef(L, ORM_ERR_DATA,
-                          "%s has no attribute '%s' (valid: %s, query, get_or_create, "
-                          "update_or_create)",
+    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s, query)",
                           lua_tostring(L, -2), key, lua_tostring(L, -1));
 }
 
