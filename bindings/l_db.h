@@ -113,6 +113,13 @@ l_db *l_session_check(lua_State *L, int idx);
 void l_session_open(lua_State *L);
 /* [-0, +1, e] session:get(Model at clsidx, pk at pkidx) */
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx);
+/* session:plan() (l_plan.c) */
+int l_session_plan(lua_State *L);
+
+/* ---- l_text_exec.c ---- */
+/* [-0, +1, e] session:execute(db.text(...) e, params at pidx): a Result;
+ * a list of parameter tables at pidx runs the statement once per table. */
+int l_execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx);
 
 /* ---- l_query.c ---- */
 /* [-0, +1, m] A new query on the entities at stack positions first..last. */

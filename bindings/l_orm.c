@@ -8,7 +8,9 @@
 
 #include "ddl.h"
 #include "l_db.h"
+#include "l_docs.h"
 #include "l_fixtures.h"
+#include "l_query.h"
 #include "l_seed.h"
 #include "l_relation.h"
 #include "l_types.h"
@@ -42,11 +44,6 @@ void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
     l_weak_table(L, mode);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
-}
-
-int l_db_raise_session(lua_State *L, l_db *db)
-{
-    return l_error_raise(L, orm_session_error(db->session));
 }
 
 static void echo_line(void *ctx, const char *line)
@@ -240,6 +237,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, l_upsert, "upsert");
     set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
     set_closure(L, uv, dbidx, l_fixtures_load, "load");
+    l_select_init_db(L, uv, dbidx);
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);
@@ -331,6 +329,20 @@ int orm_lua_rollback_all(lua_State *L, int idx)
     return n;
 }
 
+static void count_kind(void *ctx, orm_object *o, char kind)
+{
+    int *counts = ctx;
+    (void)o;
+    counts[kind == 'n' ? 0 : kind == 'd' ? 1 : 2]++;
+}
+
+void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3])
+{
+    l_db *db = test_db(L, idx);
+    counts[0] = counts[1] = counts[2] = 0;
+    if (db) orm_session_each_pending(db->session, count_kind, counts);
+}
+
 struct orm_conn *orm_lua_conn(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
@@ -361,11 +373,13 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     int mod = lua_gettop(L);
     l_error_export(L, mod);
     l_expr_open(L, mod);
+    l_hint_open(L);
     l_types_open(L, mod);
     l_result_open(L);
     l_relation_open(L, mod);
     l_session_open(L);
     l_query_open(L);
+    l_select_open(L, mod);
     l_migrate_open(L, mod);
     lua_pushliteral(L, ORM_VERSION);
     lua_setfield(L, mod, "VERSION");
