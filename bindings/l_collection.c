@@ -626,6 +626,7 @@ static const luaL_Reg coll_methods[] = {
 void l_collection_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_COLLECTION)) {
+        l_protect_mt(L);
         luaL_newlib(L, coll_methods);
         lua_setfield(L, -2, "__index");
         luaL_getmetatable(L, L_MT_LIST);
@@ -639,6 +640,7 @@ void l_collection_open(lua_State *L)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_OBJBOX)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, objbox_gc);
         lua_setfield(L, -2, "__gc");
     }

@@ -94,6 +94,7 @@ void l_error_init(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushliteral(L, "orm.ErrorClass");
     lua_setfield(L, -2, "__name");
+    l_protect_mt(L);
     for (cls = ORM_ERR_ERROR; cls < ORM_ERR__COUNT; cls++) {
         const char *name = orm_errclass_name((orm_errclass)cls);
         lua_createtable(L, 0, 6);
@@ -105,6 +106,8 @@ void l_error_init(lua_State *L)
         lua_setfield(L, -2, "__tostring");
         lua_pushcfunction(L, class_is);
         lua_setfield(L, -2, "is");
+        lua_pushvalue(L, -1); /* getmetatable(err) is its class; setmetatable fails */
+        lua_setfield(L, -2, "__metatable");
         if (cls != ORM_ERR_ERROR) {
             lua_rawgeti(L, -3, ORM_ERR_ERROR);
             lua_setfield(L, -2, "__base");

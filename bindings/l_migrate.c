@@ -472,6 +472,7 @@ void l_migrate_open(lua_State *L, int modidx)
     };
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_MIGBOX)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, box_gc);
         lua_setfield(L, -2, "__gc");
     }

@@ -33,6 +33,7 @@ void **l_cleanup_push(lua_State *L, void (*fn)(void *))
     c->fn = fn;
     c->p = NULL;
     if (luaL_newmetatable(L, L_MT_CLEANUP)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, cleanup_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, cleanup_gc);
@@ -717,11 +718,13 @@ static int column_tostring(lua_State *L)
 void l_migop_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_OPCOLUMN)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, column_tostring);
         lua_setfield(L, -2, "__tostring");
     }
     lua_pop(L, 1);
     luaL_newmetatable(L, L_MT_OPCONSTRAINT);
+    l_protect_mt(L);
     lua_pop(L, 1);
 }
 

@@ -273,6 +273,7 @@ int l_model_define(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushcfunction(L, class_complete);
     lua_setfield(L, -2, "__complete");
+    l_protect_mt(L);
     lua_setmetatable(L, cls);
 
     l_instance_metatable(L, cls, name);

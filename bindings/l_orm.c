@@ -30,7 +30,14 @@ void l_weak_table(lua_State *L, const char *mode)
     lua_createtable(L, 0, 1);
     lua_pushstring(L, mode);
     lua_setfield(L, -2, "__mode");
+    l_protect_mt(L);
     lua_setmetatable(L, -2);
+}
+
+void l_protect_mt(lua_State *L)
+{
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
 }
 
 void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
@@ -223,6 +230,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
+    l_protect_mt(L);
     lua_setfield(L, -2, "__chunkmt");
     lua_pushvalue(L, -1);
     db->cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -366,6 +374,7 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     lua_pushcfunction(L, orm_connect);
     lua_setfield(L, mod, "connect");
     if (luaL_newmetatable(L, L_MT_DB)) {
+        l_protect_mt(L);
         lua_pushvalue(L, mod);
         lua_pushcclosure(L, db_index, 1);
         lua_setfield(L, -2, "__index");

@@ -26,6 +26,12 @@
 #define L_MT_CURSOR "orm.Cursor"
 #define L_MT_FUNC "orm.FuncFactory"
 
+/* ---- l_orm.c ---- */
+/* [-0, +0, m] Protects the metatable at the top of the stack: getmetatable
+ * returns false and setmetatable fails, so Lua code can neither call a __gc
+ * early nor swap the metamethods of a value holding C pointers. */
+void l_protect_mt(lua_State *L);
+
 /* ---- l_error.c ---- */
 /* [-0, +0, -] Creates the error classes once per state (registry). */
 void l_error_init(lua_State *L);

@@ -645,6 +645,7 @@ static const luaL_Reg build_methods[] = {
 void l_query_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_QUERY)) {
+        l_protect_mt(L);
         luaL_newlib(L, build_methods);
         luaL_setfuncs(L, l_query_run_methods, 0);
         luaL_setfuncs(L, l_query_bulk_methods, 0);
@@ -652,7 +653,8 @@ void l_query_open(lua_State *L)
         luaL_setfuncs(L, l_query_run_meta, 0);
         lua_pushliteral(L, "Query");
         lua_setfield(L, -2, "__name");
-        if (luaL_newmetatable(L, L_MT_QUERY_LIGHT)) { /* the same, without __gc */
+        if (luaL_newmetatable(L, L_MT_QUERY_LIGHT)) {
+            l_protect_mt(L); /* the same, without __gc */
             lua_pushnil(L);
             while (lua_next(L, -3)) {
                 lua_pushvalue(L, -2);

@@ -45,6 +45,7 @@ static l_qbase *push_base(lua_State *L, l_db *db, int cls)
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, qbase_gc);
     lua_setfield(L, -2, "__gc");
+    l_protect_mt(L);
     lua_setmetatable(L, -2);
     int box = lua_gettop(L);
     l_query *q = l_query_alloc(L, db, 0, 0, 1); /* builds the select and entity table */

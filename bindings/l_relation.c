@@ -507,6 +507,7 @@ void l_relation_open(lua_State *L, int modidx)
 {
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_RELATION)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, relation_tostring);
         lua_setfield(L, -2, "__tostring");
     }

@@ -429,12 +429,14 @@ static int s_complete(lua_State *L)
 void l_session_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_SAVEPOINT)) {
+        l_protect_mt(L);
         static const luaL_Reg sp_methods[] = {{"commit", sp_commit}, {"rollback", sp_rollback}, {NULL, NULL}};
         luaL_newlib(L, sp_methods);
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_SESSION)) {
+        l_protect_mt(L);
         luaL_newlib(L, session_methods);
         lua_pushcclosure(L, s_index, 1);
         lua_setfield(L, -2, "__index");

@@ -229,6 +229,7 @@ void l_types_open(lua_State *L, int modidx)
 {
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_TYPE)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, type_call);
         lua_setfield(L, -2, "__call");
         lua_pushcfunction(L, type_tostring);
@@ -236,6 +237,7 @@ void l_types_open(lua_State *L, int modidx)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_FKEY)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, fkey_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, fkey_tostring);
@@ -243,6 +245,7 @@ void l_types_open(lua_State *L, int modidx)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_COLUMN)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, colspec_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, colspec_tostring);
