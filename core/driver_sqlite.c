@@ -2,6 +2,7 @@
  * orm_driver_sqlite and its connection and statement structs. Every failure
  * copies sqlite3_errmsg into conn->err at once (before any reset can change
  * it), classified by the one function classify(). */
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,12 @@ static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
         rc = sqlite3_bind_int64(s->st, idx, v->type == ORM_V_BOOL ? v->u.i != 0 : v->u.i);
         break;
     case ORM_V_REAL:
+        if (isnan(v->u.r)) { /* SQLite would store NULL: a silent change */
+            orm_error_set(&s->conn->base.err, ORM_ERR_DATA, 0,
+                          "SQLite cannot store NaN (parameter %d)", idx);
+            orm_error_attach_sql(&s->conn->base.err, sqlite3_sql(s->st), NULL, 0);
+            return ORM_EFAIL;
+        }
         rc = sqlite3_bind_double(s->st, idx, v->u.r);
         break;
     case ORM_V_TEXT:
