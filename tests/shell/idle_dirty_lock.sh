@@ -19,16 +19,12 @@ LUA
 DB=app/instance/idle.db
 writer() { sqlite3 -cmd '.timeout 0' "$DB" "INSERT INTO member (email) VALUES ('$1');" 2>&1; }
 {
-  echo 'a = Member.query:first()'
-  echo 'a.email = "dirty@x.org"'
-  echo 'db.session:add(Member{ email = "new@x.org" })'
+  echo 'a = Member.query:first(); a.email = "dirty@x.org"; db.session:add(Member{ email = "new@x.org" })'
   sleep 1
   writer other@x.org >writer1.out
   echo 'print(a.email, #db.session.dirty, #db.session.new)'
   echo 'db.session:commit()'
-  echo 'b = Member.query:get(2)'
-  echo 'b.email = "flushed@x.org"'
-  echo 'db.session:flush()'
+  echo 'b = Member.query:get(2); b.email = "flushed@x.org"; db.session:flush()'
   sleep 1
   writer late@x.org >writer2.out
   echo 'db.session:rollback()'
