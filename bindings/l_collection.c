@@ -476,8 +476,10 @@ static int c_remove(lua_State *L)
     l_rel *r = l_rel_resolve(L, decl);
     if (!l_rel_coll_find(L, 1, 2)) {
         lua_getfield(L, decl, "__key");
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection",
-                              luaL_tolstring(L, 2, NULL), lua_tostring(L, -2));
+        const char *coll = lua_tostring(L, -1);
+        const char *what = luaL_tolstring(L, 2, NULL); /* pushed after the name: order matters */
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection", what,
+                              coll ? coll : "?");
     }
     if (r->kind == REL_M2M)
         l_rel_m2m_remove(L, db, owner, decl, 2);

@@ -3,6 +3,7 @@
  * functions (Model, Table, create_all, drop_all, transaction), echo, and the
  * hooks the ormsh program uses (orm_lua.h). */
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,8 +260,16 @@ static int orm_connect(lua_State *L)
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "base_dir");
         opts.base_dir = luaL_optstring(L, -1, NULL);
-        lua_getfield(L, 2, "busy_timeout");
-        opts.busy_timeout_ms = (int)luaL_optinteger(L, -1, 0);
+        if (lua_getfield(L, 2, "busy_timeout") != LUA_TNIL) {
+            int isint;
+            lua_Integer ms = lua_tointegerx(L, -1, &isint);
+            if (!isint || lua_type(L, -1) != LUA_TNUMBER || ms < 0 || ms > INT_MAX)
+                return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                      "busy_timeout must be a whole number of milliseconds "
+                                      "(0 or more), got %s",
+                                      luaL_tolstring(L, -1, NULL));
+            opts.busy_timeout_ms = (int)ms;
+        }
         lua_getfield(L, 2, "echo");
         echo = lua_toboolean(L, -1);
         lua_pop(L, 1); /* base_dir string stays referenced on the stack */

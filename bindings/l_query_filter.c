@@ -127,6 +127,13 @@ static orm_expr *filter_term(lua_State *L, int ent, const orm_table *t, orm_from
         break;
     default: {
         const char *name = t->cols[col].name;
+        if (lua_type(L, vi) != LUA_TNIL && !l_expr_test(L, vi) && !l_query_select_test(L, vi)) {
+            l_class_push(L, t);
+            lua_getfield(L, -1, "__name");
+            l_error_raisef(L, ORM_ERR_ARGUMENT, "filter_by %s.%s: value expected, got %s",
+                           lua_tostring(L, -1), name, luaL_typename(L, vi));
+            return NULL; /* not reached */
+        }
         if (ent == 0) { /* entity 1, not on the stack yet */
             l_query_push_entity(L, 1, 1);
             ent = lua_gettop(L);

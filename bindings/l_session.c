@@ -192,8 +192,11 @@ static int execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx)
             rc = -1;
         } else if (l_expr_is_null(L, -1)) {
             vals[i].type = ORM_V_NULL;
-        } else {
-            rc = l_value_to_any(L, -1, &vals[i], &err);
+        } else if ((rc = l_value_to_any(L, -1, &vals[i], &err)) < 0) {
+            orm_error_set(&err, ORM_ERR_ARGUMENT, 0,
+                          "parameter :%s in db.text(\"%s\"): nil, boolean, number or string "
+                          "expected, got %s",
+                          names[i], e->name, luaL_typename(L, -1));
         }
         if (rc == 0) converted++;
         lua_pop(L, 1);
