@@ -71,6 +71,7 @@ int sh_pcall(lua_State *L, int narg, int nres)
     lua_sethook(L, NULL, 0, 0);
     g_sigint = 0;
     g_nsigint = 0;
+    if (g_conn) orm_conn_interrupt_reset(g_conn); /* a Ctrl-C of earlier code */
     g_running = L;
     status = lua_pcall(L, narg, nres, 0);
     g_running = NULL;
