@@ -67,7 +67,9 @@ install-debs:
 
 CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
              -g -fPIC -fvisibility=hidden $(OPT) $(SAN) $(PKG_CFLAGS) -Icore -Ibindings $(CFLAGS)
-LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+# Fault injection (core/fault.c): our objects' allocations go through wrappers.
+WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+LDFLAGS_ALL = $(SAN) $(WRAP) $(LDFLAGS)
 
 build: ormsh orm.so
 

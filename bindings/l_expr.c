@@ -42,7 +42,7 @@ static void check_depth(lua_State *L, orm_expr *e)
 /* [-0, +0, v] Stores a constructor's result in the userdata slot. */
 static void store(lua_State *L, orm_expr **slot, orm_expr *e)
 {
-    if (!e) luaL_error(L, "not enough memory");
+    if (!e) l_oom(L);
     check_depth(L, e);
     *slot = e;
 }
@@ -153,7 +153,7 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
         if ((e = l_expr_test(L, idx)) != NULL) return orm_expr_retain(e);
         if (l_query_select_test(L, idx)) { /* a query as a value: (SELECT ...) */
             if (!(e = orm_expr_select(l_query_select_test(L, idx), 0)))
-                luaL_error(L, "not enough memory");
+                l_oom(L);
             return e;
         }
         if (elem > 0)
@@ -166,7 +166,7 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
             luaL_typeerror(L, idx, "value");
         return NULL;
     }
-    if (!e) luaL_error(L, "not enough memory");
+    if (!e) l_oom(L);
     return e;
 }
 
@@ -569,7 +569,7 @@ static void push_buf_free(lua_State *L, orm_buf *b)
     int st;
     if (b->oom) {
         orm_buf_free(b);
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
     lua_pushcfunction(L, push_buf_k);
     lua_pushlightuserdata(L, b);

@@ -212,6 +212,10 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
     if (lua_type(L, val_idx) == LUA_TUSERDATA && l_expr_is_null(L, val_idx)) {
         v.type = ORM_V_NULL;
     } else if (l_value_to(L, val_idx, &c->type, &v, &err) < 0) {
+        if (err.cls == ORM_ERR_OPERATIONAL || !err.message) { /* out of memory: not the value */
+            orm_error_clear(&err);
+            l_oom(L);
+        }
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
         lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), key, err.message ? err.message : "bad value");
@@ -234,7 +238,7 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
                        "before the savepoint or after it ends",
                        lua_tostring(L, -1), key);
     }
-    if (rc < 0) luaL_error(L, "not enough memory");
+    if (rc < 0) l_oom(L);
 }
 
 static int inst_newindex(lua_State *L)

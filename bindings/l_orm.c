@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "fault.h"
 #include "l_db.h"
 #include "l_relation.h"
 #include "l_types.h"
@@ -250,6 +251,25 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
+/* orm._fault(kind, n) -> fired: test-only fault injection. kind "alloc"
+ * fails the n-th following allocation of ormsh's own code, "call" the n-th
+ * following driver call (n 0: disarm). Returns whether the fault armed
+ * before (of that kind) happened. [-0, +1, v] */
+static int orm_fault(lua_State *L)
+{
+    const char *kind = luaL_checkstring(L, 1);
+    long n = (long)luaL_optinteger(L, 2, 0);
+    int alloc = strcmp(kind, "alloc") == 0;
+    if (!alloc && strcmp(kind, "call") != 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "orm._fault: kind \"alloc\" or \"call\" expected, got \"%s\"", kind);
+    lua_pushboolean(L, alloc ? orm_fault_alloc_fired() : orm_driver_fail_fired());
+    if (alloc)
+        orm_fault_alloc_after(n);
+    else
+        orm_driver_fail_after(n);
+    return 1;
+}
+
 /* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
@@ -300,7 +320,7 @@ static int orm_connect(lua_State *L)
     db->session = db->md ? orm_session_new(db->conn, db->md) : NULL;
     if (db->session == NULL) {
         db_close_conn(db);
-        return luaL_error(L, "not enough memory");
+        return l_oom(L);
     }
     db->conn->echo = echo;
     db->conn->echo_fn = echo_line;
@@ -382,6 +402,8 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     lua_setfield(L, mod, "VERSION");
     lua_pushcfunction(L, orm_connect);
     lua_setfield(L, mod, "connect");
+    lua_pushcfunction(L, orm_fault);
+    lua_setfield(L, mod, "_fault");
     if (luaL_newmetatable(L, L_MT_DB)) {
         l_protect_mt(L);
         lua_pushvalue(L, mod);

@@ -46,7 +46,7 @@ int l_query_is(lua_State *L, int idx)
 
 int l_query_oom(lua_State *L)
 {
-    return luaL_error(L, "not enough memory");
+    return l_oom(L);
 }
 
 l_query *l_query_check_lazy(lua_State *L, int idx)

@@ -99,7 +99,7 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
     orm_compiled_free(&comp);
     orm_select_free(sel);
     if (ok == -1) l_error_raise(L, &err);
-    if (!ok) luaL_error(L, "not enough memory");
+    if (!ok) l_oom(L);
     if (rc < 0) l_db_raise_session(L, db);
     int boxidx = lua_gettop(L);
     if (a == NULL) {

@@ -499,7 +499,7 @@ void l_relation_join(lua_State *L, int idx, const orm_table **target, const orm_
     if (*on == NULL || (r->kind == REL_M2M && *on2 == NULL)) {
         orm_expr_release(*on);
         orm_expr_release(*on2);
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
 }
 

@@ -342,7 +342,7 @@ static int s_merge(lua_State *L)
         if (orm_session_get(db->session, t, pk, &target) < 0) return l_db_raise_session(L, db);
     }
     int created = target == NULL;
-    if (created && (target = orm_object_new(t)) == NULL) return luaL_error(L, "not enough memory");
+    if (created && (target = orm_object_new(t)) == NULL) return l_oom(L);
     l_model_push_object(L, db, target);
     int out = lua_gettop(L);
     for (int i = 0; i < t->ncols; i++) {
@@ -350,7 +350,7 @@ static int s_merge(lua_State *L)
             continue;
         orm_value v;
         if (orm_value_copy(&v, &o->values[i]) < 0 || orm_object_set(target, i, &v) < 0)
-            return luaL_error(L, "not enough memory");
+            return l_oom(L);
     }
     if (created && orm_session_add(db->session, target) < 0) return l_db_raise_session(L, db);
     lua_settop(L, out);

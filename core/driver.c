@@ -22,16 +22,24 @@ static const orm_driver *const drivers[] = {
 
 /* Fault injection: calls left before the armed failure (0: disarmed). */
 static long fail_countdown;
+static int fail_fired;
 
 void orm_driver_fail_after(long n)
 {
     fail_countdown = n > 0 ? n : 0;
+    fail_fired = 0;
+}
+
+int orm_driver_fail_fired(void)
+{
+    return fail_fired;
 }
 
 /* Counts one wrapper call; on the armed one, records the fault and disarms. */
 static int injected(orm_conn *c)
 {
     if (fail_countdown <= 0 || --fail_countdown > 0) return 0;
+    fail_fired = 1;
     orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0, "injected fault");
     return 1;
 }

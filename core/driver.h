@@ -121,5 +121,6 @@ const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
 /* Test hook (fault injection): when armed with n > 0, the n-th following
  * wrapper call fails with OperationalError "injected fault". 0 disarms. */
 void orm_driver_fail_after(long n);
+int orm_driver_fail_fired(void); /* 1 when the armed failure happened */
 
 #endif
