@@ -51,15 +51,15 @@ char *orm_url_mask_text(const char *text)
     const char *sep;
     while ((sep = strstr(p, "://")) != NULL) {
         const char *user = sep + 3;
-        const char *colon = user + strcspn(user, ":/@ \t\r\n'\"`");
+        const char *end = segment_end(user);
+        const char *at = NULL, *colon = NULL;
+        for (const char *c = user; c < end; c++)
+            if (*c == '@') at = c;
+        for (const char *c = user; at && c < at && !colon; c++)
+            if (*c == ':') colon = c;
         orm_buf_append(&b, p, (size_t)(user - p));
         p = user;
-        if (*colon != ':') continue;
-        const char *end = segment_end(colon + 1);
-        const char *at = NULL;
-        for (const char *c = colon + 1; c < end; c++)
-            if (*c == '@') at = c;
-        if (!at) continue;
+        if (!colon) continue; /* no password: nothing to hide */
         orm_buf_append(&b, user, (size_t)(colon - user));
         orm_buf_puts(&b, ":***@");
         p = at + 1;
