@@ -319,7 +319,7 @@ static orm_expr *order_item(lua_State *L, int qidx, l_query *q, int i, int allow
 {
     orm_expr *e = l_expr_test(L, i);
     if (e) return orm_expr_retain(e);
-    size_t len;
+    size_t len = 0; /* clang cannot see luaL_typeerror does not return */
     const char *name = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : NULL;
     if (name == NULL) luaL_typeerror(L, i, "column, expression or column name");
     int desc = allow_desc && name[0] == '-';
