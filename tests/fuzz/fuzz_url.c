@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *sep = strstr(text, "://");
         const char *colon = sep ? strchr(sep + 3, ':') : NULL;
         const char *at = colon ? strrchr(colon, '@') : NULL;
-        if (at && at - colon > 8 && !memchr(sep + 3, '/', (size_t)(colon - sep - 3)) &&
+        if (at && at - colon > 8 && strncmp(colon, "://", 3) != 0 && !memchr(sep + 3, '/', (size_t)(colon - sep - 3)) &&
             !memchr(sep + 3, '@', (size_t)(colon - sep - 3)) && !strstr(colon + 1, "://")) {
             char secret[9];
             memcpy(secret, colon + 1, 8);
