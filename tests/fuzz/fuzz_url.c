@@ -18,7 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     orm_error_init(&err);
     if (orm_url_parse(&u, text, &err) == ORM_OK) {
         char *shown = orm_url_masked(&u, "/base");
-        if (shown && u.password && strlen(u.password) >= 6 && strstr(shown, u.password)) abort();
+        /* (unless the same text is also the user, host or database) */
+        const char *once = u.password ? strstr(text, u.password) : NULL;
+        int repeated = once && strstr(once + 1, u.password);
+        if (shown && u.password && strlen(u.password) >= 6 && !repeated && strstr(shown, u.password))
+            abort();
         free(shown);
         free(orm_url_sqlite_path(&u, "base"));
     } else if (err.message) {
