@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char secret[9];
             memcpy(secret, colon + 1, 8);
             secret[8] = '\0';
-            if (!memchr(secret, '@', 8) && strstr(err.message, secret)) abort();
+            if (!memchr(secret, '@', 8) && !strstr(at, secret) && strstr(err.message, secret))
+                abort(); /* (text repeated after the '@' may show: it is not the password) */
         }
     }
     free(orm_url_mask_text(text));
