@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             secret[8] = '\0';
             /* (the same text elsewhere in the input may show: it is not the password) */
             int once = strstr(text, secret) == colon + 1 && !strstr(colon + 2, secret);
-            if (!memchr(secret, '@', 8) && once && strstr(err.message, secret)) abort();
+            int wording = strstr("(use sqlite, postgresql or mysql)", secret) != NULL;
+            if (!memchr(secret, '@', 8) && once && !wording && strstr(err.message, secret)) abort();
         }
     }
     free(orm_url_mask_text(text));
