@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *shown = orm_url_masked(&u, "/base");
         /* (unless the same text is also the user, host or database) */
         const char *once = u.password ? strstr(text, u.password) : NULL;
-        int repeated = once && (strstr(once + 1, u.password) ||
+        int repeated = u.password && ((once && strstr(once + 1, u.password)) ||
                                 (u.user && strstr(u.user, u.password)) ||
                                 (u.host && strstr(u.host, u.password)) ||
                                 (u.database && strstr(u.database, u.password)));
