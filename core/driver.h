@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "error.h"
+#include "stats.h"
 #include "url.h"
 #include "value.h"
 
@@ -80,6 +81,7 @@ struct orm_conn {
     orm_echo_fn echo_fn;
     void *echo_ctx;
     uint64_t nstatements; /* statements executed (for tests and metrics) */
+    orm_stats *stats;     /* owned: per-shape statistics, metrics, slow log */
     char *display_url;  /* masked URL for messages */
     /* Set by a caller that keeps the bound values alive and unchanged until
      * the statement is reset and rebound (flush: bind, step once, reset):

@@ -111,6 +111,11 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     if (config) {
         lua_getfield(L, config, "busy_timeout");
         lua_setfield(L, -2, "busy_timeout");
+        static const char *const monitoring[] = {"slow_ms", "slow_log", "nplus1", NULL};
+        for (int i = 0; monitoring[i]; i++) {
+            lua_getfield(L, config, monitoring[i]);
+            lua_setfield(L, -2, monitoring[i]);
+        }
         lua_getfield(L, config, "echo");
     } else {
         lua_pushnil(L);
