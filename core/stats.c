@@ -42,7 +42,13 @@ void orm_stats_reset(orm_stats *st)
     double slow_ms = st->slow_ms;
     orm_where_fn where = st->where;
     void *ctx = st->where_ctx;
+    orm_publish_fn publish = st->publish;
+    void *pctx = st->publish_ctx;
+    uint64_t every = st->publish_every;
     memset(st, 0, sizeof *st);
+    st->publish = publish;
+    st->publish_ctx = pctx;
+    st->publish_every = every;
     st->other = -1;
     st->slow_out = out;
     st->slow_ms = slow_ms;
@@ -220,6 +226,22 @@ void orm_stats_begin(orm_stats *st, struct orm_stmt *s, const char *sql, const o
         st->slow++;
         orm_slowlog_write(st, ms, sql, params, n);
     }
+    if (st->publish) {
+        uint64_t now = orm_stats_now();
+        if (now >= st->next_publish) {
+            st->next_publish = now + st->publish_every;
+            st->publish(st->publish_ctx, st);
+        }
+    }
+}
+
+void orm_stats_set_publish(orm_stats *st, orm_publish_fn fn, void *ctx, double every_s)
+{
+    if (!st) return;
+    st->publish = fn;
+    st->publish_ctx = ctx;
+    st->publish_every = (uint64_t)(every_s * 1e9);
+    st->next_publish = orm_stats_now() + st->publish_every;
 }
 
 void orm_stats_step(orm_stats *st, struct orm_stmt *s, int rc, uint64_t dt_ns)

@@ -74,6 +74,11 @@ void orm_stats_reset(orm_stats *st); /* forgets shapes and counters */
 int orm_stats_set_slow(orm_stats *st, double ms, const char *path, orm_error *err);
 void orm_stats_set_where(orm_stats *st, orm_where_fn fn, void *ctx);
 
+/* Called from the recording functions at most once every every_s seconds
+ * (fn NULL: never), so that a long script keeps its published metrics fresh. */
+typedef void (*orm_publish_fn)(void *ctx, orm_stats *st);
+void orm_stats_set_publish(orm_stats *st, orm_publish_fn fn, void *ctx, double every_s);
+
 /* ---- Prometheus text exposition (prom.c) ---- */
 /* Appends the exposition of st to a malloc'd string (NULL when out of memory). */
 char *orm_stats_prometheus(orm_stats *st);

@@ -48,6 +48,9 @@ struct orm_stats {
     FILE *slow_out; /* NULL: stderr */
     orm_where_fn where;
     void *where_ctx;
+    orm_publish_fn publish;
+    void *publish_ctx;
+    uint64_t publish_every, next_publish; /* ns */
 };
 
 /* slowlog.c: writes one line for a slow execution. */

@@ -13,6 +13,7 @@
 #include <lua.h>
 
 #include "cmd_db.h"
+#include "metrics.h"
 #include <stdio.h>
 #include "orm_lua.h"
 #include "shell.h"
@@ -324,6 +325,7 @@ int app_open(lua_State *L, const ormsh_opts *o)
     }
     if ((rc = connect_db(L, o, dir, config))) goto done;
     int db = lua_gettop(L);
+    if ((rc = sh_metrics_start(L, config, lua_tostring(L, dir), orm_lua_conn(L, db)))) goto done;
     bind_db(L, db);
     app_arm_interrupt(L);
     if (config) {
@@ -406,6 +408,7 @@ const char *app_prompt(lua_State *L, const char *plain)
 {
     static char buf[256];
     static const char *const kinds[] = {"new", "dirty", "deleted"};
+    sh_metrics_publish();
     int counts[3], len = 0, n = 0;
     app_push_db(L);
     orm_lua_pending_kinds(L, -1, counts);
@@ -435,5 +438,6 @@ void app_close(lua_State *L)
         }
     }
     lua_pop(L, 1);
+    sh_metrics_stop();
     sh_set_conn(NULL);
 }
