@@ -81,6 +81,26 @@ static int db_stats_reset(lua_State *L)
     return 0;
 }
 
+static int push_text(lua_State *L)
+{
+    lua_pushstring(L, lua_touserdata(L, 1));
+    return 1;
+}
+
+/* db.metrics() -> the Prometheus text exposition of this handle's figures */
+static int db_metrics(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    char *s = orm_stats_prometheus(db->conn->stats);
+    if (!s) return luaL_error(L, "not enough memory");
+    lua_pushcfunction(L, push_text); /* protected: s is freed whatever happens */
+    lua_pushlightuserdata(L, s);
+    int status = lua_pcall(L, 1, 1, 0);
+    free(s);
+    if (status != LUA_OK) return lua_error(L);
+    return 1;
+}
+
 static void set_closure(lua_State *L, int uv, int dbidx, lua_CFunction f, const char *name)
 {
     lua_pushvalue(L, dbidx);
@@ -93,6 +113,7 @@ void l_stats_init_db(lua_State *L, int uv, int dbidx)
     l_db *db = l_db_check(L, dbidx);
     set_closure(L, uv, dbidx, db_stats, "stats");
     set_closure(L, uv, dbidx, db_stats_reset, "stats_reset");
+    set_closure(L, uv, dbidx, db_metrics, "metrics");
     orm_stats_set_where(db->conn->stats, lua_where, db);
 }
 
