@@ -33,6 +33,12 @@ void l_stats_init_db(lua_State *L, int uv, int dbidx);
 void l_stats_configure(lua_State *L, l_db *db, int opts, const char *base_dir);
 /* [-0, +0, e] The nplus1 option at opts (0: none): an L_NPLUS1_* mode. */
 int l_stats_nplus1_mode(lua_State *L, int opts);
+/* [-0, +0, m] nplus1 = "raise": remembers that the objects in the list at
+ * list_idx were loaded together (weakly). */
+void l_stats_mark_batch(lua_State *L, l_db *db, int list_idx);
+/* [-0, +0, e] nplus1 = "raise": an ArgumentError when the instance at
+ * inst_idx was loaded together with other rows (relationship at decl_idx). */
+void l_stats_nplus1_check(lua_State *L, l_db *db, int decl_idx, int inst_idx);
 /* "file:line" of the innermost Lua frame running a line (the user's code:
  * ormsh's own code is C); "" when none. */
 void l_user_where(lua_State *L, char *buf, size_t n);

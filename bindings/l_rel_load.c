@@ -139,9 +139,10 @@ void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *con
 
 /* N+1: a relation lazy-loaded once per parent, over and over, prints one
  * hint naming it, where it was triggered, and the option to paste. */
-void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx)
+void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx)
 {
     decl_idx = lua_absindex(L, decl_idx);
+    if (db->nplus1 == L_NPLUS1_RAISE) l_stats_nplus1_check(L, db, decl_idx, inst_idx);
     lua_getfield(L, decl_idx, "__lazy_n");
     lua_Integer n = lua_tointeger(L, -1) + 1;
     lua_pop(L, 1);

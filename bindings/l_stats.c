@@ -101,6 +101,48 @@ static int db_metrics(lua_State *L)
     return 1;
 }
 
+/* [-0, +1, m] The weak-keyed table instance -> rows loaded with it, made on
+ * first use (kept in the registry under the db's address). */
+static void push_batches(lua_State *L, l_db *db)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, db) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    l_weak_table(L, "k");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, db);
+}
+
+void l_stats_mark_batch(lua_State *L, l_db *db, int list_idx)
+{
+    list_idx = lua_absindex(L, list_idx);
+    push_batches(L, db);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list_idx);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list_idx, i);
+        lua_pushinteger(L, n);
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+
+void l_stats_nplus1_check(lua_State *L, l_db *db, int decl_idx, int inst_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    push_batches(L, db);
+    lua_pushvalue(L, inst_idx);
+    lua_Integer n = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+    lua_pop(L, 2);
+    if (n < 2) return;
+    char where[256];
+    l_user_where(L, where, sizeof where);
+    const char *rel = luaL_tolstring(L, decl_idx, NULL);
+    orm_stats_nplus1(db->conn->stats, rel);
+    l_error_raisef(L, ORM_ERR_ARGUMENT,
+                   "N+1 query: lazy load of %s on an object a query loaded with %d other rows "
+                   "(%s; nplus1 = \"raise\"); load it eagerly: :options(db.selectinload(%s))",
+                   rel, (int)(n - 1), where[0] ? where : "shell input", rel);
+}
+
 static void set_closure(lua_State *L, int uv, int dbidx, lua_CFunction f, const char *name)
 {
     lua_pushvalue(L, dbidx);
