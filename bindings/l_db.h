@@ -22,6 +22,7 @@ typedef struct l_db {
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
     lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
+    struct l_seed_stats *seed; /* while db.seed runs: its counts (l_seed.c); else NULL */
 } l_db;
 
 /* ---- l_stats.c ---- */
@@ -108,6 +109,15 @@ int l_model_before_insert(void *ctx, orm_object *o, orm_error *err);
 int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
 void l_model_repr(lua_State *L, int idx);
+
+/* ---- l_audit.c ---- */
+/* [-0, +1, m] A new db.audit table for the handle at dbidx. */
+void l_audit_push(lua_State *L, int dbidx);
+
+/* ---- l_history.c ---- */
+/* [-0, +0, m] Gives the __versioned class at cls its history() and
+ * history_at() methods. */
+void l_history_setup(lua_State *L, int cls);
 
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);

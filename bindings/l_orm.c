@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "ddl.h"
+#include "history_table.h"
 #include "l_db.h"
 #include "l_docs.h"
+#include "l_fixtures.h"
 #include "l_query.h"
+#include "l_seed.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -162,6 +166,10 @@ static int db_create_all(lua_State *L)
     orm_session_end_idle(db->session);
     if (orm_metadata_check_fks(db->md, &err) < 0 || orm_ddl_create_all(db->conn, db->md, &err) < 0)
         return l_error_raise(L, &err);
+    /* a history table that was there already must have the right shape */
+    for (int i = 0; i < db->md->ntables; i++)
+        if (db->md->tables[i]->history && orm_history_check(db->conn, db->md->tables[i], &err) < 0)
+            return l_error_raise(L, &err);
     return 0;
 }
 
@@ -231,8 +239,14 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    set_closure(L, uv, dbidx, l_seed_run, "seed");
+    set_closure(L, uv, dbidx, l_upsert, "upsert");
+    set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
+    set_closure(L, uv, dbidx, l_fixtures_load, "load");
     l_select_init_db(L, uv, dbidx);
     l_stats_init_db(L, uv, dbidx);
+    l_audit_push(L, dbidx);
+    lua_setfield(L, uv, "audit");
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);
@@ -240,12 +254,13 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
-/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool }]) [-0, +1, e] */
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
+ * read_only = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
-    orm_open_opts opts = {NULL, 0};
-    int echo = 0;
+    orm_open_opts opts = {NULL, 0, 0};
+    int echo = 0, audit = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "base_dir");
@@ -255,6 +270,12 @@ static int orm_connect(lua_State *L)
         lua_getfield(L, 2, "echo");
         echo = lua_toboolean(L, -1);
         lua_pop(L, 1); /* base_dir string stays referenced on the stack */
+        lua_getfield(L, 2, "audit");
+        audit = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        lua_getfield(L, 2, "read_only");
+        opts.read_only = lua_toboolean(L, -1);
+        lua_pop(L, 1);
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);
@@ -293,6 +314,7 @@ static int orm_connect(lua_State *L)
     l_stats_configure(L, db, opts_idx, opts.base_dir);
     db->nplus1 = l_stats_nplus1_mode(L, opts_idx);
     lua_settop(L, dbidx);
+    if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;
 }
 

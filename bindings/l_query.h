@@ -106,6 +106,10 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel);
 /* [-0, +0, e] The number of rows sel yields. */
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel);
 
+/* ---- l_inspect.c ---- */
+/* q:explain() -> the backend's plan as text [-0, +1, e] */
+int l_query_explain(lua_State *L);
+
 /* ---- l_query_iter.c ---- */
 /* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
 int l_query_iterate(lua_State *L);

@@ -159,6 +159,15 @@ int sh_metrics_start(lua_State *L, int config, const char *app_dir, struct orm_c
     return 0;
 }
 
+void sh_metrics_rebind(struct orm_conn *conn)
+{
+    if (!M.on || !conn || conn == M.conn) return;
+    orm_stats_set_publish(M.conn->stats, NULL, NULL, 0);
+    M.conn = conn;
+    orm_stats_set_publish(conn->stats, publish, NULL, M.interval < 1 ? M.interval : 1);
+    sh_metrics_publish();
+}
+
 void sh_metrics_stop(void)
 {
     if (M.conn) orm_stats_set_publish(M.conn->stats, NULL, NULL, 0);

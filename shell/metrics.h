@@ -16,6 +16,9 @@ struct orm_conn;
 int sh_metrics_start(lua_State *L, int config, const char *app_dir, struct orm_conn *conn);
 /* Publishes a fresh snapshot (before each prompt). No-op when off. */
 void sh_metrics_publish(void);
+/* After reload(): the metrics follow the new connection (its counters
+ * start from zero, which Prometheus reads as a counter reset). */
+void sh_metrics_rebind(struct orm_conn *conn);
 /* Final snapshot and file write, threads stopped, memory freed. */
 void sh_metrics_stop(void);
 
