@@ -25,7 +25,7 @@ static void lua_where(void *ctx, char *buf, size_t n)
     l_user_where(((l_db *)ctx)->L, buf, n);
 }
 
-static const char *const columns[] = {"sql",     "calls",  "rows", "total_ms",
+static const char *const columns[] = {"sql",     "calls",  "rows",   "total_ms",
                                       "mean_ms", "max_ms", "errors", NULL};
 
 /* Milliseconds rounded to 3 decimals (microseconds). */
@@ -187,7 +187,8 @@ void l_stats_configure(lua_State *L, l_db *db, int opts, const char *base_dir)
     int t = lua_getfield(L, opts, "slow_ms");
     if (t != LUA_TNIL) {
         if (t != LUA_TNUMBER || lua_tonumber(L, -1) <= 0)
-            l_error_raisef(L, ORM_ERR_ARGUMENT, "slow_ms must be a number of milliseconds > 0 (got %s)",
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "slow_ms must be a number of milliseconds > 0 (got %s)",
                            t == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
         ms = lua_tonumber(L, -1);
     }

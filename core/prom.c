@@ -12,10 +12,14 @@ static void label(orm_buf *b, const char *name, const char *value)
 {
     orm_buf_printf(b, "%s=\"", name);
     for (const char *p = value; *p; p++) {
-        if (*p == '\\') orm_buf_puts(b, "\\\\");
-        else if (*p == '"') orm_buf_puts(b, "\\\"");
-        else if (*p == '\n') orm_buf_puts(b, "\\n");
-        else orm_buf_putc(b, *p);
+        if (*p == '\\')
+            orm_buf_puts(b, "\\\\");
+        else if (*p == '"')
+            orm_buf_puts(b, "\\\"");
+        else if (*p == '\n')
+            orm_buf_puts(b, "\\n");
+        else
+            orm_buf_putc(b, *p);
     }
     orm_buf_putc(b, '"');
 }
@@ -42,12 +46,14 @@ static void statements(orm_buf *b, orm_stats *st)
         b->oom = 1;
         return;
     }
-    for (int i = 0; i < st->nshapes; i++) v[i] = &st->shapes[i];
+    for (int i = 0; i < st->nshapes; i++)
+        v[i] = &st->shapes[i];
     qsort(v, (size_t)st->nshapes, sizeof *v, by_op_table);
     for (int i = 0; i < st->nshapes;) {
         uint64_t n = 0;
         int j = i;
-        for (; j < st->nshapes && by_op_table(&v[i], &v[j]) == 0; j++) n += v[j]->r.calls;
+        for (; j < st->nshapes && by_op_table(&v[i], &v[j]) == 0; j++)
+            n += v[j]->r.calls;
         orm_buf_puts(b, "ormsh_statements_total{");
         label(b, "op", orm_stats_op_names[v[i]->r.op]);
         orm_buf_putc(b, ',');
@@ -97,8 +103,7 @@ char *orm_stats_prometheus(orm_stats *st)
                    (unsigned long long)st->rollbacks);
     head(&b, "ormsh_slow_statements_total", "counter", "Statements slower than slow_ms.");
     orm_buf_printf(&b, "ormsh_slow_statements_total %llu\n", (unsigned long long)st->slow);
-    head(&b, "ormsh_nplus1_total", "counter",
-         "N+1 query patterns detected, by relationship.");
+    head(&b, "ormsh_nplus1_total", "counter", "N+1 query patterns detected, by relationship.");
     for (int i = 0; i < st->nnplus1; i++) {
         orm_buf_puts(&b, "ormsh_nplus1_total{");
         label(&b, "relationship", st->nplus1[i].name);

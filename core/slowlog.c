@@ -30,14 +30,19 @@ void orm_stats_set_where(orm_stats *st, orm_where_fn fn, void *ctx)
     st->where_ctx = ctx;
 }
 
-static int is_ident(char c) { return isalnum((unsigned char)c) || c == '_'; }
+static int is_ident(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
 
 /* The identifier ending just before p (quotes dropped) into out. */
 static void ident_before(const char *sql, const char *p, char *out, size_t n)
 {
-    while (p > sql && (isspace((unsigned char)p[-1]) || p[-1] == '"' || p[-1] == '`')) p--;
+    while (p > sql && (isspace((unsigned char)p[-1]) || p[-1] == '"' || p[-1] == '`'))
+        p--;
     const char *end = p;
-    while (p > sql && is_ident(p[-1])) p--;
+    while (p > sql && is_ident(p[-1]))
+        p--;
     size_t len = (size_t)(end - p) < n - 1 ? (size_t)(end - p) : n - 1;
     memcpy(out, p, len);
     out[len] = '\0';
@@ -63,7 +68,8 @@ static void column_of(const char *sql, size_t idx, char *out, size_t n)
     for (const char *p = sql; *p; p++) {
         if (*p == '\'' || *p == '"' || *p == '`') {
             char q = *p;
-            while (p[1] && p[1] != q) p++;
+            while (p[1] && p[1] != q)
+                p++;
             if (p[1]) p++;
             continue;
         }
@@ -72,7 +78,8 @@ static void column_of(const char *sql, size_t idx, char *out, size_t n)
             if (!cols && depth == 1) cols = p;
             if (depth == 1 && p > sql) {
                 const char *w = p;
-                while (w > sql && isspace((unsigned char)w[-1])) w--;
+                while (w > sql && isspace((unsigned char)w[-1]))
+                    w--;
                 if (w - sql >= 6 && strncasecmp(w - 6, "VALUES", 6) == 0) values = p, pos = 0;
             }
         } else if (*p == ')') {
@@ -82,9 +89,12 @@ static void column_of(const char *sql, size_t idx, char *out, size_t n)
         } else if (*p == '?' || (*p == '$' && isdigit((unsigned char)p[1]))) {
             if (seen++ != idx) continue;
             const char *b = p;
-            while (b > sql && isspace((unsigned char)b[-1])) b--;
-            if (values && depth == 1 && cols && cols != values) nth_in_list(sql, cols, pos, out, n);
-            else if (b > sql && b[-1] == '=') ident_before(sql, b - 1, out, n);
+            while (b > sql && isspace((unsigned char)b[-1]))
+                b--;
+            if (values && depth == 1 && cols && cols != values)
+                nth_in_list(sql, cols, pos, out, n);
+            else if (b > sql && b[-1] == '=')
+                ident_before(sql, b - 1, out, n);
             return;
         }
     }
@@ -117,8 +127,7 @@ static void put_param(orm_buf *b, const char *sql, size_t i, const orm_value *v)
     orm_buf_free(&one);
 }
 
-void orm_slowlog_write(orm_stats *st, double ms, const char *sql, const orm_value *params,
-                       size_t n)
+void orm_slowlog_write(orm_stats *st, double ms, const char *sql, const orm_value *params, size_t n)
 {
     char when[32] = "";
     time_t now = time(NULL);

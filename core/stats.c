@@ -22,8 +22,10 @@ orm_stats *orm_stats_new(void)
 
 static void forget(orm_stats *st)
 {
-    for (int i = 0; i < st->nshapes; i++) free((char *)st->shapes[i].r.sql);
-    for (int i = 0; i < st->nnplus1; i++) free(st->nplus1[i].name);
+    for (int i = 0; i < st->nshapes; i++)
+        free((char *)st->shapes[i].r.sql);
+    for (int i = 0; i < st->nnplus1; i++)
+        free(st->nplus1[i].name);
     free(st->shapes);
 }
 
@@ -59,14 +61,16 @@ void orm_stats_reset(orm_stats *st)
 static uint64_t hash_text(const char *s)
 {
     uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
     return h;
 }
 
 /* The word at p (uppercased into w) and the position after it. */
 static const char *word(const char *p, char *w, size_t n)
 {
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (*p && isspace((unsigned char)*p))
+        p++;
     size_t i = 0;
     for (; *p && (isalnum((unsigned char)*p) || *p == '_'); p++)
         if (i + 1 < n) w[i++] = (char)toupper((unsigned char)*p);
@@ -77,7 +81,8 @@ static const char *word(const char *p, char *w, size_t n)
 /* Copies the (possibly quoted) identifier at p into out. */
 static void ident(const char *p, char *out, size_t n)
 {
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (*p && isspace((unsigned char)*p))
+        p++;
     size_t i = 0;
     for (; *p && !isspace((unsigned char)*p) && !strchr("(),;", *p); p++)
         if (*p != '"' && *p != '`' && i + 1 < n) out[i++] = *p;
@@ -91,7 +96,8 @@ static const char *after_kw(const char *sql, const char *kw)
     for (const char *p = sql; *p; p++) {
         if (*p == '\'' || *p == '"' || *p == '`') { /* skip quoted text */
             char q = *p;
-            while (p[1] && p[1] != q) p++;
+            while (p[1] && p[1] != q)
+                p++;
             if (p[1]) p++;
             continue;
         }
@@ -164,7 +170,8 @@ static void observe(orm_stats *st, int op, double ms)
     histogram *h = &st->hist[op];
     double s = ms / 1000.0;
     int b = 0;
-    while (b < ORM_STATS_NBUCKETS && s > orm_stats_bounds[b]) b++;
+    while (b < ORM_STATS_NBUCKETS && s > orm_stats_bounds[b])
+        b++;
     if (b < ORM_STATS_NBUCKETS) h->counts[b]++;
     h->count++;
     h->sum += s;
@@ -214,7 +221,8 @@ void orm_stats_begin(orm_stats *st, struct orm_stmt *s, const char *sql, const o
     r->shape = i;
     r->ms = 0;
     add_time(st, r, ms);
-    if (rc == 1 /* ORM_ROW */) sh->r.rows++;
+    if (rc == 1 /* ORM_ROW */)
+        sh->r.rows++;
     else if (changes > 0 && sh->r.op != ORM_OP_SELECT && sh->r.op != ORM_OP_OTHER)
         sh->r.rows += (uint64_t)changes;
     if (rc < 0) sh->r.errors++;
@@ -249,7 +257,8 @@ void orm_stats_step(orm_stats *st, struct orm_stmt *s, int rc, uint64_t dt_ns)
     run *r = st ? find_run(st, s) : NULL;
     if (!r) return;
     add_time(st, r, (double)dt_ns / 1e6);
-    if (rc == 1) st->shapes[r->shape].r.rows++;
+    if (rc == 1)
+        st->shapes[r->shape].r.rows++;
     else {
         if (rc < 0) st->shapes[r->shape].r.errors++;
         finish(st, r);
@@ -272,8 +281,10 @@ void orm_stats_error(orm_stats *st, orm_errclass cls)
 void orm_stats_transaction(orm_stats *st, const char *outcome)
 {
     if (!st) return;
-    if (strcmp(outcome, "commit") == 0) st->commits++;
-    else st->rollbacks++;
+    if (strcmp(outcome, "commit") == 0)
+        st->commits++;
+    else
+        st->rollbacks++;
 }
 
 void orm_stats_nplus1(orm_stats *st, const char *relationship)
@@ -304,7 +315,8 @@ orm_stat_row *orm_stats_rows(orm_stats *st, size_t *n)
     if (!st || st->nshapes == 0) return NULL;
     orm_stat_row *rows = malloc((size_t)st->nshapes * sizeof *rows);
     if (!rows) return NULL;
-    for (int i = 0; i < st->nshapes; i++) rows[i] = st->shapes[i].r;
+    for (int i = 0; i < st->nshapes; i++)
+        rows[i] = st->shapes[i].r;
     qsort(rows, (size_t)st->nshapes, sizeof *rows, by_total);
     *n = (size_t)st->nshapes;
     return rows;

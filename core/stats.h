@@ -21,8 +21,8 @@ struct orm_stmt;
 #define ORM_STATS_NBUCKETS 11     /* histogram upper bounds, +Inf excluded */
 
 enum { ORM_OP_SELECT, ORM_OP_INSERT, ORM_OP_UPDATE, ORM_OP_DELETE, ORM_OP_OTHER, ORM_OP__COUNT };
-extern const char *const orm_stats_op_names[ORM_OP__COUNT];     /* "select", ... */
-extern const double orm_stats_bounds[ORM_STATS_NBUCKETS];       /* seconds */
+extern const char *const orm_stats_op_names[ORM_OP__COUNT]; /* "select", ... */
+extern const double orm_stats_bounds[ORM_STATS_NBUCKETS];   /* seconds */
 
 /* One statement shape's figures (times in milliseconds). */
 typedef struct orm_stat_row {
@@ -37,7 +37,7 @@ typedef struct orm_stat_row {
  * unknown). Set by the language bindings. */
 typedef void (*orm_where_fn)(void *ctx, char *buf, size_t n);
 
-orm_stats *orm_stats_new(void); /* NULL when out of memory */
+orm_stats *orm_stats_new(void);     /* NULL when out of memory */
 void orm_stats_free(orm_stats *st); /* NULL is a no-op; closes the slow log */
 
 /* Monotonic clock in nanoseconds. */
@@ -58,7 +58,7 @@ void orm_stats_begin(orm_stats *st, struct orm_stmt *s, const char *sql, const o
 void orm_stats_step(orm_stats *st, struct orm_stmt *s, int rc, uint64_t dt_ns);
 /* A statement that failed before it ran (prepare) with the error class. */
 void orm_stats_failed(orm_stats *st, const char *sql);
-void orm_stats_error(orm_stats *st, orm_errclass cls); /* every failure, by class */
+void orm_stats_error(orm_stats *st, orm_errclass cls);          /* every failure, by class */
 void orm_stats_transaction(orm_stats *st, const char *outcome); /* "commit" or "rollback" */
 void orm_stats_nplus1(orm_stats *st, const char *relationship); /* counted per name */
 
@@ -66,7 +66,7 @@ void orm_stats_nplus1(orm_stats *st, const char *relationship); /* counted per n
 /* The shapes sorted by total_ms (descending); *n set. Valid until the next
  * recording call or reset. NULL with *n 0 when empty or out of memory. */
 orm_stat_row *orm_stats_rows(orm_stats *st, size_t *n); /* caller frees the array */
-void orm_stats_reset(orm_stats *st); /* forgets shapes and counters */
+void orm_stats_reset(orm_stats *st);                    /* forgets shapes and counters */
 
 /* ---- slow statements (slowlog.c) ---- */
 /* ms <= 0 turns the log off. path NULL: standard error; else the file is

@@ -21,8 +21,8 @@ static struct {
     double interval;  /* seconds */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    char *snapshot;   /* guarded by mu */
-    int stopping;     /* guarded by mu */
+    char *snapshot; /* guarded by mu */
+    int stopping;   /* guarded by mu */
     pthread_t writer;
     int writer_on, http_on;
 } M = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -82,7 +82,8 @@ static void *writer(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         int rc = 0;
-        while (!M.stopping && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&M.cv, &M.mu, &until);
+        while (!M.stopping && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&M.cv, &M.mu, &until);
         if (M.stopping) break;
         pthread_mutex_unlock(&M.mu);
         write_file(NULL, 0);
@@ -126,8 +127,7 @@ int sh_metrics_start(lua_State *L, int config, const char *app_dir, struct orm_c
     M.conn = conn;
     if (t == LUA_TSTRING) {
         const char *p = lua_tostring(L, -2);
-        if (p[0] != '/' && app_dir)
-            p = lua_pushfstring(L, "%s/%s", app_dir, p);
+        if (p[0] != '/' && app_dir) p = lua_pushfstring(L, "%s/%s", app_dir, p);
         M.path = strdup(p);
         M.tmp = malloc(strlen(p) + 8);
         if (M.tmp) sprintf(M.tmp, "%s.tmp", p);

@@ -88,10 +88,10 @@ int sh_metrics_http_start(const char *listen_at, char *err, size_t n)
         if (fd >= 0) close(fd);
         return -1;
     }
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, NULL,
-                               MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
-                               (unsigned)5, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-                               MHD_OPTION_END);
+    daemon_ =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, NULL,
+                         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)5,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
     if (!daemon_) {
         close(fd);
         snprintf(err, n, "cannot start the HTTP server on %s", listen_at);

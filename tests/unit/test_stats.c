@@ -106,10 +106,14 @@ static void test_prometheus(void **state)
     assert_non_null(strstr(s, "# TYPE ormsh_statements_total counter\n"));
     assert_non_null(strstr(s, "ormsh_statements_total{op=\"insert\",table=\"book\"} 1\n"));
     assert_non_null(strstr(s, "ormsh_statements_total{op=\"insert\",table=\"weird\\\\x\"} 1\n"));
-    assert_non_null(strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"0.001\"} 0\n"));
-    assert_non_null(strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"0.005\"} 1\n"));
-    assert_non_null(strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"0.05\"} 2\n"));
-    assert_non_null(strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"+Inf\"} 2\n"));
+    assert_non_null(
+        strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"0.001\"} 0\n"));
+    assert_non_null(
+        strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"0.005\"} 1\n"));
+    assert_non_null(
+        strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"0.05\"} 2\n"));
+    assert_non_null(
+        strstr(s, "ormsh_statement_duration_seconds_bucket{op=\"insert\",le=\"+Inf\"} 2\n"));
     assert_non_null(strstr(s, "ormsh_statement_duration_seconds_count{op=\"insert\"} 2\n"));
     assert_non_null(strstr(s, "ormsh_errors_total{class=\"IntegrityError\"} 1\n"));
     assert_non_null(strstr(s, "ormsh_transactions_total{outcome=\"rollback\"} 2\n"));
