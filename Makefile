@@ -15,10 +15,11 @@ BACKENDS ?= sqlite postgresql mysql
 
 # What building needs (make, make shell): the compiler too, which no -dev
 # package pulls in when apt's recommends are off ...
-DEBS := gcc libc6-dev pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-dev libpq-dev libmariadb-dev
+DEBS := gcc libc6-dev pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-dev libpq-dev libmariadb-dev \
+        libmicrohttpd-dev
 # ... and what the tests add: cmocka, a stock lua5.4, tmux for the terminal
 # tests, and the database servers the Lua-level tests run against.
-TEST_DEBS := libcmocka-dev lua5.4 tmux $(if $(filter postgresql,$(BACKENDS)),postgresql) \
+TEST_DEBS := libcmocka-dev lua5.4 tmux prometheus curl $(if $(filter postgresql,$(BACKENDS)),postgresql) \
              $(if $(filter mysql,$(BACKENDS)),mariadb-server)
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -42,11 +43,12 @@ endif
 
 $(BUILD)/config.mk: Makefile | deps
 	@mkdir -p $(BUILD)
-	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags lua5.4 sqlite3 libedit libpq libmariadb)"; \
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags lua5.4 sqlite3 libedit libpq libmariadb libmicrohttpd)"; \
 	   echo "LUA_LIBS := $$(pkg-config --libs lua5.4)"; \
 	   echo "SQLITE_LIBS := $$(pkg-config --libs sqlite3)"; \
 	   echo "SERVER_LIBS := $$(pkg-config --libs libpq libmariadb)"; \
 	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; \
+   echo "HTTP_LIBS := $$(pkg-config --libs libmicrohttpd) -lpthread"; \
 	   true; } > $@
 # cmocka comes with the test packages, after this file is written
 CMOCKA_LIBS := -lcmocka
@@ -82,7 +84,7 @@ orm.so: $(BUILD)/orm.so
 	cp $< $@
 
 $(BUILD)/ormsh: $(CORE_OBJ) $(BIND_OBJ) $(SHELL_OBJ)
-	$(CC) $(LDFLAGS_ALL) -Wl,-E -o $@ $^ $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) -lm -ldl
+	$(CC) $(LDFLAGS_ALL) -Wl,-E -o $@ $^ $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) $(HTTP_LIBS) -lm -ldl
 
 # The Lua module does not link liblua: the interpreter loading it provides the API.
 $(BUILD)/orm.so: $(CORE_OBJ) $(BIND_OBJ)

@@ -164,7 +164,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
             lua_pushnil(L);
             return;
         } else {
-            l_rel_note_lazy(L, db, decl_idx);
+            l_rel_note_lazy(L, db, decl_idx, inst_idx);
             orm_object *out = NULL;
             if (orm_session_get(db->session, t, v, &out) < 0) l_db_raise_session(L, db);
             if (out)
@@ -176,7 +176,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         lua_pushnil(L);
         return;
     } else {
-        l_rel_note_lazy(L, db, decl_idx);
+        l_rel_note_lazy(L, db, decl_idx, inst_idx);
         l_rel_run_load(L, db, r, &v, 1);
         lua_pop(L, 1);
         lua_rawgeti(L, -1, 1);
@@ -552,7 +552,7 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
     l_rel_new_collection(L, inst_idx, decl_idx);
     int coll = lua_gettop(L);
     if (l_rel_has_key(o, r->local_col)) {
-        l_rel_note_lazy(L, db, decl_idx);
+        l_rel_note_lazy(L, db, decl_idx, inst_idx);
         const orm_value *key = &o->values[r->local_col];
         l_rel_run_load(L, db, r, &key, 1);
         lua_pop(L, 1);

@@ -254,6 +254,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
     set_closure(L, uv, dbidx, l_fixtures_load, "load");
     l_select_init_db(L, uv, dbidx);
+    l_stats_init_db(L, uv, dbidx);
     l_audit_push(L, dbidx);
     lua_setfield(L, uv, "audit");
     lua_pushvalue(L, uv);
@@ -346,6 +347,9 @@ static int orm_connect(lua_State *L)
     orm_session_hooks hooks = {l_model_before_insert, l_model_before_update, db};
     orm_session_set_hooks(db->session, &hooks);
     init_uv(L, db, dbidx, lua_tostring(L, -1));
+    int opts_idx = lua_istable(L, 2) ? 2 : 0;
+    l_stats_configure(L, db, opts_idx, opts.base_dir);
+    db->nplus1 = l_stats_nplus1_mode(L, opts_idx);
     lua_settop(L, dbidx);
     if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;

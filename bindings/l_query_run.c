@@ -369,6 +369,7 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     if (status != LUA_OK) lua_error(L); /* the same error (a memory error stays one) */
     if (r.rc < 0) l_db_raise_session(L, q->db);
     if (r.single && r.n > 0 && needs_eager(L, q, one.t)) eager_load(L, qidx, q, list);
+    if (r.single && r.n > 1 && q->db->nplus1 == L_NPLUS1_RAISE) l_stats_mark_batch(L, q->db, list);
     lua_replace(L, base + 1);
     lua_settop(L, base + 1);
 }

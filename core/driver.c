@@ -76,6 +76,7 @@ static int failed(orm_conn *c, int rc, const char *sql, const orm_value *params,
         orm_error_set(&c->err, ORM_ERR_ERROR, 0, "the %s driver failed without a message",
                       c->drv->name);
     name_read_only(c);
+    orm_stats_error(c->stats, c->err.cls);
     if (sql || n) orm_error_attach_sql(&c->err, sql ? sql : c->err.sql, params, n);
     return rc < 0 ? rc : ORM_EFAIL;
 }
@@ -141,7 +142,9 @@ int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts,
     c->drv = drv;
     c->read_only = opts->read_only;
     c->display_url = orm_url_masked(url, opts->base_dir);
-    if (!c->display_url) {
+    c->stats = orm_stats_new();
+    if (!c->display_url || !c->stats) {
+        orm_stats_free(c->stats);
         drv->close(c);
         return orm_error_oom(err);
     }
@@ -151,7 +154,10 @@ int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts,
 
 void orm_conn_close(orm_conn *c)
 {
-    if (c) c->drv->close(c);
+    if (!c) return;
+    orm_stats_free(c->stats);
+    c->stats = NULL;
+    c->drv->close(c);
 }
 
 int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out)
@@ -159,6 +165,7 @@ int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out)
     *out = NULL;
     if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
     int rc = c->drv->prepare(c, sql, out);
+    if (rc < 0) orm_stats_failed(c->stats, sql);
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 
@@ -181,7 +188,14 @@ int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_valu
         echo(c, echo_sql, params, n);
     }
     if (injected(c) || (echo_sql && interrupted(c))) return failed(c, ORM_EFAIL, echo_sql, params, n);
+    uint64_t t0 = orm_stats_now();
     int rc = c->drv->step(s);
+    uint64_t dt = orm_stats_now() - t0;
+    if (echo_sql)
+        orm_stats_begin(c->stats, s, echo_sql, params, n, rc,
+                        rc == ORM_DONE ? c->drv->changes(s) : -1, dt);
+    else
+        orm_stats_step(c->stats, s, rc, dt);
     return rc < 0 ? failed(c, rc, echo_sql, params, n) : rc;
 }
 
@@ -190,7 +204,10 @@ int orm_conn_exec(orm_conn *c, const char *sql)
     c->nstatements++;
     echo(c, sql, NULL, 0);
     if (injected(c) || interrupted(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
+    uint64_t t0 = orm_stats_now();
     int rc = c->drv->exec(c, sql);
+    orm_stats_begin(c->stats, NULL, sql, NULL, 0, rc < 0 ? rc : ORM_DONE, -1,
+                    orm_stats_now() - t0);
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 
@@ -201,6 +218,7 @@ static int transaction_op(orm_conn *c, int (*fn)(orm_conn *), const char *sql)
     echo(c, sql, NULL, 0);
     if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
     int rc = fn ? fn(c) : c->drv->exec(c, sql);
+    if (rc >= 0 && sql[0] != 'B') orm_stats_transaction(c->stats, sql[0] == 'C' ? "commit" : "rollback");
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 

@@ -13,6 +13,7 @@
 #include <lua.h>
 
 #include "cmd_db.h"
+#include "metrics.h"
 #include <stdio.h>
 #include "orm_lua.h"
 #include "shell.h"
@@ -113,6 +114,11 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     if (config) {
         lua_getfield(L, config, "busy_timeout");
         lua_setfield(L, -2, "busy_timeout");
+        static const char *const monitoring[] = {"slow_ms", "slow_log", "nplus1", NULL};
+        for (int i = 0; monitoring[i]; i++) {
+            lua_getfield(L, config, monitoring[i]);
+            lua_setfield(L, -2, monitoring[i]);
+        }
         lua_getfield(L, config, "audit"); /* audit = true: the audit log is on */
         lua_setfield(L, -2, "audit");
         lua_getfield(L, config, "echo");
@@ -359,6 +365,7 @@ int app_open(lua_State *L, const ormsh_opts *o)
     }
     if ((rc = connect_db(L, o, dir, config))) goto done;
     int db = lua_gettop(L);
+    if ((rc = sh_metrics_start(L, config, lua_tostring(L, dir), orm_lua_conn(L, db)))) goto done;
     bind_db(L, db);
     app_arm_interrupt(L);
     if (config) {
@@ -444,6 +451,7 @@ const char *app_prompt(lua_State *L, const char *plain)
 {
     static char buf[256];
     static const char *const kinds[] = {"new", "dirty", "deleted"};
+    sh_metrics_publish();
     int counts[3], len = 0, n = 0;
     app_push_db(L);
     orm_lua_pending_kinds(L, -1, counts);
@@ -473,6 +481,7 @@ void app_close(lua_State *L)
         }
     }
     lua_pop(L, 1);
+    sh_metrics_stop();
     sh_set_conn(NULL);
 }
 
@@ -531,6 +540,7 @@ static int l_reload(lua_State *L)
     }
     set_model_globals(L, db, 1);
     app_arm_interrupt(L);
+    sh_metrics_rebind(orm_lua_conn(L, db)); /* the metrics follow the new handle */
     if (!lua_isnil(L, 2)) { /* keep the old handle alive for its objects */
         orm_lua_end_idle(L, 2);
         luaL_getsubtable(L, LUA_REGISTRYINDEX, OLDDBS_KEY);
