@@ -7,6 +7,10 @@
 #   server_url BACKEND DB  prints a URL for a fresh database named DB
 #   server_createdb BACKEND DB / server_dropdb BACKEND DB
 #   servers_stop_all
+#   server_pg_standby_start  a streaming hot standby of the PostgreSQL server
+#                          (pg_basebackup -R), on a port of its own; sets
+#                          SRV_PG_STANDBY_PORT, and SRV_PG_STANDBY_STOP /
+#                          SRV_PG_STANDBY_START (commands: hard stop, start again)
 #   server_check BACKEND   after a failure: 1, with the server log's tail,
 #                          when the server no longer answers (asked, not
 #                          kill -0: a dead server can linger as a zombie)
@@ -77,6 +81,34 @@ srv_pg_stop() {
     [ -n "${SRV_PG_PORT:-}" ] || return 0
     srv_as_postgres "$SRV_PG_BIN/pg_ctl" -D "$SRV_ROOT/pg/data" -m immediate -w stop >/dev/null 2>&1
     SRV_PG_PORT=""
+}
+
+server_pg_standby_start() {
+    [ -n "${SRV_PG_STANDBY_PORT:-}" ] && return 0
+    [ -n "${SRV_PG_PORT:-}" ] || { srv_log "postgresql standby: the primary is not running"; return 1; }
+    d="$SRV_ROOT/pg"
+    # the default wal_level (replica), max_wal_senders and the local replication
+    # line of initdb's pg_hba.conf are all a streaming standby needs
+    if ! srv_as_postgres "$SRV_PG_BIN/pg_basebackup" -h "$SRV_PG_SOCK" -p "$SRV_PG_PORT" -U postgres \
+            -D "$d/standby" -R -X stream -c fast --no-sync >"$d/basebackup.log" 2>&1; then
+        srv_log "postgresql standby: pg_basebackup failed:"; sed 's/^/  /' "$d/basebackup.log" >&2; return 1
+    fi
+    port=$((SRV_PG_PORT + 100))
+    pfx=""; [ "$(id -u)" -eq 0 ] && pfx="runuser -u postgres --"
+    SRV_PG_STANDBY_START="$pfx $SRV_PG_BIN/pg_ctl -D $d/standby -l $d/standby.log -w -t 60 -o '-p $port -k $d -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c max_connections=50' start"
+    SRV_PG_STANDBY_STOP="$pfx $SRV_PG_BIN/pg_ctl -D $d/standby -m immediate -w stop"
+    if ! sh -c "$SRV_PG_STANDBY_START" >"$d/standby_ctl.log" 2>&1; then
+        srv_log "postgresql standby: the server did not start:"; tail -20 "$d/standby.log" >&2; return 1
+    fi
+    SRV_PG_STANDBY_PORT=$port
+    export SRV_PG_STANDBY_START SRV_PG_STANDBY_STOP
+    return 0
+}
+
+srv_pg_standby_stop() {
+    [ -n "${SRV_PG_STANDBY_PORT:-}" ] || return 0
+    sh -c "$SRV_PG_STANDBY_STOP" >/dev/null 2>&1
+    SRV_PG_STANDBY_PORT=""
 }
 
 srv_my_start() {
@@ -179,6 +211,7 @@ server_url() {
 }
 
 servers_stop_all() {
+    srv_pg_standby_stop
     srv_pg_stop
     srv_my_stop
 }
