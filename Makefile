@@ -186,10 +186,13 @@ compile_commands.json: Makefile $(BUILD)/config.mk
 fresh-check:
 	sh scripts/fresh-check.sh
 
+MAN1_DIR = $(PREFIX)/share/man/man1
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR) $(DESTDIR)$(MAN1_DIR)
 	install -m 755 ormsh $(DESTDIR)$(PREFIX)/bin/ormsh
 	install -m 644 orm.so $(DESTDIR)$(LUA_CMOD_DIR)/orm.so
+	install -m 644 ormsh.1 $(DESTDIR)$(MAN1_DIR)/ormsh.1
 
 clean:
 	rm -rf build build-asan build-cov build-fuzz ormsh orm.so tests/tmp
