@@ -19,6 +19,7 @@
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
+#include "router.h"
 #include "url.h"
 
 #define ORM_VERSION "0.1.0"
@@ -220,6 +221,8 @@ static void set_closure(lua_State *L, int uv, int dbidx, lua_CFunction f, const 
     lua_setfield(L, uv, name);
 }
 
+static int db_replicas(lua_State *L);
+
 /* Fills the db's user value table. [-0, +0, m] */
 static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
 {
@@ -249,6 +252,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    set_closure(L, uv, dbidx, db_replicas, "replicas");
     set_closure(L, uv, dbidx, l_seed_run, "seed");
     set_closure(L, uv, dbidx, l_upsert, "upsert");
     set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
@@ -262,6 +266,69 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     l_session_push_new(L, db, dbidx);
     lua_setfield(L, uv, L_DB_SESSION);
     lua_pop(L, 1);
+}
+
+/* Reads opts.replicas / replica_wait_ms / replica_retry_s (the options
+ * table at index opts; 0: none) into a router the session then owns. [-0, +0, e] */
+static void attach_replicas(lua_State *L, l_db *db, int opts, const char *base_dir)
+{
+    if (opts == 0) return;
+    if (lua_getfield(L, opts, "replicas") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    int list = lua_gettop(L);
+    if (!lua_istable(L, list))
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "replicas must be a list of database URLs (got %s)",
+                       luaL_typename(L, list));
+    lua_getfield(L, opts, "replica_wait_ms");
+    lua_getfield(L, opts, "replica_retry_s");
+    int isnum1, isnum2;
+    lua_Integer wait = lua_tointegerx(L, -2, &isnum1), retry = lua_tointegerx(L, -1, &isnum2);
+    if ((!isnum1 && !lua_isnil(L, -2)) || (isnum1 && wait < 0))
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "replica_wait_ms must be a whole number >= 0");
+    if ((!isnum2 && !lua_isnil(L, -1)) || (isnum2 && retry < 0))
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "replica_retry_s must be a whole number >= 0");
+    lua_pop(L, 2);
+    orm_router *r = orm_router_new(base_dir, isnum1 ? (int)wait : -1, isnum2 ? (int)retry : -1);
+    if (r == NULL) luaL_error(L, "not enough memory");
+    orm_session_set_router(db->session, r); /* owned from here, also on errors below */
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            l_error_raisef(L, ORM_ERR_ARGUMENT, "replicas[%d] must be a database URL string (got %s)",
+                           (int)i, luaL_typename(L, -1));
+        orm_error err;
+        orm_error_init(&err);
+        if (orm_router_add(r, lua_tostring(L, -1), &err) < 0) l_error_raise(L, &err);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* db.replicas(): { { url =, state = "up"|"down", lag = seconds|nil }, ... } */
+static int db_replicas(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    orm_router *r = orm_session_router(db->session);
+    int n = orm_router_count(r);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        orm_replica_info info;
+        orm_router_info(r, i, &info);
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, info.url);
+        lua_setfield(L, -2, "url");
+        lua_pushstring(L, info.state);
+        lua_setfield(L, -2, "state");
+        if (info.has_lag) {
+            lua_pushnumber(L, info.lag_s);
+            lua_setfield(L, -2, "lag");
+        }
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
 }
 
 /* orm._fault(kind, n) -> fired: test-only fault injection. kind "alloc"
@@ -284,7 +351,8 @@ static int orm_fault(lua_State *L)
 }
 
 /* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
- * read_only = bool }]) [-0, +1, e] */
+ * read_only = bool, replicas = { url, ... }, replica_wait_ms = ms,
+ * replica_retry_s = s }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
@@ -350,6 +418,8 @@ static int orm_connect(lua_State *L)
     int opts_idx = lua_istable(L, 2) ? 2 : 0;
     l_stats_configure(L, db, opts_idx, opts.base_dir);
     db->nplus1 = l_stats_nplus1_mode(L, opts_idx);
+    lua_settop(L, dbidx);
+    attach_replicas(L, db, lua_istable(L, 2) && dbidx > 2 ? 2 : 0, opts.base_dir);
     lua_settop(L, dbidx);
     if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;

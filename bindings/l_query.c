@@ -113,6 +113,7 @@ l_query *l_query_clone(lua_State *L, int srcidx)
     q->f1 = src->f1;
     q->has_by = src->has_by;
     q->has_options = src->has_options;
+    q->primary = src->primary;
     q->base = src->base; /* its box is in the shared user value 1 */
     if ((q->sel = orm_select_clone(src->sel)) == NULL) l_query_oom(L);
     return q;
@@ -621,7 +622,22 @@ static int q_label(lua_State *L)
     return 1;
 }
 
+/* using("primary" | "replica"): where the query's reads run (a replica is
+ * still only used outside a transaction that has written). */
+static int q_using(lua_State *L)
+{
+    const char *what = luaL_checkstring(L, 2);
+    int primary = strcmp(what, "primary") == 0;
+    if (!primary && strcmp(what, "replica") != 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "using: expected 'primary' or 'replica' (got '%s')", what);
+    l_query *q = l_query_clone(L, 1);
+    q->primary = primary;
+    return 1;
+}
+
 static const luaL_Reg build_methods[] = {
+    {"using", q_using},
     {"filter", q_filter},
     {"where", q_filter}, /* the 2.0 style's name (db.select) */
     {"filter_by", l_query_filter_by},

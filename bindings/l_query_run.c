@@ -65,7 +65,9 @@ static void open_select(lua_State *L, l_query *q, const orm_select *sel, int cou
         l_error_raise(L, &err);
     }
     q->db->conn->bind_borrowed = 1; /* the values are sel's, which outlives the cursor */
+    int was = orm_session_force_primary(q->db->session, q->primary);
     rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);
 }
@@ -422,7 +424,10 @@ static void open_lazy_first(lua_State *L, l_query *q, orm_cursor **box)
         orm_sqlcache_put_keyed(cache, key, nk, vals, z->n, &limited, &run);
     }
     q->db->conn->bind_borrowed = 1; /* the values are q's, which outlives the cursor */
-    int rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    int rc;
+    int was = orm_session_force_primary(q->db->session, q->primary);
+    rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);
 }

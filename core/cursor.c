@@ -7,10 +7,13 @@
 
 #include "compile.h"
 #include "dialect.h"
+#include "router.h"
 #include "session_int.h"
 
 struct orm_cursor {
     orm_session *s;
+    orm_conn *conn;        /* the primary's or a replica's (router.c) */
+    orm_stmt_cache *cache; /* conn's statement cache */
     orm_stmt *stmt;
     orm_stmt_entry *entry; /* the cache entry stmt is checked out from */
     int done;
@@ -30,6 +33,82 @@ static int is_read_only(const char *sql)
     return 0;
 }
 
+/* A SELECT that locks rows (FOR UPDATE / FOR SHARE) belongs on the primary. */
+static int locks_rows(const char *sql)
+{
+    for (const char *p = sql; (p = strchr(p, ' ')) != NULL; p++)
+        if (strncasecmp(p, " FOR UPDATE", 11) == 0 || strncasecmp(p, " FOR SHARE", 10) == 0 ||
+            strncasecmp(p, " LOCK IN SHARE MODE", 19) == 0)
+            return 1;
+    return 0;
+}
+
+/* Copies conn's error into the session's (the first one wins). */
+static int fail_from(orm_session *s, orm_conn *conn, int rc)
+{
+    if (s->err.cls == ORM_ERR_NONE) {
+        if (conn->err.cls != ORM_ERR_NONE)
+            orm_error_move(&s->err, &conn->err);
+        else if (rc == ORM_ENOMEM)
+            orm_error_oom(&s->err);
+        else
+            orm_error_set(&s->err, ORM_ERR_ERROR, 0, "unknown database failure");
+    }
+    orm_error_clear(&conn->err);
+    return rc < 0 ? rc : ORM_EFAIL;
+}
+
+/* Checks out sql on conn (from cache), binds and takes the first step. On
+ * failure the error is left in conn->err and *out is NULL. */
+static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const char *sql,
+                   const orm_value *const *params, size_t n, int borrowed, orm_cursor **out)
+{
+    *out = NULL;
+    orm_cursor *c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
+    if (c == NULL) return orm_error_oom(&conn->err);
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->conn = conn;
+    c->cache = cache;
+    int rc = orm_stmt_cache_checkout(cache, sql, &c->stmt, &c->entry);
+    if (rc < 0) {
+        orm_cursor_close(c);
+        return rc;
+    }
+    orm_value stackvals[16];
+    orm_value *vals = n <= 16 ? stackvals : malloc(n * sizeof *vals);
+    if (vals == NULL) {
+        orm_cursor_close(c);
+        return orm_error_oom(&conn->err);
+    }
+    for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed */
+    c->borrowed = borrowed;
+    conn->bind_borrowed = borrowed;
+    rc = orm_stmt_bind_all(conn, c->stmt, vals, n);
+    conn->bind_borrowed = 0;
+    if (rc >= 0) {
+        /* the first step happens here so the echo carries the parameters */
+        rc = orm_stmt_step(conn, c->stmt, sql, vals, n);
+    }
+    if (vals != stackvals) free(vals);
+    if (rc < 0) {
+        orm_cursor_close(c);
+        return rc;
+    }
+    c->done = rc == ORM_DONE ? 1 : -1; /* -1: a row is waiting */
+    *out = c;
+    return ORM_OK;
+}
+
+/* A read outside a transaction that has written may run on a replica. */
+static int replica_read(orm_session *s, const char *sql, orm_conn **conn, orm_stmt_cache **cache)
+{
+    if (s->router == NULL || s->force_primary || s->ntouched || s->raw_writes ||
+        s->nsavepoints || !is_read_only(sql) || locks_rows(sql))
+        return -1;
+    return orm_router_pick(s->router, s->conn, conn, cache);
+}
+
 /* A caller that sets s->conn->bind_borrowed before the call promises that
  * the parameters' bytes outlive the cursor: they are bound without a copy
  * (and unbound when it closes). The flag is always off again on return. */
@@ -42,40 +121,25 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
     orm_error_clear(&s->err);
     int rc = orm_session_autoflush(s);
     if (rc < 0) return rc;
+    orm_conn *rconn;
+    orm_stmt_cache *rcache;
+    int rep = replica_read(s, sql, &rconn, &rcache);
+    orm_error why;
+    orm_error_init(&why);
+    if (rep >= 0) {
+        rc = open_on(s, rconn, rcache, sql, params, n, borrowed, out);
+        if (rc >= 0) return ORM_OK;
+        orm_error_move(&why, &rconn->err); /* the primary decides whose fault it was */
+    }
     rc = orm_session_begin(s);
-    if (rc < 0) return rc;
-    orm_cursor *c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
-    if (c == NULL) return orm_error_oom(&s->err);
-    memset(c, 0, sizeof *c);
-    c->s = s;
-    rc = orm_stmt_cache_checkout(s->cache, sql, &c->stmt, &c->entry);
+    if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, borrowed, out);
     if (rc < 0) {
-        orm_cursor_close(c);
-        return orm_session_fail_from_conn(s, rc);
+        orm_error_clear(&why);
+        return fail_from(s, s->conn, rc);
     }
-    orm_value stackvals[16];
-    orm_value *vals = n <= 16 ? stackvals : malloc(n * sizeof *vals);
-    if (vals == NULL) {
-        orm_cursor_close(c);
-        return orm_error_oom(&s->err);
-    }
-    for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed */
-    c->borrowed = borrowed;
-    s->conn->bind_borrowed = borrowed;
-    rc = orm_stmt_bind_all(s->conn, c->stmt, vals, n);
-    s->conn->bind_borrowed = 0;
-    if (rc >= 0) {
-        /* the first step happens here so the echo carries the parameters */
-        rc = orm_stmt_step(s->conn, c->stmt, sql, vals, n);
-    }
-    if (vals != stackvals) free(vals);
-    if (rc < 0) {
-        orm_cursor_close(c);
-        return orm_session_fail_from_conn(s, rc);
-    }
+    if (rep >= 0) orm_router_failed(s->router, rep, &why);
+    orm_error_clear(&why);
     if (!is_read_only(sql)) s->raw_writes = 1;
-    c->done = rc == ORM_DONE ? 1 : -1; /* -1: a row is waiting */
-    *out = c;
     return ORM_OK;
 }
 
@@ -86,32 +150,32 @@ int orm_cursor_step(orm_cursor *c)
         c->done = 0;
         return ORM_ROW;
     }
-    int rc = orm_stmt_step(c->s->conn, c->stmt, NULL, NULL, 0);
+    int rc = orm_stmt_step(c->conn, c->stmt, NULL, NULL, 0);
     if (rc == ORM_DONE) c->done = 1;
     if (rc < 0) {
         c->done = 1;
-        return orm_session_fail_from_conn(c->s, rc);
+        return fail_from(c->s, c->conn, rc);
     }
     return rc;
 }
 
-int orm_cursor_ncols(orm_cursor *c) { return orm_stmt_ncols(c->s->conn, c->stmt); }
+int orm_cursor_ncols(orm_cursor *c) { return orm_stmt_ncols(c->conn, c->stmt); }
 const char *orm_cursor_colname(orm_cursor *c, int i)
 {
-    return orm_stmt_colname(c->s->conn, c->stmt, i);
+    return orm_stmt_colname(c->conn, c->stmt, i);
 }
 int orm_cursor_value(orm_cursor *c, int i, orm_value *out)
 {
-    int rc = orm_stmt_value(c->s->conn, c->stmt, i, out);
-    return rc < 0 ? orm_session_fail_from_conn(c->s, rc) : ORM_OK;
+    int rc = orm_stmt_value(c->conn, c->stmt, i, out);
+    return rc < 0 ? fail_from(c->s, c->conn, rc) : ORM_OK;
 }
-int64_t orm_cursor_changes(orm_cursor *c) { return orm_stmt_changes(c->s->conn, c->stmt); }
+int64_t orm_cursor_changes(orm_cursor *c) { return orm_stmt_changes(c->conn, c->stmt); }
 
 void orm_cursor_close(orm_cursor *c)
 {
     if (c == NULL) return;
     /* bindings of copies are left: the next user binds every parameter */
-    if (c->entry) orm_stmt_cache_checkin(c->s->cache, c->entry, c->borrowed);
+    if (c->entry) orm_stmt_cache_checkin(c->cache, c->entry, c->borrowed);
     free(c);
 }
 
@@ -121,7 +185,7 @@ void orm_cursor_close(orm_cursor *c)
 int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object **out)
 {
     orm_session *s = c->s;
-    orm_column_fn column = orm_conn_peek_fn(s->conn);
+    orm_column_fn column = orm_conn_peek_fn(c->conn);
     *out = NULL;
     orm_value vals[ORM_MAX_COLUMNS]; /* set as read (no clearing: a hot path) */
     const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set */
@@ -163,7 +227,7 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
     return ORM_OK;
 fail: /* reading key value i failed: the ones before it were read */
     for (int k = 0; k < i; k++) orm_value_clear(&vals[t->pk[k]]);
-    return orm_session_fail_from_conn(s, ORM_EFAIL);
+    return fail_from(s, c->conn, ORM_EFAIL);
 }
 
 int orm_session_run(orm_session *s, const char *sql, const orm_value *const *params, size_t n,

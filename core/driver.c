@@ -86,7 +86,10 @@ static void echo(orm_conn *c, const char *sql, const orm_value *params, size_t n
 {
     if (!c->echo || !c->echo_fn || !sql) return;
     orm_buf b = ORM_BUF_INIT;
-    orm_buf_puts(&b, "SQL: ");
+    if (c->echo_tag)
+        orm_buf_printf(&b, "SQL[%s]: ", c->echo_tag);
+    else
+        orm_buf_puts(&b, "SQL: ");
     orm_buf_puts(&b, sql);
     if (n) {
         orm_buf_puts(&b, "  [params: ");

@@ -105,6 +105,8 @@ struct orm_conn {
     /* Opened with orm_open_opts.read_only: a write the backend refuses
      * fails OperationalError "read-only mode (--read-only): ...". */
     int read_only;
+    /* Names the server in echo lines ("SQL[replica 1]: ..."); NULL: "SQL: ". */
+    const char *echo_tag;
 };
 
 /* Picks the driver for url->scheme and opens it. On failure err says why

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "router.h"
 #include "session_int.h"
 #include "versioning.h"
 
@@ -56,6 +57,7 @@ void orm_session_free(orm_session *s)
     free(s->savepoints);
     free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
+    orm_router_free(s->router);
     orm_error_clear(&s->err);
     free(s);
 }
@@ -63,6 +65,18 @@ void orm_session_free(orm_session *s)
 void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h) { s->hooks = *h; }
 orm_error *orm_session_error(orm_session *s) { return &s->err; }
 orm_conn *orm_session_conn(orm_session *s) { return s->conn; }
+void orm_session_set_router(orm_session *s, struct orm_router *r)
+{
+    if (s->router != r) orm_router_free(s->router);
+    s->router = r;
+}
+struct orm_router *orm_session_router(orm_session *s) { return s->router; }
+int orm_session_force_primary(orm_session *s, int on)
+{
+    int old = s->force_primary;
+    s->force_primary = on;
+    return old;
+}
 void orm_session_set_autoflush(orm_session *s, int on) { s->autoflush = on; }
 int orm_session_autoflush_enabled(const orm_session *s) { return s->autoflush; }
 
@@ -366,12 +380,14 @@ static void forget_committed(orm_session *s)
 
 int orm_session_commit(orm_session *s)
 {
+    int wrote = s->ntouched > 0 || s->raw_writes;
     int rc = orm_session_flush(s);
     if (rc < 0) return rc;
     if (orm_conn_in_transaction(s->conn)) {
         rc = orm_conn_commit(s->conn);
         if (rc < 0) return fail_transaction(s, rc);
     }
+    if (wrote && s->router) orm_router_committed(s->router, s->conn);
     forget_committed(s);
     return ORM_OK;
 }

@@ -100,6 +100,14 @@ void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h);
 /* The last failure of a session operation (class, message, sql, params). */
 orm_error *orm_session_error(orm_session *s);
 orm_conn *orm_session_conn(orm_session *s);
+struct orm_router;
+/* Gives the session read replicas (router.h); the session owns r from now
+ * on (frees the previous one). Reads outside a transaction that has written
+ * then run on a replica. */
+void orm_session_set_router(orm_session *s, struct orm_router *r);
+struct orm_router *orm_session_router(orm_session *s); /* borrowed; may be NULL */
+/* While on (> 0), every read runs on the primary. Returns the old value. */
+int orm_session_force_primary(orm_session *s, int on);
 
 int orm_session_add(orm_session *s, orm_object *o);
 /* Makes o (transient, its primary key set) stand for an existing row: it

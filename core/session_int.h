@@ -39,6 +39,8 @@ struct orm_session {
     int fail_autoflush;   /* that flush was the autoflush before a query */
     const orm_table *audit; /* ormsh_audit when auditing is on (audit.c), else NULL */
     char *audit_actor;      /* owned; NULL: the OS user */
+    struct orm_router *router; /* owned; NULL: no read replicas */
+    int force_primary;      /* reads stay on the primary (q:using("primary")) */
 };
 
 /* object.c */

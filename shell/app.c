@@ -130,6 +130,29 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
         lua_pushboolean(L, 1);
     }
     lua_setfield(L, -2, "echo");
+    if (config) { /* read replicas: app.lua's list, then each --replica */
+        lua_getfield(L, config, "replica_wait_ms");
+        lua_setfield(L, -2, "replica_wait_ms");
+        lua_getfield(L, config, "replica_retry_s");
+        lua_setfield(L, -2, "replica_retry_s");
+        lua_getfield(L, config, "replicas");
+        lua_setfield(L, -2, "replicas");
+    }
+    if (o->nreplicas > 0) {
+        lua_getfield(L, -1, "replicas");
+        lua_Integer n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+        lua_createtable(L, (int)n + o->nreplicas, 0);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -2, i);
+            lua_rawseti(L, -2, i);
+        }
+        for (int i = 0; i < o->nreplicas; i++) {
+            lua_pushstring(L, o->replicas[i]);
+            lua_rawseti(L, -2, n + i + 1);
+        }
+        lua_setfield(L, -3, "replicas");
+        lua_pop(L, 1);
+    }
     if (o->read_only) {
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "read_only");

@@ -47,6 +47,7 @@ static const char HELP[] =
     "  --app DIR        the app directory (default: $ORMSH_APP, else the current directory)\n"
     "  --database URL   overrides the app's database (default: $DATABASE_URL, then app.lua)\n"
     "  --echo           print every SQL statement and its parameters as it runs\n"
+    "  --replica URL    a read replica (repeatable)\n"
     "  --read-only      refuse every write: the database is opened read-only where the backend\n"
     "                   can (SQLite mode=ro; a read-only transaction on servers), and a flush,\n"
     "                   bulk change, DDL or raw write raises db.OperationalError naming the mode\n"
@@ -121,6 +122,11 @@ static int parse_option(int argc, char **argv, int *i, ormsh_opts *o)
     if (is_option(a, "--app")) return take_value(argc, argv, i, strlen("--app"), &o->app);
     if (is_option(a, "--database"))
         return take_value(argc, argv, i, strlen("--database"), &o->database);
+    if (is_option(a, "--replica")) {
+        int rc = take_value(argc, argv, i, strlen("--replica"), &o->replicas[o->nreplicas]);
+        if (rc < 0) o->nreplicas++;
+        return rc;
+    }
     if (is_option(a, "-e")) {
         int rc = take_value(argc, argv, i, strlen("-e"), &o->exprs[o->nexprs]);
         if (rc < 0) o->nexprs++;
@@ -164,7 +170,8 @@ static int parse_args(int argc, char **argv, ormsh_opts *o)
     o->progname = argv[0] ? argv[0] : "ormsh";
     o->exprs = calloc((size_t)argc + 1, sizeof *o->exprs);
     o->args = calloc((size_t)argc + 1, sizeof *o->args);
-    if (!o->exprs || !o->args) {
+    o->replicas = calloc((size_t)argc + 1, sizeof *o->replicas);
+    if (!o->exprs || !o->args || !o->replicas) {
         fputs("ormsh: out of memory\n", stderr);
         return SH_EXIT_FAIL;
     }
@@ -300,5 +307,6 @@ int main(int argc, char **argv)
     }
     free(o.exprs);
     free(o.args);
+    free(o.replicas);
     return rc;
 }

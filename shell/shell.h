@@ -24,6 +24,8 @@ typedef struct ormsh_opts {
     int read_only;        /* --read-only */
     const char **exprs;   /* each -e CODE, in order (owned array, borrowed strings) */
     int nexprs;
+    const char **replicas; /* each --replica URL, in order (owned array, borrowed strings) */
+    int nreplicas;
     const char *command; /* "shell", "run", "db" or NULL (none given) */
     const char **args;   /* the command's positional arguments (owned array) */
     int nargs;

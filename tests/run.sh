@@ -14,6 +14,12 @@
 #          NAME.args stands for the URL with its password (sqlite://
 #          on SQLite), also in $ORMSH_TEST_URL ($ORMSH_TEST_PASSWORD). NAME.backends lists the backends
 #          a test runs on (for tests about SQLite itself); default: all.
+#          A test with NAME.standby gets a replica started for it (tests/servers.sh):
+#          on PostgreSQL a streaming hot standby of the server, on MySQL a
+#          MariaDB primary and replica pair of their own (the test database is
+#          then on that primary); ORMSH_TEST_REPLICA_URL is the test database
+#          on the replica, ORMSH_TEST_REPLICA_STOP / _START shell commands stop
+#          it hard and start it again.
 #          tests/servers.sh starts the servers; they stop on exit, always.
 #   shell: tests/shell/*.sh      each exits 0 on success. A test with a NAME.backends
 #          file runs once per backend listed there that is in BACKENDS and whose
@@ -85,10 +91,30 @@ run_lua() {
         esac
     fi
     args=$(printf '%s' "$args" | sed -e "s|@URL@|$full|g")
+    rurl=""; rstop=""; rstart=""
+    if [ -f "tests/lua/$name.standby" ]; then
+        case "$backend" in
+        postgresql)
+            if ! server_pg_standby_start; then bad "$label (no standby)"; return; fi
+            rurl=$(printf '%s' "$full" | sed "s|:$SRV_PG_PORT/|:$SRV_PG_STANDBY_PORT/|")
+            rstop=$SRV_PG_STANDBY_STOP; rstart=$SRV_PG_STANDBY_START ;;
+        mysql) # a primary with binlog and GTID and its replica, of their own
+            if ! server_my_pair_start; then bad "$label (no replica)"; return; fi
+            "$(command -v mariadb || command -v mysql)" --no-defaults -S "$SRV_ROOT/myp/sock" -u root \
+                -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" ||
+                { bad "$label"; return; }
+            full=$(printf '%s' "$full" | sed "s|:$SRV_MY_PORT/|:$SRV_MYP_PORT/|")
+            rurl=$(printf '%s' "$full" | sed "s|:$SRV_MYP_PORT/|:$SRV_MYR_PORT/|")
+            args=$(printf '%s' "$args" | sed "s|:$SRV_MY_PORT/|:$SRV_MYP_PORT/|")
+            rstop=$SRV_MYR_STOP; rstart=$SRV_MYR_START ;;
+        *) return ;;
+        esac
+    fi
     want_code=0; [ -f "tests/lua/$name.code" ] && want_code=$(cat "tests/lua/$name.code")
     # shellcheck disable=SC2086
     (cd "$dir" && PGPASSWORD="$SRV_PG_PASSWORD" MYSQL_PWD="$SRV_MY_PASSWORD" \
-        ORMSH_TEST_URL="$full" ORMSH_TEST_PASSWORD="$pw" \
+        ORMSH_TEST_URL="$full" ORMSH_TEST_PASSWORD="$pw" ORMSH_TEST_REPLICA_URL="$rurl" \
+        ORMSH_TEST_REPLICA_STOP="$rstop" ORMSH_TEST_REPLICA_START="$rstart" ORMSH_TEST_BACKEND="$backend" \
         "$ORMSH" $args run "$name.lua" >"$dir/stdout" 2>"$dir/stderr" </dev/null)
     code=$?
     okay=1
