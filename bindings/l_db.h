@@ -89,6 +89,11 @@ int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
 void l_model_repr(lua_State *L, int idx);
 
+/* ---- l_reflect.c ---- */
+/* [-0, +0, m] Sets db.reflect, db.reflect_source and db.diagram in the
+ * handle's user value table uv (dbidx: the handle). */
+void l_reflect_register(lua_State *L, int uv, int dbidx);
+
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);
 /* 1 when the value at idx is a db.relationship declaration (a table). */

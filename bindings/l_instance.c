@@ -186,6 +186,9 @@ static int inst_index(lua_State *L)
 void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 {
     orm_object *o = ((l_inst *)lua_touserdata(L, inst_idx))->obj;
+    inst_idx = lua_absindex(L, inst_idx); /* callers may pass -2, -1 */
+    key_idx = lua_absindex(L, key_idx);
+    val_idx = lua_absindex(L, val_idx);
     size_t n;
     const char *key = lua_type(L, key_idx) == LUA_TSTRING ? lua_tolstring(L, key_idx, &n) : NULL;
     if (key == NULL) {

@@ -234,6 +234,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    l_reflect_register(L, uv, dbidx);
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);

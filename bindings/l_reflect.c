@@ -1,0 +1,251 @@
+/* l_reflect.c — exploring a database nobody modelled: db.reflect() defines
+ * a model for every table no model maps (core/reflect_model.c names and
+ * relates them; the models are defined by running the Lua text
+ * core/model_writer.c writes, so they are exactly what `ormsh db models`
+ * prints), db.reflect_source() returns that text for every table, and
+ * db.diagram() the models as a Graphviz dot graph. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagram.h"
+#include "l_db.h"
+#include "l_relation.h"
+#include "reflect.h"
+#include "reflect_model.h"
+
+#define MT_RMODELS "orm.ReflectedModels"
+
+typedef struct names_ctx {
+    lua_State *L;
+    l_db *db;
+    int keep_classes; /* 1: a global holding a class of db counts as taken */
+} names_ctx;
+
+/* A global (read raw: no metamethod may raise inside core) or a model. */
+static int name_taken(void *ud, const char *name)
+{
+    names_ctx *x = ud;
+    lua_State *L = x->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushstring(L, name);
+    lua_rawget(L, -2);
+    int taken = !lua_isnil(L, -1) && (x->keep_classes || l_class_test(L, -1) == NULL);
+    lua_pop(L, 2);
+    if (!taken && x->keep_classes) {
+        l_db_push_uv(L, x->db);
+        lua_getfield(L, -1, L_DB_MODELS);
+        lua_pushstring(L, name);
+        taken = lua_rawget(L, -2) != LUA_TNIL;
+        lua_pop(L, 3);
+    }
+    return taken;
+}
+
+/* The class name of the model mapping table (kept alive by the class). */
+static const char *mapped_class(void *ud, const char *table)
+{
+    names_ctx *x = ud;
+    const orm_table *t = orm_metadata_find(x->db->md, table);
+    if (t == NULL || t->udata == NULL) return NULL;
+    lua_State *L = x->L;
+    l_class_push(L, t);
+    lua_pushliteral(L, "__name");
+    lua_rawget(L, -2);
+    const char *name = lua_tostring(L, -1);
+    lua_pop(L, 2);
+    return name;
+}
+
+static int rmodels_gc(lua_State *L)
+{
+    orm_rmodels **m = luaL_checkudata(L, 1, MT_RMODELS);
+    orm_rmodels_free(*m);
+    *m = NULL;
+    return 0;
+}
+
+/* [-0, +1, e] Reads the live schema; the result is owned by the pushed
+ * userdata. in_app: tables a model maps keep their classes. */
+static orm_rmodels *push_rmodels(lua_State *L, l_db *db, int in_app)
+{
+    orm_rmodels **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    if (luaL_newmetatable(L, MT_RMODELS)) {
+        lua_pushcfunction(L, rmodels_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    orm_dbschema *s = NULL;
+    if (orm_reflect_schema(db->conn, &s) < 0) l_error_raise(L, &db->conn->err);
+    names_ctx x = {L, db, in_app};
+    if (orm_rmodels_build(s, name_taken, in_app ? mapped_class : NULL, &x, box) < 0)
+        luaL_error(L, "not enough memory");
+    return *box;
+}
+
+/* [-0, +1, m] The notes as a list. */
+static void push_notes(lua_State *L, const orm_rmodels *m)
+{
+    lua_createtable(L, m->notes.n, 0);
+    for (int i = 0; i < m->notes.n; i++) {
+        lua_pushstring(L, m->notes.v[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+/* [-0, +1, m] The Lua text of m's unmapped classes. */
+static void push_source(lua_State *L, const orm_rmodels *m, const char *header)
+{
+    orm_buf b = ORM_BUF_INIT;
+    orm_rmodels_write_lua(m, header, &b);
+    if (b.oom) {
+        orm_buf_free(&b);
+        luaL_error(L, "not enough memory");
+    }
+    lua_pushlstring(L, orm_buf_str(&b), b.len);
+    orm_buf_free(&b);
+}
+
+/* db.reflect() -> list of the new class names, list of notes. Each new
+ * class becomes a global too. */
+static int db_reflect(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    lua_settop(L, 0);
+    orm_rmodels *m = push_rmodels(L, db, 1); /* 1 */
+    push_source(L, m, NULL);                 /* 2 */
+    size_t len;
+    const char *text = lua_tolstring(L, 2, &len);
+    if (luaL_loadbuffer(L, text, len, "=reflected models") != LUA_OK) return lua_error(L); /* 3 */
+    lua_createtable(L, 0, 1); /* 4: the env: db, and the globals behind */
+    int env = 4;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_setfield(L, env, "db");
+    lua_createtable(L, 0, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, env);
+    lua_pushvalue(L, env);
+    if (lua_setupvalue(L, 3, 1) == NULL) lua_pop(L, 1);
+    lua_pushvalue(L, 3);
+    lua_call(L, 0, 0);
+    lua_newtable(L);
+    int list = lua_gettop(L), n = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    int g = lua_gettop(L);
+    for (int i = 0; i < m->n; i++) {
+        const orm_rclass *k = &m->classes[i];
+        if (k->mapped || k->readonly) continue;
+        lua_pushstring(L, k->name);
+        lua_rawseti(L, list, ++n);
+        lua_getfield(L, env, k->name);
+        lua_setfield(L, g, k->name);
+    }
+    lua_settop(L, list);
+    push_notes(L, m);
+    return 2;
+}
+
+/* db.reflect_source() -> the models.lua text of every table, list of notes */
+static int db_reflect_source(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    orm_rmodels *m = push_rmodels(L, db, 0);
+    push_source(L, m,
+                "-- models.lua: the tables of a live database as models, written by `ormsh db "
+                "models`.\n-- Edit freely: add methods, __repr, relationship options.");
+    push_notes(L, m);
+    return 2;
+}
+
+#define MT_LABELS "orm.DiagramLabels"
+
+typedef struct labels_box {
+    orm_diagram_label *v;
+    int n;
+    orm_dbschema *s;
+    const char **titles;
+} labels_box;
+
+static int labels_gc(lua_State *L)
+{
+    labels_box *b = luaL_checkudata(L, 1, MT_LABELS);
+    free(b->v);
+    free(b->titles);
+    orm_dbschema_free(b->s);
+    memset(b, 0, sizeof *b);
+    return 0;
+}
+
+/* The label entry of table.column, made when new. */
+static orm_diagram_label *label_for(lua_State *L, labels_box *b, const char *table, const char *col)
+{
+    for (int i = 0; i < b->n; i++)
+        if (strcmp(b->v[i].table, table) == 0 && strcmp(b->v[i].column, col) == 0) return &b->v[i];
+    orm_diagram_label *v = realloc(b->v, (size_t)(b->n + 1) * sizeof *v);
+    if (!v) luaL_error(L, "not enough memory");
+    b->v = v;
+    v[b->n] = (orm_diagram_label){.table = table, .column = col};
+    return &v[b->n++];
+}
+
+/* db.diagram() -> the dot text of the models' tables and relationships */
+static int db_diagram(lua_State *L)
+{
+    l_db *db = l_db_check(L, lua_upvalueindex(1));
+    lua_settop(L, 0);
+    labels_box *b = lua_newuserdatauv(L, sizeof *b, 0); /* 1 */
+    memset(b, 0, sizeof *b);
+    if (luaL_newmetatable(L, MT_LABELS)) {
+        lua_pushcfunction(L, labels_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, 1);
+    l_rel_configure(L, db);
+    if (orm_dbschema_from_metadata(db->md, &b->s) < 0) return luaL_error(L, "not enough memory");
+    b->titles = calloc((size_t)(db->md->ntables ? db->md->ntables : 1), sizeof *b->titles);
+    if (!b->titles) return luaL_error(L, "not enough memory");
+    for (int i = 0; i < db->md->ntables; i++) {
+        const orm_table *t = db->md->tables[i];
+        if (t->udata == NULL) continue; /* a db.Table */
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        b->titles[i] = lua_tostring(L, -1); /* kept alive by the class */
+        lua_getfield(L, -2, "__relationships");
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                const char *name = lua_tostring(L, -2); /* a key of the class's table */
+                l_rel *r = l_rel_resolve(L, -1);
+                if (r->kind == REL_M2O)
+                    label_for(L, b, r->parent->name, r->parent->cols[r->local_col].name)->m2o = name;
+                else if (r->kind == REL_O2M)
+                    label_for(L, b, r->target->name, r->target->cols[r->remote_col].name)->o2m = name;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 3);
+    }
+    orm_buf out = ORM_BUF_INIT;
+    orm_diagram_dot(b->s, b->titles, b->v, b->n, &out);
+    if (out.oom) {
+        orm_buf_free(&out);
+        return luaL_error(L, "not enough memory");
+    }
+    lua_pushlstring(L, orm_buf_str(&out), out.len);
+    orm_buf_free(&out);
+    return 1;
+}
+
+void l_reflect_register(lua_State *L, int uv, int dbidx)
+{
+    static const struct {
+        const char *name;
+        lua_CFunction f;
+    } fns[] = {{"reflect", db_reflect}, {"reflect_source", db_reflect_source}, {"diagram", db_diagram}};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        lua_pushvalue(L, dbidx);
+        lua_pushcclosure(L, fns[i].f, 1);
+        lua_setfield(L, uv, fns[i].name);
+    }
+}
