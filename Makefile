@@ -13,7 +13,7 @@ LUA_CMOD_DIR = $(PREFIX)/lib/lua/5.4
 DEBS := pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-dev libpq-dev libmariadb-dev
 # ... and what the tests add: cmocka, a stock lua5.4, tmux for the terminal
 # tests, and the database servers the Lua-level tests run against.
-TEST_DEBS := libcmocka-dev lua5.4 tmux $(if $(filter postgresql,$(BACKENDS)),postgresql) \
+TEST_DEBS := libcmocka-dev lua5.4 tmux graphviz $(if $(filter postgresql,$(BACKENDS)),postgresql) \
              $(if $(filter mysql,$(BACKENDS)),mariadb-server)
 
 # Backends the Lua-level tests run on (make test BACKENDS=sqlite runs one).

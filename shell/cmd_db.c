@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db.h"
+#include "cmd_db_models.h"
 
 typedef struct dbargs {
     const char *sub;
@@ -39,6 +40,7 @@ static int usage(const char *fmt, const char *arg)
           "downgrade [REV]\n"
           "                 | current | history | heads | show REV | stamp REV | merge -m MESSAGE "
           "REV REV | check\n"
+          "                 | models [-o FILE] | diagram -o FILE\n"
           "Try 'ormsh --help' for more information.\n",
           stderr);
     return SH_EXIT_USAGE;
@@ -84,6 +86,7 @@ static int parse(const ormsh_opts *o, dbargs *a)
 
 int cmd_db_usage(const ormsh_opts *o)
 {
+    if (cmd_db_models_is(o)) return cmd_db_models_usage(o);
     dbargs a;
     return parse(o, &a);
 }
@@ -732,6 +735,7 @@ static int db_main(lua_State *L)
 
 int cmd_db_run(lua_State *L, const ormsh_opts *o)
 {
+    if (cmd_db_models_is(o)) return cmd_db_models_run(L, o);
     int top = lua_gettop(L);
     lua_pushcfunction(L, db_main);
     lua_pushlightuserdata(L, (void *)o);
