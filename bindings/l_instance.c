@@ -196,6 +196,9 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
         return;
     }
     const orm_table *t = o->table;
+    orm_error rerr;
+    orm_error_init(&rerr);
+    if (orm_table_check_writable(t, "change an attribute", &rerr) < 0) l_error_raise(L, &rerr);
     int col = orm_table_column_index(t, key, n);
     if (col < 0) {
         l_class_push(L, t);

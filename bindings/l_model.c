@@ -206,6 +206,15 @@ int l_model_define(lua_State *L)
     orm_table *t;
     if (orm_metadata_add_table(db->md, tname, &t, &err) < 0) return l_error_raise(L, &err);
     add_columns(L, db, t, list, list_n, 1, 0);
+    lua_getfield(L, 2, "__readonly");
+    int readonly = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (readonly && t->npk > 0) {
+        orm_metadata_remove_table(db->md, t);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "model %s: __readonly is for a table without a primary key", name);
+    }
+    if (readonly) orm_table_set_readonly(t);
     if (t->npk == 0) {
         orm_metadata_remove_table(db->md, t);
         return l_error_raisef(L, ORM_ERR_ARGUMENT,

@@ -80,6 +80,12 @@ static orm_rmodels *push_rmodels(lua_State *L, l_db *db, int in_app)
     names_ctx x = {L, db, in_app};
     if (orm_rmodels_build(s, name_taken, in_app ? mapped_class : NULL, &x, box) < 0)
         luaL_error(L, "not enough memory");
+    orm_strv views = ORM_STRV_INIT;
+    int rc = orm_reflect_view_names(db->conn, &views);
+    if (rc == ORM_OK) rc = orm_rmodels_note_views(*box, &views);
+    orm_strv_free(&views);
+    if (rc == ORM_ENOMEM) luaL_error(L, "not enough memory");
+    if (rc < 0) l_error_raise(L, &db->conn->err);
     return *box;
 }
 
@@ -135,7 +141,7 @@ static int db_reflect(lua_State *L)
     int g = lua_gettop(L);
     for (int i = 0; i < m->n; i++) {
         const orm_rclass *k = &m->classes[i];
-        if (k->mapped || k->readonly) continue;
+        if (k->mapped) continue;
         lua_pushstring(L, k->name);
         lua_rawseti(L, list, ++n);
         lua_getfield(L, env, k->name);

@@ -435,7 +435,7 @@ int orm_dbschema_from_metadata(const orm_metadata *md, orm_dbschema **out)
         const orm_table *t = md->tables[k];
         orm_dbtable *dt = orm_dbtable_new(t->name);
         int rc = dt ? ORM_OK : ORM_ENOMEM;
-        for (int i = 0; rc == ORM_OK && i < t->npk; i++)
+        for (int i = 0; rc == ORM_OK && !t->readonly && i < t->npk; i++)
             rc = orm_strv_push(&dt->pk, t->cols[t->pk[i]].name);
         for (int i = 0; rc == ORM_OK && i < t->ncols; i++)
             rc = model_column(dt, t, i);

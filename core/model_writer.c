@@ -183,16 +183,14 @@ void orm_rmodels_write_lua(const orm_rmodels *m, const char *header, orm_buf *ou
         const orm_rclass *k = &m->classes[m->order[o]];
         if (k->mapped) continue;
         orm_buf_putc(out, '\n');
-        if (k->readonly) {
-            orm_buf_printf(out, "-- table %s has no primary key: no model (query it with db.text)\n",
-                           k->table->name);
-            continue;
-        }
+        if (k->readonly)
+            orm_buf_puts(out, "-- no primary key: read-only, rows are told apart by all their columns\n");
         orm_buf_printf(out, "%s = db.Model(", k->name);
         put_string(out, k->name);
         orm_buf_puts(out, ", {\n  __tablename = ");
         put_string(out, k->table->name);
         orm_buf_puts(out, ",\n");
+        if (k->readonly) orm_buf_puts(out, "  __readonly = true,\n");
         for (int i = 0; i < k->table->ncols; i++) write_column(k, i, out);
         for (int i = 0; i < k->nrels; i++) write_rel(m, &k->rels[i], out);
         write_notes(k, out);

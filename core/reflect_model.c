@@ -154,6 +154,17 @@ static void name_classes(builder *b)
         char *name = orm_name_class(k->table->name);
         if (name && strcmp(name, k->table->name) != 0 && !orm_name_is_identifier(k->table->name))
             note(b, "table '%s' is not a Lua name: its class is %s", k->table->name, name);
+        if (name && class_name_taken(b, i, name)) {
+            int other = -1;
+            for (int j = 0; j < m->n; j++)
+                if (j != i && m->classes[j].name && strcmp(m->classes[j].name, name) == 0) other = j;
+            if (other >= 0)
+                note(b, "tables '%s' and '%s' both make class %s: '%s' gets %s_", m->classes[other].table->name,
+                     k->table->name, name, k->table->name, name);
+            else
+                note(b, "class name %s (table '%s') is taken by a global: it gets %s_", name, k->table->name,
+                     name);
+        }
         while (name && class_name_taken(b, i, name)) {
             size_t n = strlen(name);
             char *longer = realloc(name, n + 2);
@@ -173,8 +184,7 @@ static void name_classes(builder *b)
         k->name = name;
         if (k->table->pk.n == 0) {
             k->readonly = 1;
-            note(b, "table '%s' has no primary key: it gets no model (query it with db.text)",
-                 k->table->name);
+            note(b, "table '%s' has no primary key: its class %s is read-only", k->table->name, name);
         }
     }
 }
@@ -396,4 +406,12 @@ void orm_rmodels_free(orm_rmodels *m)
     orm_strv_free(&m->notes);
     orm_dbschema_free(m->schema);
     free(m);
+}
+
+int orm_rmodels_note_views(orm_rmodels *m, const orm_strv *views)
+{
+    builder b = {.m = m};
+    for (int i = 0; i < views->n && !b.oom; i++)
+        note(&b, "view '%s' is not reflected (query it with db.text)", views->v[i]);
+    return b.oom ? ORM_ENOMEM : ORM_OK;
 }

@@ -29,7 +29,7 @@ typedef struct orm_rclass {
     char *name;         /* the class name */
     orm_dbtable *table; /* owned by the orm_rmodels' schema */
     int mapped;         /* an existing model maps the table: nothing is defined for it */
-    int readonly;       /* the table has no primary key: no model is defined */
+    int readonly;       /* the table has no primary key: a read-only model, no relationships */
     orm_rrel *rels;
     int nrels;
     int *fk_ok; /* per foreign key of table: 1 when it can be declared (target known) */
@@ -55,6 +55,8 @@ typedef const char *(*orm_rmapped_fn)(void *ud, const char *table);
 int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn mapped, void *ud,
                       orm_rmodels **out);
 void orm_rmodels_free(orm_rmodels *m);
+/* Adds a note for each view (views are not reflected). 0 or ORM_ENOMEM. */
+int orm_rmodels_note_views(orm_rmodels *m, const orm_strv *views);
 /* Index of the class named name, or -1. */
 int orm_rmodels_find(const orm_rmodels *m, const char *name);
 

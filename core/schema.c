@@ -1,6 +1,7 @@
 /* schema.c — the metadata: type names, tables and their columns (primary key
  * and generated-key bookkeeping, foreign-key actions), and the foreign-key
  * order of tables used by create_all, drop_all and flush. */
+#include <assert.h>
 #include "schema.h"
 
 #include <ctype.h>
@@ -407,4 +408,20 @@ int orm_metadata_check_fks(const orm_metadata *md, orm_error *err)
         }
     }
     return ORM_OK;
+}
+
+void orm_table_set_readonly(orm_table *t)
+{
+    assert(t->npk == 0);
+    t->readonly = 1;
+    t->autoinc_col = -1;
+    for (int i = 0; i < t->ncols; i++) t->pk[t->npk++] = i;
+}
+
+int orm_table_check_writable(const orm_table *t, const char *what, orm_error *err)
+{
+    if (!t->readonly) return ORM_OK;
+    return orm_error_set(err, ORM_ERR_OPERATIONAL, 0,
+                         "cannot %s: table '%s' has no primary key, so its model is read-only", what,
+                         t->name);
 }

@@ -68,6 +68,8 @@ typedef struct orm_table {
     int pk[ORM_MAX_COLUMNS]; /* column indexes of the primary key, in order */
     int npk;
     int autoinc_col;         /* column index of the generated key, or -1 */
+    int readonly;            /* a table without a primary key (orm_table_set_readonly):
+                                rows are told apart by all their columns, writes are refused */
     void *udata;             /* the binding's class for this table (borrowed) */
 } orm_table;
 
@@ -90,6 +92,13 @@ void orm_metadata_remove_table(orm_metadata *md, orm_table *t);
  * recomputes pk[] and autoinc_col. ArgumentError on a duplicate name, more
  * than ORM_MAX_COLUMNS columns, or a bad type/ondelete. */
 int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err);
+/* Makes t, which has no primary key, read-only: its identity is all its
+ * columns (pk[] lists them; no column is flagged primary_key, so the schema
+ * it describes keeps no key and its nullability). Call after the columns. */
+void orm_table_set_readonly(orm_table *t);
+/* ORM_EFAIL (OperationalError naming the table and `what`) when t is
+ * read-only, else ORM_OK. */
+int orm_table_check_writable(const orm_table *t, const char *what, orm_error *err);
 /* Column index by name (n bytes), or -1. */
 int orm_table_column_index(const orm_table *t, const char *name, size_t n);
 

@@ -30,12 +30,17 @@ src.Model("MT", { __tablename = "my table", id = pk(), ["my col"] = src.Column(S
 src.Model("S2", { __tablename = "2020_sales", id = pk(), amount = src.Column(I) })
 src.Model("OI", { __tablename = "order_items", id = pk(), ["end"] = src.Column(I, src.ForeignKey("order.id")) })
 src.Model("OI2", { __tablename = "OrderItems", id = pk() })
+src.Model("W", { __tablename = "widget", id = pk() })
 src.create_all()
 local function run(sql) src.session:execute(src.text(sql)) end
+run("CREATE TABLE audit_log (at VARCHAR(20), msg VARCHAR(50))")
+run("INSERT INTO audit_log (at, msg) VALUES ('t1', 'x'), ('t2', NULL)")
+run("CREATE VIEW person_names AS SELECT name FROM person")
 run("INSERT INTO " .. '"Artist"' .. " VALUES (1, 'AC/DC')")
 src.session:commit()
 src.session:close()
 
+Widget = "a global" -- the class of table widget becomes Widget_
 local names, notes = db.reflect()
 print(table.concat(names, " "))
 for _, n in ipairs(notes) do print("note: " .. n) end
@@ -49,6 +54,14 @@ local function rels(cls)
   return cls.__name .. ": " .. table.concat(out, ", ")
 end
 for _, n in ipairs(names) do print(rels(_G[n])) end
+
+-- a table without a primary key: a read-only model
+print(AuditLog.query:count(), AuditLog.query:filter(AuditLog.msg:is_(db.null)):one().at, Widget, Widget_)
+for _, f in ipairs{
+  function() AuditLog.query:first().msg = "y" end,
+  function() db.session:delete(AuditLog.query:first()) end,
+  function() AuditLog.query:delete() end,
+} do print(select(2, pcall(f))) end
 
 -- the relationships work both ways
 local ac = Artist.query:get(1)
