@@ -302,7 +302,10 @@ static int reflect_models(lua_State *L, int db, const ormsh_opts *o)
     if (o->command && (strcmp(o->command, "run") == 0 || strcmp(o->command, "db") == 0)) return 0;
     lua_getfield(L, db, "reflect");
     if (sh_pcall(L, 0, 2) != LUA_OK) {
-        sh_report(L, SH_ERR_PLAIN);
+        const char *msg = luaL_tolstring(L, -1, NULL);
+        lua_getfield(L, db, "url");
+        fprintf(stderr, "ormsh: cannot read the tables of %s: %s\n", lua_tostring(L, -1), msg);
+        lua_pop(L, 3);
         return SH_EXIT_FAIL;
     }
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
