@@ -215,6 +215,10 @@ int l_model_define(lua_State *L)
                               "model %s: __readonly is for a table without a primary key", name);
     }
     if (readonly) orm_table_set_readonly(t);
+    if (l_table_args_apply(L, 2, t, name, &err) < 0) {
+        orm_metadata_remove_table(db->md, t);
+        return l_error_raise(L, &err);
+    }
     if (t->npk == 0) {
         orm_metadata_remove_table(db->md, t);
         return l_error_raisef(L, ORM_ERR_ARGUMENT,

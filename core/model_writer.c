@@ -96,7 +96,7 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
     int pk = orm_strv_find(&t->pk, c->name) >= 0;
     int unique = 0, ix = default_index(t, c->name);
     for (int u = 0; u < t->nuniques; u++)
-        if (single(&t->uniques[u].cols, c->name)) unique = 1;
+        if (single(&t->uniques[u].cols, c->name) && !t->uniques[u].name) unique = 1;
     if (ix >= 0 && t->indexes[ix].unique) unique = 1;
     size_t mark = out->len;
     orm_buf_puts(out, ", {");
@@ -159,21 +159,56 @@ static void write_rel(const orm_rmodels *m, const orm_rrel *r, orm_buf *out)
     orm_buf_puts(out, "),\n");
 }
 
-/* Comments for what the options cannot say: keys and indexes of several
- * columns, other indexes. */
-static void write_notes(const orm_rclass *k, orm_buf *out)
+/* The column names as string literals, each after ", " (the first too
+ * unless lead is 0). */
+static void put_cols(orm_buf *out, const orm_strv *cols, int lead)
+{
+    for (int i = 0; i < cols->n; i++) {
+        if (i || lead) orm_buf_puts(out, ", ");
+        put_string(out, cols->v[i]);
+    }
+}
+
+/* __table_args: the unique constraints and indexes the column options
+ * cannot say (several columns, a name of their own); an index on an
+ * expression only as a comment. */
+static void write_table_args(const orm_rclass *k, orm_buf *out)
 {
     const orm_dbtable *t = k->table;
-    for (int u = 0; u < t->nuniques; u++)
-        if (t->uniques[u].cols.n > 1)
-            orm_buf_printf(out, "  -- unique constraint %s on %d columns (not declared here)\n",
-                           t->uniques[u].name ? t->uniques[u].name : "(unnamed)", t->uniques[u].cols.n);
+    orm_buf args = ORM_BUF_INIT;
+    for (int u = 0; u < t->nuniques; u++) {
+        const orm_dbunique *x = &t->uniques[u];
+        if (x->cols.n == 1 && !x->name) continue; /* unique = true */
+        orm_buf_puts(&args, "    db.UniqueConstraint(");
+        put_cols(&args, &x->cols, 0);
+        if (x->name) {
+            orm_buf_puts(&args, ", { name = ");
+            put_string(&args, x->name);
+            orm_buf_puts(&args, " }");
+        }
+        orm_buf_puts(&args, "),\n");
+    }
     for (int i = 0; i < t->nindexes; i++) {
         const orm_dbindex *x = &t->indexes[i];
-        if (x->cols.n == 1 && default_index(t, x->cols.v[0]) == i) continue;
-        orm_buf_printf(out, "  -- %sindex %s (not declared here)\n", x->unique ? "unique " : "",
-                       x->name ? x->name : "(unnamed)");
+        if (x->cols.n == 1 && default_index(t, x->cols.v[0]) == i) continue; /* index = true */
+        if (x->cols.n == 0 || !x->name) {
+            orm_buf_printf(out, "  -- index %s on an expression (not declared here)\n",
+                           x->name ? x->name : "(unnamed)");
+            continue;
+        }
+        orm_buf_puts(&args, "    db.Index(");
+        put_string(&args, x->name);
+        put_cols(&args, &x->cols, 1);
+        if (x->unique) orm_buf_puts(&args, ", { unique = true }");
+        orm_buf_puts(&args, "),\n");
     }
+    if (args.len) {
+        orm_buf_puts(out, "  __table_args = {\n");
+        orm_buf_puts(out, orm_buf_str(&args));
+        orm_buf_puts(out, "  },\n");
+    }
+    if (args.oom) out->oom = 1;
+    orm_buf_free(&args);
 }
 
 void orm_rmodels_write_lua(const orm_rmodels *m, const char *header, orm_buf *out)
@@ -193,7 +228,7 @@ void orm_rmodels_write_lua(const orm_rmodels *m, const char *header, orm_buf *ou
         if (k->readonly) orm_buf_puts(out, "  __readonly = true,\n");
         for (int i = 0; i < k->table->ncols; i++) write_column(k, i, out);
         for (int i = 0; i < k->nrels; i++) write_rel(m, &k->rels[i], out);
-        write_notes(k, out);
+        write_table_args(k, out);
         orm_buf_puts(out, "})\n");
     }
 }

@@ -88,3 +88,16 @@ print(#Person.query:get(1).messages_by_sender, #Person.query:get(1).messages_by_
 print(Track.query:get(1).playlists[1].name, #Playlist.query:get(1).playlist_tracks)
 print(Order.query:get(1).my_tables[1]["my col"], OrderItems_.query:get(1)["end"],
       #Order.query:get(1).order_itemses, _2020Sales.query:count())
+
+-- __table_args: what db models writes for indexes and keys of several columns
+local function bad(args)
+  return function()
+    src.Model("Bad", { __tablename = "bad", id = src.Column(src.Integer, { primary_key = true }), __table_args = args() })
+  end
+end
+for _, f in ipairs{
+  bad(function() return { src.Index("ix_x", "nope") } end),
+  bad(function() return { "not an index" } end),
+  bad(function() return { src.UniqueConstraint("id", { nmae = "x" }) } end),
+  function() src.Index("ix_empty") end,
+} do print(select(2, pcall(f))) end

@@ -19,6 +19,7 @@ db.Model("Book", {
   price = db.Column(db.Numeric(10, 2)),
   author_id = db.Column(db.Integer, db.ForeignKey("author.id", { ondelete = "CASCADE" })),
   editor_id = db.Column(db.Integer, db.ForeignKey("author.id")),
+  __table_args = { db.Index("book_title_idx", "title", "author_id"), db.UniqueConstraint("title", "editor_id") },
 })
 db.Model("Employee", { __tablename = "Employee",
   EmployeeId = db.Column(db.Integer, { primary_key = true }),
@@ -44,6 +45,9 @@ has "$m" '  author = db.relationship("Author", { foreign_keys = "author_id", bac
 has "$m" '  books_by_editor = db.relationship("Book", { foreign_keys = "editor_id", back_populates = "editor" }),'
 has "$m" '  reports_to = db.relationship("Employee", { uselist = false, back_populates = "employees_by_reports_to" }),'
 has "$m" '  stores = db.relationship("Store", { secondary = "book_to_store_map", back_populates = "books" }),'
+has "$m" '  __table_args = {'
+has "$m" '    db.Index("book_title_idx", "title", "author_id"),'
+has "$m" '    db.UniqueConstraint("title", "editor_id"),'
 has "$m" 'BookToStoreMap = db.Model("BookToStoreMap", {'
 has "$m" 'MyTable = db.Model("MyTable", {'
 has "$m" '  ["my col"] = db.Column(db.Boolean),'
