@@ -32,6 +32,13 @@ grep -qx "Models: Artist, Employee, Album" err || fail "no Models line: $(cat er
 grep -q "^Database: sqlite:///$T/c.db" err || fail "no Database line"
 [ "$(cksum <c.db)" = "$before" ] || fail "exploring changed the database file"
 
+# without an app, db diagram draws the reflected models
+"$ORMSH" --database "sqlite:///$T/c.db" db diagram -o d.dot 2>err || fail "diagram: $(cat err)"
+grep -qF '"Employee" -> "Employee" [label="ReportsTo\nreports_to / employees_by_reports_to"];' d.dot || fail "self edge: $(cat d.dot)"
+grep -qF '"Artist" -> "Album" [label="ArtistId\nartist / albums"];' d.dot || fail "edge: $(cat d.dot)"
+dot -Tsvg d.dot >d.svg 2>err || fail "dot rejects it: $(cat err)"
+[ "$(cksum <c.db)" = "$before" ] || fail "the diagram changed the database file"
+
 # -e sees the reflected classes too; `run` scripts define their own models
 "$ORMSH" --database "sqlite:///$T/c.db" -e 'print(Album.query:count())' >out 2>err || fail "-e: $(cat err)"
 [ "$(cat out)" = 2 ] || fail "-e: $(cat out)"
