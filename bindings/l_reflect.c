@@ -15,78 +15,92 @@
 
 #define MT_RMODELS "orm.ReflectedModels"
 
-typedef struct names_ctx {
-    lua_State *L;
-    l_db *db;
-    int keep_classes; /* 1: a global holding a class of db counts as taken */
-} names_ctx;
+/* What one reflection owns (a userdata, so a Lua error frees it): the
+ * names core must not give a new class, the classes of mapped tables, and
+ * the result. Core's callbacks read these C lists only: nothing that could
+ * raise runs while core holds memory of its own. */
+typedef struct rbox {
+    orm_strv taken;
+    orm_strv mapped_tables, mapped_names; /* parallel */
+    orm_rmodels *m;
+} rbox;
 
-/* A global (read raw: no metamethod may raise inside core) or a model. */
 static int name_taken(void *ud, const char *name)
 {
-    names_ctx *x = ud;
-    lua_State *L = x->L;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-    lua_pushstring(L, name);
-    lua_rawget(L, -2);
-    int taken = !lua_isnil(L, -1) && (x->keep_classes || l_class_test(L, -1) == NULL);
-    lua_pop(L, 2);
-    if (!taken && x->keep_classes) {
-        l_db_push_uv(L, x->db);
-        lua_getfield(L, -1, L_DB_MODELS);
-        lua_pushstring(L, name);
-        taken = lua_rawget(L, -2) != LUA_TNIL;
-        lua_pop(L, 3);
-    }
-    return taken;
+    return orm_strv_find(&((rbox *)ud)->taken, name) >= 0;
 }
 
-/* The class name of the model mapping table (kept alive by the class). */
 static const char *mapped_class(void *ud, const char *table)
 {
-    names_ctx *x = ud;
-    const orm_table *t = orm_metadata_find(x->db->md, table);
-    if (t == NULL || t->udata == NULL) return NULL;
-    lua_State *L = x->L;
-    l_class_push(L, t);
-    lua_pushliteral(L, "__name");
-    lua_rawget(L, -2);
-    const char *name = lua_tostring(L, -1);
-    lua_pop(L, 2);
-    return name;
+    rbox *b = ud;
+    int i = orm_strv_find(&b->mapped_tables, table);
+    return i < 0 ? NULL : b->mapped_names.v[i];
 }
 
-static int rmodels_gc(lua_State *L)
+static int rbox_gc(lua_State *L)
 {
-    orm_rmodels **m = luaL_checkudata(L, 1, MT_RMODELS);
-    orm_rmodels_free(*m);
-    *m = NULL;
+    rbox *b = luaL_checkudata(L, 1, MT_RMODELS);
+    orm_strv_free(&b->taken);
+    orm_strv_free(&b->mapped_tables);
+    orm_strv_free(&b->mapped_names);
+    orm_rmodels_free(b->m);
+    b->m = NULL;
     return 0;
 }
 
+static void push_or_raise(lua_State *L, orm_strv *l, const char *s)
+{
+    if (orm_strv_push(l, s) < 0) luaL_error(L, "not enough memory");
+}
+
+/* [-0, +0, m] b->taken: every global (but a class of db unless in_app) and,
+ * in_app, every model name; b->mapped_*: the tables db's models map. */
+static void collect_names(lua_State *L, l_db *db, rbox *b, int in_app)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        l_class *c = l_class_test(L, -1);
+        if (lua_type(L, -2) == LUA_TSTRING && (in_app || c == NULL || c->db != db))
+            push_or_raise(L, &b->taken, lua_tostring(L, -2));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    for (int i = 0; in_app && i < db->md->ntables; i++) {
+        const orm_table *t = db->md->tables[i];
+        if (t->udata == NULL) continue; /* a db.Table */
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        push_or_raise(L, &b->taken, lua_tostring(L, -1));
+        push_or_raise(L, &b->mapped_tables, t->name);
+        push_or_raise(L, &b->mapped_names, lua_tostring(L, -1));
+        lua_pop(L, 2);
+    }
+}
+
 /* [-0, +1, e] Reads the live schema; the result is owned by the pushed
- * userdata. in_app: tables a model maps keep their classes. */
+ * userdata. in_app: tables a model maps keep their classes, and names of
+ * classes and globals are all taken. */
 static orm_rmodels *push_rmodels(lua_State *L, l_db *db, int in_app)
 {
-    orm_rmodels **box = lua_newuserdatauv(L, sizeof *box, 0);
-    *box = NULL;
+    rbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
     if (luaL_newmetatable(L, MT_RMODELS)) {
-        lua_pushcfunction(L, rmodels_gc);
+        lua_pushcfunction(L, rbox_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);
+    collect_names(L, db, b, in_app);
     orm_dbschema *s = NULL;
     if (orm_reflect_schema(db->conn, &s) < 0) l_error_raise(L, &db->conn->err);
-    names_ctx x = {L, db, in_app};
-    if (orm_rmodels_build(s, name_taken, in_app ? mapped_class : NULL, &x, box) < 0)
-        luaL_error(L, "not enough memory");
+    if (orm_rmodels_build(s, name_taken, mapped_class, b, &b->m) < 0) luaL_error(L, "not enough memory");
     orm_strv views = ORM_STRV_INIT;
     int rc = orm_reflect_view_names(db->conn, &views);
-    if (rc == ORM_OK) rc = orm_rmodels_note_views(*box, &views);
+    if (rc == ORM_OK) rc = orm_rmodels_note_views(b->m, &views);
     orm_strv_free(&views);
     if (rc == ORM_ENOMEM) luaL_error(L, "not enough memory");
     if (rc < 0) l_error_raise(L, &db->conn->err);
-    return *box;
+    return b->m;
 }
 
 /* [-0, +1, m] The notes as a list. */
