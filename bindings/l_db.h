@@ -100,6 +100,10 @@ int l_table_args_apply(lua_State *L, int fields, orm_table *t, const char *model
 /* [-0, +0, m] Sets db.reflect, db.reflect_source and db.diagram in the
  * handle's user value table uv (dbidx: the handle). */
 void l_reflect_register(lua_State *L, int uv, int dbidx);
+/* [-0, +0, m] When every model of db came from db.reflect() and none has
+ * been used yet, forgets them all (classes, their globals, their tables) so
+ * a script may define its own models for those tables; returns 1. Else 0. */
+int l_reflect_discard(lua_State *L, l_db *db);
 
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);

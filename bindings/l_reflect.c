@@ -14,6 +14,7 @@
 #include "reflect_model.h"
 
 #define MT_RMODELS "orm.ReflectedModels"
+#define REFLECTED_KEY "__reflected" /* class: made by db.reflect(); db uv: statements then */
 
 /* What one reflection owns (a userdata, so a Lua error frees it): the
  * names core must not give a new class, the classes of mapped tables, and
@@ -159,8 +160,14 @@ static int db_reflect(lua_State *L)
         lua_pushstring(L, k->name);
         lua_rawseti(L, list, ++n);
         lua_getfield(L, env, k->name);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, REFLECTED_KEY);
         lua_setfield(L, g, k->name);
     }
+    l_db_push_uv(L, db); /* what l_reflect_discard checks nothing ran since */
+    lua_pushinteger(L, (lua_Integer)db->conn->nstatements);
+    lua_setfield(L, -2, REFLECTED_KEY);
+    lua_pop(L, 1);
     lua_settop(L, list);
     push_notes(L, m);
     return 2;
@@ -254,6 +261,71 @@ static int db_diagram(lua_State *L)
     }
     lua_pushlstring(L, orm_buf_str(&out), out.len);
     orm_buf_free(&out);
+    return 1;
+}
+
+/* 1 when every model of db was made by db.reflect() and nothing has used
+ * them since (no statement run, no instance made): then nothing points at
+ * their tables yet. */
+static int discardable(lua_State *L, l_db *db)
+{
+    if (db->next_id != 0 || db->nmodels == 0) return 0;
+    int top = lua_gettop(L);
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, REFLECTED_KEY);
+    int ok = lua_tointeger(L, -1) == (lua_Integer)db->conn->nstatements && !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, L_DB_MODELS);
+    lua_getfield(L, -2, L_DB_ORDER);
+    for (lua_Integer i = 1; ok && lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+        lua_gettable(L, -3);
+        lua_pushliteral(L, REFLECTED_KEY);
+        ok = lua_istable(L, -2) && lua_rawget(L, -2) == LUA_TBOOLEAN;
+        lua_pop(L, 2);
+    }
+    lua_settop(L, top);
+    return ok;
+}
+
+int l_reflect_discard(lua_State *L, l_db *db)
+{
+    if (!discardable(L, db)) return 0;
+    l_db_push_uv(L, db);
+    int uv = lua_gettop(L);
+    lua_getfield(L, uv, L_DB_MODELS);
+    lua_getfield(L, uv, L_DB_ORDER);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    for (lua_Integer i = 1; lua_rawgeti(L, uv + 2, i) == LUA_TSTRING; i++) {
+        lua_pushvalue(L, -1);
+        lua_gettable(L, uv + 1); /* the class */
+        l_class *c = l_class_test(L, -1);
+        lua_pushvalue(L, -2);
+        lua_rawget(L, uv + 3);
+        if (lua_rawequal(L, -1, -2)) { /* its global goes too */
+            lua_pushvalue(L, -3);
+            lua_pushnil(L);
+            lua_rawset(L, uv + 3);
+        }
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, uv + 1);
+        if (c) {
+            luaL_unref(L, LUA_REGISTRYINDEX, c->cls_ref);
+            luaL_unref(L, LUA_REGISTRYINDEX, c->imt_ref);
+            c->cls_ref = c->imt_ref = LUA_NOREF;
+            c->table->udata = NULL;
+            orm_metadata_remove_table(db->md, c->table);
+            c->table = NULL;
+        }
+        lua_pop(L, 2);
+    }
+    lua_newtable(L);
+    lua_setfield(L, uv, L_DB_ORDER);
+    lua_pushnil(L);
+    lua_setfield(L, uv, REFLECTED_KEY);
+    db->nmodels = db->nconfigured = 0;
+    lua_settop(L, uv - 1);
     return 1;
 }
 

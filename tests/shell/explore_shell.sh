@@ -2,6 +2,15 @@
 # explore_shell — `ormsh --database URL` without an app: a model for every
 # table, the banner's Models line, a piped -i transcript using the reflected
 # classes and relationships; the database file unchanged by exploring;
+# a script that defines its own models replaces the reflected ones (unused so far)
+"$ORMSH" --database "sqlite:///$T/c.db" -e 'Singer = db.Model("Singer", { __tablename = "Artist",
+  ArtistId = db.Column(db.Integer, { primary_key = true }), Name = db.Column(db.String(120)) })
+print(Singer.query:count(), Artist, Album)' >out 2>err || fail "own models: $(cat err)"
+[ "$(cat out)" = "$(printf '1\tnil\tnil')" ] || fail "own models: $(cat out)"
+"$ORMSH" --database "sqlite:///$T/c.db" -e 'print(Album.query:count())
+Artist = db.Model("Artist", { ArtistId = db.Column(db.Integer, { primary_key = true }) })' >out 2>err && fail "redefined a used class"
+grep -q "model 'Artist' is already defined (reflected from the database and already used" err || fail "used: $(cat err)"
+
 # db.reflect() inside an app adds only the tables no model maps; a database
 # that cannot be opened or read is one clear line and exit 1.
 set -u
@@ -45,6 +54,15 @@ dot -Tsvg d.dot >d.svg 2>err || fail "dot rejects it: $(cat err)"
 echo 'print(Album)' >s.lua
 "$ORMSH" --database "sqlite:///$T/c.db" run s.lua >out 2>err || fail "run: $(cat err)"
 [ "$(cat out)" = nil ] || fail "run reflected: $(cat out)"
+
+# a script that defines its own models replaces the reflected ones (unused so far)
+"$ORMSH" --database "sqlite:///$T/c.db" -e 'Singer = db.Model("Singer", { __tablename = "Artist",
+  ArtistId = db.Column(db.Integer, { primary_key = true }), Name = db.Column(db.String(120)) })
+print(Singer.query:count(), Artist, Album)' >out 2>err || fail "own models: $(cat err)"
+[ "$(cat out)" = "$(printf '1\tnil\tnil')" ] || fail "own models: $(cat out)"
+"$ORMSH" --database "sqlite:///$T/c.db" -e 'print(Album.query:count())
+Artist = db.Model("Artist", { ArtistId = db.Column(db.Integer, { primary_key = true }) })' >out 2>err && fail "redefined a used class"
+grep -q "model 'Artist' is already defined (reflected from the database and already used" err || fail "used: $(cat err)"
 
 # db.reflect() inside an app: only the tables no model maps
 mkdir app
