@@ -128,6 +128,8 @@ l_db *l_session_check(lua_State *L, int idx);
 void l_session_open(lua_State *L);
 /* [-0, +1, e] session:get(Model at clsidx, pk at pkidx) */
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx);
+/* session:plan() (l_plan.c) */
+int l_session_plan(lua_State *L);
 
 /* ---- l_query.c ---- */
 /* [-0, +1, m] A new query on the entities at stack positions first..last. */

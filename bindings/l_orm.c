@@ -8,6 +8,7 @@
 
 #include "ddl.h"
 #include "l_db.h"
+#include "l_docs.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -40,11 +41,6 @@ void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
     l_weak_table(L, mode);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
-}
-
-int l_db_raise_session(lua_State *L, l_db *db)
-{
-    return l_error_raise(L, orm_session_error(db->session));
 }
 
 static void echo_line(void *ctx, const char *line)
@@ -326,6 +322,20 @@ int orm_lua_rollback_all(lua_State *L, int idx)
     return n;
 }
 
+static void count_kind(void *ctx, orm_object *o, char kind)
+{
+    int *counts = ctx;
+    (void)o;
+    counts[kind == 'n' ? 0 : kind == 'd' ? 1 : 2]++;
+}
+
+void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3])
+{
+    l_db *db = test_db(L, idx);
+    counts[0] = counts[1] = counts[2] = 0;
+    if (db) orm_session_each_pending(db->session, count_kind, counts);
+}
+
 struct orm_conn *orm_lua_conn(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
@@ -356,6 +366,7 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     int mod = lua_gettop(L);
     l_error_export(L, mod);
     l_expr_open(L, mod);
+    l_hint_open(L);
     l_types_open(L, mod);
     l_result_open(L);
     l_relation_open(L, mod);

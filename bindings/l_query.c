@@ -298,6 +298,10 @@ static int q_filter(lua_State *L)
     l_query *q = l_query_clone(L, 1);
     for (int i = 2; i <= top; i++) {
         orm_expr *e = l_expr_test(L, i);
+        if (e == NULL && lua_isboolean(L, i)) /* filter(Author.id == 3): Lua compared */
+            return luaL_argerror(L, i,
+                                 "expression expected, got boolean: == compares in Lua; "
+                                 "use :eq for SQL, e.g. Author.id:eq(3)");
         if (e == NULL) return luaL_typeerror(L, i, "expression (e.g. Author.name:eq(\"x\"))");
         if (orm_select_add_where(q->sel, e) < 0) l_query_oom(L);
     }

@@ -405,6 +405,7 @@ static const luaL_Reg session_methods[] = {
     {"close", s_close},     {"get", s_get},         {"query", s_query},
     {"execute", s_execute}, {"scalar", s_scalar},   {"refresh", s_refresh},
     {"expunge", s_expunge}, {"begin_nested", s_begin_nested}, {"merge", s_merge},
+    {"plan", l_session_plan},
     {NULL, NULL},
 };
 

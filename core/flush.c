@@ -66,7 +66,7 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
 }
 
-static uint64_t insert_mask(const orm_object *o)
+uint64_t orm_flush_insert_mask(const orm_object *o)
 {
     const orm_table *t = o->table;
     uint64_t mask = 0;
@@ -84,7 +84,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
     if (s->hooks.before_insert && s->hooks.before_insert(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
     if (o->nlinks && orm_object_apply_links(o) != ORM_OK) return orm_error_oom(&s->err);
-    uint64_t mask = insert_mask(o);
+    uint64_t mask = orm_flush_insert_mask(o);
     /* the generated key comes back with the INSERT where the dialect can
      * (RETURNING: one round trip on a server), else from last_insert_id */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
@@ -201,7 +201,9 @@ int orm_flush_run(orm_session *s)
     for (int ti = 0; ti < s->norder && rc >= 0; ti++)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
-            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti]) rc = insert_one(s, &sh, o);
+            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti] &&
+                (rc = insert_one(s, &sh, o)) < 0)
+                orm_session_set_failed(s, o);
         }
     /* foreign keys of persistent objects that follow objects inserted above */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
@@ -220,14 +222,14 @@ int orm_flush_run(orm_session *s)
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];
         if (o->state == ORM_OBJ_PERSISTENT && o->dirty && !o->marked_delete)
-            rc = update_one(s, &sh, o);
+            if ((rc = update_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
     }
     /* deletes, children first */
     for (int ti = s->norder - 1; ti >= 0 && rc >= 0; ti--)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
             if (o->marked_delete && o->state == ORM_OBJ_PERSISTENT && o->table == s->order[ti])
-                rc = delete_one(s, &sh, o);
+                if ((rc = delete_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
         }
     shape_done(s, &sh);
     orm_buf_free(&sh.sql);

@@ -33,10 +33,20 @@ static void detach_one(void *ctx, orm_object *o)
     if (o->state == ORM_OBJ_PERSISTENT) o->state = ORM_OBJ_DETACHED;
 }
 
+/* Replaces the remembered failed object (retained) with o. */
+static void set_failed(orm_session *s, orm_object *o, int autoflush)
+{
+    if (o) orm_object_retain(o);
+    orm_object_release(s->fail_obj);
+    s->fail_obj = o;
+    s->fail_autoflush = autoflush;
+}
+
 void orm_session_free(orm_session *s)
 {
     if (s == NULL) return;
     orm_session_close(s);
+    set_failed(s, NULL, 0);
     orm_identity_free(&s->identity);
     free(s->touched);
     free(s->order);
@@ -52,6 +62,7 @@ void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h) { s->hook
 orm_error *orm_session_error(orm_session *s) { return &s->err; }
 orm_conn *orm_session_conn(orm_session *s) { return s->conn; }
 void orm_session_set_autoflush(orm_session *s, int on) { s->autoflush = on; }
+int orm_session_autoflush_enabled(const orm_session *s) { return s->autoflush; }
 
 int orm_session_fail_from_conn(orm_session *s, int rc)
 {
@@ -196,6 +207,7 @@ int orm_session_expunge(orm_session *s, orm_object *o)
 
 static void release_touched(orm_session *s)
 {
+    set_failed(s, NULL, 0);
     size_t n = s->ntouched;
     orm_object **t = s->touched;
     s->ntouched = 0;
@@ -295,6 +307,7 @@ static int fail_transaction(orm_session *s, int rc)
 int orm_session_flush(orm_session *s)
 {
     orm_error_clear(&s->err);
+    set_failed(s, NULL, 0);
     if (s->flushing)
         return orm_error_set(&s->err, ORM_ERR_PROGRAMMING, 0, "flush is already in progress"),
                ORM_EMISUSE;
@@ -308,7 +321,23 @@ int orm_session_flush(orm_session *s)
 int orm_session_autoflush(orm_session *s)
 {
     if (!s->autoflush || s->flushing || s->ntouched == 0) return ORM_OK;
-    return orm_session_flush(s);
+    int rc = orm_session_flush(s);
+    if (rc < 0 && s->fail_obj) s->fail_autoflush = 1;
+    return rc;
+}
+
+void orm_session_set_failed(orm_session *s, orm_object *o)
+{
+    set_failed(s, o, 0);
+}
+
+orm_object *orm_session_take_failed(orm_session *s, int *autoflush)
+{
+    orm_object *o = s->fail_obj;
+    if (autoflush) *autoflush = s->fail_autoflush;
+    s->fail_obj = NULL;
+    s->fail_autoflush = 0;
+    return o;
 }
 
 static void forget_committed(orm_session *s)

@@ -34,6 +34,8 @@ struct orm_session {
     } *savepoints;
     int nsavepoints;
     int next_savepoint;
+    orm_object *fail_obj; /* retained: the object a failed flush was writing */
+    int fail_autoflush;   /* that flush was the autoflush before a query */
 };
 
 /* object.c */
@@ -70,6 +72,9 @@ int orm_session_table_order(orm_session *s);
 
 /* flush.c */
 int orm_flush_run(orm_session *s);
+/* The columns an INSERT of o names (a generated key or server default left
+ * NULL is left out). */
+uint64_t orm_flush_insert_mask(const orm_object *o);
 
 /* cursor.c: re-reads the columns in mask of o's row (server defaults,
  * savepoints): ORM_OK, ORM_DONE when the row is gone, or a failure. */

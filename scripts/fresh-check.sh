@@ -15,7 +15,8 @@ log() { echo "fresh-check: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || { log "needs root (debootstrap, chroot, mount)"; exit 2; }
 
 # --- the machine's own Debian mirror and suite ---
-sources=$(cat /etc/apt/sources.list 2>/dev/null; cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null) || true
+sources=$(for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] && cat "$f"; done; true)
 mirror=$(printf '%s\n' "$sources" | awk '
     /^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/ && $i ~ /debian/) { print $i; exit } }
     /^deb / { for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) { if ($i !~ /security/ && $i ~ /debian/) { print $i; exit } break } }')
@@ -33,9 +34,14 @@ command -v debootstrap >/dev/null 2>&1 || {
 }
 
 ROOT=${FRESH_ROOT:-$(mktemp -d /var/tmp/ormsh-fresh.XXXXXX)}
+chmod 755 "$ROOT" # it becomes /: the postgres and mysql users must traverse it
 mounted=""
 cleanup() {
     rc=$?
+    # whatever still runs inside the root (a server a failed test left) goes first
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/root" 2>/dev/null)" = "$ROOT" ] && kill -9 "${p#/proc/}" 2>/dev/null
+    done
     for m in $mounted; do umount -l "$ROOT$m" 2>/dev/null || true; done
     if [ "${FRESH_KEEP:-0}" = 1 ]; then log "root kept at $ROOT"; else rm -rf "$ROOT"; fi
     exit $rc
