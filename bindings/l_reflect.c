@@ -94,7 +94,8 @@ static orm_rmodels *push_rmodels(lua_State *L, l_db *db, int in_app)
     collect_names(L, db, b, in_app);
     orm_dbschema *s = NULL;
     if (orm_reflect_schema(db->conn, &s) < 0) l_error_raise(L, &db->conn->err);
-    if (orm_rmodels_build(s, name_taken, mapped_class, b, &b->m) < 0) luaL_error(L, "not enough memory");
+    if (orm_rmodels_build(s, name_taken, mapped_class, b, &b->m) < 0)
+        luaL_error(L, "not enough memory");
     orm_strv views = ORM_STRV_INIT;
     int rc = orm_reflect_view_names(db->conn, &views);
     if (rc == ORM_OK) rc = orm_rmodels_note_views(b->m, &views);
@@ -245,9 +246,11 @@ static int db_diagram(lua_State *L)
                 const char *name = lua_tostring(L, -2); /* a key of the class's table */
                 l_rel *r = l_rel_resolve(L, -1);
                 if (r->kind == REL_M2O)
-                    label_for(L, b, r->parent->name, r->parent->cols[r->local_col].name)->m2o = name;
+                    label_for(L, b, r->parent->name, r->parent->cols[r->local_col].name)->m2o =
+                        name;
                 else if (r->kind == REL_O2M)
-                    label_for(L, b, r->target->name, r->target->cols[r->remote_col].name)->o2m = name;
+                    label_for(L, b, r->target->name, r->target->cols[r->remote_col].name)->o2m =
+                        name;
             }
             lua_pop(L, 1);
         }
@@ -334,7 +337,8 @@ void l_reflect_register(lua_State *L, int uv, int dbidx)
     static const struct {
         const char *name;
         lua_CFunction f;
-    } fns[] = {{"reflect", db_reflect}, {"reflect_source", db_reflect_source}, {"diagram", db_diagram}};
+    } fns[] = {
+        {"reflect", db_reflect}, {"reflect_source", db_reflect_source}, {"diagram", db_diagram}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         lua_pushvalue(L, dbidx);
         lua_pushcclosure(L, fns[i].f, 1);

@@ -20,15 +20,17 @@ static int last_column_arg(lua_State *L, int first)
 }
 
 /* [-0, +1, v] The description: { kind, name, unique, columns... }. */
-static int push_arg(lua_State *L, const char *kind, int first, int last, const char *name, int unique)
+static int push_arg(lua_State *L, const char *kind, int first, int last, const char *name,
+                    int unique)
 {
     if (last < first)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s needs at least one column name", kind);
     lua_createtable(L, last - first + 1, 3);
     for (int i = first; i <= last; i++) {
         if (lua_type(L, i) != LUA_TSTRING)
-            return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s: column %d must be a name (a string), got %s",
-                                  kind, i - first + 1, luaL_typename(L, i));
+            return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                  "db.%s: column %d must be a name (a string), got %s", kind,
+                                  i - first + 1, luaL_typename(L, i));
         lua_pushvalue(L, i);
         lua_rawseti(L, -2, i - first + 1);
     }
@@ -51,7 +53,8 @@ static void check_opts(lua_State *L, int idx, const char *kind, const char *vali
     while (lua_next(L, idx)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
         if (strcmp(k, valid) != 0)
-            l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s: unknown option '%s' (valid: %s)", kind, k, valid);
+            l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s: unknown option '%s' (valid: %s)", kind, k,
+                           valid);
         lua_pop(L, 1);
     }
 }
@@ -115,7 +118,8 @@ int l_table_args_apply(lua_State *L, int fields, orm_table *t, const char *model
     if (!lua_istable(L, -1)) {
         lua_settop(L, top);
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0,
-                             "%s.__table_args must be a list of db.Index / db.UniqueConstraint", model);
+                             "%s.__table_args must be a list of db.Index / db.UniqueConstraint",
+                             model);
     }
     int args = lua_gettop(L);
     for (lua_Integer i = 1; rc == ORM_OK && lua_rawgeti(L, args, i) != LUA_TNIL; i++) {
@@ -127,7 +131,8 @@ int l_table_args_apply(lua_State *L, int fields, orm_table *t, const char *model
         }
         if (!ok) {
             rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
-                               "%s.__table_args[%d] is not a db.Index or db.UniqueConstraint", model, (int)i);
+                               "%s.__table_args[%d] is not a db.Index or db.UniqueConstraint",
+                               model, (int)i);
             break;
         }
         lua_settop(L, a);
@@ -143,11 +148,11 @@ int l_table_args_apply(lua_State *L, int fields, orm_table *t, const char *model
             const char *col = lua_tolstring(L, -1, &n);
             int c = orm_table_column_index(t, col, n);
             if (c < 0)
-                rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0, "%s.__table_args[%d]: no column '%s'", model,
-                                   (int)i, col);
+                rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0, "%s.__table_args[%d]: no column '%s'",
+                                   model, (int)i, col);
             else if (x.ncols == ORM_MAX_COLUMNS)
-                rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0, "%s.__table_args[%d]: too many columns", model,
-                                   (int)i);
+                rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                                   "%s.__table_args[%d]: too many columns", model, (int)i);
             else
                 x.cols[x.ncols++] = c;
             lua_pop(L, 1);

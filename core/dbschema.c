@@ -391,7 +391,8 @@ static int model_tindex(orm_dbtable *dt, const orm_table *t, const orm_tindex *x
 {
     orm_strv cols = ORM_STRV_INIT;
     int rc = ORM_OK;
-    for (int i = 0; rc == ORM_OK && i < x->ncols; i++) rc = orm_strv_push(&cols, t->cols[x->cols[i]].name);
+    for (int i = 0; rc == ORM_OK && i < x->ncols; i++)
+        rc = orm_strv_push(&cols, t->cols[x->cols[i]].name);
     if (rc == ORM_OK && x->is_index) {
         orm_dbindex ix = {.name = x->name, .cols = cols, .unique = x->unique};
         rc = orm_dbtable_add_index(dt, &ix);

@@ -11,11 +11,20 @@ static void put_html(orm_buf *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': orm_buf_puts(out, "&lt;"); break;
-        case '>': orm_buf_puts(out, "&gt;"); break;
-        case '&': orm_buf_puts(out, "&amp;"); break;
-        case '"': orm_buf_puts(out, "&quot;"); break;
-        default: orm_buf_putc(out, *s);
+        case '<':
+            orm_buf_puts(out, "&lt;");
+            break;
+        case '>':
+            orm_buf_puts(out, "&gt;");
+            break;
+        case '&':
+            orm_buf_puts(out, "&amp;");
+            break;
+        case '"':
+            orm_buf_puts(out, "&quot;");
+            break;
+        default:
+            orm_buf_putc(out, *s);
         }
     }
 }
@@ -79,15 +88,18 @@ void orm_diagram_dot(const orm_dbschema *s, const char *const *titles,
 {
     orm_buf_puts(out, "digraph schema {\n  graph [rankdir=LR];\n  node [shape=plaintext];\n"
                       "  edge [arrowhead=crow, arrowtail=none];\n");
-    for (int i = 0; i < s->ntables; i++) put_table(s->tables[i], titles ? titles[i] : NULL, out);
+    for (int i = 0; i < s->ntables; i++)
+        put_table(s->tables[i], titles ? titles[i] : NULL, out);
     for (int i = 0; i < s->ntables; i++) {
         const orm_dbtable *t = s->tables[i];
         for (int f = 0; f < t->nfkeys; f++) {
             const orm_dbfkey *fk = &t->fkeys[f];
             orm_buf label = ORM_BUF_INIT;
-            for (int c = 0; c < fk->cols.n; c++) orm_buf_printf(&label, "%s%s", c ? ", " : "", fk->cols.v[c]);
+            for (int c = 0; c < fk->cols.n; c++)
+                orm_buf_printf(&label, "%s%s", c ? ", " : "", fk->cols.v[c]);
             for (int l = 0; l < nlabels && fk->cols.n == 1; l++) {
-                if (strcmp(labels[l].table, t->name) != 0 || strcmp(labels[l].column, fk->cols.v[0]) != 0)
+                if (strcmp(labels[l].table, t->name) != 0 ||
+                    strcmp(labels[l].column, fk->cols.v[0]) != 0)
                     continue;
                 orm_buf_printf(&label, "\n%s / %s", labels[l].m2o ? labels[l].m2o : "-",
                                labels[l].o2m ? labels[l].o2m : "-");

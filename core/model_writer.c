@@ -120,7 +120,8 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
         orm_buf_puts(out, " }");
     }
     orm_buf_puts(out, "),");
-    if (!c->type_known) orm_buf_printf(out, " -- %s", c->type_sql ? c->type_sql : "no declared type");
+    if (!c->type_known)
+        orm_buf_printf(out, " -- %s", c->type_sql ? c->type_sql : "no declared type");
     orm_buf_putc(out, '\n');
 }
 
@@ -219,15 +220,18 @@ void orm_rmodels_write_lua(const orm_rmodels *m, const char *header, orm_buf *ou
         if (k->mapped) continue;
         orm_buf_putc(out, '\n');
         if (k->readonly)
-            orm_buf_puts(out, "-- no primary key: read-only, rows are told apart by all their columns\n");
+            orm_buf_puts(
+                out, "-- no primary key: read-only, rows are told apart by all their columns\n");
         orm_buf_printf(out, "%s = db.Model(", k->name);
         put_string(out, k->name);
         orm_buf_puts(out, ", {\n  __tablename = ");
         put_string(out, k->table->name);
         orm_buf_puts(out, ",\n");
         if (k->readonly) orm_buf_puts(out, "  __readonly = true,\n");
-        for (int i = 0; i < k->table->ncols; i++) write_column(k, i, out);
-        for (int i = 0; i < k->nrels; i++) write_rel(m, &k->rels[i], out);
+        for (int i = 0; i < k->table->ncols; i++)
+            write_column(k, i, out);
+        for (int i = 0; i < k->nrels; i++)
+            write_rel(m, &k->rels[i], out);
         write_table_args(k, out);
         orm_buf_puts(out, "})\n");
     }

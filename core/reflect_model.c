@@ -85,7 +85,8 @@ static char *free_attr(const orm_rclass *k, char *name)
 static int class_name_taken(builder *b, int upto, const char *name)
 {
     for (int i = 0; i < b->m->n; i++)
-        if (i != upto && b->m->classes[i].name && strcmp(b->m->classes[i].name, name) == 0) return 1;
+        if (i != upto && b->m->classes[i].name && strcmp(b->m->classes[i].name, name) == 0)
+            return 1;
     return b->taken && b->taken(b->ud, name);
 }
 
@@ -157,13 +158,14 @@ static void name_classes(builder *b)
         if (name && class_name_taken(b, i, name)) {
             int other = -1;
             for (int j = 0; j < m->n; j++)
-                if (j != i && m->classes[j].name && strcmp(m->classes[j].name, name) == 0) other = j;
+                if (j != i && m->classes[j].name && strcmp(m->classes[j].name, name) == 0)
+                    other = j;
             if (other >= 0)
-                note(b, "tables '%s' and '%s' both make class %s: '%s' gets %s_", m->classes[other].table->name,
-                     k->table->name, name, k->table->name, name);
+                note(b, "tables '%s' and '%s' both make class %s: '%s' gets %s_",
+                     m->classes[other].table->name, k->table->name, name, k->table->name, name);
             else
-                note(b, "class name %s (table '%s') is taken by a global: it gets %s_", name, k->table->name,
-                     name);
+                note(b, "class name %s (table '%s') is taken by a global: it gets %s_", name,
+                     k->table->name, name);
         }
         while (name && class_name_taken(b, i, name)) {
             size_t n = strlen(name);
@@ -184,7 +186,8 @@ static void name_classes(builder *b)
         k->name = name;
         if (k->table->pk.n == 0) {
             k->readonly = 1;
-            note(b, "table '%s' has no primary key: its class %s is read-only", k->table->name, name);
+            note(b, "table '%s' has no primary key: its class %s is read-only", k->table->name,
+                 name);
         }
     }
 }
@@ -210,8 +213,8 @@ static void relate_fks(builder *b)
                 note(b, "%s.%s: foreign key to missing table '%s': no relationship", k->table->name,
                      fk->cols.v[0], fk->reftable);
             else if (fk->cols.n != 1)
-                note(b, "%s: a foreign key of %d columns to '%s' gets no relationship", k->table->name,
-                     fk->cols.n, fk->reftable);
+                note(b, "%s: a foreign key of %d columns to '%s' gets no relationship",
+                     k->table->name, fk->cols.n, fk->reftable);
         }
     }
     for (int i = 0; i < m->n && !b->oom; i++) {
@@ -230,8 +233,10 @@ static void relate_fks(builder *b)
             if (m2o && orm_dbtable_find_column(k->table, m2o) >= 0) {
                 size_t n = strlen(m2o);
                 char *r = realloc(m2o, n + 5);
-                if (r) memcpy(r + n, "_ref", 5);
-                else free(m2o);
+                if (r)
+                    memcpy(r + n, "_ref", 5);
+                else
+                    free(m2o);
                 m2o = r;
             }
             m2o = free_attr(k, m2o);
@@ -239,8 +244,12 @@ static void relate_fks(builder *b)
                 b->oom = 1;
                 break;
             }
-            orm_rrel r = {.kind = ORM_RREL_M2O, .name = m2o, .target = p,
-                          .fkcol = dup(b, fk->cols.v[0]), .self_ref = self, .need_fk = need_fk};
+            orm_rrel r = {.kind = ORM_RREL_M2O,
+                          .name = m2o,
+                          .target = p,
+                          .fkcol = dup(b, fk->cols.v[0]),
+                          .self_ref = self,
+                          .need_fk = need_fk};
             int ri = add_rel(b, k, &r);
             if (ri < 0 || pk->mapped || pk->readonly) continue;
             /* the one-to-many side */
@@ -256,9 +265,13 @@ static void relate_fks(builder *b)
                 b->oom = 1;
                 break;
             }
-            orm_rrel back = {.kind = ORM_RREL_O2M, .name = o2m, .target = i,
-                             .fkcol = dup(b, fk->cols.v[0]), .back = dup(b, k->rels[ri].name),
-                             .self_ref = self, .need_fk = need_fk};
+            orm_rrel back = {.kind = ORM_RREL_O2M,
+                             .name = o2m,
+                             .target = i,
+                             .fkcol = dup(b, fk->cols.v[0]),
+                             .back = dup(b, k->rels[ri].name),
+                             .self_ref = self,
+                             .need_fk = need_fk};
             if (add_rel(b, pk, &back) < 0) break;
             k = &m->classes[i]; /* pk may be k: its rels moved */
             k->rels[ri].back = dup(b, o2m);
@@ -306,9 +319,15 @@ static void relate_m2m(builder *b)
             free(names[1]);
             return;
         }
-        orm_rrel ra = {.kind = ORM_RREL_M2M, .name = names[0], .target = c, .back = dup(b, names[1]),
+        orm_rrel ra = {.kind = ORM_RREL_M2M,
+                       .name = names[0],
+                       .target = c,
+                       .back = dup(b, names[1]),
                        .secondary = dup(b, k->table->name)};
-        orm_rrel rc = {.kind = ORM_RREL_M2M, .name = names[1], .target = a, .back = dup(b, names[0]),
+        orm_rrel rc = {.kind = ORM_RREL_M2M,
+                       .name = names[1],
+                       .target = a,
+                       .back = dup(b, names[0]),
                        .secondary = dup(b, k->table->name)};
         add_rel(b, ka, &ra);
         add_rel(b, kc, &rc);

@@ -36,11 +36,11 @@ typedef struct orm_rclass {
 } orm_rclass;
 
 typedef struct orm_rmodels {
-    orm_dbschema *schema;   /* owned */
-    orm_rclass *classes;    /* in table-name order */
+    orm_dbschema *schema; /* owned */
+    orm_rclass *classes;  /* in table-name order */
     int n;
-    int *order;             /* class indexes in foreign-key order (parents first) */
-    orm_strv notes;         /* one line each: what was skipped or renamed, and why */
+    int *order;     /* class indexes in foreign-key order (parents first) */
+    orm_strv notes; /* one line each: what was skipped or renamed, and why */
 } orm_rmodels;
 
 /* 1 when name is already a global or a class (the new class then gets '_'

@@ -8,9 +8,9 @@
 #include "buf.h"
 
 static const char *const keywords[] = {
-    "and",  "break", "do",  "else", "elseif", "end",    "false", "for",  "function", "goto", "if",
-    "in",   "local", "nil", "not",  "or",     "repeat", "return", "then", "true",     "until",
-    "while",
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while",
 };
 
 int orm_name_is_keyword(const char *s)
@@ -95,7 +95,8 @@ char *orm_name_plural(const char *word)
 {
     orm_buf b = ORM_BUF_INIT;
     size_t n = strlen(word);
-    if (n >= 2 && (word[n - 1] == 'y' || word[n - 1] == 'Y') && !strchr("aeiouAEIOU", word[n - 2])) {
+    if (n >= 2 && (word[n - 1] == 'y' || word[n - 1] == 'Y') &&
+        !strchr("aeiouAEIOU", word[n - 2])) {
         orm_buf_append(&b, word, n - 1);
         orm_buf_puts(&b, word[n - 1] == 'Y' ? "IES" : "ies");
     } else if (ends_with(word, n, "s") || ends_with(word, n, "x") || ends_with(word, n, "z") ||
@@ -113,8 +114,8 @@ char *orm_name_m2o(const char *column)
 {
     size_t n = strlen(column);
     size_t cut = 0;
-    if (n > 3 && (ends_with(column, n, "_id") || ends_with(column, n, "_ID") ||
-                  ends_with(column, n, "_Id")))
+    if (n > 3 &&
+        (ends_with(column, n, "_id") || ends_with(column, n, "_ID") || ends_with(column, n, "_Id")))
         cut = 3;
     else if (n > 2 && ends_with(column, n, "Id"))
         cut = 2;

@@ -229,8 +229,8 @@ static int sq_table_names(orm_conn *c, orm_strv *out)
 
 static int sq_view_names(orm_conn *c, orm_strv *out)
 {
-    return orm_sqlq_collect(c, "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name", NULL,
-                            out);
+    return orm_sqlq_collect(c, "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name",
+                            NULL, out);
 }
 
 /* Columns, then the primary key in key order. */

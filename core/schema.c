@@ -139,7 +139,8 @@ static void free_table(orm_table *t)
     for (int i = 0; i < t->ncols; i++)
         free_column(&t->cols[i]);
     free(t->cols);
-    for (int i = 0; i < t->ntindexes; i++) free(t->tindexes[i].name);
+    for (int i = 0; i < t->ntindexes; i++)
+        free(t->tindexes[i].name);
     free(t->tindexes);
     free(t->name);
     free(t);
@@ -417,15 +418,16 @@ void orm_table_set_readonly(orm_table *t)
     assert(t->npk == 0);
     t->readonly = 1;
     t->autoinc_col = -1;
-    for (int i = 0; i < t->ncols; i++) t->pk[t->npk++] = i;
+    for (int i = 0; i < t->ncols; i++)
+        t->pk[t->npk++] = i;
 }
 
 int orm_table_check_writable(const orm_table *t, const char *what, orm_error *err)
 {
     if (!t->readonly) return ORM_OK;
     return orm_error_set(err, ORM_ERR_OPERATIONAL, 0,
-                         "cannot %s: table '%s' has no primary key, so its model is read-only", what,
-                         t->name);
+                         "cannot %s: table '%s' has no primary key, so its model is read-only",
+                         what, t->name);
 }
 
 int orm_table_add_tindex(orm_table *t, const orm_tindex *spec, orm_error *err)

@@ -40,7 +40,8 @@ static int parse_out(const ormsh_opts *o, const char **out)
         const char *dot = strrchr(*out, '.');
         if (!dot || (strcmp(dot, ".dot") && strcmp(dot, ".svg") && strcmp(dot, ".png") &&
                      strcmp(dot, ".pdf"))) {
-            fprintf(stderr, "ormsh: 'db diagram -o %s': the file must end in .dot, .svg, .png or .pdf\n",
+            fprintf(stderr,
+                    "ormsh: 'db diagram -o %s': the file must end in .dot, .svg, .png or .pdf\n",
                     *out);
             return SH_EXIT_USAGE;
         }
@@ -56,15 +57,17 @@ int cmd_db_models_usage(const ormsh_opts *o)
 
 int cmd_db_models_is(const ormsh_opts *o)
 {
-    return o->nargs > 0 && (strcmp(o->args[0], "models") == 0 || strcmp(o->args[0], "diagram") == 0);
+    return o->nargs > 0 &&
+           (strcmp(o->args[0], "models") == 0 || strcmp(o->args[0], "diagram") == 0);
 }
 
 static int write_file(const char *path, const char *text, size_t len)
 {
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+    int ok = f != NULL && fwrite(text, 1, len, f) == len;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok) {
         fprintf(stderr, "ormsh: cannot write %s: %s\n", path, strerror(errno));
-        if (f) fclose(f);
         return SH_EXIT_FAIL;
     }
     return SH_EXIT_OK;

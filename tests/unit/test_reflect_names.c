@@ -83,7 +83,9 @@ static orm_dbtable *table(orm_dbschema *s, const char *name, const char *const *
     orm_dbtable *t = orm_dbtable_new(name);
     assert_non_null(t);
     for (int i = 0; cols[i]; i++) {
-        orm_dbcolumn c = {.name = (char *)cols[i], .type = {.kind = ORM_T_INTEGER}, .type_known = 1,
+        orm_dbcolumn c = {.name = (char *)cols[i],
+                          .type = {.kind = ORM_T_INTEGER},
+                          .type_known = 1,
                           .nullable = i >= npk};
         assert_int_equal(orm_dbtable_add_column(t, &c), 0);
         if (i < npk) assert_int_equal(orm_strv_push(&t->pk, cols[i]), 0);
@@ -127,10 +129,12 @@ static void test_models__naming_rules(void **state)
     fk(table(s, "message", (const char *const[]){"id", "sender_id", "recipient_id", NULL}, 1),
        "sender_id", "person");
     fk(s->tables[1], "recipient_id", "person");
-    fk(table(s, "employee", (const char *const[]){"id", "reports_to", NULL}, 1), "reports_to", "employee");
+    fk(table(s, "employee", (const char *const[]){"id", "reports_to", NULL}, 1), "reports_to",
+       "employee");
     table(s, "playlist", (const char *const[]){"id", NULL}, 1);
     table(s, "track", (const char *const[]){"id", NULL}, 1);
-    orm_dbtable *pt = table(s, "playlist_track", (const char *const[]){"playlist_id", "track_id", NULL}, 2);
+    orm_dbtable *pt =
+        table(s, "playlist_track", (const char *const[]){"playlist_id", "track_id", NULL}, 2);
     fk(pt, "track_id", "track");
     fk(pt, "playlist_id", "playlist");
     table(s, "order_items", (const char *const[]){"id", NULL}, 1);
@@ -142,10 +146,10 @@ static void test_models__naming_rules(void **state)
 
     orm_rmodels *m = NULL;
     assert_int_equal(orm_rmodels_build(s, taken_db, NULL, NULL, &m), 0);
-    assert_int_equal(m->n, 11); /* ormsh_version is ormsh's own */
+    assert_int_equal(m->n, 11);                            /* ormsh_version is ormsh's own */
     assert_string_equal(m->classes[0].name, "OrderItems"); /* name order: capitals first */
-    assert_true(orm_rmodels_find(m, "OrderItems_") >= 0); /* order_items: the clash gets '_' */
-    assert_true(orm_rmodels_find(m, "Db_") >= 0);         /* a taken global */
+    assert_true(orm_rmodels_find(m, "OrderItems_") >= 0);  /* order_items: the clash gets '_' */
+    assert_true(orm_rmodels_find(m, "Db_") >= 0);          /* a taken global */
     assert_true(m->classes[orm_rmodels_find(m, "Log")].readonly);
 
     assert_string_equal(rel(m, "Message", "sender")->back, "messages_by_sender");
@@ -178,10 +182,12 @@ static void test_models__naming_rules(void **state)
     orm_buf out = ORM_BUF_INIT;
     orm_rmodels_write_lua(m, NULL, &out);
     assert_false(out.oom);
-    assert_non_null(strstr(orm_buf_str(&out), "  reports_to_ref = db.relationship(\"Employee\", { uselist = "
-                                               "false, back_populates = \"employees_by_reports_to_ref\" }),\n"));
-    assert_non_null(strstr(orm_buf_str(&out), "Log = db.Model(\"Log\", {\n  __tablename = \"log\",\n"
-                                               "  __readonly = true,\n"));
+    assert_non_null(strstr(orm_buf_str(&out),
+                           "  reports_to_ref = db.relationship(\"Employee\", { uselist = "
+                           "false, back_populates = \"employees_by_reports_to_ref\" }),\n"));
+    assert_non_null(strstr(orm_buf_str(&out),
+                           "Log = db.Model(\"Log\", {\n  __tablename = \"log\",\n"
+                           "  __readonly = true,\n"));
     orm_buf_free(&out);
     orm_rmodels_free(m);
 }
