@@ -104,6 +104,14 @@ void l_reflect_register(lua_State *L, int uv, int dbidx);
  * been used yet, forgets them all (classes, their globals, their tables) so
  * a script may define its own models for those tables; returns 1. Else 0. */
 int l_reflect_discard(lua_State *L, l_db *db);
+/* ---- l_audit.c ---- */
+/* [-0, +1, m] A new db.audit table for the handle at dbidx. */
+void l_audit_push(lua_State *L, int dbidx);
+
+/* ---- l_history.c ---- */
+/* [-0, +0, m] Gives the __versioned class at cls its history() and
+ * history_at() methods. */
+void l_history_setup(lua_State *L, int cls);
 
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);
@@ -130,6 +138,11 @@ void l_session_open(lua_State *L);
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx);
 /* session:plan() (l_plan.c) */
 int l_session_plan(lua_State *L);
+
+/* ---- l_text_exec.c ---- */
+/* [-0, +1, e] session:execute(db.text(...) e, params at pidx): a Result;
+ * a list of parameter tables at pidx runs the statement once per table. */
+int l_execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx);
 
 /* ---- l_query.c ---- */
 /* [-0, +1, m] A new query on the entities at stack positions first..last. */

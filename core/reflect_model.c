@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "error.h"
 #include "migrate.h"
 #include "migrate_steps.h"
@@ -390,7 +391,9 @@ int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn 
     if (!m->classes) b.oom = 1;
     for (int i = 0; !b.oom && i < s->ntables; i++) {
         const char *name = s->tables[i]->name;
-        if (strcmp(name, ORM_VERSION_TABLE) == 0 || strcmp(name, ORM_STEPS_TABLE) == 0) continue;
+        if (strcmp(name, ORM_VERSION_TABLE) == 0 || strcmp(name, ORM_STEPS_TABLE) == 0 ||
+            strcmp(name, ORM_AUDIT_TABLE) == 0)
+            continue; /* ormsh's own bookkeeping */
         m->classes[m->n++].table = s->tables[i];
     }
     if (!b.oom) name_classes(&b);

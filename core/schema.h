@@ -56,6 +56,7 @@ typedef struct orm_column {
     unsigned indexed : 1;       /* index = true */
     unsigned has_default : 1;   /* a client-side default exists (kept by bindings) */
     unsigned has_onupdate : 1;
+    unsigned no_audit : 1;      /* audit = false: the audit log says it changed, never its values */
     char *server_default; /* SQL text or NULL */
     char *comment;        /* or NULL */
     orm_fkey *fk;         /* or NULL */
@@ -80,6 +81,11 @@ typedef struct orm_table {
     int autoinc_col;         /* column index of the generated key, or -1 */
     int readonly;            /* a table without a primary key (orm_table_set_readonly):
                                 rows are told apart by all their columns, writes are refused */
+    int version_col;         /* column index of the optimistic-locking version
+                              * (__version_id), or -1; see versioning.h */
+    char *model_name;        /* the class name for messages (owned), or NULL */
+    struct orm_table *history;          /* its <name>_history table (__versioned), or NULL */
+    const struct orm_table *history_of; /* a history table: the table it keeps, else NULL */
     void *udata;             /* the binding's class for this table (borrowed) */
     orm_tindex *tindexes;    /* table-level indexes and unique constraints, owned */
     int ntindexes;
