@@ -14,6 +14,7 @@
 
 #include "cmd_db.h"
 #include "cmd_db_models.h"
+#include "cmd_db_seed.h"
 
 typedef struct dbargs {
     const char *sub;
@@ -87,6 +88,8 @@ static int parse(const ormsh_opts *o, dbargs *a)
 int cmd_db_usage(const ormsh_opts *o)
 {
     if (cmd_db_models_is(o)) return cmd_db_models_usage(o);
+    if (cmd_db_is_data_command(o))
+        return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_usage(o) : cmd_db_fixtures_usage(o);
     dbargs a;
     return parse(o, &a);
 }
@@ -726,6 +729,16 @@ static int db_main(lua_State *L)
                    "--app DIR",
                    a.sub);
     int has_versions = dir_exists(lua_tostring(L, x.verdir));
+    const char *mig = lua_pushfstring(L, "%s/migrations", lua_tostring(L, x.appdir));
+    struct stat st;
+    if (!has_versions && stat(mig, &st) == 0) /* else `db init` and the others send the user in a loop */
+        luaL_error(L,
+                   S_ISDIR(st.st_mode)
+                       ? "%s has no versions/ directory: create it (mkdir %s/versions) or remove "
+                         "%s and run `ormsh db init`"
+                       : "%s is not a directory: remove or rename it, then run `ormsh db init`",
+                   mig, mig, mig);
+    lua_pop(L, 1);
     if (s->run != do_init && s->run != do_check && !has_versions)
         luaL_error(L, "no migrations in %s: run `ormsh db init` first", lua_tostring(L, x.appdir));
     if (s->run != do_init && has_versions) dbs_load(&x);
@@ -736,6 +749,8 @@ static int db_main(lua_State *L)
 int cmd_db_run(lua_State *L, const ormsh_opts *o)
 {
     if (cmd_db_models_is(o)) return cmd_db_models_run(L, o);
+    if (cmd_db_is_data_command(o))
+        return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_run(L, o) : cmd_db_fixtures_run(L, o);
     int top = lua_gettop(L);
     lua_pushcfunction(L, db_main);
     lua_pushlightuserdata(L, (void *)o);
