@@ -19,7 +19,7 @@ DEBS := gcc libc6-dev pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-de
         libmicrohttpd-dev
 # ... and what the tests add: cmocka, a stock lua5.4, tmux for the terminal
 # tests, and the database servers the Lua-level tests run against.
-TEST_DEBS := libcmocka-dev lua5.4 tmux prometheus curl $(if $(filter postgresql,$(BACKENDS)),postgresql) \
+TEST_DEBS := libcmocka-dev lua5.4 tmux prometheus curl graphviz $(if $(filter postgresql,$(BACKENDS)),postgresql) \
              $(if $(filter mysql,$(BACKENDS)),mariadb-server)
 
 CORE_SRC  := $(wildcard core/*.c)

@@ -110,6 +110,21 @@ int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
 void l_model_repr(lua_State *L, int idx);
 
+/* ---- l_table_args.c ---- */
+/* [-0, +0, m] Sets db.Index and db.UniqueConstraint in the module at modidx. */
+void l_table_args_open(lua_State *L, int modidx);
+/* [-0, +0, m] Adds the __table_args of the field table at fields to t.
+ * 0, or ORM_EFAIL with err set (ArgumentError naming model). */
+int l_table_args_apply(lua_State *L, int fields, orm_table *t, const char *model, orm_error *err);
+
+/* ---- l_reflect.c ---- */
+/* [-0, +0, m] Sets db.reflect, db.reflect_source and db.diagram in the
+ * handle's user value table uv (dbidx: the handle). */
+void l_reflect_register(lua_State *L, int uv, int dbidx);
+/* [-0, +0, m] When every model of db came from db.reflect() and none has
+ * been used yet, forgets them all (classes, their globals, their tables) so
+ * a script may define its own models for those tables; returns 1. Else 0. */
+int l_reflect_discard(lua_State *L, l_db *db);
 /* ---- l_audit.c ---- */
 /* [-0, +1, m] A new db.audit table for the handle at dbidx. */
 void l_audit_push(lua_State *L, int dbidx);

@@ -187,6 +187,9 @@ static int inst_index(lua_State *L)
 void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 {
     orm_object *o = l_model_check(L, inst_idx);
+    inst_idx = lua_absindex(L, inst_idx); /* callers may pass -2, -1 */
+    key_idx = lua_absindex(L, key_idx);
+    val_idx = lua_absindex(L, val_idx);
     size_t n;
     const char *key = lua_type(L, key_idx) == LUA_TSTRING ? lua_tolstring(L, key_idx, &n) : NULL;
     if (key == NULL) {
@@ -194,6 +197,9 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
         return;
     }
     const orm_table *t = o->table;
+    orm_error rerr;
+    orm_error_init(&rerr);
+    if (orm_table_check_writable(t, "change an attribute", &rerr) < 0) l_error_raise(L, &rerr);
     int col = orm_table_column_index(t, key, n);
     if (col < 0) {
         l_class_push(L, t);

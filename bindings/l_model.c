@@ -37,7 +37,7 @@ l_class *l_class_test(lua_State *L, int idx)
     lua_rawget(L, idx < 0 ? idx - 1 : idx);
     l_class *c = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    return c;
+    return c && c->table ? c : NULL; /* a reflected class db.Model replaced has no table */
 }
 
 void l_class_push(lua_State *L, const orm_table *t)
@@ -228,8 +228,14 @@ int l_model_define(lua_State *L)
     l_db_push_uv(L, db);
     int uv = lua_gettop(L);
     lua_getfield(L, uv, L_DB_MODELS);
-    if (lua_getfield(L, -1, name) != LUA_TNIL)
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "model '%s' is already defined", name);
+    if (lua_getfield(L, -1, name) != LUA_TNIL && !l_reflect_discard(L, db)) {
+        lua_pushliteral(L, "__reflected");
+        int reflected = lua_istable(L, -2) && lua_rawget(L, -2) == LUA_TBOOLEAN;
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "model '%s' is already defined%s", name,
+                              reflected ? " (reflected from the database and already used: define "
+                                          "your models before using the reflected ones)"
+                                        : "");
+    }
     lua_pop(L, 2);
     if (lua_getfield(L, 2, "__tablename") == LUA_TNIL) {
         lua_pop(L, 1);
@@ -246,8 +252,22 @@ int l_model_define(lua_State *L)
     orm_error err;
     orm_error_init(&err);
     orm_table *t;
+    if (orm_metadata_find(db->md, tname)) l_reflect_discard(L, db); /* else the error below */
     if (orm_metadata_add_table(db->md, tname, &t, &err) < 0) return l_error_raise(L, &err);
     add_columns(L, db, t, list, list_n, 1, 0);
+    lua_getfield(L, 2, "__readonly");
+    int readonly = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (readonly && t->npk > 0) {
+        orm_metadata_remove_table(db->md, t);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "model %s: __readonly is for a table without a primary key", name);
+    }
+    if (readonly) orm_table_set_readonly(t);
+    if (l_table_args_apply(L, 2, t, name, &err) < 0) {
+        orm_metadata_remove_table(db->md, t);
+        return l_error_raise(L, &err);
+    }
     if (t->npk == 0) {
         orm_metadata_remove_table(db->md, t);
         return l_error_raisef(L, ORM_ERR_ARGUMENT,

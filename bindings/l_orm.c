@@ -253,6 +253,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
     set_closure(L, uv, dbidx, db_replicas, "replicas");
+    l_reflect_register(L, uv, dbidx);
     set_closure(L, uv, dbidx, l_seed_run, "seed");
     set_closure(L, uv, dbidx, l_upsert, "upsert");
     set_closure(L, uv, dbidx, l_fixtures_dump, "dump");

@@ -261,4 +261,5 @@ void l_types_open(lua_State *L, int modidx)
     lua_setfield(L, modidx, "Column");
     lua_pushcfunction(L, fkey_new);
     lua_setfield(L, modidx, "ForeignKey");
+    l_table_args_open(L, modidx);
 }

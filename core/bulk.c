@@ -125,6 +125,7 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
 {
     *matched = 0;
     orm_error_clear(&s->err);
+    if (orm_table_check_writable(t, "update", &s->err) < 0) return ORM_EFAIL;
     int rc = orm_session_autoflush(s);
     if (rc < 0) return rc;
     orm_compiled comp;
@@ -202,6 +203,7 @@ int orm_bulk_delete(orm_session *s, const orm_table *t, const orm_expr *where, i
 {
     *matched = 0;
     orm_error_clear(&s->err);
+    if (orm_table_check_writable(t, "delete", &s->err) < 0) return ORM_EFAIL;
     int rc = orm_session_autoflush(s);
     if (rc < 0) return rc;
     orm_compiled comp;

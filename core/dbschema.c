@@ -386,6 +386,24 @@ orm_dbtable *orm_dbschema_find(const orm_dbschema *s, const char *name)
     return NULL;
 }
 
+/* A table-level index or unique constraint of a model. */
+static int model_tindex(orm_dbtable *dt, const orm_table *t, const orm_tindex *x)
+{
+    orm_strv cols = ORM_STRV_INIT;
+    int rc = ORM_OK;
+    for (int i = 0; rc == ORM_OK && i < x->ncols; i++)
+        rc = orm_strv_push(&cols, t->cols[x->cols[i]].name);
+    if (rc == ORM_OK && x->is_index) {
+        orm_dbindex ix = {.name = x->name, .cols = cols, .unique = x->unique};
+        rc = orm_dbtable_add_index(dt, &ix);
+    } else if (rc == ORM_OK) {
+        orm_dbunique u = {.name = x->name, .cols = cols};
+        rc = orm_dbtable_add_unique(dt, &u);
+    }
+    orm_strv_free(&cols);
+    return rc;
+}
+
 /* One column of a model: the column itself, then its UNIQUE (unless a
  * unique index stands for it, as in ddl.c), index and foreign key. */
 static int model_column(orm_dbtable *dt, const orm_table *t, int i)
@@ -435,10 +453,12 @@ int orm_dbschema_from_metadata(const orm_metadata *md, orm_dbschema **out)
         const orm_table *t = md->tables[k];
         orm_dbtable *dt = orm_dbtable_new(t->name);
         int rc = dt ? ORM_OK : ORM_ENOMEM;
-        for (int i = 0; rc == ORM_OK && i < t->npk; i++)
+        for (int i = 0; rc == ORM_OK && !t->readonly && i < t->npk; i++)
             rc = orm_strv_push(&dt->pk, t->cols[t->pk[i]].name);
         for (int i = 0; rc == ORM_OK && i < t->ncols; i++)
             rc = model_column(dt, t, i);
+        for (int i = 0; rc == ORM_OK && i < t->ntindexes; i++)
+            rc = model_tindex(dt, t, &t->tindexes[i]);
         if (rc == ORM_OK)
             rc = orm_dbschema_add(s, dt);
         else

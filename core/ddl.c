@@ -98,6 +98,22 @@ static int create_table(const orm_dialect *d, const orm_table *t, int if_not_exi
             put_fk(d, out, c);
         }
     }
+    for (int i = 0; i < t->ntindexes; i++) {
+        const orm_tindex *x = &t->tindexes[i];
+        if (x->is_index) continue;
+        orm_buf_puts(out, ITEM_SEP);
+        if (x->name) {
+            orm_buf_puts(out, "CONSTRAINT ");
+            orm_dialect_quote(d, out, x->name);
+            orm_buf_putc(out, ' ');
+        }
+        orm_buf_puts(out, "UNIQUE (");
+        for (int j = 0; j < x->ncols; j++) {
+            if (j) orm_buf_puts(out, ", ");
+            orm_dialect_quote(d, out, t->cols[x->cols[j]].name);
+        }
+        orm_buf_putc(out, ')');
+    }
     orm_buf_puts(out, "\n)");
     if (d->table_options) orm_buf_puts(out, d->table_options);
     return done(out);
@@ -137,6 +153,25 @@ int orm_ddl_create_index(const orm_dialect *d, const orm_table *t, int col, int 
     orm_dialect_quote(d, out, t->name);
     orm_buf_puts(out, " (");
     orm_dialect_quote(d, out, c->name);
+    orm_buf_putc(out, ')');
+    return done(out);
+}
+
+int orm_ddl_create_tindex(const orm_dialect *d, const orm_table *t, int i, int if_not_exists,
+                          orm_buf *out)
+{
+    if (i < 0 || i >= t->ntindexes || !t->tindexes[i].is_index) return ORM_EMISUSE;
+    const orm_tindex *x = &t->tindexes[i];
+    orm_buf_puts(out, x->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+    if (if_not_exists) orm_buf_puts(out, "IF NOT EXISTS ");
+    orm_dialect_quote(d, out, x->name);
+    orm_buf_puts(out, " ON ");
+    orm_dialect_quote(d, out, t->name);
+    orm_buf_puts(out, " (");
+    for (int j = 0; j < x->ncols; j++) {
+        if (j) orm_buf_puts(out, ", ");
+        orm_dialect_quote(d, out, t->cols[x->cols[j]].name);
+    }
     orm_buf_putc(out, ')');
     return done(out);
 }
@@ -214,6 +249,9 @@ static int create_tables(orm_conn *c, orm_table **v, int n)
         for (int j = 0; rc == ORM_OK && j < v[i]->ncols; j++)
             if (v[i]->cols[j].indexed)
                 rc = run(c, v[i], &b, orm_ddl_create_index(d, v[i], j, 1, &b));
+        for (int j = 0; rc == ORM_OK && j < v[i]->ntindexes; j++)
+            if (v[i]->tindexes[j].is_index)
+                rc = run(c, v[i], &b, orm_ddl_create_tindex(d, v[i], j, 1, &b));
     }
     /* the keys of foreign-key cycles, once every table exists */
     for (int i = 0; rc == ORM_OK && i < n; i++)

@@ -15,6 +15,10 @@ int orm_ddl_create_table(const orm_dialect *d, const orm_table *t, int if_not_ex
  * col-th column (which has indexed set). */
 int orm_ddl_create_index(const orm_dialect *d, const orm_table *t, int col, int if_not_exists,
                          orm_buf *out);
+/* CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON t (cols) for t->tindexes[i]
+ * (an index, not a unique constraint). */
+int orm_ddl_create_tindex(const orm_dialect *d, const orm_table *t, int i, int if_not_exists,
+                          orm_buf *out);
 int orm_ddl_drop_table(const orm_dialect *d, const orm_table *t, int if_exists, orm_buf *out);
 
 /* Creates every table that does not exist yet (and its indexes), parents

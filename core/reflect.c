@@ -43,6 +43,13 @@ int orm_reflect_table(orm_conn *c, const char *name, orm_dbtable **out)
     return ops ? ops->table(c, name, out) : ORM_EFAIL;
 }
 
+int orm_reflect_view_names(orm_conn *c, orm_strv *out)
+{
+    const orm_reflect_ops *ops = ops_or_fail(c);
+    if (!ops) return ORM_EFAIL;
+    return ops->view_names ? ops->view_names(c, out) : ORM_OK;
+}
+
 int orm_reflect_schema(orm_conn *c, orm_dbschema **out)
 {
     *out = NULL;

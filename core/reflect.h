@@ -18,6 +18,8 @@ typedef struct orm_reflect_ops {
     /* must provide: one table's definition; *out is NULL when there is no such
      * table. Caller frees with orm_dbtable_free. */
     int (*table)(orm_conn *c, const char *name, orm_dbtable **out);
+    /* may be NULL (then no views are reported): the names of the views, by name. */
+    int (*view_names)(orm_conn *c, orm_strv *out);
 } orm_reflect_ops;
 
 extern const orm_reflect_ops orm_reflect_sqlite;
@@ -27,6 +29,8 @@ const orm_reflect_ops *orm_reflect_ops_for(const orm_conn *c);
 /* Every user table of the database. *out: caller frees with orm_dbschema_free.
  * MigrationError when the backend cannot be reflected. */
 int orm_reflect_schema(orm_conn *c, orm_dbschema **out);
+/* The views of the database (none when the backend cannot list them). */
+int orm_reflect_view_names(orm_conn *c, orm_strv *out);
 /* One table; *out NULL when it does not exist. */
 int orm_reflect_table(orm_conn *c, const char *name, orm_dbtable **out);
 /* Maps a declared SQL type ("VARCHAR(30)", "INT", "DOUBLE") to ormsh's types;

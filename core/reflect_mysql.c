@@ -22,6 +22,14 @@
 #define OOM(c) orm_error_oom(&(c)->err)
 #define IN_TABLE " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
 
+static int my_view_names(orm_conn *c, orm_strv *out)
+{
+    return orm_sqlq_collect(c,
+                            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                            "DATABASE() AND TABLE_TYPE = 'VIEW' ORDER BY TABLE_NAME",
+                            NULL, out);
+}
+
 static int my_table_names(orm_conn *c, orm_strv *out)
 {
     return orm_sqlq_collect(c,
@@ -317,4 +325,5 @@ const orm_reflect_ops orm_reflect_mysql = {
     .dialect = "mysql",
     .table_names = my_table_names,
     .table = my_table,
+    .view_names = my_view_names,
 };

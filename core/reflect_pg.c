@@ -23,6 +23,16 @@
     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 #define IS_TABLE " n.nspname = current_schema() AND c.relname = $1"
 
+static int pg_view_names(orm_conn *c, orm_strv *out)
+{
+    return orm_sqlq_collect(
+        c,
+        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+        "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
+        "c.relkind IN ('v', 'm') ORDER BY c.relname",
+        NULL, out);
+}
+
 static int pg_table_names(orm_conn *c, orm_strv *out)
 {
     return orm_sqlq_collect(
@@ -275,4 +285,5 @@ const orm_reflect_ops orm_reflect_pg = {
     .dialect = "postgresql",
     .table_names = pg_table_names,
     .table = pg_table,
+    .view_names = pg_view_names,
 };

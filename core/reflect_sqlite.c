@@ -227,6 +227,12 @@ static int sq_table_names(orm_conn *c, orm_strv *out)
                             NULL, out);
 }
 
+static int sq_view_names(orm_conn *c, orm_strv *out)
+{
+    return orm_sqlq_collect(c, "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name",
+                            NULL, out);
+}
+
 /* Columns, then the primary key in key order. */
 static int read_columns(orm_conn *c, orm_dbtable *t)
 {
@@ -465,4 +471,5 @@ const orm_reflect_ops orm_reflect_sqlite = {
     .dialect = "sqlite",
     .table_names = sq_table_names,
     .table = sq_table,
+    .view_names = sq_view_names,
 };

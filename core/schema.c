@@ -1,6 +1,7 @@
 /* schema.c — the metadata: type names, tables and their columns (primary key
  * and generated-key bookkeeping, foreign-key actions), and the foreign-key
  * order of tables used by create_all, drop_all and flush. */
+#include <assert.h>
 #include "schema.h"
 
 #include <ctype.h>
@@ -138,6 +139,9 @@ static void free_table(orm_table *t)
     for (int i = 0; i < t->ncols; i++)
         free_column(&t->cols[i]);
     free(t->cols);
+    for (int i = 0; i < t->ntindexes; i++)
+        free(t->tindexes[i].name);
+    free(t->tindexes);
     free(t->model_name);
     free(t->name);
     free(t);
@@ -409,5 +413,36 @@ int orm_metadata_check_fks(const orm_metadata *md, orm_error *err)
                                      t->cols[j].name, fk->table, fk->column);
         }
     }
+    return ORM_OK;
+}
+
+void orm_table_set_readonly(orm_table *t)
+{
+    assert(t->npk == 0);
+    t->readonly = 1;
+    t->autoinc_col = -1;
+    for (int i = 0; i < t->ncols; i++)
+        t->pk[t->npk++] = i;
+}
+
+int orm_table_check_writable(const orm_table *t, const char *what, orm_error *err)
+{
+    if (!t->readonly) return ORM_OK;
+    return orm_error_set(err, ORM_ERR_OPERATIONAL, 0,
+                         "cannot %s: table '%s' has no primary key, so its model is read-only",
+                         what, t->name);
+}
+
+int orm_table_add_tindex(orm_table *t, const orm_tindex *spec, orm_error *err)
+{
+    if (spec->ncols <= 0 || (spec->is_index && !spec->name))
+        return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "%s: an index needs a name and columns",
+                             t->name);
+    orm_tindex *v = realloc(t->tindexes, (size_t)(t->ntindexes + 1) * sizeof *v);
+    if (!v) return orm_error_oom(err);
+    t->tindexes = v;
+    v[t->ntindexes] = *spec;
+    if (spec->name && !(v[t->ntindexes].name = strdup(spec->name))) return orm_error_oom(err);
+    t->ntindexes++;
     return ORM_OK;
 }

@@ -62,6 +62,16 @@ typedef struct orm_column {
     orm_fkey *fk;         /* or NULL */
 } orm_column;
 
+/* A table-level index or unique constraint over any columns (db.Index and
+ * db.UniqueConstraint in a model's __table_args). */
+typedef struct orm_tindex {
+    char *name;   /* NULL: an unnamed unique constraint */
+    int is_index; /* 1: CREATE [UNIQUE] INDEX name; 0: UNIQUE (...) in the table */
+    int unique;
+    int ncols;
+    int cols[ORM_MAX_COLUMNS]; /* column indexes */
+} orm_tindex;
+
 typedef struct orm_table {
     char *name;
     orm_column *cols;
@@ -69,12 +79,16 @@ typedef struct orm_table {
     int pk[ORM_MAX_COLUMNS]; /* column indexes of the primary key, in order */
     int npk;
     int autoinc_col;         /* column index of the generated key, or -1 */
+    int readonly;            /* a table without a primary key (orm_table_set_readonly):
+                                rows are told apart by all their columns, writes are refused */
     int version_col;         /* column index of the optimistic-locking version
                               * (__version_id), or -1; see versioning.h */
     char *model_name;        /* the class name for messages (owned), or NULL */
     struct orm_table *history;          /* its <name>_history table (__versioned), or NULL */
     const struct orm_table *history_of; /* a history table: the table it keeps, else NULL */
     void *udata;             /* the binding's class for this table (borrowed) */
+    orm_tindex *tindexes;    /* table-level indexes and unique constraints, owned */
+    int ntindexes;
 } orm_table;
 
 typedef struct orm_metadata {
@@ -96,6 +110,16 @@ void orm_metadata_remove_table(orm_metadata *md, orm_table *t);
  * recomputes pk[] and autoinc_col. ArgumentError on a duplicate name, more
  * than ORM_MAX_COLUMNS columns, or a bad type/ondelete. */
 int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err);
+/* Appends a copy of spec (its name copied). ArgumentError when an index has
+ * no name or no columns. */
+int orm_table_add_tindex(orm_table *t, const orm_tindex *spec, orm_error *err);
+/* Makes t, which has no primary key, read-only: its identity is all its
+ * columns (pk[] lists them; no column is flagged primary_key, so the schema
+ * it describes keeps no key and its nullability). Call after the columns. */
+void orm_table_set_readonly(orm_table *t);
+/* ORM_EFAIL (OperationalError naming the table and `what`) when t is
+ * read-only, else ORM_OK. */
+int orm_table_check_writable(const orm_table *t, const char *what, orm_error *err);
 /* Column index by name (n bytes), or -1. */
 int orm_table_column_index(const orm_table *t, const char *name, size_t n);
 

@@ -128,6 +128,7 @@ static int key_of(const orm_object *o, const orm_value **key)
 int orm_session_add(orm_session *s, orm_object *o)
 {
     orm_error_clear(&s->err);
+    if (orm_table_check_writable(o->table, "add", &s->err) < 0) return ORM_EFAIL;
     if (o->session != NULL && o->session != s)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
                              "object is already attached to another session");
@@ -178,6 +179,7 @@ int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out)
 int orm_session_delete(orm_session *s, orm_object *o)
 {
     orm_error_clear(&s->err);
+    if (orm_table_check_writable(o->table, "delete", &s->err) < 0) return ORM_EFAIL;
     if (o->session != s || o->state == ORM_OBJ_TRANSIENT)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
                              "%s object is not persisted in this session", o->table->name);

@@ -370,6 +370,27 @@ static void set_app_name(lua_State *L, int dir, int config)
     lua_setfield(L, LUA_REGISTRYINDEX, APPNAME_KEY);
 }
 
+/* [-0, +0, e] Without an app: a model for every table (db.reflect()); what
+ * reflection skipped or renamed goes to stderr. Not for `run` (a script
+ * defines its own models) nor `db` (its commands reflect by themselves). */
+static int reflect_models(lua_State *L, int db, const ormsh_opts *o)
+{
+    if (o->command && (strcmp(o->command, "run") == 0 || strcmp(o->command, "db") == 0)) return 0;
+    lua_getfield(L, db, "reflect");
+    if (sh_pcall(L, 0, 2) != LUA_OK) {
+        const char *msg = luaL_tolstring(L, -1, NULL);
+        lua_getfield(L, db, "url");
+        fprintf(stderr, "ormsh: cannot read the tables of %s: %s\n", lua_tostring(L, -1), msg);
+        lua_pop(L, 3);
+        return SH_EXIT_FAIL;
+    }
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+        fprintf(stderr, "ormsh: note: %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 3);
+    return 0;
+}
 static const ormsh_opts *g_opts; /* the command line app_open was given */
 
 int app_open(lua_State *L, const ormsh_opts *o)
@@ -396,6 +417,8 @@ int app_open(lua_State *L, const ormsh_opts *o)
         if ((rc = load_models(L, dir, config))) goto done;
         set_model_globals(L, db, 0);
         if (!o->command || strcmp(o->command, "db") != 0) cmd_db_warn_behind(L);
+    } else {
+        rc = reflect_models(L, db, o);
     }
 done:
     lua_settop(L, top);

@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db.h"
+#include "cmd_db_models.h"
 #include "cmd_db_seed.h"
 
 typedef struct dbargs {
@@ -40,6 +41,7 @@ static int usage(const char *fmt, const char *arg)
           "downgrade [REV]\n"
           "                 | current | history | heads | show REV | stamp REV | merge -m MESSAGE "
           "REV REV | check\n"
+          "                 | models [-o FILE] | diagram -o FILE\n"
           "Try 'ormsh --help' for more information.\n",
           stderr);
     return SH_EXIT_USAGE;
@@ -85,6 +87,7 @@ static int parse(const ormsh_opts *o, dbargs *a)
 
 int cmd_db_usage(const ormsh_opts *o)
 {
+    if (cmd_db_models_is(o)) return cmd_db_models_usage(o);
     if (cmd_db_is_data_command(o))
         return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_usage(o) : cmd_db_fixtures_usage(o);
     dbargs a;
@@ -745,6 +748,7 @@ static int db_main(lua_State *L)
 
 int cmd_db_run(lua_State *L, const ormsh_opts *o)
 {
+    if (cmd_db_models_is(o)) return cmd_db_models_run(L, o);
     if (cmd_db_is_data_command(o))
         return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_run(L, o) : cmd_db_fixtures_run(L, o);
     int top = lua_gettop(L);

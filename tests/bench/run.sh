@@ -17,6 +17,7 @@
 #       contrast, no target); db.statements counted around each. Raw C: ONE
 #       joined query (author LEFT JOIN book ORDER BY author.id, book.id) into
 #       heap structs, each author with an array of its books.
+#   R1  reflecting a 1,000-table SQLite database (db.reflect(); target < 1 s)
 #   W5  N45 filter_by{ email = e }:first() (email is unique, so indexed) in a
 #       fresh session, every author once in a fixed-seed shuffled order; raw C:
 #       one prepared SELECT ... WHERE email = ? LIMIT 1 reset and rebound, in
@@ -447,6 +448,27 @@ if [ -s "$ERRS" ]; then
     echo
     echo "ERRORS:"
     cat "$ERRS"
+fi
+# ---------------------------------------------------------------- reflection
+# R1: db.reflect() on a 1,000-table SQLite database (half the tables with a
+# foreign key to the one before, so many-to-one and one-to-many are named and
+# defined too), timed inside the process; target < 1 s.
+R1_DB=$TMP/reflect1000.db
+awk 'BEGIN { print "BEGIN;"
+    for (i = 0; i < 1000; i++) {
+        if (i % 2) printf "CREATE TABLE t%04d_item (id INTEGER PRIMARY KEY, name VARCHAR(30) NOT NULL, parent_id INTEGER REFERENCES t%04d_item(id), note TEXT);\n", i, i - 1
+        else printf "CREATE TABLE t%04d_item (id INTEGER PRIMARY KEY, name VARCHAR(30) UNIQUE, n INTEGER);\n", i
+    }
+    print "COMMIT;" }' | sqlite3 "$R1_DB"
+r1=$(printf '%s\n' 'local orm = require "orm"' \
+    "local d = orm.connect(\"sqlite:///$R1_DB\")" \
+    'local c = os.clock(); local names = d.reflect(); local s = os.clock() - c' \
+    'assert(#names == 1000, #names .. " models"); print(string.format("%.3f", s))' |
+    "$ORMSH" run - 2>>"$ERRS")
+if [ -n "$r1" ]; then
+    awk -v s="$r1" 'BEGIN { printf "R1 reflect a 1,000-table SQLite database: %.3f s (target < 1 s)%s\n", s, s < 1 ? "" : " MISSED" }'
+else
+    echo "R1 reflect a 1,000-table SQLite database: ERROR"
 fi
 # ---------------------------------------------------------------- PostgreSQL
 # W1-W5 again on a throwaway PostgreSQL server (tests/servers.sh), ormsh beside
