@@ -53,4 +53,16 @@ void dbs_write(dbctx *x, const char *message, const orm_strv *downs, const char 
 /* [-0, +1, e] The revision table of graph position i. */
 void dbs_push_rev(dbctx *x, int i);
 
+/* ---- the pre-flight of upgrade and downgrade (cmd_db_preflight.c) ---- */
+
+/* [-0, +0, e] Runs the steps (orm.migrate.run's list at index steps) once,
+ * rolled back, counting what they would destroy. dry_run: prints the
+ * findings on stdout and returns the exit status (0 unless a step failed).
+ * Else: refuses (SH_EXIT_FAIL, the findings on stderr) when there are
+ * findings, and returns SH_EXIT_OK when the real run may go ahead. */
+int dbp_preflight(dbctx *x, int steps, int dry_run);
+/* [-0, +0, -] The findings of a --sql run (the list at idx) as a warning on
+ * stderr; nothing when it is empty. */
+void dbp_warn_losses(lua_State *L, int losses);
+
 #endif
