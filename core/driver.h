@@ -70,6 +70,17 @@ typedef struct orm_driver {
      * but text and blob bytes are the driver's (out->borrowed set), valid
      * until the statement steps, resets or is finalized. */
     int (*column_peek)(orm_stmt *s, int i, orm_value *out);
+    /* may be NULL (then a sandbox is one outer transaction, sandbox.h): the
+     * connection goes on working on a private copy of its database, made
+     * with no statement prepared and no transaction open (SQLite: the backup
+     * API into an in-memory database; the real file is closed). snapshot
+     * copies the current state into a new *out, restore_snapshot copies one
+     * back (no transaction open), drop_snapshot frees one (NULL no-op). All
+     * four, or none. */
+    int (*private_copy)(orm_conn *c);
+    int (*snapshot)(orm_conn *c, void **out);
+    int (*restore_snapshot)(orm_conn *c, void *snap);
+    void (*drop_snapshot)(void *snap);
 } orm_driver;
 
 /* The shared head of every driver's connection struct. */
@@ -88,6 +99,8 @@ struct orm_conn {
     /* Set by a caller that ends the whole transaction when the statement it
      * runs fails (flush): a driver need not keep the transaction usable. */
     int fail_ends_tx;
+    /* NULL, or the sandbox the connection is in (sandbox.h; owned). */
+    struct orm_sandbox *sandbox;
 };
 
 /* Picks the driver for url->scheme and opens it. On failure err says why

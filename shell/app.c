@@ -120,6 +120,8 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
         lua_pushboolean(L, 1);
     }
     lua_setfield(L, -2, "echo");
+    lua_pushboolean(L, o->sandbox);
+    lua_setfield(L, -2, "sandbox");
 }
 
 /* [-0, +1, e] db = orm.connect(url, opts). */
@@ -390,7 +392,9 @@ void app_banner(lua_State *L, FILE *f)
     if (!lua_isnil(L, -1)) {
         lua_getfield(L, -1, "url");
         if (lua_type(L, -1) == LUA_TSTRING) fprintf(f, "Database: %s\n", lua_tostring(L, -1));
-        lua_pop(L, 1);
+        lua_getfield(L, -2, "sandbox");
+        if (lua_toboolean(L, -1)) fprintf(f, "Sandbox: all changes are discarded on exit\n");
+        lua_pop(L, 2);
     }
     lua_pop(L, 1);
     banner_models(L, f);
