@@ -93,7 +93,11 @@ static int rebuild_steps(orm_migctx *m, const orm_dbtable *t, const orm_strv *fr
         rc = orm_mig_fail(m, "table '%s' would be left without columns", t->name);
     if (rc == ORM_OK) rc = orm_mig_exec_buf(m, &b);
     if (rc == ORM_OK) rc = copy_rows(m, t, orm_buf_str(&tmp), from);
-    if (rc == ORM_OK) rc = orm_mig_drop_table(m, t->name);
+    if (rc == ORM_OK) {
+        m->depth++; /* the old table's rows are in the new one: no loss to count */
+        rc = orm_mig_drop_table(m, t->name);
+        m->depth--;
+    }
     if (rc == ORM_OK) rc = orm_mig_rename_table(m, orm_buf_str(&tmp), t->name);
     for (int i = 0; rc == ORM_OK && i < t->nindexes; i++)
         rc = orm_mig_create_index(m, t->name, &t->indexes[i]);

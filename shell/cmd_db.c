@@ -553,6 +553,15 @@ static orm_revplan *push_plan(lua_State *L)
     return sh_new_box(L, sizeof(orm_revplan), MT_PLAN, plan_gc);
 }
 
+/* [-0, +0, e] 1 when a revision was left part-way (migrate_steps.h). */
+static int is_partial(dbctx *x)
+{
+    call_migrate(x, "partial", 0, 1);
+    int partial = !lua_isnil(x->L, -1);
+    lua_pop(x->L, 1);
+    return partial;
+}
+
 /* Runs the plan after its pre-flight (unless --force); on failure says
  * where the database stayed. */
 static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
@@ -560,7 +569,7 @@ static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
     lua_State *L = x->L;
     int sql = a->sql;
     push_steps(x, plan, up);
-    if (!sql && !a->force) {
+    if (!sql && !a->force && !is_partial(x)) { /* a part-way revision: the run refuses */
         int rc = dbp_preflight(x, -1, a->dry_run);
         if (rc != SH_EXIT_OK || a->dry_run) return rc;
     }

@@ -80,9 +80,9 @@ int dbp_preflight(dbctx *x, int steps, int dry_run)
         rc = ok ? SH_EXIT_OK : SH_EXIT_FAIL;
     } else if (n) {
         fflush(stdout);
-        fprintf(stderr, "ormsh: refusing to migrate: %d step%s would destroy data (run again "
-                        "with --force to accept the loss; --dry-run only reports):\n",
-                n, n == 1 ? "" : "s");
+        fprintf(stderr, "ormsh: refusing to migrate: %s would destroy data (run again with "
+                        "--force to accept the loss; --dry-run only reports):\n",
+                n == 1 ? "this step" : "these steps");
         print_list(L, losses, stderr, "  ");
         rc = SH_EXIT_FAIL;
     } /* else: a failure is the real run's to report, where it says where the database stayed */
