@@ -7,7 +7,8 @@
  *                                           revision left part-way (MySQL, migrate_steps.h)
  * A step is { fn = function(op), chunk = "migrations/versions/x.lua", label = "Running ...",
  * remove = { rev... }, add = { rev... } }; opts = { sql = bool, notice = fn(label),
- * emit = fn(sqltext), check = bool, losses = {} }: with `losses` a table, each
+ * emit = fn(sqltext), check = bool, losses = {}, progress = fn(table, done, total) }:
+ * progress is called while a long step copies rows (migrate.h); with `losses` a table, each
  * step first counts what it would destroy (migrate_preflight.h) and appends one
  * line per finding to it; `check` runs the steps as --sql does (one
  * transaction, rolled back; nothing written where DDL commits at once) without
@@ -419,6 +420,20 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     lua_settop(L, top);
 }
 
+#define PROGRESS_KEY "orm.migrate.progress" /* registry: opts.progress of the run */
+
+/* orm_mig_progress_fn: calls opts.progress(table, done, total) (kept in
+ * the registry for the run); its errors are ignored. */
+static void progress_cb(void *ctx, const char *table, int64_t done, int64_t total)
+{
+    lua_State *L = ctx;
+    lua_getfield(L, LUA_REGISTRYINDEX, PROGRESS_KEY);
+    lua_pushstring(L, table);
+    lua_pushinteger(L, (lua_Integer)done);
+    lua_pushinteger(L, (lua_Integer)total);
+    if (lua_pcall(L, 3, 0, 0) != LUA_OK) lua_pop(L, 1);
+}
+
 /* orm.migrate.run(db, steps [, opts]) */
 static int m_run(lua_State *L)
 {
@@ -428,10 +443,13 @@ static int m_run(lua_State *L)
     int sql = opts && (lua_getfield(L, opts, "sql"), lua_toboolean(L, -1));
     int check = opts && (lua_getfield(L, opts, "check"), lua_toboolean(L, -1));
     int preflight = opts && lua_getfield(L, opts, "losses") == LUA_TTABLE;
+    int progress = opts && lua_getfield(L, opts, "progress") == LUA_TFUNCTION;
+    if (progress) lua_setfield(L, LUA_REGISTRYINDEX, PROGRESS_KEY);
     lua_settop(L, 3);
     sql = sql || check;
     l_migbox *b = new_box(L, db, sql);
     orm_migctx_set_preflight(b->m, preflight);
+    if (progress) orm_migctx_set_progress(b->m, progress_cb, L);
     int box = lua_gettop(L);
     l_migop_push(L, box);
     int op = lua_gettop(L);

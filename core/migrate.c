@@ -76,6 +76,12 @@ void orm_migctx_emit_commit(orm_migctx *m)
     if (m->be && m->be->fkeys_on_sql) orm_buf_printf(&m->sql, "%s;\n\n", m->be->fkeys_on_sql);
 }
 
+void orm_migctx_set_progress(orm_migctx *m, orm_mig_progress_fn fn, void *ctx)
+{
+    m->progress = fn;
+    m->progress_ctx = ctx;
+}
+
 int orm_migctx_supported(orm_migctx *m)
 {
     if (m->be && orm_reflect_ops_for(m->c)) return ORM_OK;

@@ -66,6 +66,9 @@ struct orm_migctx {
     char *revision;
     orm_strv losses;
     int depth;
+    /* rows copied by a SQLite rebuild (orm_migctx_set_progress) */
+    orm_mig_progress_fn progress;
+    void *progress_ctx;
 };
 
 /* Runs one statement (collecting its text in sql mode); *changes (may be

@@ -478,30 +478,6 @@ static int do_show(dbctx *x, const dbargs *a)
 
 /* ---- upgrade, downgrade, stamp --------------------------------------------------------- */
 
-static int opt_emit(lua_State *L)
-{
-    fputs(lua_tostring(L, 1), stdout);
-    return 0;
-}
-
-static int opt_notice(lua_State *L)
-{
-    notice("%s%s", lua_tostring(L, 1), "");
-    return 0;
-}
-
-/* [-0, +1, e] The options of orm.migrate.run / stamp. */
-static void push_run_opts(lua_State *L, int sql)
-{
-    lua_createtable(L, 0, 4);
-    lua_pushboolean(L, sql);
-    lua_setfield(L, -2, "sql");
-    lua_pushcfunction(L, opt_emit);
-    lua_setfield(L, -2, "emit");
-    lua_pushcfunction(L, opt_notice);
-    lua_setfield(L, -2, "notice");
-}
-
 static void set_list(lua_State *L, const orm_strv *l, const char *key)
 {
     lua_createtable(L, l->n, 0);
@@ -573,7 +549,7 @@ static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
         int rc = dbp_preflight(x, -1, a->dry_run);
         if (rc != SH_EXIT_OK || a->dry_run) return rc;
     }
-    push_run_opts(L, sql);
+    dbp_push_run_opts(L, sql);
     lua_newtable(L); /* the findings of --sql */
     if (sql) {
         lua_pushvalue(L, -1);
@@ -697,7 +673,7 @@ static int do_stamp(dbctx *x, const dbargs *a)
         lua_pushstring(L, to->v[i]);
         lua_rawseti(L, -2, i + 1);
     }
-    push_run_opts(L, a->sql);
+    dbp_push_run_opts(L, a->sql);
     call_migrate(x, "stamp", 2, 0);
     return SH_EXIT_OK;
 }

@@ -53,7 +53,11 @@ void dbs_write(dbctx *x, const char *message, const orm_strv *downs, const char 
 /* [-0, +1, e] The revision table of graph position i. */
 void dbs_push_rev(dbctx *x, int i);
 
-/* ---- the pre-flight of upgrade and downgrade (cmd_db_preflight.c) ---- */
+/* ---- running migrations, and the pre-flight (cmd_db_preflight.c) ---- */
+
+/* [-0, +1, e] The options of orm.migrate.run / stamp: sql, emit (stdout),
+ * notice (stderr), progress (stderr, only while it is a terminal). */
+void dbp_push_run_opts(lua_State *L, int sql);
 
 /* [-0, +0, e] Runs the steps (orm.migrate.run's list at index steps) once,
  * rolled back, counting what they would destroy. dry_run: prints the

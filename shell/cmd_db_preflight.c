@@ -1,4 +1,7 @@
-/* cmd_db_preflight.c — the pre-flight of `db upgrade` and `db downgrade`:
+/* cmd_db_preflight.c — running migrations for the db commands: the options
+ * of orm.migrate.run (SQL on stdout, notices on stderr, the progress of
+ * long row copies while stderr is a terminal), and the pre-flight of
+ * `db upgrade` and `db downgrade`:
  * before the real run, the steps run once in a transaction that is rolled
  * back (orm.migrate.run with check = true; nothing is written where DDL
  * commits at once), counting what each step would destroy. With findings
@@ -7,14 +10,27 @@
  * stderr as a warning beside its SQL. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
 #include "cmd_db.h"
 
-static int quiet(lua_State *L)
+static int opt_emit(lua_State *L)
 {
-    (void)L;
+    fputs(lua_tostring(L, 1), stdout);
+    return 0;
+}
+
+/* "  copying author: 20000 of 50000 rows", one line rewritten in place,
+ * ended when done. */
+static int opt_progress(lua_State *L)
+{
+    lua_Integer done = lua_tointeger(L, 2), total = lua_tointeger(L, 3);
+    fprintf(stderr, "\r  copying %s: %lld of %lld rows", lua_tostring(L, 1), (long long)done,
+            (long long)total);
+    if (done >= total) fputc('\n', stderr);
+    fflush(stderr);
     return 0;
 }
 
@@ -22,6 +38,28 @@ static int say(lua_State *L)
 {
     fflush(stdout);
     fprintf(stderr, "%s\n", lua_tostring(L, 1));
+    fflush(stderr);
+    return 0;
+}
+
+void dbp_push_run_opts(lua_State *L, int sql)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushboolean(L, sql);
+    lua_setfield(L, -2, "sql");
+    lua_pushcfunction(L, opt_emit);
+    lua_setfield(L, -2, "emit");
+    lua_pushcfunction(L, say);
+    lua_setfield(L, -2, "notice");
+    if (isatty(STDERR_FILENO)) {
+        lua_pushcfunction(L, opt_progress);
+        lua_setfield(L, -2, "progress");
+    }
+}
+
+static int quiet(lua_State *L)
+{
+    (void)L;
     return 0;
 }
 
