@@ -110,6 +110,7 @@ asan: test-deps
 bench: deps
 	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite $(BUILD)/bench_raw_pg
 	@BUILD=$(BUILD) ORMSH=$(CURDIR)/ormsh sh tests/bench/run.sh
+	@ORMSH=$(CURDIR)/ormsh sh tests/bench/versioning_bench.sh
 
 $(BUILD)/bench_raw_sqlite: tests/bench/raw_sqlite.c
 	@mkdir -p $(dir $@)

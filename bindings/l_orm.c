@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "ddl.h"
+#include "history_table.h"
 #include "l_db.h"
 #include "l_docs.h"
+#include "l_query.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -162,6 +165,10 @@ static int db_create_all(lua_State *L)
     orm_session_end_idle(db->session);
     if (orm_metadata_check_fks(db->md, &err) < 0 || orm_ddl_create_all(db->conn, db->md, &err) < 0)
         return l_error_raise(L, &err);
+    /* a history table that was there already must have the right shape */
+    for (int i = 0; i < db->md->ntables; i++)
+        if (db->md->tables[i]->history && orm_history_check(db->conn, db->md->tables[i], &err) < 0)
+            return l_error_raise(L, &err);
     return 0;
 }
 
@@ -231,6 +238,9 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    l_select_init_db(L, uv, dbidx);
+    l_audit_push(L, dbidx);
+    lua_setfield(L, uv, "audit");
     set_closure(L, uv, dbidx, l_sandbox_checkpoint, "checkpoint");
     set_closure(L, uv, dbidx, l_sandbox_restore, "restore");
     lua_pushboolean(L, orm_sandbox_active(db->conn));
@@ -242,14 +252,14 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
-/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool,
- * sandbox = bool }]) [-0, +1, e]; sandbox: nothing done on the connection
- * survives it (sandbox.h). */
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
+ * read_only = bool, sandbox = bool }]) [-0, +1, e]; sandbox: nothing done on the
+ * connection survives it (sandbox.h). */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
-    orm_open_opts opts = {NULL, 0};
-    int echo = 0, sandbox = 0;
+    orm_open_opts opts = {NULL, 0, 0};
+    int echo = 0, audit = 0, sandbox = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "base_dir");
@@ -258,9 +268,16 @@ static int orm_connect(lua_State *L)
         opts.busy_timeout_ms = (int)luaL_optinteger(L, -1, 0);
         lua_getfield(L, 2, "echo");
         echo = lua_toboolean(L, -1);
+        lua_pop(L, 1); /* base_dir string stays referenced on the stack */
+        lua_getfield(L, 2, "audit");
+        audit = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        lua_getfield(L, 2, "read_only");
+        opts.read_only = lua_toboolean(L, -1);
+        lua_pop(L, 1);
         lua_getfield(L, 2, "sandbox");
         sandbox = lua_toboolean(L, -1);
-        lua_pop(L, 2); /* base_dir string stays referenced on the stack */
+        lua_pop(L, 1);
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);
@@ -301,6 +318,7 @@ static int orm_connect(lua_State *L)
     orm_session_set_hooks(db->session, &hooks);
     init_uv(L, db, dbidx, lua_tostring(L, -1));
     lua_settop(L, dbidx);
+    if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;
 }
 
@@ -385,6 +403,7 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     l_relation_open(L, mod);
     l_session_open(L);
     l_query_open(L);
+    l_select_open(L, mod);
     l_migrate_open(L, mod);
     lua_pushliteral(L, ORM_VERSION);
     lua_setfield(L, mod, "VERSION");

@@ -623,6 +623,7 @@ static int q_label(lua_State *L)
 
 static const luaL_Reg build_methods[] = {
     {"filter", q_filter},
+    {"where", q_filter}, /* the 2.0 style's name (db.select) */
     {"filter_by", l_query_filter_by},
     {"order_by", q_order_by},
     {"group_by", q_group_by},
@@ -643,6 +644,7 @@ static const luaL_Reg build_methods[] = {
     {"as_scalar", q_scalar_subquery},
     {"label", q_label},
     {"paginate", l_query_paginate},
+    {"explain", l_query_explain},
     {NULL, NULL},
 };
 

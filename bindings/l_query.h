@@ -106,6 +106,10 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel);
 /* [-0, +0, e] The number of rows sel yields. */
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel);
 
+/* ---- l_inspect.c ---- */
+/* q:explain() -> the backend's plan as text [-0, +1, e] */
+int l_query_explain(lua_State *L);
+
 /* ---- l_query_iter.c ---- */
 /* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
 int l_query_iterate(lua_State *L);
@@ -128,6 +132,13 @@ void l_subquery_push(lua_State *L, orm_from *f);
 void l_from_push_entity_name(lua_State *L, int idx);
 /* [-0, +0, e] Registers the metatables and db.aliased in the table at modidx. */
 void l_from_open(lua_State *L, int modidx);
+
+/* ---- l_select.c ---- */
+/* [-0, +0, m] Sets db.select (a closure over the db handle at dbidx) in the
+ * db's user value table at uv. */
+void l_select_init_db(lua_State *L, int uv, int dbidx);
+/* [-0, +0, m] db.paginate in the module table at modidx. */
+void l_select_open(lua_State *L, int modidx);
 
 /* ---- l_case.c ---- */
 /* [-0, +0, e] db.case, db.cast, db.exists in the table at modidx. */

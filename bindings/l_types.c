@@ -152,6 +152,7 @@ static void read_options(lua_State *L, l_colspec *c, int opts)
     c->col.autoincrement = opt_bool(L, opts, "autoincrement", 1);
     c->col.unique = opt_bool(L, opts, "unique", 0);
     c->col.indexed = opt_bool(L, opts, "index", 0);
+    c->col.no_audit = !opt_bool(L, opts, "audit", 1);
     lua_getfield(L, opts, "server_default");
     c->col.server_default = dup_or_raise(L, luaL_optstring(L, -1, NULL));
     lua_getfield(L, opts, "comment");

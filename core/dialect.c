@@ -48,6 +48,7 @@ const orm_dialect orm_dialect_sqlite = {
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
+    .explain = "EXPLAIN QUERY PLAN ",
 };
 
 /* PostgreSQL: the same quoting rule and reserved words (the SQLite list
@@ -64,12 +65,14 @@ const orm_dialect orm_dialect_pg = {
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .datetime_type = "TIMESTAMP WITHOUT TIME ZONE",
+    .select_param_cast = 1,
     .binary_type = "BYTEA",
     .json_type = "JSONB",
     .limit_all = NULL, /* OFFSET alone */
     .like_plain_close = " ESCAPE ''",
     .fk_needs_target = 1,
     .current_schema = "current_schema()",
+    .explain = "EXPLAIN ",
 };
 
 /* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
@@ -145,6 +148,7 @@ const orm_dialect orm_dialect_mysql = {
     .default_values = " () VALUES ()",
     .fk_needs_target = 1,
     .current_schema = "DATABASE()",
+    .explain = "EXPLAIN ",
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)

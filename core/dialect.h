@@ -54,6 +54,12 @@ typedef struct orm_dialect {
     /* SQL for the schema tables are created in (information_schema's
      * table_schema), when fk_needs_target is set. */
     const char *current_schema;
+    /* 1 when a value bound in a SELECT list needs CAST(? AS type) for the
+     * server to know its type (PostgreSQL takes it for text): INSERT ...
+     * SELECT of history rows. */
+    int select_param_cast;
+    /* Put before a SELECT to get the backend's query plan ("EXPLAIN "). */
+    const char *explain;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;

@@ -267,9 +267,14 @@ static const char session_setup[] =
     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,"
     "NO_BACKSLASH_ESCAPES,ANSI_QUOTES', NAMES utf8mb4 COLLATE utf8mb4_bin, autocommit = 1";
 
+/* ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION. */
+static int my_is_read_only_refusal(int code)
+{
+    return code == 1792;
+}
+
 static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
-    (void)opts;
     *out = NULL;
     my_conn *c = calloc(1, sizeof *c);
     if (!c) return orm_error_oom(err);
@@ -297,6 +302,7 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         return ORM_EFAIL;
     }
     int rc = run(c, session_setup);
+    if (rc >= 0 && opts && opts->read_only) rc = run(c, "SET SESSION TRANSACTION READ ONLY");
     if (rc < 0) {
         orm_error_move(err, &c->base.err);
         my_close_conn(&c->base);
@@ -579,17 +585,26 @@ static const char *my_column_name(orm_stmt *os, int i)
     return i >= 0 && (unsigned)i < s->ncols ? s->fields[i].name : NULL;
 }
 
-static void numeric_value(const char *t, orm_value *out)
+/* DECIMAL: an integer when it is one and fits (a sum of integers), else
+ * its exact decimal text (flagged decimal); with borrow, the text stays in
+ * the column's buffer. */
+static int numeric_value(char *t, size_t len, orm_value *out, int borrow)
 {
     char *end;
     if (!strpbrk(t, ".eE")) {
+        errno = 0;
         long long i = strtoll(t, &end, 10);
-        if (*end == '\0') {
+        if (*end == '\0' && errno == 0) {
             orm_value_int(out, i);
-            return;
+            return ORM_OK;
         }
     }
-    orm_value_real(out, strtod(t, NULL));
+    if (borrow)
+        *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = len, .u.s = t};
+    else if (orm_value_set_text(out, t, len) != ORM_OK)
+        return ORM_ENOMEM;
+    out->decimal = 1;
+    return ORM_OK;
 }
 
 /* Column i of the fetched row; with borrow, text and blob bytes stay in the
@@ -615,7 +630,7 @@ static int column(my_stmt *s, int i, orm_value *out, int borrow)
         break;
     case K_DEC:
         col->buf[n] = '\0';
-        numeric_value(col->buf, out);
+        rc = numeric_value(col->buf, n, out, borrow);
         break;
     case K_BLOB:
         if (borrow)
@@ -720,6 +735,7 @@ const orm_driver orm_driver_mysql = {
     .commit = NULL,
     .rollback = NULL,
     .interrupt = my_interrupt,
+    .is_read_only_refusal = my_is_read_only_refusal,
     .in_transaction = my_in_transaction,
     .set_foreign_keys = my_set_foreign_keys,
     .clear_bindings = my_clear_bindings,

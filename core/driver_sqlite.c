@@ -2,7 +2,9 @@
  * orm_driver_sqlite and its connection and statement structs. Every failure
  * copies sqlite3_errmsg into conn->err at once (before any reset can change
  * it), classified by the one function classify(). */
+#include <math.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +16,14 @@ typedef struct sqlite_conn {
     sqlite3 *db;
 } sqlite_conn;
 
+#define DEC_CACHED 16 /* columns whose decimal scale a statement remembers */
+
 typedef struct sqlite_stmt {
     sqlite3_stmt *st;
     sqlite_conn *conn;
+    /* per column: 0 not looked up yet, else dec_scale() + 3; forgotten at
+     * each reset (a re-prepare after a schema change may change them) */
+    signed char dec[DEC_CACHED];
 } sqlite_stmt;
 
 extern const orm_driver orm_driver_sqlite;
@@ -95,6 +102,12 @@ static int run_all(sqlite_conn *c, const char *sql)
     return ORM_OK;
 }
 
+/* SQLITE_READONLY and its extended codes: a write on a read-only file. */
+static int sq_is_read_only_refusal(int code)
+{
+    return (code & 0xff) == SQLITE_READONLY;
+}
+
 static void sq_close(orm_conn *base)
 {
     if (!base) return;
@@ -121,13 +134,17 @@ static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
      * SQLite makes. Process-wide, and only possible before SQLite is
      * initialized (the first open): later calls fail harmlessly. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL); /* one thread per connection */
+    int ro = opts && opts->read_only;
+    int flags = (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX; /* one thread per connection */
+    int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         int xrc = c->db ? sqlite3_extended_errcode(c->db) : rc;
         if (rc == SQLITE_NOMEM)
             orm_error_oom(err);
         else
-            orm_error_set(err, ORM_ERR_OPERATIONAL, xrc, "unable to open database file: %s", path);
+            orm_error_set(err, ORM_ERR_OPERATIONAL, xrc, "unable to open database file: %s%s", path,
+                          ro ? " (read-only mode: the file must exist)" : "");
         free(path);
         sq_close(&c->base);
         return rc == SQLITE_NOMEM ? ORM_ENOMEM : ORM_EFAIL;
@@ -180,6 +197,7 @@ static int sq_prepare(orm_conn *base, const char *sql, orm_stmt **out)
         }
     }
     s->conn = c;
+    memset(s->dec, 0, sizeof s->dec);
     *out = (orm_stmt *)s;
     return ORM_OK;
 }
@@ -237,6 +255,37 @@ static const char *sq_column_name(orm_stmt *os, int i)
     return sqlite3_column_name(STMT(os)->st, i);
 }
 
+/* What the declared type of result column i says of its numbers: -2 not
+ * NUMERIC/DECIMAL (or an expression, which has none), -1 NUMERIC without a
+ * scale, else the scale of NUMERIC(p, s) / DECIMAL(p, s). */
+static int decl_scale(sqlite3_stmt *st, int i)
+{
+    const char *t = sqlite3_column_decltype(st, i);
+    if (!t || (sqlite3_strnicmp(t, "NUMERIC", 7) != 0 && sqlite3_strnicmp(t, "DECIMAL", 7) != 0))
+        return -2;
+    const char *p = strchr(t + 7, '('), *comma = p ? strchr(p, ',') : NULL;
+    if (!p) return -1;
+    if (!comma) return 0;
+    int scale = atoi(comma + 1);
+    return scale < 0 ? 0 : scale > 40 ? 40 : scale;
+}
+
+static int dec_scale(sqlite_stmt *s, int i)
+{
+    if (i >= DEC_CACHED) return decl_scale(s->st, i);
+    if (s->dec[i] == 0) s->dec[i] = (signed char)(decl_scale(s->st, i) + 3);
+    return s->dec[i] - 3;
+}
+
+/* A number read from a NUMERIC/DECIMAL column as its decimal text with the
+ * column's scale ("3.00", "0.99"), as the servers give it. */
+static int decimal_text(sqlite_stmt *s, orm_value *out, const char *txt, size_t n)
+{
+    if (orm_value_set_text(out, txt, n) != ORM_OK) return orm_error_oom(&s->conn->base.err);
+    out->decimal = 1;
+    return ORM_OK;
+}
+
 /* Column i through its sqlite3_value: one lookup of the column instead of one
  * per sqlite3_column_* call (each of which also checks the statement and its
  * malloc state). The value is unprotected; that is safe here, the connection
@@ -251,12 +300,27 @@ static int column(sqlite_stmt *s, int i, orm_value *out, int borrow)
     size_t n;
     int rc = ORM_OK;
     switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
-        orm_value_int(out, sqlite3_value_int64(v));
-        return ORM_OK;
-    case SQLITE_FLOAT:
-        orm_value_real(out, sqlite3_value_double(v));
-        return ORM_OK;
+    case SQLITE_INTEGER: {
+        int scale = dec_scale(s, i);
+        if (scale <= 0) {
+            orm_value_int(out, sqlite3_value_int64(v));
+            return ORM_OK;
+        }
+        char buf[64];
+        int len = snprintf(buf, sizeof buf, "%lld.%0*d", (long long)sqlite3_value_int64(v), scale, 0);
+        return decimal_text(s, out, buf, (size_t)len);
+    }
+    case SQLITE_FLOAT: {
+        double d = sqlite3_value_double(v);
+        int scale = isfinite(d) ? dec_scale(s, i) : -2;
+        if (scale == -2) {
+            orm_value_real(out, d);
+            return ORM_OK;
+        }
+        char buf[ORM_DECIMAL_CAP];
+        size_t len = orm_double_decimal(buf, d, scale);
+        return decimal_text(s, out, buf, len);
+    }
     case SQLITE_TEXT:
         p = (const char *)sqlite3_value_text(v);
         if (!p) {
@@ -300,6 +364,7 @@ static int sq_column_peek(orm_stmt *os, int i, orm_value *out)
 static int sq_reset(orm_stmt *os)
 {
     sqlite3_reset(STMT(os)->st);
+    memset(STMT(os)->dec, 0, sizeof STMT(os)->dec);
     return ORM_OK;
 }
 
@@ -444,6 +509,7 @@ const orm_driver orm_driver_sqlite = {
     .commit = NULL,
     .rollback = NULL,
     .interrupt = sq_interrupt,
+    .is_read_only_refusal = sq_is_read_only_refusal,
     .in_transaction = sq_in_transaction,
     .set_foreign_keys = sq_set_foreign_keys,
     .clear_bindings = sq_clear_bindings,

@@ -7,6 +7,7 @@
 
 #include "compile.h"
 #include "session_int.h"
+#include "versioning.h"
 
 orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md)
 {
@@ -53,6 +54,7 @@ void orm_session_free(orm_session *s)
     for (int i = 0; i < s->npk_sql; i++) free(s->pk_sql[i].sql);
     free(s->pk_sql);
     free(s->savepoints);
+    free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
     orm_error_clear(&s->err);
     free(s);
@@ -238,6 +240,7 @@ static void revert_after(orm_session *s, uint64_t mark)
             }
         }
         if (o->state == ORM_OBJ_PERSISTENT) o->dirty |= o->txn_dirty;
+        if (o->state == ORM_OBJ_PERSISTENT && o->seq > mark) orm_versioning_restore(o);
     }
 }
 
@@ -301,6 +304,8 @@ static int fail_transaction(orm_session *s, int rc)
     orm_session_revert_to_pending(s);
     return rc < 0 ? rc : ORM_EFAIL;
 }
+
+int orm_session_fail(orm_session *s, int rc) { return fail_transaction(s, rc); }
 
 int orm_session_flush(orm_session *s)
 {

@@ -36,6 +36,8 @@ struct orm_session {
     int next_savepoint;
     orm_object *fail_obj; /* retained: the object a failed flush was writing */
     int fail_autoflush;   /* that flush was the autoflush before a query */
+    const orm_table *audit; /* ormsh_audit when auditing is on (audit.c), else NULL */
+    char *audit_actor;      /* owned; NULL: the OS user */
 };
 
 /* object.c */
@@ -69,6 +71,9 @@ int orm_session_fail_from_conn(orm_session *s, int rc);
 /* After a failed flush/commit: database rolled back, changes pending again. */
 void orm_session_revert_to_pending(orm_session *s);
 int orm_session_table_order(orm_session *s);
+/* A change failed halfway (a bulk statement without its history rows or
+ * audit entry): rolls back as a failed flush does; returns rc. */
+int orm_session_fail(orm_session *s, int rc);
 
 /* flush.c */
 int orm_flush_run(orm_session *s);
