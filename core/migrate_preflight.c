@@ -48,7 +48,8 @@ static int count(orm_migctx *m, const char *table, const char *column, int how, 
     orm_dialect_quote(m->d, &b, table);
     if (how != ALL) {
         orm_buf_puts(&b, " WHERE ");
-        if (how == LONGER) orm_buf_printf(&b, "%s(", m->be->char_length ? m->be->char_length : "LENGTH");
+        if (how == LONGER)
+            orm_buf_printf(&b, "%s(", m->be->char_length ? m->be->char_length : "LENGTH");
         orm_dialect_quote(m->d, &b, column);
         if (how == NOT_NULL) orm_buf_puts(&b, " IS NOT NULL");
         if (how == IS_NULL) orm_buf_puts(&b, " IS NULL");
@@ -75,8 +76,7 @@ static int note(orm_migctx *m, const char *op, const char *table, const char *co
                 const char *detail, int64_t n, const char *unit, const char *what)
 {
     orm_buf line = ORM_BUF_INIT;
-    orm_buf_printf(&line, "%s: %s ", m->revision && *m->revision ? m->revision : "<revision>",
-                   op);
+    orm_buf_printf(&line, "%s: %s ", m->revision && *m->revision ? m->revision : "<revision>", op);
     orm_buf_puts(&line, table);
     if (column) orm_buf_printf(&line, ".%s", column);
     if (detail) orm_buf_printf(&line, " (%s)", detail);
@@ -102,7 +102,8 @@ int orm_mig_preflight_drop_table(orm_migctx *m, const char *table)
     int64_t n = 0;
     int rc = table_now(m, table, &t);
     if (rc == ORM_OK && t) rc = count(m, table, NULL, ALL, 0, &n);
-    if (rc == ORM_OK && n) rc = note(m, "drop_table", table, NULL, NULL, n, "row", "would be deleted");
+    if (rc == ORM_OK && n)
+        rc = note(m, "drop_table", table, NULL, NULL, n, "row", "would be deleted");
     orm_dbtable_free(t);
     return rc;
 }

@@ -15,8 +15,8 @@
 #define CK_PREFIX "ormsh_ck_"
 
 struct orm_sandbox {
-    int outer;     /* the outer-transaction way (servers) */
-    int tx_open;   /* outer: the session's savepoint is open */
+    int outer;      /* the outer-transaction way (servers) */
+    int tx_open;    /* outer: the session's savepoint is open */
     orm_strv names; /* checkpoints, oldest first */
     void **snaps;   /* private copy: the snapshot of each name */
 };
@@ -79,8 +79,7 @@ int orm_sandbox_tx(orm_conn *c, int op)
     switch (op) {
     case ORM_SBX_BEGIN:
         if (s->tx_open)
-            return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0,
-                                 "a transaction is already open");
+            return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0, "a transaction is already open");
         rc = savepoint_sql(c, "SAVEPOINT", TX_SAVEPOINT, "");
         if (rc == ORM_OK) s->tx_open = 1;
         return rc;
@@ -132,8 +131,7 @@ static int check_name(orm_conn *c, const char *name)
         ok = isalnum((unsigned char)name[i]) || name[i] == '_';
     if (!ok)
         return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0,
-                             "bad checkpoint name '%s' (letters, digits and _, at most 48)",
-                             name);
+                             "bad checkpoint name '%s' (letters, digits and _, at most 48)", name);
     return ORM_OK;
 }
 

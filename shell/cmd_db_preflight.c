@@ -118,8 +118,9 @@ int dbp_preflight(dbctx *x, int steps, int dry_run)
         rc = ok ? SH_EXIT_OK : SH_EXIT_FAIL;
     } else if (n) {
         fflush(stdout);
-        fprintf(stderr, "ormsh: refusing to migrate: %s would destroy data (run again with "
-                        "--force to accept the loss; --dry-run only reports):\n",
+        fprintf(stderr,
+                "ormsh: refusing to migrate: %s would destroy data (run again with "
+                "--force to accept the loss; --dry-run only reports):\n",
                 n == 1 ? "this step" : "these steps");
         print_list(L, losses, stderr, "  ");
         rc = SH_EXIT_FAIL;
