@@ -78,6 +78,10 @@ int orm_sandbox_tx(orm_conn *c, int op)
     int rc;
     switch (op) {
     case ORM_SBX_BEGIN:
+        if (!c->drv->in_transaction(c)) /* a server that ended it (a deadlock on MySQL) */
+            return orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0,
+                                 "the sandbox's transaction was ended by the server: nothing "
+                                 "more can run in this sandbox (leave and start a new one)");
         if (s->tx_open)
             return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0, "a transaction is already open");
         rc = savepoint_sql(c, "SAVEPOINT", TX_SAVEPOINT, "");
