@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "l_db.h"
+#include "l_seed.h"
 #include "l_types.h"
 #include "history_table.h"
 #include "versioning.h"
@@ -327,6 +328,7 @@ int l_model_define(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushcfunction(L, class_complete);
     lua_setfield(L, -2, "__complete");
+    l_protect_mt(L);
     lua_setmetatable(L, cls);
 
     l_instance_metatable(L, cls, name);
@@ -388,7 +390,7 @@ static int class_call(lua_State *L)
     if (c == NULL) return luaL_error(L, "not a model class");
     int nargs = lua_gettop(L) - 1;
     orm_object *o = orm_object_new(c->table);
-    if (o == NULL) return luaL_error(L, "not enough memory");
+    if (o == NULL) return l_oom(L);
     l_model_push_object(L, c->db, o);
     int self = lua_gettop(L);
     lua_pushliteral(L, "__init");
@@ -463,6 +465,10 @@ static int class_index(lua_State *L)
         l_query_new(L, c->db, lua_gettop(L), lua_gettop(L));
         return 1;
     }
+    if (strcmp(key, "get_or_create") == 0 || strcmp(key, "update_or_create") == 0) {
+        lua_pushcfunction(L, key[0] == 'g' ? l_seed_get_or_create : l_seed_update_or_create);
+        return 1;
+    }
     lua_getfield(L, 1, "__name");
     l_class_push_names(L, c->table);
     return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s, query)",
@@ -496,7 +502,10 @@ static int class_complete(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    lua_pushliteral(L, "query");
-    lua_rawseti(L, -2, ++n);
+    static const char *const extra[] = {"query", "get_or_create", "update_or_create", NULL};
+    for (int i = 0; extra[i]; i++) {
+        lua_pushstring(L, extra[i]);
+        lua_rawseti(L, -2, ++n);
+    }
     return 1;
 }

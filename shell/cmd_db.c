@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db.h"
+#include "cmd_db_seed.h"
 
 typedef struct dbargs {
     const char *sub;
@@ -94,6 +95,8 @@ static int parse(const ormsh_opts *o, dbargs *a)
 
 int cmd_db_usage(const ormsh_opts *o)
 {
+    if (cmd_db_is_data_command(o))
+        return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_usage(o) : cmd_db_fixtures_usage(o);
     dbargs a;
     return parse(o, &a);
 }
@@ -529,15 +532,6 @@ static orm_revplan *push_plan(lua_State *L)
     return sh_new_box(L, sizeof(orm_revplan), MT_PLAN, plan_gc);
 }
 
-/* [-0, +0, e] 1 when a revision was left part-way (migrate_steps.h). */
-static int is_partial(dbctx *x)
-{
-    call_migrate(x, "partial", 0, 1);
-    int partial = !lua_isnil(x->L, -1);
-    lua_pop(x->L, 1);
-    return partial;
-}
-
 /* Runs the plan after its pre-flight (unless --force); on failure says
  * where the database stayed. */
 static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
@@ -545,7 +539,7 @@ static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
     lua_State *L = x->L;
     int sql = a->sql;
     push_steps(x, plan, up);
-    if (!sql && !a->force && !is_partial(x)) { /* a part-way revision: the run refuses */
+    if (!sql && !a->force && !dbp_is_partial(x)) { /* a part-way revision: the run refuses */
         int rc = dbp_preflight(x, -1, a->dry_run);
         if (rc != SH_EXIT_OK || a->dry_run) return rc;
     }
@@ -733,6 +727,16 @@ static int db_main(lua_State *L)
                    "--app DIR",
                    a.sub);
     int has_versions = dir_exists(lua_tostring(L, x.verdir));
+    const char *mig = lua_pushfstring(L, "%s/migrations", lua_tostring(L, x.appdir));
+    struct stat st;
+    if (!has_versions && stat(mig, &st) == 0) /* else `db init` and the others send the user in a loop */
+        luaL_error(L,
+                   S_ISDIR(st.st_mode)
+                       ? "%s has no versions/ directory: create it (mkdir %s/versions) or remove "
+                         "%s and run `ormsh db init`"
+                       : "%s is not a directory: remove or rename it, then run `ormsh db init`",
+                   mig, mig, mig);
+    lua_pop(L, 1);
     if (s->run != do_init && s->run != do_check && !has_versions)
         luaL_error(L, "no migrations in %s: run `ormsh db init` first", lua_tostring(L, x.appdir));
     if (s->run != do_init && has_versions) dbs_load(&x);
@@ -742,6 +746,8 @@ static int db_main(lua_State *L)
 
 int cmd_db_run(lua_State *L, const ormsh_opts *o)
 {
+    if (cmd_db_is_data_command(o))
+        return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_run(L, o) : cmd_db_fixtures_run(L, o);
     int top = lua_gettop(L);
     lua_pushcfunction(L, db_main);
     lua_pushlightuserdata(L, (void *)o);

@@ -58,6 +58,8 @@ void dbs_push_rev(dbctx *x, int i);
 /* [-0, +1, e] The options of orm.migrate.run / stamp: sql, emit (stdout),
  * notice (stderr), progress (stderr, only while it is a terminal). */
 void dbp_push_run_opts(lua_State *L, int sql);
+/* [-0, +0, e] 1 when a revision was left part-way (migrate_steps.h). */
+int dbp_is_partial(dbctx *x);
 
 /* [-0, +0, e] Runs the steps (orm.migrate.run's list at index steps) once,
  * rolled back, counting what they would destroy. dry_run: prints the

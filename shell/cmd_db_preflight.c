@@ -57,6 +57,16 @@ void dbp_push_run_opts(lua_State *L, int sql)
     }
 }
 
+int dbp_is_partial(dbctx *x)
+{
+    lua_getfield(x->L, x->migrate, "partial");
+    lua_pushvalue(x->L, x->db);
+    lua_call(x->L, 1, 1);
+    int partial = !lua_isnil(x->L, -1);
+    lua_pop(x->L, 1);
+    return partial;
+}
+
 static int quiet(lua_State *L)
 {
     (void)L;
