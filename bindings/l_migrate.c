@@ -187,6 +187,7 @@ static l_migbox *new_box(lua_State *L, l_db *db, int sql)
     l_migbox *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->m = NULL;
     b->db = db;
+    b->preflight = 0;
     luaL_setmetatable(L, L_MT_MIGBOX);
     if (!(b->m = orm_migctx_new(db->conn, sql))) l_oom(L);
     return b;
@@ -384,8 +385,8 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     const char *label = luaL_optstring(L, -1, "");
     const char *rev = add->n ? add->v[0] : remove->n ? remove->v[0] : "";
     call_opt(L, opts, "notice", label);
-    if (orm_migctx_set_revision(b->m, rev) < 0) luaL_error(L, "not enough memory");
     orm_conn *c = orm_migctx_conn(b->m);
+    if (b->preflight && orm_migctx_set_revision(b->m, rev) < 0) raise_step(L, c, chunk, rev);
     if (sql) {
         orm_migctx_emit(b->m, "-- ");
         orm_migctx_emit(b->m, label);
@@ -449,6 +450,7 @@ static int m_run(lua_State *L)
     sql = sql || check;
     l_migbox *b = new_box(L, db, sql);
     orm_migctx_set_preflight(b->m, preflight);
+    b->preflight = preflight;
     if (progress) orm_migctx_set_progress(b->m, progress_cb, L);
     int box = lua_gettop(L);
     l_migop_push(L, box);

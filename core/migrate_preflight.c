@@ -22,7 +22,7 @@ void orm_migctx_set_preflight(orm_migctx *m, int on)
 int orm_migctx_set_revision(orm_migctx *m, const char *rev)
 {
     char *copy = rev ? strdup(rev) : NULL;
-    if (rev && !copy) return ORM_ENOMEM;
+    if (rev && !copy) return orm_error_oom(&m->c->err);
     free(m->revision);
     m->revision = copy;
     return ORM_OK;
