@@ -83,6 +83,10 @@ void l_weak_table(lua_State *L, const char *mode);
  * light userdata key (made the first time). */
 void l_registry_weak_table(lua_State *L, const void *key, const char *mode);
 
+/* ---- l_sandbox.c ---- */
+int l_sandbox_checkpoint(lua_State *L); /* db.checkpoint(name); upvalue 1: db */
+int l_sandbox_restore(lua_State *L);    /* db.restore(name); upvalue 1: db */
+
 /* ---- l_model.c ---- */
 void l_model_open(lua_State *L, int modidx);        /* types, Column, ForeignKey, ... */
 int l_model_define(lua_State *L);                   /* db.Model(name, fields); upvalue 1: db */

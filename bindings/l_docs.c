@@ -80,6 +80,9 @@ static const l_doc docs[] = {
     {"db", "session", NULL, "the Session (help(db.session))"},
     {"db", "echo", NULL, "true: print each SQL statement before it runs"},
     {"db", "url", NULL, "the database URL"},
+    {"db", "sandbox", NULL, "true in `ormsh shell --sandbox`: nothing done survives the session"},
+    {"db", "checkpoint", "\"name\"", "sandbox only: remember this state to come back to"},
+    {"db", "restore", "\"name\"", "sandbox only: rewind to a checkpoint (the session lets go of its objects)"},
     /* the session */
     {"session", "add", "obj", "add a new object; it is INSERTed at the next flush"},
     {"session", "add_all", "{obj1, obj2}", "add several objects"},

@@ -7,12 +7,18 @@
  *                                           revision left part-way (MySQL, migrate_steps.h)
  * A step is { fn = function(op), chunk = "migrations/versions/x.lua", label = "Running ...",
  * remove = { rev... }, add = { rev... } }; opts = { sql = bool, notice = fn(label),
- * emit = fn(sqltext) }. */
+ * emit = fn(sqltext), check = bool, losses = {}, progress = fn(table, done, total) }:
+ * progress is called while a long step copies rows (migrate.h); with `losses` a table, each
+ * step first counts what it would destroy (migrate_preflight.h) and appends one
+ * line per finding to it; `check` runs the steps as --sql does (one
+ * transaction, rolled back; nothing written where DDL commits at once) without
+ * emitting any SQL: the pre-flight pass of `db upgrade` and `--dry-run`. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "diff.h"
 #include "l_migrate.h"
+#include "migrate_preflight.h"
 #include "migrate_steps.h"
 #include "reflect.h"
 
@@ -181,6 +187,7 @@ static l_migbox *new_box(lua_State *L, l_db *db, int sql)
     l_migbox *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->m = NULL;
     b->db = db;
+    b->preflight = 0;
     luaL_setmetatable(L, L_MT_MIGBOX);
     if (!(b->m = orm_migctx_new(db->conn, sql))) l_oom(L);
     return b;
@@ -268,10 +275,31 @@ static void push_range(lua_State *L, const orm_strv *l, int from, int to)
     }
 }
 
+/* Appends the findings so far to opts.losses (when it is a table). */
+static void flush_losses(lua_State *L, l_migbox *b, int opts)
+{
+    if (!opts || lua_getfield(L, opts, "losses") != LUA_TTABLE) {
+        lua_pop(L, opts ? 1 : 0);
+        return;
+    }
+    orm_strv l = ORM_STRV_INIT;
+    int rc = orm_migctx_take_losses(b->m, &l);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (int i = 0; rc == ORM_OK && i < l.n; i++) {
+        lua_pushstring(L, l.v[i]);
+        lua_rawseti(L, -2, ++n);
+    }
+    orm_strv_free(&l);
+    lua_pop(L, 1);
+    if (rc < 0) luaL_error(L, "not enough memory");
+}
+
 /* After fn(op) raised (the error on top): rolls back, points the error at
  * the revision file and, op by op, says which operations ran; raises it. */
-static void fail_fn(lua_State *L, l_migbox *b, int msgh, const char *chunk, const char *rev)
+static void fail_fn(lua_State *L, l_migbox *b, int msgh, const char *chunk, const char *rev,
+                    int opts)
 {
+    flush_losses(L, b, opts);
     const orm_migsteps *st = orm_mig_steps(b->m);
     orm_mig_rollback(b->m);
     if (st->on && !st->planning && lua_istable(L, -1)) {
@@ -317,7 +345,7 @@ static void plan_steps(lua_State *L, l_migbox *b, int step, int op, int opts, in
 {
     lua_getfield(L, step, "fn");
     lua_pushvalue(L, op);
-    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) fail_fn(L, b, msgh, chunk, rev);
+    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) fail_fn(L, b, msgh, chunk, rev, opts);
     int skipped = 0;
     if (orm_mig_steps_start(b->m, push_transition(L, remove, add), &skipped) < 0) {
         orm_mig_rollback(b->m);
@@ -358,6 +386,7 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     const char *rev = add->n ? add->v[0] : remove->n ? remove->v[0] : "";
     call_opt(L, opts, "notice", label);
     orm_conn *c = orm_migctx_conn(b->m);
+    if (b->preflight && orm_migctx_set_revision(b->m, rev) < 0) raise_step(L, c, chunk, rev);
     if (sql) {
         orm_migctx_emit(b->m, "-- ");
         orm_migctx_emit(b->m, label);
@@ -374,10 +403,11 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     if (stepwise) plan_steps(L, b, step, op, opts, msgh, chunk, rev, remove, add);
     lua_getfield(L, step, "fn");
     lua_pushvalue(L, op);
-    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) fail_fn(L, b, msgh, chunk, rev);
+    if (lua_pcall(L, 1, 0, msgh) != LUA_OK) fail_fn(L, b, msgh, chunk, rev, opts);
     int rc = stepwise ? orm_mig_steps_finish(b->m) : ORM_OK;
     if (rc == ORM_OK) rc = orm_mig_version_move(b->m, remove, add);
     if (rc == ORM_OK) rc = sql ? orm_mig_check(b->m) : orm_mig_commit(b->m);
+    flush_losses(L, b, opts);
     if (rc < 0) {
         if (!sql) orm_mig_rollback(b->m);
         orm_mig_steps_failed(b->m);
@@ -391,6 +421,20 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     lua_settop(L, top);
 }
 
+#define PROGRESS_KEY "orm.migrate.progress" /* registry: opts.progress of the run */
+
+/* orm_mig_progress_fn: calls opts.progress(table, done, total) (kept in
+ * the registry for the run); its errors are ignored. */
+static void progress_cb(void *ctx, const char *table, int64_t done, int64_t total)
+{
+    lua_State *L = ctx;
+    lua_getfield(L, LUA_REGISTRYINDEX, PROGRESS_KEY);
+    lua_pushstring(L, table);
+    lua_pushinteger(L, (lua_Integer)done);
+    lua_pushinteger(L, (lua_Integer)total);
+    if (lua_pcall(L, 3, 0, 0) != LUA_OK) lua_pop(L, 1);
+}
+
 /* orm.migrate.run(db, steps [, opts]) */
 static int m_run(lua_State *L)
 {
@@ -398,8 +442,16 @@ static int m_run(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     int opts = lua_istable(L, 3) ? 3 : 0;
     int sql = opts && (lua_getfield(L, opts, "sql"), lua_toboolean(L, -1));
+    int check = opts && (lua_getfield(L, opts, "check"), lua_toboolean(L, -1));
+    int preflight = opts && lua_getfield(L, opts, "losses") == LUA_TTABLE;
+    int progress = opts && lua_getfield(L, opts, "progress") == LUA_TFUNCTION;
+    if (progress) lua_setfield(L, LUA_REGISTRYINDEX, PROGRESS_KEY);
     lua_settop(L, 3);
+    sql = sql || check;
     l_migbox *b = new_box(L, db, sql);
+    orm_migctx_set_preflight(b->m, preflight);
+    b->preflight = preflight;
+    if (progress) orm_migctx_set_progress(b->m, progress_cb, L);
     int box = lua_gettop(L);
     l_migop_push(L, box);
     int op = lua_gettop(L);

@@ -18,6 +18,7 @@
 typedef struct l_migbox {
     orm_migctx *m; /* NULL once the run is over: op calls then raise */
     l_db *db;
+    int preflight; /* counting what each step would destroy (opts.losses) */
 } l_migbox;
 
 /* [-0, +0, e] Adds `migrate` (current, diff, run, stamp) to the module table at modidx. */

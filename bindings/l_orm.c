@@ -20,6 +20,7 @@
 #include "l_types.h"
 #include "orm_lua.h"
 #include "router.h"
+#include "sandbox.h"
 #include "url.h"
 
 #define ORM_VERSION "0.1.0"
@@ -262,6 +263,10 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     l_stats_init_db(L, uv, dbidx);
     l_audit_push(L, dbidx);
     lua_setfield(L, uv, "audit");
+    set_closure(L, uv, dbidx, l_sandbox_checkpoint, "checkpoint");
+    set_closure(L, uv, dbidx, l_sandbox_restore, "restore");
+    lua_pushboolean(L, orm_sandbox_active(db->conn));
+    lua_setfield(L, uv, "sandbox");
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);
@@ -353,12 +358,13 @@ static int orm_fault(lua_State *L)
 
 /* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
  * read_only = bool, replicas = { url, ... }, replica_wait_ms = ms,
- * replica_retry_s = s }]) [-0, +1, e] */
+ * replica_retry_s = s, sandbox = bool }]) [-0, +1, e]; sandbox: nothing done on the
+ * connection survives it (sandbox.h). */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
     orm_open_opts opts = {NULL, 0, 0};
-    int echo = 0, audit = 0;
+    int echo = 0, audit = 0, sandbox = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "base_dir");
@@ -382,6 +388,9 @@ static int orm_connect(lua_State *L)
         lua_getfield(L, 2, "read_only");
         opts.read_only = lua_toboolean(L, -1);
         lua_pop(L, 1);
+        lua_getfield(L, 2, "sandbox");
+        sandbox = lua_toboolean(L, -1);
+        lua_pop(L, 1);
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);
@@ -399,8 +408,13 @@ static int orm_connect(lua_State *L)
     char *masked = orm_url_masked(&url, opts.base_dir);
     int rc = masked ? orm_conn_open(&db->conn, &url, &opts, &err) : orm_error_oom(&err);
     orm_url_free(&url);
+    if (rc == ORM_OK && sandbox && orm_sandbox_enter(db->conn) < 0) {
+        orm_error_move(&err, &db->conn->err);
+        rc = ORM_EFAIL;
+    }
     if (rc < 0) {
         free(masked);
+        if (db->conn) db_close_conn(db);
         return l_error_raise(L, &err);
     }
     lua_pushstring(L, masked);

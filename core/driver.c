@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "sandbox.h"
 
 /* The one place a backend is added: its driver table, here. */
 extern const orm_driver orm_driver_sqlite;
@@ -160,6 +161,9 @@ void orm_conn_close(orm_conn *c)
     if (!c) return;
     orm_stats_free(c->stats);
     c->stats = NULL;
+    if (orm_sandbox_wraps(c)) /* leaving the sandbox: its outer transaction goes */
+        (void)(c->drv->rollback ? c->drv->rollback(c) : c->drv->exec(c, "ROLLBACK"));
+    orm_sandbox_free(c);
     c->drv->close(c);
 }
 
@@ -167,7 +171,8 @@ int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out)
 {
     *out = NULL;
     if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
-    int rc = c->drv->prepare(c, sql, out);
+    int rc = orm_sandbox_check_sql(c, sql);
+    if (rc == ORM_OK) rc = c->drv->prepare(c, sql, out);
     if (rc < 0) orm_stats_failed(c->stats, sql);
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
@@ -207,8 +212,9 @@ int orm_conn_exec(orm_conn *c, const char *sql)
     c->nstatements++;
     echo(c, sql, NULL, 0);
     if (injected(c) || interrupted(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
+    int rc = orm_sandbox_check_sql(c, sql);
     uint64_t t0 = orm_stats_now();
-    int rc = c->drv->exec(c, sql);
+    if (rc == ORM_OK) rc = c->drv->exec(c, sql);
     orm_stats_begin(c->stats, NULL, sql, NULL, 0, rc < 0 ? rc : ORM_DONE, -1,
                     orm_stats_now() - t0);
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
@@ -227,15 +233,18 @@ static int transaction_op(orm_conn *c, int (*fn)(orm_conn *), const char *sql)
 
 int orm_conn_begin(orm_conn *c)
 {
+    if (orm_sandbox_wraps(c)) return orm_sandbox_tx(c, ORM_SBX_BEGIN);
     return transaction_op(c, c->drv->begin, "BEGIN");
 }
 int orm_conn_commit(orm_conn *c)
 {
     if (interrupted(c)) return failed(c, ORM_EFAIL, "COMMIT", NULL, 0);
+    if (orm_sandbox_wraps(c)) return orm_sandbox_tx(c, ORM_SBX_COMMIT);
     return transaction_op(c, c->drv->commit, "COMMIT");
 }
 int orm_conn_rollback(orm_conn *c)
 {
+    if (orm_sandbox_wraps(c)) return orm_sandbox_tx(c, ORM_SBX_ROLLBACK);
     return transaction_op(c, c->drv->rollback, "ROLLBACK");
 }
 
@@ -253,6 +262,7 @@ void orm_conn_interrupt_reset(orm_conn *c)
 
 int orm_conn_in_transaction(orm_conn *c)
 {
+    if (orm_sandbox_wraps(c)) return orm_sandbox_in_transaction(c);
     return c->drv->in_transaction(c);
 }
 

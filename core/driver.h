@@ -77,6 +77,17 @@ typedef struct orm_driver {
     /* must provide: 1 when the backend error code says a write was refused
      * because the connection is read-only. */
     int (*is_read_only_refusal)(int code);
+    /* may be NULL (then a sandbox is one outer transaction, sandbox.h): the
+     * connection goes on working on a private copy of its database, made
+     * with no statement prepared and no transaction open (SQLite: the backup
+     * API into an in-memory database; the real file is closed). snapshot
+     * copies the current state into a new *out, restore_snapshot copies one
+     * back (no transaction open), drop_snapshot frees one (NULL no-op). All
+     * four, or none. */
+    int (*private_copy)(orm_conn *c);
+    int (*snapshot)(orm_conn *c, void **out);
+    int (*restore_snapshot)(orm_conn *c, void *snap);
+    void (*drop_snapshot)(void *snap);
 } orm_driver;
 
 /* The shared head of every driver's connection struct. */
@@ -107,6 +118,8 @@ struct orm_conn {
     int read_only;
     /* Names the server in echo lines ("SQL[replica 1]: ..."); NULL: "SQL: ". */
     const char *echo_tag;
+    /* NULL, or the sandbox the connection is in (sandbox.h; owned). */
+    struct orm_sandbox *sandbox;
 };
 
 /* Picks the driver for url->scheme and opens it. On failure err says why

@@ -417,6 +417,80 @@ static int sq_set_foreign_keys(orm_conn *base, int on)
     return run_all(CONN(base), on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
 }
 
+/* ---- the sandbox's private copy (sandbox.h): the backup API ---- */
+
+/* Copies the whole of src into dst ("main" to "main"). */
+static int copy_db(sqlite_conn *c, sqlite3 *dst, sqlite3 *src)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        orm_error_set(&c->base.err, ORM_ERR_OPERATIONAL, sqlite3_errcode(dst),
+                      "cannot copy the database: %s", sqlite3_errmsg(dst));
+        return ORM_EFAIL;
+    }
+    int rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        orm_error_set(&c->base.err, ORM_ERR_OPERATIONAL, rc, "cannot copy the database: %s",
+                      sqlite3_errstr(rc));
+        return ORM_EFAIL;
+    }
+    return ORM_OK;
+}
+
+static int open_memory(sqlite_conn *c, sqlite3 **out)
+{
+    int rc = sqlite3_open_v2(":memory:", out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close_v2(*out);
+        *out = NULL;
+        return rc == SQLITE_NOMEM ? orm_error_oom(&c->base.err)
+                                  : orm_error_set(&c->base.err, ORM_ERR_OPERATIONAL, rc,
+                                                  "cannot open an in-memory database");
+    }
+    return ORM_OK;
+}
+
+static int sq_private_copy(orm_conn *base)
+{
+    sqlite_conn *c = CONN(base);
+    sqlite3 *mem = NULL;
+    int rc = open_memory(c, &mem);
+    if (rc == ORM_OK) rc = copy_db(c, mem, c->db);
+    if (rc < 0) {
+        sqlite3_close_v2(mem);
+        return rc;
+    }
+    sqlite3_extended_result_codes(mem, 1);
+    sqlite3_close_v2(c->db); /* the real file: others have it to themselves */
+    c->db = mem;
+    return run_all(c, "PRAGMA foreign_keys = ON");
+}
+
+static int sq_snapshot(orm_conn *base, void **out)
+{
+    sqlite_conn *c = CONN(base);
+    sqlite3 *mem = NULL;
+    int rc = open_memory(c, &mem);
+    if (rc == ORM_OK) rc = copy_db(c, mem, c->db);
+    if (rc < 0) {
+        sqlite3_close_v2(mem);
+        mem = NULL;
+    }
+    *out = mem;
+    return rc;
+}
+
+static int sq_restore_snapshot(orm_conn *base, void *snap)
+{
+    return copy_db(CONN(base), CONN(base)->db, snap);
+}
+
+static void sq_drop_snapshot(void *snap)
+{
+    sqlite3_close_v2(snap);
+}
+
 static const char *const sqlite_schemes[] = {"sqlite", NULL};
 
 const orm_driver orm_driver_sqlite = {
@@ -445,4 +519,8 @@ const orm_driver orm_driver_sqlite = {
     .in_transaction = sq_in_transaction,
     .set_foreign_keys = sq_set_foreign_keys,
     .clear_bindings = sq_clear_bindings,
+    .private_copy = sq_private_copy,
+    .snapshot = sq_snapshot,
+    .restore_snapshot = sq_restore_snapshot,
+    .drop_snapshot = sq_drop_snapshot,
 };

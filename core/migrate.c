@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "migrate_int.h"
+#include "migrate_preflight.h"
 #include "reflect.h"
 #include "sqlq.h"
 
@@ -39,6 +40,8 @@ void orm_migctx_free(orm_migctx *m)
     if (m->open) orm_mig_rollback(m);
     if (m->be && m->be->free_state) m->be->free_state(m->be_state);
     orm_migsteps_clear(&m->steps);
+    orm_strv_free(&m->losses);
+    free(m->revision);
     orm_buf_free(&m->sql);
     free(m);
 }
@@ -71,6 +74,12 @@ void orm_migctx_emit_commit(orm_migctx *m)
     if (!m->sql_mode) return;
     orm_buf_puts(&m->sql, "COMMIT;\n\n");
     if (m->be && m->be->fkeys_on_sql) orm_buf_printf(&m->sql, "%s;\n\n", m->be->fkeys_on_sql);
+}
+
+void orm_migctx_set_progress(orm_migctx *m, orm_mig_progress_fn fn, void *ctx)
+{
+    m->progress = fn;
+    m->progress_ctx = ctx;
 }
 
 int orm_migctx_supported(orm_migctx *m)
@@ -281,7 +290,7 @@ int orm_mig_create_table(orm_migctx *m, const orm_dbtable *t)
     return rc;
 }
 
-int orm_mig_drop_table(orm_migctx *m, const char *table)
+static int drop_table(orm_migctx *m, const char *table)
 {
     if (m->be->drop_table) return m->be->drop_table(m, table);
     orm_buf b = ORM_BUF_INIT;
@@ -289,6 +298,16 @@ int orm_mig_drop_table(orm_migctx *m, const char *table)
     orm_dialect_quote(m->d, &b, table);
     int rc = orm_mig_exec_buf(m, &b);
     orm_buf_free(&b);
+    return rc;
+}
+
+int orm_mig_drop_table(orm_migctx *m, const char *table)
+{
+    int rc = orm_mig_preflight_drop_table(m, table);
+    if (rc < 0) return rc;
+    m->depth++;
+    rc = drop_table(m, table);
+    m->depth--;
     return rc;
 }
 
@@ -370,17 +389,32 @@ int orm_mig_insert(orm_migctx *m, const char *table, const char *const *cols, in
 int orm_mig_add_column(orm_migctx *m, const orm_dbtable *frag)
 {
     if (frag->ncols != 1) return orm_mig_fail(m, "add_column: exactly one column expected");
-    return m->be->add_column(m, frag);
+    int rc = orm_mig_preflight_add_column(m, frag);
+    if (rc < 0) return rc;
+    m->depth++;
+    rc = m->be->add_column(m, frag);
+    m->depth--;
+    return rc;
 }
 
 int orm_mig_drop_column(orm_migctx *m, const char *table, const char *column)
 {
-    return m->be->drop_column(m, table, column);
+    int rc = orm_mig_preflight_drop_column(m, table, column);
+    if (rc < 0) return rc;
+    m->depth++;
+    rc = m->be->drop_column(m, table, column);
+    m->depth--;
+    return rc;
 }
 
 int orm_mig_alter_column(orm_migctx *m, const orm_mig_alter *a)
 {
-    return m->be->alter_column(m, a);
+    int rc = orm_mig_preflight_alter(m, a);
+    if (rc < 0) return rc;
+    m->depth++;
+    rc = m->be->alter_column(m, a);
+    m->depth--;
+    return rc;
 }
 
 int orm_mig_create_unique(orm_migctx *m, const char *table, const orm_dbunique *u)

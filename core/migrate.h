@@ -39,6 +39,11 @@ void orm_migctx_emit_begin(orm_migctx *m);
 void orm_migctx_emit_commit(orm_migctx *m);
 /* MigrationError when the backend has no migration support. */
 int orm_migctx_supported(orm_migctx *m);
+/* Called while a long step copies rows (a SQLite table rebuild of more
+ * than a few thousand rows; not in sql mode): done of total rows of table,
+ * first with done 0, last with done == total. NULL: no reports. */
+typedef void (*orm_mig_progress_fn)(void *ctx, const char *table, int64_t done, int64_t total);
+void orm_migctx_set_progress(orm_migctx *m, orm_mig_progress_fn fn, void *ctx);
 
 int orm_mig_begin(orm_migctx *m);
 /* Foreign-key check of the whole database: IntegrityError naming the first

@@ -35,6 +35,9 @@ typedef struct orm_migrate_backend {
     int (*rename_table)(orm_migctx *m, const char *from, const char *to);
     int (*create_index)(orm_migctx *m, const char *table, const orm_dbindex *x);
     int (*drop_index)(orm_migctx *m, const char *name, const char *table);
+    /* may be NULL (then LENGTH): the function counting a string's
+     * characters, for the pre-flight count of a narrowed String. */
+    const char *char_length;
     /* may be NULL: frees what the backend kept in orm_migctx.be_state. */
     void (*free_state)(void *state);
 } orm_migrate_backend;
@@ -56,6 +59,16 @@ struct orm_migctx {
     int dry, version_made;
     void *be_state;     /* the backend's own (see free_state) */
     orm_migsteps steps; /* op-by-op runs (migrate_steps.c) */
+    /* pre-flight counts (migrate_preflight.c): on, the revision the
+     * findings belong to, the findings, and the nesting of operations
+     * (only the outermost one counts) */
+    int preflight;
+    char *revision;
+    orm_strv losses;
+    int depth;
+    /* rows copied by a SQLite rebuild (orm_migctx_set_progress) */
+    orm_mig_progress_fn progress;
+    void *progress_ctx;
 };
 
 /* Runs one statement (collecting its text in sql mode); *changes (may be

@@ -550,6 +550,7 @@ const orm_migrate_backend orm_migrate_mysql = {
     .create_fkey = my_create_fkey,
     .drop_constraint = my_drop_constraint,
     .keep_fks = 1,
+    .char_length = "CHAR_LENGTH",
     .create_table = my_create_table,
     .drop_table = my_drop_table,
     .rename_table = my_rename_table,

@@ -138,4 +138,5 @@ const orm_migrate_backend orm_migrate_pg = {
     .create_fkey = pg_create_fkey,
     .drop_constraint = pg_drop_constraint,
     .keep_fks = 1,
+    .char_length = "CHAR_LENGTH",
 };

@@ -56,6 +56,59 @@ static int drop_views(orm_migctx *m, const orm_strv *names)
     return rc;
 }
 
+#define COPY_BATCH 10000 /* rows a step of a copy with progress reports */
+
+/* [-0, +0] Two integers of a one-row query on table (COUNT, MIN, MAX). */
+static int query2(orm_migctx *m, const char *what, const char *table, int64_t *a, int64_t *b)
+{
+    orm_buf q = ORM_BUF_INIT;
+    orm_buf_printf(&q, "SELECT %s FROM ", what);
+    orm_dialect_quote(m->d, &q, table);
+    orm_sqlq s;
+    *a = *b = 0;
+    int rc = q.oom ? orm_error_oom(&m->c->err) : orm_sqlq_open(&s, m->c, orm_buf_str(&q), NULL, 0);
+    if (rc == ORM_OK) {
+        rc = orm_sqlq_step(&s);
+        if (rc == ORM_ROW) {
+            *a = orm_sqlq_int(&s, 0);
+            *b = orm_sqlq_int(&s, 1);
+        }
+        orm_sqlq_close(&s);
+    }
+    orm_buf_free(&q);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+/* Runs the copy statement in b over rowid ranges, reporting the rows
+ * copied through m->progress: one statement per range of about
+ * COPY_BATCH rows (b ends in "FROM X"; the range is appended). */
+static int copy_in_steps(orm_migctx *m, const char *table, orm_buf *b)
+{
+    int64_t total, unused, lo, hi;
+    int rc = query2(m, "COUNT(*), 0", table, &total, &unused);
+    if (rc < 0 || total <= COPY_BATCH) {
+        if (rc == ORM_OK) rc = orm_mig_exec(m, orm_buf_str(b), NULL, 0, NULL);
+        return rc;
+    }
+    if ((rc = query2(m, "MIN(rowid), MAX(rowid)", table, &lo, &hi)) < 0) return rc;
+    orm_buf_puts(b, " WHERE rowid >= ? AND rowid <= ?");
+    if (b->oom) return orm_error_oom(&m->c->err);
+    /* ranges of equal width holding COPY_BATCH rows on average */
+    uint64_t span = (uint64_t)hi - (uint64_t)lo + 1, steps = (uint64_t)total / COPY_BATCH + 1;
+    int64_t width = (int64_t)(span / steps + 1), done = 0;
+    m->progress(m->progress_ctx, table, 0, total);
+    for (int64_t from = lo; rc == ORM_OK && from <= hi;) {
+        int64_t to = hi - from < width ? hi : from + width - 1, n = 0;
+        orm_value range[2] = {{.type = ORM_V_INT, .u.i = from}, {.type = ORM_V_INT, .u.i = to}};
+        rc = orm_mig_exec(m, orm_buf_str(b), range, 2, &n);
+        done += n;
+        if (rc == ORM_OK) m->progress(m->progress_ctx, table, done, total);
+        if (to == hi) break;
+        from = to + 1;
+    }
+    return rc;
+}
+
 /* INSERT INTO tmp (new cols) SELECT old cols FROM X */
 static int copy_rows(orm_migctx *m, const orm_dbtable *t, const char *tmp, const orm_strv *from)
 {
@@ -77,7 +130,15 @@ static int copy_rows(orm_migctx *m, const orm_dbtable *t, const char *tmp, const
     orm_buf_puts(&b, orm_buf_str(&sel));
     orm_buf_puts(&b, " FROM ");
     orm_dialect_quote(m->d, &b, t->name);
-    int rc = sel.oom ? orm_error_oom(&m->c->err) : n ? orm_mig_exec_buf(m, &b) : ORM_OK;
+    int rc;
+    if (sel.oom || b.oom)
+        rc = orm_error_oom(&m->c->err);
+    else if (!n)
+        rc = ORM_OK;
+    else if (m->progress && !m->sql_mode)
+        rc = copy_in_steps(m, t->name, &b);
+    else
+        rc = orm_mig_exec_buf(m, &b);
     orm_buf_free(&b);
     orm_buf_free(&sel);
     return rc;
@@ -93,7 +154,11 @@ static int rebuild_steps(orm_migctx *m, const orm_dbtable *t, const orm_strv *fr
         rc = orm_mig_fail(m, "table '%s' would be left without columns", t->name);
     if (rc == ORM_OK) rc = orm_mig_exec_buf(m, &b);
     if (rc == ORM_OK) rc = copy_rows(m, t, orm_buf_str(&tmp), from);
-    if (rc == ORM_OK) rc = orm_mig_drop_table(m, t->name);
+    if (rc == ORM_OK) {
+        m->depth++; /* the old table's rows are in the new one: no loss to count */
+        rc = orm_mig_drop_table(m, t->name);
+        m->depth--;
+    }
     if (rc == ORM_OK) rc = orm_mig_rename_table(m, orm_buf_str(&tmp), t->name);
     for (int i = 0; rc == ORM_OK && i < t->nindexes; i++)
         rc = orm_mig_create_index(m, t->name, &t->indexes[i]);

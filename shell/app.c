@@ -153,6 +153,8 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
         lua_setfield(L, -3, "replicas");
         lua_pop(L, 1);
     }
+    lua_pushboolean(L, o->sandbox);
+    lua_setfield(L, -2, "sandbox");
     if (o->read_only) {
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "read_only");
@@ -483,7 +485,9 @@ void app_banner(lua_State *L, FILE *f)
     if (!lua_isnil(L, -1)) {
         lua_getfield(L, -1, "url");
         if (lua_type(L, -1) == LUA_TSTRING) fprintf(f, "Database: %s\n", lua_tostring(L, -1));
-        lua_pop(L, 1);
+        lua_getfield(L, -2, "sandbox");
+        if (lua_toboolean(L, -1)) fprintf(f, "Sandbox: all changes are discarded on exit\n");
+        lua_pop(L, 2);
     }
     lua_pop(L, 1);
     if (lua_getfield(L, LUA_REGISTRYINDEX, READONLY_KEY) == LUA_TBOOLEAN)

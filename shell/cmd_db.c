@@ -20,6 +20,7 @@ typedef struct dbargs {
     const char *sub;
     const char *message; /* -m / --message */
     int sql;             /* --sql */
+    int force, dry_run;  /* --force, --dry-run (upgrade, downgrade) */
     const char *pos[8];
     int npos;
 } dbargs;
@@ -59,6 +60,10 @@ static int parse(const ormsh_opts *o, dbargs *a)
         const char *arg = o->args[i];
         if (strcmp(arg, "--sql") == 0) {
             a->sql = 1;
+        } else if (strcmp(arg, "--force") == 0) {
+            a->force = 1;
+        } else if (strcmp(arg, "--dry-run") == 0) {
+            a->dry_run = 1;
         } else if (strcmp(arg, "-m") == 0 || strcmp(arg, "--message") == 0) {
             if (i + 1 >= o->nargs) return usage("option '%s' needs a value", arg);
             a->message = o->args[++i];
@@ -77,6 +82,11 @@ static int parse(const ormsh_opts *o, dbargs *a)
         }
     }
     if (a->sql && !s->takes_sql) return usage("'db %s' does not take --sql", a->sub);
+    int updown = strcmp(a->sub, "upgrade") == 0 || strcmp(a->sub, "downgrade") == 0;
+    if (a->force && !updown) return usage("'db %s' does not take --force", a->sub);
+    if (a->dry_run && !updown) return usage("'db %s' does not take --dry-run", a->sub);
+    if (a->dry_run + a->sql + a->force > 1)
+        return usage("'db %s' takes one of --sql, --dry-run and --force", a->sub);
     if (a->message && !s->takes_message) return usage("'db %s' does not take -m", a->sub);
     if (a->npos < s->minpos)
         return usage(s->minpos == 1 ? "'db %s' needs a revision" : "'db %s' needs two revisions",
@@ -474,30 +484,6 @@ static int do_show(dbctx *x, const dbargs *a)
 
 /* ---- upgrade, downgrade, stamp --------------------------------------------------------- */
 
-static int opt_emit(lua_State *L)
-{
-    fputs(lua_tostring(L, 1), stdout);
-    return 0;
-}
-
-static int opt_notice(lua_State *L)
-{
-    notice("%s%s", lua_tostring(L, 1), "");
-    return 0;
-}
-
-/* [-0, +1, e] The options of orm.migrate.run / stamp. */
-static void push_run_opts(lua_State *L, int sql)
-{
-    lua_createtable(L, 0, 3);
-    lua_pushboolean(L, sql);
-    lua_setfield(L, -2, "sql");
-    lua_pushcfunction(L, opt_emit);
-    lua_setfield(L, -2, "emit");
-    lua_pushcfunction(L, opt_notice);
-    lua_setfield(L, -2, "notice");
-}
-
 static void set_list(lua_State *L, const orm_strv *l, const char *key)
 {
     lua_createtable(L, l->n, 0);
@@ -549,17 +535,32 @@ static orm_revplan *push_plan(lua_State *L)
     return sh_new_box(L, sizeof(orm_revplan), MT_PLAN, plan_gc);
 }
 
-/* Runs the plan; on failure says where the database stayed, then re-raises. */
-static int run_plan(dbctx *x, const orm_revplan *plan, int up, int sql)
+/* Runs the plan after its pre-flight (unless --force); on failure says
+ * where the database stayed. */
+static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
 {
     lua_State *L = x->L;
+    int sql = a->sql;
     push_steps(x, plan, up);
-    push_run_opts(L, sql);
+    if (!sql && !a->force && !dbp_is_partial(x)) { /* a part-way revision: the run refuses */
+        int rc = dbp_preflight(x, -1, a->dry_run);
+        if (rc != SH_EXIT_OK || a->dry_run) return rc;
+    }
+    dbp_push_run_opts(L, sql);
+    lua_newtable(L); /* the findings of --sql */
+    if (sql) {
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "losses");
+    }
+    int losses = lua_gettop(L);
     lua_getfield(L, x->migrate, "run");
     lua_pushvalue(L, x->db);
-    lua_pushvalue(L, -4);
-    lua_pushvalue(L, -4);
-    if (lua_pcall(L, 3, 0, 0) == LUA_OK) return SH_EXIT_OK;
+    lua_pushvalue(L, losses - 2);
+    lua_pushvalue(L, losses - 1);
+    if (lua_pcall(L, 3, 0, 0) == LUA_OK) {
+        dbp_warn_losses(L, losses);
+        return SH_EXIT_OK;
+    }
     sh_report(L, SH_ERR_WHERE);
     if (!sql) {
         lua_getfield(L, x->migrate, "current");
@@ -611,7 +612,7 @@ static int do_upgrade(dbctx *x, const dbargs *a)
                    strcmp(spec, "head") == 0 || strcmp(spec, "heads") == 0 ? " (head)" : "");
         return SH_EXIT_OK;
     }
-    return run_plan(x, plan, 1, a->sql);
+    return run_plan(x, plan, 1, a);
 }
 
 static int do_downgrade(dbctx *x, const dbargs *a)
@@ -648,7 +649,7 @@ static int do_downgrade(dbctx *x, const dbargs *a)
                "");
         return SH_EXIT_OK;
     }
-    return run_plan(x, plan, 0, a->sql);
+    return run_plan(x, plan, 0, a);
 }
 
 static int do_stamp(dbctx *x, const dbargs *a)
@@ -669,7 +670,7 @@ static int do_stamp(dbctx *x, const dbargs *a)
         lua_pushstring(L, to->v[i]);
         lua_rawseti(L, -2, i + 1);
     }
-    push_run_opts(L, a->sql);
+    dbp_push_run_opts(L, a->sql);
     call_migrate(x, "stamp", 2, 0);
     return SH_EXIT_OK;
 }

@@ -53,4 +53,22 @@ void dbs_write(dbctx *x, const char *message, const orm_strv *downs, const char 
 /* [-0, +1, e] The revision table of graph position i. */
 void dbs_push_rev(dbctx *x, int i);
 
+/* ---- running migrations, and the pre-flight (cmd_db_preflight.c) ---- */
+
+/* [-0, +1, e] The options of orm.migrate.run / stamp: sql, emit (stdout),
+ * notice (stderr), progress (stderr, only while it is a terminal). */
+void dbp_push_run_opts(lua_State *L, int sql);
+/* [-0, +0, e] 1 when a revision was left part-way (migrate_steps.h). */
+int dbp_is_partial(dbctx *x);
+
+/* [-0, +0, e] Runs the steps (orm.migrate.run's list at index steps) once,
+ * rolled back, counting what they would destroy. dry_run: prints the
+ * findings on stdout and returns the exit status (0 unless a step failed).
+ * Else: refuses (SH_EXIT_FAIL, the findings on stderr) when there are
+ * findings, and returns SH_EXIT_OK when the real run may go ahead. */
+int dbp_preflight(dbctx *x, int steps, int dry_run);
+/* [-0, +0, -] The findings of a --sql run (the list at idx) as a warning on
+ * stderr; nothing when it is empty. */
+void dbp_warn_losses(lua_State *L, int losses);
+
 #endif

@@ -26,7 +26,8 @@ static const char HELP[] =
     "usage: ormsh [GLOBAL OPTIONS] [COMMAND] [ARGS]\n"
     "\n"
     "COMMAND\n"
-    "  shell                      interactive REPL (the default when no command is given)\n"
+    "  shell [--sandbox]          interactive REPL (the default when no command is given);\n"
+    "                             --sandbox: nothing done in the session survives it\n"
     "  run FILE.lua [ARGS...]     run a script in the app context; ARGS in the global `arg`;\n"
     "                             FILE may be a pipe, or `-` for standard input\n"
     "  db init                    create migrations/ (with versions/) in the app directory\n"
@@ -36,7 +37,10 @@ static const char HELP[] =
     "  db downgrade [REV]         revert to REV (default: one step back, \"-1\"); \"base\" reverts "
     "all\n"
     "                             (upgrade and downgrade take --sql: print the SQL, change "
-    "nothing)\n"
+    "nothing;\n"
+    "                             --dry-run: count the data the steps would destroy; --force: "
+    "run\n"
+    "                             steps that destroy data, which they refuse otherwise)\n"
     "  db current | history | heads | show REV | stamp REV | merge -m MESSAGE REV REV\n"
     "  db check                   exit 1 and list each difference when models and database "
     "disagree\n"
@@ -119,6 +123,10 @@ static int parse_option(int argc, char **argv, int *i, ormsh_opts *o)
         o->interactive = 1;
         return -1;
     }
+    if (strcmp(a, "--sandbox") == 0 && !(o->command && strcmp(o->command, "db") == 0)) {
+        o->sandbox = 1; /* `shell --sandbox`, and with -i / -e */
+        return -1;
+    }
     if (is_option(a, "--app")) return take_value(argc, argv, i, strlen("--app"), &o->app);
     if (is_option(a, "--database"))
         return take_value(argc, argv, i, strlen("--database"), &o->database);
@@ -154,9 +162,13 @@ static int parse_positional(const char *a, ormsh_opts *o)
 
 static int check_command(const ormsh_opts *o)
 {
+    if (o->sandbox && o->read_only)
+        return usage_error("--sandbox and --read-only do not go together (a sandbox writes)");
     if (!o->command) return -1;
     if (strcmp(o->command, "run") == 0 && o->nargs < 1)
         return usage_error("'run' needs a script: ormsh run FILE.lua [ARGS...]");
+    if (o->sandbox && strcmp(o->command, "db") == 0)
+        return usage_error("--sandbox is for the shell, -e, -i and run, not 'db'");
     if (strcmp(o->command, "shell") == 0 && o->nargs > 0)
         return usage_error("'shell' takes no arguments (got '%s')", o->args[0]);
     return -1;

@@ -21,6 +21,7 @@ typedef struct ormsh_opts {
     const char *database; /* --database URL, or NULL */
     int echo;             /* --echo */
     int interactive;      /* -i */
+    int sandbox;          /* --sandbox: nothing done survives the session */
     int read_only;        /* --read-only */
     const char **exprs;   /* each -e CODE, in order (owned array, borrowed strings) */
     int nexprs;

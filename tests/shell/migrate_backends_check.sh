@@ -39,7 +39,7 @@ ok db migrate -m "round one"
 ok db upgrade
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
-ok db downgrade
+ok db downgrade --force
 ok db upgrade
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
@@ -85,7 +85,7 @@ ok -e 'db.session:add(Tag{}); db.session:commit(); print(Tag.query:first().label
 same "$TESTDIR/out" "new"
 status 1 -e 'db.session:add(Author{ email = "no-name@x" }); db.session:commit()'
 has "$TESTDIR/err" "IntegrityError"
-ok db downgrade
+ok db downgrade --force
 ok db upgrade
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
@@ -112,7 +112,7 @@ ok db migrate -m "round three"
 ok db upgrade
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
-ok db downgrade
+ok db downgrade --force
 ok db upgrade
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."

@@ -70,7 +70,7 @@ has "$TESTDIR/err" "IntegrityError"
 ok -e 'db.session:execute(db.text("DELETE FROM rack WHERE id = 2")); db.session:commit()'
 [ "$(sql "SELECT count(*) FROM author WHERE rack_id IS NULL")" = 3 ] || fail "ON DELETE SET NULL: $(sql 'SELECT * FROM author')"
 
-ok db downgrade
+ok db downgrade --force
 [ "$(user_tables)" = "author" ] || fail "tables after downgrade: $(user_tables)"
 [ "$(col_length author name)" = 30 ] || fail "author.name after downgrade"
 [ "$(sql 'SELECT name, email FROM author ORDER BY id')" = "A|a@x
@@ -78,7 +78,7 @@ B|b@x
 anon|c@x" ] || fail "authors after downgrade: $(sql 'SELECT * FROM author')"
 ok -e 'db.session:add(Author{ name = "D", email = "d@x" }); db.session:commit()'
 ok db upgrade
-ok db downgrade
+ok db downgrade --force
 # without the revision, the database is at head and matches the models again
 rm "$APP/migrations/versions/$f"
 ok db check

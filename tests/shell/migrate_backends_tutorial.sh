@@ -100,7 +100,9 @@ same "$TESTDIR/out" "$rev3"
 [ "$(sql 'SELECT count(*) FROM author')" = 2 ] || fail "authors lost on downgrade"
 [ "$(sql 'SELECT count(*) FROM book_to_store_map')" = 1 ] || fail "map lost on downgrade"
 clean
-ok db downgrade base
+status 1 db downgrade base # the rows would go: refused, then forced
+has "$TESTDIR/err" "drop_table author: 2 rows would be deleted"
+ok db downgrade base --force
 ok db current
 [ ! -s "$TESTDIR/out" ] || fail "db current at base printed $(cat "$TESTDIR/out")"
 [ -z "$(user_tables)" ] || fail "tables left at base: $(user_tables)"
@@ -113,7 +115,7 @@ same "$TESTDIR/out" "No new upgrade operations detected."
 # rows written after the upgrade survive a round trip down and up
 ok -e 'local a = Author{ name = "Grace", email = "g@example.com", age = 85 }; db.session:add(a)
        local b = Book{ name = "COBOL" }; b.author = a; db.session:add(b); db.session:commit()'
-ok db downgrade -1
+ok db downgrade -1 --force # drops author.age and its value (the rest survives)
 ok db upgrade
 [ "$(sql "SELECT a.name, b.name FROM book b JOIN author a ON a.id = b.author_id")" = "Grace|COBOL" ] || fail "rows after down and up: $(sql 'SELECT * FROM book')"
 

@@ -121,7 +121,9 @@ same "$TESTDIR/out" "$rev3"
 [ "$(sql 'SELECT count(*) FROM book_to_store_map')" = 1 ] || fail "map lost on downgrade"
 [ "$(foreign_keys book | cut -d'|' -f1-3)" = "author_id|author|id" ] || fail "book's foreign key on downgrade: $(foreign_keys book)"
 clean
-ok db downgrade base
+status 1 db downgrade base # the rows would go: refused, then forced
+has "$TESTDIR/err" "drop_table author: 2 rows would be deleted"
+ok db downgrade base --force
 ok db current
 [ ! -s "$TESTDIR/out" ] || fail "db current at base printed $(cat "$TESTDIR/out")"
 [ "$BACKEND" != sqlite ] || [ -z "$(sql "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'ormsh_version'")" ] || fail "tables left at base"
