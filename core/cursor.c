@@ -1,6 +1,7 @@
 /* cursor.c — running statements for the session: a cursor over a cached
  * prepared statement, loading rows into objects through the identity map,
  * get and refresh by primary key, and one-shot statements. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@ struct orm_cursor {
     orm_stmt_entry *entry; /* the cache entry stmt is checked out from */
     int done;
     int borrowed; /* bound without copying (then the bindings are cleared on close) */
+    struct orm_cursor *snext, **sprev; /* in s->streams while streaming, else sprev NULL */
 };
 
 /* Statements that cannot write: used to tell an idle read transaction from
@@ -26,6 +28,19 @@ static int is_read_only(const char *sql)
     for (int i = 0; reads[i]; i++) {
         size_t n = strlen(reads[i]);
         if (strncasecmp(sql, reads[i], n) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Statements that change the schema (SQLite refuses DROP / ALTER while a
+ * statement reading the table is open). */
+static int is_ddl(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n') sql++;
+    static const char *const ddl[] = {"drop", "alter", "create", "truncate", NULL};
+    for (int i = 0; ddl[i]; i++) {
+        size_t n = strlen(ddl[i]);
+        if (strncasecmp(sql, ddl[i], n) == 0) return 1;
     }
     return 0;
 }
@@ -44,6 +59,7 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
     if (rc < 0) return rc;
     rc = orm_session_begin(s);
     if (rc < 0) return rc;
+    if (s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
     orm_cursor *c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
     if (c == NULL) return orm_error_oom(&s->err);
     memset(c, 0, sizeof *c);
@@ -82,6 +98,7 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
 int orm_cursor_step(orm_cursor *c)
 {
     if (c->done == 1) return ORM_DONE;
+    assert(c->s != NULL);
     if (c->done == -1) {
         c->done = 0;
         return ORM_ROW;
@@ -107,9 +124,45 @@ int orm_cursor_value(orm_cursor *c, int i, orm_value *out)
 }
 int64_t orm_cursor_changes(orm_cursor *c) { return c->s->conn->drv->changes(c->stmt); }
 
+/* A streaming cursor stays open between calls of its caller: the session
+ * lists it, so that orm_session_end_streams can let its statement go. */
+void orm_cursor_stream(orm_cursor *c)
+{
+    assert(c->sprev == NULL && c->entry != NULL);
+    c->snext = c->s->streams;
+    if (c->snext) c->snext->sprev = &c->snext;
+    c->sprev = &c->s->streams;
+    c->s->streams = c;
+}
+
+static void stream_unlink(orm_cursor *c)
+{
+    if (c->sprev == NULL) return;
+    *c->sprev = c->snext;
+    if (c->snext) c->snext->sprev = c->sprev;
+    c->sprev = NULL;
+    c->snext = NULL;
+}
+
+void orm_session_end_streams(orm_session *s)
+{
+    while (s->streams) {
+        orm_cursor *c = s->streams;
+        stream_unlink(c);
+        if (c->entry) orm_stmt_cache_checkin(s->cache, c->entry, c->borrowed);
+        c->entry = NULL;
+        c->stmt = NULL;
+        c->s = NULL; /* the session may go: close only frees c now */
+        c->done = 1;
+    }
+}
+
+int orm_cursor_ended(const orm_cursor *c) { return c->s == NULL; }
+
 void orm_cursor_close(orm_cursor *c)
 {
     if (c == NULL) return;
+    stream_unlink(c);
     /* bindings of copies are left: the next user binds every parameter */
     if (c->entry) orm_stmt_cache_checkin(c->s->cache, c->entry, c->borrowed);
     free(c);

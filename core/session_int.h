@@ -38,6 +38,7 @@ struct orm_session {
     int fail_autoflush;   /* that flush was the autoflush before a query */
     const orm_table *audit; /* ormsh_audit when auditing is on (audit.c), else NULL */
     char *audit_actor;      /* owned; NULL: the OS user */
+    struct orm_cursor *streams; /* open streaming cursors (not owned; cursor.c) */
 };
 
 /* object.c */
