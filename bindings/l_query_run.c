@@ -388,6 +388,13 @@ lua_Integer l_query_stream_fill(lua_State *L, int qidx, orm_cursor *cur, const o
     qidx = lua_absindex(L, qidx);
     list = lua_absindex(L, list);
     l_query *q = l_query_check(L, qidx);
+    /* The objects of the last chunk hold C memory Lua's collector does not
+     * count: step it as if it had been allocated, so that chunks passed are
+     * collected while the loop goes on. */
+    if (old > 0) {
+        size_t per = 160 + (size_t)t->ncols * (sizeof(orm_value) + 24);
+        lua_gc(L, LUA_GCSTEP, (int)((size_t)old * per / 1024 + 1));
+    }
     lua_Integer n = 0;
     int rc = ORM_OK;
     while (n < max && (rc = orm_cursor_step(cur)) == ORM_ROW) {
