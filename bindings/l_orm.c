@@ -11,7 +11,9 @@
 #include "history_table.h"
 #include "l_db.h"
 #include "l_docs.h"
+#include "l_fixtures.h"
 #include "l_query.h"
+#include "l_seed.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -239,6 +241,10 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    set_closure(L, uv, dbidx, l_seed_run, "seed");
+    set_closure(L, uv, dbidx, l_upsert, "upsert");
+    set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
+    set_closure(L, uv, dbidx, l_fixtures_load, "load");
     l_select_init_db(L, uv, dbidx);
     l_audit_push(L, dbidx);
     lua_setfield(L, uv, "audit");

@@ -49,6 +49,8 @@ const orm_dialect orm_dialect_sqlite = {
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
     .explain = "EXPLAIN QUERY PLAN ",
+    .upsert = ORM_UPSERT_ON_CONFLICT,
+    .max_params = 32766, /* SQLITE_MAX_VARIABLE_NUMBER since 3.32 */
 };
 
 /* PostgreSQL: the same quoting rule and reserved words (the SQLite list
@@ -73,6 +75,9 @@ const orm_dialect orm_dialect_pg = {
     .fk_needs_target = 1,
     .current_schema = "current_schema()",
     .explain = "EXPLAIN ",
+    .upsert = ORM_UPSERT_ON_CONFLICT,
+    .max_params = 65535, /* the protocol's 16-bit count */
+    .sequences = 1,
 };
 
 /* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
@@ -149,6 +154,8 @@ const orm_dialect orm_dialect_mysql = {
     .fk_needs_target = 1,
     .current_schema = "DATABASE()",
     .explain = "EXPLAIN ",
+    .upsert = ORM_UPSERT_ON_DUPLICATE,
+    .max_params = 65535,
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)

@@ -40,6 +40,8 @@ static const char HELP[] =
     "  db current | history | heads | show REV | stamp REV | merge -m MESSAGE REV REV\n"
     "  db check                   exit 1 and list each difference when models and database "
     "disagree\n"
+    "  db seed [FILE] | dump [-o FILE] | load FILE   seed scripts (seeds.lua, one transaction,\n"
+    "                             --dry-run) and JSON fixtures (dump --tables t1,t2; load --replace)\n"
     "\n"
     "GLOBAL OPTIONS\n"
     "  --app DIR        the app directory (default: $ORMSH_APP, else the current directory)\n"
