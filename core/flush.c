@@ -207,9 +207,14 @@ static int insert_table(orm_session *s, shape *sh, const orm_table *t)
             if (nrun == 0) mask = orm_flush_insert_mask(o);
             joins = batchable_row(o, mask) && nrun < orm_flush_batch_rows(s, mask);
         }
-        if (nrun > 0 && !joins) { /* the run ends: write it */
+        if (nrun > 0 && !joins) { /* the run ends: write it (one row: alone) */
             shape_done(s, sh);
-            rc = orm_flush_insert_batch(s, t, mask, run, nrun);
+            rc = nrun > 1 ? orm_flush_insert_batch(s, t, mask, run, nrun) : ORM_FLUSH_REPLAY;
+            if (rc == ORM_FLUSH_REPLAY) { /* row by row: a failing one is named */
+                rc = ORM_OK;
+                for (int k = 0; k < nrun && rc >= 0; k++)
+                    if ((rc = insert_one(s, sh, run[k], 1)) < 0) orm_session_set_failed(s, run[k]);
+            }
             nrun = 0;
             if (rc < 0) break;
             if (o && batch) { /* o may start the next run */

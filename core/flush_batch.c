@@ -81,7 +81,10 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
         s->conn->bind_borrowed = 1; /* the objects' bytes outlive the statement's run */
         rc = orm_stmt_bind_all(s->conn, st, vals, np);
         s->conn->bind_borrowed = 0;
-        s->conn->fail_ends_tx = 1; /* a failed flush rolls the transaction back */
+        /* a failure undoes only this statement (the drivers' rule when
+         * fail_ends_tx is off): the rows are then written one by one, so the
+         * failing one raises with its object named */
+        s->conn->fail_ends_tx = 0;
         const char *echo = orm_buf_str(&sql);
         while (rc >= 0 && (rc = orm_stmt_step(s->conn, st, echo, vals, np)) == ORM_ROW) {
             echo = NULL;
@@ -98,6 +101,12 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
     }
     free(vals);
     orm_buf_free(&sql);
+    if (rc < 0 && st != NULL && got == 0) { /* the statement failed: replay */
+        free(keys);
+        orm_error_clear(&s->conn->err);
+        orm_error_clear(&s->err);
+        return ORM_FLUSH_REPLAY;
+    }
     if (rc >= 0 && got != n)
         rc = orm_error_set(&s->err, ORM_ERR_DATA, 0,
                            "INSERT into '%s' returned %d generated key(s) for %d row(s)", t->name,

@@ -13,10 +13,13 @@
 int orm_flush_batch_rows(const orm_session *s, uint64_t mask);
 /* Writes objs[0..n-1] (pending objects of t, prepared, each with the
  * columns mask and its key to be generated) in one INSERT ... RETURNING;
- * on success each is persistent, in the identity map, with its key. On
- * failure (the statement writes all rows or none) they stay pending, the
- * session's error is set and the first object is the failed one. The
- * objects are borrowed. */
+ * on success each is persistent, in the identity map, with its key. When
+ * the statement fails it writes nothing (only it is undone) and the
+ * result is ORM_FLUSH_REPLAY: the caller writes the rows one at a time, so
+ * the failing row raises naming its object. Other failures (memory) set
+ * the session's error, the first object the failed one. The objects are
+ * borrowed. */
+#define ORM_FLUSH_REPLAY 1
 int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, orm_object **objs,
                            int n);
 /* flush.c: files o, whose row was just written with its key, in the
