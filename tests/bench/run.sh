@@ -37,10 +37,12 @@
 # tests/servers.sh starts on loopback under this run's temp directory (stopped
 # by the EXIT trap), through ormsh --database postgresql://... and through
 # raw_pg.c (libpq: prepared statements, one transaction; W1 takes the keys with
-# INSERT ... RETURNING id); each W1 run on a fresh database. Target <= 2x raw
+# INSERT ... RETURNING id); each W1 run on a fresh database. "W1 vs COPY":
+# ormsh's W1 beside raw libpq writing the same rows with COPY ... FROM STDIN
+# (the floor; target <= 3x). Target <= 2x raw
 # libpq for W1-W5 (W4 lazy: none). When the server cannot start the section
 # prints "PostgreSQL: skipped (reason)". Knobs: BENCH_PG=0 skips it,
-# BENCH_PG_N (W1-W3 rows; default 20000: one round trip a row), BENCH_PG_N45
+# BENCH_PG_N (W1-W3 rows; default 20000), BENCH_PG_N45
 # (default: N45), BENCH_PG_REPS (default 3).
 #
 # Times are wall-clock seconds around the workload inside each process (the
@@ -544,6 +546,12 @@ else
             fi
             server_dropdb postgresql w1raw
         fi
+        if pg_db w1copy; then
+            if run_phase pgraw.copy.$r "raw libpq COPY run $r" "$RAWPG" "$(pg_url w1copy)" copy "$PG_N"; then
+                verify_pg w1copy "raw libpq COPY run $r" || rm -f "$OUT/pgraw.copy.$r"
+            fi
+            server_dropdb postgresql w1copy
+        fi
         if pg_db w1ormsh; then
             if run_phase pgormsh.w1.$r "ormsh W1 run $r" pg_ormsh_cmd w1ormsh w1; then
                 verify_pg w1ormsh "ormsh W1 run $r" || echo wrong > "$OUT/wrong.pgormsh.w1"
@@ -605,6 +613,8 @@ else
     echo "$hdr"
     echo "$hdr" | sed 's/./-/g'
     row "W1 insert $PG_N" "$(medians wall pgraw.w1)" "$(medians wall pgormsh.w1)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w1" 2>/dev/null)"
+    row "W1 vs COPY $PG_N" "$(medians wall pgraw.copy)" "$(medians wall pgormsh.w1)" 3.0 "" \
         "$(cat "$OUT/wrong.pgormsh.w1" 2>/dev/null)"
     row "W2 load $PG_N" "$(medians wall pgraw.w2)" "$(medians wall pgormsh.w2)" 2.0 "" \
         "$(cat "$OUT/wrong.pgormsh.w2" 2>/dev/null)"
