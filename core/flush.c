@@ -181,8 +181,8 @@ static int batchable_table(const orm_session *s, const orm_table *t)
 static int batchable_row(const orm_object *o, uint64_t mask)
 {
     const orm_table *t = o->table;
-    return mask != 0 && o->values[t->autoinc_col].type == ORM_V_NULL && orm_flush_insert_mask(o) == mask &&
-           !server_filled(t, mask);
+    return mask != 0 && o->values[t->autoinc_col].type == ORM_V_NULL &&
+           orm_flush_insert_mask(o) == mask && !server_filled(t, mask);
 }
 
 /* Inserts the pending objects of table t (in the order they were added),

@@ -14,7 +14,8 @@
 static int popcount64(uint64_t m)
 {
     int n = 0;
-    for (; m; m &= m - 1) n++;
+    for (; m; m &= m - 1)
+        n++;
     return n;
 }
 
