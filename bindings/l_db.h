@@ -21,8 +21,28 @@ typedef struct l_db {
     int nconfigured;   /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
     lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
+    int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
     struct l_seed_stats *seed; /* while db.seed runs: its counts (l_seed.c); else NULL */
 } l_db;
+
+/* ---- l_stats.c ---- */
+enum { L_NPLUS1_WARN, L_NPLUS1_RAISE, L_NPLUS1_OFF };
+/* [-0, +0, m] db.stats and db.stats_reset in the user value table at uv. */
+void l_stats_init_db(lua_State *L, int uv, int dbidx);
+/* [-0, +0, e] slow_ms and slow_log of orm.connect's options table at opts
+ * (0: none); a relative slow_log resolves against base_dir. */
+void l_stats_configure(lua_State *L, l_db *db, int opts, const char *base_dir);
+/* [-0, +0, e] The nplus1 option at opts (0: none): an L_NPLUS1_* mode. */
+int l_stats_nplus1_mode(lua_State *L, int opts);
+/* [-0, +0, m] nplus1 = "raise": remembers that the objects in the list at
+ * list_idx were loaded together (weakly). */
+void l_stats_mark_batch(lua_State *L, l_db *db, int list_idx);
+/* [-0, +0, e] nplus1 = "raise": an ArgumentError when the instance at
+ * inst_idx was loaded together with other rows (relationship at decl_idx). */
+void l_stats_nplus1_check(lua_State *L, l_db *db, int decl_idx, int inst_idx);
+/* "file:line" of the innermost Lua frame running a line (the user's code:
+ * ormsh's own code is C); "" when none. */
+void l_user_where(lua_State *L, char *buf, size_t n);
 
 /* Keys of the db user value table. */
 #define L_DB_SESSION "session"

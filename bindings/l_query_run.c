@@ -41,6 +41,7 @@ static orm_sqlcache *sqlcache(lua_State *L, l_db *db)
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, sqlcache_gc);
     lua_setfield(L, -2, "__gc");
+    l_protect_mt(L);
     lua_setmetatable(L, -2);
     *box = orm_sqlcache_new();
     lua_setfield(L, -2, "__sqlcache");
@@ -161,6 +162,7 @@ static orm_value *valuebox(lua_State *L)
     orm_value *v = lua_newuserdatauv(L, sizeof *v, 0);
     *v = ORM_VALUE_NULL;
     if (luaL_newmetatable(L, L_MT_VALUEBOX)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, valuebox_gc);
         lua_setfield(L, -2, "__gc");
     }
@@ -367,6 +369,7 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     if (status != LUA_OK) lua_error(L); /* the same error (a memory error stays one) */
     if (r.rc < 0) l_db_raise_session(L, q->db);
     if (r.single && r.n > 0 && needs_eager(L, q, one.t)) eager_load(L, qidx, q, list);
+    if (r.single && r.n > 1 && q->db->nplus1 == L_NPLUS1_RAISE) l_stats_mark_batch(L, q->db, list);
     lua_replace(L, base + 1);
     lua_settop(L, base + 1);
 }

@@ -63,7 +63,8 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
         else
             nb++;
     }
-    if (ok && keycol) {
+    if (!keycol) ok = 0; /* out of memory: never a SELECT without its WHERE */
+    if (ok) {
         cond = n == 1 ? orm_expr_binary(ORM_OP_EQ, keycol, binds[0])
                       : orm_expr_in(keycol, binds, nb, 0);
         ok = cond && orm_select_add_where(sel, cond) == ORM_OK;
@@ -99,7 +100,7 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
     orm_compiled_free(&comp);
     orm_select_free(sel);
     if (ok == -1) l_error_raise(L, &err);
-    if (!ok) luaL_error(L, "not enough memory");
+    if (!ok) l_oom(L);
     if (rc < 0) l_db_raise_session(L, db);
     int boxidx = lua_gettop(L);
     if (a == NULL) {
@@ -139,10 +140,10 @@ void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *con
 
 /* N+1: a relation lazy-loaded once per parent, over and over, prints one
  * hint naming it, where it was triggered, and the option to paste. */
-void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx)
+void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx)
 {
-    (void)db;
     decl_idx = lua_absindex(L, decl_idx);
+    if (db->nplus1 == L_NPLUS1_RAISE) l_stats_nplus1_check(L, db, decl_idx, inst_idx);
     lua_getfield(L, decl_idx, "__lazy_n");
     lua_Integer n = lua_tointeger(L, -1) + 1;
     lua_pop(L, 1);
@@ -150,15 +151,17 @@ void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx)
     lua_setfield(L, decl_idx, "__lazy_n");
     if (n != 10) return;
     int top = lua_gettop(L);
-    luaL_where(L, 2);
-    const char *where = lua_tostring(L, -1);
+    char where[256];
+    l_user_where(L, where, sizeof where);
     const char *rel = luaL_tolstring(L, decl_idx, NULL);
-    size_t wn = strlen(where);
-    fprintf(stderr,
-            "ormsh: N+1 queries: %s was lazy-loaded %d times, one query per parent (%.*s); load it "
-            "eagerly: :options(db.selectinload(%s))\n",
-            rel, (int)n, wn ? (int)wn - 2 : 11, wn ? where : "shell input", rel);
-    fflush(stderr);
+    orm_stats_nplus1(db->conn->stats, rel);
+    if (db->nplus1 != L_NPLUS1_OFF) {
+        fprintf(stderr,
+                "ormsh: N+1 queries: %s was lazy-loaded %d times, one query per parent (%s); "
+                "load it eagerly: :options(db.selectinload(%s))\n",
+                rel, (int)n, where[0] ? where : "shell input", rel);
+        fflush(stderr);
+    }
     lua_settop(L, top);
 }
 

@@ -70,7 +70,7 @@ int l_rel_has_key(const orm_object *o, int col);
 /* [-0, +2, e] children of the parents whose keys are given, and their parent keys */
 void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n);
 /* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */
-void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx);
+void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx);
 /* [-0, +0, e] unlinks two objects of a many-to-many relationship (both sides) */
 void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx);
 /* [-0, +0, e] session delete with cascades */

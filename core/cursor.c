@@ -112,17 +112,17 @@ int orm_cursor_step(orm_cursor *c)
     return rc;
 }
 
-int orm_cursor_ncols(orm_cursor *c) { return c->s->conn->drv->column_count(c->stmt); }
+int orm_cursor_ncols(orm_cursor *c) { return orm_stmt_ncols(c->s->conn, c->stmt); }
 const char *orm_cursor_colname(orm_cursor *c, int i)
 {
-    return c->s->conn->drv->column_name(c->stmt, i);
+    return orm_stmt_colname(c->s->conn, c->stmt, i);
 }
 int orm_cursor_value(orm_cursor *c, int i, orm_value *out)
 {
-    int rc = c->s->conn->drv->column_value(c->stmt, i, out);
+    int rc = orm_stmt_value(c->s->conn, c->stmt, i, out);
     return rc < 0 ? orm_session_fail_from_conn(c->s, rc) : ORM_OK;
 }
-int64_t orm_cursor_changes(orm_cursor *c) { return c->s->conn->drv->changes(c->stmt); }
+int64_t orm_cursor_changes(orm_cursor *c) { return orm_stmt_changes(c->s->conn, c->stmt); }
 
 /* A streaming cursor stays open between calls of its caller: the session
  * lists it, so that orm_session_end_streams can let its statement go. */
@@ -174,9 +174,7 @@ void orm_cursor_close(orm_cursor *c)
 int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object **out)
 {
     orm_session *s = c->s;
-    const orm_driver *drv = s->conn->drv;
-    int (*column)(orm_stmt *, int, orm_value *) =
-        drv->column_peek ? drv->column_peek : drv->column_value;
+    orm_column_fn column = orm_conn_peek_fn(s->conn);
     *out = NULL;
     orm_value vals[ORM_MAX_COLUMNS]; /* set as read (no clearing: a hot path) */
     const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set */

@@ -5,8 +5,10 @@
 #ifndef ORM_DRIVER_H
 #define ORM_DRIVER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "error.h"
+#include "stats.h"
 #include "url.h"
 #include "value.h"
 
@@ -85,6 +87,7 @@ struct orm_conn {
     orm_echo_fn echo_fn;
     void *echo_ctx;
     uint64_t nstatements; /* statements executed (for tests and metrics) */
+    orm_stats *stats;     /* owned: per-shape statistics, metrics, slow log */
     char *display_url;  /* masked URL for messages */
     /* Set by a caller that keeps the bound values alive and unchanged until
      * the statement is reset and rebound (flush: bind, step once, reset):
@@ -93,6 +96,12 @@ struct orm_conn {
     /* Set by a caller that ends the whole transaction when the statement it
      * runs fails (flush): a driver need not keep the transaction usable. */
     int fail_ends_tx;
+    /* Set by orm_conn_interrupt (from a signal handler): the driver's own
+     * interrupt stops a statement that is running; between statements (a
+     * long flush is mostly between them) the next statement or COMMIT fails
+     * with OperationalError "interrupted" instead, so nothing more is
+     * written. Consumed by that failure; orm_conn_interrupt_reset clears it. */
+    volatile sig_atomic_t interrupted;
     /* Opened with orm_open_opts.read_only: a write the backend refuses
      * fails OperationalError "read-only mode (--read-only): ...". */
     int read_only;
@@ -114,12 +123,50 @@ int orm_conn_exec(orm_conn *c, const char *sql); /* echoes too */
 int orm_conn_begin(orm_conn *c);
 int orm_conn_commit(orm_conn *c);
 int orm_conn_rollback(orm_conn *c);
-void orm_conn_interrupt(orm_conn *c);
+void orm_conn_interrupt(orm_conn *c); /* async-signal-safe */
+void orm_conn_interrupt_reset(orm_conn *c); /* before running new code */
 int orm_conn_in_transaction(orm_conn *c);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
+
+/* Row access and statement housekeeping: inline (hot paths), untimed and
+ * uncounted; only here so that no code outside driver.* calls drv-> itself. */
+static inline int orm_stmt_ncols(orm_conn *c, orm_stmt *s) { return c->drv->column_count(s); }
+static inline const char *orm_stmt_colname(orm_conn *c, orm_stmt *s, int i)
+{
+    return c->drv->column_name(s, i);
+}
+static inline int orm_stmt_value(orm_conn *c, orm_stmt *s, int i, orm_value *out)
+{
+    return c->drv->column_value(s, i, out);
+}
+/* The peek function (column_peek, or column_value where a driver has none). */
+typedef int (*orm_column_fn)(orm_stmt *s, int i, orm_value *out);
+static inline orm_column_fn orm_conn_peek_fn(orm_conn *c)
+{
+    return c->drv->column_peek ? c->drv->column_peek : c->drv->column_value;
+}
+static inline int64_t orm_stmt_changes(orm_conn *c, orm_stmt *s) { return c->drv->changes(s); }
+static inline int orm_stmt_reset(orm_conn *c, orm_stmt *s) { return c->drv->reset(s); }
+/* Unbinds every parameter where the driver can (else a no-op). */
+static inline void orm_stmt_clear(orm_conn *c, orm_stmt *s)
+{
+    if (c->drv->clear_bindings) c->drv->clear_bindings(s);
+}
+static inline void orm_stmt_finalize(orm_conn *c, orm_stmt *s) { c->drv->finalize(s); }
+/* 1 when the driver reports generated keys through last_insert_id. */
+static inline int orm_conn_has_last_id(const orm_conn *c) { return c->drv->last_insert_id != NULL; }
+static inline int64_t orm_conn_last_id(orm_conn *c) { return c->drv->last_insert_id(c); }
+/* 1 when the driver has its own foreign-key switch. */
+static inline int orm_conn_has_fk_switch(const orm_conn *c) { return c->drv->set_foreign_keys != NULL; }
+/* Switches foreign-key enforcement (ORM_OK where the driver has no switch). */
+static inline int orm_conn_set_fks(orm_conn *c, int on)
+{
+    return c->drv->set_foreign_keys ? c->drv->set_foreign_keys(c, on) : 0;
+}
 
 /* Test hook (fault injection): when armed with n > 0, the n-th following
  * wrapper call fails with OperationalError "injected fault". 0 disarms. */
 void orm_driver_fail_after(long n);
+int orm_driver_fail_fired(void); /* 1 when the armed failure happened */
 
 #endif

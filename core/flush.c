@@ -64,9 +64,10 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     s->conn->fail_ends_tx = 1; /* a failed flush rolls the transaction back */
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
     s->conn->fail_ends_tx = 0;
-    if (rc == ORM_ROW && row) rc = s->conn->drv->column_value(sh->stmt, 0, row);
-    if (rc >= 0 && changes) *changes = s->conn->drv->changes(sh->stmt);
-    s->conn->drv->reset(sh->stmt);
+    s->flushed = 1;
+    if (rc == ORM_ROW && row) rc = orm_stmt_value(s->conn, sh->stmt, 0, row);
+    if (rc >= 0 && changes) *changes = orm_stmt_changes(s->conn, sh->stmt);
+    orm_stmt_reset(s->conn, sh->stmt);
     return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
 }
 
@@ -145,8 +146,8 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
     if (returning && newkey.type != ORM_V_NULL) {
         orm_value_move(&o->values[t->autoinc_col], &newkey);
         o->pk_generated = 1;
-    } else if (generated && s->conn->drv->last_insert_id) {
-        orm_value_int(&o->values[t->autoinc_col], s->conn->drv->last_insert_id(s->conn));
+    } else if (generated && orm_conn_has_last_id(s->conn)) {
+        orm_value_int(&o->values[t->autoinc_col], orm_conn_last_id(s->conn));
         o->pk_generated = 1;
     }
     if ((rc = orm_flush_inserted(s, o)) < 0) return rc;

@@ -156,7 +156,7 @@ int orm_mig_exec(orm_migctx *m, const char *sql, const orm_value *params, size_t
     int rc = orm_sqlq_open(&q, m->c, sql, params, n);
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW)
         ;
-    if (rc >= 0 && changes) *changes = m->c->drv->changes(q.s);
+    if (rc >= 0 && changes) *changes = orm_stmt_changes(m->c, q.s);
     orm_sqlq_close(&q);
     return rc < 0 ? rc : ORM_OK;
 }
@@ -198,7 +198,7 @@ int orm_mig_has_rows(orm_migctx *m, const char *table, int *out)
 static int set_fks(orm_migctx *m, int on)
 {
     /* the driver's own switch: PRAGMA foreign_keys does nothing inside a transaction */
-    return m->c->drv->set_foreign_keys ? m->c->drv->set_foreign_keys(m->c, on) : ORM_OK;
+    return orm_conn_set_fks(m->c, on);
 }
 
 int orm_mig_begin(orm_migctx *m)
@@ -209,7 +209,7 @@ int orm_mig_begin(orm_migctx *m)
         return orm_mig_fail(m, "a transaction is open on the connection: commit or roll back "
                                "before migrating");
     if (!m->be->keep_fks && (rc = set_fks(m, 0)) < 0) return rc;
-    m->fks_off = !m->be->keep_fks && m->c->drv->set_foreign_keys != NULL;
+    m->fks_off = !m->be->keep_fks && orm_conn_has_fk_switch(m->c);
     if ((rc = orm_conn_begin(m->c)) < 0) {
         set_fks(m, 1);
         m->fks_off = 0;

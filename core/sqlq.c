@@ -38,7 +38,7 @@ int orm_sqlq_step(orm_sqlq *q)
 char *orm_sqlq_text(orm_sqlq *q, int i, int *oom)
 {
     orm_value v = ORM_VALUE_NULL;
-    if (q->c->drv->column_value(q->s, i, &v) < 0) {
+    if (orm_stmt_value(q->c, q->s, i, &v) < 0) {
         *oom = 1;
         return NULL;
     }
@@ -67,7 +67,7 @@ char *orm_sqlq_text(orm_sqlq *q, int i, int *oom)
 int64_t orm_sqlq_int(orm_sqlq *q, int i)
 {
     orm_value v = ORM_VALUE_NULL;
-    if (q->c->drv->column_value(q->s, i, &v) < 0) return 0;
+    if (orm_stmt_value(q->c, q->s, i, &v) < 0) return 0;
     int64_t r = v.type == ORM_V_INT || v.type == ORM_V_BOOL ? v.u.i
                 : v.type == ORM_V_REAL                      ? (int64_t)v.u.r
                                                             : 0;
@@ -78,7 +78,7 @@ int64_t orm_sqlq_int(orm_sqlq *q, int i)
 int orm_sqlq_is_null(orm_sqlq *q, int i)
 {
     orm_value v = ORM_VALUE_NULL;
-    if (q->c->drv->column_value(q->s, i, &v) < 0) return 1;
+    if (orm_stmt_value(q->c, q->s, i, &v) < 0) return 1;
     int null = v.type == ORM_V_NULL;
     orm_value_clear(&v);
     return null;
@@ -86,7 +86,7 @@ int orm_sqlq_is_null(orm_sqlq *q, int i)
 
 void orm_sqlq_close(orm_sqlq *q)
 {
-    if (q->s) q->c->drv->finalize(q->s);
+    if (q->s) orm_stmt_finalize(q->c, q->s);
     q->s = NULL;
 }
 

@@ -122,7 +122,7 @@ static void drop(orm_stmt_cache *c, entry *e)
 {
     if (!e->in_use) lru_unlink(c, e);
     hash_unlink(c, e);
-    c->conn->drv->finalize(e->stmt);
+    orm_stmt_finalize(c->conn, e->stmt);
     free(e->sql);
     free(e);
 }
@@ -134,7 +134,7 @@ void orm_stmt_cache_free(orm_stmt_cache *c)
         entry *e = c->buckets[i], *next;
         for (; e; e = next) {
             next = e->hnext;
-            c->conn->drv->finalize(e->stmt);
+            orm_stmt_finalize(c->conn, e->stmt);
             free(e->sql);
             free(e);
         }
@@ -170,7 +170,7 @@ int orm_stmt_cache_checkout(orm_stmt_cache *c, const char *sql, orm_stmt **out,
     if (e) e->sql = strdup(sql);
     if (!e || !e->sql) {
         free(e);
-        c->conn->drv->finalize(s);
+        orm_stmt_finalize(c->conn, s);
         return orm_error_oom(&c->conn->err);
     }
     e->hash = h;
@@ -189,12 +189,11 @@ int orm_stmt_cache_checkout(orm_stmt_cache *c, const char *sql, orm_stmt **out,
 void orm_stmt_cache_release(orm_stmt_cache *c, const char *sql, orm_stmt *s)
 {
     if (!s) return;
-    const orm_driver *drv = c->conn->drv;
     entry *e = c->buckets[hash_sql(sql) & (c->nbuckets - 1)];
     while (e && !(e->in_use && e->stmt == s))
         e = e->hnext;
     if (!e) { /* not ours (or wrong sql): never leak it */
-        drv->finalize(s);
+        orm_stmt_finalize(c->conn, s);
         return;
     }
     orm_stmt_cache_checkin(c, e, 1);
@@ -202,9 +201,8 @@ void orm_stmt_cache_release(orm_stmt_cache *c, const char *sql, orm_stmt *s)
 
 void orm_stmt_cache_checkin(orm_stmt_cache *c, orm_stmt_entry *e, int clear)
 {
-    const orm_driver *drv = c->conn->drv;
-    drv->reset(e->stmt);
-    if (clear && drv->clear_bindings) drv->clear_bindings(e->stmt);
+    orm_stmt_reset(c->conn, e->stmt);
+    if (clear) orm_stmt_clear(c->conn, e->stmt);
     e->in_use = 0;
     lru_push(c, e);
     while (c->nidle > c->capacity)

@@ -13,6 +13,7 @@
 #include <lua.h>
 
 #include "cmd_db.h"
+#include "metrics.h"
 #include <stdio.h>
 #include "orm_lua.h"
 #include "shell.h"
@@ -113,6 +114,11 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     if (config) {
         lua_getfield(L, config, "busy_timeout");
         lua_setfield(L, -2, "busy_timeout");
+        static const char *const monitoring[] = {"slow_ms", "slow_log", "nplus1", NULL};
+        for (int i = 0; monitoring[i]; i++) {
+            lua_getfield(L, config, monitoring[i]);
+            lua_setfield(L, -2, monitoring[i]);
+        }
         lua_getfield(L, config, "audit"); /* audit = true: the audit log is on */
         lua_setfield(L, -2, "audit");
         lua_getfield(L, config, "echo");
@@ -132,9 +138,28 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     }
 }
 
+/* [-0, +0, -] 0, or SH_EXIT_FAIL after saying why app.lua's busy_timeout
+ * is not a whole number of milliseconds, 0 or more. */
+static int check_busy_timeout(lua_State *L, int config)
+{
+    if (!config) return 0;
+    int top = lua_gettop(L);
+    int t = lua_getfield(L, config, "busy_timeout"), isint = 0;
+    lua_Integer ms = lua_tointegerx(L, -1, &isint);
+    int ok = t == LUA_TNIL || (t == LUA_TNUMBER && isint && ms >= 0 && ms <= INT_MAX);
+    if (!ok)
+        fprintf(stderr,
+                "ormsh: app.lua: 'busy_timeout' must be a whole number of milliseconds, 0 or "
+                "more (got %s)\n",
+                luaL_tolstring(L, -1, NULL));
+    lua_settop(L, top);
+    return ok ? 0 : SH_EXIT_FAIL;
+}
+
 /* [-0, +1, e] db = orm.connect(url, opts). */
 static int connect_db(lua_State *L, const ormsh_opts *o, int dir, int config)
 {
+    if (check_busy_timeout(L, config)) return SH_EXIT_FAIL;
     if (push_url(L, o, config)) return SH_EXIT_FAIL;
     int url = lua_gettop(L);
     lua_getglobal(L, "require");
@@ -340,6 +365,7 @@ int app_open(lua_State *L, const ormsh_opts *o)
     }
     if ((rc = connect_db(L, o, dir, config))) goto done;
     int db = lua_gettop(L);
+    if ((rc = sh_metrics_start(L, config, lua_tostring(L, dir), orm_lua_conn(L, db)))) goto done;
     bind_db(L, db);
     app_arm_interrupt(L);
     if (config) {
@@ -425,6 +451,7 @@ const char *app_prompt(lua_State *L, const char *plain)
 {
     static char buf[256];
     static const char *const kinds[] = {"new", "dirty", "deleted"};
+    sh_metrics_publish();
     int counts[3], len = 0, n = 0;
     app_push_db(L);
     orm_lua_pending_kinds(L, -1, counts);
@@ -454,6 +481,7 @@ void app_close(lua_State *L)
         }
     }
     lua_pop(L, 1);
+    sh_metrics_stop();
     sh_set_conn(NULL);
 }
 
@@ -512,6 +540,7 @@ static int l_reload(lua_State *L)
     }
     set_model_globals(L, db, 1);
     app_arm_interrupt(L);
+    sh_metrics_rebind(orm_lua_conn(L, db)); /* the metrics follow the new handle */
     if (!lua_isnil(L, 2)) { /* keep the old handle alive for its objects */
         orm_lua_end_idle(L, 2);
         luaL_getsubtable(L, LUA_REGISTRYINDEX, OLDDBS_KEY);

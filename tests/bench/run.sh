@@ -231,6 +231,16 @@ EOF
 ormsh_cmd() { "$ORMSH" --app "$APP" --database "sqlite:///$1" run "$LUA_BENCH" "$2" "$N"; }
 # shellcheck disable=SC2317  # called through run_phase
 ormsh45_cmd() { "$ORMSH" --app "$APP45" run "$LUA_BENCH" "$1" "$N45"; }
+# W5 with monitoring on: the same app writing Prometheus metrics every second
+# (and a slow log nothing reaches), for the overhead line
+APP45M=$TMP/app45m; mkdir -p "$APP45M"
+cp "$APP45/models.lua" "$APP45M/"
+cat > "$APP45M/app.lua" <<EOF
+return { name = "bench45m", database = "sqlite:///$DB45", models = { "models" },
+         metrics = "$TMP/ormsh.prom", metrics_interval = 1, slow_ms = 10000 }
+EOF
+# shellcheck disable=SC2317  # called through run_phase
+ormsh45m_cmd() { "$ORMSH" --app "$APP45M" run "$LUA_BENCH" "$1" "$N45"; }
 
 PY=""
 if [ "${BENCH_SQLALCHEMY:-1}" != 0 ]; then
@@ -315,6 +325,7 @@ if [ $have45 -eq 1 ]; then
         run_phase ormsh.w4lazy.$r "ormsh W4 lazy run $r" ormsh45_cmd w4lazy
         run_phase raw.w5.$r "raw C W5 run $r" "$RAW" "$DB45" w5 "$N45"
         run_phase ormsh.w5.$r "ormsh W5 run $r" ormsh45_cmd w5
+        run_phase ormsh.w5m.$r "ormsh W5 metrics-on run $r" ormsh45m_cmd w5
         r=$((r + 1))
     done
     check_same w4 "ormsh W4 selectinload" ormsh.w4sel
@@ -423,6 +434,11 @@ echo "declaring the model, connecting and running SELECT 1). W1-W3: wall-clock s
 echo "workload inside the process (ormsh: date +%s%N through io.popen, less the cost of one reading)."
 echo "W4: load $N45 authors and touch their $((10 * N45)) books (count, name of each); raw C: one LEFT JOIN"
 echo "into heap structs. Lazy has no target. W5: every author once by email, in a shuffled order."
+awk -v off="$(medians wall ormsh.w5)" -v on="$(medians wall ormsh.w5m)" 'BEGIN {
+    if (off == "" || on == "" || off <= 0) { print "W5 monitoring overhead: ERROR"; exit }
+    pct = (on / off - 1) * 100
+    printf "W5 monitoring overhead: metrics off %.4f s, on %.4f s (file every 1 s, slow log armed): %+.1f%% (target <= 5%%: %s)\n", off, on, pct, pct <= 5 ? "ok" : "MISSED"
+}'
 # W4's statement counts (db.statements around the timed part, median over the runs)
 printf 'W4 SQL statements: raw C 1 (one join); ormsh selectinload %s, lazy %s (W5: ormsh %s for %s queries)\n' \
     "$(medians stmts ormsh.w4sel | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
