@@ -83,6 +83,7 @@ static int raise_conn(lua_State *L, orm_conn *c)
 static l_db *idle_db(lua_State *L, int idx)
 {
     l_db *db = l_db_check(L, idx);
+    orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
     orm_session_end_idle(db->session);
     if (orm_conn_in_transaction(db->conn))
         l_error_raisef(L, ORM_ERR_MIGRATION,

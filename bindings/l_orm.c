@@ -174,6 +174,7 @@ static int db_create_all(lua_State *L)
     l_db *db = l_db_check(L, lua_upvalueindex(1));
     orm_error err;
     orm_error_init(&err);
+    orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
     orm_session_end_idle(db->session);
     if (orm_metadata_check_fks(db->md, &err) < 0 || orm_ddl_create_all(db->conn, db->md, &err) < 0)
         return l_error_raise(L, &err);
@@ -189,6 +190,7 @@ static int db_drop_all(lua_State *L)
     l_db *db = l_db_check(L, lua_upvalueindex(1));
     orm_error err;
     orm_error_init(&err);
+    orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
     orm_session_end_idle(db->session);
     if (orm_ddl_drop_all(db->conn, db->md, &err) < 0) return l_error_raise(L, &err);
     return 0;

@@ -115,6 +115,7 @@ l_query *l_query_clone(lua_State *L, int srcidx)
     q->has_options = src->has_options;
     q->primary = src->primary;
     q->base = src->base; /* its box is in the shared user value 1 */
+    q->yield_per = src->yield_per;
     if ((q->sel = orm_select_clone(src->sel)) == NULL) l_query_oom(L);
     return q;
 }
@@ -648,6 +649,7 @@ static const luaL_Reg build_methods[] = {
     {"offset", q_offset},
     {"slice", q_slice},
     {"distinct", q_distinct},
+    {"yield_per", l_query_yield_per},
     {"join", q_join},
     {"outerjoin", q_outerjoin},
     {"select_from", q_select_from},

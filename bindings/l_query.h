@@ -54,6 +54,7 @@ typedef struct l_query {
     const orm_table *t1; /* the table entity 1 loads (a class or an alias of one), or NULL */
     orm_from *f1;        /* entity 1's alias (borrowed from user value 1), or NULL */
     l_lazy *lazy;        /* a lazy query's filters (after it in its userdata), or NULL */
+    int yield_per;       /* rows a streaming loop reads at a time (0: the default) */
 } l_query;
 
 /* ---- l_query.c ---- */
@@ -106,6 +107,15 @@ extern const luaL_Reg l_query_run_meta[];    /* __call, __tostring */
 void l_query_run(lua_State *L, int qidx, const orm_select *sel);
 /* [-0, +0, e] The number of rows sel yields. */
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel);
+/* [-0, +0, e] Opens a streaming cursor over the query at qidx into *box
+ * when its rows are one object of one model each (no joins): returns that
+ * model's table; NULL (nothing opened) for any other query. */
+const orm_table *l_query_stream_open(lua_State *L, int qidx, orm_cursor **box);
+/* [-0, +0, e] Reads up to max objects of t from cur into the list at list
+ * (items 1..k, the rest cleared up to old), runs the query's eager loads on
+ * them; returns k (0: no more rows). */
+lua_Integer l_query_stream_fill(lua_State *L, int qidx, orm_cursor *cur, const orm_table *t,
+                                int list, lua_Integer max, lua_Integer old);
 
 /* ---- l_inspect.c ---- */
 /* q:explain() -> the backend's plan as text [-0, +1, e] */
@@ -114,6 +124,8 @@ int l_query_explain(lua_State *L);
 /* ---- l_query_iter.c ---- */
 /* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
 int l_query_iterate(lua_State *L);
+/* q:yield_per(n): a copy of q whose loops read n rows at a time [-0, +1, e] */
+int l_query_yield_per(lua_State *L);
 
 /* ---- l_query_bulk.c ---- */
 extern const luaL_Reg l_query_bulk_methods[]; /* update, delete */

@@ -376,6 +376,49 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     lua_settop(L, base + 1);
 }
 
+const orm_table *l_query_stream_open(lua_State *L, int qidx, orm_cursor **box)
+{
+    l_query *q = l_query_check(L, qidx);
+    slot one;
+    const orm_select *sel = q->sel;
+    if (!single_entity(q, sel, &one) || sel->njoins != 0 || sel->nfroms != 0) return NULL;
+    open_select(L, q, sel, 0, box);
+    orm_cursor_stream(*box);
+    return one.t;
+}
+
+lua_Integer l_query_stream_fill(lua_State *L, int qidx, orm_cursor *cur, const orm_table *t,
+                                int list, lua_Integer max, lua_Integer old)
+{
+    qidx = lua_absindex(L, qidx);
+    list = lua_absindex(L, list);
+    l_query *q = l_query_check(L, qidx);
+    /* The objects of the last chunk hold C memory Lua's collector does not
+     * count: step it as if it had been allocated, so that chunks passed are
+     * collected while the loop goes on. */
+    if (old > 0) {
+        size_t per = 160 + (size_t)t->ncols * (sizeof(orm_value) + 24);
+        lua_gc(L, LUA_GCSTEP, (int)((size_t)old * per / 1024 + 1));
+    }
+    lua_Integer n = 0;
+    int rc = ORM_OK;
+    while (n < max && (rc = orm_cursor_step(cur)) == ORM_ROW) {
+        orm_object *o = NULL;
+        rc = orm_cursor_object(cur, t, 0, &o);
+        if (rc < 0) break;
+        if (o == NULL) continue;
+        l_model_push_object(L, q->db, o);
+        lua_rawseti(L, list, ++n);
+    }
+    for (lua_Integer i = n + 1; i <= old; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, list, i);
+    }
+    if (rc < 0) l_db_raise_session(L, q->db);
+    if (n > 0 && needs_eager(L, q, t)) eager_load(L, qidx, q, list);
+    return n;
+}
+
 /* [-0, +1, e] Runs the query's own select. */
 static void run_all(lua_State *L, int qidx)
 {

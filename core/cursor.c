@@ -1,6 +1,7 @@
 /* cursor.c — running statements for the session: a cursor over a cached
  * prepared statement, loading rows into objects through the identity map,
  * get and refresh by primary key, and one-shot statements. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,7 @@ struct orm_cursor {
     orm_stmt_entry *entry; /* the cache entry stmt is checked out from */
     int done;
     int borrowed; /* bound without copying (then the bindings are cleared on close) */
+    struct orm_cursor *snext, **sprev; /* in s->streams while streaming, else sprev NULL */
 };
 
 /* Statements that cannot write: used to tell an idle read transaction from
@@ -109,6 +111,19 @@ static int replica_read(orm_session *s, const char *sql, orm_conn **conn, orm_st
     return orm_router_pick(s->router, s->conn, conn, cache);
 }
 
+/* Statements that change the schema (SQLite refuses DROP / ALTER while a
+ * statement reading the table is open). */
+static int is_ddl(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n') sql++;
+    static const char *const ddl[] = {"drop", "alter", "create", "truncate", NULL};
+    for (int i = 0; ddl[i]; i++) {
+        size_t n = strlen(ddl[i]);
+        if (strncasecmp(sql, ddl[i], n) == 0) return 1;
+    }
+    return 0;
+}
+
 /* A caller that sets s->conn->bind_borrowed before the call promises that
  * the parameters' bytes outlive the cursor: they are bound without a copy
  * (and unbound when it closes). The flag is always off again on return. */
@@ -132,6 +147,7 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
         orm_error_move(&why, &rconn->err); /* the primary decides whose fault it was */
     }
     rc = orm_session_begin(s);
+    if (rc >= 0 && s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
     if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, borrowed, out);
     if (rc < 0) {
         orm_error_clear(&why);
@@ -146,6 +162,7 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
 int orm_cursor_step(orm_cursor *c)
 {
     if (c->done == 1) return ORM_DONE;
+    assert(c->s != NULL);
     if (c->done == -1) {
         c->done = 0;
         return ORM_ROW;
@@ -171,9 +188,45 @@ int orm_cursor_value(orm_cursor *c, int i, orm_value *out)
 }
 int64_t orm_cursor_changes(orm_cursor *c) { return orm_stmt_changes(c->conn, c->stmt); }
 
+/* A streaming cursor stays open between calls of its caller: the session
+ * lists it, so that orm_session_end_streams can let its statement go. */
+void orm_cursor_stream(orm_cursor *c)
+{
+    assert(c->sprev == NULL && c->entry != NULL);
+    c->snext = c->s->streams;
+    if (c->snext) c->snext->sprev = &c->snext;
+    c->sprev = &c->s->streams;
+    c->s->streams = c;
+}
+
+static void stream_unlink(orm_cursor *c)
+{
+    if (c->sprev == NULL) return;
+    *c->sprev = c->snext;
+    if (c->snext) c->snext->sprev = c->sprev;
+    c->sprev = NULL;
+    c->snext = NULL;
+}
+
+void orm_session_end_streams(orm_session *s)
+{
+    while (s->streams) {
+        orm_cursor *c = s->streams;
+        stream_unlink(c);
+        if (c->entry) orm_stmt_cache_checkin(s->cache, c->entry, c->borrowed);
+        c->entry = NULL;
+        c->stmt = NULL;
+        c->s = NULL; /* the session may go: close only frees c now */
+        c->done = 1;
+    }
+}
+
+int orm_cursor_ended(const orm_cursor *c) { return c->s == NULL; }
+
 void orm_cursor_close(orm_cursor *c)
 {
     if (c == NULL) return;
+    stream_unlink(c);
     /* bindings of copies are left: the next user binds every parameter */
     if (c->entry) orm_stmt_cache_checkin(c->cache, c->entry, c->borrowed);
     free(c);

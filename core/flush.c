@@ -10,6 +10,7 @@
 #include "history_table.h"
 #include "session_int.h"
 #include "versioning.h"
+#include "flush_batch.h"
 
 /* The statement being reused across consecutive rows of one shape. */
 typedef struct shape {
@@ -82,7 +83,9 @@ uint64_t orm_flush_insert_mask(const orm_object *o)
     return mask;
 }
 
-static int insert_one(orm_session *s, shape *sh, orm_object *o)
+/* Readies a pending object for its INSERT: the before_insert hook, the
+ * foreign keys of the objects it links to, a versioned row's version 1. */
+static int insert_prepare(orm_session *s, orm_object *o)
 {
     const orm_table *t = o->table;
     if (s->hooks.before_insert && s->hooks.before_insert(s->hooks.ctx, o, &s->err) < 0)
@@ -92,12 +95,46 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
         orm_value_clear(&o->values[t->version_col]);
         orm_value_int(&o->values[t->version_col], 1);
     }
+    return ORM_OK;
+}
+
+/* The columns the database fills (server_default) that mask leaves out. */
+static uint64_t server_filled(const orm_table *t, uint64_t mask)
+{
+    uint64_t server = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (!(mask & ((uint64_t)1 << i)) && t->cols[i].server_default) server |= (uint64_t)1 << i;
+    return server;
+}
+
+/* After o's row is written (its key set): files it in the identity map as
+ * persistent. */
+int orm_flush_inserted(orm_session *s, orm_object *o)
+{
+    const orm_table *t = o->table;
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
+    if (other && other != o) orm_identity_remove(&s->identity, other); /* stale (deleted) row */
+    if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
+    o->state = ORM_OBJ_PERSISTENT;
+    o->inserted_in_txn = 1;
+    o->dirty = 0;
+    return ORM_OK;
+}
+
+/* prepared: insert_prepare ran already. */
+static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
+{
+    const orm_table *t = o->table;
+    int rc = prepared ? ORM_OK : insert_prepare(s, o);
+    if (rc < 0) return rc;
     uint64_t mask = orm_flush_insert_mask(o);
     /* the generated key comes back with the INSERT where the dialect can
      * (RETURNING: one round trip on a server), else from last_insert_id */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
     int returning = generated && orm_conn_dialect(s->conn)->supports_returning;
-    int rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
+    rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS];
     size_t n = 0;
@@ -113,14 +150,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
         orm_value_int(&o->values[t->autoinc_col], orm_conn_last_id(s->conn));
         o->pk_generated = 1;
     }
-    const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
-    orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
-    if (other && other != o) orm_identity_remove(&s->identity, other); /* stale (deleted) row */
-    if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
-    o->state = ORM_OBJ_PERSISTENT;
-    o->inserted_in_txn = 1;
-    o->dirty = 0;
+    if ((rc = orm_flush_inserted(s, o)) < 0) return rc;
     if (s->audit) {
         uint64_t set = 0;
         for (int i = 0; i < t->ncols; i++)
@@ -129,15 +159,78 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
         if ((rc = orm_audit_row(s, o, "insert", set)) < 0) return rc;
     }
     /* columns the database filled (server_default): read them back */
-    uint64_t server = 0;
-    for (int i = 0; i < t->ncols; i++)
-        if (!(mask & ((uint64_t)1 << i)) && t->cols[i].server_default) server |= (uint64_t)1 << i;
+    uint64_t server = server_filled(t, mask);
     if (server) {
         shape_done(s, sh); /* the reload uses the statement cache too */
         int rc2 = orm_session_reload_columns(s, o, server);
         return rc2 < 0 ? rc2 : ORM_OK;
     }
     return ORM_OK;
+}
+
+/* Whether rows of t may go out in multi-row INSERTs: the dialect returns
+ * generated keys (RETURNING), t's key is one generated column, and nothing
+ * runs per row after the INSERT (auditing). */
+static int batchable_table(const orm_session *s, const orm_table *t)
+{
+    return orm_conn_dialect(s->conn)->supports_returning && t->autoinc_col >= 0 && t->npk == 1 &&
+           t->pk[0] == t->autoinc_col && !s->audit;
+}
+
+/* Whether the prepared object o can join a batch of rows with columns
+ * mask: its key is to be generated, no column needs reading back. */
+static int batchable_row(const orm_object *o, uint64_t mask)
+{
+    const orm_table *t = o->table;
+    return mask != 0 && o->values[t->autoinc_col].type == ORM_V_NULL &&
+           orm_flush_insert_mask(o) == mask && !server_filled(t, mask);
+}
+
+/* Inserts the pending objects of table t (in the order they were added),
+ * runs of rows with one column set together (flush_batch.c) where the
+ * table allows it. */
+static int insert_table(orm_session *s, shape *sh, const orm_table *t)
+{
+    int batch = batchable_table(s, t);
+    orm_object *run[ORM_FLUSH_BATCH_MAX];
+    int nrun = 0, rc = ORM_OK;
+    uint64_t mask = 0;
+    for (size_t i = 0; i <= s->ntouched && rc >= 0; i++) {
+        orm_object *o = i < s->ntouched ? s->touched[i] : NULL;
+        if (o && (o->state != ORM_OBJ_PENDING || o->table != t)) continue;
+        int prepared = 0, joins = 0;
+        if (o && batch) {
+            if ((rc = insert_prepare(s, o)) < 0) {
+                orm_session_set_failed(s, o);
+                break;
+            }
+            prepared = 1;
+            if (nrun == 0) mask = orm_flush_insert_mask(o);
+            joins = batchable_row(o, mask) && nrun < orm_flush_batch_rows(s, mask);
+        }
+        if (nrun > 0 && !joins) { /* the run ends: write it (one row: alone) */
+            shape_done(s, sh);
+            rc = nrun > 1 ? orm_flush_insert_batch(s, t, mask, run, nrun) : ORM_FLUSH_REPLAY;
+            if (rc == ORM_FLUSH_REPLAY) { /* row by row: a failing one is named */
+                rc = ORM_OK;
+                for (int k = 0; k < nrun && rc >= 0; k++)
+                    if ((rc = insert_one(s, sh, run[k], 1)) < 0) orm_session_set_failed(s, run[k]);
+            }
+            nrun = 0;
+            if (rc < 0) break;
+            if (o && batch) { /* o may start the next run */
+                mask = orm_flush_insert_mask(o);
+                joins = batchable_row(o, mask);
+            }
+        }
+        if (o == NULL) break;
+        if (joins) {
+            run[nrun++] = o;
+        } else if ((rc = insert_one(s, sh, o, prepared)) < 0) {
+            orm_session_set_failed(s, o);
+        }
+    }
+    return rc;
 }
 
 static int update_one(orm_session *s, shape *sh, orm_object *o)
@@ -240,12 +333,7 @@ int orm_flush_run(orm_session *s)
     orm_buf_init(&sh.sql);
     /* inserts, parents first */
     for (int ti = 0; ti < s->norder && rc >= 0; ti++)
-        for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
-            orm_object *o = s->touched[i];
-            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti] &&
-                (rc = insert_one(s, &sh, o)) < 0)
-                orm_session_set_failed(s, o);
-        }
+        rc = insert_table(s, &sh, s->order[ti]);
     /* foreign keys of persistent objects that follow objects inserted above */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];

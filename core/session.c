@@ -433,6 +433,7 @@ int orm_session_rollback(orm_session *s)
 
 int orm_session_close(orm_session *s)
 {
+    orm_session_end_streams(s);
     int rc = orm_session_rollback(s);
     orm_identity_each(&s->identity, detach_one, NULL);
     orm_identity_free(&s->identity);

@@ -187,5 +187,13 @@ int orm_cursor_value(orm_cursor *c, int i, orm_value *out); /* out overwritten *
 int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object **out);
 int64_t orm_cursor_changes(orm_cursor *c);
 void orm_cursor_close(orm_cursor *c); /* NULL-safe */
+/* Marks c as streaming (a loop reads it between other statements): the
+ * session lists it until it is closed. orm_session_end_streams resets the
+ * statements of all such cursors (before DDL, a rollback or closing the
+ * session): each then reports ORM_DONE, orm_cursor_ended says so, and
+ * close only frees it. */
+void orm_cursor_stream(orm_cursor *c);
+void orm_session_end_streams(orm_session *s);
+int orm_cursor_ended(const orm_cursor *c);
 
 #endif

@@ -41,6 +41,7 @@ struct orm_session {
     char *audit_actor;      /* owned; NULL: the OS user */
     struct orm_router *router; /* owned; NULL: no read replicas */
     int force_primary;      /* reads stay on the primary (q:using("primary")) */
+    struct orm_cursor *streams; /* open streaming cursors (not owned; cursor.c) */
 };
 
 /* object.c */

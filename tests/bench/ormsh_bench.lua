@@ -10,6 +10,8 @@
 --       as gen), then build N Author{name=, email=} objects,
 --       db.session:add_all(list), db.session:commit()
 --   w2  db.session:query(Author):all(), then read a.name of each
+--   stream  for a in db.session:query(Author) do (streaming) reading a.name of
+--       each; rss_kib is the loop's peak resident set
 --   w3  N db.session:get(Author, id) in this fresh session, ids in 1..N from the
 --       xorshift64 sequence raw_sqlite.c and sqlalchemy_bench.py use
 --   w4lazy  db.session:query(Author):all(), then touch each author's books
@@ -31,7 +33,7 @@
 --   stmts, authors     w4: db.statements run by the timed part; authors loaded
 --                      (rows counts the books touched)
 
-local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|w3|w4lazy|w4sel|w5 [N]")
+local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|stream|w3|w4lazy|w4sel|w5 [N]")
 local N = math.tointeger(tonumber(arg[2] or "100000")) or error("N must be an integer")
 
 local function stamp()
@@ -118,6 +120,18 @@ elseif phase == "w2" then
   for i = 1, #all do check = check + #all[i].name end
   mark("read")
   report(#all, check)
+  print(("rss_kib %d"):format(peak_rss_kib()))
+
+elseif phase == "stream" then
+  collectgarbage()
+  mark("start")
+  local rows, check = 0, 0
+  for a in session:query(Author) do
+    rows = rows + 1
+    check = check + #a.name
+  end
+  mark("read")
+  report(rows, check)
   print(("rss_kib %d"):format(peak_rss_kib()))
 
 elseif phase == "w3" then

@@ -251,6 +251,34 @@ static void w1(long n)
     free(emails);
 }
 
+/* copy: the rows of w1 through COPY author (name, email) FROM STDIN (text
+ * format), one transaction: the floor for inserting them; check is the
+ * sum of the keys the rows got. */
+static void wcopy(long n)
+{
+    exec(DDL);
+    double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+    exec("BEGIN");
+    PGresult *res = PQexec(pg, "COPY author (name, email) FROM STDIN");
+    if (PQresultStatus(res) != PGRES_COPY_IN) die("COPY");
+    PQclear(res);
+    char line[64];
+    for (long i = 0; i < n; i++) {
+        int len = snprintf(line, sizeof line, "author%ld\tauthor%ld@example.com\n", i + 1, i + 1);
+        if (len >= (int)sizeof line || PQputCopyData(pg, line, len) != 1) die("COPY data");
+    }
+    if (PQputCopyEnd(pg, NULL) != 1) die("COPY end");
+    res = PQgetResult(pg);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) die("COPY result");
+    PQclear(res);
+    while ((res = PQgetResult(pg))) PQclear(res);
+    exec("COMMIT");
+    res = check_res(PQexec(pg, "SELECT sum(id) FROM author"), PGRES_TUPLES_OK, "sum", 1);
+    long long check = int_at(res, 0, 0);
+    PQclear(res);
+    report(w0, c0, n, check);
+}
+
 static void w2(void)
 {
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
@@ -430,7 +458,7 @@ static void w5(long n)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fputs("usage: bench_raw_pg CONNINFO w1|w2|w3|w45setup|w4|w5 [N]\n", stderr);
+        fputs("usage: bench_raw_pg CONNINFO w1|copy|w2|w3|w45setup|w4|w5 [N]\n", stderr);
         return 2;
     }
     long n = argc > 3 ? strtol(argv[3], NULL, 10) : 100000;
@@ -444,6 +472,8 @@ int main(int argc, char **argv)
     PQsetNoticeProcessor(pg, quiet, NULL);
     if (strcmp(argv[2], "w1") == 0)
         w1(n);
+    else if (strcmp(argv[2], "copy") == 0)
+        wcopy(n);
     else if (strcmp(argv[2], "w2") == 0)
         w2();
     else if (strcmp(argv[2], "w3") == 0)

@@ -29,16 +29,21 @@
 # ormsh, the median counts; default 5), BENCH_W0_RUNS (processes a W0 batch, 5
 # batches, the median batch mean counts; default 20), PYTHON (a python3 that can
 # import sqlalchemy; default: the first of python3, /usr/bin/python3 that can),
-# BENCH_SQLALCHEMY=0 to skip SQLAlchemy.
+# BENCH_SQLALCHEMY=0 to skip SQLAlchemy. BENCH_STREAM_N (default 1000000; 0
+# skips it): rows of the streaming line -- `for a in query(Author) do` over
+# that many rows (raw C's w1 writes them), one run, its peak RSS (target
+# < 40 MiB, independent of the rows) and wall seconds.
 #
 # PostgreSQL (after the SQLite table): W1-W5 again on a throwaway server that
 # tests/servers.sh starts on loopback under this run's temp directory (stopped
 # by the EXIT trap), through ormsh --database postgresql://... and through
 # raw_pg.c (libpq: prepared statements, one transaction; W1 takes the keys with
-# INSERT ... RETURNING id); each W1 run on a fresh database. Target <= 2x raw
+# INSERT ... RETURNING id); each W1 run on a fresh database. "W1 vs COPY":
+# ormsh's W1 beside raw libpq writing the same rows with COPY ... FROM STDIN
+# (the floor; target <= 3x). Target <= 2x raw
 # libpq for W1-W5 (W4 lazy: none). When the server cannot start the section
 # prints "PostgreSQL: skipped (reason)". Knobs: BENCH_PG=0 skips it,
-# BENCH_PG_N (W1-W3 rows; default 20000: one round trip a row), BENCH_PG_N45
+# BENCH_PG_N (W1-W3 rows; default 20000), BENCH_PG_N45
 # (default: N45), BENCH_PG_REPS (default 3).
 #
 # Times are wall-clock seconds around the workload inside each process (the
@@ -55,6 +60,7 @@ set -u
 N=${BENCH_N:-100000}
 N45=${BENCH_N45:-10000}
 REPS=${BENCH_REPS:-5}
+STREAM_N=${BENCH_STREAM_N:-1000000}
 W0_RUNS=${BENCH_W0_RUNS:-20}
 W0_BATCHES=5
 RAW=$BUILD/bench_raw_sqlite
@@ -282,6 +288,21 @@ check_same w1 "ormsh W1" ormsh.w1
 check_same w2 "ormsh W2" ormsh.w2
 check_same w3 "ormsh W3" ormsh.w3
 
+# ---------------------------------------------------------------- streaming
+# for a in query(Author) over STREAM_N rows (raw C's w1 writes them): the
+# loop's peak RSS, which must not grow with the rows
+if [ "$STREAM_N" -gt 0 ]; then
+    SDB=$TMP/stream.db
+    if run_phase raw.sw1 "raw C stream set-up (w1 $STREAM_N)" "$RAW" "$SDB" w1 "$STREAM_N"; then
+        run_phase ormsh.stream.1 "ormsh stream $STREAM_N" \
+            "$ORMSH" --app "$APP" --database "sqlite:///$SDB" run "$LUA_BENCH" stream "$STREAM_N"
+        if [ -f "$OUT/ormsh.stream.1" ] && [ "$(val "$OUT/ormsh.stream.1" rows)" != "$STREAM_N" ]; then
+            echo "ormsh stream: rows is $(val "$OUT/ormsh.stream.1" rows), expected $STREAM_N" >> "$ERRS"
+        fi
+    fi
+    rm -f "$SDB"
+fi
+
 # ---------------------------------------------------------------- W4, W5
 have45=0
 if run_phase setup45 "raw C W4/W5 set-up (w45setup)" "$RAW" "$DB45" w45setup "$N45"; then
@@ -400,6 +421,14 @@ awk -v c="$(medians rss_kib raw.w2)" -v o="$(medians rss_kib ormsh.w2)" -v s="$(
         if (havesa != "") line = line sprintf(" %11s %8s", m(s), "-")
         print line
     }'
+if [ "$STREAM_N" -gt 0 ]; then
+    awk -v o="$(val "$OUT/ormsh.stream.1" rss_kib)" -v w="$(val "$OUT/ormsh.stream.1" wall)" -v n="$STREAM_N" '
+        BEGIN {
+            status = (o == "") ? "ERROR" : (o / 1024 < 40 ? "ok" : "MISSED")
+            printf "%-26s %10s %10s %8s %8s  %-8s (%s s)\n", "stream " n " RSS (MiB)", "-",
+                   o == "" ? "ERROR" : sprintf("%.1f", o / 1024), "-", "<40MiB", status, w == "" ? "?" : w
+        }'
+fi
 echo
 echo "W0 is a whole process (mean of a batch; baseline: sqlite3 CLI; SQLAlchemy: python3 importing it,"
 echo "declaring the model, connecting and running SELECT 1). W1-W3: wall-clock seconds around the"
@@ -555,6 +584,12 @@ else
             fi
             server_dropdb postgresql w1raw
         fi
+        if pg_db w1copy; then
+            if run_phase pgraw.copy.$r "raw libpq COPY run $r" "$RAWPG" "$(pg_url w1copy)" copy "$PG_N"; then
+                verify_pg w1copy "raw libpq COPY run $r" || rm -f "$OUT/pgraw.copy.$r"
+            fi
+            server_dropdb postgresql w1copy
+        fi
         if pg_db w1ormsh; then
             if run_phase pgormsh.w1.$r "ormsh W1 run $r" pg_ormsh_cmd w1ormsh w1; then
                 verify_pg w1ormsh "ormsh W1 run $r" || echo wrong > "$OUT/wrong.pgormsh.w1"
@@ -616,6 +651,8 @@ else
     echo "$hdr"
     echo "$hdr" | sed 's/./-/g'
     row "W1 insert $PG_N" "$(medians wall pgraw.w1)" "$(medians wall pgormsh.w1)" 2.0 "" \
+        "$(cat "$OUT/wrong.pgormsh.w1" 2>/dev/null)"
+    row "W1 vs COPY $PG_N" "$(medians wall pgraw.copy)" "$(medians wall pgormsh.w1)" 3.0 "" \
         "$(cat "$OUT/wrong.pgormsh.w1" 2>/dev/null)"
     row "W2 load $PG_N" "$(medians wall pgraw.w2)" "$(medians wall pgormsh.w2)" 2.0 "" \
         "$(cat "$OUT/wrong.pgormsh.w2" 2>/dev/null)"

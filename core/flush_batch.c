@@ -1,0 +1,130 @@
+/* flush_batch.c — multi-row INSERT ... RETURNING for the flush (see
+ * flush_batch.h). The keys come back as a set: a sequence (PostgreSQL's
+ * SERIAL / IDENTITY) hands them out in increasing order as the rows of one
+ * INSERT are written in VALUES order, so the keys, sorted, are given to the
+ * objects in the order of their rows (the order RETURNING lists them in is
+ * not relied on). */
+#include <assert.h>
+#include <stdlib.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "flush_batch.h"
+
+static int popcount64(uint64_t m)
+{
+    int n = 0;
+    for (; m; m &= m - 1)
+        n++;
+    return n;
+}
+
+int orm_flush_batch_rows(const orm_session *s, uint64_t mask)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    int per = popcount64(mask);
+    int rows = (d->max_params > 0 ? d->max_params : 999) / (per > 0 ? per : 1);
+    if (rows > ORM_FLUSH_BATCH_MAX) rows = ORM_FLUSH_BATCH_MAX;
+    return rows > 0 ? rows : 1;
+}
+
+/* INSERT INTO t (cols) VALUES (...), ... n rows ... RETURNING key */
+static int batch_sql(const orm_dialect *d, const orm_table *t, uint64_t mask, int n, orm_buf *out)
+{
+    int per = popcount64(mask);
+    int rc = orm_compile_insert(d, t, mask, out); /* the first row's placeholders */
+    if (rc < 0) return rc;
+    for (int r = 1; r < n; r++) {
+        orm_buf_puts(out, ", (");
+        for (int i = 0; i < per; i++) {
+            if (i) orm_buf_puts(out, ", ");
+            orm_dialect_placeholder(d, out, r * per + i + 1);
+        }
+        orm_buf_putc(out, ')');
+    }
+    orm_buf_puts(out, " RETURNING ");
+    orm_dialect_quote(d, out, t->cols[t->autoinc_col].name);
+    return out->oom ? ORM_ENOMEM : ORM_OK;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, orm_object **objs,
+                           int n)
+{
+    assert(n > 0 && n <= ORM_FLUSH_BATCH_MAX && t->autoinc_col >= 0);
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    int per = popcount64(mask);
+    size_t np = (size_t)per * (size_t)n;
+    orm_buf sql = ORM_BUF_INIT;
+    orm_value *vals = malloc(np * sizeof *vals);
+    int64_t *keys = malloc((size_t)n * sizeof *keys);
+    int rc = vals && keys ? batch_sql(d, t, mask, n, &sql) : ORM_ENOMEM;
+    if (rc < 0) {
+        free(vals);
+        free(keys);
+        orm_buf_free(&sql);
+        orm_session_set_failed(s, objs[0]);
+        return orm_error_oom(&s->err);
+    }
+    size_t k = 0;
+    for (int r = 0; r < n; r++)
+        for (int i = 0; i < t->ncols; i++)
+            if (mask & ((uint64_t)1 << i)) vals[k++] = objs[r]->values[i]; /* shallow: borrowed */
+    orm_stmt *st = NULL;
+    rc = orm_stmt_cache_acquire(s->cache, orm_buf_str(&sql), &st);
+    int got = 0;
+    if (rc >= 0) {
+        s->conn->bind_borrowed = 1; /* the objects' bytes outlive the statement's run */
+        rc = orm_stmt_bind_all(s->conn, st, vals, np);
+        s->conn->bind_borrowed = 0;
+        /* a failure undoes only this statement (the drivers' rule when
+         * fail_ends_tx is off): the rows are then written one by one, so the
+         * failing one raises with its object named */
+        s->conn->fail_ends_tx = 0;
+        const char *echo = orm_buf_str(&sql);
+        while (rc >= 0 && (rc = orm_stmt_step(s->conn, st, echo, vals, np)) == ORM_ROW) {
+            echo = NULL;
+            orm_value v = ORM_VALUE_NULL;
+            rc = s->conn->drv->column_value(st, 0, &v);
+            if (rc >= 0 && (v.type != ORM_V_INT || got >= n)) rc = ORM_EFAIL;
+            if (rc >= 0) keys[got++] = v.u.i;
+            orm_value_clear(&v);
+        }
+        s->conn->fail_ends_tx = 0;
+        s->conn->drv->reset(st);
+        if (s->conn->drv->clear_bindings) s->conn->drv->clear_bindings(st);
+        orm_stmt_cache_release(s->cache, orm_buf_str(&sql), st);
+    }
+    free(vals);
+    orm_buf_free(&sql);
+    if (rc < 0 && st != NULL && got == 0) { /* the statement failed: replay */
+        free(keys);
+        orm_error_clear(&s->conn->err);
+        orm_error_clear(&s->err);
+        return ORM_FLUSH_REPLAY;
+    }
+    if (rc >= 0 && got != n)
+        rc = orm_error_set(&s->err, ORM_ERR_DATA, 0,
+                           "INSERT into '%s' returned %d generated key(s) for %d row(s)", t->name,
+                           got, n);
+    else if (rc < 0)
+        rc = orm_session_fail_from_conn(s, rc);
+    if (rc < 0) {
+        free(keys);
+        orm_session_set_failed(s, objs[0]);
+        return rc;
+    }
+    qsort(keys, (size_t)n, sizeof *keys, cmp_key);
+    for (int r = 0; r < n && rc >= 0; r++) {
+        orm_value_int(&objs[r]->values[t->autoinc_col], keys[r]);
+        objs[r]->pk_generated = 1;
+        rc = orm_flush_inserted(s, objs[r]);
+    }
+    free(keys);
+    return rc;
+}
