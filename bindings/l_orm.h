@@ -40,6 +40,10 @@ int l_error_raise(lua_State *L, orm_error *e);
 int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
 /* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
 int l_error_is(lua_State *L, int idx, orm_errclass cls);
+/* [-0, +0, v] Raises ArgumentError "<what>: unknown option 'k' (valid: a, b)"
+ * for a string key of the options table at idx not in the NULL-terminated
+ * known list (keys starting with "__" are internal and pass). */
+void l_check_options(lua_State *L, int idx, const char *what, const char *const *known);
 
 /* ---- l_expr.c ---- */
 /* [-0, +0, e] Registers the orm.Expr metatable and adds to the table at idx:

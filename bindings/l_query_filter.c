@@ -125,7 +125,7 @@ static orm_expr *filter_term(lua_State *L, int ent, const orm_table *t, orm_from
         orm_value_bool(&v, lua_toboolean(L, vi));
         break;
     default: {
-        const char *name = t->cols[col].name;
+        const char *name = t->cols[col].attr;
         if (ent == 0) { /* entity 1, not on the stack yet */
             l_query_push_entity(L, 1, 1);
             ent = lua_gettop(L);
@@ -250,7 +250,7 @@ int l_query_filter_by(lua_State *L)
         plain = plain && (vt == LUA_TSTRING || vt == LUA_TNUMBER || vt == LUA_TBOOLEAN);
         size_t len;
         const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len) : NULL;
-        int col = key ? orm_table_column_index(t, key, len) : -1;
+        int col = key ? orm_table_attr_index(t, key, len) : -1;
         if (col < 0) {
             lua_pop(L, 1);
             return l_query_raise_unknown_column(L, t, key ? key : luaL_tolstring(L, -1, NULL));

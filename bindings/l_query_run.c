@@ -103,7 +103,7 @@ static void push_column_key(lua_State *L, const orm_expr *e, int *anon)
 {
     if (e->kind == ORM_X_ORDER && e->nargs == 1) e = e->args[0];
     if (e->kind == ORM_X_COLUMN)
-        lua_pushstring(L, e->table->cols[e->col].name);
+        lua_pushstring(L, e->table->cols[e->col].attr);
     else if (e->kind == ORM_X_SUBCOL)
         lua_pushstring(L, e->from->names[e->col]);
     else if (e->kind == ORM_X_LABEL || e->kind == ORM_X_FUNC)

@@ -11,7 +11,15 @@
 static int relationship_new(lua_State *L)
 {
     luaL_checkstring(L, 1);
-    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 2)) {
+        static const char *const known[] = {"back_populates", "backref",      "secondary",
+                                            "lazy",           "uselist",      "order_by",
+                                            "cascade",        "foreign_keys", "primaryjoin",
+                                            "remote_side",    NULL};
+        luaL_checktype(L, 2, LUA_TTABLE);
+        l_check_options(L, 2, lua_pushfstring(L, "db.relationship('%s')", lua_tostring(L, 1)), known);
+        lua_pop(L, 1);
+    }
     lua_createtable(L, 0, 8);
     lua_pushvalue(L, 1);
     lua_setfield(L, -2, "target");
@@ -82,7 +90,7 @@ static int fk_column(const orm_table *t, const char *to, const char *only)
     for (int i = 0; i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
         if (c->fk == NULL || strcmp(c->fk->table, to) != 0) continue;
-        if (only && strcmp(only, c->name) != 0) continue;
+        if (only && strcmp(only, c->attr) != 0 && strcmp(only, c->name) != 0) continue; /* attribute or column */
         if (found >= 0) return -2;
         found = i;
     }
@@ -188,7 +196,7 @@ static void resolve_fk(lua_State *L, int idx, l_rel *r)
                 if (a->cols[i].fk && strcmp(a->cols[i].fk->table, to->name) == 0) {
                     luaL_addstring(&b, a->name);
                     luaL_addchar(&b, '.');
-                    luaL_addstring(&b, a->cols[i].name);
+                    luaL_addstring(&b, a->cols[i].attr);
                     luaL_addstring(&b, ", ");
                 }
         }
@@ -233,7 +241,7 @@ static void resolve_options(lua_State *L, int idx, l_rel *r)
         const char *s = lua_tostring(L, -1);
         r->order_desc = s[0] == '-';
         s += r->order_desc;
-        r->order_col = orm_table_column_index(r->target, s, strlen(s));
+        r->order_col = orm_table_attr_index(r->target, s, strlen(s));
         if (r->order_col < 0) raise_rel(L, idx, "order_by: '%s' has no column '%s'", r->target->name, s);
     } else if (!lua_isnil(L, -1)) {
         raise_rel(L, idx, "order_by must name a column of '%s'%s", r->target->name, "");
