@@ -106,11 +106,17 @@ static orm_expr *filter_term(lua_State *L, int ent, const orm_table *t, orm_from
 {
     int top = lua_gettop(L);
     orm_value v;
+    char dt[ORM_DATETIME_MAX]; /* a date's canonical text, bound from here */
     switch (lua_type(L, vi)) {
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, vi, &len);
-        v.type = t->cols[col].type.kind == ORM_T_BINARY ? ORM_V_BLOB : ORM_V_TEXT;
+        orm_type_kind k = t->cols[col].type.kind;
+        if (k == ORM_T_DATE || k == ORM_T_DATETIME) { /* compared as an instant */
+            len = l_expr_date_text(L, t, col, s, len, dt);
+            s = dt;
+        }
+        v.type = k == ORM_T_BINARY ? ORM_V_BLOB : ORM_V_TEXT;
         v.len = len;
         v.u.s = (char *)s; /* borrowed: orm_expr_bind copies it */
         break;
@@ -255,6 +261,9 @@ int l_query_filter_by(lua_State *L)
             lua_pop(L, 1);
             return l_query_raise_unknown_column(L, t, key ? key : luaL_tolstring(L, -1, NULL));
         }
+        orm_type_kind k = t->cols[col].type.kind;
+        if (vt == LUA_TSTRING && (k == ORM_T_DATE || k == ORM_T_DATETIME))
+            plain = 0; /* filter_term writes the date's canonical text */
         lua_insert(L, -2); /* the value below the key */
         /* terms in column order, so the SQL (and its cached statement) is stable */
         int j = n++;

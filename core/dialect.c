@@ -48,6 +48,7 @@ const orm_dialect orm_dialect_sqlite = {
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
+    .instant_fn = "julianday",
 };
 
 /* PostgreSQL: the same quoting rule and reserved words (the SQLite list

@@ -54,6 +54,11 @@ typedef struct orm_dialect {
     /* SQL for the schema tables are created in (information_schema's
      * table_schema), when fk_needs_target is set. */
     const char *current_schema;
+    /* Dates kept as text (SQLite): the function comparisons of a Date or
+     * DateTime column go through on both sides, so every ISO-8601 form of
+     * an instant compares equal ("julianday"); NULL: the backend's own
+     * date types compare as instants already. */
+    const char *instant_fn;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;
