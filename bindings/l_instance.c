@@ -185,6 +185,9 @@ static int inst_index(lua_State *L)
 /* obj.key = value: validated against the column. [-0, +0, e] */
 void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 {
+    inst_idx = lua_absindex(L, inst_idx); /* Model{...} passes -2, -1 */
+    key_idx = lua_absindex(L, key_idx);
+    val_idx = lua_absindex(L, val_idx);
     orm_object *o = ((l_inst *)lua_touserdata(L, inst_idx))->obj;
     size_t n;
     const char *key = lua_type(L, key_idx) == LUA_TSTRING ? lua_tolstring(L, key_idx, &n) : NULL;

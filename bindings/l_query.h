@@ -106,6 +106,17 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel);
 /* [-0, +0, e] The number of rows sel yields. */
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel);
 
+/* ---- l_rel_joined.c ---- */
+/* 1 when a run of the query at qidx over t (its single entity) joins a
+ * relationship in its statement (db.joinedload, lazy = "joined"). */
+int l_rel_joined_wanted(lua_State *L, int qidx, const orm_table *t);
+/* [-0, +(0|1), e] Runs sel (the query at qidx's, over t's columns) with its
+ * joined relationships in the same statement, then the query's other eager
+ * loads; pushes the list of parents and returns 1. Returns 0, pushing
+ * nothing, when there is nothing to join or the query's shape keeps the
+ * separate loads (then run it as usual). */
+int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, const orm_table *t);
+
 /* ---- l_query_iter.c ---- */
 /* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
 int l_query_iterate(lua_State *L);

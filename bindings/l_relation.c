@@ -426,12 +426,12 @@ static int selectinload(lua_State *L) { return make_option(L, "selectin"); }
 static int joinedload(lua_State *L) { return make_option(L, "joined"); }
 
 /* Loads the path of the option at opt (a list of declarations) for the
- * parents in the list at list. */
-static void load_path(lua_State *L, l_db *db, int opt, int list)
+ * parents in the list at list, from its first-th declaration. */
+static void load_path(lua_State *L, l_db *db, int opt, int list, lua_Integer first)
 {
     lua_Integer n = (lua_Integer)lua_rawlen(L, opt);
     lua_pushvalue(L, list);
-    for (lua_Integer i = 1; i <= n; i++) {
+    for (lua_Integer i = first; i <= n; i++) {
         int parents = lua_gettop(L);
         lua_rawgeti(L, opt, i);
         l_rel_load_many(L, db, parents + 1, parents);
@@ -441,18 +441,35 @@ static void load_path(lua_State *L, l_db *db, int opt, int list)
     lua_pop(L, 1);
 }
 
-void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx)
+/* [-0, +1, -] joined[decl at idx] (nil without joined) */
+static int push_joined(lua_State *L, int joined_idx, int idx)
+{
+    if (joined_idx == 0) {
+        lua_pushnil(L);
+        return 0;
+    }
+    lua_pushvalue(L, idx);
+    return lua_rawget(L, joined_idx) != LUA_TNIL;
+}
+
+void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx, int joined_idx)
 {
     list_idx = lua_absindex(L, list_idx);
     opts_idx = lua_absindex(L, opts_idx);
+    if (joined_idx) joined_idx = lua_absindex(L, joined_idx);
     int top = lua_gettop(L);
     if (lua_rawlen(L, list_idx) == 0) return;
     if (lua_istable(L, opts_idx)) {
         lua_Integer n = (lua_Integer)lua_rawlen(L, opts_idx);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, opts_idx, i);
-            load_path(L, db, lua_gettop(L), list_idx);
-            lua_pop(L, 1);
+            int opt = lua_gettop(L);
+            lua_rawgeti(L, opt, 1);
+            if (push_joined(L, joined_idx, -1)) /* its first step came with the parents */
+                load_path(L, db, opt, lua_gettop(L), 2);
+            else
+                load_path(L, db, opt, list_idx, 1);
+            lua_settop(L, opt - 1);
         }
     }
     /* relationships declared lazy = "joined" / "selectin" */
@@ -465,7 +482,9 @@ void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx)
         lua_pushnil(L);
         while (lua_next(L, rels)) {
             l_rel *r = l_rel_resolve(L, -1);
-            if (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN) {
+            int done = push_joined(L, joined_idx, -1);
+            lua_pop(L, 1);
+            if (!done && (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN)) {
                 l_rel_load_many(L, db, lua_gettop(L), list_idx);
                 lua_pop(L, 1);
             }
