@@ -61,12 +61,12 @@ static int collect(lua_State *L, int qidx, const orm_table *t, jrel *rels)
         lua_getfield(L, -1, "kind");
         int joined = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "joined") == 0;
         lua_pop(L, 1);
-        if (joined && lua_rawgeti(L, -1, 1) == LUA_TTABLE && l_rel_resolve(L, -1)->parent == t) {
-            lua_remove(L, -2);
+        lua_rawgeti(L, -1, 1); /* the path's first relationship */
+        lua_remove(L, -2);
+        if (joined && l_relation_test(L, -1) && l_rel_resolve(L, -1)->parent == t)
             add_rel(L, rels, &n, -1);
-        } else {
-            lua_pop(L, 2);
-        }
+        else
+            lua_pop(L, 1);
     }
     const l_class *c = t->udata; /* opts stays: the slots above it are recorded */
     if (c && c->has_rels) {
@@ -94,6 +94,9 @@ int l_rel_joined_wanted(lua_State *L, int qidx, const orm_table *t)
 {
     jrel rels[MAX_JOINED];
     int top = lua_gettop(L);
+    const l_class *c = t->udata;
+    if (c == NULL) return 0;
+    l_rel_configure(L, c->db);
     int n = collect(L, lua_absindex(L, qidx), t, rels);
     lua_settop(L, top);
     return n > 0;
