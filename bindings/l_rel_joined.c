@@ -24,7 +24,7 @@ typedef struct jrel {
     const l_rel *r;
     int decl;     /* stack slot of its declaration */
     const char *name;
-    orm_from *f;  /* the target's alias (retained until the select is freed) */
+    orm_from *f;  /* the target's alias, while the statement is built */
     int off;      /* its first result column */
 } jrel;
 
@@ -230,6 +230,10 @@ static orm_select *build(const orm_select *sel, const orm_table *t, jrel *rels, 
             ok = add_order(s, orm_expr_alias_column(rels[k].f, r->target->pk[i]), 0);
     }
     orm_from_release(sub);
+    for (int k = 0; k < n; k++) { /* the select holds its own references */
+        orm_from_release(rels[k].f);
+        rels[k].f = NULL;
+    }
     if (!ok) {
         orm_select_free(s);
         return NULL;
