@@ -9,15 +9,17 @@ SAN     ?=
 PREFIX  ?= /usr/local
 LUA_CMOD_DIR = $(PREFIX)/lib/lua/5.4
 
-# What building needs (make, make shell) ...
-DEBS := pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-dev libpq-dev libmariadb-dev
+# Backends the Lua-level tests run on (make test BACKENDS=sqlite runs one).
+# Set before TEST_DEBS, which reads it to pick the servers to install.
+BACKENDS ?= sqlite postgresql mysql
+
+# What building needs (make, make shell): the compiler too, which no -dev
+# package pulls in when apt's recommends are off ...
+DEBS := gcc libc6-dev pkg-config liblua5.4-dev libsqlite3-dev sqlite3 libedit-dev libpq-dev libmariadb-dev
 # ... and what the tests add: cmocka, a stock lua5.4, tmux for the terminal
 # tests, and the database servers the Lua-level tests run against.
 TEST_DEBS := libcmocka-dev lua5.4 tmux $(if $(filter postgresql,$(BACKENDS)),postgresql) \
              $(if $(filter mysql,$(BACKENDS)),mariadb-server)
-
-# Backends the Lua-level tests run on (make test BACKENDS=sqlite runs one).
-BACKENDS ?= sqlite postgresql mysql
 
 CORE_SRC  := $(wildcard core/*.c)
 BIND_SRC  := $(wildcard bindings/*.c)
@@ -29,7 +31,7 @@ BIND_OBJ  := $(BIND_SRC:%.c=$(BUILD)/%.o)
 SHELL_OBJ := $(SHELL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit
+.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit fresh-check
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -121,6 +123,10 @@ $(BUILD)/bench_raw_pg: tests/bench/raw_pg.c
 shell: all
 	@[ -f scripts/bookstore/instance/bookstore.db ] || ./ormsh --app scripts/bookstore -e 'db.create_all()'
 	./ormsh --app scripts/bookstore shell
+
+# The README's two commands in a fresh Debian minbase root (debootstrap; root only).
+fresh-check:
+	sh scripts/fresh-check.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR)
