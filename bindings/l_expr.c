@@ -88,6 +88,7 @@ static int expr_gc(lua_State *L)
 
 static const orm_type *like_type(const orm_expr *like)
 {
+    if (like && like->kind == ORM_X_LABEL && like->nargs == 1) like = like->args[0];
     if (like && like->kind == ORM_X_COLUMN && like->table && like->col >= 0 &&
         like->col < like->table->ncols)
         return &like->table->cols[like->col].type;
@@ -147,7 +148,8 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
         s = lua_tolstring(L, idx, &n);
         t = like_type(like);
         if (t && (t->kind == ORM_T_DATE || t->kind == ORM_T_DATETIME)) { /* compared as an instant */
-            n = l_expr_date_text(L, like->table, like->col, s, n, dt);
+            const orm_expr *c = like->kind == ORM_X_LABEL ? like->args[0] : like;
+            n = l_expr_date_text(L, c->table, c->col, s, n, dt);
             s = dt;
         }
         /* borrow the Lua string: orm_expr_bind copies it */

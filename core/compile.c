@@ -334,6 +334,7 @@ static int is_integer(const orm_expr *e)
 
 static int is_date_column(const orm_expr *e)
 {
+    if (e->kind == ORM_X_LABEL && e->nargs == 1) e = e->args[0]; /* written as its element */
     if (e->kind != ORM_X_COLUMN || !e->table || e->col < 0 || e->col >= e->table->ncols) return 0;
     orm_type_kind k = e->table->cols[e->col].type.kind;
     return k == ORM_T_DATE || k == ORM_T_DATETIME;
