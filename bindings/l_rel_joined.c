@@ -367,8 +367,7 @@ int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, 
         if (err.cls == ORM_ERR_NONE) return l_query_oom(L);
         return l_error_raise(L, &err);
     }
-    orm_cursor **box = l_cursor_box(L);
-    int boxidx = lua_gettop(L);
+    orm_cursor **box = l_cursor_box(L); /* closes the cursor if a Lua error cuts the loop short */
     rc = orm_cursor_open(db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
     orm_compiled_free(&comp);
     if (rc < 0) l_db_raise_session(L, db);
@@ -421,6 +420,5 @@ int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, 
     lua_pushvalue(L, list);
     lua_replace(L, top + 1);
     lua_settop(L, top + 1);
-    (void)boxidx;
     return 1;
 }
