@@ -31,7 +31,7 @@ BIND_OBJ  := $(BIND_SRC:%.c=$(BUILD)/%.o)
 SHELL_OBJ := $(SHELL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit fresh-check
+.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit fresh-check lint format compile_commands.json
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -110,6 +110,7 @@ asan: test-deps
 bench: deps
 	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite $(BUILD)/bench_raw_pg
 	@BUILD=$(BUILD) ORMSH=$(CURDIR)/ormsh sh tests/bench/run.sh
+	@ORMSH=$(CURDIR)/ormsh sh tests/bench/versioning_bench.sh
 
 $(BUILD)/bench_raw_sqlite: tests/bench/raw_sqlite.c
 	@mkdir -p $(dir $@)
@@ -123,6 +124,21 @@ $(BUILD)/bench_raw_pg: tests/bench/raw_pg.c
 shell: all
 	@[ -f scripts/bookstore/instance/bookstore.db ] || ./ormsh --app scripts/bookstore -e 'db.create_all()'
 	./ormsh --app scripts/bookstore shell
+
+# Format and static checks (clang-format, cppcheck); make format rewrites.
+LINT_DEBS := clang-format cppcheck
+lint:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(LINT_DEBS)"
+	@sh scripts/lint.sh
+format:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(LINT_DEBS)"
+	clang-format -i core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch]
+
+# For editors (clangd): the compile command of every C file, as JSON.
+compile_commands.json: Makefile $(BUILD)/config.mk
+	@{ echo "["; sep=""; for f in $(CORE_SRC) $(BIND_SRC) $(SHELL_SRC) $(UNIT_SRC); do \
+	    printf '%s{"directory": "%s", "file": "%s", "command": "%s -c %s"}\n' "$$sep" "$(CURDIR)" "$$f" \
+	      "$(CC) $(CFLAGS_ALL) -Itests/unit" "$$f"; sep=","; done; echo "]"; } > $@
 
 # The README's two commands in a fresh Debian minbase root (debootstrap; root only).
 fresh-check:

@@ -455,7 +455,7 @@ static l_db *owner_db(lua_State *L, int owner_idx)
 
 static int c_append(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     coll_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
@@ -469,7 +469,7 @@ static int c_append(lua_State *L)
 
 static int c_remove(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     coll_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
@@ -488,7 +488,7 @@ static int c_remove(lua_State *L)
 
 static int c_contains(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     lua_pushboolean(L, l_rel_coll_find(L, 1, 2) != 0);
     return 1;
 }
@@ -504,7 +504,7 @@ static int c_iter_next(lua_State *L)
 
 static int c_iter(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     lua_pushvalue(L, 1);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, c_iter_next, 2);

@@ -89,6 +89,15 @@ int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
 void l_model_repr(lua_State *L, int idx);
 
+/* ---- l_audit.c ---- */
+/* [-0, +1, m] A new db.audit table for the handle at dbidx. */
+void l_audit_push(lua_State *L, int dbidx);
+
+/* ---- l_history.c ---- */
+/* [-0, +0, m] Gives the __versioned class at cls its history() and
+ * history_at() methods. */
+void l_history_setup(lua_State *L, int cls);
+
 /* ---- l_relation.c ---- */
 void l_relation_open(lua_State *L, int modidx);
 /* 1 when the value at idx is a db.relationship declaration (a table). */
@@ -115,6 +124,13 @@ l_db *l_session_check(lua_State *L, int idx);
 void l_session_open(lua_State *L);
 /* [-0, +1, e] session:get(Model at clsidx, pk at pkidx) */
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx);
+/* session:plan() (l_plan.c) */
+int l_session_plan(lua_State *L);
+
+/* ---- l_text_exec.c ---- */
+/* [-0, +1, e] session:execute(db.text(...) e, params at pidx): a Result;
+ * a list of parameter tables at pidx runs the statement once per table. */
+int l_execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx);
 
 /* ---- l_query.c ---- */
 /* [-0, +1, m] A new query on the entities at stack positions first..last. */

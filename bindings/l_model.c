@@ -7,6 +7,8 @@
 
 #include "l_db.h"
 #include "l_types.h"
+#include "history_table.h"
+#include "versioning.h"
 
 /* Author -> author, BookToStoreMap -> book_to_store_map [-0, +1, m] */
 static void push_snake_case(lua_State *L, const char *name)
@@ -175,6 +177,45 @@ static void push_table_description(lua_State *L, const orm_table *t)
     lua_setfield(L, -2, "columns");
 }
 
+/* __versioned = true in the fields at index 2: a version column (the
+ * __version_id one, else "version", added when missing) and the history
+ * table. Returns 1 when versioned; on failure removes t and raises. */
+static int define_history(lua_State *L, l_db *db, orm_table *t, const char *name)
+{
+    int type = lua_getfield(L, 2, "__versioned");
+    int on = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    orm_error err;
+    orm_error_init(&err);
+    int rc = ORM_OK;
+    if (type != LUA_TNIL && type != LUA_TBOOLEAN)
+        rc = orm_error_set(&err, ORM_ERR_ARGUMENT, 0, "%s.__versioned must be true or false", name);
+    if (rc < 0 || !on) goto done;
+    if (t->version_col < 0 && orm_table_attr_index(t, "version", 7) < 0) {
+        /* rows already there start at version 1 (a migration adds it) */
+        orm_column v = {.name = "version", .type = {.kind = ORM_T_INTEGER},
+                        .server_default = "1"};
+        rc = orm_table_add_column(t, &v, &err);
+    }
+    int vi = t->version_col < 0 ? orm_table_attr_index(t, "version", 7) : -1;
+    if (rc >= 0 && vi >= 0 && t->cols[vi].type.kind != ORM_T_INTEGER &&
+        t->cols[vi].type.kind != ORM_T_BIGINT) {
+        char buf[64];
+        rc = orm_error_set(&err, ORM_ERR_ARGUMENT, 0,
+                           "%s.__versioned: column 'version' is %s; the version column must be "
+                           "Integer (or name another with __version_id)",
+                           name, orm_type_name(&t->cols[vi].type, buf, sizeof buf));
+    }
+    if (rc >= 0 && t->version_col < 0) rc = orm_versioning_set_column(t, "version", name, &err);
+    if (rc >= 0) rc = orm_history_define(db->md, t, &err);
+done:
+    if (rc < 0) {
+        orm_metadata_remove_table(db->md, t);
+        l_error_raise(L, &err);
+    }
+    return on;
+}
+
 /* db.Model(name, fields) — upvalue 1: the db handle. [-0, +1, v] */
 int l_model_define(lua_State *L)
 {
@@ -211,6 +252,18 @@ int l_model_define(lua_State *L)
                               "model %s has no primary key: give one column { primary_key = true }",
                               name);
     }
+    if (lua_getfield(L, 2, "__version_id") != LUA_TNIL) {
+        int bad = lua_type(L, -1) != LUA_TSTRING;
+        if (bad || orm_versioning_set_column(t, lua_tostring(L, -1), name, &err) < 0) {
+            orm_metadata_remove_table(db->md, t);
+            if (bad)
+                return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                      "%s.__version_id must be a column name (a string)", name);
+            return l_error_raise(L, &err);
+        }
+    }
+    lua_pop(L, 1);
+    int versioned = define_history(L, db, t, name);
 
     /* the class table: methods and other fields copied, columns as Exprs */
     lua_newtable(L);
@@ -257,6 +310,7 @@ int l_model_define(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_setfield(L, cls, "__db");
     c->has_hooks = store_hooks(L, cls, list, list_n, t);
+    if (versioned) l_history_setup(L, cls);
     lua_getfield(L, cls, "__relationships");
     lua_pushnil(L);
     c->has_rels = lua_next(L, -2) != 0;

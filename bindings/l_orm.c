@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "ddl.h"
+#include "history_table.h"
 #include "l_db.h"
+#include "l_docs.h"
+#include "l_query.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -40,11 +44,6 @@ void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
     l_weak_table(L, mode);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
-}
-
-int l_db_raise_session(lua_State *L, l_db *db)
-{
-    return l_error_raise(L, orm_session_error(db->session));
 }
 
 static void echo_line(void *ctx, const char *line)
@@ -165,6 +164,10 @@ static int db_create_all(lua_State *L)
     orm_session_end_idle(db->session);
     if (orm_metadata_check_fks(db->md, &err) < 0 || orm_ddl_create_all(db->conn, db->md, &err) < 0)
         return l_error_raise(L, &err);
+    /* a history table that was there already must have the right shape */
+    for (int i = 0; i < db->md->ntables; i++)
+        if (db->md->tables[i]->history && orm_history_check(db->conn, db->md->tables[i], &err) < 0)
+            return l_error_raise(L, &err);
     return 0;
 }
 
@@ -234,6 +237,9 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    l_select_init_db(L, uv, dbidx);
+    l_audit_push(L, dbidx);
+    lua_setfield(L, uv, "audit");
     lua_pushvalue(L, uv);
     db->uv_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     l_session_push_new(L, db, dbidx);
@@ -241,12 +247,12 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
-/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool }]) [-0, +1, e] */
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
     orm_open_opts opts = {NULL, 0};
-    int echo = 0;
+    int echo = 0, audit = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "base_dir");
@@ -256,6 +262,9 @@ static int orm_connect(lua_State *L)
         lua_getfield(L, 2, "echo");
         echo = lua_toboolean(L, -1);
         lua_pop(L, 1); /* base_dir string stays referenced on the stack */
+        lua_getfield(L, 2, "audit");
+        audit = lua_toboolean(L, -1);
+        lua_pop(L, 1);
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);
@@ -291,6 +300,7 @@ static int orm_connect(lua_State *L)
     orm_session_set_hooks(db->session, &hooks);
     init_uv(L, db, dbidx, lua_tostring(L, -1));
     lua_settop(L, dbidx);
+    if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;
 }
 
@@ -325,6 +335,20 @@ int orm_lua_rollback_all(lua_State *L, int idx)
     return n;
 }
 
+static void count_kind(void *ctx, orm_object *o, char kind)
+{
+    int *counts = ctx;
+    (void)o;
+    counts[kind == 'n' ? 0 : kind == 'd' ? 1 : 2]++;
+}
+
+void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3])
+{
+    l_db *db = test_db(L, idx);
+    counts[0] = counts[1] = counts[2] = 0;
+    if (db) orm_session_each_pending(db->session, count_kind, counts);
+}
+
 struct orm_conn *orm_lua_conn(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
@@ -355,11 +379,13 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     int mod = lua_gettop(L);
     l_error_export(L, mod);
     l_expr_open(L, mod);
+    l_hint_open(L);
     l_types_open(L, mod);
     l_result_open(L);
     l_relation_open(L, mod);
     l_session_open(L);
     l_query_open(L);
+    l_select_open(L, mod);
     l_migrate_open(L, mod);
     lua_pushliteral(L, ORM_VERSION);
     lua_setfield(L, mod, "VERSION");

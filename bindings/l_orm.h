@@ -75,7 +75,8 @@ int l_expr_is_null(lua_State *L, int idx);
 /* ---- l_value.c ---- */
 /* [-0, +1, m] Pushes v as a Lua value for a column of type t (t NULL: by the
  * value's own type): BOOL -> boolean, NUMERIC -> decimal string, JSON ->
- * table, DATE/DATETIME -> string. */
+ * table, DATE/DATETIME -> string; a NUMERIC result's decimal text (v->decimal)
+ * for any other t -> a number. */
 void l_value_push(lua_State *L, const orm_value *v, const orm_type *t);
 /* [-0, +0, -] Converts the Lua value at idx for a column of type t into *out
  * (out overwritten). Returns 0, or ORM_EFAIL with a DataError in err naming

@@ -298,6 +298,10 @@ static int q_filter(lua_State *L)
     l_query *q = l_query_clone(L, 1);
     for (int i = 2; i <= top; i++) {
         orm_expr *e = l_expr_test(L, i);
+        if (e == NULL && lua_isboolean(L, i)) /* filter(Author.id == 3): Lua compared */
+            return luaL_argerror(L, i,
+                                 "expression expected, got boolean: == compares in Lua; "
+                                 "use :eq for SQL, e.g. Author.id:eq(3)");
         if (e == NULL) return luaL_typeerror(L, i, "expression (e.g. Author.name:eq(\"x\"))");
         if (orm_select_add_where(q->sel, e) < 0) l_query_oom(L);
     }
@@ -619,6 +623,7 @@ static int q_label(lua_State *L)
 
 static const luaL_Reg build_methods[] = {
     {"filter", q_filter},
+    {"where", q_filter}, /* the 2.0 style's name (db.select) */
     {"filter_by", l_query_filter_by},
     {"order_by", q_order_by},
     {"group_by", q_group_by},

@@ -140,6 +140,13 @@ void l_from_push_entity_name(lua_State *L, int idx);
 /* [-0, +0, e] Registers the metatables and db.aliased in the table at modidx. */
 void l_from_open(lua_State *L, int modidx);
 
+/* ---- l_select.c ---- */
+/* [-0, +0, m] Sets db.select (a closure over the db handle at dbidx) in the
+ * db's user value table at uv. */
+void l_select_init_db(lua_State *L, int uv, int dbidx);
+/* [-0, +0, m] db.paginate in the module table at modidx. */
+void l_select_open(lua_State *L, int modidx);
+
 /* ---- l_case.c ---- */
 /* [-0, +0, e] db.case, db.cast, db.exists in the table at modidx. */
 void l_case_open(lua_State *L, int modidx);

@@ -251,7 +251,7 @@ static int r_scalars(lua_State *L)
 {
     int rows = result_rows(L);
     lua_Integer n = (lua_Integer)lua_rawlen(L, rows);
-    l_list_new(L, (int)n);
+    l_scalars_new(L, (int)n);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, rows, i);
         push_first_column(L, lua_gettop(L));
@@ -395,8 +395,10 @@ void l_result_open(lua_State *L)
         lua_setfield(L, -2, "__name");
     }
     lua_pop(L, 1);
+    l_result_fetch_open(L);
     if (luaL_newmetatable(L, L_MT_RESULT)) {
         luaL_newlib(L, result_methods);
+        luaL_setfuncs(L, l_result_fetch_methods, 0);
         lua_pushcclosure(L, r_index, 1);
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, r_call);

@@ -4,6 +4,7 @@
 #ifndef L_RESULT_H
 #define L_RESULT_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include "session.h"
 
@@ -19,5 +20,13 @@ void l_cursor_box_close(orm_cursor **box);
  * live set that keeps growing, again and again. Returns lua_pcall's status;
  * when not LUA_OK the error object is on the stack. */
 int l_pcall_gc_paused(lua_State *L, int nargs);
+
+/* ---- l_result_fetch.c ---- */
+/* [-0, +1, m] A new empty ScalarResult (a list with all, first, one,
+ * one_or_none). */
+void l_scalars_new(lua_State *L, int narr);
+extern const luaL_Reg l_result_fetch_methods[]; /* fetchone, fetchmany, fetchall, mappings */
+/* Registers the ScalarResult metatable (after the List one). */
+void l_result_fetch_open(lua_State *L);
 
 #endif

@@ -110,23 +110,97 @@ static int s_refresh(lua_State *L)
     return check_rc(L, db, orm_session_refresh(db->session, l_model_check(L, 2)));
 }
 
-/* Converts the primary key at idx (a value, or a list for composite keys)
- * for table t into pk[]. Raises DataError on a wrong type or count. */
+/* [-0, +1, m] "{ PlaylistId = ..., TrackId = ... }": the key by name. */
+static void push_key_names(lua_State *L, const orm_table *t)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "{ ");
+    for (int i = 0; i < t->npk; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, t->cols[t->pk[i]].attr);
+        luaL_addstring(&b, " = ...");
+    }
+    luaL_addstring(&b, " }");
+    luaL_pushresult(&b);
+}
+
+/* [-0, +0, v] ArgumentError: the key given (why) does not fit t's. */
+static int bad_key(lua_State *L, const orm_table *t, const char *why)
+{
+    l_class_push(L, t);
+    lua_getfield(L, -1, "__name");
+    const char *cls = lua_isstring(L, -1) ? lua_tostring(L, -1) : t->name;
+    push_key_names(L, t);
+    return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                          "get(%s, key): the primary key is %s%s or a list of its %d value%s in "
+                          "that order; %s",
+                          cls, lua_tostring(L, -1), t->npk == 1 ? ", a value" : "", t->npk,
+                          t->npk == 1 ? "" : "s", why);
+}
+
+/* Whether the key table at idx names its columns ({ PlaylistId = 1,
+ * TrackId = 3 }): then every key is one of t's key attributes and every one
+ * is there. A list ({1, 3}) must have exactly t->npk items and nothing
+ * else. Raises ArgumentError naming the key columns otherwise. */
+static int key_by_name(lua_State *L, int idx, const orm_table *t)
+{
+    lua_Integer len = (lua_Integer)lua_rawlen(L, idx), nother = 0, nnamed = 0;
+    const char *unknown = NULL; /* a key of the table (so it stays alive) */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 &&
+            lua_tointeger(L, -1) <= len)
+            continue;
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            nother++;
+            continue;
+        }
+        const char *k = lua_tostring(L, -1);
+        int found = 0;
+        for (int i = 0; i < t->npk && !found; i++) found = strcmp(t->cols[t->pk[i]].attr, k) == 0;
+        if (!found && (unknown == NULL || strcmp(k, unknown) < 0))
+            unknown = k; /* the first in order: the same message every run */
+        nnamed++;
+    }
+    if (unknown) {
+        lua_pushfstring(L, "'%s' is not one of them", unknown);
+        bad_key(L, t, lua_tostring(L, -1));
+    }
+    if (nnamed > 0 && (len > 0 || nother > 0)) bad_key(L, t, "got names and positions mixed");
+    if (nnamed > 0 && nnamed != t->npk) {
+        for (int i = 0; i < t->npk; i++)
+            if (lua_getfield(L, idx, t->cols[t->pk[i]].attr) == LUA_TNIL) {
+                lua_pushfstring(L, "'%s' is missing", t->cols[t->pk[i]].attr);
+                bad_key(L, t, lua_tostring(L, -1));
+            } else {
+                lua_pop(L, 1);
+            }
+    }
+    if (nnamed == 0 && (len != t->npk || nother > 0)) {
+        lua_pushfstring(L, "got %d value(s)", (int)len);
+        bad_key(L, t, lua_tostring(L, -1));
+    }
+    return nnamed > 0;
+}
+
+/* Converts the primary key at idx (a value, a list for composite keys, or a
+ * table by attribute name) for table t into pk[]. Raises ArgumentError on a
+ * key that does not fit, DataError on a value of the wrong type. */
 static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
 {
     orm_error err;
     orm_error_init(&err);
-    int composite = lua_istable(L, idx);
-    if (composite && (int)lua_rawlen(L, idx) != t->npk)
-        l_error_raisef(L, ORM_ERR_ARGUMENT, "%s has a primary key of %d column(s), got %d value(s)",
-                       t->name, t->npk, (int)lua_rawlen(L, idx));
-    if (!composite && t->npk != 1)
-        l_error_raisef(L, ORM_ERR_ARGUMENT,
-                       "%s has a composite primary key: pass a list of %d values", t->name, t->npk);
+    idx = lua_absindex(L, idx);
+    int composite = lua_istable(L, idx) && !l_expr_test(L, idx);
+    int named = composite && key_by_name(L, idx, t);
+    if (!composite && t->npk != 1) bad_key(L, t, lua_pushfstring(L, "got a %s", luaL_typename(L, idx)));
     for (int i = 0; i < t->npk; i++) {
-        if (composite) lua_rawgeti(L, idx, i + 1);
-        else lua_pushvalue(L, idx);
         const orm_column *c = &t->cols[t->pk[i]];
+        if (named) lua_getfield(L, idx, c->attr);
+        else if (composite) lua_rawgeti(L, idx, i + 1);
+        else lua_pushvalue(L, idx);
         if (l_value_to(L, -1, &c->type, &pk[i], &err) < 0) {
             for (int j = 0; j < i; j++) orm_value_clear(&pk[j]);
             lua_pushfstring(L, "%s.%s: %s", t->name, c->attr, err.message);
@@ -167,94 +241,11 @@ static int s_query(lua_State *L)
     return 1;
 }
 
-/* Raw SQL: db.text with :named parameters from the table at pidx. [-0, +1, e] */
-static int execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx)
-{
-    orm_error err;
-    orm_error_init(&err);
-    orm_buf sql = ORM_BUF_INIT;
-    char **names = NULL;
-    size_t nnames = 0;
-    if (orm_compile_text(orm_conn_dialect(db->conn), e->name, &sql, &names, &nnames, &err) < 0) {
-        orm_buf_free(&sql);
-        return l_error_raise(L, &err);
-    }
-    /* parameters live in a userdata-free Lua table until bound: convert into
-     * an array held by a userdata so a raise cannot leak it */
-    orm_value *vals = lua_newuserdatauv(L, (nnames ? nnames : 1) * sizeof *vals, 0);
-    int rc = 0;
-    size_t converted = 0;
-    for (size_t i = 0; i < nnames && rc == 0; i++) {
-        int t = lua_istable(L, pidx) ? lua_getfield(L, pidx, names[i]) : (lua_pushnil(L), LUA_TNIL);
-        if (t == LUA_TNIL) {
-            orm_error_set(&err, ORM_ERR_ARGUMENT, 0, "missing value for parameter :%s in db.text(\"%s\")",
-                          names[i], e->name);
-            rc = -1;
-        } else if (l_expr_is_null(L, -1)) {
-            vals[i].type = ORM_V_NULL;
-        } else {
-            rc = l_value_to_any(L, -1, &vals[i], &err);
-        }
-        if (rc == 0) converted++;
-        lua_pop(L, 1);
-    }
-    orm_compile_text_names_free(names, nnames);
-    const orm_value *ptrs[64];
-    orm_cursor **box = l_cursor_box(L);
-    if (rc == 0 && nnames > 64) {
-        orm_error_set(&err, ORM_ERR_ARGUMENT, 0, "too many parameters (%zu, at most 64)", nnames);
-        rc = -1;
-    }
-    if (rc == 0) {
-        for (size_t i = 0; i < nnames; i++) ptrs[i] = &vals[i];
-        rc = orm_cursor_open(db->session, orm_buf_str(&sql), ptrs, nnames, box);
-        if (rc < 0) orm_error_move(&err, orm_session_error(db->session));
-    }
-    for (size_t i = 0; i < converted; i++) orm_value_clear(&vals[i]);
-    orm_buf_free(&sql);
-    if (rc < 0) return l_error_raise(L, &err);
-    orm_cursor *cur = *box;
-    /* rows */
-    int ncols = orm_cursor_ncols(cur);
-    lua_createtable(L, ncols, 0);
-    int keys = lua_gettop(L);
-    for (int i = 0; i < ncols; i++) {
-        lua_pushstring(L, orm_cursor_colname(cur, i));
-        lua_rawseti(L, keys, i + 1);
-    }
-    l_row_shape(L, keys);
-    int shape = lua_gettop(L);
-    l_list_new(L, 0);
-    int list = lua_gettop(L);
-    lua_Integer n = 0;
-    while ((rc = orm_cursor_step(cur)) == ORM_ROW) {
-        if (!lua_checkstack(L, ncols + 4)) return luaL_error(L, "too many result columns");
-        for (int i = 0; i < ncols; i++) {
-            orm_value v;
-            if (orm_cursor_value(cur, i, &v) < 0) {
-                rc = ORM_EFAIL;
-                break;
-            }
-            l_value_push(L, &v, NULL); /* may raise: v must not leak */
-            orm_value_clear(&v);
-        }
-        if (rc < 0) break;
-        l_row_make(L, shape, ncols);
-        lua_rawseti(L, list, ++n);
-    }
-    lua_Integer changes = ncols == 0 ? (lua_Integer)orm_cursor_changes(cur) : -1;
-    l_cursor_box_close(box);
-    if (rc < 0) return l_db_raise_session(L, db);
-    lua_pushvalue(L, list);
-    l_result_new(L, keys, changes);
-    return 1;
-}
-
 static int s_execute(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
     orm_expr *e = l_expr_test(L, 2);
-    if (e && e->kind == ORM_X_TEXT) return execute_text(L, db, e, 3);
+    if (e && e->kind == ORM_X_TEXT) return l_execute_text(L, db, e, 3);
     if (l_query_is(L, 2)) return l_query_execute(L, 2);
     return luaL_typeerror(L, 2, "db.text(...) or a query");
 }
@@ -265,6 +256,18 @@ static int s_scalar(lua_State *L)
     lua_settop(L, 3);
     s_execute(L);
     lua_getfield(L, -1, "scalar");
+    lua_insert(L, -2);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+/* session:scalars(stmt, params): the first column of every row, a
+ * ScalarResult (execute(stmt):scalars()). */
+static int s_scalars(lua_State *L)
+{
+    lua_settop(L, 3);
+    s_execute(L);
+    lua_getfield(L, -1, "scalars");
     lua_insert(L, -2);
     lua_call(L, 1, 1);
     return 1;
@@ -403,8 +406,9 @@ static const luaL_Reg session_methods[] = {
     {"add", s_add},         {"add_all", s_add_all}, {"delete", s_delete},
     {"flush", s_flush},     {"commit", s_commit},   {"rollback", s_rollback},
     {"close", s_close},     {"get", s_get},         {"query", s_query},
-    {"execute", s_execute}, {"scalar", s_scalar},   {"refresh", s_refresh},
+    {"execute", s_execute}, {"scalar", s_scalar},   {"scalars", s_scalars},   {"refresh", s_refresh},
     {"expunge", s_expunge}, {"begin_nested", s_begin_nested}, {"merge", s_merge},
+    {"plan", l_session_plan},
     {NULL, NULL},
 };
 

@@ -155,6 +155,7 @@ static void read_options(lua_State *L, l_colspec *c, int opts)
     c->col.autoincrement = opt_bool(L, opts, "autoincrement", 1);
     c->col.unique = opt_bool(L, opts, "unique", 0);
     c->col.indexed = opt_bool(L, opts, "index", 0);
+    c->col.no_audit = !opt_bool(L, opts, "audit", 1);
     lua_getfield(L, opts, "server_default");
     c->col.server_default = dup_or_raise(L, luaL_optstring(L, -1, NULL));
     lua_getfield(L, opts, "comment");
@@ -181,7 +182,7 @@ static int colspec_new(lua_State *L)
     if (optarg) {
         static const char *const known[] = {"primary_key", "autoincrement", "nullable", "unique",
                                             "index", "default", "server_default", "onupdate",
-                                            "comment", NULL};
+                                            "comment", "audit", NULL};
         l_check_options(L, optarg, "db.Column", known);
     }
     l_colspec *c = lua_newuserdatauv(L, sizeof *c, 1);

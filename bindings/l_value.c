@@ -153,41 +153,7 @@ static int scaled(const orm_type *t)
     return t->precision > 0 || t->scale > 0;
 }
 
-/* Text for a finite double without an exponent: the shortest round-trip
- * digits, with the exponent written out ("1e-20" -> "0.00000000000000000001"). */
-static size_t plain_double(char *buf, size_t cap, double d)
-{
-    char sh[L_JSON_NUMBUF], dig[L_JSON_NUMBUF], *e, *p = sh, *q = buf;
-    int nd = 0, point, i;
-    l_json_format_double(sh, d);
-    if ((e = strpbrk(sh, "eE")) == NULL) return (size_t)snprintf(buf, cap, "%s", sh);
-    *e = 0;
-    if (*p == '-') *q++ = *p++;
-    point = -1;
-    for (; *p; p++) {
-        if (*p == '.')
-            point = nd;
-        else
-            dig[nd++] = *p;
-    }
-    if (point < 0) point = nd;
-    point += atoi(e + 1); /* digits before the decimal point */
-    if (point <= 0) {
-        *q++ = '0', *q++ = '.';
-        for (i = point; i < 0; i++)
-            *q++ = '0';
-        memcpy(q, dig, (size_t)nd), q += nd;
-    } else {
-        for (i = 0; i < point || i < nd; i++) {
-            if (i == point) *q++ = '.';
-            *q++ = i < nd ? dig[i] : '0';
-        }
-    }
-    *q = 0;
-    return (size_t)(q - buf);
-}
-
-#define PLAIN_CAP 400 /* plain_double of 1e308 or 5e-324 */
+#define PLAIN_CAP ORM_DECIMAL_CAP /* the plain text of 1e308 or 5e-324 */
 
 static int numeric_to(lua_State *L, int idx, const orm_type *t, orm_value *out, orm_error *err)
 {
@@ -211,7 +177,7 @@ static int numeric_to(lua_State *L, int idx, const orm_type *t, orm_value *out, 
             if (tmp.p) fix_point(tmp.p);
         } else {
             char buf[PLAIN_CAP];
-            orm_buf_append(&tmp, buf, plain_double(buf, sizeof buf, x));
+            orm_buf_append(&tmp, buf, orm_double_decimal(buf, x, -1));
         }
     } else {
         return type_error(L, idx, t, err);
@@ -258,7 +224,8 @@ static void numeric_push(lua_State *L, const orm_value *v, const orm_type *t)
         return;
     }
     if (v->type == ORM_V_REAL) {
-        n = plain_double(buf, sizeof buf, v->u.r);
+        n = isfinite(v->u.r) ? orm_double_decimal(buf, v->u.r, -1)
+                             : (size_t)snprintf(buf, sizeof buf, "%g", v->u.r); /* NaN */
     } else if (v->type == ORM_V_INT || v->type == ORM_V_BOOL) {
         n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)v->u.i);
     } else { /* TEXT (or BLOB): as stored, re-scaled when it is a decimal */
@@ -436,6 +403,20 @@ void l_value_push(lua_State *L, const orm_value *v, const orm_type *t)
 {
     if (v->type == ORM_V_NULL) {
         lua_pushnil(L);
+        return;
+    }
+    if (v->type == ORM_V_TEXT && v->decimal && (!t || t->kind != ORM_T_NUMERIC)) {
+        /* a NUMERIC result where a number is expected (avg() of an Integer,
+         * an untyped expression): a Lua number, as before decimals were
+         * read as text; raw SQL results keep the text (l_text_exec.c) */
+        if (lua_stringtonumber(L, v->u.s) == 0) {
+            push_plain(L, v);
+        } else if (t && lua_isinteger(L, -1) == 0) { /* Integer - avg: -7.0000 -> -7 */
+            orm_value num;
+            orm_value_real(&num, lua_tonumber(L, -1));
+            lua_pop(L, 1);
+            l_value_push(L, &num, t);
+        }
         return;
     }
     if (!t) {

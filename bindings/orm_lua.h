@@ -15,6 +15,9 @@ int luaopen_orm(lua_State *L);
  * pending new, dirty and deleted objects plus changes flushed but not
  * committed. 0 when idx is not a db handle. */
 int orm_lua_pending_changes(lua_State *L, int idx);
+/* [-0, +0, -] counts[0..2] = the pending new, dirty and deleted objects of
+ * the db handle at idx (all 0 when idx is not one). */
+void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3]);
 /* [-0, +0, -] When nothing is pending, ends the open read transaction so an
  * idle shell holds no lock. */
 void orm_lua_end_idle(lua_State *L, int idx);
@@ -26,5 +29,23 @@ int orm_lua_rollback_all(lua_State *L, int idx);
 struct orm_conn *orm_lua_conn(lua_State *L, int idx);
 /* [-0, +1, -] Pushes a list of the handle's model class names, in definition order. */
 void orm_lua_push_model_names(lua_State *L, int idx);
+
+/* [-1, +1, -] For a message handler: when the error on top is Lua's "bad
+ * argument #1 to 'add' (orm.Session expected, ...)" for a documented method
+ * called with '.' (level 1 of the stack is that call), replaces it with
+ * "... use db.session:add(obj), with a colon". line is the source line of
+ * the call when known (the receiver is taken from it), or NULL. */
+void orm_lua_hint(lua_State *L, const char *line);
+/* [-0, +1, m] The help text for the value at idx (db handle at dbidx, or
+ * nil): what it is and its methods with arguments, or nil when the docs
+ * table does not know the value. title starts the first line. */
+void orm_lua_push_help(lua_State *L, int idx, int dbidx, const char *title);
+/* [-0, +1, m] The "(what it is)" line and member lines of a kind ("model",
+ * "instance", "session", ...) from the docs table. */
+void orm_lua_push_kind_help(lua_State *L, const char *kind);
+
+/* [-0, +1, -] For a relationship declaration at idx: "Book, one-to-many"
+ * (target class and direction); nil when it cannot be resolved. */
+void orm_lua_push_rel_summary(lua_State *L, int idx);
 
 #endif

@@ -4,9 +4,12 @@
 
 #include <stdlib.h>
 
+#include "audit.h"
 #include "compile.h"
+#include "history_table.h"
 #include "dialect.h"
 #include "session_int.h"
+#include "versioning.h"
 
 typedef struct {
     orm_object **v; /* retained */
@@ -128,15 +131,48 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     orm_compiled_init(&comp);
     orm_error err;
     orm_error_init(&err);
-    rc =
-        orm_compile_update_where(orm_conn_dialect(s->conn), t, cols, values, n, where, &comp, &err);
+    /* a versioned table: SET version = COALESCE(version, 0) + 1 as well,
+     * unless the statement sets the version itself */
+    int bump = t->version_col >= 0 && n > 0;
+    for (int i = 0; bump && i < n; i++)
+        if (cols[i] == t->version_col) bump = 0;
+    int *vcols = NULL;
+    orm_expr **vvals = NULL;
+    if (bump) {
+        vcols = malloc((size_t)(n + 1) * sizeof *vcols);
+        vvals = malloc((size_t)(n + 1) * sizeof *vvals);
+        orm_expr *inc = vcols && vvals ? orm_versioning_bump_expr(t) : NULL;
+        if (!inc) {
+            free(vcols);
+            free(vvals);
+            orm_compiled_free(&comp);
+            return orm_error_oom(&s->err);
+        }
+        for (int i = 0; i < n; i++) {
+            vcols[i] = cols[i];
+            vvals[i] = values[i];
+        }
+        vcols[n] = t->version_col;
+        vvals[n] = inc;
+    }
+    rc = orm_compile_update_where(orm_conn_dialect(s->conn), t, bump ? vcols : cols,
+                                  bump ? vvals : values, bump ? n + 1 : n, where, &comp, &err);
+    /* comp borrows the bound values of the trees: keep the bump until the end */
+    orm_expr *inc = bump ? vvals[n] : NULL;
+    free(vcols);
+    free(vvals);
     if (rc < 0) {
+        orm_expr_release(inc);
         orm_compiled_free(&comp);
         return compile_fail(s, rc, &err);
     }
     objlist hit = {0};
     rc = loaded_matches(s, t, where, &hit);
+    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "update");
     if (rc >= 0) rc = run(s, &comp, matched);
+    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, "update", &comp, *matched);
+    /* no change without its history rows and audit entry */
+    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
     int sets_key = 0;
     for (int i = 0; i < n; i++)
         sets_key |= t->cols[cols[i]].primary_key;
@@ -152,6 +188,7 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     }
     objlist_free(&hit);
     orm_compiled_free(&comp);
+    orm_expr_release(inc);
     return rc < 0 ? rc : ORM_OK;
 }
 
@@ -172,7 +209,11 @@ int orm_bulk_delete(orm_session *s, const orm_table *t, const orm_expr *where, i
     }
     objlist hit = {0};
     rc = loaded_matches(s, t, where, &hit);
+    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "delete");
     if (rc >= 0) rc = run(s, &comp, matched);
+    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, "delete", &comp, *matched);
+    /* no change without its history rows and audit entry */
+    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
     for (size_t i = 0; rc >= 0 && i < hit.n; i++) {
         orm_object *o = hit.v[i];
         if (o->session != s || o->state != ORM_OBJ_PERSISTENT) continue;

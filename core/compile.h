@@ -50,7 +50,10 @@ int orm_compile_delete_where(const orm_dialect *d, const orm_table *t, const orm
  * order. mask 0: INSERT INTO t DEFAULT VALUES. */
 int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out);
 /* UPDATE t SET c1=?, c2=? WHERE pk1 = ? AND pk2 = ? — params: the SET columns
- * in column order, then the primary key columns in pk order. */
+ * in column order, then the primary key columns in pk order. A table with a
+ * version column (t->version_col) adds AND COALESCE(version, 0) = ? — one
+ * more param after the key: the version the session loaded (NULL: 0). The
+ * same goes for DELETE. */
 int orm_compile_update(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out);
 /* DELETE FROM t WHERE pk1 = ? ... — params: the primary key in pk order. */
 int orm_compile_delete(const orm_dialect *d, const orm_table *t, orm_buf *out);

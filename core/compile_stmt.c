@@ -19,8 +19,11 @@ static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, i
     orm_dialect_quote(d, out, t->cols[col].name);
 }
 
-/* " WHERE t.pk1 = ? AND t.pk2 = ?" with placeholders from n+1 on. */
-static void put_pk_where(const orm_dialect *d, orm_buf *out, const orm_table *t, int n)
+/* " WHERE t.pk1 = ? AND t.pk2 = ?" with placeholders from n+1 on; with
+ * version (a table with a version column, UPDATE and DELETE) also
+ * " AND COALESCE(t.version, 0) = ?" (a row from before versioning: 0). */
+static void put_pk_where(const orm_dialect *d, orm_buf *out, const orm_table *t, int n,
+                         int version)
 {
     orm_buf_puts(out, " WHERE ");
     for (int i = 0; i < t->npk; i++) {
@@ -28,6 +31,12 @@ static void put_pk_where(const orm_dialect *d, orm_buf *out, const orm_table *t,
         put_column(d, out, t, t->pk[i]);
         orm_buf_puts(out, " = ");
         orm_dialect_placeholder(d, out, n + i + 1);
+    }
+    if (version && t->version_col >= 0) {
+        orm_buf_puts(out, " AND COALESCE(");
+        put_column(d, out, t, t->version_col);
+        orm_buf_puts(out, ", 0) = ");
+        orm_dialect_placeholder(d, out, n + t->npk + 1);
     }
 }
 
@@ -76,7 +85,7 @@ int orm_compile_update(const orm_dialect *d, const orm_table *t, uint64_t mask, 
         orm_buf_putc(out, '=');
         orm_dialect_placeholder(d, out, n);
     }
-    put_pk_where(d, out, t, n);
+    put_pk_where(d, out, t, n, 1);
     return done(out);
 }
 
@@ -85,7 +94,7 @@ int orm_compile_delete(const orm_dialect *d, const orm_table *t, orm_buf *out)
     if (t->npk == 0) return ORM_EMISUSE;
     orm_buf_puts(out, "DELETE FROM ");
     orm_dialect_quote(d, out, t->name);
-    put_pk_where(d, out, t, 0);
+    put_pk_where(d, out, t, 0, 1);
     return done(out);
 }
 
@@ -99,7 +108,7 @@ int orm_compile_select_by_pk(const orm_dialect *d, const orm_table *t, orm_buf *
     }
     orm_buf_puts(out, " FROM ");
     orm_dialect_quote(d, out, t->name);
-    put_pk_where(d, out, t, 0);
+    put_pk_where(d, out, t, 0, 0);
     return done(out);
 }
 

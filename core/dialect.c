@@ -65,6 +65,7 @@ const orm_dialect orm_dialect_pg = {
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .datetime_type = "TIMESTAMP WITHOUT TIME ZONE",
+    .select_param_cast = 1,
     .binary_type = "BYTEA",
     .json_type = "JSONB",
     .limit_all = NULL, /* OFFSET alone */

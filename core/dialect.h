@@ -59,6 +59,10 @@ typedef struct orm_dialect {
      * an instant compares equal ("julianday"); NULL: the backend's own
      * date types compare as instants already. */
     const char *instant_fn;
+    /* 1 when a value bound in a SELECT list needs CAST(? AS type) for the
+     * server to know its type (PostgreSQL takes it for text): INSERT ...
+     * SELECT of history rows. */
+    int select_param_cast;
 } orm_dialect;
 
 extern const orm_dialect orm_dialect_sqlite;

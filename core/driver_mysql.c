@@ -579,17 +579,26 @@ static const char *my_column_name(orm_stmt *os, int i)
     return i >= 0 && (unsigned)i < s->ncols ? s->fields[i].name : NULL;
 }
 
-static void numeric_value(const char *t, orm_value *out)
+/* DECIMAL: an integer when it is one and fits (a sum of integers), else
+ * its exact decimal text (flagged decimal); with borrow, the text stays in
+ * the column's buffer. */
+static int numeric_value(char *t, size_t len, orm_value *out, int borrow)
 {
     char *end;
     if (!strpbrk(t, ".eE")) {
+        errno = 0;
         long long i = strtoll(t, &end, 10);
-        if (*end == '\0') {
+        if (*end == '\0' && errno == 0) {
             orm_value_int(out, i);
-            return;
+            return ORM_OK;
         }
     }
-    orm_value_real(out, strtod(t, NULL));
+    if (borrow)
+        *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = len, .u.s = t};
+    else if (orm_value_set_text(out, t, len) != ORM_OK)
+        return ORM_ENOMEM;
+    out->decimal = 1;
+    return ORM_OK;
 }
 
 /* Column i of the fetched row; with borrow, text and blob bytes stay in the
@@ -615,7 +624,7 @@ static int column(my_stmt *s, int i, orm_value *out, int borrow)
         break;
     case K_DEC:
         col->buf[n] = '\0';
-        numeric_value(col->buf, out);
+        rc = numeric_value(col->buf, n, out, borrow);
         break;
     case K_BLOB:
         if (borrow)

@@ -103,6 +103,8 @@ Oid orm_pg_wanted_type(const pg_param *p, Oid t)
     }
 }
 
+_Static_assert(sizeof ((pg_param *)0)->num >= ORM_DOUBLE_CAP, "room for a double's text");
+
 /* Writes p for a parameter of type t into the arrays of PQexecPrepared. */
 void orm_pg_put_param(pg_stmt *s, int i)
 {
@@ -132,8 +134,9 @@ void orm_pg_put_param(pg_stmt *s, int i)
             snprintf(p->num, sizeof p->num, "-Infinity");
         else if (is_int(t) && p->u.r == (double)(int64_t)p->u.r)
             snprintf(p->num, sizeof p->num, "%lld", (long long)p->u.r);
-        else
-            snprintf(p->num, sizeof p->num, "%.17g", p->u.r);
+        else /* the shortest digits that read back as the double: 0.99, not
+                0.98999999999999999 (which a NUMERIC would keep as it is) */
+            orm_double_shortest(p->num, p->u.r);
         break;
     case ORM_V_TEXT:
     case ORM_V_BLOB:

@@ -3,6 +3,7 @@
  * prepared at its first execution with its values' types), run with
  * PQexecPrepared under the statement guard of driver_pg.c, and their rows
  * read back as values by each column's type OID. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,19 +224,30 @@ const char *orm_pg_column_name(orm_stmt *os, int i)
     return PQfname(s->res ? s->res : s->desc, i);
 }
 
-/* numeric: an integer when it is one and fits, else a double (as SQLite's
- * NUMERIC affinity stores it). */
-static void numeric_value(const char *t, orm_value *out)
+/* numeric: an integer when it is one and fits (a sum of integers), NaN as
+ * a double, else its exact decimal text (flagged decimal); with borrow,
+ * the text is left in the result. */
+static int numeric_value(const char *t, size_t len, orm_value *out, int borrow)
 {
     char *end;
     if (!strpbrk(t, ".eEnN")) {
+        errno = 0;
         long long i = strtoll(t, &end, 10);
-        if (*end == '\0') {
+        if (*end == '\0' && errno == 0) {
             orm_value_int(out, i);
-            return;
+            return ORM_OK;
         }
     }
-    orm_value_real(out, strtod(t, NULL));
+    if (strpbrk(t, "nN")) { /* NaN, Infinity */
+        orm_value_real(out, strtod(t, NULL));
+        return ORM_OK;
+    }
+    if (borrow)
+        *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = len, .u.s = (char *)t};
+    else if (orm_value_set_text(out, t, len) != ORM_OK)
+        return ORM_ENOMEM;
+    out->decimal = 1;
+    return ORM_OK;
 }
 
 /* An integer as the server writes it (an optional '-', digits): faster
@@ -276,8 +288,9 @@ static int column(pg_stmt *s, int i, orm_value *out, int borrow)
         orm_value_real(out, strtod(t, NULL));
         return ORM_OK;
     case OID_NUMERIC:
-        numeric_value(t, out);
-        return ORM_OK;
+        return numeric_value(t, (size_t)PQgetlength(s->res, s->row, i), out, borrow) == ORM_OK
+                   ? ORM_OK
+                   : orm_error_oom(&s->conn->base.err);
     case OID_BYTEA: {
         size_t len = 0;
         unsigned char *b = PQunescapeBytea((const unsigned char *)t, &len);

@@ -2,7 +2,9 @@
  * orm_driver_sqlite and its connection and statement structs. Every failure
  * copies sqlite3_errmsg into conn->err at once (before any reset can change
  * it), classified by the one function classify(). */
+#include <math.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +16,14 @@ typedef struct sqlite_conn {
     sqlite3 *db;
 } sqlite_conn;
 
+#define DEC_CACHED 16 /* columns whose decimal scale a statement remembers */
+
 typedef struct sqlite_stmt {
     sqlite3_stmt *st;
     sqlite_conn *conn;
+    /* per column: 0 not looked up yet, else dec_scale() + 3; forgotten at
+     * each reset (a re-prepare after a schema change may change them) */
+    signed char dec[DEC_CACHED];
 } sqlite_stmt;
 
 extern const orm_driver orm_driver_sqlite;
@@ -180,6 +187,7 @@ static int sq_prepare(orm_conn *base, const char *sql, orm_stmt **out)
         }
     }
     s->conn = c;
+    memset(s->dec, 0, sizeof s->dec);
     *out = (orm_stmt *)s;
     return ORM_OK;
 }
@@ -237,6 +245,37 @@ static const char *sq_column_name(orm_stmt *os, int i)
     return sqlite3_column_name(STMT(os)->st, i);
 }
 
+/* What the declared type of result column i says of its numbers: -2 not
+ * NUMERIC/DECIMAL (or an expression, which has none), -1 NUMERIC without a
+ * scale, else the scale of NUMERIC(p, s) / DECIMAL(p, s). */
+static int decl_scale(sqlite3_stmt *st, int i)
+{
+    const char *t = sqlite3_column_decltype(st, i);
+    if (!t || (sqlite3_strnicmp(t, "NUMERIC", 7) != 0 && sqlite3_strnicmp(t, "DECIMAL", 7) != 0))
+        return -2;
+    const char *p = strchr(t + 7, '('), *comma = p ? strchr(p, ',') : NULL;
+    if (!p) return -1;
+    if (!comma) return 0;
+    int scale = atoi(comma + 1);
+    return scale < 0 ? 0 : scale > 40 ? 40 : scale;
+}
+
+static int dec_scale(sqlite_stmt *s, int i)
+{
+    if (i >= DEC_CACHED) return decl_scale(s->st, i);
+    if (s->dec[i] == 0) s->dec[i] = (signed char)(decl_scale(s->st, i) + 3);
+    return s->dec[i] - 3;
+}
+
+/* A number read from a NUMERIC/DECIMAL column as its decimal text with the
+ * column's scale ("3.00", "0.99"), as the servers give it. */
+static int decimal_text(sqlite_stmt *s, orm_value *out, const char *txt, size_t n)
+{
+    if (orm_value_set_text(out, txt, n) != ORM_OK) return orm_error_oom(&s->conn->base.err);
+    out->decimal = 1;
+    return ORM_OK;
+}
+
 /* Column i through its sqlite3_value: one lookup of the column instead of one
  * per sqlite3_column_* call (each of which also checks the statement and its
  * malloc state). The value is unprotected; that is safe here, the connection
@@ -251,12 +290,27 @@ static int column(sqlite_stmt *s, int i, orm_value *out, int borrow)
     size_t n;
     int rc = ORM_OK;
     switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
-        orm_value_int(out, sqlite3_value_int64(v));
-        return ORM_OK;
-    case SQLITE_FLOAT:
-        orm_value_real(out, sqlite3_value_double(v));
-        return ORM_OK;
+    case SQLITE_INTEGER: {
+        int scale = dec_scale(s, i);
+        if (scale <= 0) {
+            orm_value_int(out, sqlite3_value_int64(v));
+            return ORM_OK;
+        }
+        char buf[64];
+        int len = snprintf(buf, sizeof buf, "%lld.%0*d", (long long)sqlite3_value_int64(v), scale, 0);
+        return decimal_text(s, out, buf, (size_t)len);
+    }
+    case SQLITE_FLOAT: {
+        double d = sqlite3_value_double(v);
+        int scale = isfinite(d) ? dec_scale(s, i) : -2;
+        if (scale == -2) {
+            orm_value_real(out, d);
+            return ORM_OK;
+        }
+        char buf[ORM_DECIMAL_CAP];
+        size_t len = orm_double_decimal(buf, d, scale);
+        return decimal_text(s, out, buf, len);
+    }
     case SQLITE_TEXT:
         p = (const char *)sqlite3_value_text(v);
         if (!p) {
@@ -300,6 +354,7 @@ static int sq_column_peek(orm_stmt *os, int i, orm_value *out)
 static int sq_reset(orm_stmt *os)
 {
     sqlite3_reset(STMT(os)->st);
+    memset(STMT(os)->dec, 0, sizeof STMT(os)->dec);
     return ORM_OK;
 }
 

@@ -4,9 +4,12 @@
  * first. Statements are compiled once per (table, column set) and reused. */
 #include <stdlib.h>
 
+#include "audit.h"
 #include "compile.h"
 #include "dialect.h"
+#include "history_table.h"
 #include "session_int.h"
+#include "versioning.h"
 
 /* The statement being reused across consecutive rows of one shape. */
 typedef struct shape {
@@ -66,7 +69,7 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
 }
 
-static uint64_t insert_mask(const orm_object *o)
+uint64_t orm_flush_insert_mask(const orm_object *o)
 {
     const orm_table *t = o->table;
     uint64_t mask = 0;
@@ -84,7 +87,11 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
     if (s->hooks.before_insert && s->hooks.before_insert(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
     if (o->nlinks && orm_object_apply_links(o) != ORM_OK) return orm_error_oom(&s->err);
-    uint64_t mask = insert_mask(o);
+    if (t->version_col >= 0) { /* a new row starts at version 1 */
+        orm_value_clear(&o->values[t->version_col]);
+        orm_value_int(&o->values[t->version_col], 1);
+    }
+    uint64_t mask = orm_flush_insert_mask(o);
     /* the generated key comes back with the INSERT where the dialect can
      * (RETURNING: one round trip on a server), else from last_insert_id */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
@@ -113,6 +120,13 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o)
     o->state = ORM_OBJ_PERSISTENT;
     o->inserted_in_txn = 1;
     o->dirty = 0;
+    if (s->audit) {
+        uint64_t set = 0;
+        for (int i = 0; i < t->ncols; i++)
+            if (o->values[i].type != ORM_V_NULL) set |= (uint64_t)1 << i;
+        shape_done(s, sh);
+        if ((rc = orm_audit_row(s, o, "insert", set)) < 0) return rc;
+    }
     /* columns the database filled (server_default): read them back */
     uint64_t server = 0;
     for (int i = 0; i < t->ncols; i++)
@@ -131,22 +145,39 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
     if (s->hooks.before_update && s->hooks.before_update(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
     uint64_t mask = o->dirty;
-    int rc = shape_use(s, sh, t, mask, 'u');
+    /* a versioned row: SET version = expected + 1 ... AND version = expected */
+    int vc = t->version_col;
+    orm_value expected, next;
+    if (vc >= 0) {
+        mask |= (uint64_t)1 << vc;
+        orm_value_int(&expected, orm_versioning_expected(o));
+        orm_value_int(&next, expected.u.i + 1);
+    }
+    /* a __versioned table keeps the row as it was (same transaction) */
+    int rc = t->history ? orm_history_copy_row(s, o, "update") : ORM_OK;
+    if (rc >= 0) rc = shape_use(s, sh, t, mask, 'u');
     if (rc < 0) return rc;
-    const orm_value *params[ORM_MAX_COLUMNS * 2];
+    const orm_value *params[ORM_MAX_COLUMNS * 2 + 1];
     size_t n = 0;
     for (int i = 0; i < t->ncols; i++)
-        if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
+        if (mask & ((uint64_t)1 << i)) params[n++] = i == vc ? &next : &o->values[i];
     /* the row is found by the key the database has (a changed key: dbkey) */
     for (int i = 0; i < t->npk; i++) params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+    if (vc >= 0) params[n++] = &expected;
     int64_t changes = 0;
     rc = run_shape(s, sh, params, n, &changes, NULL);
     if (rc < 0) return rc;
+    if (changes != 1 && vc >= 0) return orm_versioning_stale(&s->err, o, expected.u.i);
     if (changes != 1)
         return orm_error_set(&s->err, ORM_ERR_STALE, 0,
                              "UPDATE statement on table '%s' expected to update 1 row(s); "
                              "%lld were matched",
                              t->name, (long long)changes);
+    if (vc >= 0) {
+        orm_value_clear(&o->values[vc]);
+        o->values[vc] = next;
+    }
+    if (s->audit && (rc = orm_audit_row(s, o, "update", mask)) < 0) return rc;
     o->dirty = 0;
     if (o->dbkey) { /* the new key is the row's now: file the object under it */
         orm_object_drop_dbkey(o);
@@ -158,18 +189,27 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
 static int delete_one(orm_session *s, shape *sh, orm_object *o)
 {
     const orm_table *t = o->table;
-    int rc = shape_use(s, sh, t, 0, 'd');
+    int rc = t->history ? orm_history_copy_row(s, o, "delete") : ORM_OK;
+    if (rc >= 0) rc = shape_use(s, sh, t, 0, 'd');
     if (rc < 0) return rc;
-    const orm_value *params[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) params[i] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+    const orm_value *params[ORM_MAX_COLUMNS + 1];
+    size_t n = 0;
+    for (int i = 0; i < t->npk; i++) params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+    orm_value expected;
+    if (t->version_col >= 0) {
+        orm_value_int(&expected, orm_versioning_expected(o));
+        params[n++] = &expected;
+    }
     int64_t changes = 0;
-    rc = run_shape(s, sh, params, (size_t)t->npk, &changes, NULL);
+    rc = run_shape(s, sh, params, n, &changes, NULL);
     if (rc < 0) return rc;
+    if (changes != 1 && t->version_col >= 0) return orm_versioning_stale(&s->err, o, expected.u.i);
     if (changes != 1)
         return orm_error_set(&s->err, ORM_ERR_STALE, 0,
                              "DELETE statement on table '%s' expected to delete 1 row(s); "
                              "%lld were matched",
                              t->name, (long long)changes);
+    if (s->audit && (rc = orm_audit_row(s, o, "delete", ~(uint64_t)0)) < 0) return rc;
     orm_identity_remove(&s->identity, o);
     o->state = ORM_OBJ_DELETED;
     o->marked_delete = 0;
@@ -201,7 +241,9 @@ int orm_flush_run(orm_session *s)
     for (int ti = 0; ti < s->norder && rc >= 0; ti++)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
-            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti]) rc = insert_one(s, &sh, o);
+            if (o->state == ORM_OBJ_PENDING && o->table == s->order[ti] &&
+                (rc = insert_one(s, &sh, o)) < 0)
+                orm_session_set_failed(s, o);
         }
     /* foreign keys of persistent objects that follow objects inserted above */
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
@@ -220,14 +262,14 @@ int orm_flush_run(orm_session *s)
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];
         if (o->state == ORM_OBJ_PERSISTENT && o->dirty && !o->marked_delete)
-            rc = update_one(s, &sh, o);
+            if ((rc = update_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
     }
     /* deletes, children first */
     for (int ti = s->norder - 1; ti >= 0 && rc >= 0; ti--)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
             if (o->marked_delete && o->state == ORM_OBJ_PERSISTENT && o->table == s->order[ti])
-                rc = delete_one(s, &sh, o);
+                if ((rc = delete_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
         }
     shape_done(s, &sh);
     orm_buf_free(&sh.sql);

@@ -139,6 +139,7 @@ static void free_table(orm_table *t)
     for (int i = 0; i < t->ncols; i++)
         free_column(&t->cols[i]);
     free(t->cols);
+    free(t->model_name);
     free(t->name);
     free(t);
 }
@@ -182,6 +183,7 @@ int orm_metadata_add_table(orm_metadata *md, const char *name, orm_table **out, 
         return orm_error_oom(err);
     }
     t->autoinc_col = -1;
+    t->version_col = -1;
     md->tables[md->ntables++] = t;
     if (out) *out = t;
     return ORM_OK;
@@ -317,6 +319,7 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
         .indexed = spec->indexed,
         .has_default = spec->has_default,
         .has_onupdate = spec->has_onupdate,
+        .no_audit = spec->no_audit,
     };
     int oom = 0;
     c->name = dup_opt(spec->name, &oom);

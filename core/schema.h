@@ -57,6 +57,7 @@ typedef struct orm_column {
     unsigned indexed : 1;       /* index = true */
     unsigned has_default : 1;   /* a client-side default exists (kept by bindings) */
     unsigned has_onupdate : 1;
+    unsigned no_audit : 1;      /* audit = false: the audit log says it changed, never its values */
     char *server_default; /* SQL text or NULL */
     char *comment;        /* or NULL */
     orm_fkey *fk;         /* or NULL */
@@ -69,6 +70,11 @@ typedef struct orm_table {
     int pk[ORM_MAX_COLUMNS]; /* column indexes of the primary key, in order */
     int npk;
     int autoinc_col;         /* column index of the generated key, or -1 */
+    int version_col;         /* column index of the optimistic-locking version
+                              * (__version_id), or -1; see versioning.h */
+    char *model_name;        /* the class name for messages (owned), or NULL */
+    struct orm_table *history;          /* its <name>_history table (__versioned), or NULL */
+    const struct orm_table *history_of; /* a history table: the table it keeps, else NULL */
     void *udata;             /* the binding's class for this table (borrowed) */
 } orm_table;
 

@@ -7,6 +7,7 @@
 
 #include "compile.h"
 #include "session_int.h"
+#include "versioning.h"
 
 orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md)
 {
@@ -33,16 +34,27 @@ static void detach_one(void *ctx, orm_object *o)
     if (o->state == ORM_OBJ_PERSISTENT) o->state = ORM_OBJ_DETACHED;
 }
 
+/* Replaces the remembered failed object (retained) with o. */
+static void set_failed(orm_session *s, orm_object *o, int autoflush)
+{
+    if (o) orm_object_retain(o);
+    orm_object_release(s->fail_obj);
+    s->fail_obj = o;
+    s->fail_autoflush = autoflush;
+}
+
 void orm_session_free(orm_session *s)
 {
     if (s == NULL) return;
     orm_session_close(s);
+    set_failed(s, NULL, 0);
     orm_identity_free(&s->identity);
     free(s->touched);
     free(s->order);
     for (int i = 0; i < s->npk_sql; i++) free(s->pk_sql[i].sql);
     free(s->pk_sql);
     free(s->savepoints);
+    free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
     orm_error_clear(&s->err);
     free(s);
@@ -52,6 +64,7 @@ void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h) { s->hook
 orm_error *orm_session_error(orm_session *s) { return &s->err; }
 orm_conn *orm_session_conn(orm_session *s) { return s->conn; }
 void orm_session_set_autoflush(orm_session *s, int on) { s->autoflush = on; }
+int orm_session_autoflush_enabled(const orm_session *s) { return s->autoflush; }
 
 int orm_session_fail_from_conn(orm_session *s, int rc)
 {
@@ -194,6 +207,7 @@ int orm_session_expunge(orm_session *s, orm_object *o)
 
 static void release_touched(orm_session *s)
 {
+    set_failed(s, NULL, 0);
     size_t n = s->ntouched;
     orm_object **t = s->touched;
     s->ntouched = 0;
@@ -226,6 +240,7 @@ static void revert_after(orm_session *s, uint64_t mark)
             }
         }
         if (o->state == ORM_OBJ_PERSISTENT) o->dirty |= o->txn_dirty;
+        if (o->state == ORM_OBJ_PERSISTENT && o->seq > mark) orm_versioning_restore(o);
     }
 }
 
@@ -290,9 +305,12 @@ static int fail_transaction(orm_session *s, int rc)
     return rc < 0 ? rc : ORM_EFAIL;
 }
 
+int orm_session_fail(orm_session *s, int rc) { return fail_transaction(s, rc); }
+
 int orm_session_flush(orm_session *s)
 {
     orm_error_clear(&s->err);
+    set_failed(s, NULL, 0);
     if (s->flushing)
         return orm_error_set(&s->err, ORM_ERR_PROGRAMMING, 0, "flush is already in progress"),
                ORM_EMISUSE;
@@ -306,7 +324,23 @@ int orm_session_flush(orm_session *s)
 int orm_session_autoflush(orm_session *s)
 {
     if (!s->autoflush || s->flushing || s->ntouched == 0) return ORM_OK;
-    return orm_session_flush(s);
+    int rc = orm_session_flush(s);
+    if (rc < 0 && s->fail_obj) s->fail_autoflush = 1;
+    return rc;
+}
+
+void orm_session_set_failed(orm_session *s, orm_object *o)
+{
+    set_failed(s, o, 0);
+}
+
+orm_object *orm_session_take_failed(orm_session *s, int *autoflush)
+{
+    orm_object *o = s->fail_obj;
+    if (autoflush) *autoflush = s->fail_autoflush;
+    s->fail_obj = NULL;
+    s->fail_autoflush = 0;
+    return o;
 }
 
 static void forget_committed(orm_session *s)

@@ -113,6 +113,16 @@ int orm_session_expunge(orm_session *s, orm_object *o);
  * On failure the database transaction is rolled back and every change since
  * the last commit is pending again, objects keeping the values they have. */
 int orm_session_flush(orm_session *s);
+/* Called by orm_session_plan for each statement: its SQL text (the
+ * connection's dialect) and parameters (borrowed for the call). Returns
+ * ORM_OK, or a failure that stops the plan and is returned. */
+typedef int (*orm_plan_fn)(void *ctx, const char *sql, const orm_value *const *params, size_t n);
+/* The statements the next flush would run, in its order (inserts parents
+ * first, updates, deletes children first), without running anything or
+ * changing any object (flush_plan.c). Values a flush only learns while
+ * running (generated keys, a new parent's key in its children's foreign
+ * keys, defaults filled by hooks) show as they are now. */
+int orm_session_plan(orm_session *s, orm_plan_fn fn, void *ctx);
 int orm_session_commit(orm_session *s);
 /* Discards the transaction: pending objects become transient, deleted ones
  * persistent again, modified ones get their committed values back. */
@@ -136,7 +146,14 @@ size_t orm_session_pending_count(const orm_session *s);
 void orm_session_each_pending(orm_session *s, void (*fn)(void *ctx, orm_object *o, char kind),
                               void *ctx);
 int orm_session_autoflush(orm_session *s);
+/* After a failed flush: the object it was writing (a new reference the
+ * caller releases; NULL when none) and, in *autoflush, whether that flush
+ * was the autoflush before a query. Forgets it. */
+orm_object *orm_session_take_failed(orm_session *s, int *autoflush);
+/* Remembers o (retained) as the object a failing flush was writing (flush.c). */
+void orm_session_set_failed(orm_session *s, orm_object *o);
 void orm_session_set_autoflush(orm_session *s, int on);
+int orm_session_autoflush_enabled(const orm_session *s);
 
 /* Object by primary key (npk values in pk order): the identity map first,
  * then one SELECT. *out is a new reference or NULL when there is no row. */

@@ -34,6 +34,10 @@ struct orm_session {
     } *savepoints;
     int nsavepoints;
     int next_savepoint;
+    orm_object *fail_obj; /* retained: the object a failed flush was writing */
+    int fail_autoflush;   /* that flush was the autoflush before a query */
+    const orm_table *audit; /* ormsh_audit when auditing is on (audit.c), else NULL */
+    char *audit_actor;      /* owned; NULL: the OS user */
 };
 
 /* object.c */
@@ -67,9 +71,15 @@ int orm_session_fail_from_conn(orm_session *s, int rc);
 /* After a failed flush/commit: database rolled back, changes pending again. */
 void orm_session_revert_to_pending(orm_session *s);
 int orm_session_table_order(orm_session *s);
+/* A change failed halfway (a bulk statement without its history rows or
+ * audit entry): rolls back as a failed flush does; returns rc. */
+int orm_session_fail(orm_session *s, int rc);
 
 /* flush.c */
 int orm_flush_run(orm_session *s);
+/* The columns an INSERT of o names (a generated key or server default left
+ * NULL is left out). */
+uint64_t orm_flush_insert_mask(const orm_object *o);
 
 /* cursor.c: re-reads the columns in mask of o's row (server defaults,
  * savepoints): ORM_OK, ORM_DONE when the row is gone, or a failure. */

@@ -3,6 +3,8 @@
  * and the readable literal used by echo lines and error parameters. */
 #include "value.h"
 
+#include <assert.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,9 +137,66 @@ uint64_t orm_value_hash(const orm_value *v)
 
 /* The shortest %g form that reads back as the same double, with ".0" added
  * to integral values so a float never looks like an integer (1.0, 2.5). */
+/* The locale's decimal point, when it is not '.', turned into '.'. */
+static void fix_point(char *buf)
+{
+    char dp = localeconv()->decimal_point[0];
+    char *q;
+    if (dp != '.' && (q = strchr(buf, dp)) != NULL) *q = '.';
+}
+
+size_t orm_double_shortest(char *buf, double d)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, ORM_DOUBLE_CAP, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d) break; /* (17 digits always read back) */
+    }
+    fix_point(buf);
+    return strlen(buf);
+}
+
+size_t orm_double_decimal(char *buf, double d, int scale)
+{
+    assert(isfinite(d) && scale <= 40);
+    if (scale >= 0) {
+        snprintf(buf, ORM_DECIMAL_CAP, "%.*f", scale, d);
+        fix_point(buf);
+        return strlen(buf);
+    }
+    char sh[ORM_DOUBLE_CAP], dig[ORM_DOUBLE_CAP], *p = sh, *q = buf, *e;
+    orm_double_shortest(sh, d);
+    if ((e = strchr(sh, 'e')) == NULL) {
+        memcpy(buf, sh, strlen(sh) + 1);
+        return strlen(buf);
+    }
+    *e = '\0';
+    if (*p == '-') *q++ = *p++;
+    int nd = 0, point = -1;
+    for (; *p; p++) {
+        if (*p == '.') point = nd;
+        else dig[nd++] = *p;
+    }
+    if (point < 0) point = nd;
+    point += atoi(e + 1); /* digits before the point */
+    if (point <= 0) {
+        *q++ = '0';
+        *q++ = '.';
+        for (int i = point; i < 0; i++) *q++ = '0';
+        memcpy(q, dig, (size_t)nd);
+        q += nd;
+    } else {
+        for (int i = 0; i < point || i < nd; i++) {
+            if (i == point) *q++ = '.';
+            *q++ = i < nd ? dig[i] : '0';
+        }
+    }
+    *q = '\0';
+    return (size_t)(q - buf);
+}
+
 static void describe_real(orm_buf *b, double r)
 {
-    char tmp[64];
+    char tmp[ORM_DOUBLE_CAP];
     if (isnan(r)) {
         orm_buf_puts(b, "nan");
         return;
@@ -146,10 +205,7 @@ static void describe_real(orm_buf *b, double r)
         orm_buf_puts(b, r < 0 ? "-inf" : "inf");
         return;
     }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, r);
-        if (strtod(tmp, NULL) == r) break;
-    }
+    orm_double_shortest(tmp, r);
     orm_buf_puts(b, tmp);
     if (strspn(tmp, "-0123456789") == strlen(tmp)) orm_buf_puts(b, ".0");
 }

@@ -22,6 +22,9 @@ typedef struct orm_value {
     /* TEXT/BLOB: u.s is not the value's own (orm_value_clear does not free
      * it; copies own theirs). 0 in values made by this file's setters. */
     unsigned char borrowed;
+    /* TEXT read from a NUMERIC/DECIMAL result column (the drivers set it):
+     * the value's exact decimal digits. Meaningful only with type TEXT. */
+    unsigned char decimal;
     size_t len; /* bytes of u.s for TEXT/BLOB (TEXT is also NUL-terminated) */
     union {
         int64_t i; /* INT, and BOOL as 0/1 */
@@ -55,5 +58,19 @@ uint64_t orm_value_hash(const orm_value *v);
  * (quotes escaped), <blob 12 bytes>, true/false. Returns 0 or ORM_ENOMEM. */
 struct orm_buf;
 int orm_value_describe(struct orm_buf *b, const orm_value *v);
+
+/* Text of a finite double d: the shortest %g form (15 to 17 significant
+ * digits) that reads back as d, with '.' as the point whatever the locale
+ * ("0.99", "1e+16"). buf holds at least ORM_DOUBLE_CAP bytes. Returns the
+ * length. */
+#define ORM_DOUBLE_CAP 32
+size_t orm_double_shortest(char *buf, double d);
+/* A finite double d as a plain decimal, never with an exponent: with
+ * scale >= 0 rounded to that many decimals ("%.*f"), else the digits of
+ * orm_double_shortest written out ("1e+16" -> "10000000000000000"). buf
+ * holds at least ORM_DECIMAL_CAP bytes (scale at most 40). Returns the
+ * length. */
+#define ORM_DECIMAL_CAP 400
+size_t orm_double_decimal(char *buf, double d, int scale);
 
 #endif

@@ -13,6 +13,7 @@
 #include <lua.h>
 
 #include "cmd_db.h"
+#include <stdio.h>
 #include "orm_lua.h"
 #include "shell.h"
 
@@ -110,6 +111,8 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     if (config) {
         lua_getfield(L, config, "busy_timeout");
         lua_setfield(L, -2, "busy_timeout");
+        lua_getfield(L, config, "audit"); /* audit = true: the audit log is on */
+        lua_setfield(L, -2, "audit");
         lua_getfield(L, config, "echo");
     } else {
         lua_pushnil(L);
@@ -281,6 +284,15 @@ static void bind_db(lua_State *L, int db)
     lua_setglobal(L, "db");
     lua_getfield(L, db, "session");
     lua_setglobal(L, "session");
+    /* the names a SQLAlchemy user imports; `select` replaces Lua's builtin
+     * only once db.select exists */
+    static const char *const names[] = {"func", "and_", "or_", "not_", "text", "null", "select"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (lua_getfield(L, db, names[i]) != LUA_TNIL)
+            lua_setglobal(L, names[i]);
+        else
+            lua_pop(L, 1);
+    }
 }
 
 /* [-0, +0, e] Remembers the app's name for the banner. */
@@ -385,6 +397,28 @@ void app_banner(lua_State *L, FILE *f)
     lua_pop(L, 1);
     banner_models(L, f);
     fflush(f);
+}
+
+const char *app_prompt(lua_State *L, const char *plain)
+{
+    static char buf[256];
+    static const char *const kinds[] = {"new", "dirty", "deleted"};
+    int counts[3], len = 0, n = 0;
+    app_push_db(L);
+    orm_lua_pending_kinds(L, -1, counts);
+    lua_getfield(L, LUA_REGISTRYINDEX, CMD_DB_BEHIND_KEY);
+    int behind = lua_toboolean(L, -1);
+    lua_getfield(L, LUA_REGISTRYINDEX, APPNAME_KEY);
+    const char *app = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    len = snprintf(buf, sizeof buf, "%.100s[", app);
+    for (int i = 0; i < 3; i++)
+        if (counts[i] > 0)
+            len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d %s", n++ ? ", " : "",
+                            counts[i], kinds[i]);
+    if (behind) len += snprintf(buf + len, sizeof buf - (size_t)len, "%sbehind head", n++ ? ", " : "");
+    snprintf(buf + len, sizeof buf - (size_t)len, "]%s", plain);
+    lua_pop(L, 3);
+    return n ? buf : plain;
 }
 
 void app_close(lua_State *L)

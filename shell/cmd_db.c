@@ -760,6 +760,8 @@ static int warn_main(lua_State *L)
     if (orm_revgraph_count(x.g) == 0) return 0;
     orm_strv *cur = current_strv(&x), *heads = heads_strv(&x);
     if (orm_strv_same_set(cur, heads)) return 0;
+    lua_pushboolean(L, 1); /* the prompt says so (app_prompt) */
+    lua_setfield(L, LUA_REGISTRYINDEX, CMD_DB_BEHIND_KEY);
     push_joined(L, cur, "<base>");
     push_joined(L, heads, "<base>");
     fflush(stdout);

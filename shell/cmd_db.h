@@ -20,6 +20,9 @@ int cmd_db_run(lua_State *L, const ormsh_opts *o);
 /* [-0, +0, -] Warns on stderr, naming `ormsh db upgrade`, when the app has
  * revisions and the database is not at their head. Silent otherwise. */
 void cmd_db_warn_behind(lua_State *L);
+/* Registry key set to true when cmd_db_warn_behind found the database
+ * behind the migrations head. */
+#define CMD_DB_BEHIND_KEY "ormsh.behind"
 
 /* ---- shared by cmd_db.c and cmd_db_scripts.c ---- */
 

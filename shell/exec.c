@@ -3,6 +3,7 @@
  * statement), one-line error reports, the exit() global, and the userdata
  * boxes that keep C resources safe across a raise. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include <lua.h>
 
 #include "driver.h"
+#include "orm_lua.h"
 #include "shell.h"
 
 static volatile sig_atomic_t g_sigint;  /* a SIGINT arrived (cleared by sh_sigint_take) */
@@ -65,16 +67,78 @@ void sh_set_conn(struct orm_conn *c)
     g_conn = c;
 }
 
+/* The text of the input being run (REPL line or -e code), for hints. */
+static char *g_source;
+
+void sh_set_source(const char *code)
+{
+    free(g_source);
+    g_source = code ? strdup(code) : NULL;
+}
+
+/* Line `n` (1-based) of text into buf; NULL when there is none. */
+static const char *nth_line(const char *text, int n, char *buf, size_t size)
+{
+    for (int i = 1; text && i < n; i++) {
+        text = strchr(text, '\n');
+        if (text) text++;
+    }
+    if (!text || size == 0) return NULL;
+    size_t len = strcspn(text, "\n");
+    if (len >= size) len = size - 1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Line `n` of the file `path` into buf; NULL when unreadable. */
+static const char *file_line(const char *path, int n, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    const char *line = NULL;
+    if (!f) return NULL;
+    for (int i = 1; fgets(buf, (int)size, f); i++) {
+        if (i == n) {
+            buf[strcspn(buf, "\n")] = '\0';
+            line = buf;
+            break;
+        }
+    }
+    fclose(f);
+    return line;
+}
+
+/* lua_pcall's message handler: an error on the stack where it happened gets
+ * its teaching hint (orm_lua_hint), given the source line of the call that
+ * failed (level 2: the caller of the function that raised). */
+static int msgh(lua_State *L)
+{
+    lua_Debug ar;
+    char buf[1024];
+    const char *line = NULL;
+    if (lua_getstack(L, 2, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+        if (ar.source[0] == '@')
+            line = file_line(ar.source + 1, ar.currentline, buf, sizeof buf);
+        else
+            line = nth_line(g_source, ar.currentline, buf, sizeof buf);
+    }
+    orm_lua_hint(L, line);
+    return 1;
+}
+
 int sh_pcall(lua_State *L, int narg, int nres)
 {
-    int status;
+    int status, base = lua_gettop(L) - narg;
     lua_sethook(L, NULL, 0, 0);
+    lua_pushcfunction(L, msgh);
+    lua_insert(L, base);
     g_sigint = 0;
     g_nsigint = 0;
     g_running = L;
-    status = lua_pcall(L, narg, nres, 0);
+    status = lua_pcall(L, narg, nres, base);
     g_running = NULL;
     lua_sethook(L, NULL, 0, 0); /* a Ctrl-C that came too late to fire */
+    lua_remove(L, base);
     return status;
 }
 
@@ -179,10 +243,35 @@ static int l_exit(lua_State *L)
     return lua_error(L);
 }
 
+/* __call of exit and quit: leave. */
+static int exit_call(lua_State *L)
+{
+    lua_remove(L, 1);
+    return l_exit(L);
+}
+
+/* __tostring of exit and quit: typed bare at the prompt, say how to leave. */
+static int exit_tostring(lua_State *L)
+{
+    lua_pushliteral(L, "Use exit() or Ctrl-D (i.e. EOF) to exit");
+    return 1;
+}
+
 void sh_open_exit(lua_State *L)
 {
-    lua_pushcfunction(L, l_exit);
+    /* a callable table, so that `exit` typed bare prints how to leave */
+    lua_newtable(L);
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, exit_call);
+    lua_setfield(L, -2, "__call");
+    lua_pushcfunction(L, exit_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "exit");
+    lua_setfield(L, -2, "__name");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
     lua_setglobal(L, "exit");
+    lua_setglobal(L, "quit");
 }
 
 int sh_exit_requested(int *code)

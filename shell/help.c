@@ -207,8 +207,12 @@ static void help_members(lua_State *L, int cls)
     for (lua_Integer i = 1; lua_rawgeti(L, rels, i) == LUA_TSTRING; i++) {
         const char *name = lua_tostring(L, -1);
         push_relationship(L, cls, lua_gettop(L));
-        const char *what = luaL_tolstring(L, -1, NULL);
-        fprintf(stdout, "    %-14s %s\n", name, what);
+        orm_lua_push_rel_summary(L, -1);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            luaL_tolstring(L, -1, NULL);
+        }
+        fprintf(stdout, "    %-14s -> %s\n", name, lua_tostring(L, -1));
         lua_pop(L, 3);
     }
     lua_pop(L, 2);
@@ -221,6 +225,13 @@ static void help_members(lua_State *L, int cls)
     lua_pop(L, 1);
 }
 
+/* [-0, +0, e] The docs table's lines for a kind of object. */
+static void help_kind(lua_State *L, const char *kind)
+{
+    orm_lua_push_kind_help(L, kind);
+    emit(L);
+}
+
 static void help_model(lua_State *L, int cls, int desc)
 {
     lua_getfield(L, cls, "__name");
@@ -230,6 +241,28 @@ static void help_model(lua_State *L, int cls, int desc)
     lua_pop(L, 2);
     help_columns(L, desc);
     help_members(L, cls);
+    help_kind(L, "model");
+}
+
+/* [-0, +0, e] An instance: its repr, its class's columns and relations,
+ * and what an instance offers. */
+static void help_instance(lua_State *L, int v)
+{
+    sh_push_repr(L, v);
+    lua_getmetatable(L, v);
+    lua_getfield(L, -1, "__name");
+    lua_pushfstring(L, "%s: an instance of %s\n", lua_tostring(L, -3), luaL_optstring(L, -1, "?"));
+    emit(L);
+    lua_pop(L, 3);
+    help_kind(L, "instance");
+    sh_push_names(L, v, 0);
+    if (lua_rawlen(L, -1) > 0) {
+        push_joined(L, -1, " ");
+        lua_pushfstring(L, "  attributes: %s\n", lua_tostring(L, -1));
+        emit(L);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
 }
 
 static void help_value(lua_State *L, int v)
@@ -249,6 +282,18 @@ static void help_value(lua_State *L, int v)
     lua_pop(L, 1);
 }
 
+/* 1 when the value at idx is a model instance: its metatable's __index
+ * leads to a class whose __table describes a table. */
+static int is_instance(lua_State *L, int idx)
+{
+    int yes = 0;
+    if (luaL_getmetafield(L, idx, "__class") != LUA_TNIL) {
+        yes = lua_istable(L, -1);
+        lua_pop(L, 1);
+    }
+    return yes;
+}
+
 /* help([value]) */
 static int l_help(lua_State *L)
 {
@@ -257,10 +302,20 @@ static int l_help(lua_State *L)
     } else {
         lua_settop(L, 1);
         lua_pushliteral(L, "__table"); /* a model class describes its table */
-        if (lua_istable(L, 1) && lua_rawget(L, 1) == LUA_TTABLE)
+        if (lua_istable(L, 1) && lua_rawget(L, 1) == LUA_TTABLE) {
             help_model(L, 1, 2);
-        else
-            help_value(L, 1);
+        } else {
+            lua_settop(L, 1);
+            app_push_db(L);
+            sh_push_repr(L, 1);
+            orm_lua_push_help(L, 1, 2, lua_tostring(L, -1));
+            if (lua_isstring(L, -1))
+                emit(L);
+            else if (is_instance(L, 1))
+                help_instance(L, 1);
+            else
+                help_value(L, 1);
+        }
     }
     fflush(stdout);
     return 0;

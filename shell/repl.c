@@ -197,6 +197,7 @@ static int load_chunk(lua_State *L, reader *r, int *status)
         lua_concat(L, 3);
     }
     history_add(r, lua_tostring(L, -2));
+    sh_set_source(lua_tostring(L, -2));
     lua_remove(L, -2);
     return IN_OK;
 }
@@ -204,7 +205,7 @@ static int load_chunk(lua_State *L, reader *r, int *status)
 /* [-0, +1, -] Reads and compiles one input. */
 static int load_input(lua_State *L, reader *r, int *status)
 {
-    int rc = push_line(L, r, PROMPT1);
+    int rc = push_line(L, r, app_prompt(L, PROMPT1));
     if (rc != IN_OK) return rc;
     if (is_blank(lua_tostring(L, -1))) {
         lua_pop(L, 1);
@@ -212,6 +213,7 @@ static int load_input(lua_State *L, reader *r, int *status)
     }
     if ((*status = add_return(L, CHUNKNAME)) == LUA_OK) {
         history_add(r, lua_tostring(L, -2));
+        sh_set_source(lua_tostring(L, -2));
         lua_remove(L, -2);
         return IN_OK;
     }
@@ -276,6 +278,7 @@ int repl_run(lua_State *L, int use_editline)
 int repl_do_string(lua_State *L, const char *code, const char *chunkname)
 {
     lua_pushstring(L, code);
+    sh_set_source(code);
     int status = add_return(L, chunkname);
     if (status != LUA_OK) status = luaL_loadbuffer(L, code, strlen(code), chunkname);
     lua_remove(L, -2);

@@ -47,7 +47,11 @@ enum { SH_ERR_PLAIN = 0, SH_ERR_WHERE = 1 };
  * values prefixed with their `where` under SH_ERR_WHERE; the failing SQL on a
  * second line when the db echoes) and pops it. An exit() request prints nothing. */
 void sh_report(lua_State *L, int style);
-/* [-0, +0, e] Defines the global exit([code]). */
+/* Remembers the text of the input about to run (copied), so an error's hint
+ * can quote the line of the call; NULL forgets it. */
+void sh_set_source(const char *code);
+/* [-0, +0, e] Defines the globals exit([code]) and quit([code]); typed bare
+ * they print how to leave. */
 void sh_open_exit(lua_State *L);
 /* 1 when exit() was called; *code gets its status. */
 int sh_exit_requested(int *code);
@@ -68,6 +72,10 @@ void app_arm_interrupt(lua_State *L);
 void app_end_idle(lua_State *L);
 /* [-0, +0, e] Writes the banner to f. */
 void app_banner(lua_State *L, FILE *f);
+/* [-0, +0, -] The primary prompt: plain (">>> ") when nothing is pending
+ * and the database is at the migrations head, else "bookstore[2 new,
+ * 1 dirty]>>> " / "bookstore[behind head]>>> " (a static buffer). */
+const char *app_prompt(lua_State *L, const char *plain);
 /* [-0, +0, -] Rolls back what is uncommitted and says so on stderr. */
 void app_close(lua_State *L);
 

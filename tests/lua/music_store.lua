@@ -45,6 +45,7 @@ print(ids(I.query:filter(I.Total:ge("5.94")):order_by("-Total"):all(), "InvoiceI
 print("-- composite keys")
 print(db.session:get(PlaylistTrack, { 1, 3 }))                            -- <PlaylistTrack PlaylistId=1 TrackId=3>
 print(db.session:get(PlaylistTrack, { 2, 1 }))                            -- nil
+print(db.session:get(PlaylistTrack, { PlaylistId = 2, TrackId = 7 }))     -- by attribute: <PlaylistTrack PlaylistId=2 TrackId=7>
 print(PlaylistTrack.query:filter_by{ TrackId = 3 }:count())               -- 2
 
 print("-- joins")

@@ -196,6 +196,38 @@ static void test_value__describe_reals_shortest_and_marked_float(void **state)
     assert_describes(&v, "1e+300");
 }
 
+static void test_value__double_shortest_reads_back(void **state)
+{
+    (void)state;
+    char buf[ORM_DOUBLE_CAP];
+    assert_int_equal(orm_double_shortest(buf, 0.99), 4);
+    assert_string_equal(buf, "0.99"); /* not %.17g's 0.98999999999999999 */
+    orm_double_shortest(buf, 0.1 + 0.2);
+    assert_string_equal(buf, "0.30000000000000004");
+    orm_double_shortest(buf, 1e16);
+    assert_string_equal(buf, "1e+16");
+    orm_double_shortest(buf, -2.5);
+    assert_string_equal(buf, "-2.5");
+}
+
+static void test_value__double_decimal_is_plain_with_scale(void **state)
+{
+    (void)state;
+    char buf[ORM_DECIMAL_CAP];
+    orm_double_decimal(buf, 0.99, 2);
+    assert_string_equal(buf, "0.99");
+    orm_double_decimal(buf, 3, 2);
+    assert_string_equal(buf, "3.00");
+    orm_double_decimal(buf, 0.1, -1);
+    assert_string_equal(buf, "0.1");
+    orm_double_decimal(buf, 1.2345678901234568e16, -1);
+    assert_string_equal(buf, "12345678901234568");
+    orm_double_decimal(buf, -1.5e-7, -1);
+    assert_string_equal(buf, "-0.00000015");
+    orm_double_decimal(buf, 1e20, -1);
+    assert_string_equal(buf, "100000000000000000000");
+}
+
 static void test_value__describe_text_escapes_quotes_and_controls(void **state)
 {
     (void)state;
@@ -234,6 +266,8 @@ int main(void)
         cmocka_unit_test(test_value__hash_differs_for_different_text),
         cmocka_unit_test(test_value__describe_scalars),
         cmocka_unit_test(test_value__describe_reals_shortest_and_marked_float),
+        cmocka_unit_test(test_value__double_shortest_reads_back),
+        cmocka_unit_test(test_value__double_decimal_is_plain_with_scale),
         cmocka_unit_test(test_value__describe_text_escapes_quotes_and_controls),
         cmocka_unit_test(test_value__describe_blob_gives_size),
     };

@@ -16,6 +16,7 @@ SELECT 'q12', unit_price FROM track WHERE track_id IN (6, 1) ORDER BY track_id D
 SELECT 'q13', invoice_id FROM invoice WHERE total >= 5.94 ORDER BY total DESC;
 SELECT 'q14', playlist_id, track_id FROM playlist_track WHERE playlist_id = 1 AND track_id = 3;
 SELECT 'q15', count(*) FROM playlist_track WHERE playlist_id = 2 AND track_id = 1;
+SELECT 'q15b', playlist_id, track_id FROM playlist_track WHERE playlist_id = 2 AND track_id = 7;
 SELECT 'q16', count(*) FROM playlist_track WHERE track_id = 3;
 SELECT 'q17', t.track_id FROM track t JOIN album al ON t.album_id = al.album_id JOIN artist ar ON al.artist_id = ar.artist_id WHERE ar.name = 'AC/DC' ORDER BY t.track_id;
 SELECT 'q18', ar.name FROM artist ar LEFT JOIN album al ON al.artist_id = ar.artist_id WHERE al.album_id IS NULL;
