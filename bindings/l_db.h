@@ -21,6 +21,7 @@ typedef struct l_db {
     int nconfigured;   /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
     lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
+    struct l_seed_stats *seed; /* while db.seed runs: its counts (l_seed.c); else NULL */
 } l_db;
 
 /* Keys of the db user value table. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "l_relation.h"
+#include "l_seed.h"
 
 
 orm_object *l_model_test(lua_State *L, int idx)
@@ -407,10 +408,12 @@ static int run_hook(void *ctx, orm_object *o, orm_error *err, const char *field,
 
 int l_model_before_insert(void *ctx, orm_object *o, orm_error *err)
 {
+    l_seed_count(ctx, o->table, 0, 1);
     return run_hook(ctx, o, err, "__defaults", 0);
 }
 
 int l_model_before_update(void *ctx, orm_object *o, orm_error *err)
 {
+    l_seed_count(ctx, o->table, 1, 1);
     return run_hook(ctx, o, err, "__onupdate", 1);
 }

@@ -332,6 +332,18 @@ int l_json_encode(lua_State *L, int idx, orm_buf *b, orm_error *err)
     return rc;
 }
 
+int l_json_encode_string(orm_buf *b, const char *s, size_t n, orm_error *err)
+{
+    jenc J; /* a few KiB on the stack: no allocation per string */
+    J.L = NULL;
+    J.b = b;
+    J.err = err;
+    J.depth = 0;
+    int rc = enc_string(&J, s, n);
+    if (rc == 0 && b->oom) rc = orm_error_oom(err);
+    return rc;
+}
+
 /* ---- decoder ---- */
 
 typedef struct jdec {

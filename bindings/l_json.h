@@ -15,6 +15,9 @@
  * string, number, boolean. Returns 0, ORM_ENOMEM, or ORM_EFAIL with a
  * DataError in err naming the problem and where it is ("$.tags[2]"). */
 int l_json_encode(lua_State *L, int idx, orm_buf *b, orm_error *err);
+/* [-0, +0, -] Appends s (n bytes of UTF-8) as a JSON string to b. 0,
+ * ORM_ENOMEM, or ORM_EFAIL with a DataError for invalid UTF-8. */
+int l_json_encode_string(orm_buf *b, const char *s, size_t n, orm_error *err);
 
 /* [-0, +(0|1), m] Decodes the JSON text s (n bytes) and pushes the value
  * (objects and arrays as tables, null as nil). Returns 0, or -1 with nothing

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "l_db.h"
+#include "l_seed.h"
 #include "l_types.h"
 #include "history_table.h"
 #include "versioning.h"
@@ -462,6 +463,10 @@ static int class_index(lua_State *L)
         l_query_new(L, c->db, lua_gettop(L), lua_gettop(L));
         return 1;
     }
+    if (strcmp(key, "get_or_create") == 0 || strcmp(key, "update_or_create") == 0) {
+        lua_pushcfunction(L, key[0] == 'g' ? l_seed_get_or_create : l_seed_update_or_create);
+        return 1;
+    }
     lua_getfield(L, 1, "__name");
     l_class_push_names(L, c->table);
     return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s, query)",
@@ -495,7 +500,10 @@ static int class_complete(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    lua_pushliteral(L, "query");
-    lua_rawseti(L, -2, ++n);
+    static const char *const extra[] = {"query", "get_or_create", "update_or_create", NULL};
+    for (int i = 0; extra[i]; i++) {
+        lua_pushstring(L, extra[i]);
+        lua_rawseti(L, -2, ++n);
+    }
     return 1;
 }

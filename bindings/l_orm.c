@@ -11,7 +11,9 @@
 #include "history_table.h"
 #include "l_db.h"
 #include "l_docs.h"
+#include "l_fixtures.h"
 #include "l_query.h"
+#include "l_seed.h"
 #include "l_relation.h"
 #include "l_types.h"
 #include "orm_lua.h"
@@ -237,6 +239,10 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     set_closure(L, uv, dbidx, db_create_all, "create_all");
     set_closure(L, uv, dbidx, db_drop_all, "drop_all");
     set_closure(L, uv, dbidx, db_transaction, "transaction");
+    set_closure(L, uv, dbidx, l_seed_run, "seed");
+    set_closure(L, uv, dbidx, l_upsert, "upsert");
+    set_closure(L, uv, dbidx, l_fixtures_dump, "dump");
+    set_closure(L, uv, dbidx, l_fixtures_load, "load");
     l_select_init_db(L, uv, dbidx);
     l_audit_push(L, dbidx);
     lua_setfield(L, uv, "audit");
@@ -247,11 +253,12 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
-/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool }]) [-0, +1, e] */
+/* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
+ * read_only = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
 {
     const char *text = luaL_checkstring(L, 1);
-    orm_open_opts opts = {NULL, 0};
+    orm_open_opts opts = {NULL, 0, 0};
     int echo = 0, audit = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -264,6 +271,9 @@ static int orm_connect(lua_State *L)
         lua_pop(L, 1); /* base_dir string stays referenced on the stack */
         lua_getfield(L, 2, "audit");
         audit = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        lua_getfield(L, 2, "read_only");
+        opts.read_only = lua_toboolean(L, -1);
         lua_pop(L, 1);
     }
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);

@@ -644,6 +644,7 @@ static const luaL_Reg build_methods[] = {
     {"as_scalar", q_scalar_subquery},
     {"label", q_label},
     {"paginate", l_query_paginate},
+    {"explain", l_query_explain},
     {NULL, NULL},
 };
 

@@ -117,6 +117,10 @@ int l_rel_joined_wanted(lua_State *L, int qidx, const orm_table *t);
  * separate loads (then run it as usual). */
 int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, const orm_table *t);
 
+/* ---- l_inspect.c ---- */
+/* q:explain() -> the backend's plan as text [-0, +1, e] */
+int l_query_explain(lua_State *L);
+
 /* ---- l_query_iter.c ---- */
 /* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
 int l_query_iterate(lua_State *L);

@@ -87,6 +87,8 @@ static int s_flush(lua_State *L)
 static int s_commit(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    /* inside db.seed the seed's own transaction commits at its end */
+    if (db->seed) return check_rc(L, db, orm_session_flush(db->session));
     return check_rc(L, db, orm_session_commit(db->session));
 }
 

@@ -47,5 +47,11 @@ void orm_lua_push_kind_help(lua_State *L, const char *kind);
 /* [-0, +1, -] For a relationship declaration at idx: "Book, one-to-many"
  * (target class and direction); nil when it cannot be resolved. */
 void orm_lua_push_rel_summary(lua_State *L, int idx);
+/* [-0, +1, e] Pushes the names of the database's user tables (a plain list,
+ * as the backend orders them). */
+void orm_lua_push_table_names(lua_State *L, int idx);
+/* [-0, +1, e] Pushes the live DDL of table name (CREATE TABLE and its
+ * indexes, each ending with ";"), or nil when there is no such table. */
+void orm_lua_push_table_ddl(lua_State *L, int idx, const char *name);
 
 #endif

@@ -49,6 +49,9 @@ const orm_dialect orm_dialect_sqlite = {
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
     .instant_fn = "julianday",
+    .explain = "EXPLAIN QUERY PLAN ",
+    .upsert = ORM_UPSERT_ON_CONFLICT,
+    .max_params = 32766, /* SQLITE_MAX_VARIABLE_NUMBER since 3.32 */
 };
 
 /* PostgreSQL: the same quoting rule and reserved words (the SQLite list
@@ -72,6 +75,10 @@ const orm_dialect orm_dialect_pg = {
     .like_plain_close = " ESCAPE ''",
     .fk_needs_target = 1,
     .current_schema = "current_schema()",
+    .explain = "EXPLAIN ",
+    .upsert = ORM_UPSERT_ON_CONFLICT,
+    .max_params = 65535, /* the protocol's 16-bit count */
+    .sequences = 1,
 };
 
 /* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
@@ -147,6 +154,9 @@ const orm_dialect orm_dialect_mysql = {
     .default_values = " () VALUES ()",
     .fk_needs_target = 1,
     .current_schema = "DATABASE()",
+    .explain = "EXPLAIN ",
+    .upsert = ORM_UPSERT_ON_DUPLICATE,
+    .max_params = 65535,
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)

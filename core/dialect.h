@@ -63,7 +63,21 @@ typedef struct orm_dialect {
      * server to know its type (PostgreSQL takes it for text): INSERT ...
      * SELECT of history rows. */
     int select_param_cast;
+    /* Put before a SELECT to get the backend's query plan ("EXPLAIN "). */
+    const char *explain;
+    /* Native upsert (db.upsert): ORM_UPSERT_ON_CONFLICT writes
+     * "ON CONFLICT (key) DO UPDATE SET c = excluded.c", ORM_UPSERT_ON_DUPLICATE
+     * "ON DUPLICATE KEY UPDATE c = VALUES(c)" (any unique key collides). */
+    int upsert;
+    /* Most bound parameters one statement takes (multi-row INSERTs are cut
+     * into batches under it). */
+    int max_params;
+    /* 1 when generated keys come from a sequence that inserting explicit
+     * keys does not move (PostgreSQL's SERIAL): loading fixtures resets it. */
+    int sequences;
 } orm_dialect;
+
+enum { ORM_UPSERT_ON_CONFLICT = 0, ORM_UPSERT_ON_DUPLICATE = 1 };
 
 extern const orm_dialect orm_dialect_sqlite;
 extern const orm_dialect orm_dialect_pg;

@@ -36,12 +36,28 @@ static int injected(orm_conn *c)
     return 1;
 }
 
+/* On a read-only connection, a write the backend refused becomes an
+ * OperationalError that names the mode (the backend's words follow). */
+static void name_read_only(orm_conn *c)
+{
+    if (!c->read_only || !c->err.message || !c->drv->is_read_only_refusal(c->err.code)) return;
+    char *msg = strdup(c->err.message), *sql = c->err.sql ? strdup(c->err.sql) : NULL;
+    int code = c->err.code;
+    if (msg) { /* else keeps the backend's message */
+        orm_error_set(&c->err, ORM_ERR_OPERATIONAL, code, "read-only mode (--read-only): %s", msg);
+        if (sql) orm_error_attach_sql(&c->err, sql, NULL, 0);
+    }
+    free(msg);
+    free(sql);
+}
+
 /* Attaches sql (or the SQL the driver already recorded) and params. */
 static int failed(orm_conn *c, int rc, const char *sql, const orm_value *params, size_t n)
 {
     if (c->err.cls == ORM_ERR_NONE)
         orm_error_set(&c->err, ORM_ERR_ERROR, 0, "the %s driver failed without a message",
                       c->drv->name);
+    name_read_only(c);
     if (sql || n) orm_error_attach_sql(&c->err, sql ? sql : c->err.sql, params, n);
     return rc < 0 ? rc : ORM_EFAIL;
 }
@@ -96,7 +112,7 @@ static int no_driver(const orm_url *url, orm_error *err)
 
 int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
-    static const orm_open_opts defaults = {NULL, 0};
+    static const orm_open_opts defaults = {NULL, 0, 0};
     *out = NULL;
     const orm_driver *drv = find_driver(url->scheme);
     if (!drv) return no_driver(url, err);
@@ -105,6 +121,7 @@ int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts,
     int rc = drv->open(&c, url, opts, err);
     if (rc < 0) return rc;
     c->drv = drv;
+    c->read_only = opts->read_only;
     c->display_url = orm_url_masked(url, opts->base_dir);
     if (!c->display_url) {
         drv->close(c);

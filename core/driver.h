@@ -17,6 +17,8 @@ typedef struct orm_stmt orm_stmt; /* a driver's prepared statement */
 typedef struct orm_open_opts {
     const char *base_dir; /* relative sqlite paths resolve here (NULL: cwd) */
     int busy_timeout_ms;  /* 0: default 5000 */
+    int read_only;        /* the backend refuses every write (SQLite opens the file
+                             read-only; servers make every transaction read-only) */
 } orm_open_opts;
 
 /* Called for every statement run when conn->echo is set (the echo line is
@@ -70,6 +72,9 @@ typedef struct orm_driver {
      * but text and blob bytes are the driver's (out->borrowed set), valid
      * until the statement steps, resets or is finalized. */
     int (*column_peek)(orm_stmt *s, int i, orm_value *out);
+    /* must provide: 1 when the backend error code says a write was refused
+     * because the connection is read-only. */
+    int (*is_read_only_refusal)(int code);
 } orm_driver;
 
 /* The shared head of every driver's connection struct. */
@@ -88,6 +93,9 @@ struct orm_conn {
     /* Set by a caller that ends the whole transaction when the statement it
      * runs fails (flush): a driver need not keep the transaction usable. */
     int fail_ends_tx;
+    /* Opened with orm_open_opts.read_only: a write the backend refuses
+     * fails OperationalError "read-only mode (--read-only): ...". */
+    int read_only;
 };
 
 /* Picks the driver for url->scheme and opens it. On failure err says why

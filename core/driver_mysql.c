@@ -267,9 +267,14 @@ static const char session_setup[] =
     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,"
     "NO_BACKSLASH_ESCAPES,ANSI_QUOTES', NAMES utf8mb4 COLLATE utf8mb4_bin, autocommit = 1";
 
+/* ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION. */
+static int my_is_read_only_refusal(int code)
+{
+    return code == 1792;
+}
+
 static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
-    (void)opts;
     *out = NULL;
     my_conn *c = calloc(1, sizeof *c);
     if (!c) return orm_error_oom(err);
@@ -297,6 +302,7 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         return ORM_EFAIL;
     }
     int rc = run(c, session_setup);
+    if (rc >= 0 && opts && opts->read_only) rc = run(c, "SET SESSION TRANSACTION READ ONLY");
     if (rc < 0) {
         orm_error_move(err, &c->base.err);
         my_close_conn(&c->base);
@@ -729,6 +735,7 @@ const orm_driver orm_driver_mysql = {
     .commit = NULL,
     .rollback = NULL,
     .interrupt = my_interrupt,
+    .is_read_only_refusal = my_is_read_only_refusal,
     .in_transaction = my_in_transaction,
     .set_foreign_keys = my_set_foreign_keys,
     .clear_bindings = my_clear_bindings,

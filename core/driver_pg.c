@@ -210,6 +210,7 @@ static int pg_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
     PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
     c->cancel = PQgetCancel(c->pg);
     int rc = run(c, "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'");
+    if (rc >= 0 && opts && opts->read_only) rc = run(c, "SET default_transaction_read_only = on");
     if (rc < 0) {
         orm_error_move(err, &c->base.err);
         pg_close(&c->base);
@@ -217,6 +218,12 @@ static int pg_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
     }
     *out = &c->base;
     return ORM_OK;
+}
+
+/* SQLSTATE 25006 read_only_sql_transaction. */
+static int pg_is_read_only_refusal(int code)
+{
+    return code == orm_pg_state_code("25006");
 }
 
 static int pg_exec(orm_conn *base, const char *sql)
@@ -273,6 +280,7 @@ const orm_driver orm_driver_pg = {
     .commit = NULL,
     .rollback = NULL,
     .interrupt = pg_interrupt,
+    .is_read_only_refusal = pg_is_read_only_refusal,
     .in_transaction = pg_in_transaction,
     .set_foreign_keys = NULL,
     .clear_bindings = orm_pg_clear_bindings,

@@ -102,6 +102,12 @@ static int run_all(sqlite_conn *c, const char *sql)
     return ORM_OK;
 }
 
+/* SQLITE_READONLY and its extended codes: a write on a read-only file. */
+static int sq_is_read_only_refusal(int code)
+{
+    return (code & 0xff) == SQLITE_READONLY;
+}
+
 static void sq_close(orm_conn *base)
 {
     if (!base) return;
@@ -128,13 +134,17 @@ static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
      * SQLite makes. Process-wide, and only possible before SQLite is
      * initialized (the first open): later calls fail harmlessly. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL); /* one thread per connection */
+    int ro = opts && opts->read_only;
+    int flags = (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX; /* one thread per connection */
+    int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         int xrc = c->db ? sqlite3_extended_errcode(c->db) : rc;
         if (rc == SQLITE_NOMEM)
             orm_error_oom(err);
         else
-            orm_error_set(err, ORM_ERR_OPERATIONAL, xrc, "unable to open database file: %s", path);
+            orm_error_set(err, ORM_ERR_OPERATIONAL, xrc, "unable to open database file: %s%s", path,
+                          ro ? " (read-only mode: the file must exist)" : "");
         free(path);
         sq_close(&c->base);
         return rc == SQLITE_NOMEM ? ORM_ENOMEM : ORM_EFAIL;
@@ -425,6 +435,7 @@ const orm_driver orm_driver_sqlite = {
     .commit = NULL,
     .rollback = NULL,
     .interrupt = sq_interrupt,
+    .is_read_only_refusal = sq_is_read_only_refusal,
     .in_transaction = sq_in_transaction,
     .set_foreign_keys = sq_set_foreign_keys,
     .clear_bindings = sq_clear_bindings,

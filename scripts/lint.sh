@@ -18,7 +18,8 @@ fi
 # cppcheck: real findings only (warning, portability); inline suppressions
 # (// cppcheck-suppress id) mark the reviewed false positives.
 out=$(cppcheck --quiet --enable=warning,portability --inline-suppr --std=c11 \
-        -Icore -Ibindings --suppress=missingIncludeSystem --suppress=toomanyconfigs \
+        --library=scripts/cppcheck-lua.cfg -Icore -Ibindings \
+        --suppress=missingIncludeSystem --suppress=toomanyconfigs \
         --template='{file}:{line}: {severity}: {message} [{id}]' \
         core bindings shell 2>&1)
 if [ -n "$out" ]; then

@@ -20,6 +20,8 @@
 #define DB_KEY "ormsh.db"       /* registry: the db handle */
 #define APPNAME_KEY "ormsh.app" /* registry: the app's name (absent: no app) */
 #define APPDIR_KEY "ormsh.appdir" /* registry: the app directory (absent: no app) */
+#define READONLY_KEY "ormsh.readonly" /* registry: true under --read-only */
+#define OLDDBS_KEY "ormsh.olddbs" /* registry: db handles reload() replaced */
 
 /* [-0, +1, -] The app directory (absolute), or nil for none. Returns 0, or
  * SH_EXIT_FAIL after saying which directory is wrong. */
@@ -122,6 +124,12 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
         lua_pushboolean(L, 1);
     }
     lua_setfield(L, -2, "echo");
+    if (o->read_only) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "read_only");
+        lua_pushboolean(L, 1);
+        lua_setfield(L, LUA_REGISTRYINDEX, READONLY_KEY);
+    }
 }
 
 /* [-0, +1, e] db = orm.connect(url, opts). */
@@ -253,8 +261,9 @@ static int load_models(lua_State *L, int dir, int config)
     return 0;
 }
 
-/* [-0, +0, e] Each model class a global under its name, unless taken. */
-static void set_model_globals(lua_State *L, int db)
+/* [-0, +0, e] Each model class a global under its name, unless taken
+ * (overwrite: unless taken by something that is not a model class). */
+static void set_model_globals(lua_State *L, int db, int overwrite)
 {
     orm_lua_push_model_names(L, db);
     int names = lua_gettop(L);
@@ -266,7 +275,14 @@ static void set_model_globals(lua_State *L, int db)
     }
     for (lua_Integer i = 1; lua_rawgeti(L, names, i) == LUA_TSTRING; i++) {
         const char *name = lua_tostring(L, -1);
-        if (lua_getglobal(L, name) == LUA_TNIL) {
+        int t = lua_getglobal(L, name);
+        int is_model = 0;
+        if (overwrite && t == LUA_TTABLE) {
+            lua_pushliteral(L, "__table");
+            is_model = lua_rawget(L, -2) == LUA_TTABLE;
+            lua_pop(L, 1);
+        }
+        if (t == LUA_TNIL || is_model) {
             lua_getfield(L, models, name);
             lua_setglobal(L, name);
         }
@@ -306,9 +322,12 @@ static void set_app_name(lua_State *L, int dir, int config)
     lua_setfield(L, LUA_REGISTRYINDEX, APPNAME_KEY);
 }
 
+static const ormsh_opts *g_opts; /* the command line app_open was given */
+
 int app_open(lua_State *L, const ormsh_opts *o)
 {
     int top = lua_gettop(L), rc;
+    g_opts = o;
     if ((rc = find_app_dir(L, o))) return rc;
     int dir = lua_gettop(L), config = 0;
     if (!lua_isnil(L, dir)) {
@@ -326,7 +345,7 @@ int app_open(lua_State *L, const ormsh_opts *o)
     if (config) {
         prepend_package_path(L, dir);
         if ((rc = load_models(L, dir, config))) goto done;
-        set_model_globals(L, db);
+        set_model_globals(L, db, 0);
         if (!o->command || strcmp(o->command, "db") != 0) cmd_db_warn_behind(L);
     }
 done:
@@ -395,6 +414,9 @@ void app_banner(lua_State *L, FILE *f)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, READONLY_KEY) == LUA_TBOOLEAN)
+        fputs("Read-only: every write is refused (--read-only)\n", f);
+    lua_pop(L, 1);
     banner_models(L, f);
     fflush(f);
 }
@@ -433,4 +455,77 @@ void app_close(lua_State *L)
     }
     lua_pop(L, 1);
     sh_set_conn(NULL);
+}
+
+/* ---- reload() ---- */
+
+/* [-0, +0, e] package.loaded[name] = nil for each module app.lua's models names. */
+static void forget_models(lua_State *L, int config)
+{
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    int loaded = lua_gettop(L);
+    int t = lua_getfield(L, config, "models");
+    if (t == LUA_TSTRING) {
+        lua_pushnil(L);
+        lua_setfield(L, loaded, lua_tostring(L, -2));
+    }
+    for (lua_Integer i = 1; t == LUA_TTABLE && lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, loaded, lua_tostring(L, -2));
+        lua_pop(L, 1);
+    }
+    lua_settop(L, loaded - 2);
+}
+
+/* reload(): a new db handle with the app's models read again; the globals
+ * point at it. The old handle stays alive (kept in the registry), so the
+ * objects loaded through it keep working. Refused while changes are
+ * pending; on failure the old models stay. */
+static int l_reload(lua_State *L)
+{
+    lua_settop(L, 0);
+    app_push_dir(L);
+    if (lua_isnil(L, 1) || !g_opts)
+        return luaL_error(L, "reload(): there is no app to reload (no app.lua)");
+    app_push_db(L); /* 2: the old db */
+    int pending = lua_isnil(L, 2) ? 0 : orm_lua_pending_changes(L, 2);
+    if (pending > 0)
+        return luaL_error(L, "reload(): %d uncommitted change%s; commit() or rollback() first",
+                          pending, pending == 1 ? "" : "s");
+    if (!lua_isnil(L, 2) && lua_getfield(L, 2, "url") == LUA_TSTRING) {
+        const char *url = lua_tostring(L, -1);
+        if (strcmp(url, "sqlite://") == 0 || strstr(url, ":memory:"))
+            return luaL_error(L, "reload(): an in-memory database cannot be opened again");
+    }
+    lua_settop(L, 2);
+    if (load_config(L, lua_tostring(L, 1))) return luaL_error(L, "reload(): app.lua failed");
+    int config = lua_gettop(L);
+    if (connect_db(L, g_opts, 1, config)) return luaL_error(L, "reload(): cannot connect");
+    int db = lua_gettop(L);
+    forget_models(L, config);
+    bind_db(L, db);
+    if (load_models(L, 1, config)) {
+        if (!lua_isnil(L, 2)) bind_db(L, 2);
+        app_arm_interrupt(L);
+        return luaL_error(L, "reload(): the models failed to load; the old ones stay");
+    }
+    set_model_globals(L, db, 1);
+    app_arm_interrupt(L);
+    if (!lua_isnil(L, 2)) { /* keep the old handle alive for its objects */
+        orm_lua_end_idle(L, 2);
+        luaL_getsubtable(L, LUA_REGISTRYINDEX, OLDDBS_KEY);
+        lua_pushvalue(L, 2);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_pop(L, 1);
+    }
+    fflush(stdout);
+    banner_models(L, stderr);
+    return 0;
+}
+
+void sh_open_reload(lua_State *L)
+{
+    lua_pushcfunction(L, l_reload);
+    lua_setglobal(L, "reload");
 }

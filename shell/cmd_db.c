@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db.h"
+#include "cmd_db_seed.h"
 
 typedef struct dbargs {
     const char *sub;
@@ -84,6 +85,8 @@ static int parse(const ormsh_opts *o, dbargs *a)
 
 int cmd_db_usage(const ormsh_opts *o)
 {
+    if (cmd_db_is_data_command(o))
+        return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_usage(o) : cmd_db_fixtures_usage(o);
     dbargs a;
     return parse(o, &a);
 }
@@ -732,6 +735,8 @@ static int db_main(lua_State *L)
 
 int cmd_db_run(lua_State *L, const ormsh_opts *o)
 {
+    if (cmd_db_is_data_command(o))
+        return strcmp(o->args[0], "seed") == 0 ? cmd_db_seed_run(L, o) : cmd_db_fixtures_run(L, o);
     int top = lua_gettop(L);
     lua_pushcfunction(L, db_main);
     lua_pushlightuserdata(L, (void *)o);

@@ -1,8 +1,10 @@
 /* complete.c — Tab completion for the REPL, from the live Lua state: a bare
  * name completes globals and keywords; `X.` the fields of X (a table's keys,
  * its metatable's __index tables, the names its __complete metamethod
- * offers); `X:` the methods of X; paths nest (`db.session:`). Names starting
- * with "__" are hidden. Ambiguous: insert the common prefix, else list. */
+ * offers); `X:` the methods of X; paths nest (`db.session:`); inside
+ * `filter_by{` the column names of the query's model. Names starting with
+ * "__" are hidden. One Tab inserts the one name, or the prefix all share;
+ * when there is nothing to insert, a second Tab in a row lists them. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,13 @@
 #include "shell.h"
 
 #define MAX_INDEX_DEPTH 8 /* __index chains followed */
+#define LAST_LINE_MAX 1024 /* longer lines never count as "Tab again" */
+
+/* The line and cursor right after the last Tab: a Tab that finds them
+ * unchanged is a second Tab in a row. */
+static char g_last_line[LAST_LINE_MAX];
+static size_t g_last_len, g_last_cursor;
+static int g_have_last;
 
 static const char *const keywords[] = {"and",   "break", "do",       "else",  "elseif", "end",
                                        "false", "for",   "function", "goto",  "if",     "in",
@@ -138,6 +147,94 @@ static void resolve_path(lua_State *L, const char *path, size_t len)
     }
 }
 
+/* The `{` the cursor is inside of (not closed before it), or NULL. */
+static const char *open_brace(const char *buf, size_t len)
+{
+    int depth = 0;
+    for (const char *p = buf + len; p > buf;) {
+        p--;
+        if (*p == '}') {
+            depth++;
+        } else if (*p == '{') {
+            if (depth == 0) return p;
+            depth--;
+        }
+    }
+    return NULL;
+}
+
+static int is_ident_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+/* [-0, +(0|1), e] When buf (the line before the word) ends inside
+ * `<chain>:filter_by{`, pushes the first model class the chain names
+ * (`Author.query`, `db.session:query(Author)`) and returns 1. */
+static int push_filter_by_model(lua_State *L, const char *buf, size_t len)
+{
+    static const char kw[] = "filter_by";
+    const char *brace = open_brace(buf, len), *p = brace;
+    if (!p) return 0;
+    while (p > buf && (p[-1] == ' ' || p[-1] == '('))
+        p--;
+    size_t n = sizeof kw - 1;
+    if ((size_t)(p - buf) < n + 1 || strncmp(p - n, kw, n) != 0 || p[-n - 1] != ':') return 0;
+    const char *end = p - n - 1, *s = end;
+    while (s > buf) { /* the chain before :filter_by, parentheses included */
+        if (s[-1] == ')') {
+            int depth = 0;
+            do {
+                s--;
+                depth += *s == ')' ? 1 : *s == '(' ? -1 : 0;
+            } while (s > buf && depth > 0);
+        } else if (is_ident_char(s[-1]) || s[-1] == '.' || s[-1] == ':') {
+            s--;
+        } else {
+            break;
+        }
+    }
+    while (s < end) {
+        if (!is_ident_char(*s) || isdigit((unsigned char)*s)) {
+            s++;
+            continue;
+        }
+        const char *w = s;
+        while (s < end && is_ident_char(*s))
+            s++;
+        lua_pushglobaltable(L);
+        lua_pushlstring(L, w, (size_t)(s - w));
+        lua_rawget(L, -2);
+        lua_remove(L, -2);
+        if (lua_istable(L, -1)) {
+            lua_pushliteral(L, "__table");
+            if (lua_rawget(L, -2) == LUA_TTABLE) {
+                lua_pop(L, 1);
+                return 1;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* [-0, +0, e] The column names of the model class at cls. */
+static void add_columns(lua_State *L, int cls, int cands, const char *prefix)
+{
+    lua_pushliteral(L, "__table");
+    lua_rawget(L, cls);
+    if (lua_getfield(L, -1, "columns") == LUA_TTABLE) {
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) {
+            if (lua_getfield(L, -1, "name") == LUA_TSTRING)
+                add_candidate(L, cands, prefix, lua_tostring(L, -1));
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
 /* [-1, +1, e] Replaces the set of names on top by a list of them. */
 static void set_to_list(lua_State *L)
 {
@@ -152,17 +249,22 @@ static void set_to_list(lua_State *L)
     lua_remove(L, -2);
 }
 
-/* lua_CFunction (word) -> list of names completing its last part. */
+/* lua_CFunction (word, before) -> list of names completing the word's last
+ * part; before: the line before the word. */
 static int collect(lua_State *L)
 {
-    size_t len;
+    size_t len, blen;
     const char *word = luaL_checklstring(L, 1, &len);
+    const char *before = luaL_checklstring(L, 2, &blen);
     const char *sep = word + len;
     while (sep > word && sep[-1] != '.' && sep[-1] != ':')
         sep--;
     lua_newtable(L);
     int cands = lua_gettop(L);
-    if (sep == word) {
+    if (sep == word && push_filter_by_model(L, before, blen)) {
+        add_columns(L, lua_gettop(L), cands, word);
+        lua_pop(L, 1);
+    } else if (sep == word) {
         add_globals(L, cands, sep);
     } else {
         size_t plen = (size_t)(sep - 1 - word);
@@ -237,8 +339,10 @@ static void list_names(FILE *f, const char **names, size_t n)
 }
 
 /* Inserts what the sorted names let us: the one name's rest, or the common
- * prefix's rest, else lists them. plen: length of the typed part. */
-static unsigned char apply(EditLine *el, lua_State *L, const char **names, size_t n, size_t plen)
+ * prefix's rest; else, on a second Tab in a row (again), lists them.
+ * plen: length of the typed part. */
+static unsigned char apply(EditLine *el, lua_State *L, const char **names, size_t n, size_t plen,
+                           int again)
 {
     size_t lcp = n == 1 ? strlen(names[0]) : common_prefix(names, n);
     if (lcp > plen) {
@@ -248,12 +352,13 @@ static unsigned char apply(EditLine *el, lua_State *L, const char **names, size_
         return CC_REFRESH;
     }
     if (n == 1) return CC_NORM;
+    if (!again) return CC_ERROR; /* the bell; the next Tab lists */
     list_names(stderr, names, n);
     return CC_REDISPLAY;
 }
 
 /* [-0, +0, -] Completes from the names on the list at idx. */
-static unsigned char complete_from(EditLine *el, lua_State *L, int list, size_t plen)
+static unsigned char complete_from(EditLine *el, lua_State *L, int list, size_t plen, int again)
 {
     size_t n = lua_rawlen(L, list);
     if (n == 0) return CC_ERROR;
@@ -265,9 +370,28 @@ static unsigned char complete_from(EditLine *el, lua_State *L, int list, size_t 
         lua_pop(L, 1);
     }
     qsort(names, n, sizeof *names, cmp_str);
-    unsigned char rc = apply(el, L, names, n, plen);
+    unsigned char rc = apply(el, L, names, n, plen, again);
     free(names);
     return rc;
+}
+
+/* 1 when the line and cursor are as the last Tab left them. */
+static int tab_again(const LineInfo *li)
+{
+    size_t len = (size_t)(li->lastchar - li->buffer);
+    return g_have_last && len == g_last_len && (size_t)(li->cursor - li->buffer) == g_last_cursor &&
+           memcmp(li->buffer, g_last_line, len) == 0;
+}
+
+static void remember_line(EditLine *el)
+{
+    const LineInfo *li = el_line(el);
+    size_t len = (size_t)(li->lastchar - li->buffer);
+    g_have_last = len < LAST_LINE_MAX;
+    if (!g_have_last) return;
+    memcpy(g_last_line, li->buffer, len);
+    g_last_len = len;
+    g_last_cursor = (size_t)(li->cursor - li->buffer);
 }
 
 static unsigned char complete_key(EditLine *el, int ch)
@@ -294,13 +418,15 @@ static unsigned char complete_key(EditLine *el, int ch)
     const char *part = li->cursor;
     while (part > start && part[-1] != '.' && part[-1] != ':')
         part--;
-    int top = lua_gettop(L);
+    int top = lua_gettop(L), again = tab_again(li);
     lua_pushcfunction(L, collect);
     lua_pushlstring(L, start, plen);
+    lua_pushlstring(L, li->buffer, (size_t)(start - li->buffer));
     unsigned char rc = CC_ERROR;
-    if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1))
-        rc = complete_from(el, L, lua_gettop(L), (size_t)(li->cursor - part));
+    if (lua_pcall(L, 2, 1, 0) == LUA_OK && lua_istable(L, -1))
+        rc = complete_from(el, L, lua_gettop(L), (size_t)(li->cursor - part), again);
     lua_settop(L, top);
+    remember_line(el);
     return rc;
 }
 

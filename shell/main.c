@@ -40,11 +40,16 @@ static const char HELP[] =
     "  db current | history | heads | show REV | stamp REV | merge -m MESSAGE REV REV\n"
     "  db check                   exit 1 and list each difference when models and database "
     "disagree\n"
+    "  db seed [FILE] | dump [-o FILE] | load FILE   seed scripts (seeds.lua, one transaction,\n"
+    "                             --dry-run) and JSON fixtures (dump --tables t1,t2; load --replace)\n"
     "\n"
     "GLOBAL OPTIONS\n"
     "  --app DIR        the app directory (default: $ORMSH_APP, else the current directory)\n"
     "  --database URL   overrides the app's database (default: $DATABASE_URL, then app.lua)\n"
     "  --echo           print every SQL statement and its parameters as it runs\n"
+    "  --read-only      refuse every write: the database is opened read-only where the backend\n"
+    "                   can (SQLite mode=ro; a read-only transaction on servers), and a flush,\n"
+    "                   bulk change, DDL or raw write raises db.OperationalError naming the mode\n"
     "  -e CODE          run CODE in the app context and exit\n"
     "  -i               the interactive REPL even when standard input is not a terminal\n"
     "  --version        print the version and exit\n"
@@ -103,6 +108,10 @@ static int parse_option(int argc, char **argv, int *i, ormsh_opts *o)
     }
     if (strcmp(a, "--echo") == 0) {
         o->echo = 1;
+        return -1;
+    }
+    if (strcmp(a, "--read-only") == 0) {
+        o->read_only = 1;
         return -1;
     }
     if (strcmp(a, "-i") == 0) {
@@ -236,6 +245,7 @@ static int dispatch(lua_State *L, const ormsh_opts *o)
         return sh_exit_requested(&code) ? code : rc;
     }
     app_banner(L, stderr);
+    sh_open_show(L);
     return repl_run(L, tty);
 }
 
@@ -250,6 +260,7 @@ static int pmain(lua_State *L)
     create_arg_table(L, o, is_command(o, "run"));
     sh_open_exit(L);
     sh_open_help(L);
+    sh_open_reload(L);
     int rc = app_open(L, o);
     if (rc == SH_EXIT_OK) rc = dispatch(L, o);
     lua_pushinteger(L, rc);

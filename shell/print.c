@@ -359,6 +359,7 @@ int sh_print_values(lua_State *L)
     for (int i = 1; i <= n; i++)
         any |= !lua_isnil(L, i);
     if (!any) return 0;
+    if (n == 1 && sh_print_table(L, 1)) return 0; /* .mode box, csv, json */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 1; i <= n; i++) {
@@ -370,7 +371,7 @@ int sh_print_values(lua_State *L)
     luaL_pushresult(&b);
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    fwrite(s, 1, len, stdout);
-    fflush(stdout);
+    fwrite(s, 1, len, sh_out());
+    fflush(sh_out());
     return 0;
 }

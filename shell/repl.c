@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <histedit.h>
@@ -211,6 +212,12 @@ static int load_input(lua_State *L, reader *r, int *status)
         lua_pop(L, 1);
         return IN_EMPTY;
     }
+    if (dotcmd_is(lua_tostring(L, -1))) { /* never Lua */
+        history_add(r, lua_tostring(L, -1));
+        dotcmd_run(L, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return IN_EMPTY;
+    }
     if ((*status = add_return(L, CHUNKNAME)) == LUA_OK) {
         history_add(r, lua_tostring(L, -2));
         sh_set_source(lua_tostring(L, -2));
@@ -255,6 +262,20 @@ static int run_input(lua_State *L, int style)
     return status;
 }
 
+/* [-1, +0, -] run_input, and its time on stderr under .timer on. */
+static void timed_run(lua_State *L)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_input(L, SH_ERR_PLAIN);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (dotcmd_timer()) {
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        fflush(stdout);
+        fprintf(stderr, "Run Time: %.6f s\n", s);
+    }
+}
+
 int repl_run(lua_State *L, int use_editline)
 {
     reader r;
@@ -264,7 +285,7 @@ int repl_run(lua_State *L, int use_editline)
         if (rc == IN_INTR) fputs("\n", stderr);
         if (rc != IN_OK) continue;
         if (status == LUA_OK)
-            run_input(L, SH_ERR_PLAIN);
+            timed_run(L);
         else
             sh_report(L, SH_ERR_PLAIN);
         app_end_idle(L);

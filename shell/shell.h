@@ -21,6 +21,7 @@ typedef struct ormsh_opts {
     const char *database; /* --database URL, or NULL */
     int echo;             /* --echo */
     int interactive;      /* -i */
+    int read_only;        /* --read-only */
     const char **exprs;   /* each -e CODE, in order (owned array, borrowed strings) */
     int nexprs;
     const char *command; /* "shell", "run", "db" or NULL (none given) */
@@ -78,6 +79,8 @@ void app_banner(lua_State *L, FILE *f);
 const char *app_prompt(lua_State *L, const char *plain);
 /* [-0, +0, -] Rolls back what is uncommitted and says so on stderr. */
 void app_close(lua_State *L);
+/* [-0, +0, e] Defines the global reload(): reads the app's models again. */
+void sh_open_reload(lua_State *L);
 
 /* ---- print.c: values to text ---- */
 /* [-0, +1, e] Pushes the shell's text for the value at idx (a repr). */
@@ -88,6 +91,43 @@ void sh_push_sort(lua_State *L);
 /* lua_CFunction: prints its arguments tab-separated on stdout (nothing when
  * every argument is nil). */
 int sh_print_values(lua_State *L);
+
+/* ---- table_print.c: output modes, the output file, tables ---- */
+enum { SH_MODE_LIST, SH_MODE_BOX, SH_MODE_CSV, SH_MODE_JSON };
+/* Where values print: the .output file, else stdout. */
+FILE *sh_out(void);
+int sh_mode(void);
+/* 0, or -1 when name is not list, box, csv or json. */
+int sh_mode_set(const char *name);
+const char *sh_mode_name(void);
+/* Values go to path from now on ("stdout" or NULL: back to stdout); the
+ * previous file is closed. 0, or -1 (errno set) when path cannot be opened. */
+int sh_output_set(const char *path);
+const char *sh_output_name(void);
+/* The width tables are cut to: $COLUMNS, the terminal's, else 80. */
+int sh_term_width(void);
+/* [-0, +(0|2), e] When the value at idx is tabular (a Result, a Row, a
+ * non-empty list, a model object) pushes its column names and its rows (each
+ * a list of cell values) and returns 1; else pushes nothing, returns 0. */
+int sh_push_grid(lua_State *L, int idx);
+/* [-0, +(0|2), e] The same for a plain list of plain tables (records): the
+ * columns are their string keys, sorted. */
+int sh_push_records_grid(lua_State *L, int idx);
+/* [-0, +0, e] Prints the grid at cols, cols + 1 in mode (box, csv, json) to f. */
+void sh_print_grid(lua_State *L, int cols, int mode, FILE *f);
+/* [-0, +0, e] In box, csv or json mode prints a tabular value at idx that
+ * way and returns 1; else 0 (print it as usual). */
+int sh_print_table(lua_State *L, int idx);
+/* [-0, +0, e] Adds show() to queries: their rows as a box in any mode. */
+void sh_open_show(lua_State *L);
+
+/* ---- dotcmd.c: lines starting with "." ---- */
+/* 1 when the line is a dot-command (its first non-blank character is "."). */
+int dotcmd_is(const char *line);
+/* [-0, +0, -] Runs the dot-command line; errors are reported on stderr. */
+void dotcmd_run(lua_State *L, const char *line);
+/* .timer: 1 when each input's time is to be printed. */
+int dotcmd_timer(void);
 
 /* ---- repl.c: the loop ---- */
 /* [-0, +0, -] Runs the REPL: on the terminal with libedit when use_editline,

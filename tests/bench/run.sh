@@ -42,6 +42,10 @@
 #
 # Times are wall-clock seconds around the workload inside each process (the
 # process start-up and the untimed set-up are excluded); W0 is the whole process.
+# Fixtures (tests/bench/fixtures.sh, last): `ormsh db dump` / `db load` of
+# BENCH_FIXTURE_N rows (default 1,000,000) beside sqlite3's .dump / .read, time
+# and peak RSS; BENCH_FIXTURES=0 skips it.
+#
 # Benchmarks are reports, not tests: a missed target is marked MISSED, a failed
 # workload ERROR, and the script still exits 0.
 set -u
@@ -615,6 +619,10 @@ else
     fi
     awk -v s="$pg_start" -v e="$(now_ns)" 'BEGIN { printf "PostgreSQL section took %.1f s\n", (e - s) / 1e9 }'
 fi
+
+# ---------------------------------------------------------------- fixtures
+# db dump / db load of BENCH_FIXTURE_N rows beside sqlite3's .dump / .read
+[ "${BENCH_FIXTURES:-1}" = 0 ] || ORMSH="$ORMSH" sh "$HERE/fixtures.sh"
 
 end=$(now_ns)
 awk -v s="$start" -v e="$end" 'BEGIN { printf "\nbenchmark took %.1f s\n", (e - s) / 1e9 }'

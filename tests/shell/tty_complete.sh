@@ -31,6 +31,9 @@ key Tab
 wait_for ">>> Author"
 type_text "."
 key Tab
+sleep 0.3
+screen | grep -q "books" && fail "the first Tab with nothing to insert listed"
+key Tab
 for name in id name email books query; do
     wait_for "$name"
 done

@@ -39,8 +39,9 @@ wait_for ">>> my_unique_global"
 key Enter
 wait_line "5"
 
-# db.session: + Tab (ambiguous) lists the methods.
+# db.session: + Tab (ambiguous, nothing to insert) rings; a second Tab lists the methods.
 type_text "db.session:"
+key Tab
 key Tab
 wait_for "add_all"
 screen | grep -q "commit" || fail "commit not listed after db.session:<Tab>"

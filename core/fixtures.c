@@ -1,0 +1,137 @@
+/* fixtures.c — the statements of `db dump` and `db load` (see fixtures.h). */
+#include "fixtures.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "compile.h"
+#include "dialect.h"
+#include "session_int.h"
+
+static int sql_oom(orm_session *s, orm_buf *b)
+{
+    orm_buf_free(b);
+    return orm_error_oom(&s->err);
+}
+
+int orm_fixture_scan(orm_session *s, const orm_table *t, orm_cursor **out)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < t->ncols; i++) {
+        if (i) orm_buf_puts(&b, ", ");
+        orm_dialect_quote(d, &b, t->cols[i].name);
+    }
+    orm_buf_puts(&b, " FROM ");
+    orm_dialect_quote(d, &b, t->name);
+    orm_buf_puts(&b, " ORDER BY ");
+    for (int i = 0; i < t->npk; i++) {
+        if (i) orm_buf_puts(&b, ", ");
+        orm_dialect_quote(d, &b, t->cols[t->pk[i]].name);
+    }
+    if (b.oom) return sql_oom(s, &b);
+    int rc = orm_cursor_open(s, orm_buf_str(&b), NULL, 0, out);
+    orm_buf_free(&b);
+    return rc;
+}
+
+int orm_fixture_count(orm_session *s, const orm_table *t, int64_t *n)
+{
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "SELECT count(*) FROM ");
+    orm_dialect_quote(orm_conn_dialect(s->conn), &b, t->name);
+    if (b.oom) return sql_oom(s, &b);
+    orm_cursor *c;
+    int rc = orm_cursor_open(s, orm_buf_str(&b), NULL, 0, &c);
+    orm_buf_free(&b);
+    if (rc < 0) return rc;
+    *n = 0;
+    if ((rc = orm_cursor_step(c)) == ORM_ROW) {
+        orm_value v = ORM_VALUE_NULL;
+        rc = orm_cursor_value(c, 0, &v);
+        if (rc >= 0) *n = v.type == ORM_V_INT ? v.u.i : v.type == ORM_V_REAL ? (int64_t)v.u.r : 0;
+        orm_value_clear(&v);
+    }
+    orm_cursor_close(c);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+int orm_fixture_exists(orm_session *s, const orm_table *t, const orm_value *row, int *exists)
+{
+    orm_buf b = ORM_BUF_INIT;
+    if (orm_compile_select_by_pk(orm_conn_dialect(s->conn), t, &b) < 0 || b.oom)
+        return sql_oom(s, &b);
+    const orm_value *key[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->npk; i++)
+        key[i] = &row[t->pk[i]];
+    orm_cursor *c;
+    int rc = orm_cursor_open(s, orm_buf_str(&b), key, (size_t)t->npk, &c);
+    orm_buf_free(&b);
+    if (rc < 0) return rc;
+    rc = orm_cursor_step(c);
+    *exists = rc == ORM_ROW;
+    orm_cursor_close(c);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out)
+{
+    uint64_t all = t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
+    if (orm_compile_insert(orm_conn_dialect(s->conn), t, all, out) < 0 || out->oom)
+        return orm_error_oom(&s->err);
+    return ORM_OK;
+}
+
+int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, const orm_value *row)
+{
+    const orm_value *params[ORM_MAX_COLUMNS];
+    for (int i = 0; i < t->ncols; i++)
+        params[i] = &row[i];
+    return orm_session_run(s, sql, params, (size_t)t->ncols, NULL);
+}
+
+int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row)
+{
+    uint64_t mask = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (!t->cols[i].primary_key) mask |= (uint64_t)1 << i;
+    if (mask == 0) return ORM_OK;
+    orm_buf b = ORM_BUF_INIT;
+    if (orm_compile_update(orm_conn_dialect(s->conn), t, mask, &b) < 0 || b.oom)
+        return sql_oom(s, &b);
+    const orm_value *params[ORM_MAX_COLUMNS * 2];
+    int n = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (mask >> i & 1) params[n++] = &row[i];
+    for (int i = 0; i < t->npk; i++)
+        params[n++] = &row[t->pk[i]];
+    int rc = orm_session_run(s, orm_buf_str(&b), params, (size_t)n, NULL);
+    orm_buf_free(&b);
+    return rc;
+}
+
+int orm_fixture_sync_sequence(orm_session *s, const orm_table *t)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    if (!d->sequences || t->autoinc_col < 0) return ORM_OK;
+    /* SELECT setval(pg_get_serial_sequence('"t"', 'col'), COALESCE(max(col), 0) + 1, false) FROM t
+     */
+    orm_buf qt = ORM_BUF_INIT, b = ORM_BUF_INIT;
+    const char *col = t->cols[t->autoinc_col].name;
+    orm_dialect_quote(d, &qt, t->name);
+    if (qt.oom) return sql_oom(s, &qt);
+    orm_buf_puts(&b, "SELECT setval(pg_get_serial_sequence(");
+    orm_dialect_string_literal(d, &b, orm_buf_str(&qt));
+    orm_buf_puts(&b, ", ");
+    orm_dialect_string_literal(d, &b, col);
+    orm_buf_puts(&b, "), COALESCE(max(");
+    orm_dialect_quote(d, &b, col);
+    orm_buf_puts(&b, "), 0) + 1, false) FROM ");
+    orm_buf_puts(&b, orm_buf_str(&qt));
+    orm_buf_free(&qt);
+    if (b.oom) return sql_oom(s, &b);
+    int rc = orm_session_run(s, orm_buf_str(&b), NULL, 0, NULL);
+    orm_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/* fixtures.h — the statements `db dump` and `db load` run through the
+ * session: every row of a table in key order, row counts, whether a key
+ * exists, inserting or replacing one row with its key kept, and moving a
+ * PostgreSQL sequence past the keys loaded (MySQL's AUTO_INCREMENT and
+ * SQLite's rowid follow explicit keys by themselves). */
+#ifndef ORM_FIXTURES_H
+#define ORM_FIXTURES_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "session.h"
+
+/* Opens a cursor over every row of t, all columns in column order,
+ * ordered by the primary key. *out: close with orm_cursor_close. */
+int orm_fixture_scan(orm_session *s, const orm_table *t, orm_cursor **out);
+/* *n: the rows t has. */
+int orm_fixture_count(orm_session *s, const orm_table *t, int64_t *n);
+/* *exists: 1 when t has a row with the primary key of row (t->ncols values). */
+int orm_fixture_exists(orm_session *s, const orm_table *t, const orm_value *row, int *exists);
+/* The INSERT of every column of t (appended to out), for orm_fixture_insert. */
+int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out);
+/* Inserts row (t->ncols values, every column, keys included) with sql, the
+ * text orm_fixture_insert_sql made for t. */
+int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, const orm_value *row);
+/* Updates the row with row's primary key to row's other values (no-op
+ * when t has only key columns). */
+int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row);
+/* Moves t's generated-key sequence past its largest key, where the
+ * backend keeps one apart from the table (the dialect's `sequences`). */
+int orm_fixture_sync_sequence(orm_session *s, const orm_table *t);
+
+#endif
