@@ -31,7 +31,8 @@ BIND_OBJ  := $(BIND_SRC:%.c=$(BUILD)/%.o)
 SHELL_OBJ := $(SHELL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit fresh-check lint format compile_commands.json
+.PHONY: all deps test-deps install-debs build test asan bench install clean shell check-unit \
+        fresh-check lint format compile_commands.json coverage fuzz fuzz-build
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -69,7 +70,9 @@ install-debs:
 
 CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
              -g -fPIC -fvisibility=hidden $(OPT) $(SAN) $(PKG_CFLAGS) -Icore -Ibindings $(CFLAGS)
-LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+# Fault injection (core/fault.c): our objects' allocations go through wrappers.
+WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+LDFLAGS_ALL = $(SAN) $(WRAP) $(LDFLAGS)
 
 build: ormsh orm.so
 
@@ -120,6 +123,45 @@ $(BUILD)/bench_raw_pg: tests/bench/raw_pg.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SERVER_LIBS)
 
+# Line and branch coverage of core/ and bindings/ over the unit and Lua/shell
+# tests (gcovr); BACKENDS as for make test.
+COV_DEBS := gcovr
+coverage: test-deps
+	@$(MAKE) --no-print-directory install-debs PKGS="$(COV_DEBS)"
+	@rm -f build-cov/*/*.gcda build-cov/*/*/*.gcda
+	@$(MAKE) --no-print-directory BUILD=build-cov OPT=-O0 SAN=--coverage build-cov/ormsh check-unit
+	@BUILD=build-cov ORMSH=$(CURDIR)/build-cov/ormsh BACKENDS="$(BACKENDS)" sh tests/run.sh || true
+	@echo "--- line coverage"
+	@gcovr -r . --object-directory build-cov -f core/ -f bindings/ -s | tail -n +1
+	@echo "--- branch coverage"
+	@gcovr -r . --object-directory build-cov -f core/ -f bindings/ -b --exclude-unreachable-branches -s
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) under ASan+UBSan, each for
+# FUZZ_SECONDS; new inputs land in build-fuzz/corpus/<target>, the seeds are
+# tests/fuzz/corpus/<target>. A finding stops with its input saved (crash-*).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= url expr revision lua
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 SAN="$(FUZZ_SAN)" fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t; echo "--- fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    2>&1 | grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Test unit written|crash-|leak-|timeout-|oom-' ; \
+	  st=$$?; ls build-fuzz/crash-* build-fuzz/leak-* 2>/dev/null | grep -q . && { echo "fuzz_$$t: finding saved in build-fuzz/"; exit 1; }; \
+	done; true
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_lua: tests/fuzz/fuzz_lua.c $(CORE_OBJ) $(BIND_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(SQLITE_LIBS) $(SERVER_LIBS) -lm
+
 # Opens the shell on the tutorial's bookstore app (tables created on first use).
 shell: all
 	@[ -f scripts/bookstore/instance/bookstore.db ] || ./ormsh --app scripts/bookstore -e 'db.create_all()'
@@ -144,12 +186,15 @@ compile_commands.json: Makefile $(BUILD)/config.mk
 fresh-check:
 	sh scripts/fresh-check.sh
 
+MAN1_DIR = $(PREFIX)/share/man/man1
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CMOD_DIR) $(DESTDIR)$(MAN1_DIR)
 	install -m 755 ormsh $(DESTDIR)$(PREFIX)/bin/ormsh
 	install -m 644 orm.so $(DESTDIR)$(LUA_CMOD_DIR)/orm.so
+	install -m 644 ormsh.1 $(DESTDIR)$(MAN1_DIR)/ormsh.1
 
 clean:
-	rm -rf build build-asan ormsh orm.so tests/tmp
+	rm -rf build build-asan build-cov build-fuzz ormsh orm.so tests/tmp
 
 -include $(CORE_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(SHELL_OBJ:.o=.d)

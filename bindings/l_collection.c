@@ -234,7 +234,7 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
         }
     }
     if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0)
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     if (parent_idx)
         l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), parent_idx);
     else {
@@ -258,7 +258,7 @@ static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int ch
     if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O) {
         m2o_set(L, db, child_idx, lua_gettop(L), parent_idx);
     } else if (orm_object_link(child, r->remote_col, parent, r->local_col) < 0) {
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
     l_rel_read(L, db, parent_idx, decl_idx);
     coll_raw_append(L, -1, child_idx);
@@ -276,7 +276,7 @@ static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int
     if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O)
         m2o_set(L, db, child_idx, lua_gettop(L), 0);
     else if (orm_object_link(child, r->remote_col, NULL, 0) < 0)
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     l_rel_push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
     if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
     if (r->delete_orphan && child->session) {
@@ -326,11 +326,11 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
         coll_raw_append(L, -1, owner_idx);
     }
     orm_object *assoc = orm_object_new(r->secondary);
-    if (assoc == NULL) luaL_error(L, "not enough memory");
+    if (assoc == NULL) l_oom(L);
     push_objbox(L, assoc);
     if (orm_object_link(assoc, r->sec_parent_col, owner, r->local_col) < 0 ||
         orm_object_link(assoc, r->sec_target_col, other, r->remote_col) < 0)
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     if (owner->session || other->session) {
         if (orm_session_add(db->session, assoc) < 0) l_db_raise_session(L, db);
         if (owner->session && !other->session) session_add(L, db, other_idx);
@@ -383,12 +383,12 @@ static void drop_assoc(lua_State *L, l_db *db, const l_rel *r, orm_object *owner
     }
     if (!l_rel_has_key(owner, r->local_col) || !l_rel_has_key(other, r->remote_col)) return;
     orm_object *a = orm_object_new(r->secondary);
-    if (a == NULL) luaL_error(L, "not enough memory");
+    if (a == NULL) l_oom(L);
     push_objbox(L, a);
     orm_value v1, v2;
-    if (orm_value_copy(&v1, &owner->values[r->local_col]) < 0) luaL_error(L, "not enough memory");
+    if (orm_value_copy(&v1, &owner->values[r->local_col]) < 0) l_oom(L);
     orm_value_move(&a->values[r->sec_parent_col], &v1);
-    if (orm_value_copy(&v2, &other->values[r->remote_col]) < 0) luaL_error(L, "not enough memory");
+    if (orm_value_copy(&v2, &other->values[r->remote_col]) < 0) l_oom(L);
     orm_value_move(&a->values[r->sec_target_col], &v2);
     orm_object *row = NULL;
     if (orm_session_attach_existing(db->session, a, &row) < 0) l_db_raise_session(L, db);
@@ -476,8 +476,10 @@ static int c_remove(lua_State *L)
     l_rel *r = l_rel_resolve(L, decl);
     if (!l_rel_coll_find(L, 1, 2)) {
         lua_getfield(L, decl, "__key");
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection",
-                              luaL_tolstring(L, 2, NULL), lua_tostring(L, -2));
+        const char *coll = lua_tostring(L, -1);
+        const char *what = luaL_tolstring(L, 2, NULL); /* pushed after the name: order matters */
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection", what,
+                              coll ? coll : "?");
     }
     if (r->kind == REL_M2M)
         l_rel_m2m_remove(L, db, owner, decl, 2);
@@ -534,7 +536,7 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
         orm_expr *eq = b ? orm_expr_binary(ORM_OP_EQ, c, b) : NULL;
         orm_expr_release(c);
         orm_expr_release(b);
-        if (eq == NULL) luaL_error(L, "not enough memory");
+        if (eq == NULL) l_oom(L);
         l_expr_push(L, eq);
         lua_call(L, 2, 1);
         lua_remove(L, -2);
@@ -626,6 +628,7 @@ static const luaL_Reg coll_methods[] = {
 void l_collection_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_COLLECTION)) {
+        l_protect_mt(L);
         luaL_newlib(L, coll_methods);
         lua_setfield(L, -2, "__index");
         luaL_getmetatable(L, L_MT_LIST);
@@ -639,6 +642,7 @@ void l_collection_open(lua_State *L)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_OBJBOX)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, objbox_gc);
         lua_setfield(L, -2, "__gc");
     }

@@ -95,6 +95,7 @@ void l_error_init(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushliteral(L, "orm.ErrorClass");
     lua_setfield(L, -2, "__name");
+    l_protect_mt(L);
     for (cls = ORM_ERR_ERROR; cls < ORM_ERR__COUNT; cls++) {
         const char *name = orm_errclass_name((orm_errclass)cls);
         lua_createtable(L, 0, 6);
@@ -106,6 +107,8 @@ void l_error_init(lua_State *L)
         lua_setfield(L, -2, "__tostring");
         lua_pushcfunction(L, class_is);
         lua_setfield(L, -2, "is");
+        lua_pushvalue(L, -1); /* getmetatable(err) is its class; setmetatable fails */
+        lua_setfield(L, -2, "__metatable");
         if (cls != ORM_ERR_ERROR) {
             lua_rawgeti(L, -3, ORM_ERR_ERROR);
             lua_setfield(L, -2, "__base");
@@ -152,7 +155,7 @@ static void push_param(lua_State *L, const orm_value *v)
         l_value_push(L, v, NULL);
         return;
     }
-    if ((null = orm_expr_null()) == NULL) luaL_error(L, "not enough memory");
+    if ((null = orm_expr_null()) == NULL) l_oom(L);
     l_expr_push(L, null);
 }
 
@@ -160,8 +163,9 @@ static void push_param(lua_State *L, const orm_value *v)
 static void push_error(lua_State *L, const orm_error *e, int level)
 {
     size_t i;
-    lua_pushstring(L, e->message ? e->message : "unknown error");
-    wrap_message(L, e->cls, level);
+    /* no message: the one allocation orm_error_oom makes failed */
+    lua_pushstring(L, e->message ? e->message : "out of memory");
+    wrap_message(L, e->message ? e->cls : ORM_ERR_OPERATIONAL, level);
     if (e->sql) {
         lua_pushstring(L, e->sql);
         lua_setfield(L, -2, "sql");
@@ -249,4 +253,9 @@ void l_check_options(lua_State *L, int idx, const char *what, const char *const 
         l_error_raisef(L, ORM_ERR_ARGUMENT, "%s: unknown option '%s' (valid: %s)", what,
                        k ? k : luaL_tolstring(L, -2, NULL), lua_tostring(L, -1));
     }
+}
+
+int l_oom(lua_State *L)
+{
+    return l_error_raisef(L, ORM_ERR_OPERATIONAL, "out of memory");
 }

@@ -28,10 +28,22 @@ static orm_expr **new_slot(lua_State *L)
     return &u->e;
 }
 
+/* [-0, +0, v] Raises an ArgumentError (releasing e) when e is nested deeper
+ * than the compiler accepts: no Lua code builds a tree whose compiling
+ * would overflow the C stack. */
+static void check_depth(lua_State *L, orm_expr *e)
+{
+    if (e->depth <= ORM_EXPR_MAX_DEPTH) return;
+    orm_expr_release(e);
+    l_error_raisef(L, ORM_ERR_ARGUMENT, "expression nested more than %d levels deep",
+                   ORM_EXPR_MAX_DEPTH);
+}
+
 /* [-0, +0, v] Stores a constructor's result in the userdata slot. */
 static void store(lua_State *L, orm_expr **slot, orm_expr *e)
 {
-    if (!e) luaL_error(L, "not enough memory");
+    if (!e) l_oom(L);
+    check_depth(L, e);
     *slot = e;
 }
 
@@ -45,6 +57,7 @@ static int new_slot_k(lua_State *L) /* [-0, +1, m] */
 void l_expr_push(lua_State *L, orm_expr *e)
 {
     assert(e != NULL);
+    check_depth(L, e);
     lua_pushcfunction(L, new_slot_k);
     if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
         orm_expr_release(e);
@@ -162,7 +175,7 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
         if ((e = l_expr_test(L, idx)) != NULL) return orm_expr_retain(e);
         if (l_query_select_test(L, idx)) { /* a query as a value: (SELECT ...) */
             if (!(e = orm_expr_select(l_query_select_test(L, idx), 0)))
-                luaL_error(L, "not enough memory");
+                l_oom(L);
             return e;
         }
         if (elem > 0)
@@ -175,7 +188,7 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
             luaL_typeerror(L, idx, "value");
         return NULL;
     }
-    if (!e) luaL_error(L, "not enough memory");
+    if (!e) l_oom(L);
     return e;
 }
 
@@ -578,7 +591,7 @@ static void push_buf_free(lua_State *L, orm_buf *b)
     int st;
     if (b->oom) {
         orm_buf_free(b);
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
     lua_pushcfunction(L, push_buf_k);
     lua_pushlightuserdata(L, b);
@@ -772,12 +785,15 @@ void l_expr_open(lua_State *L, int idx)
     orm_expr **slot;
     idx = lua_absindex(L, idx);
     luaL_newmetatable(L, L_MT_EXPR);
+    l_protect_mt(L);
     luaL_setfuncs(L, metamethods, 0);
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 
     luaL_newmetatable(L, L_MT_FUNC);
+
+    l_protect_mt(L);
     lua_pushcfunction(L, func_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, func_tostring);

@@ -164,6 +164,7 @@ static void push_columns(lua_State *L, l_from *u)
     lua_pushvalue(L, -1);
     lua_pushcclosure(L, missing_column, 1);
     lua_setfield(L, -2, "__index");
+    l_protect_mt(L);
     lua_setmetatable(L, cols);
     for (int i = 0; i < u->f->nnames; i++) {
         orm_expr *e = orm_expr_subcolumn(u->f, i);
@@ -203,6 +204,7 @@ void l_from_open(lua_State *L, int modidx)
 {
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_ALIAS)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, alias_index);
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, alias_tostring);
@@ -214,6 +216,7 @@ void l_from_open(lua_State *L, int modidx)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_SUBQUERY)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, subquery_index);
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, subquery_tostring);

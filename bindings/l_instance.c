@@ -158,7 +158,7 @@ static int raise_unknown(lua_State *L, const orm_table *t, const char *key)
 /* obj.key: a column value, else a class member (methods). [-0, +1, e] */
 static int inst_index(lua_State *L)
 {
-    orm_object *o = ((l_inst *)lua_touserdata(L, 1))->obj;
+    orm_object *o = l_model_check(L, 1);
     size_t n;
     const char *key = lua_tolstring(L, 2, &n);
     if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
@@ -189,7 +189,7 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
     inst_idx = lua_absindex(L, inst_idx); /* Model{...} passes -2, -1 */
     key_idx = lua_absindex(L, key_idx);
     val_idx = lua_absindex(L, val_idx);
-    orm_object *o = ((l_inst *)lua_touserdata(L, inst_idx))->obj;
+    orm_object *o = l_model_check(L, inst_idx);
     size_t n;
     const char *key = lua_type(L, key_idx) == LUA_TSTRING ? lua_tolstring(L, key_idx, &n) : NULL;
     if (key == NULL) {
@@ -216,6 +216,10 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
     if (lua_type(L, val_idx) == LUA_TUSERDATA && l_expr_is_null(L, val_idx)) {
         v.type = ORM_V_NULL;
     } else if (l_value_to(L, val_idx, &c->type, &v, &err) < 0) {
+        if (err.cls == ORM_ERR_OPERATIONAL || !err.message) { /* out of memory: not the value */
+            orm_error_clear(&err);
+            l_oom(L);
+        }
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
         lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), key, err.message ? err.message : "bad value");
@@ -238,7 +242,7 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
                        "before the savepoint or after it ends",
                        lua_tostring(L, -1), key);
     }
-    if (rc < 0) luaL_error(L, "not enough memory");
+    if (rc < 0) l_oom(L);
 }
 
 static int inst_newindex(lua_State *L)
@@ -355,6 +359,7 @@ void l_instance_metatable(lua_State *L, int cls, const char *name)
     lua_setfield(L, -2, "__name");
     lua_pushvalue(L, cls);
     lua_setfield(L, -2, "__class");
+    l_protect_mt(L);
 }
 
 /* ---- flush hooks: client-side defaults and onupdate ---- */

@@ -38,7 +38,7 @@ static orm_strv *new_strv(lua_State *L)
 {
     void **slot = l_cleanup_push(L, free_strv);
     orm_strv *l = calloc(1, sizeof *l);
-    if (!l) luaL_error(L, "not enough memory");
+    if (!l) l_oom(L);
     *slot = l;
     return l;
 }
@@ -60,7 +60,7 @@ static orm_strv *strv_arg(lua_State *L, int idx)
                        luaL_typename(L, -1));
         int rc = orm_strv_push(l, s);
         lua_pop(L, 1);
-        if (rc < 0) luaL_error(L, "not enough memory");
+        if (rc < 0) l_oom(L);
     }
     return l;
 }
@@ -113,7 +113,7 @@ static void set_rendered(lua_State *L, const orm_migops *ops, int downgrade, con
     int rc = orm_migops_render(ops, downgrade, "    ", &b);
     if (rc == ORM_OK) lua_pushstring(L, orm_buf_str(&b));
     orm_buf_free(&b);
-    if (rc < 0) luaL_error(L, "not enough memory");
+    if (rc < 0) l_oom(L);
     lua_setfield(L, -2, key);
 }
 
@@ -126,7 +126,7 @@ static void set_op_list(lua_State *L, const orm_migops *ops)
         int rc = orm_migop_render(&ops->v[i], 0, "  ", &b);
         if (rc == ORM_OK) lua_pushstring(L, orm_buf_str(&b));
         orm_buf_free(&b);
-        if (rc < 0) luaL_error(L, "not enough memory");
+        if (rc < 0) l_oom(L);
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "ops");
@@ -145,13 +145,13 @@ static int m_diff(lua_State *L)
     void **current = l_cleanup_push(L, free_schema);
     void **slot = l_cleanup_push(L, free_ops);
     orm_migops *ops = calloc(1, sizeof *ops);
-    if (!ops) return luaL_error(L, "not enough memory");
+    if (!ops) return l_oom(L);
     *slot = ops;
     if (orm_dbschema_from_metadata(db->md, (orm_dbschema **)target) < 0)
-        return luaL_error(L, "not enough memory");
+        return l_oom(L);
     if (orm_reflect_schema(db->conn, (orm_dbschema **)current) < 0) return raise_conn(L, db->conn);
     orm_diff_opts o = {managed, exclude};
-    if (orm_diff(*target, *current, &o, ops) < 0) return luaL_error(L, "not enough memory");
+    if (orm_diff(*target, *current, &o, ops) < 0) return l_oom(L);
     lua_createtable(L, 0, 6);
     lua_pushinteger(L, ops->n);
     lua_setfield(L, -2, "n");
@@ -182,7 +182,7 @@ static l_migbox *new_box(lua_State *L, l_db *db, int sql)
     b->m = NULL;
     b->db = db;
     luaL_setmetatable(L, L_MT_MIGBOX);
-    if (!(b->m = orm_migctx_new(db->conn, sql))) luaL_error(L, "not enough memory");
+    if (!(b->m = orm_migctx_new(db->conn, sql))) l_oom(L);
     return b;
 }
 
@@ -251,7 +251,7 @@ static void call_opt(lua_State *L, int opts, const char *key, const char *arg)
 static void emit_sql(lua_State *L, l_migbox *b, int opts)
 {
     char *text = orm_migctx_take_sql(b->m);
-    if (!text) luaL_error(L, "not enough memory");
+    if (!text) l_oom(L);
     lua_pushstring(L, text);
     free(text);
     call_opt(L, opts, "emit", lua_tostring(L, -1));
@@ -472,6 +472,7 @@ void l_migrate_open(lua_State *L, int modidx)
     };
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_MIGBOX)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, box_gc);
         lua_setfield(L, -2, "__gc");
     }

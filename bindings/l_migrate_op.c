@@ -33,6 +33,7 @@ void **l_cleanup_push(lua_State *L, void (*fn)(void *))
     c->fn = fn;
     c->p = NULL;
     if (luaL_newmetatable(L, L_MT_CLEANUP)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, cleanup_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, cleanup_gc);
@@ -52,7 +53,7 @@ static orm_dbtable *new_table(lua_State *L, const char *name)
 {
     void **slot = l_cleanup_push(L, free_table);
     orm_dbtable *t = orm_dbtable_new(name);
-    if (!t) luaL_error(L, "not enough memory");
+    if (!t) l_oom(L);
     *slot = t;
     return t;
 }
@@ -90,7 +91,7 @@ static int raise_conn(lua_State *L, orm_migctx *m)
 
 static void oom_check(lua_State *L, int rc)
 {
-    if (rc == ORM_ENOMEM) luaL_error(L, "not enough memory");
+    if (rc == ORM_ENOMEM) l_oom(L);
 }
 
 /* ---- arguments ---------------------------------------------------------------- */
@@ -158,7 +159,7 @@ static orm_strv *names_arg(lua_State *L, int idx)
     idx = lua_absindex(L, idx);
     void **slot = l_cleanup_push(L, free_strv);
     orm_strv *l = calloc(1, sizeof *l);
-    if (!l) luaL_error(L, "not enough memory");
+    if (!l) l_oom(L);
     *slot = l;
     check_names(L, idx, l);
     return l;
@@ -579,7 +580,7 @@ static valbox *new_values(lua_State *L, size_t n)
 {
     void **slot = l_cleanup_push(L, free_values);
     valbox *b = calloc(1, sizeof *b + (n ? n : 1) * sizeof(orm_value));
-    if (!b) luaL_error(L, "not enough memory");
+    if (!b) l_oom(L);
     b->n = n;
     *slot = b;
     return b;
@@ -717,11 +718,13 @@ static int column_tostring(lua_State *L)
 void l_migop_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_OPCOLUMN)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, column_tostring);
         lua_setfield(L, -2, "__tostring");
     }
     lua_pop(L, 1);
     luaL_newmetatable(L, L_MT_OPCONSTRAINT);
+    l_protect_mt(L);
     lua_pop(L, 1);
 }
 

@@ -85,7 +85,7 @@ static const char *push_label(lua_State *L, const char *name, int nargs)
     orm_buf_putc(&b, ')');
     if (b.oom) {
         orm_buf_free(&b);
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
     lua_pushstring(L, orm_buf_str(&b)); /* (raises only when Lua is out of memory) */
     orm_buf_free(&b);

@@ -327,6 +327,7 @@ int l_model_define(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushcfunction(L, class_complete);
     lua_setfield(L, -2, "__complete");
+    l_protect_mt(L);
     lua_setmetatable(L, cls);
 
     l_instance_metatable(L, cls, name);
@@ -388,7 +389,7 @@ static int class_call(lua_State *L)
     if (c == NULL) return luaL_error(L, "not a model class");
     int nargs = lua_gettop(L) - 1;
     orm_object *o = orm_object_new(c->table);
-    if (o == NULL) return luaL_error(L, "not enough memory");
+    if (o == NULL) return l_oom(L);
     l_model_push_object(L, c->db, o);
     int self = lua_gettop(L);
     lua_pushliteral(L, "__init");

@@ -3,11 +3,13 @@
  * functions (Model, Table, create_all, drop_all, transaction), echo, and the
  * hooks the ormsh program uses (orm_lua.h). */
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "ddl.h"
+#include "fault.h"
 #include "history_table.h"
 #include "l_db.h"
 #include "l_docs.h"
@@ -36,7 +38,14 @@ void l_weak_table(lua_State *L, const char *mode)
     lua_createtable(L, 0, 1);
     lua_pushstring(L, mode);
     lua_setfield(L, -2, "__mode");
+    l_protect_mt(L);
     lua_setmetatable(L, -2);
+}
+
+void l_protect_mt(lua_State *L)
+{
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
 }
 
 void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
@@ -228,6 +237,7 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
+    l_protect_mt(L);
     lua_setfield(L, -2, "__chunkmt");
     lua_pushvalue(L, -1);
     db->cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -253,6 +263,25 @@ static void init_uv(lua_State *L, l_db *db, int dbidx, const char *url)
     lua_pop(L, 1);
 }
 
+/* orm._fault(kind, n) -> fired: test-only fault injection. kind "alloc"
+ * fails the n-th following allocation of ormsh's own code, "call" the n-th
+ * following driver call (n 0: disarm). Returns whether the fault armed
+ * before (of that kind) happened. [-0, +1, v] */
+static int orm_fault(lua_State *L)
+{
+    const char *kind = luaL_checkstring(L, 1);
+    long n = (long)luaL_optinteger(L, 2, 0);
+    int alloc = strcmp(kind, "alloc") == 0;
+    if (!alloc && strcmp(kind, "call") != 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "orm._fault: kind \"alloc\" or \"call\" expected, got \"%s\"", kind);
+    lua_pushboolean(L, alloc ? orm_fault_alloc_fired() : orm_driver_fail_fired());
+    if (alloc)
+        orm_fault_alloc_after(n);
+    else
+        orm_driver_fail_after(n);
+    return 1;
+}
+
 /* orm.connect(url [, { base_dir = dir, busy_timeout = ms, echo = bool, audit = bool,
  * read_only = bool }]) [-0, +1, e] */
 static int orm_connect(lua_State *L)
@@ -264,8 +293,16 @@ static int orm_connect(lua_State *L)
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_getfield(L, 2, "base_dir");
         opts.base_dir = luaL_optstring(L, -1, NULL);
-        lua_getfield(L, 2, "busy_timeout");
-        opts.busy_timeout_ms = (int)luaL_optinteger(L, -1, 0);
+        if (lua_getfield(L, 2, "busy_timeout") != LUA_TNIL) {
+            int isint;
+            lua_Integer ms = lua_tointegerx(L, -1, &isint);
+            if (!isint || lua_type(L, -1) != LUA_TNUMBER || ms < 0 || ms > INT_MAX)
+                return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                      "busy_timeout must be a whole number of milliseconds "
+                                      "(0 or more), got %s",
+                                      luaL_tolstring(L, -1, NULL));
+            opts.busy_timeout_ms = (int)ms;
+        }
         lua_getfield(L, 2, "echo");
         echo = lua_toboolean(L, -1);
         lua_pop(L, 1); /* base_dir string stays referenced on the stack */
@@ -302,7 +339,7 @@ static int orm_connect(lua_State *L)
     db->session = db->md ? orm_session_new(db->conn, db->md) : NULL;
     if (db->session == NULL) {
         db_close_conn(db);
-        return luaL_error(L, "not enough memory");
+        return l_oom(L);
     }
     db->conn->echo = echo;
     db->conn->echo_fn = echo_line;
@@ -401,7 +438,10 @@ __attribute__((visibility("default"))) int luaopen_orm(lua_State *L)
     lua_setfield(L, mod, "VERSION");
     lua_pushcfunction(L, orm_connect);
     lua_setfield(L, mod, "connect");
+    lua_pushcfunction(L, orm_fault);
+    lua_setfield(L, mod, "_fault");
     if (luaL_newmetatable(L, L_MT_DB)) {
+        l_protect_mt(L);
         lua_pushvalue(L, mod);
         lua_pushcclosure(L, db_index, 1);
         lua_setfield(L, -2, "__index");

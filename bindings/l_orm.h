@@ -27,6 +27,12 @@
 #define L_MT_CURSOR "orm.Cursor"
 #define L_MT_FUNC "orm.FuncFactory"
 
+/* ---- l_orm.c ---- */
+/* [-0, +0, m] Protects the metatable at the top of the stack: getmetatable
+ * returns false and setmetatable fails, so Lua code can neither call a __gc
+ * early nor swap the metamethods of a value holding C pointers. */
+void l_protect_mt(lua_State *L);
+
 /* ---- l_error.c ---- */
 /* [-0, +0, -] Creates the error classes once per state (registry). */
 void l_error_init(lua_State *L);
@@ -39,6 +45,8 @@ void l_error_push(lua_State *L, const orm_error *e);
 int l_error_raise(lua_State *L, orm_error *e);
 /* [-0, +0, v] Raises an error of class cls with a formatted message. */
 int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
+/* [-0, +0, v] Raises OperationalError "out of memory" (where: the caller). */
+int l_oom(lua_State *L);
 /* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
 int l_error_is(lua_State *L, int idx, orm_errclass cls);
 /* [-0, +0, v] Raises ArgumentError "<what>: unknown option 'k' (valid: a, b)"

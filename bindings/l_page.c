@@ -195,6 +195,7 @@ static const luaL_Reg page_methods[] = {
 void l_page_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_PAGE)) {
+        l_protect_mt(L);
         luaL_newlib(L, page_methods);
         lua_pushcclosure(L, p_index, 1);
         lua_setfield(L, -2, "__index");

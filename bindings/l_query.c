@@ -46,7 +46,7 @@ int l_query_is(lua_State *L, int idx)
 
 int l_query_oom(lua_State *L)
 {
-    return luaL_error(L, "not enough memory");
+    return l_oom(L);
 }
 
 l_query *l_query_check_lazy(lua_State *L, int idx)
@@ -323,7 +323,7 @@ static orm_expr *order_item(lua_State *L, int qidx, l_query *q, int i, int allow
 {
     orm_expr *e = l_expr_test(L, i);
     if (e) return orm_expr_retain(e);
-    size_t len;
+    size_t len = 0; /* clang cannot see luaL_typeerror does not return */
     const char *name = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : NULL;
     if (name == NULL) luaL_typeerror(L, i, "column, expression or column name");
     int desc = allow_desc && name[0] == '-';
@@ -651,6 +651,7 @@ static const luaL_Reg build_methods[] = {
 void l_query_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_QUERY)) {
+        l_protect_mt(L);
         luaL_newlib(L, build_methods);
         luaL_setfuncs(L, l_query_run_methods, 0);
         luaL_setfuncs(L, l_query_bulk_methods, 0);
@@ -658,7 +659,8 @@ void l_query_open(lua_State *L)
         luaL_setfuncs(L, l_query_run_meta, 0);
         lua_pushliteral(L, "Query");
         lua_setfield(L, -2, "__name");
-        if (luaL_newmetatable(L, L_MT_QUERY_LIGHT)) { /* the same, without __gc */
+        if (luaL_newmetatable(L, L_MT_QUERY_LIGHT)) {
+            l_protect_mt(L); /* the same, without __gc */
             lua_pushnil(L);
             while (lua_next(L, -3)) {
                 lua_pushvalue(L, -2);

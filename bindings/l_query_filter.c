@@ -45,6 +45,7 @@ static l_qbase *push_base(lua_State *L, l_db *db, int cls)
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, qbase_gc);
     lua_setfield(L, -2, "__gc");
+    l_protect_mt(L);
     lua_setmetatable(L, -2);
     int box = lua_gettop(L);
     l_query *q = l_query_alloc(L, db, 0, 0, 1); /* builds the select and entity table */
@@ -132,6 +133,13 @@ static orm_expr *filter_term(lua_State *L, int ent, const orm_table *t, orm_from
         break;
     default: {
         const char *name = t->cols[col].attr;
+        if (lua_type(L, vi) != LUA_TNIL && !l_expr_test(L, vi) && !l_query_select_test(L, vi)) {
+            l_class_push(L, t);
+            lua_getfield(L, -1, "__name");
+            l_error_raisef(L, ORM_ERR_ARGUMENT, "filter_by %s.%s: value expected, got %s",
+                           lua_tostring(L, -1), name, luaL_typename(L, vi));
+            return NULL; /* not reached */
+        }
         if (ent == 0) { /* entity 1, not on the stack yet */
             l_query_push_entity(L, 1, 1);
             ent = lua_gettop(L);

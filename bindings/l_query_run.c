@@ -41,6 +41,7 @@ static orm_sqlcache *sqlcache(lua_State *L, l_db *db)
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, sqlcache_gc);
     lua_setfield(L, -2, "__gc");
+    l_protect_mt(L);
     lua_setmetatable(L, -2);
     *box = orm_sqlcache_new();
     lua_setfield(L, -2, "__sqlcache");
@@ -161,6 +162,7 @@ static orm_value *valuebox(lua_State *L)
     orm_value *v = lua_newuserdatauv(L, sizeof *v, 0);
     *v = ORM_VALUE_NULL;
     if (luaL_newmetatable(L, L_MT_VALUEBOX)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, valuebox_gc);
         lua_setfield(L, -2, "__gc");
     }

@@ -144,7 +144,7 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
             else if (r->cascade_delete)
                 l_rel_delete_object(L, db, child);
             else if (orm_object_link(l_model_check(L, child), r->remote_col, NULL, 0) < 0)
-                luaL_error(L, "not enough memory");
+                l_oom(L);
             lua_pop(L, 1);
         }
         lua_settop(L, decl - 1);

@@ -63,7 +63,8 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
         else
             nb++;
     }
-    if (ok && keycol) {
+    if (!keycol) ok = 0; /* out of memory: never a SELECT without its WHERE */
+    if (ok) {
         cond = n == 1 ? orm_expr_binary(ORM_OP_EQ, keycol, binds[0])
                       : orm_expr_in(keycol, binds, nb, 0);
         ok = cond && orm_select_add_where(sel, cond) == ORM_OK;
@@ -99,7 +100,7 @@ static void run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *co
     orm_compiled_free(&comp);
     orm_select_free(sel);
     if (ok == -1) l_error_raise(L, &err);
-    if (!ok) luaL_error(L, "not enough memory");
+    if (!ok) l_oom(L);
     if (rc < 0) l_db_raise_session(L, db);
     int boxidx = lua_gettop(L);
     if (a == NULL) {

@@ -526,7 +526,7 @@ void l_relation_join(lua_State *L, int idx, const orm_table **target, const orm_
     if (*on == NULL || (r->kind == REL_M2M && *on2 == NULL)) {
         orm_expr_release(*on);
         orm_expr_release(*on2);
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
 }
 
@@ -534,6 +534,7 @@ void l_relation_open(lua_State *L, int modidx)
 {
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_RELATION)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, relation_tostring);
         lua_setfield(L, -2, "__tostring");
     }

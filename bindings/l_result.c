@@ -127,16 +127,23 @@ void l_row_shape(lua_State *L, int names_idx)
     names_idx = lua_absindex(L, names_idx);
     lua_Integer n = (lua_Integer)lua_rawlen(L, names_idx);
     lua_createtable(L, 0, 8);
-    lua_newtable(L);
+    lua_newtable(L); /* __keys: name -> position */
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, names_idx, i) == LUA_TSTRING) {
+            lua_pushinteger(L, i);
+            lua_rawset(L, -3);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    /* __names: "a, b, c". Nothing else is pushed while the buffer is open
+     * (a long buffer lives on the stack). */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_rawgeti(L, names_idx, i) == LUA_TSTRING) {
-            lua_pushvalue(L, -1);
             luaL_addvalue(&b);
             if (i < n) luaL_addstring(&b, ", ");
-            lua_pushinteger(L, i);
-            lua_rawset(L, -4);
         } else {
             lua_pop(L, 1);
         }
@@ -154,6 +161,7 @@ void l_row_shape(lua_State *L, int names_idx)
     lua_setfield(L, -2, "__tostring");
     lua_pushliteral(L, "Row");
     lua_setfield(L, -2, "__name");
+    l_protect_mt(L);
 }
 
 void l_row_make(lua_State *L, int shape_idx, int n)
@@ -389,6 +397,7 @@ static const luaL_Reg result_methods[] = {
 void l_result_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_LIST)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, list_tostring);
         lua_setfield(L, -2, "__tostring");
         lua_pushliteral(L, "List");
@@ -397,6 +406,7 @@ void l_result_open(lua_State *L)
     lua_pop(L, 1);
     l_result_fetch_open(L);
     if (luaL_newmetatable(L, L_MT_RESULT)) {
+        l_protect_mt(L);
         luaL_newlib(L, result_methods);
         luaL_setfuncs(L, l_result_fetch_methods, 0);
         lua_pushcclosure(L, r_index, 1);
@@ -410,6 +420,7 @@ void l_result_open(lua_State *L)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_CURSOR)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, cursor_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, cursor_gc);

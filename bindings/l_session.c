@@ -344,7 +344,7 @@ static int s_merge(lua_State *L)
         if (orm_session_get(db->session, t, pk, &target) < 0) return l_db_raise_session(L, db);
     }
     int created = target == NULL;
-    if (created && (target = orm_object_new(t)) == NULL) return luaL_error(L, "not enough memory");
+    if (created && (target = orm_object_new(t)) == NULL) return l_oom(L);
     l_model_push_object(L, db, target);
     int out = lua_gettop(L);
     for (int i = 0; i < t->ncols; i++) {
@@ -352,7 +352,7 @@ static int s_merge(lua_State *L)
             continue;
         orm_value v;
         if (orm_value_copy(&v, &o->values[i]) < 0 || orm_object_set(target, i, &v) < 0)
-            return luaL_error(L, "not enough memory");
+            return l_oom(L);
     }
     if (created && orm_session_add(db->session, target) < 0) return l_db_raise_session(L, db);
     lua_settop(L, out);
@@ -435,12 +435,14 @@ static int s_complete(lua_State *L)
 void l_session_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_SAVEPOINT)) {
+        l_protect_mt(L);
         static const luaL_Reg sp_methods[] = {{"commit", sp_commit}, {"rollback", sp_rollback}, {NULL, NULL}};
         luaL_newlib(L, sp_methods);
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_SESSION)) {
+        l_protect_mt(L);
         luaL_newlib(L, session_methods);
         lua_pushcclosure(L, s_index, 1);
         lua_setfield(L, -2, "__index");

@@ -69,8 +69,14 @@ static void convert(lua_State *L, params *p, int names, int pidx, lua_Integer se
                            name, text);
         }
         p->v[i] = ORM_VALUE_NULL;
-        if (!l_expr_is_null(L, -1) && l_value_to_any(L, -1, &p->v[i], &err) < 0)
-            l_error_raise(L, &err);
+        if (!l_expr_is_null(L, -1) && l_value_to_any(L, -1, &p->v[i], &err) < 0) {
+            if (err.cls != ORM_ERR_ARGUMENT) l_error_raise(L, &err); /* out of memory */
+            orm_error_clear(&err);
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "parameter :%s in db.text(\"%s\"): nil, boolean, number or string "
+                           "expected, got %s",
+                           name, text, luaL_typename(L, -1));
+        }
         p->n = i + 1;
         lua_pop(L, 2);
     }

@@ -70,7 +70,7 @@ static int fkey_gc(lua_State *L)
 static char *dup_or_raise(lua_State *L, const char *s)
 {
     char *p = s ? strdup(s) : NULL;
-    if (s && !p) luaL_error(L, "not enough memory");
+    if (s && !p) l_oom(L);
     return p;
 }
 
@@ -87,7 +87,7 @@ static int fkey_new(lua_State *L)
     memset(fk, 0, sizeof *fk);
     luaL_setmetatable(L, L_MT_FKEY);
     fk->table = malloc((size_t)(dot - target) + 1);
-    if (fk->table == NULL) return luaL_error(L, "not enough memory");
+    if (fk->table == NULL) return l_oom(L);
     memcpy(fk->table, target, (size_t)(dot - target));
     fk->table[dot - target] = '\0';
     fk->column = dup_or_raise(L, dot + 1);
@@ -141,7 +141,7 @@ static void copy_fk(lua_State *L, l_colspec *c, int idx)
 {
     orm_fkey *src = luaL_checkudata(L, idx, L_MT_FKEY);
     c->col.fk = calloc(1, sizeof *c->col.fk);
-    if (c->col.fk == NULL) luaL_error(L, "not enough memory");
+    if (c->col.fk == NULL) l_oom(L);
     c->col.fk->table = dup_or_raise(L, src->table);
     c->col.fk->column = dup_or_raise(L, src->column);
     c->col.fk->ondelete = dup_or_raise(L, src->ondelete);
@@ -239,6 +239,7 @@ void l_types_open(lua_State *L, int modidx)
 {
     modidx = lua_absindex(L, modidx);
     if (luaL_newmetatable(L, L_MT_TYPE)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, type_call);
         lua_setfield(L, -2, "__call");
         lua_pushcfunction(L, type_tostring);
@@ -246,6 +247,7 @@ void l_types_open(lua_State *L, int modidx)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_FKEY)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, fkey_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, fkey_tostring);
@@ -253,6 +255,7 @@ void l_types_open(lua_State *L, int modidx)
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_COLUMN)) {
+        l_protect_mt(L);
         lua_pushcfunction(L, colspec_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, colspec_tostring);

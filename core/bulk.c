@@ -176,6 +176,11 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
     int sets_key = 0;
     for (int i = 0; i < n; i++)
         sets_key |= t->cols[cols[i]].primary_key;
+    /* Everything pending was flushed above and a refresh leaves nothing to
+     * flush, so the refreshes' SELECTs skip the autoflush: each would walk
+     * every object remember() touched, quadratic in the loaded matches. */
+    int autoflush = s->autoflush;
+    s->autoflush = 0;
     for (size_t i = 0; rc >= 0 && i < hit.n; i++) {
         orm_object *o = hit.v[i];
         if (o->session != s || o->state != ORM_OBJ_PERSISTENT) continue;
@@ -186,6 +191,7 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
         rc = remember(s, o);
         if (rc >= 0) rc = orm_session_refresh(s, o);
     }
+    s->autoflush = autoflush;
     objlist_free(&hit);
     orm_compiled_free(&comp);
     orm_expr_release(inc);

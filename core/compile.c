@@ -585,6 +585,12 @@ static int selected_label(const orm_select *s, const orm_expr *e)
 int orm_cc_node(cctx *c, const orm_expr *e, against a)
 {
     if (!e) return malformed(c, "a missing expression");
+    if (e->depth > ORM_EXPR_MAX_DEPTH) { /* each level is one more C call below */
+        if (!c->err) return ORM_EFAIL;
+        return orm_error_set(c->err, ORM_ERR_ARGUMENT, 0,
+                             "expression nested %d levels deep (at most %d)", e->depth,
+                             ORM_EXPR_MAX_DEPTH);
+    }
     /* Transparent wrappers: a one-item and_/or_, and a label outside the
      * select list / ORDER BY / GROUP BY / HAVING (written as its element). */
     if ((e->kind == ORM_X_BOOL && e->nargs == 1) ||

@@ -22,17 +22,34 @@ static const orm_driver *const drivers[] = {
 
 /* Fault injection: calls left before the armed failure (0: disarmed). */
 static long fail_countdown;
+static int fail_fired;
 
 void orm_driver_fail_after(long n)
 {
     fail_countdown = n > 0 ? n : 0;
+    fail_fired = 0;
+}
+
+int orm_driver_fail_fired(void)
+{
+    return fail_fired;
 }
 
 /* Counts one wrapper call; on the armed one, records the fault and disarms. */
 static int injected(orm_conn *c)
 {
     if (fail_countdown <= 0 || --fail_countdown > 0) return 0;
+    fail_fired = 1;
     orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0, "injected fault");
+    return 1;
+}
+
+/* A Ctrl-C that came between statements: this one fails instead. */
+static int interrupted(orm_conn *c)
+{
+    if (!c->interrupted) return 0;
+    c->interrupted = 0;
+    orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0, "interrupted");
     return 1;
 }
 
@@ -54,6 +71,7 @@ static void name_read_only(orm_conn *c)
 /* Attaches sql (or the SQL the driver already recorded) and params. */
 static int failed(orm_conn *c, int rc, const char *sql, const orm_value *params, size_t n)
 {
+    c->interrupted = 0; /* a Ctrl-C has its failure (the driver's own interrupt too) */
     if (c->err.cls == ORM_ERR_NONE)
         orm_error_set(&c->err, ORM_ERR_ERROR, 0, "the %s driver failed without a message",
                       c->drv->name);
@@ -162,7 +180,7 @@ int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_valu
         c->nstatements++;
         echo(c, echo_sql, params, n);
     }
-    if (injected(c)) return failed(c, ORM_EFAIL, echo_sql, params, n);
+    if (injected(c) || (echo_sql && interrupted(c))) return failed(c, ORM_EFAIL, echo_sql, params, n);
     int rc = c->drv->step(s);
     return rc < 0 ? failed(c, rc, echo_sql, params, n) : rc;
 }
@@ -171,7 +189,7 @@ int orm_conn_exec(orm_conn *c, const char *sql)
 {
     c->nstatements++;
     echo(c, sql, NULL, 0);
-    if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
+    if (injected(c) || interrupted(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
     int rc = c->drv->exec(c, sql);
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
@@ -192,6 +210,7 @@ int orm_conn_begin(orm_conn *c)
 }
 int orm_conn_commit(orm_conn *c)
 {
+    if (interrupted(c)) return failed(c, ORM_EFAIL, "COMMIT", NULL, 0);
     return transaction_op(c, c->drv->commit, "COMMIT");
 }
 int orm_conn_rollback(orm_conn *c)
@@ -201,7 +220,14 @@ int orm_conn_rollback(orm_conn *c)
 
 void orm_conn_interrupt(orm_conn *c)
 {
-    if (c && c->drv->interrupt) c->drv->interrupt(c);
+    if (!c) return;
+    c->interrupted = 1;
+    if (c->drv->interrupt) c->drv->interrupt(c);
+}
+
+void orm_conn_interrupt_reset(orm_conn *c)
+{
+    if (c) c->interrupted = 0;
 }
 
 int orm_conn_in_transaction(orm_conn *c)

@@ -5,6 +5,7 @@
 #ifndef ORM_DRIVER_H
 #define ORM_DRIVER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "error.h"
 #include "url.h"
@@ -93,6 +94,12 @@ struct orm_conn {
     /* Set by a caller that ends the whole transaction when the statement it
      * runs fails (flush): a driver need not keep the transaction usable. */
     int fail_ends_tx;
+    /* Set by orm_conn_interrupt (from a signal handler): the driver's own
+     * interrupt stops a statement that is running; between statements (a
+     * long flush is mostly between them) the next statement or COMMIT fails
+     * with OperationalError "interrupted" instead, so nothing more is
+     * written. Consumed by that failure; orm_conn_interrupt_reset clears it. */
+    volatile sig_atomic_t interrupted;
     /* Opened with orm_open_opts.read_only: a write the backend refuses
      * fails OperationalError "read-only mode (--read-only): ...". */
     int read_only;
@@ -114,12 +121,14 @@ int orm_conn_exec(orm_conn *c, const char *sql); /* echoes too */
 int orm_conn_begin(orm_conn *c);
 int orm_conn_commit(orm_conn *c);
 int orm_conn_rollback(orm_conn *c);
-void orm_conn_interrupt(orm_conn *c);
+void orm_conn_interrupt(orm_conn *c); /* async-signal-safe */
+void orm_conn_interrupt_reset(orm_conn *c); /* before running new code */
 int orm_conn_in_transaction(orm_conn *c);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
 
 /* Test hook (fault injection): when armed with n > 0, the n-th following
  * wrapper call fails with OperationalError "injected fault". 0 disarms. */
 void orm_driver_fail_after(long n);
+int orm_driver_fail_fired(void); /* 1 when the armed failure happened */
 
 #endif

@@ -108,6 +108,8 @@ static orm_errclass classify(unsigned no)
     case 1213: /* deadlock */
     case 1317: /* query interrupted */
     case 1969: /* statement timeout */
+    case 1037: /* ER_OUTOFMEMORY */
+    case 1038: /* ER_OUT_OF_SORTMEMORY */
     case 3024: /* max execution time */
         return ORM_ERR_OPERATIONAL;
     case 1044: /* no access to database */
@@ -137,6 +139,7 @@ static orm_errclass classify(unsigned no)
     case 1406: /* data too long */
     case 1411: /* incorrect value for function */
     case 1690: /* value out of range */
+    case 1390: /* ER_PS_MANY_PARAM: more than 65535 placeholders */
     case 3140: /* invalid JSON */
     case 4038: /* syntax error in JSON */
         return ORM_ERR_DATA;

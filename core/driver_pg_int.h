@@ -60,7 +60,18 @@ typedef struct pg_stmt {
                          prepared at the first execution, typed by the values */
     Oid *ctypes;      /* the type of each column of res, read once a result */
     int nctypes;      /* entries ctypes holds room for */
+    int prepared;     /* name is a statement on the server */
+    int nscan;        /* the highest $n in sql (counted before preparing) */
 } pg_stmt;
+
+/* libpq (before 17) takes a ParameterDescription message longer than 30,000
+ * bytes (7,499 parameters or more) for a lost synchronisation and drops the
+ * connection: a statement with more parameters than this is not described;
+ * its values go as text for the server to type, its columns are known once
+ * it ran. */
+#define ORM_PG_DESCRIBE_MAX 7000
+/* The protocol counts parameters in 16 bits. */
+#define ORM_PG_MAX_PARAMS 65535
 
 #define CONN(c) ((pg_conn *)(c))
 #define STMT(s) ((pg_stmt *)(s))

@@ -55,6 +55,16 @@ static int prepare_named(pg_stmt *s)
         return rc;
     }
     PQclear(res);
+    if (s->nscan > ORM_PG_DESCRIBE_MAX) { /* see ORM_PG_DESCRIBE_MAX */
+        orm_pg_guard_close(c, guard, 0);
+        if (s->prepared) deallocate(c, s->name);
+        PQclear(s->desc);
+        s->desc = NULL;
+        s->untyped = 0;
+        s->prepared = 1;
+        memcpy(s->name, name, sizeof name);
+        return ORM_OK;
+    }
     PGresult *desc = PQdescribePrepared(c->pg, name);
     if (PQresultStatus(desc) != PGRES_COMMAND_OK) {
         int rc = orm_pg_fail_res(c, desc, s->sql);
@@ -64,10 +74,11 @@ static int prepare_named(pg_stmt *s)
         return rc;
     }
     orm_pg_guard_close(c, guard, 0);
-    if (s->desc) deallocate(c, s->name); /* the one it replaces */
+    if (s->prepared) deallocate(c, s->name); /* the one it replaces */
     PQclear(s->desc);
     s->desc = desc;
     s->untyped = 0;
+    s->prepared = 1;
     memcpy(s->name, name, sizeof name);
     for (int i = 0; i < s->nparams && i < PQnparams(desc); i++)
         s->ptypes[i] = PQparamtype(desc, i);
@@ -78,13 +89,21 @@ static int prepare_named(pg_stmt *s)
  * quotes and comments) when the server failed only for want of their types
  * ("CASE WHEN .. THEN $1 ELSE $2 END" inside sum(), where text is guessed),
  * else 0. Such a statement is prepared again once its values are bound. */
+static int count_params(const char *sql);
+
 static int untyped_params(pg_conn *c, const char *sql)
 {
     static const char *const states[] = {"42883", "42804", "42P18", "42725"};
     int typing = 0;
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
         if (c->base.err.code == orm_pg_state_code(states[i])) typing = 1;
-    if (!typing) return 0;
+    return typing ? count_params(sql) : 0;
+}
+
+/* The highest $n in sql outside quotes and comments (a huge n counts as
+ * 65536, more than the protocol allows). */
+static int count_params(const char *sql)
+{
     int n = 0;
     for (const char *p = sql; *p; p++) {
         if (*p == '\'' || *p == '"') {
@@ -96,7 +115,8 @@ static int untyped_params(pg_conn *c, const char *sql)
             if (!*p) break;
         } else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
             long k = strtol(p + 1, NULL, 10);
-            if (k > n && k < 65536) n = (int)k;
+            if (k > 65536) k = 65536;
+            if (k > n) n = (int)k;
         }
     }
     return n;
@@ -113,8 +133,17 @@ int orm_pg_prepare(orm_conn *base, const char *sql, orm_stmt **out)
     }
     s->conn = c;
     s->row = -1;
+    s->nscan = count_params(sql);
+    if (s->nscan > ORM_PG_MAX_PARAMS) { /* refused before anything is sent */
+        orm_error_set(&base->err, ORM_ERR_DATA, 0,
+                      "too many bound values for one PostgreSQL statement (more than %d)",
+                      ORM_PG_MAX_PARAMS);
+        orm_error_attach_sql(&base->err, sql, NULL, 0);
+        stmt_free(s);
+        return ORM_EFAIL;
+    }
     int rc = prepare_named(s);
-    int n = rc < 0 ? untyped_params(c, sql) : PQnparams(s->desc);
+    int n = rc < 0 ? untyped_params(c, sql) : s->desc ? PQnparams(s->desc) : s->nscan;
     if (rc < 0 && n == 0) {
         stmt_free(s);
         return rc;
@@ -132,7 +161,7 @@ int orm_pg_prepare(orm_conn *base, const char *sql, orm_stmt **out)
         s->lens = calloc((size_t)n, sizeof *s->lens);
         s->fmts = calloc((size_t)n, sizeof *s->fmts);
         if (!s->asked || !s->ptypes || !s->params || !s->vals || !s->lens || !s->fmts) {
-            if (s->desc) deallocate(c, s->name);
+            if (s->prepared) deallocate(c, s->name);
             stmt_free(s);
             return orm_error_oom(&base->err);
         }
@@ -337,7 +366,7 @@ void orm_pg_finalize(orm_stmt *os)
 {
     pg_stmt *s = STMT(os);
     if (!s) return;
-    if (s->desc) deallocate(s->conn, s->name); /* else never prepared */
+    if (s->prepared) deallocate(s->conn, s->name); /* else never prepared */
     stmt_free(s);
 }
 

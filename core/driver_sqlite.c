@@ -212,6 +212,12 @@ static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
         rc = sqlite3_bind_int64(s->st, idx, v->type == ORM_V_BOOL ? v->u.i != 0 : v->u.i);
         break;
     case ORM_V_REAL:
+        if (isnan(v->u.r)) { /* SQLite would store NULL: a silent change */
+            orm_error_set(&s->conn->base.err, ORM_ERR_DATA, 0,
+                          "SQLite cannot store NaN (parameter %d)", idx);
+            orm_error_attach_sql(&s->conn->base.err, sqlite3_sql(s->st), NULL, 0);
+            return ORM_EFAIL;
+        }
         rc = sqlite3_bind_double(s->st, idx, v->u.r);
         break;
     case ORM_V_TEXT:

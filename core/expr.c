@@ -14,17 +14,30 @@ orm_expr *orm_expr_retain(orm_expr *e)
     return e;
 }
 
+/* Iterative, so that freeing a tree of any depth uses constant C stack:
+ * nodes whose count reached zero wait on a list (through next_dead) until
+ * their children are released. */
 void orm_expr_release(orm_expr *e)
 {
     if (!e || --e->refs > 0) return;
-    for (int i = 0; i < e->nargs; i++)
-        orm_expr_release(e->args[i]);
-    free(e->args);
-    free(e->name);
-    orm_from_release(e->from);
-    orm_select_free(e->sel);
-    orm_value_clear(&e->value);
-    free(e);
+    e->next_dead = NULL;
+    while (e) {
+        orm_expr *x = e;
+        e = x->next_dead;
+        for (int i = 0; i < x->nargs; i++) {
+            orm_expr *c = x->args[i];
+            if (c && --c->refs == 0) {
+                c->next_dead = e;
+                e = c;
+            }
+        }
+        free(x->args);
+        free(x->name);
+        orm_from_release(x->from);
+        orm_select_free(x->sel);
+        orm_value_clear(&x->value);
+        free(x);
+    }
 }
 
 /* A node of kind k with room for n children, which it retains; NULL when out
@@ -40,6 +53,9 @@ static orm_expr *node(orm_expr_kind k, orm_op op, orm_expr *const *args, int n)
     e->op = op;
     e->refs = 1;
     e->value = ORM_VALUE_NULL;
+    e->depth = 1;
+    for (int i = 0; i < n; i++)
+        if (args[i]->depth >= e->depth) e->depth = args[i]->depth + 1;
     if (n > 0) {
         e->args = malloc((size_t)n * sizeof *e->args);
         if (!e->args) {
@@ -204,7 +220,10 @@ orm_expr *orm_expr_alias_column(orm_from *f, int col)
 {
     if (!f || !f->table) return NULL;
     orm_expr *e = orm_expr_column(f->table, col);
-    if (e) e->from = orm_from_retain(f);
+    if (e) {
+        e->from = orm_from_retain(f);
+        e->depth = 1 + f->depth;
+    }
     return e;
 }
 
@@ -215,6 +234,7 @@ orm_expr *orm_expr_subcolumn(orm_from *f, int col)
     if (e) {
         e->from = orm_from_retain(f);
         e->col = col;
+        e->depth = 1 + f->depth;
     }
     return e;
 }
@@ -252,6 +272,7 @@ orm_expr *orm_expr_select(const orm_select *s, int exists)
         return NULL;
     }
     if (e && exists) e->sel->select_one = 1;
+    if (e) e->depth = 1 + orm_select_depth(e->sel);
     return e;
 }
 
@@ -354,6 +375,7 @@ static orm_from *from_new(const char *alias)
     orm_from *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->refs = 1;
+    f->depth = 1;
     if (alias && !(f->alias = strdup(alias))) {
         free(f);
         return NULL;
@@ -421,10 +443,33 @@ orm_from *orm_from_subquery(const orm_select *s, const char *alias)
         orm_from_release(f);
         return NULL;
     }
+    f->depth = 1 + orm_select_depth(f->sel);
     return f;
 }
 
 /* ---- SELECT ----------------------------------------------------------- */
+
+static int deeper(int d, const orm_expr *e)
+{
+    return e && e->depth > d ? e->depth : d;
+}
+
+int orm_select_depth(const orm_select *s)
+{
+    int d = 0;
+    if (!s) return 0;
+    for (int i = 0; i < s->ncolumns; i++) d = deeper(d, s->columns[i]);
+    for (int i = 0; i < s->ngroup; i++) d = deeper(d, s->group_by[i]);
+    for (int i = 0; i < s->norder; i++) d = deeper(d, s->order_by[i]);
+    d = deeper(deeper(d, s->where), s->having);
+    for (int i = 0; i < s->njoins; i++) {
+        d = deeper(d, s->joins[i].on);
+        if (s->joins[i].item && s->joins[i].item->depth > d) d = s->joins[i].item->depth;
+    }
+    for (int i = 0; i < s->nfroms; i++)
+        if (s->froms[i]->depth > d) d = s->froms[i]->depth;
+    return d;
+}
 
 orm_select *orm_select_new(void)
 {

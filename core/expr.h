@@ -60,6 +60,7 @@ typedef struct orm_from {
     char *alias;             /* explicit name or NULL (owned) */
     char **names;            /* derived table: result column names (owned) */
     int nnames;
+    int depth;               /* 1 for an alias, 1 + orm_select_depth(sel) */
 } orm_from;
 
 orm_from *orm_from_retain(orm_from *f); /* NULL-safe; returns f */
@@ -89,7 +90,17 @@ typedef struct orm_expr {
     struct orm_select *sel; /* SELECT (owned) */
     struct orm_expr **args; /* children (each retained) */
     int nargs;
+    int depth;              /* 1 for a leaf, else 1 + the deepest child (a
+                               SELECT counts its expressions, a derived
+                               table's column its select) */
+    struct orm_expr *next_dead; /* orm_expr_release's work list */
 } orm_expr;
+
+/* The deepest expression tree the compiler accepts (SQLite's own default
+ * limit): compiling recurses once per level, so a deeper tree is refused
+ * with an ArgumentError instead of overflowing the C stack. The bindings
+ * refuse to build one. */
+#define ORM_EXPR_MAX_DEPTH 1000
 
 enum {
     ORM_CASE_VALUE = 1, /* args[0] is the value compared with each WHEN */
@@ -173,6 +184,8 @@ typedef struct orm_select {
 } orm_select;
 
 orm_select *orm_select_new(void);
+/* The depth of the deepest expression or FROM item in s (0 when empty). */
+int orm_select_depth(const orm_select *s);
 /* A copy sharing the (immutable) expressions; NULL on oom. */
 orm_select *orm_select_clone(const orm_select *s);
 void orm_select_free(orm_select *s); /* NULL-safe */

@@ -63,6 +63,7 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     s->conn->fail_ends_tx = 1; /* a failed flush rolls the transaction back */
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
     s->conn->fail_ends_tx = 0;
+    s->flushed = 1;
     if (rc == ORM_ROW && row) rc = s->conn->drv->column_value(sh->stmt, 0, row);
     if (rc >= 0 && changes) *changes = s->conn->drv->changes(sh->stmt);
     s->conn->drv->reset(sh->stmt);

@@ -279,6 +279,7 @@ void orm_session_revert_to_pending(orm_session *s)
         (void)orm_object_keep_dbkey(o, o->committed);
     }
     s->raw_writes = 0;
+    s->flushed = 0;
 }
 
 /* A flush or commit failed: inside a savepoint only the savepoint's work is
@@ -359,6 +360,7 @@ static void forget_committed(orm_session *s)
     }
     release_touched(s);
     s->raw_writes = 0;
+    s->flushed = 0;
     s->nsavepoints = 0;
 }
 
@@ -406,6 +408,7 @@ int orm_session_rollback(orm_session *s)
     }
     release_touched(s);
     s->raw_writes = 0;
+    s->flushed = 0;
     s->nsavepoints = 0;
     return rc < 0 ? ORM_EFAIL : ORM_OK;
 }
@@ -420,7 +423,10 @@ int orm_session_close(orm_session *s)
 
 void orm_session_end_idle(orm_session *s)
 {
-    if (s->ntouched == 0 && s->raw_writes == 0 && orm_conn_in_transaction(s->conn)) {
+    /* Changes only in memory (objects changed, added or deleted but not
+     * flushed) need no transaction: the next flush begins one. */
+    if (!s->flushed && s->raw_writes == 0 && s->nsavepoints == 0 &&
+        orm_conn_in_transaction(s->conn)) {
         if (orm_conn_commit(s->conn) < 0) {
             orm_conn_rollback(s->conn);
             orm_error_clear(&s->conn->err);

@@ -20,6 +20,7 @@ struct orm_session {
     int flushing;
     int autoflush;
     int raw_writes;       /* raw statements that wrote since the last commit */
+    int flushed;          /* a flush wrote since the last commit or rollback */
     orm_table **order;    /* tables in FK order (cache) */
     int norder;
     int order_for;        /* md->ntables the cache was built for */

@@ -33,10 +33,15 @@ void orm_url_free(orm_url *u)
 
 /* ---- masking ---------------------------------------------------------- */
 
-/* Characters that end a URL inside free text. */
-static int ends_url(char c)
+/* Where the URL starting at user ends for masking: at the next "://" (the
+ * next URL in the text) or at the end of the text. A password may hold any
+ * character (spaces, quotes, '@', '/'), so everything up to the LAST '@'
+ * before that point is masked: masking too much is harmless, too little
+ * leaks the password. */
+static const char *segment_end(const char *user)
 {
-    return c == '\0' || isspace((unsigned char)c) || c == '\'' || c == '"' || c == '`';
+    const char *next = strstr(user, "://");
+    return next ? next : user + strlen(user);
 }
 
 char *orm_url_mask_text(const char *text)
@@ -46,14 +51,15 @@ char *orm_url_mask_text(const char *text)
     const char *sep;
     while ((sep = strstr(p, "://")) != NULL) {
         const char *user = sep + 3;
-        const char *colon = user + strcspn(user, ":/@ \t\r\n'\"`");
+        const char *end = segment_end(user);
+        const char *at = NULL, *colon = NULL;
+        for (const char *c = user; c < end; c++)
+            if (*c == '@') at = c;
+        for (const char *c = user; at && c < at && !colon; c++)
+            if (*c == ':') colon = c;
         orm_buf_append(&b, p, (size_t)(user - p));
         p = user;
-        if (*colon != ':') continue;
-        const char *at = colon + 1;
-        while (!ends_url(*at) && *at != '@')
-            at++;
-        if (*at != '@') continue;
+        if (!colon) continue; /* no password: nothing to hide */
         orm_buf_append(&b, user, (size_t)(colon - user));
         orm_buf_puts(&b, ":***@");
         p = at + 1;

@@ -132,9 +132,28 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
     }
 }
 
+/* [-0, +0, -] 0, or SH_EXIT_FAIL after saying why app.lua's busy_timeout
+ * is not a whole number of milliseconds, 0 or more. */
+static int check_busy_timeout(lua_State *L, int config)
+{
+    if (!config) return 0;
+    int top = lua_gettop(L);
+    int t = lua_getfield(L, config, "busy_timeout"), isint = 0;
+    lua_Integer ms = lua_tointegerx(L, -1, &isint);
+    int ok = t == LUA_TNIL || (t == LUA_TNUMBER && isint && ms >= 0 && ms <= INT_MAX);
+    if (!ok)
+        fprintf(stderr,
+                "ormsh: app.lua: 'busy_timeout' must be a whole number of milliseconds, 0 or "
+                "more (got %s)\n",
+                luaL_tolstring(L, -1, NULL));
+    lua_settop(L, top);
+    return ok ? 0 : SH_EXIT_FAIL;
+}
+
 /* [-0, +1, e] db = orm.connect(url, opts). */
 static int connect_db(lua_State *L, const ormsh_opts *o, int dir, int config)
 {
+    if (check_busy_timeout(L, config)) return SH_EXIT_FAIL;
     if (push_url(L, o, config)) return SH_EXIT_FAIL;
     int url = lua_gettop(L);
     lua_getglobal(L, "require");

@@ -726,6 +726,16 @@ static int db_main(lua_State *L)
                    "--app DIR",
                    a.sub);
     int has_versions = dir_exists(lua_tostring(L, x.verdir));
+    const char *mig = lua_pushfstring(L, "%s/migrations", lua_tostring(L, x.appdir));
+    struct stat st;
+    if (!has_versions && stat(mig, &st) == 0) /* else `db init` and the others send the user in a loop */
+        luaL_error(L,
+                   S_ISDIR(st.st_mode)
+                       ? "%s has no versions/ directory: create it (mkdir %s/versions) or remove "
+                         "%s and run `ormsh db init`"
+                       : "%s is not a directory: remove or rename it, then run `ormsh db init`",
+                   mig, mig, mig);
+    lua_pop(L, 1);
     if (s->run != do_init && s->run != do_check && !has_versions)
         luaL_error(L, "no migrations in %s: run `ormsh db init` first", lua_tostring(L, x.appdir));
     if (s->run != do_init && has_versions) dbs_load(&x);

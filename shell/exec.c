@@ -134,6 +134,7 @@ int sh_pcall(lua_State *L, int narg, int nres)
     lua_insert(L, base);
     g_sigint = 0;
     g_nsigint = 0;
+    if (g_conn) orm_conn_interrupt_reset(g_conn); /* a Ctrl-C of earlier code */
     g_running = L;
     status = lua_pcall(L, narg, nres, base);
     g_running = NULL;
@@ -184,6 +185,10 @@ static void error_sql(lua_State *L, int idx)
 static int format_error(lua_State *L)
 {
     int style = (int)lua_tointeger(L, 2);
+    if (lua_type(L, 1) == LUA_TSTRING && strcmp(lua_tostring(L, 1), "not enough memory") == 0) {
+        lua_pushliteral(L, "OperationalError: out of memory"); /* Lua's own (LUA_ERRMEM) */
+        return 1;
+    }
     if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
         lua_pushstring(L, lua_tostring(L, 1));
         return 1;
@@ -217,7 +222,10 @@ void sh_report(lua_State *L, int style)
     lua_pushcfunction(L, format_error);
     lua_insert(L, -2);
     lua_pushinteger(L, style);
-    if (lua_pcall(L, 2, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+    int st = lua_pcall(L, 2, 1, 0);
+    if (st == LUA_ERRMEM) {
+        fputs("OperationalError: out of memory\n", stderr);
+    } else if (st != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
         fprintf(stderr, "ormsh: (error while formatting an error)\n");
     } else {
         fprintf(stderr, "%s\n", lua_tostring(L, -1));

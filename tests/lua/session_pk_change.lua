@@ -32,6 +32,7 @@ s:commit()
 print(rawequal(s:get(Item, 100), it), s:get(Item, 1), rows("SELECT id, name FROM item"))
 
 print("-- another row's key: IntegrityError, nothing changed, then fixed")
+local b = s:get(Code, "b") -- held, so the get below finds it in the identity map (no autoflush)
 a.code = "b"
 local ok, err = pcall(s.commit, s)
 print(ok, db.IntegrityError:is(err), a.code, s:get(Code, "b").label) -- a query would autoflush (and fail) again

@@ -57,9 +57,9 @@ print("print is not a value")
 read_value
 .read $PWD/missing.lua
 .stats
-do local mt, old = getmetatable(db), getmetatable(db).__index mt.__index = function(t, k) if k == "stats" then return function() return db.session:execute(db.text("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 12) SELECT n FROM c")) end end if type(old) == "function" then return old(t, k) end return old[k] end end
+do local mt, old = debug.getmetatable(db), debug.getmetatable(db).__index mt.__index = function(t, k) if k == "stats" then return function() return db.session:execute(db.text("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 12) SELECT n FROM c")) end end if type(old) == "function" then return old(t, k) end return old[k] end end
 .stats
-do local mt, old = getmetatable(db), getmetatable(db).__index mt.__index = function(t, k) if k == "stats" then return function() local r = {} for i = 1, 12 do r[i] = {sql = "SELECT " .. i, calls = 100 + i} end return r end end return old(t, k) end end
+do local mt, old = debug.getmetatable(db), debug.getmetatable(db).__index mt.__index = function(t, k) if k == "stats" then return function() local r = {} for i = 1, 12 do r[i] = {sql = "SELECT " .. i, calls = 100 + i} end return r end end return old(t, k) end end
 .stats
 .foo bar
 .

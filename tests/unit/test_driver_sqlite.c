@@ -407,6 +407,32 @@ static void test_driver_sqlite__interrupt_stops_a_running_statement(void **state
     orm_conn_close(c);
 }
 
+/* A Ctrl-C between statements (the most of a long flush): the next
+ * statement or COMMIT fails with "interrupted", once; reset forgets it. */
+static void test_driver_sqlite__interrupt_between_statements_fails_the_next(void **state)
+{
+    (void)state;
+    orm_conn *c = open_memory();
+    exec_ok(c, "CREATE TABLE r (v INTEGER)");
+    assert_int_equal(orm_conn_begin(c), ORM_OK);
+    exec_ok(c, "INSERT INTO r VALUES (1)");
+    orm_conn_interrupt(c);
+    assert_int_equal(orm_conn_exec(c, "INSERT INTO r VALUES (2)"), ORM_EFAIL);
+    assert_int_equal(c->err.cls, ORM_ERR_OPERATIONAL);
+    assert_string_equal(c->err.message, "interrupted");
+    orm_conn_interrupt(c);
+    assert_int_equal(orm_conn_commit(c), ORM_EFAIL);
+    assert_string_equal(c->err.message, "interrupted");
+    assert_int_equal(orm_conn_rollback(c), ORM_OK);
+    orm_value v;
+    select_one(c, "SELECT count(*) FROM r", NULL, 0, &v);
+    assert_int_equal(v.u.i, 0);
+    orm_conn_interrupt(c);
+    orm_conn_interrupt_reset(c);
+    exec_ok(c, "INSERT INTO r VALUES (3)");
+    orm_conn_close(c);
+}
+
 static void test_driver_sqlite__close_rolls_back_open_transaction(void **state)
 {
     (void)state;
@@ -632,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_driver_sqlite__locked_database_is_operational_error),
         cmocka_unit_test(test_driver_sqlite__foreign_keys_are_enforced),
         cmocka_unit_test(test_driver_sqlite__interrupt_stops_a_running_statement),
+        cmocka_unit_test(test_driver_sqlite__interrupt_between_statements_fails_the_next),
         cmocka_unit_test(test_driver_sqlite__close_rolls_back_open_transaction),
         cmocka_unit_test(test_driver_sqlite__echo_line_shows_sql_and_params),
         cmocka_unit_test(test_driver_sqlite__counts_each_execution_once),

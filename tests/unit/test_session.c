@@ -507,12 +507,15 @@ static void test_end_idle__ends_a_read_transaction_only_when_nothing_is_pending(
     /* another process can write now, quickly */
     raw_exec(f, "INSERT INTO parent (name) VALUES ('other')");
     assert_int_equal(nrows(f, "parent"), 2);
-    /* a pending change keeps the transaction */
+    /* a change only in memory needs no transaction: it ends, the change
+     * stays pending and the next flush writes it in a new one */
     orm_object *g2 = get_int(f, f->parent, 2);
     assert_true(orm_conn_in_transaction(f->conn));
     set_text(g, P_NOTE, "pending");
     orm_session_end_idle(f->s);
-    assert_true(orm_conn_in_transaction(f->conn));
+    assert_false(orm_conn_in_transaction(f->conn));
+    assert_int_equal(orm_session_pending_count(f->s), 1);
+    raw_exec(f, "UPDATE parent SET name = name WHERE name = 'other'"); /* no lock held */
     flush_ok(f);
     orm_session_end_idle(f->s); /* flushed but uncommitted: still pending */
     assert_true(orm_conn_in_transaction(f->conn));

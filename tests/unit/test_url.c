@@ -299,6 +299,52 @@ static void test_url__mask_text_masks_passwords_in_any_text(void **state)
     free(m);
 }
 
+/* A password may hold spaces, quotes, '/' and '@': everything between
+ * "scheme://user:" and the last '@' before the host is masked. */
+static void test_url__mask_text_masks_any_password_characters(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {
+        "postgresql://u:TOP SECRET@h/db",
+        "postgresql://u:it's\"q`@h/db",
+        "postgresql://u:a@b@c@h/db",
+        "postgresql://u:x\ty\nz@h/db",
+        "'postgresql://u:TOP SECRET@h/db'",
+    };
+    static const char *const want[] = {
+        "postgresql://u:***@h/db",
+        "postgresql://u:***@h/db",
+        "postgresql://u:***@h/db",
+        "postgresql://u:***@h/db",
+        "'postgresql://u:***@h/db'",
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        char *m = orm_url_mask_text(urls[i]);
+        assert_string_equal(m, want[i]);
+        free(m);
+    }
+    /* an invalid URL is echoed with its password masked */
+    static const char *const bad[] = {
+        "postgresql://u:TOP SECRET@h:99999/db",
+        "postgresql://u:p'w\"d@x@h:notaport/db",
+        "mysql://u:s p@c:e@h:/db x",
+        "postgresql://u:SECRET@@h:1:2/db",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        orm_url u;
+        orm_error e;
+        orm_error_init(&e);
+        assert_int_equal(orm_url_parse(&u, bad[i], &e), ORM_EFAIL);
+        assert_int_equal(e.cls, ORM_ERR_ARGUMENT);
+        assert_null(strstr(e.message, "SECRET"));
+        assert_null(strstr(e.message, "p'w"));
+        assert_null(strstr(e.message, "s p"));
+        assert_non_null(strstr(e.message, ":***@h"));
+        orm_url_free(&u);
+        orm_error_clear(&e);
+    }
+}
+
 static void test_url__free_is_safe_twice_and_after_failure(void **state)
 {
     (void)state;
@@ -333,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_url__rejects_sqlite_with_host),
         cmocka_unit_test(test_url__rejects_nul_escape),
         cmocka_unit_test(test_url__mask_text_masks_passwords_in_any_text),
+        cmocka_unit_test(test_url__mask_text_masks_any_password_characters),
         cmocka_unit_test(test_url__free_is_safe_twice_and_after_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,153 @@
+/* fuzz_lua.c — libFuzzer target: Lua code against loaded models (Author,
+ * Book, a relationship) on an in-memory SQLite database, through the real
+ * bindings. An input starting with a NUL byte is a raw Lua chunk; any other
+ * input is a program in a small grammar: each byte picks an API call
+ * template, the next bytes its operands (valid and invalid values, Exprs,
+ * queries, instances). Every statement runs in pcall: errors are expected,
+ * crashes and sanitizer reports are findings. An instruction budget and a
+ * memory cap keep runaway code bounded; io, os and debug are not there. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "orm_lua.h"
+
+static lua_State *L;
+static size_t used;
+#define MEM_CAP ((size_t)256 << 20)
+
+static void *cap_alloc(void *ud, void *p, size_t osize, size_t nsize)
+{
+    (void)ud;
+    if (!p) osize = 0;
+    if (nsize == 0) {
+        used -= osize;
+        free(p);
+        return NULL;
+    }
+    if (nsize > osize && used + (nsize - osize) > MEM_CAP) return NULL;
+    void *q = realloc(p, nsize);
+    if (q) used += nsize - osize;
+    return q;
+}
+
+static void budget(lua_State *l, lua_Debug *ar)
+{
+    (void)ar;
+    luaL_error(l, "instruction budget spent");
+}
+
+static const char SETUP[] =
+    "db = require('orm').connect('sqlite://')\n"
+    "Author = db.Model('Author', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  name = db.Column(db.String(20), { nullable = false, unique = true }),\n"
+    "  score = db.Column(db.Float), born = db.Column(db.Date), data = db.Column(db.JSON),\n"
+    "  books = db.relationship('Book', { backref = 'author', cascade = 'all, delete-orphan' }) })\n"
+    "Book = db.Model('Book', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  title = db.Column(db.String(30)), author_id = db.Column(db.Integer, db.ForeignKey('author.id')) })\n"
+    "db.create_all()\n"
+    "io, os, debug, dofile, loadfile, require = nil, nil, nil, nil, nil, nil\n";
+
+static const char *const OPERANDS[] = {
+    "Author.id", "Author.name", "Author.score", "Book.title", "Book.author_id", "1", "-1",
+    "0", "2^63", "1.5", "0/0", "1/0", "'x'", "''", "'%'", "('x'):rep(40)", "'\\0'", "nil",
+    "true", "db.null", "{}", "{1,2}", "print", "Author", "Author.query", "q", "a", "b",
+    "db.func.lower(Author.name)", "db.func.count(Author.id)", "Author.name:like('%a%')",
+    "Author.id:eq(1)", "db.and_(Author.id:eq(1), Book.id:eq(2))", "db.text('1')", "db",
+    "db.session", "Author.query:subquery()", "Author.query:filter(Author.id:gt(0))", "'2024-01-02'",
+};
+static const char *const CALLS[] = {
+    "q = Author.query:filter(%s:eq(%s))",
+    "local _ = q:all()",
+    "local _ = Author.query:filter_by{ name = %s }:first()",
+    "a = Author{ name = %s, score = %s } db.session:add(a)",
+    "b = Book{ title = %s } if a then a.books:append(b) end",
+    "db.session:commit()",
+    "db.session:rollback()",
+    "db.session:flush()",
+    "local _ = (%s + %s)",
+    "local _ = (%s .. %s)",
+    "local _ = db.or_(%s, %s)",
+    "local _ = Author.query:filter(%s:in_({%s, %s})):count()",
+    "a.name = %s",
+    "a.score = %s",
+    "a.data = %s",
+    "db.session:delete(%s)",
+    "local _ = Author.query:order_by(%s):limit(%s):all()",
+    "local _ = db.session:execute(db.text('SELECT :x AS x'), { x = %s }):all()",
+    "local _ = Author.query:get(%s)",
+    "local _ = Author.query:filter(%s):update{ name = %s }",
+    "local _ = Author.query:filter(%s):delete()",
+    "local _ = tostring(%s)",
+    "local _ = Author.query:paginate{ page = %s, per_page = %s }",
+    "local _ = Author.query:join(Book):filter(%s):all()",
+    "local _ = getmetatable(%s)",
+    "local _ = #%s",
+    "local _ = %s[%s]",
+    "%s.name = %s",
+    "local _ = %s:all()",
+    "local _ = a and a.books:remove(%s)",
+    "local _ = Author.query:with_entities(%s, db.func.count(Book.id)):group_by(%s):all()",
+    "local _ = Author.query:options(db.selectinload(Author.books)):all()",
+    "local e = %s for i = 1, 2000 do e = e + 1 end",
+    "collectgarbage()",
+};
+
+static void gen(luaL_Buffer *B, const uint8_t *d, size_t n)
+{
+    const size_t nops = sizeof OPERANDS / sizeof OPERANDS[0];
+    const size_t ncalls = sizeof CALLS / sizeof CALLS[0];
+    size_t i = 0;
+    while (i < n) {
+        const char *t = CALLS[d[i++] % ncalls];
+        luaL_addstring(B, "pcall(function() ");
+        for (const char *p = t; *p; p++) {
+            if (p[0] == '%' && p[1] == 's') {
+                luaL_addstring(B, OPERANDS[(i < n ? d[i++] : 0) % nops]);
+                p++;
+            } else {
+                luaL_addchar(B, *p);
+            }
+        }
+        luaL_addstring(B, " end)\n");
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!L) {
+        L = lua_newstate(cap_alloc, NULL);
+        luaL_openlibs(L);
+        luaL_requiref(L, "orm", luaopen_orm, 0);
+        lua_pop(L, 1);
+        if (luaL_dostring(L, SETUP) != LUA_OK) abort();
+    }
+    int top = lua_gettop(L);
+    int rc;
+    if (size > 0 && data[0] == 0) {
+        rc = luaL_loadbufferx(L, (const char *)data + 1, size - 1, "=fuzz", "t");
+    } else {
+        luaL_Buffer B;
+        luaL_buffinit(L, &B);
+        gen(&B, data, size);
+        luaL_pushresult(&B);
+        size_t len;
+        const char *code = lua_tolstring(L, -1, &len);
+        rc = luaL_loadbufferx(L, code, len, "=fuzz", "t");
+        lua_remove(L, -2);
+    }
+    if (rc == LUA_OK) {
+        lua_sethook(L, budget, LUA_MASKCOUNT, 2000000);
+        lua_pcall(L, 0, 0, 0);
+        lua_sethook(L, NULL, 0, 0);
+    }
+    lua_settop(L, top);
+    /* the next input starts from a settled session */
+    if (luaL_dostring(L, "pcall(function() db.session:rollback() end) collectgarbage()") != LUA_OK)
+        lua_settop(L, top);
+    return 0;
+}
