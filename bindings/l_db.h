@@ -152,8 +152,11 @@ void l_relation_join(lua_State *L, int idx, const orm_table **target, const orm_
                      orm_expr **on, orm_expr **on2);
 /* [-0, +0, e] Eager loading after a query ran: list_idx is the list of
  * loaded parent objects, opts_idx a list of loader options made by
- * db.joinedload / db.selectinload (or nil). Loads the named relations. */
-void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx);
+ * db.joinedload / db.selectinload (or nil). Loads the named relations.
+ * joined_idx: 0, or a table declaration -> list of its children of the
+ * relationships the query's statement loaded already (l_rel_joined.c):
+ * those are not loaded again, and the paths they start go on from there. */
+void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx, int joined_idx);
 
 /* ---- l_session.c ---- */
 void l_session_push_new(lua_State *L, l_db *db, int dbidx); /* [-0, +1, m] */

@@ -4,6 +4,7 @@
  * __tostring); its own metatable, the "metaclass", prints "<class Name>".
  * Every core error becomes a Lua value here and nowhere else. */
 #include <stdarg.h>
+#include <string.h>
 
 #include "l_orm.h"
 
@@ -229,6 +230,29 @@ int l_error_is(lua_State *L, int idx, orm_errclass cls)
     r = chain_has(L, idx, -1);
     lua_pop(L, 1);
     return r;
+}
+
+void l_check_options(lua_State *L, int idx, const char *what, const char *const *known)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        int ok = k && k[0] == '_' && k[1] == '_';
+        for (int i = 0; known[i] && !ok && k; i++)
+            ok = strcmp(k, known[i]) == 0;
+        if (ok) continue;
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; known[i]; i++) {
+            if (i) luaL_addstring(&b, ", ");
+            luaL_addstring(&b, known[i]);
+        }
+        luaL_pushresult(&b);
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "%s: unknown option '%s' (valid: %s)", what,
+                       k ? k : luaL_tolstring(L, -2, NULL), lua_tostring(L, -1));
+    }
 }
 
 int l_oom(lua_State *L)

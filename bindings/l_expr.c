@@ -101,10 +101,26 @@ static int expr_gc(lua_State *L)
 
 static const orm_type *like_type(const orm_expr *like)
 {
+    if (like && like->kind == ORM_X_LABEL && like->nargs == 1) like = like->args[0];
     if (like && like->kind == ORM_X_COLUMN && like->table && like->col >= 0 &&
         like->col < like->table->ncols)
         return &like->table->cols[like->col].type;
     return NULL;
+}
+
+size_t l_expr_date_text(lua_State *L, const orm_table *t, int col, const char *s, size_t n, char *buf)
+{
+    const orm_column *c = &t->cols[col];
+    int len = orm_datetime_canon(c->type.kind, s, n, buf);
+    if (len >= 0) return (size_t)len;
+    l_class_push(L, t);
+    const char *owner = t->name;
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "__name") == LUA_TSTRING) owner = lua_tostring(L, -1);
+    lua_pushlstring(L, s, n > 40 ? 40 : n); /* as l_value.c's "%.40s" */
+    l_error_raisef(L, ORM_ERR_DATA, "%s.%s: invalid %s \"%s\" (expected %s)", owner, c->attr,
+                   c->type.kind == ORM_T_DATE ? "Date" : "DateTime", lua_tostring(L, -1),
+                   orm_datetime_forms(c->type.kind));
+    return 0;
 }
 
 /* [-0, +(0|1), m] The name luaL_typeerror would give the value at idx
@@ -124,6 +140,7 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
     const orm_type *t;
     size_t n;
     const char *s;
+    char dt[ORM_DATETIME_MAX];
     switch (lua_type(L, idx)) {
     case LUA_TNONE:
     case LUA_TNIL:
@@ -143,6 +160,11 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
     case LUA_TSTRING:
         s = lua_tolstring(L, idx, &n);
         t = like_type(like);
+        if (t && (t->kind == ORM_T_DATE || t->kind == ORM_T_DATETIME)) { /* compared as an instant */
+            const orm_expr *c = like->kind == ORM_X_LABEL ? like->args[0] : like;
+            n = l_expr_date_text(L, c->table, c->col, s, n, dt);
+            s = dt;
+        }
         /* borrow the Lua string: orm_expr_bind copies it */
         v.type = t && t->kind == ORM_T_BINARY ? ORM_V_BLOB : ORM_V_TEXT;
         v.len = n;

@@ -232,7 +232,7 @@ static void dump_table(lua_State *L, l_db *db, const orm_table *t, FILE *f, int 
             if (t->cols[i].primary_key) continue;
             if (nf++) orm_buf_puts(&box->rec, ", ");
             orm_buf_putc(&box->rec, '"');
-            orm_buf_puts(&box->rec, t->cols[i].name); /* column names need no escapes */
+            orm_buf_puts(&box->rec, t->cols[i].attr); /* attribute names need no escapes */
             orm_buf_puts(&box->rec, "\": ");
             put_value(L, &box->rec, &t->cols[i], &v[i]);
         }

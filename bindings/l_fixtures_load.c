@@ -119,7 +119,7 @@ static void set_value(lua_State *L, loadbox *b, const orm_table *t, int col, int
         if (l_base64_decode(&raw, s, n) < 0) {
             orm_buf_free(&raw);
             bad(L, p, ORM_ERR_DATA, "%s.%s: not base64 (LargeBinary values are base64 text)",
-                l_fx_model_name(L, t), c->name);
+                l_fx_model_name(L, t), c->attr);
         }
         lua_pushlstring(L, raw.p ? raw.p : "", raw.len);
         orm_buf_free(&raw);
@@ -130,7 +130,7 @@ static void set_value(lua_State *L, loadbox *b, const orm_table *t, int col, int
         lua_pushstring(L, err.message ? err.message : "bad value");
         orm_error_clear(&err);
         const char *msg = lua_tostring(L, -1);
-        bad(L, p, ORM_ERR_DATA, "%s.%s: %s", l_fx_model_name(L, t), c->name, msg);
+        bad(L, p, ORM_ERR_DATA, "%s.%s: %s", l_fx_model_name(L, t), c->attr, msg);
     }
     orm_value_clear(&b->row[col]);
     b->row[col] = v;
@@ -156,7 +156,7 @@ static const orm_table *record_row(lua_State *L, l_db *db, loadbox *b, int rec, 
         while (lua_next(L, fields)) {
             size_t n;
             const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &n) : NULL;
-            int col = k ? orm_table_column_index(t, k, n) : -1;
+            int col = k ? orm_table_attr_index(t, k, n) : -1;
             if (col < 0) {
                 l_class_push_names(L, t);
                 const char *names = lua_tostring(L, -1);

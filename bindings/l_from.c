@@ -102,7 +102,7 @@ static int alias_index(lua_State *L)
     lua_pop(L, 1);
     size_t n;
     const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &n) : NULL;
-    int col = key && u->f ? orm_table_column_index(u->f->table, key, n) : -1;
+    int col = key && u->f ? orm_table_attr_index(u->f->table, key, n) : -1;
     if (col < 0) {
         if (key && strncmp(key, "__", 2) == 0) return 0;
         l_class_push(L, u->f->table);

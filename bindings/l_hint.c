@@ -20,13 +20,13 @@ static void push_operand(lua_State *L, int idx)
         if (e->kind == ORM_X_COLUMN && e->table && e->col >= 0 && e->col < e->table->ncols) {
             l_class_push(L, e->table);
             if (lua_istable(L, -1) && lua_getfield(L, -1, "__name") == LUA_TSTRING) {
-                lua_pushfstring(L, "%s.%s", lua_tostring(L, -1), e->table->cols[e->col].name);
+                lua_pushfstring(L, "%s.%s", lua_tostring(L, -1), e->table->cols[e->col].attr);
                 lua_replace(L, -3);
                 lua_pop(L, 1);
                 return;
             }
             lua_pop(L, lua_istable(L, -1) ? 2 : 1);
-            lua_pushfstring(L, "%s.%s", e->table->name, e->table->cols[e->col].name);
+            lua_pushfstring(L, "%s.%s", e->table->name, e->table->cols[e->col].attr);
             return;
         }
         lua_pushliteral(L, "expr");

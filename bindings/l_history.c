@@ -41,9 +41,9 @@ static int rec_tostring(lua_State *L)
     luaL_addchar(&b, '<');
     luaL_addstring(&b, name ? name : "?");
     for (int i = 0; i < t->npk; i++) {
-        lua_pushfstring(L, " %s=", t->cols[t->pk[i]].name);
+        lua_pushfstring(L, " %s=", t->cols[t->pk[i]].attr);
         luaL_addvalue(&b);
-        lua_getfield(L, 1, t->cols[t->pk[i]].name);
+        lua_getfield(L, 1, t->cols[t->pk[i]].attr);
         luaL_tolstring(L, -1, NULL);
         lua_remove(L, -2);
         luaL_addvalue(&b);
@@ -116,9 +116,9 @@ static int push_record(lua_State *L, int cls, const orm_table *t, orm_cursor *cu
         if (orm_cursor_value(cur, i, &v) < 0) rc = ORM_ENOMEM;
         l_value_push(L, &v, &h->cols[i].type);
         orm_value_clear(&v);
-        lua_setfield(L, -2, h->cols[i].name);
+        lua_setfield(L, -2, h->cols[i].attr);
     }
-    lua_getfield(L, -1, t->cols[t->version_col].name);
+    lua_getfield(L, -1, t->cols[t->version_col].attr);
     lua_setfield(L, -2, "version");
     wrap_record(L, cls);
     return rc;

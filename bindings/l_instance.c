@@ -163,7 +163,7 @@ static int inst_index(lua_State *L)
     const char *key = lua_tolstring(L, 2, &n);
     if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
     const orm_table *t = o->table;
-    int col = orm_table_column_index(t, key, n);
+    int col = orm_table_attr_index(t, key, n);
     if (col >= 0) {
         l_value_push(L, &o->values[col], &t->cols[col].type);
         return 1;
@@ -186,6 +186,9 @@ static int inst_index(lua_State *L)
 /* obj.key = value: validated against the column. [-0, +0, e] */
 void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 {
+    inst_idx = lua_absindex(L, inst_idx); /* Model{...} passes -2, -1 */
+    key_idx = lua_absindex(L, key_idx);
+    val_idx = lua_absindex(L, val_idx);
     orm_object *o = l_model_check(L, inst_idx);
     inst_idx = lua_absindex(L, inst_idx); /* callers may pass -2, -1 */
     key_idx = lua_absindex(L, key_idx);
@@ -200,7 +203,7 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
     orm_error rerr;
     orm_error_init(&rerr);
     if (orm_table_check_writable(t, "change an attribute", &rerr) < 0) l_error_raise(L, &rerr);
-    int col = orm_table_column_index(t, key, n);
+    int col = orm_table_attr_index(t, key, n);
     if (col < 0) {
         l_class_push(L, t);
         lua_getfield(L, -1, "__relationships");
@@ -282,7 +285,7 @@ void l_model_repr(lua_State *L, int idx)
     const orm_table *t = o->table;
     for (int i = 0; i < t->npk; i++) {
         const orm_column *c = &t->cols[t->pk[i]];
-        lua_pushfstring(L, " %s=", c->name);
+        lua_pushfstring(L, " %s=", c->attr);
         luaL_addvalue(&b);
         l_value_push(L, &o->values[t->pk[i]], &c->type);
         if (lua_isnil(L, -1)) {
@@ -316,7 +319,7 @@ static int inst_complete(lua_State *L)
     int out = lua_gettop(L), n = 0;
     if (!methods)
         for (int i = 0; i < o->table->ncols; i++) {
-            lua_pushstring(L, o->table->cols[i].name);
+            lua_pushstring(L, o->table->cols[i].attr);
             lua_rawseti(L, out, ++n);
         }
     l_class_push(L, o->table);
@@ -375,7 +378,7 @@ static int apply_value(lua_State *L, orm_object *o, int col, int mark_dirty, orm
     if (lua_isfunction(L, -1)) {
         if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
             orm_error_set(err, ORM_ERR_ARGUMENT, 0, "default of %s.%s failed: %s", o->table->name,
-                          c->name, luaL_tolstring(L, -1, NULL));
+                          c->attr, luaL_tolstring(L, -1, NULL));
             lua_pop(L, 2);
             return ORM_EFAIL;
         }

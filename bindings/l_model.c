@@ -99,13 +99,10 @@ static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, i
         lua_rawgeti(L, -2, 2);
         l_colspec *spec = lua_touserdata(L, -1);
         orm_column col = spec->col;
-        if (is_model && col.name && strcmp(col.name, key) != 0) {
-            orm_metadata_remove_table(db->md, t);
-            l_error_raisef(L, ORM_ERR_ARGUMENT,
-                           "column '%s' is defined under the attribute '%s': use the same name", col.name,
-                           key);
-        }
-        col.name = (char *)key;
+        /* a model's field key is the attribute; db.Column("col", ...) names
+         * a different SQL column (as SQLAlchemy's Column's first argument) */
+        col.attr = (char *)key;
+        if (!is_model || col.name == NULL) col.name = (char *)key;
         if (all_pk) { /* an association table without a key: its rows are keyed by all columns */
             col.primary_key = 1;
             col.nullable = 0;
@@ -128,7 +125,7 @@ static int store_hooks(lua_State *L, int cls, int list, int n, const orm_table *
     for (int i = 1; i <= n; i++) {
         lua_rawgeti(L, list, i);
         lua_rawgeti(L, -1, 1);
-        int col = orm_table_column_index(t, lua_tostring(L, -1), lua_rawlen(L, -1));
+        int col = orm_table_attr_index(t, lua_tostring(L, -1), lua_rawlen(L, -1));
         lua_rawgeti(L, -2, 2);
         lua_getiuservalue(L, -1, 1);
         lua_getfield(L, -1, "default");
@@ -162,6 +159,8 @@ static void push_table_description(lua_State *L, const orm_table *t)
         lua_createtable(L, 0, 6);
         lua_pushstring(L, c->name);
         lua_setfield(L, -2, "name");
+        lua_pushstring(L, c->attr);
+        lua_setfield(L, -2, "key");
         lua_pushstring(L, orm_type_name(&c->type, buf, sizeof buf));
         lua_setfield(L, -2, "type");
         lua_pushboolean(L, c->primary_key);
@@ -193,13 +192,13 @@ static int define_history(lua_State *L, l_db *db, orm_table *t, const char *name
     if (type != LUA_TNIL && type != LUA_TBOOLEAN)
         rc = orm_error_set(&err, ORM_ERR_ARGUMENT, 0, "%s.__versioned must be true or false", name);
     if (rc < 0 || !on) goto done;
-    if (t->version_col < 0 && orm_table_column_index(t, "version", 7) < 0) {
+    if (t->version_col < 0 && orm_table_attr_index(t, "version", 7) < 0) {
         /* rows already there start at version 1 (a migration adds it) */
         orm_column v = {.name = "version", .type = {.kind = ORM_T_INTEGER},
                         .server_default = "1"};
         rc = orm_table_add_column(t, &v, &err);
     }
-    int vi = t->version_col < 0 ? orm_table_column_index(t, "version", 7) : -1;
+    int vi = t->version_col < 0 ? orm_table_attr_index(t, "version", 7) : -1;
     if (rc >= 0 && vi >= 0 && t->cols[vi].type.kind != ORM_T_INTEGER &&
         t->cols[vi].type.kind != ORM_T_BIGINT) {
         char buf[64];
@@ -323,7 +322,7 @@ int l_model_define(lua_State *L)
     }
     for (int i = 0; i < t->ncols; i++) {
         l_expr_push(L, orm_expr_column(t, i));
-        lua_setfield(L, cls, t->cols[i].name);
+        lua_setfield(L, cls, t->cols[i].attr);
     }
     lua_pushstring(L, name);
     lua_setfield(L, cls, "__name");
@@ -463,7 +462,7 @@ void l_class_push_names(lua_State *L, const orm_table *t)
     luaL_buffinit(L, &b);
     for (int i = 0; i < t->ncols; i++) {
         if (i) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, t->cols[i].name);
+        luaL_addstring(&b, t->cols[i].attr);
     }
     for (int i = 0; i < nrels; i++) {
         luaL_addstring(&b, ", ");
@@ -510,7 +509,7 @@ static int class_complete(lua_State *L)
     int n = 0;
     if (c == NULL) return 1;
     for (int i = 0; i < c->table->ncols; i++) {
-        lua_pushstring(L, c->table->cols[i].name);
+        lua_pushstring(L, c->table->cols[i].attr);
         lua_rawseti(L, -2, ++n);
     }
     lua_pushnil(L);

@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "datetime.h"
 #include "error.h"
 #include "expr.h"
 #include "schema.h"
@@ -48,6 +49,10 @@ int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
 int l_oom(lua_State *L);
 /* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
 int l_error_is(lua_State *L, int idx, orm_errclass cls);
+/* [-0, +0, v] Raises ArgumentError "<what>: unknown option 'k' (valid: a, b)"
+ * for a string key of the options table at idx not in the NULL-terminated
+ * known list (keys starting with "__" are internal and pass). */
+void l_check_options(lua_State *L, int idx, const char *what, const char *const *known);
 
 /* ---- l_expr.c ---- */
 /* [-0, +0, e] Registers the orm.Expr metatable and adds to the table at idx:
@@ -66,6 +71,11 @@ orm_expr *l_expr_check(lua_State *L, int idx);
  * value is compared with (NULL if none): a value for a Boolean column binds
  * as a boolean, etc. Raises for tables and functions. */
 orm_expr *l_expr_from_value(lua_State *L, int idx, const orm_expr *like);
+/* [-0, +0, v] The text s (n bytes) compared with Date/DateTime column col of
+ * t, in its canonical form: written to buf (ORM_DATETIME_MAX bytes), length
+ * returned. Raises DataError "Model.attr: invalid ..." naming the accepted
+ * forms when s is no date of that kind. */
+size_t l_expr_date_text(lua_State *L, const orm_table *t, int col, const char *s, size_t n, char *buf);
 /* [-0, +0, -] 1 when the value at idx is db.null. */
 int l_expr_is_null(lua_State *L, int idx);
 /* Text bound for raw SQL: [-0, +1, m] db.text(sql) values are Expr of kind TEXT. */

@@ -254,7 +254,7 @@ void l_query_push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter
 orm_expr *l_query_entity_column(lua_State *L, int idx, const char *name, size_t len)
 {
     const orm_table *t = l_query_entity_table(L, idx);
-    int col = orm_table_column_index(t, name, len);
+    int col = orm_table_attr_index(t, name, len);
     if (col < 0) l_query_raise_unknown_column(L, t, name);
     orm_from *f = l_class_test(L, idx) ? NULL : l_from_test(L, idx);
     orm_expr *e = f ? orm_expr_alias_column(f, col) : orm_expr_column(t, col);
@@ -275,7 +275,7 @@ static orm_expr *named_expr(lua_State *L, int qidx, l_query *q, const char *name
     for (int i = 0; i < q->sel->ncolumns; i++) {
         orm_expr *c = q->sel->columns[i];
         if (c->kind == ORM_X_LABEL && name_is(c->name, name, len)) return orm_expr_retain(c);
-        if (!plain && c->kind == ORM_X_COLUMN && name_is(c->table->cols[c->col].name, name, len))
+        if (!plain && c->kind == ORM_X_COLUMN && name_is(c->table->cols[c->col].attr, name, len))
             plain = c;
         if (!plain && c->kind == ORM_X_SUBCOL && name_is(c->from->names[c->col], name, len))
             plain = c;

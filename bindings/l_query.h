@@ -117,6 +117,17 @@ const orm_table *l_query_stream_open(lua_State *L, int qidx, orm_cursor **box);
 lua_Integer l_query_stream_fill(lua_State *L, int qidx, orm_cursor *cur, const orm_table *t,
                                 int list, lua_Integer max, lua_Integer old);
 
+/* ---- l_rel_joined.c ---- */
+/* 1 when a run of the query at qidx over t (its single entity) joins a
+ * relationship in its statement (db.joinedload, lazy = "joined"). */
+int l_rel_joined_wanted(lua_State *L, int qidx, const orm_table *t);
+/* [-0, +(0|1), e] Runs sel (the query at qidx's, over t's columns) with its
+ * joined relationships in the same statement, then the query's other eager
+ * loads; pushes the list of parents and returns 1. Returns 0, pushing
+ * nothing, when there is nothing to join or the query's shape keeps the
+ * separate loads (then run it as usual). */
+int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, const orm_table *t);
+
 /* ---- l_inspect.c ---- */
 /* q:explain() -> the backend's plan as text [-0, +1, e] */
 int l_query_explain(lua_State *L);

@@ -54,7 +54,7 @@ static int update_column(lua_State *L, const orm_table *t, int key)
     if (e && e->kind == ORM_X_COLUMN && e->table == t && !e->from) return e->col;
     size_t len;
     const char *name = lua_type(L, key) == LUA_TSTRING ? lua_tolstring(L, key, &len) : NULL;
-    int col = name ? orm_table_column_index(t, name, len) : -1;
+    int col = name ? orm_table_attr_index(t, name, len) : -1;
     if (col < 0) {
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
@@ -80,7 +80,7 @@ static orm_expr *update_value(lua_State *L, const orm_table *t, int col, int idx
     if (l_value_to(L, idx, &t->cols[col].type, &v, &err) < 0) {
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
-        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), t->cols[col].name, err.message);
+        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), t->cols[col].attr, err.message);
         orm_error_clear(&err);
         l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
     }
@@ -107,7 +107,7 @@ static int q_update(lua_State *L)
         int col = update_column(L, t, 4);
         if (lua_rawgeti(L, 3, col + 1) != LUA_TNIL)
             return l_error_raisef(L, ORM_ERR_ARGUMENT, "update(): column '%s' is set twice",
-                                  t->cols[col].name);
+                                  t->cols[col].attr);
         lua_pop(L, 2);
         lua_pushvalue(L, -1);
         lua_rawseti(L, 3, col + 1);

@@ -107,11 +107,17 @@ static orm_expr *filter_term(lua_State *L, int ent, const orm_table *t, orm_from
 {
     int top = lua_gettop(L);
     orm_value v;
+    char dt[ORM_DATETIME_MAX]; /* a date's canonical text, bound from here */
     switch (lua_type(L, vi)) {
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, vi, &len);
-        v.type = t->cols[col].type.kind == ORM_T_BINARY ? ORM_V_BLOB : ORM_V_TEXT;
+        orm_type_kind k = t->cols[col].type.kind;
+        if (k == ORM_T_DATE || k == ORM_T_DATETIME) { /* compared as an instant */
+            len = l_expr_date_text(L, t, col, s, len, dt);
+            s = dt;
+        }
+        v.type = k == ORM_T_BINARY ? ORM_V_BLOB : ORM_V_TEXT;
         v.len = len;
         v.u.s = (char *)s; /* borrowed: orm_expr_bind copies it */
         break;
@@ -126,7 +132,7 @@ static orm_expr *filter_term(lua_State *L, int ent, const orm_table *t, orm_from
         orm_value_bool(&v, lua_toboolean(L, vi));
         break;
     default: {
-        const char *name = t->cols[col].name;
+        const char *name = t->cols[col].attr;
         if (lua_type(L, vi) != LUA_TNIL && !l_expr_test(L, vi) && !l_query_select_test(L, vi)) {
             l_class_push(L, t);
             lua_getfield(L, -1, "__name");
@@ -259,11 +265,14 @@ int l_query_filter_by(lua_State *L)
         plain = plain && (vt == LUA_TSTRING || vt == LUA_TNUMBER || vt == LUA_TBOOLEAN);
         size_t len;
         const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len) : NULL;
-        int col = key ? orm_table_column_index(t, key, len) : -1;
+        int col = key ? orm_table_attr_index(t, key, len) : -1;
         if (col < 0) {
             lua_pop(L, 1);
             return l_query_raise_unknown_column(L, t, key ? key : luaL_tolstring(L, -1, NULL));
         }
+        orm_type_kind k = t->cols[col].type.kind;
+        if (vt == LUA_TSTRING && (k == ORM_T_DATE || k == ORM_T_DATETIME))
+            plain = 0; /* filter_term writes the date's canonical text */
         lua_insert(L, -2); /* the value below the key */
         /* terms in column order, so the SQL (and its cached statement) is stable */
         int j = n++;

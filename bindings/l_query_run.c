@@ -106,7 +106,7 @@ static void push_column_key(lua_State *L, const orm_expr *e, int *anon)
 {
     if (e->kind == ORM_X_ORDER && e->nargs == 1) e = e->args[0];
     if (e->kind == ORM_X_COLUMN)
-        lua_pushstring(L, e->table->cols[e->col].name);
+        lua_pushstring(L, e->table->cols[e->col].attr);
     else if (e->kind == ORM_X_SUBCOL)
         lua_pushstring(L, e->from->names[e->col]);
     else if (e->kind == ORM_X_LABEL || e->kind == ORM_X_FUNC)
@@ -203,7 +203,7 @@ static void eager_load(lua_State *L, int qidx, l_query *q, int list)
 {
     lua_getiuservalue(L, qidx, 1);
     lua_getfield(L, -1, "options");
-    l_relation_eager_load(L, q->db, list, lua_gettop(L));
+    l_relation_eager_load(L, q->db, list, lua_gettop(L), 0);
     lua_pop(L, 2);
 }
 
@@ -345,9 +345,13 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
     qidx = lua_absindex(L, qidx);
     l_query *q = l_query_check(L, qidx);
     int base = lua_gettop(L);
+    slot one;
+    /* joinedload: the related rows come in the same statement */
+    if (q->f1 == NULL && single_entity(q, sel, &one) && needs_eager(L, q, one.t) &&
+        l_rel_joined_run(L, qidx, q, sel, one.t))
+        return;
     orm_cursor **box = cursor_slot(L, q);
     open_select(L, q, sel, 0, box);
-    slot one;
     rowloop r = {.q = q, .cur = *box, .sel = sel, .slots = &one, .ns = 1};
     r.single = single_entity(q, sel, &one);
     if (r.single) {
@@ -482,12 +486,17 @@ static int q_first(lua_State *L)
     l_query *q = l_query_check_lazy(L, 1);
     slot one;
     orm_select limited;
+    if (q->lazy && needs_eager(L, q, q->t1) && l_rel_joined_wanted(L, 1, q->t1)) {
+        const orm_value *vals[L_LAZY_MAX];
+        l_query_materialize(L, 1, vals); /* a select to join to */
+    }
     if (q->lazy) {
         one = (slot){q->t1, 0}; /* query(Model): the model's columns */
     } else {
         limited = *q->sel; /* a shallow copy: borrows q's parts */
         if (limited.limit != 0) limited.limit = 1;
-        if (!single_entity(q, &limited, &one)) {
+        if (!single_entity(q, &limited, &one) ||
+            (q->f1 == NULL && needs_eager(L, q, one.t) && l_rel_joined_wanted(L, 1, one.t))) {
             l_query_run(L, 1, &limited);
             lua_rawgeti(L, -1, 1);
             return 1;

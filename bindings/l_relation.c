@@ -11,7 +11,15 @@
 static int relationship_new(lua_State *L)
 {
     luaL_checkstring(L, 1);
-    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 2)) {
+        static const char *const known[] = {"back_populates", "backref",      "secondary",
+                                            "lazy",           "uselist",      "order_by",
+                                            "cascade",        "foreign_keys", "primaryjoin",
+                                            "remote_side",    NULL};
+        luaL_checktype(L, 2, LUA_TTABLE);
+        l_check_options(L, 2, lua_pushfstring(L, "db.relationship('%s')", lua_tostring(L, 1)), known);
+        lua_pop(L, 1);
+    }
     lua_createtable(L, 0, 8);
     lua_pushvalue(L, 1);
     lua_setfield(L, -2, "target");
@@ -82,7 +90,7 @@ static int fk_column(const orm_table *t, const char *to, const char *only)
     for (int i = 0; i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
         if (c->fk == NULL || strcmp(c->fk->table, to) != 0) continue;
-        if (only && strcmp(only, c->name) != 0) continue;
+        if (only && strcmp(only, c->attr) != 0 && strcmp(only, c->name) != 0) continue; /* attribute or column */
         if (found >= 0) return -2;
         found = i;
     }
@@ -188,7 +196,7 @@ static void resolve_fk(lua_State *L, int idx, l_rel *r)
                 if (a->cols[i].fk && strcmp(a->cols[i].fk->table, to->name) == 0) {
                     luaL_addstring(&b, a->name);
                     luaL_addchar(&b, '.');
-                    luaL_addstring(&b, a->cols[i].name);
+                    luaL_addstring(&b, a->cols[i].attr);
                     luaL_addstring(&b, ", ");
                 }
         }
@@ -233,7 +241,7 @@ static void resolve_options(lua_State *L, int idx, l_rel *r)
         const char *s = lua_tostring(L, -1);
         r->order_desc = s[0] == '-';
         s += r->order_desc;
-        r->order_col = orm_table_column_index(r->target, s, strlen(s));
+        r->order_col = orm_table_attr_index(r->target, s, strlen(s));
         if (r->order_col < 0) raise_rel(L, idx, "order_by: '%s' has no column '%s'", r->target->name, s);
     } else if (!lua_isnil(L, -1)) {
         raise_rel(L, idx, "order_by must name a column of '%s'%s", r->target->name, "");
@@ -418,12 +426,12 @@ static int selectinload(lua_State *L) { return make_option(L, "selectin"); }
 static int joinedload(lua_State *L) { return make_option(L, "joined"); }
 
 /* Loads the path of the option at opt (a list of declarations) for the
- * parents in the list at list. */
-static void load_path(lua_State *L, l_db *db, int opt, int list)
+ * parents in the list at list, from its first-th declaration. */
+static void load_path(lua_State *L, l_db *db, int opt, int list, lua_Integer first)
 {
     lua_Integer n = (lua_Integer)lua_rawlen(L, opt);
     lua_pushvalue(L, list);
-    for (lua_Integer i = 1; i <= n; i++) {
+    for (lua_Integer i = first; i <= n; i++) {
         int parents = lua_gettop(L);
         lua_rawgeti(L, opt, i);
         l_rel_load_many(L, db, parents + 1, parents);
@@ -433,18 +441,35 @@ static void load_path(lua_State *L, l_db *db, int opt, int list)
     lua_pop(L, 1);
 }
 
-void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx)
+/* [-0, +1, -] joined[decl at idx] (nil without joined) */
+static int push_joined(lua_State *L, int joined_idx, int idx)
+{
+    if (joined_idx == 0) {
+        lua_pushnil(L);
+        return 0;
+    }
+    lua_pushvalue(L, idx);
+    return lua_rawget(L, joined_idx) != LUA_TNIL;
+}
+
+void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx, int joined_idx)
 {
     list_idx = lua_absindex(L, list_idx);
     opts_idx = lua_absindex(L, opts_idx);
+    if (joined_idx) joined_idx = lua_absindex(L, joined_idx);
     int top = lua_gettop(L);
     if (lua_rawlen(L, list_idx) == 0) return;
     if (lua_istable(L, opts_idx)) {
         lua_Integer n = (lua_Integer)lua_rawlen(L, opts_idx);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, opts_idx, i);
-            load_path(L, db, lua_gettop(L), list_idx);
-            lua_pop(L, 1);
+            int opt = lua_gettop(L);
+            lua_rawgeti(L, opt, 1);
+            if (push_joined(L, joined_idx, -1)) /* its first step came with the parents */
+                load_path(L, db, opt, lua_gettop(L), 2);
+            else
+                load_path(L, db, opt, list_idx, 1);
+            lua_settop(L, opt - 1);
         }
     }
     /* relationships declared lazy = "joined" / "selectin" */
@@ -457,7 +482,9 @@ void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx)
         lua_pushnil(L);
         while (lua_next(L, rels)) {
             l_rel *r = l_rel_resolve(L, -1);
-            if (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN) {
+            int done = push_joined(L, joined_idx, -1);
+            lua_pop(L, 1);
+            if (!done && (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN)) {
                 l_rel_load_many(L, db, lua_gettop(L), list_idx);
                 lua_pop(L, 1);
             }

@@ -120,7 +120,7 @@ static void push_key_names(lua_State *L, const orm_table *t)
     luaL_addstring(&b, "{ ");
     for (int i = 0; i < t->npk; i++) {
         if (i) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, t->cols[t->pk[i]].name);
+        luaL_addstring(&b, t->cols[t->pk[i]].attr);
         luaL_addstring(&b, " = ...");
     }
     luaL_addstring(&b, " }");
@@ -161,7 +161,7 @@ static int key_by_name(lua_State *L, int idx, const orm_table *t)
         }
         const char *k = lua_tostring(L, -1);
         int found = 0;
-        for (int i = 0; i < t->npk && !found; i++) found = strcmp(t->cols[t->pk[i]].name, k) == 0;
+        for (int i = 0; i < t->npk && !found; i++) found = strcmp(t->cols[t->pk[i]].attr, k) == 0;
         if (!found && (unknown == NULL || strcmp(k, unknown) < 0))
             unknown = k; /* the first in order: the same message every run */
         nnamed++;
@@ -173,8 +173,8 @@ static int key_by_name(lua_State *L, int idx, const orm_table *t)
     if (nnamed > 0 && (len > 0 || nother > 0)) bad_key(L, t, "got names and positions mixed");
     if (nnamed > 0 && nnamed != t->npk) {
         for (int i = 0; i < t->npk; i++)
-            if (lua_getfield(L, idx, t->cols[t->pk[i]].name) == LUA_TNIL) {
-                lua_pushfstring(L, "'%s' is missing", t->cols[t->pk[i]].name);
+            if (lua_getfield(L, idx, t->cols[t->pk[i]].attr) == LUA_TNIL) {
+                lua_pushfstring(L, "'%s' is missing", t->cols[t->pk[i]].attr);
                 bad_key(L, t, lua_tostring(L, -1));
             } else {
                 lua_pop(L, 1);
@@ -200,12 +200,12 @@ static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
     if (!composite && t->npk != 1) bad_key(L, t, lua_pushfstring(L, "got a %s", luaL_typename(L, idx)));
     for (int i = 0; i < t->npk; i++) {
         const orm_column *c = &t->cols[t->pk[i]];
-        if (named) lua_getfield(L, idx, c->name);
+        if (named) lua_getfield(L, idx, c->attr);
         else if (composite) lua_rawgeti(L, idx, i + 1);
         else lua_pushvalue(L, idx);
         if (l_value_to(L, -1, &c->type, &pk[i], &err) < 0) {
             for (int j = 0; j < i; j++) orm_value_clear(&pk[j]);
-            lua_pushfstring(L, "%s.%s: %s", t->name, c->name, err.message);
+            lua_pushfstring(L, "%s.%s: %s", t->name, c->attr, err.message);
             orm_error_clear(&err);
             l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
         }

@@ -31,7 +31,7 @@ static void push_collision(lua_State *L, const orm_object *o, int inst)
         lua_insert(L, -2);
         lua_createtable(L, 0, 1);
         l_value_push(L, &o->values[i], &c->type);
-        lua_setfield(L, -2, c->name);
+        lua_setfield(L, -2, c->attr);
         lua_call(L, 2, 1);
         lua_getfield(L, -1, "first");
         lua_insert(L, -2);
@@ -43,7 +43,7 @@ static void push_collision(lua_State *L, const orm_object *o, int inst)
             const char *v = lua_type(L, -1) == LUA_TSTRING
                                 ? lua_pushfstring(L, "'%s'", lua_tostring(L, -1))
                                 : luaL_tolstring(L, -1, NULL);
-            lua_pushfstring(L, " (%s %s is already used by %s)", c->name, v, lua_tostring(L, -3));
+            lua_pushfstring(L, " (%s %s is already used by %s)", c->attr, v, lua_tostring(L, -3));
             lua_replace(L, top + 1);
             lua_settop(L, top + 1);
             return;

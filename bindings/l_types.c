@@ -92,6 +92,9 @@ static int fkey_new(lua_State *L)
     fk->table[dot - target] = '\0';
     fk->column = dup_or_raise(L, dot + 1);
     if (lua_istable(L, 2)) {
+        static const char *const known[] = {"ondelete", "onupdate", NULL};
+        l_check_options(L, 2, lua_pushfstring(L, "db.ForeignKey('%s')", target), known);
+        lua_pop(L, 1);
         lua_getfield(L, 2, "ondelete");
         fk->ondelete = dup_or_raise(L, luaL_optstring(L, -1, NULL));
         lua_getfield(L, 2, "onupdate");
@@ -175,6 +178,12 @@ static int colspec_new(lua_State *L)
         if (luaL_testudata(L, arg, L_MT_FKEY)) fkarg = arg;
         else if (lua_istable(L, arg)) optarg = arg;
         else if (!lua_isnil(L, arg)) return luaL_typeerror(L, arg, "ForeignKey or options table");
+    }
+    if (optarg) {
+        static const char *const known[] = {"primary_key", "autoincrement", "nullable", "unique",
+                                            "index", "default", "server_default", "onupdate",
+                                            "comment", "audit", NULL};
+        l_check_options(L, optarg, "db.Column", known);
     }
     l_colspec *c = lua_newuserdatauv(L, sizeof *c, 1);
     memset(c, 0, sizeof *c);

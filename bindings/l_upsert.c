@@ -48,7 +48,7 @@ static int column_of(lua_State *L, const orm_table *t, int idx, const char *what
 {
     size_t len;
     const char *name = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
-    int col = name ? orm_table_column_index(t, name, len) : -1;
+    int col = name ? orm_table_attr_index(t, name, len) : -1;
     if (col < 0) {
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
@@ -158,10 +158,10 @@ int l_upsert(lua_State *L)
         lua_rawgeti(L, 2, (lua_Integer)r + 1);
         for (int i = 0; i < ncols; i++) {
             const orm_column *col = &t->cols[cols[i]];
-            lua_getfield(L, -1, col->name);
+            lua_getfield(L, -1, col->attr);
             orm_value *v = &vb->v[r * (size_t)ncols + (size_t)i];
             if (l_value_to(L, -1, &col->type, v, &err) < 0) {
-                lua_pushfstring(L, "db.upsert: row %d, %s: %s", (int)r + 1, col->name,
+                lua_pushfstring(L, "db.upsert: row %d, %s: %s", (int)r + 1, col->attr,
                                 err.message ? err.message : "bad value");
                 orm_errclass cls = err.cls;
                 orm_error_clear(&err);

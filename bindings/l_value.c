@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "datetime.h"
 #include "l_json.h"
 #include "l_orm.h"
 
@@ -56,67 +57,21 @@ static size_t utf8_chars(const char *s, size_t n)
 
 /* ---- dates ---- */
 
-static int digits(const char *s, int n)
-{
-    int i;
-    for (i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9') return 0;
-    return 1;
-}
-
-static int num(const char *s, int n)
-{
-    int v = 0;
-    while (n-- > 0)
-        v = v * 10 + (*s++ - '0');
-    return v;
-}
-
-/* "YYYY-MM-DD" with a real day of that month (year 1..9999). */
-static int valid_date(const char *s, size_t n)
-{
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, leap;
-    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2))
-        return 0;
-    y = num(s, 4), m = num(s + 5, 2), d = num(s + 8, 2);
-    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
-    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
-/* "YYYY-MM-DD HH:MM:SS[.f{1,6}]" ('T' or ' ' between date and time). */
-static int valid_datetime(const char *s, size_t n)
-{
-    if (n < 19 || !valid_date(s, 10) || (s[10] != ' ' && s[10] != 'T') || !digits(s + 11, 2) ||
-        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
-        return 0;
-    if (num(s + 11, 2) > 23 || num(s + 14, 2) > 59 || num(s + 17, 2) > 59) return 0;
-    if (n == 19) return 1;
-    return s[19] == '.' && n >= 21 && n <= 26 && digits(s + 20, (int)n - 20);
-}
-
+/* Any accepted ISO-8601 form is stored in the one canonical form (see
+ * datetime.h), so the same instant has the same text on every backend. */
 static int date_to(lua_State *L, int idx, const orm_type *t, orm_value *out, orm_error *err)
 {
     size_t n;
     const char *s;
-    char buf[32];
+    char buf[ORM_DATETIME_MAX];
     if (lua_type(L, idx) != LUA_TSTRING) return type_error(L, idx, t, err);
     s = lua_tolstring(L, idx, &n);
-    if (t->kind == ORM_T_DATE) {
-        if (n != 10 || !valid_date(s, n))
-            return orm_error_set(err, ORM_ERR_DATA, 0,
-                                 "invalid Date \"%.40s\" (expected YYYY-MM-DD)", s);
-        return set_text(out, s, n, err);
-    }
-    if (!valid_datetime(s, n))
-        return orm_error_set(err, ORM_ERR_DATA, 0,
-                             "invalid DateTime \"%.40s\" (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
-                             s);
-    memcpy(buf, s, n);
-    buf[10] = ' ';
-    return set_text(out, buf, n, err);
+    int len = orm_datetime_canon(t->kind, s, n, buf);
+    if (len < 0)
+        return orm_error_set(err, ORM_ERR_DATA, 0, "invalid %s \"%.40s\" (expected %s)",
+                             t->kind == ORM_T_DATE ? "Date" : "DateTime", s,
+                             orm_datetime_forms(t->kind));
+    return set_text(out, buf, (size_t)len, err);
 }
 
 /* ---- Numeric: decimal strings ---- */
@@ -501,7 +456,15 @@ void l_value_push(lua_State *L, const orm_value *v, const orm_type *t)
             return;
         push_plain(L, v); /* numbers stored by NUMERIC affinity, or not JSON */
         return;
-    default: /* String, Text, Date, DateTime, LargeBinary */
+    case ORM_T_DATE:
+    case ORM_T_DATETIME: { /* another tool's ISO form ('T', no seconds) reads canonical */
+        char buf[ORM_DATETIME_MAX];
+        int len = v->type == ORM_V_TEXT && v->u.s ? orm_datetime_canon(t->kind, v->u.s, v->len, buf) : -1;
+        if (len >= 0) lua_pushlstring(L, buf, (size_t)len);
+        else push_plain(L, v);
+        return;
+    }
+    default: /* String, Text, LargeBinary */
         push_plain(L, v);
         return;
     }

@@ -330,6 +330,44 @@ static int is_integer(const orm_expr *e)
     return t && (t->kind == ORM_T_INTEGER || t->kind == ORM_T_BIGINT);
 }
 
+/* ---- dates as instants ---- */
+
+static int is_date_column(const orm_expr *e)
+{
+    if (e->kind == ORM_X_LABEL && e->nargs == 1) e = e->args[0]; /* written as its element */
+    if (e->kind != ORM_X_COLUMN || !e->table || e->col < 0 || e->col >= e->table->ncols) return 0;
+    orm_type_kind k = e->table->cols[e->col].type.kind;
+    return k == ORM_T_DATE || k == ORM_T_DATETIME;
+}
+
+/* 1 when a comparison of v[0..n) must go through the dialect's instant_fn:
+ * the dialect keeps dates as text and one operand is a Date/DateTime column
+ * (the column's type is part of the compile cache's shape: table, col). */
+static int compares_instants(const cctx *c, orm_expr *const *v, int n)
+{
+    if (!c->d->instant_fn) return 0;
+    for (int i = 0; i < n; i++)
+        if (v[i] && is_date_column(v[i])) return 1;
+    return 0;
+}
+
+/* e, or instant_fn(e) when wrap (NULL stays NULL) */
+static int compile_operand(cctx *c, const orm_expr *e, against a, int wrap)
+{
+    if (!wrap || !e || is_null(e)) return orm_cc_node(c, e, a);
+    put(c, c->d->instant_fn);
+    put(c, "(");
+    int rc = orm_cc_node(c, e, TOP);
+    put(c, ")");
+    return rc;
+}
+
+static int is_comparison(orm_op op)
+{
+    return op == ORM_OP_EQ || op == ORM_OP_NE || op == ORM_OP_LT || op == ORM_OP_LE ||
+           op == ORM_OP_GT || op == ORM_OP_GE;
+}
+
 /* Comparing with NULL (db.null or a NULL value) is written IS [NOT] NULL, as
  * SQLAlchemy does for == None: "a = NULL" is never true. An integer divided
  * by an integer truncates on every backend (the dialect's int_div). */
@@ -344,14 +382,15 @@ static int compile_binary(cctx *c, const orm_expr *e)
                                   e->op == ORM_OP_ISNOT);
     if (null_cmp) op = e->op == ORM_OP_EQ || e->op == ORM_OP_IS ? " IS " : " IS NOT ";
     against a = {op_prec(e->op), e->op};
-    int rc = compile_node(c, e->args[0], a);
+    int wrap = !null_cmp && is_comparison(e->op) && compares_instants(c, e->args, 2);
+    int rc = compile_operand(c, e->args[0], a, wrap);
     if (rc) return rc;
     put(c, op);
     if (null_cmp) {
         put(c, "NULL");
         return ORM_OK;
     }
-    return compile_node(c, r, a);
+    return compile_operand(c, r, a, wrap);
 }
 
 static int compile_unary(cctx *c, const orm_expr *e)
@@ -416,14 +455,20 @@ static int compile_in(cctx *c, const orm_expr *e)
         put(c, e->op == ORM_OP_IN ? "1 != 1" : "1 = 1");
         return ORM_OK;
     }
-    int rc = compile_node(c, e->args[0], (against){5, e->op});
+    const orm_expr *sub = e->args[1];
+    int subselect = e->nargs == 2 && sub->kind == ORM_X_SELECT && sub->op == ORM_OP_NONE && sub->sel;
+    int wrap = !subselect && compares_instants(c, e->args, e->nargs);
+    int rc = compile_operand(c, e->args[0], (against){5, e->op}, wrap);
     if (rc) return rc;
     put(c, e->op == ORM_OP_IN ? " IN (" : " NOT IN (");
-    const orm_expr *sub = e->args[1];
-    if (e->nargs == 2 && sub->kind == ORM_X_SELECT && sub->op == ORM_OP_NONE && sub->sel)
+    if (subselect) {
         rc = orm_cc_subselect(c, sub->sel, 0, 1); /* IN (SELECT ...): the rows, not a value */
-    else
-        rc = compile_list(c, e->args + 1, e->nargs - 1, ", ", TOP);
+    } else {
+        for (int i = 1; i < e->nargs && !rc; i++) {
+            if (i > 1) put(c, ", ");
+            rc = compile_operand(c, e->args[i], TOP, wrap);
+        }
+    }
     put(c, ")");
     return rc;
 }
@@ -431,10 +476,13 @@ static int compile_in(cctx *c, const orm_expr *e)
 static int compile_between(cctx *c, const orm_expr *e)
 {
     if (e->nargs != 3) return malformed(c, "a BETWEEN expression");
-    int rc = compile_node(c, e->args[0], (against){5, ORM_OP_NONE});
+    int wrap = compares_instants(c, e->args, 3);
+    int rc = compile_operand(c, e->args[0], (against){5, ORM_OP_NONE}, wrap);
     if (rc) return rc;
     put(c, " BETWEEN ");
-    return compile_list(c, e->args + 1, 2, " AND ", (against){3, ORM_OP_AND});
+    if ((rc = compile_operand(c, e->args[1], (against){3, ORM_OP_AND}, wrap))) return rc;
+    put(c, " AND ");
+    return compile_operand(c, e->args[2], (against){3, ORM_OP_AND}, wrap);
 }
 
 /* Without native ILIKE: lower(a) LIKE lower(?), as SQLAlchemy does. */

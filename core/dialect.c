@@ -48,6 +48,7 @@ const orm_dialect orm_dialect_sqlite = {
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .limit_all = " LIMIT -1", /* SQLite wants a LIMIT before any OFFSET */
+    .instant_fn = "julianday",
     .explain = "EXPLAIN QUERY PLAN ",
     .upsert = ORM_UPSERT_ON_CONFLICT,
     .max_params = 32766, /* SQLITE_MAX_VARIABLE_NUMBER since 3.32 */

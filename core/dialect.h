@@ -54,6 +54,11 @@ typedef struct orm_dialect {
     /* SQL for the schema tables are created in (information_schema's
      * table_schema), when fk_needs_target is set. */
     const char *current_schema;
+    /* Dates kept as text (SQLite): the function comparisons of a Date or
+     * DateTime column go through on both sides, so every ISO-8601 form of
+     * an instant compares equal ("julianday"); NULL: the backend's own
+     * date types compare as instants already. */
+    const char *instant_fn;
     /* 1 when a value bound in a SELECT list needs CAST(? AS type) for the
      * server to know its type (PostgreSQL takes it for text): INSERT ...
      * SELECT of history rows. */

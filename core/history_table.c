@@ -34,7 +34,7 @@ int orm_history_define(orm_metadata *md, orm_table *t, orm_error *err)
     if (rc < 0) return rc;
     for (int i = 0; rc >= 0 && i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
-        orm_column spec = {.name = c->name, .type = c->type, .nullable = c->nullable};
+        orm_column spec = {.name = c->name, .attr = c->attr, .type = c->type, .nullable = c->nullable};
         if (c->primary_key || i == t->version_col) {
             spec.primary_key = 1;
             spec.nullable = 0;

@@ -122,6 +122,7 @@ int orm_type_parse(orm_type *out, const char *name, orm_error *err)
 static void free_column(orm_column *c)
 {
     free(c->name);
+    free(c->attr);
     free(c->server_default);
     free(c->comment);
     if (c->fk) {
@@ -251,6 +252,13 @@ static int check_spec(const orm_table *t, const orm_column *spec, orm_error *err
     if (orm_table_column_index(t, spec->name, strlen(spec->name)) >= 0)
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "duplicate column '%s' in table '%s'",
                              spec->name, t->name);
+    if (spec->attr && !*spec->attr)
+        return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "column %s.%s has an empty attribute name",
+                             t->name, spec->name);
+    const char *attr = spec->attr ? spec->attr : spec->name;
+    if (orm_table_attr_index(t, attr, strlen(attr)) >= 0)
+        return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "duplicate attribute '%s' in table '%s'",
+                             attr, t->name);
     if (t->ncols >= ORM_MAX_COLUMNS)
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "table '%s' has more than %d columns",
                              t->name, ORM_MAX_COLUMNS);
@@ -319,6 +327,7 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
     };
     int oom = 0;
     c->name = dup_opt(spec->name, &oom);
+    c->attr = dup_opt(spec->attr ? spec->attr : spec->name, &oom);
     c->server_default = dup_opt(spec->server_default, &oom);
     c->comment = dup_opt(spec->comment, &oom);
     if (!oom && spec->fk && copy_fkey(c, spec->fk) < 0) oom = 1;
@@ -331,16 +340,26 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
     return ORM_OK;
 }
 
+/* byte by byte, no strlen: most names differ at the first byte */
+static int same_name(const char *c, const char *name, size_t n)
+{
+    size_t j = 0;
+    while (j < n && c[j] == name[j] && c[j] != '\0')
+        j++;
+    return j == n && c[n] == '\0';
+}
+
 int orm_table_column_index(const orm_table *t, const char *name, size_t n)
 {
-    /* byte by byte, no strlen: most columns differ at the first byte */
-    for (int i = 0; i < t->ncols; i++) {
-        const char *c = t->cols[i].name;
-        size_t j = 0;
-        while (j < n && c[j] == name[j] && c[j] != '\0')
-            j++;
-        if (j == n && c[n] == '\0') return i;
-    }
+    for (int i = 0; i < t->ncols; i++)
+        if (same_name(t->cols[i].name, name, n)) return i;
+    return -1;
+}
+
+int orm_table_attr_index(const orm_table *t, const char *attr, size_t n)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (same_name(t->cols[i].attr, attr, n)) return i;
     return -1;
 }
 

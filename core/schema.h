@@ -46,7 +46,8 @@ typedef struct orm_fkey {
 
 /* A column spec; orm_table_add_column copies it. */
 typedef struct orm_column {
-    char *name;
+    char *name;         /* the column in SQL */
+    char *attr;         /* the attribute in Lua; a spec may leave it NULL (then: name) */
     orm_type type;
     int index;          /* position in its table (set by add_column) */
     unsigned primary_key : 1;
@@ -107,7 +108,8 @@ orm_table *orm_metadata_find(const orm_metadata *md, const char *name);
 void orm_metadata_remove_table(orm_metadata *md, orm_table *t);
 
 /* Appends a copy of spec (name, type, flags, strings, fk deep-copied);
- * recomputes pk[] and autoinc_col. ArgumentError on a duplicate name, more
+ * recomputes pk[] and autoinc_col. ArgumentError on a duplicate name or
+ * attribute, more
  * than ORM_MAX_COLUMNS columns, or a bad type/ondelete. */
 int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err);
 /* Appends a copy of spec (its name copied). ArgumentError when an index has
@@ -120,8 +122,10 @@ void orm_table_set_readonly(orm_table *t);
 /* ORM_EFAIL (OperationalError naming the table and `what`) when t is
  * read-only, else ORM_OK. */
 int orm_table_check_writable(const orm_table *t, const char *what, orm_error *err);
-/* Column index by name (n bytes), or -1. */
+/* Column index by SQL column name (n bytes), or -1. */
 int orm_table_column_index(const orm_table *t, const char *name, size_t n);
+/* Column index by attribute name (n bytes), or -1. */
+int orm_table_attr_index(const orm_table *t, const char *attr, size_t n);
 
 /* Tables in foreign-key order: a table comes after every table it references
  * (self-references ignored). *out is malloc'ed (caller frees with free());

@@ -20,12 +20,12 @@ LUA
 "$ORMSH" --app app -e 'db.create_all()' || fail "create_all"
 start_ormsh --app app shell
 wait_prompt 1
-N=400000
+N=600000
 enter "for i = 1, $N do db.session:add(Row{ name = 'row ' .. i }) end"
 wait_prompt 2
 type_text 'db.session:commit() print("committed")'
 key Enter
-sleep 0.6
+sleep 0.2
 [ "$(prompts)" -eq 2 ] || fail "the commit ended before Ctrl-C (make N larger)"
 key C-c
 wait_for "OperationalError"

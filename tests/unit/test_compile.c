@@ -366,6 +366,48 @@ static void test_compile__between(void **state)
     check_expr(e, "author.id BETWEEN ? AND ?", "1 | 10");
 }
 
+/* Dates kept as text (SQLite) compare through julianday() on both sides,
+ * for =, <, ..., BETWEEN and IN lists; IS NULL and IN (SELECT) stay plain,
+ * and so does every comparison on a dialect with real date types. */
+static void test_compile__dates_compare_as_instants(void **state)
+{
+    (void)state;
+    orm_error err;
+    orm_error_init(&err);
+    orm_metadata *m = orm_metadata_new();
+    orm_table *inv;
+    assert_int_equal(orm_metadata_add_table(m, "invoice", &inv, &err), 0);
+    add(inv, "id", ORM_T_INTEGER, 1, NULL);
+    add(inv, "issued", ORM_T_DATETIME, 0, NULL);
+    add(inv, "due", ORM_T_DATE, 0, NULL);
+    check_expr(BIN(ORM_OP_GE, C(inv, "issued"), S("2024-01-01 00:00:00")),
+               "julianday(invoice.issued) >= julianday(?)", "2024-01-01 00:00:00");
+    check_expr(BIN(ORM_OP_LT, C(inv, "issued"), C(inv, "due")),
+               "julianday(invoice.issued) < julianday(invoice.due)", "");
+    check_expr(BIN(ORM_OP_EQ, C(inv, "issued"), orm_expr_null()), "invoice.issued IS NULL", "");
+    check_expr(BIN(ORM_OP_EQ, C(inv, "id"), I(1)), "invoice.id = ?", "1");
+    orm_expr *col = C(inv, "due"), *lo = S("2024-01-01"), *hi = S("2024-02-01");
+    orm_expr *e = orm_expr_between(col, lo, hi);
+    check_expr(e, "julianday(invoice.due) BETWEEN julianday(?) AND julianday(?)",
+               "2024-01-01 | 2024-02-01");
+    orm_expr *list[2] = {lo, hi};
+    e = orm_expr_in(col, list, 2, 1);
+    check_expr(e, "julianday(invoice.due) NOT IN (julianday(?), julianday(?))",
+               "2024-01-01 | 2024-02-01");
+    /* PostgreSQL compares its DATE/TIMESTAMP values as instants itself */
+    e = orm_expr_between(col, lo, hi);
+    orm_compiled c;
+    orm_compiled_init(&c);
+    assert_int_equal(orm_compile_expr(&orm_dialect_pg, e, &c, &err), 0);
+    assert_string_equal(orm_buf_str(&c.sql), "invoice.due BETWEEN $1 AND $2");
+    orm_compiled_free(&c);
+    orm_expr_release(e);
+    orm_expr_release(col);
+    orm_expr_release(lo);
+    orm_expr_release(hi);
+    orm_metadata_free(m);
+}
+
 static orm_expr *LIKE(orm_op op, orm_expr *x, orm_expr *pat, char esc)
 {
     orm_expr *e = orm_expr_like(op, x, pat, esc);
@@ -797,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_compile__unit_of_work_statements),
         cmocka_unit_test(test_compile__composite_key_statements),
         cmocka_unit_test(test_compile__text_named_params),
+        cmocka_unit_test(test_compile__dates_compare_as_instants),
         cmocka_unit_test(test_compile__text_skips_literals_comments_and_casts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -237,6 +237,41 @@ static void test_schema__column_copy_owns_its_strings(void **state)
     orm_metadata_free(md);
 }
 
+/* An attribute may name a differently named column: lookups by attribute
+ * and by column are separate, and neither may repeat in a table. */
+static void test_schema__attribute_differs_from_column(void **state)
+{
+    (void)state;
+    orm_metadata *md = orm_metadata_new();
+    orm_table *t = add_table(md, "artist");
+    orm_column c = pk("artist_id", ORM_T_INTEGER);
+    c.attr = "ArtistId";
+    add_col(t, c);
+    add_col(t, col("name", ORM_T_STRING)); /* no attribute: the column's name */
+    assert_string_equal(t->cols[0].name, "artist_id");
+    assert_string_equal(t->cols[0].attr, "ArtistId");
+    assert_string_equal(t->cols[1].attr, "name");
+    assert_int_equal(orm_table_attr_index(t, "ArtistId", 8), 0);
+    assert_int_equal(orm_table_attr_index(t, "artist_id", 9), -1);
+    assert_int_equal(orm_table_column_index(t, "artist_id", 9), 0);
+    assert_int_equal(orm_table_column_index(t, "ArtistId", 8), -1);
+    assert_int_equal(orm_table_attr_index(t, "name", 4), 1);
+
+    orm_error err;
+    orm_error_init(&err);
+    orm_column dup = col("other", ORM_T_TEXT);
+    dup.attr = "ArtistId";
+    assert_int_equal(orm_table_add_column(t, &dup, &err), ORM_EFAIL);
+    assert_string_equal(err.message, "duplicate attribute 'ArtistId' in table 'artist'");
+    orm_error_clear(&err);
+    dup.attr = "";
+    assert_int_equal(orm_table_add_column(t, &dup, &err), ORM_EFAIL);
+    assert_int_equal(err.cls, ORM_ERR_ARGUMENT);
+    orm_error_clear(&err);
+    assert_int_equal(t->ncols, 2);
+    orm_metadata_free(md);
+}
+
 static void test_schema__find_and_remove_tables(void **state)
 {
     (void)state;
@@ -365,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_schema__rejects_too_many_columns),
         cmocka_unit_test(test_schema__fk_actions_are_validated_and_uppercased),
         cmocka_unit_test(test_schema__column_copy_owns_its_strings),
+        cmocka_unit_test(test_schema__attribute_differs_from_column),
         cmocka_unit_test(test_schema__find_and_remove_tables),
         cmocka_unit_test(test_schema__sorted_puts_parents_first),
         cmocka_unit_test(test_schema__sorted_keeps_definition_order_for_ties_and_cycles),

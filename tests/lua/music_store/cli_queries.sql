@@ -1,0 +1,25 @@
+-- music_store/cli_queries.sql — the questions of music_store.lua in SQL, for cli_check.sh;
+-- D(x) becomes julianday(x) on SQLite, a CAST to the date-time type on the servers.
+SELECT 'q1', count(*) FROM invoice WHERE D(invoice_date) >= D('2024-01-01T00:00:00');
+SELECT 'q2', invoice_id FROM invoice WHERE D(invoice_date) = D('2024-01-01');
+SELECT 'q3', invoice_id FROM invoice WHERE D(invoice_date) = D('2024-01-01 08:30');
+SELECT 'q4', invoice_id FROM invoice WHERE D(invoice_date) < D('2024-01-01T08:30:00') ORDER BY invoice_id;
+SELECT 'q5', invoice_id FROM invoice WHERE D(invoice_date) BETWEEN D('2024-01-01') AND D('2024-01-31T23:59:59') ORDER BY invoice_id;
+SELECT 'q6', invoice_id FROM invoice WHERE D(invoice_date) BETWEEN D('2024-02-01T00:00') AND D('2024-02-29') ORDER BY invoice_id;
+SELECT 'q7', invoice_id FROM invoice WHERE D(invoice_date) = D('2024-02-29T18:45:10');
+SELECT 'q8', invoice_date FROM invoice WHERE invoice_id = 3;
+SELECT 'q8b', total FROM invoice WHERE invoice_id = 6;
+SELECT 'q9', invoice_id FROM invoice ORDER BY D(invoice_date) DESC LIMIT 2;
+SELECT 'q10', count(*) FROM track WHERE unit_price = 0.99;
+SELECT 'q11', track_id FROM track WHERE unit_price > 1 ORDER BY track_id;
+SELECT 'q12', unit_price FROM track WHERE track_id IN (6, 1) ORDER BY track_id DESC;
+SELECT 'q13', invoice_id FROM invoice WHERE total >= 5.94 ORDER BY total DESC;
+SELECT 'q14', playlist_id, track_id FROM playlist_track WHERE playlist_id = 1 AND track_id = 3;
+SELECT 'q15', count(*) FROM playlist_track WHERE playlist_id = 2 AND track_id = 1;
+SELECT 'q15b', playlist_id, track_id FROM playlist_track WHERE playlist_id = 2 AND track_id = 7;
+SELECT 'q16', count(*) FROM playlist_track WHERE track_id = 3;
+SELECT 'q17', t.track_id FROM track t JOIN album al ON t.album_id = al.album_id JOIN artist ar ON al.artist_id = ar.artist_id WHERE ar.name = 'AC/DC' ORDER BY t.track_id;
+SELECT 'q18', ar.name FROM artist ar LEFT JOIN album al ON al.artist_id = ar.artist_id WHERE al.album_id IS NULL;
+SELECT 'q19', a.name, al.album_id FROM (SELECT * FROM artist ORDER BY name LIMIT 2) a LEFT JOIN album al ON al.artist_id = a.artist_id ORDER BY a.name, al.album_id;
+SELECT 'q20', p.name, t.track_id FROM playlist p LEFT JOIN playlist_track pt ON pt.playlist_id = p.playlist_id LEFT JOIN track t ON t.track_id = pt.track_id ORDER BY p.playlist_id, t.name;
+SELECT 'q21', al.album_id, ar.name, count(t.track_id) FROM album al JOIN artist ar ON ar.artist_id = al.artist_id LEFT JOIN track t ON t.album_id = al.album_id WHERE al.artist_id <> 3 GROUP BY al.album_id, ar.name ORDER BY al.album_id;
