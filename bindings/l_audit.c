@@ -45,9 +45,10 @@ static int a_log(lua_State *L)
         for (int i = 0; known[i] && lua_type(L, -1) == LUA_TSTRING; i++)
             ok |= strcmp(lua_tostring(L, -1), known[i]) == 0;
         if (!ok)
-            return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                                  "db.audit.log: unknown option '%s' (valid: table, actor, since, limit)",
-                                  luaL_tolstring(L, -1, NULL));
+            return l_error_raisef(
+                L, ORM_ERR_ARGUMENT,
+                "db.audit.log: unknown option '%s' (valid: table, actor, since, limit)",
+                luaL_tolstring(L, -1, NULL));
     }
     const char *table = opt_string(L, 1, "table");
     const char *actor = opt_string(L, 1, "actor");
@@ -59,8 +60,8 @@ static int a_log(lua_State *L)
     if (orm_audit_log_open(db->session, table, actor, since, box) < 0)
         return l_db_raise_session(L, db);
     orm_cursor *cur = *box;
-    static const char *const cols[] = {"id", "at", "actor", "table_name", "row_key", "operation",
-                                       "changes"};
+    static const char *const cols[] = {"id",      "at",        "actor",  "table_name",
+                                       "row_key", "operation", "changes"};
     static const orm_type types[] = {{ORM_T_INTEGER, 0, 0, 0}, {ORM_T_DATETIME, 0, 0, 0},
                                      {ORM_T_STRING, 0, 0, 0},  {ORM_T_STRING, 0, 0, 0},
                                      {ORM_T_TEXT, 0, 0, 0},    {ORM_T_STRING, 0, 0, 0},
@@ -72,7 +73,8 @@ static int a_log(lua_State *L)
         lua_createtable(L, 0, 7);
         for (int i = 0; i < 7; i++) {
             orm_value v = ORM_VALUE_NULL;
-            if (orm_cursor_value(cur, i, &v) < 0) rc = orm_error_oom(orm_session_error(db->session));
+            if (orm_cursor_value(cur, i, &v) < 0)
+                rc = orm_error_oom(orm_session_error(db->session));
             l_value_push(L, &v, &types[i]);
             orm_value_clear(&v);
             lua_setfield(L, -2, cols[i]);
@@ -89,9 +91,14 @@ static int a_index(lua_State *L)
 {
     l_db *db = AUDIT_DB(L);
     const char *key = luaL_checkstring(L, 2);
-    if (strcmp(key, "actor") == 0) lua_pushstring(L, orm_audit_actor(db->session));
-    else if (strcmp(key, "enabled") == 0) lua_pushboolean(L, orm_audit_enabled(db->session));
-    else return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.audit has no field '%s' (valid: enable, log, actor, enabled)", key);
+    if (strcmp(key, "actor") == 0)
+        lua_pushstring(L, orm_audit_actor(db->session));
+    else if (strcmp(key, "enabled") == 0)
+        lua_pushboolean(L, orm_audit_enabled(db->session));
+    else
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "db.audit has no field '%s' (valid: enable, log, actor, enabled)",
+                              key);
     return 1;
 }
 
@@ -100,11 +107,13 @@ static int a_newindex(lua_State *L)
     l_db *db = AUDIT_DB(L);
     const char *key = luaL_checkstring(L, 2);
     if (strcmp(key, "actor") != 0)
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.audit.%s cannot be assigned (only db.audit.actor)", key);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "db.audit.%s cannot be assigned (only db.audit.actor)", key);
     if (!lua_isnil(L, 3) && lua_type(L, 3) != LUA_TSTRING)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.audit.actor must be a string (got %s)",
                               luaL_typename(L, 3));
-    if (orm_audit_set_actor(db->session, lua_tostring(L, 3)) < 0) return luaL_error(L, "not enough memory");
+    if (orm_audit_set_actor(db->session, lua_tostring(L, 3)) < 0)
+        return luaL_error(L, "not enough memory");
     return 0;
 }
 

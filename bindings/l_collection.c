@@ -233,8 +233,7 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
             if (lua_istable(L, -1)) coll_raw_append(L, -1, child_idx);
         }
     }
-    if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0)
-        l_oom(L);
+    if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0) l_oom(L);
     if (parent_idx)
         l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), parent_idx);
     else {
@@ -455,7 +454,8 @@ static l_db *owner_db(lua_State *L, int owner_idx)
 
 static int c_append(lua_State *L)
 {
-    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
+    if (!lua_istable(L, 1))
+        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     coll_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
@@ -469,7 +469,8 @@ static int c_append(lua_State *L)
 
 static int c_remove(lua_State *L)
 {
-    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
+    if (!lua_istable(L, 1))
+        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     coll_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
@@ -490,7 +491,8 @@ static int c_remove(lua_State *L)
 
 static int c_contains(lua_State *L)
 {
-    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
+    if (!lua_istable(L, 1))
+        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     lua_pushboolean(L, l_rel_coll_find(L, 1, 2) != 0);
     return 1;
 }
@@ -506,7 +508,8 @@ static int c_iter_next(lua_State *L)
 
 static int c_iter(lua_State *L)
 {
-    if (!lua_istable(L, 1)) luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
+    if (!lua_istable(L, 1))
+        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
     lua_pushvalue(L, 1);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, c_iter_next, 2);

@@ -14,11 +14,11 @@ typedef struct l_db {
     orm_conn *conn;
     orm_session *session;
     orm_metadata *md;
-    lua_State *L;      /* the thread of the binding call in progress (hooks) */
-    int uv_ref;        /* registry ref of the user value table (for hooks) */
-    int cache_ref;     /* registry ref of the weak object cache (hot path) */
-    int nmodels;       /* models defined (the length of the model_order list) */
-    int nconfigured;   /* models whose relationships are configured */
+    lua_State *L;        /* the thread of the binding call in progress (hooks) */
+    int uv_ref;          /* registry ref of the user value table (for hooks) */
+    int cache_ref;       /* registry ref of the weak object cache (hot path) */
+    int nmodels;         /* models defined (the length of the model_order list) */
+    int nconfigured;     /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
     lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
@@ -47,8 +47,9 @@ void l_user_where(lua_State *L, char *buf, size_t n);
 /* Keys of the db user value table. */
 #define L_DB_SESSION "session"
 #define L_DB_MODELS "models"
-#define L_DB_CACHE "objects" /* object id (obj->udata) -> instance, through chunks
-                             of weak values (l_instance.c) */
+#define L_DB_CACHE                                                                                 \
+    "objects" /* object id (obj->udata) -> instance, through chunks                                \
+              of weak values (l_instance.c) */
 #define L_DB_ORDER "model_order"
 #define L_DB_RELSTATE "relstate" /* weak keys: instance -> loaded relationships */
 
@@ -88,9 +89,9 @@ int l_sandbox_checkpoint(lua_State *L); /* db.checkpoint(name); upvalue 1: db */
 int l_sandbox_restore(lua_State *L);    /* db.restore(name); upvalue 1: db */
 
 /* ---- l_model.c ---- */
-void l_model_open(lua_State *L, int modidx);        /* types, Column, ForeignKey, ... */
-int l_model_define(lua_State *L);                   /* db.Model(name, fields); upvalue 1: db */
-int l_table_define(lua_State *L);                   /* db.Table(name, cols...); upvalue 1: db */
+void l_model_open(lua_State *L, int modidx); /* types, Column, ForeignKey, ... */
+int l_model_define(lua_State *L);            /* db.Model(name, fields); upvalue 1: db */
+int l_table_define(lua_State *L);            /* db.Table(name, cols...); upvalue 1: db */
 /* [-0, +0, e] Assigns the value at val_idx to attribute key of the
  * instance at inst_idx, validated (what obj.key = v does). */
 void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx);

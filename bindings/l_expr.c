@@ -108,14 +108,16 @@ static const orm_type *like_type(const orm_expr *like)
     return NULL;
 }
 
-size_t l_expr_date_text(lua_State *L, const orm_table *t, int col, const char *s, size_t n, char *buf)
+size_t l_expr_date_text(lua_State *L, const orm_table *t, int col, const char *s, size_t n,
+                        char *buf)
 {
     const orm_column *c = &t->cols[col];
     int len = orm_datetime_canon(c->type.kind, s, n, buf);
     if (len >= 0) return (size_t)len;
     l_class_push(L, t);
     const char *owner = t->name;
-    if (lua_istable(L, -1) && lua_getfield(L, -1, "__name") == LUA_TSTRING) owner = lua_tostring(L, -1);
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "__name") == LUA_TSTRING)
+        owner = lua_tostring(L, -1);
     lua_pushlstring(L, s, n > 40 ? 40 : n); /* as l_value.c's "%.40s" */
     l_error_raisef(L, ORM_ERR_DATA, "%s.%s: invalid %s \"%s\" (expected %s)", owner, c->attr,
                    c->type.kind == ORM_T_DATE ? "Date" : "DateTime", lua_tostring(L, -1),
@@ -160,7 +162,8 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
     case LUA_TSTRING:
         s = lua_tolstring(L, idx, &n);
         t = like_type(like);
-        if (t && (t->kind == ORM_T_DATE || t->kind == ORM_T_DATETIME)) { /* compared as an instant */
+        if (t &&
+            (t->kind == ORM_T_DATE || t->kind == ORM_T_DATETIME)) { /* compared as an instant */
             const orm_expr *c = like->kind == ORM_X_LABEL ? like->args[0] : like;
             n = l_expr_date_text(L, c->table, c->col, s, n, dt);
             s = dt;
@@ -174,8 +177,7 @@ static orm_expr *from_value(lua_State *L, int idx, const orm_expr *like, int arg
     default:
         if ((e = l_expr_test(L, idx)) != NULL) return orm_expr_retain(e);
         if (l_query_select_test(L, idx)) { /* a query as a value: (SELECT ...) */
-            if (!(e = orm_expr_select(l_query_select_test(L, idx), 0)))
-                l_oom(L);
+            if (!(e = orm_expr_select(l_query_select_test(L, idx), 0))) l_oom(L);
             return e;
         }
         if (elem > 0)
@@ -351,9 +353,10 @@ static int match(lua_State *L, orm_match how)
     size_t n;
     const char *s;
     if (lua_type(L, 2) != LUA_TSTRING) luaL_typeerror(L, 2, "string");
-    check_pattern(L, 2, how == ORM_MATCH_CONTAINS ? "contains"
-                        : how == ORM_MATCH_STARTS ? "startswith"
-                                                  : "endswith");
+    check_pattern(L, 2,
+                  how == ORM_MATCH_CONTAINS ? "contains"
+                  : how == ORM_MATCH_STARTS ? "startswith"
+                                            : "endswith");
     s = lua_tolstring(L, 2, &n);
     slot = new_slot(L);
     store(L, slot, orm_expr_match(self, s, n, how));

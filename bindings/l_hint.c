@@ -103,11 +103,13 @@ static void push_receiver(lua_State *L, const char *line, const char *name)
         int depth = 0;
         while (s > line) {
             char c = s[-1];
-            if (c == ')' || c == ']' || c == '}') depth++;
+            if (c == ')' || c == ']' || c == '}')
+                depth++;
             else if (c == '(' || c == '[' || c == '{') {
                 if (depth == 0) break;
                 depth--;
-            } else if (depth == 0 && !is_name_char(c)) break;
+            } else if (depth == 0 && !is_name_char(c))
+                break;
             s--;
         }
         if (s < p) {
@@ -126,8 +128,7 @@ static int lua_method_hint(lua_State *L, const char *line)
 {
     lua_Debug ar;
     const char *msg = lua_tostring(L, -1);
-    if (!strstr(msg, "'self'") || !lua_getstack(L, 1, &ar) || !lua_getinfo(L, "nSu", &ar))
-        return 0;
+    if (!strstr(msg, "'self'") || !lua_getstack(L, 1, &ar) || !lua_getinfo(L, "nSu", &ar)) return 0;
     if (strcmp(ar.what, "Lua") != 0 || !ar.name || !ar.namewhat ||
         strcmp(ar.namewhat, "method") == 0 || ar.nparams < 1)
         return 0;

@@ -165,7 +165,8 @@ static int m_history(lua_State *L)
     }
     const orm_table *t = c->table;
     orm_value key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = o->dbkey ? o->dbkey[i] : o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        key[i] = o->dbkey ? o->dbkey[i] : o->values[t->pk[i]];
     if (push_history(L, c->db, cls, t, key, NULL, 0) < 0) return l_db_raise_session(L, c->db);
     return 1;
 }
@@ -207,11 +208,13 @@ static int m_history_at(lua_State *L)
     }
     if (rc >= 0) rc = l_value_to(L, 3, &dt, &at, &err);
     if (rc < 0) {
-        for (int i = 0; i < n; i++) orm_value_clear(&key[i]);
+        for (int i = 0; i < n; i++)
+            orm_value_clear(&key[i]);
         return l_error_raise(L, &err);
     }
     rc = push_history(L, c->db, cls, t, key, &at, 1);
-    for (int i = 0; i < n; i++) orm_value_clear(&key[i]);
+    for (int i = 0; i < n; i++)
+        orm_value_clear(&key[i]);
     orm_value_clear(&at);
     if (rc < 0) return l_db_raise_session(L, c->db);
     if (!lua_isnil(L, -1)) return 1;

@@ -8,7 +8,6 @@
 #include "l_relation.h"
 #include "l_seed.h"
 
-
 orm_object *l_model_test(lua_State *L, int idx)
 {
     l_inst *u = lua_touserdata(L, idx);
@@ -151,8 +150,8 @@ static int raise_unknown(lua_State *L, const orm_table *t, const char *key)
     l_class_push(L, t);
     lua_getfield(L, -1, "__name");
     l_class_push_names(L, t);
-    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
-                          key, lua_tostring(L, -1));
+    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)",
+                          lua_tostring(L, -2), key, lua_tostring(L, -1));
 }
 
 /* obj.key: a column value, else a class member (methods). [-0, +1, e] */
@@ -228,7 +227,8 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
         }
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
-        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), key, err.message ? err.message : "bad value");
+        lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), key,
+                        err.message ? err.message : "bad value");
         orm_error_clear(&err);
         l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
     }
@@ -404,8 +404,7 @@ static int run_hook(void *ctx, orm_object *o, orm_error *err, const char *field,
     int tbl = lua_gettop(L);
     int rc = ORM_OK;
     for (int i = 0; i < o->table->ncols && rc == ORM_OK; i++) {
-        int wanted = on_update ? !(o->dirty & ((uint64_t)1 << i))
-                               : o->values[i].type == ORM_V_NULL;
+        int wanted = on_update ? !(o->dirty & ((uint64_t)1 << i)) : o->values[i].type == ORM_V_NULL;
         if (!wanted) continue;
         if (lua_rawgeti(L, tbl, i) == LUA_TNIL) {
             lua_pop(L, 1);

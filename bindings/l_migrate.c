@@ -154,8 +154,7 @@ static int m_diff(lua_State *L)
     orm_migops *ops = calloc(1, sizeof *ops);
     if (!ops) return l_oom(L);
     *slot = ops;
-    if (orm_dbschema_from_metadata(db->md, (orm_dbschema **)target) < 0)
-        return l_oom(L);
+    if (orm_dbschema_from_metadata(db->md, (orm_dbschema **)target) < 0) return l_oom(L);
     if (orm_reflect_schema(db->conn, (orm_dbschema **)current) < 0) return raise_conn(L, db->conn);
     orm_diff_opts o = {managed, exclude};
     if (orm_diff(*target, *current, &o, ops) < 0) return l_oom(L);

@@ -43,8 +43,10 @@ l_class *l_class_test(lua_State *L, int idx)
 void l_class_push(lua_State *L, const orm_table *t)
 {
     l_class *c = t->udata;
-    if (c == NULL) lua_pushnil(L); /* a db.Table has no class */
-    else lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
+    if (c == NULL)
+        lua_pushnil(L); /* a db.Table has no class */
+    else
+        lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
 }
 
 /* Sorts the column specs of the field table at fields into a list (by
@@ -78,9 +80,9 @@ static int collect_columns(lua_State *L, int fields)
                 lua_pop(L, 4);
                 break;
             }
-            lua_pop(L, 1);          /* prev spec */
+            lua_pop(L, 1);           /* prev spec */
             lua_rawseti(L, list, j); /* prev pair -> j */
-            lua_pop(L, 1);          /* cur spec */
+            lua_pop(L, 1);           /* cur spec */
             lua_rawseti(L, list, j - 1);
         }
     }
@@ -88,7 +90,8 @@ static int collect_columns(lua_State *L, int fields)
 }
 
 /* Adds the columns listed at list to t; on failure removes t and raises. */
-static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, int is_model, int all_pk)
+static void add_columns(lua_State *L, l_db *db, orm_table *t, int list, int n, int is_model,
+                        int all_pk)
 {
     orm_error err;
     orm_error_init(&err);
@@ -194,8 +197,7 @@ static int define_history(lua_State *L, l_db *db, orm_table *t, const char *name
     if (rc < 0 || !on) goto done;
     if (t->version_col < 0 && orm_table_attr_index(t, "version", 7) < 0) {
         /* rows already there start at version 1 (a migration adds it) */
-        orm_column v = {.name = "version", .type = {.kind = ORM_T_INTEGER},
-                        .server_default = "1"};
+        orm_column v = {.name = "version", .type = {.kind = ORM_T_INTEGER}, .server_default = "1"};
         rc = orm_table_add_column(t, &v, &err);
     }
     int vi = t->version_col < 0 ? orm_table_attr_index(t, "version", 7) : -1;
@@ -383,9 +385,10 @@ int l_table_define(lua_State *L)
         if (spec) any_pk |= spec->col.primary_key;
         if (spec == NULL) return luaL_typeerror(L, i, "db.Column");
         if (spec->col.name == NULL)
-            return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                                  "db.Table('%s'): column %d needs a name: db.Column(\"name\", type, ...)",
-                                  tname, i - 1);
+            return l_error_raisef(
+                L, ORM_ERR_ARGUMENT,
+                "db.Table('%s'): column %d needs a name: db.Column(\"name\", type, ...)", tname,
+                i - 1);
         lua_createtable(L, 2, 0);
         lua_pushstring(L, spec->col.name);
         lua_rawseti(L, -2, 1);
@@ -415,7 +418,8 @@ static int class_call(lua_State *L)
     lua_pushliteral(L, "__init");
     if (lua_rawget(L, 1) == LUA_TFUNCTION) {
         lua_pushvalue(L, self);
-        for (int i = 2; i <= nargs + 1; i++) lua_pushvalue(L, i);
+        for (int i = 2; i <= nargs + 1; i++)
+            lua_pushvalue(L, i);
         lua_call(L, nargs + 1, 0);
     } else {
         lua_pop(L, 1);

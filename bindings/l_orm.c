@@ -32,7 +32,10 @@ l_db *l_db_check(lua_State *L, int idx)
     return db;
 }
 
-void l_db_push_uv(lua_State *L, l_db *db) { lua_rawgeti(L, LUA_REGISTRYINDEX, db->uv_ref); }
+void l_db_push_uv(lua_State *L, l_db *db)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, db->uv_ref);
+}
 
 void l_weak_table(lua_State *L, const char *mode)
 {
@@ -105,7 +108,8 @@ static int db_index(lua_State *L)
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL) return 1;
     }
-    if (db->conn && lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "statements") == 0) {
+    if (db->conn && lua_type(L, 2) == LUA_TSTRING &&
+        strcmp(lua_tostring(L, 2), "statements") == 0) {
         lua_pushinteger(L, (lua_Integer)db->conn->nstatements); /* statements run so far */
         return 1;
     }
@@ -136,9 +140,12 @@ static int db_complete(lua_State *L)
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 0 && db->uv_ref != LUA_NOREF) l_db_push_uv(L, db);
-        else if (pass == 1) lua_pushvalue(L, lua_upvalueindex(1));
-        else continue;
+        if (pass == 0 && db->uv_ref != LUA_NOREF)
+            l_db_push_uv(L, db);
+        else if (pass == 1)
+            lua_pushvalue(L, lua_upvalueindex(1));
+        else
+            continue;
         int t = lua_gettop(L);
         lua_pushnil(L);
         while (lua_next(L, t)) {
@@ -146,7 +153,8 @@ static int db_complete(lua_State *L)
             if (lua_type(L, -1) != LUA_TSTRING) continue;
             const char *k = lua_tostring(L, -1);
             int skip = strncmp(k, "__", 2) == 0;
-            for (int i = 0; hidden[i] && !skip; i++) skip = strcmp(k, hidden[i]) == 0;
+            for (int i = 0; hidden[i] && !skip; i++)
+                skip = strcmp(k, hidden[i]) == 0;
             if (skip) continue;
             lua_pushvalue(L, -1);
             lua_rawseti(L, out, ++n);
@@ -305,8 +313,9 @@ static void attach_replicas(lua_State *L, l_db *db, int opts, const char *base_d
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, list, i);
         if (lua_type(L, -1) != LUA_TSTRING)
-            l_error_raisef(L, ORM_ERR_ARGUMENT, "replicas[%d] must be a database URL string (got %s)",
-                           (int)i, luaL_typename(L, -1));
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "replicas[%d] must be a database URL string (got %s)", (int)i,
+                           luaL_typename(L, -1));
         orm_error err;
         orm_error_init(&err);
         if (orm_router_add(r, lua_tostring(L, -1), &err) < 0) l_error_raise(L, &err);
@@ -349,7 +358,8 @@ static int orm_fault(lua_State *L)
     long n = (long)luaL_optinteger(L, 2, 0);
     int alloc = strcmp(kind, "alloc") == 0;
     if (!alloc && strcmp(kind, "call") != 0)
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "orm._fault: kind \"alloc\" or \"call\" expected, got \"%s\"", kind);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                              "orm._fault: kind \"alloc\" or \"call\" expected, got \"%s\"", kind);
     lua_pushboolean(L, alloc ? orm_fault_alloc_fired() : orm_driver_fail_fired());
     if (alloc)
         orm_fault_alloc_after(n);

@@ -75,7 +75,8 @@ orm_expr *l_expr_from_value(lua_State *L, int idx, const orm_expr *like);
  * t, in its canonical form: written to buf (ORM_DATETIME_MAX bytes), length
  * returned. Raises DataError "Model.attr: invalid ..." naming the accepted
  * forms when s is no date of that kind. */
-size_t l_expr_date_text(lua_State *L, const orm_table *t, int col, const char *s, size_t n, char *buf);
+size_t l_expr_date_text(lua_State *L, const orm_table *t, int col, const char *s, size_t n,
+                        char *buf);
 /* [-0, +0, -] 1 when the value at idx is db.null. */
 int l_expr_is_null(lua_State *L, int idx);
 /* Text bound for raw SQL: [-0, +1, m] db.text(sql) values are Expr of kind TEXT. */

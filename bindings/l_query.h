@@ -43,7 +43,8 @@ typedef struct l_query {
     unsigned magic;  /* L_QUERY_MAGIC: a cheaper type test than the metatable's */
     unsigned gc : 1; /* owns C memory: its select (unless base's), a cursor; has __gc */
     unsigned has_by : 1, has_options : 1; /* user value 1 has "by" / "options" (kept by clones) */
-    unsigned primary : 1; /* using("primary"): runs on the primary, not a replica (kept by clones) */
+    unsigned
+        primary : 1; /* using("primary"): runs on the primary, not a replica (kept by clones) */
     int nent;
     l_db *db;
     orm_select *sel; /* base->sel (not owned), or its own; NULL once collected, or while lazy */

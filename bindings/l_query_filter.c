@@ -272,7 +272,7 @@ int l_query_filter_by(lua_State *L)
         }
         orm_type_kind k = t->cols[col].type.kind;
         if (vt == LUA_TSTRING && (k == ORM_T_DATE || k == ORM_T_DATETIME))
-            plain = 0; /* filter_term writes the date's canonical text */
+            plain = 0;     /* filter_term writes the date's canonical text */
         lua_insert(L, -2); /* the value below the key */
         /* terms in column order, so the SQL (and its cached statement) is stable */
         int j = n++;

@@ -22,10 +22,10 @@
 
 typedef struct jrel {
     const l_rel *r;
-    int decl;     /* stack slot of its declaration */
+    int decl; /* stack slot of its declaration */
     const char *name;
-    orm_from *f;  /* the target's alias, while the statement is built */
-    int off;      /* its first result column */
+    orm_from *f; /* the target's alias, while the statement is built */
+    int off;     /* its first result column */
 } jrel;
 
 /* Adds the declaration at idx to rels unless there already. */
@@ -79,8 +79,10 @@ static int collect(lua_State *L, int qidx, const orm_table *t, jrel *rels)
         lua_Integer nf = 0;
         lua_pushnil(L);
         while (lua_next(L, decls)) {
-            if (l_rel_resolve(L, -1)->lazy == LAZY_JOINED) lua_rawseti(L, found, ++nf);
-            else lua_pop(L, 1);
+            if (l_rel_resolve(L, -1)->lazy == LAZY_JOINED)
+                lua_rawseti(L, found, ++nf);
+            else
+                lua_pop(L, 1);
         }
         for (lua_Integer i = 1; i <= nf; i++) {
             lua_rawgeti(L, found, i);
@@ -168,15 +170,20 @@ static int join_rel(orm_select *s, const orm_table *t, orm_from *sub, jrel *j)
     int ok;
     if (r->kind == REL_M2M) {
         orm_from *fs = orm_from_alias(r->secondary, NULL);
-        orm_expr *on1 = fs ? eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(fs, r->sec_parent_col)) : NULL;
-        orm_expr *on2 = fs ? eq(orm_expr_alias_column(fs, r->sec_target_col), orm_expr_alias_column(j->f, r->remote_col)) : NULL;
+        orm_expr *on1 =
+            fs ? eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(fs, r->sec_parent_col))
+               : NULL;
+        orm_expr *on2 = fs ? eq(orm_expr_alias_column(fs, r->sec_target_col),
+                                orm_expr_alias_column(j->f, r->remote_col))
+                           : NULL;
         ok = on1 && on2 && orm_select_add_join_from(s, fs, on1, 1) == ORM_OK &&
              orm_select_add_join_from(s, j->f, on2, 1) == ORM_OK;
         orm_expr_release(on1);
         orm_expr_release(on2);
         orm_from_release(fs);
     } else {
-        orm_expr *on = eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(j->f, r->remote_col));
+        orm_expr *on =
+            eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(j->f, r->remote_col));
         ok = on && orm_select_add_join_from(s, j->f, on, 1) == ORM_OK;
         orm_expr_release(on);
     }
@@ -225,7 +232,8 @@ static orm_select *build(const orm_select *sel, const orm_table *t, jrel *rels, 
     for (int k = 0; ok && k < n; k++) { /* each collection in its order */
         const l_rel *r = rels[k].r;
         if (r->kind == REL_M2O) continue;
-        if (r->order_col >= 0) ok = add_order(s, orm_expr_alias_column(rels[k].f, r->order_col), r->order_desc);
+        if (r->order_col >= 0)
+            ok = add_order(s, orm_expr_alias_column(rels[k].f, r->order_col), r->order_desc);
         for (int i = 0; ok && i < r->target->npk; i++)
             ok = add_order(s, orm_expr_alias_column(rels[k].f, r->target->pk[i]), 0);
     }

@@ -12,12 +12,12 @@ static int relationship_new(lua_State *L)
 {
     luaL_checkstring(L, 1);
     if (!lua_isnoneornil(L, 2)) {
-        static const char *const known[] = {"back_populates", "backref",      "secondary",
-                                            "lazy",           "uselist",      "order_by",
-                                            "cascade",        "foreign_keys", "primaryjoin",
-                                            "remote_side",    NULL};
+        static const char *const known[] = {
+            "back_populates", "backref",      "secondary",   "lazy",        "uselist", "order_by",
+            "cascade",        "foreign_keys", "primaryjoin", "remote_side", NULL};
         luaL_checktype(L, 2, LUA_TTABLE);
-        l_check_options(L, 2, lua_pushfstring(L, "db.relationship('%s')", lua_tostring(L, 1)), known);
+        l_check_options(L, 2, lua_pushfstring(L, "db.relationship('%s')", lua_tostring(L, 1)),
+                        known);
         lua_pop(L, 1);
     }
     lua_createtable(L, 0, 8);
@@ -90,7 +90,8 @@ static int fk_column(const orm_table *t, const char *to, const char *only)
     for (int i = 0; i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
         if (c->fk == NULL || strcmp(c->fk->table, to) != 0) continue;
-        if (only && strcmp(only, c->attr) != 0 && strcmp(only, c->name) != 0) continue; /* attribute or column */
+        if (only && strcmp(only, c->attr) != 0 && strcmp(only, c->name) != 0)
+            continue; /* attribute or column */
         if (found >= 0) return -2;
         found = i;
     }
@@ -107,11 +108,18 @@ static int lazy_mode(lua_State *L, int idx)
     lua_getfield(L, idx, "lazy");
     const char *s = lua_tostring(L, -1);
     int mode = LAZY_SELECT;
-    if (s == NULL || strcmp(s, "select") == 0) mode = LAZY_SELECT;
-    else if (strcmp(s, "joined") == 0) mode = LAZY_JOINED;
-    else if (strcmp(s, "selectin") == 0) mode = LAZY_SELECTIN;
-    else if (strcmp(s, "dynamic") == 0) mode = LAZY_DYNAMIC;
-    else raise_rel(L, idx, "lazy must be \"select\", \"joined\", \"selectin\" or \"dynamic\", got \"%s\"%s", s, "");
+    if (s == NULL || strcmp(s, "select") == 0)
+        mode = LAZY_SELECT;
+    else if (strcmp(s, "joined") == 0)
+        mode = LAZY_JOINED;
+    else if (strcmp(s, "selectin") == 0)
+        mode = LAZY_SELECTIN;
+    else if (strcmp(s, "dynamic") == 0)
+        mode = LAZY_DYNAMIC;
+    else
+        raise_rel(L, idx,
+                  "lazy must be \"select\", \"joined\", \"selectin\" or \"dynamic\", got \"%s\"%s",
+                  s, "");
     lua_pop(L, 1);
     return mode;
 }
@@ -126,14 +134,17 @@ static const char *foreign_key_name(lua_State *L, int idx)
     }
     const char *name = NULL;
     orm_expr *e = l_expr_test(L, -1);
-    if (e && e->kind == ORM_X_COLUMN) name = e->table->cols[e->col].name;
-    else if (lua_type(L, -1) == LUA_TSTRING) name = lua_tostring(L, -1);
+    if (e && e->kind == ORM_X_COLUMN)
+        name = e->table->cols[e->col].name;
+    else if (lua_type(L, -1) == LUA_TSTRING)
+        name = lua_tostring(L, -1);
     lua_pop(L, 1); /* names point into the metadata or an interned string the declaration keeps */
     return name;
 }
 
 /* primaryjoin = Book.author_id:eq(Author.id): the FK column it names. */
-static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent, const orm_table *target)
+static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent,
+                                  const orm_table *target)
 {
     lua_getfield(L, idx, "primaryjoin");
     if (lua_isfunction(L, -1)) { /* primaryjoin = function() return ... end, evaluated once */
@@ -159,13 +170,15 @@ static void resolve_m2m(lua_State *L, int idx, l_rel *r, const char *secname)
     l_class *pc = p->udata;
     r->secondary = orm_metadata_find(pc->db->md, secname);
     if (r->secondary == NULL)
-        raise_rel(L, idx, "secondary table '%s' is not defined (db.Table or a model)%s", secname, "");
+        raise_rel(L, idx, "secondary table '%s' is not defined (db.Table or a model)%s", secname,
+                  "");
     const orm_table *s = r->secondary;
     if (p == t) raise_rel(L, idx, "self-referential many-to-many needs foreign_keys%s%s", "", "");
     r->sec_parent_col = fk_column(s, p->name, NULL);
     r->sec_target_col = fk_column(s, t->name, NULL);
     if (r->sec_parent_col < 0 || r->sec_target_col < 0)
-        raise_rel(L, idx, "secondary table '%s' needs one foreign key to '%s' and one to the target",
+        raise_rel(L, idx,
+                  "secondary table '%s' needs one foreign key to '%s' and one to the target",
                   secname, p->name);
     r->local_col = referenced_col(p, &s->cols[r->sec_parent_col]);
     r->remote_col = referenced_col(t, &s->cols[r->sec_target_col]);
@@ -184,8 +197,10 @@ static void resolve_fk(lua_State *L, int idx, l_rel *r)
     int uselist_given = !lua_isnil(L, -1), uselist = lua_toboolean(L, -1);
     lua_pop(L, 1);
     if (p == t && in_parent >= 0) { /* self-referential: uselist = false means many-to-one */
-        if (uselist_given && !uselist) in_target = -1;
-        else in_parent = -1;
+        if (uselist_given && !uselist)
+            in_target = -1;
+        else
+            in_parent = -1;
     }
     if (in_parent == -2 || in_target == -2 || (in_parent >= 0 && in_target >= 0)) {
         luaL_Buffer b;
@@ -204,8 +219,10 @@ static void resolve_fk(lua_State *L, int idx, l_rel *r)
         size_t len;
         const char *cands = lua_tolstring(L, -1, &len);
         lua_pushlstring(L, cands, len >= 2 ? len - 2 : len);
-        raise_rel(L, idx, "more than one foreign key could join the tables (%s); name one with foreign_keys%s",
-                  lua_tostring(L, -1), "");
+        raise_rel(
+            L, idx,
+            "more than one foreign key could join the tables (%s); name one with foreign_keys%s",
+            lua_tostring(L, -1), "");
     }
     if (in_parent >= 0) {
         r->kind = REL_M2O;
@@ -218,8 +235,8 @@ static void resolve_fk(lua_State *L, int idx, l_rel *r)
         r->local_col = referenced_col(p, &t->cols[in_target]);
         r->uselist = uselist_given ? uselist : 1;
     } else {
-        raise_rel(L, idx, "no foreign key joins '%s' and '%s' (add db.ForeignKey or foreign_keys)", p->name,
-                  t->name);
+        raise_rel(L, idx, "no foreign key joins '%s' and '%s' (add db.ForeignKey or foreign_keys)",
+                  p->name, t->name);
     }
     if (r->local_col < 0 || r->remote_col < 0)
         raise_rel(L, idx, "the foreign key's target column does not exist%s%s", "", "");
@@ -242,7 +259,8 @@ static void resolve_options(lua_State *L, int idx, l_rel *r)
         r->order_desc = s[0] == '-';
         s += r->order_desc;
         r->order_col = orm_table_attr_index(r->target, s, strlen(s));
-        if (r->order_col < 0) raise_rel(L, idx, "order_by: '%s' has no column '%s'", r->target->name, s);
+        if (r->order_col < 0)
+            raise_rel(L, idx, "order_by: '%s' has no column '%s'", r->target->name, s);
     } else if (!lua_isnil(L, -1)) {
         raise_rel(L, idx, "order_by must name a column of '%s'%s", r->target->name, "");
     }
@@ -366,7 +384,8 @@ static void make_backrefs(lua_State *L, l_db *db)
         lua_getfield(L, decl, "target");
         lua_getfield(L, models, lua_tostring(L, -1));
         int tcls = lua_gettop(L);
-        if (!l_class_test(L, tcls)) raise_rel(L, decl, "target model '%s' is not defined%s", lua_tostring(L, -2), "");
+        if (!l_class_test(L, tcls))
+            raise_rel(L, decl, "target model '%s' is not defined%s", lua_tostring(L, -2), "");
         ((l_class *)l_class_test(L, tcls))->has_rels = 1;
         lua_getfield(L, tcls, "__relationships");
         int trels = lua_gettop(L);
@@ -422,8 +441,14 @@ static int make_option(lua_State *L, const char *kind)
     lua_setfield(L, -2, "kind");
     return 1;
 }
-static int selectinload(lua_State *L) { return make_option(L, "selectin"); }
-static int joinedload(lua_State *L) { return make_option(L, "joined"); }
+static int selectinload(lua_State *L)
+{
+    return make_option(L, "selectin");
+}
+static int joinedload(lua_State *L)
+{
+    return make_option(L, "joined");
+}
 
 /* Loads the path of the option at opt (a list of declarations) for the
  * parents in the list at list, from its first-th declaration. */

@@ -169,7 +169,8 @@ void l_row_make(lua_State *L, int shape_idx, int n)
     shape_idx = lua_absindex(L, shape_idx);
     lua_createtable(L, n, 0);
     lua_insert(L, -n - 1);
-    for (int i = n; i >= 1; i--) lua_rawseti(L, -i - 1, i);
+    for (int i = n; i >= 1; i--)
+        lua_rawseti(L, -i - 1, i);
     lua_pushvalue(L, shape_idx);
     lua_setmetatable(L, -2);
 }
@@ -210,8 +211,11 @@ static int r_one(lua_State *L)
 {
     int rows = result_rows(L);
     lua_Integer n = (lua_Integer)lua_rawlen(L, rows);
-    if (n == 0) return l_error_raisef(L, ORM_ERR_NORESULT, "No row was found when one was required");
-    if (n > 1) return l_error_raisef(L, ORM_ERR_MULTIPLE, "Multiple rows were found when exactly one was required");
+    if (n == 0)
+        return l_error_raisef(L, ORM_ERR_NORESULT, "No row was found when one was required");
+    if (n > 1)
+        return l_error_raisef(L, ORM_ERR_MULTIPLE,
+                              "Multiple rows were found when exactly one was required");
     lua_rawgeti(L, rows, 1);
     return 1;
 }
@@ -228,8 +232,10 @@ static int r_one_or_none(lua_State *L)
 
 static void push_first_column(lua_State *L, int row)
 {
-    if (lua_istable(L, row)) lua_rawgeti(L, row, 1);
-    else lua_pushvalue(L, row);
+    if (lua_istable(L, row))
+        lua_rawgeti(L, row, 1);
+    else
+        lua_pushvalue(L, row);
 }
 
 static int r_scalar(lua_State *L)

@@ -43,7 +43,8 @@ static int sr_first(lua_State *L)
 static int sr_one(lua_State *L)
 {
     lua_Integer n = sr_len(L);
-    if (n == 0) return l_error_raisef(L, ORM_ERR_NORESULT, "No row was found when one was required");
+    if (n == 0)
+        return l_error_raisef(L, ORM_ERR_NORESULT, "No row was found when one was required");
     if (n > 1)
         return l_error_raisef(L, ORM_ERR_MULTIPLE,
                               "Multiple rows were found when exactly one was required");
@@ -133,9 +134,12 @@ static int r_mappings(lua_State *L)
                 lua_pop(L, 1);
                 continue;
             }
-            if (is_row) lua_rawgeti(L, row, k);
-            else if (k == 1) lua_pushvalue(L, row);
-            else lua_pushnil(L);
+            if (is_row)
+                lua_rawgeti(L, row, k);
+            else if (k == 1)
+                lua_pushvalue(L, row);
+            else
+                lua_pushnil(L);
             lua_rawset(L, -3);
         }
         lua_rawseti(L, out, i);
@@ -145,16 +149,19 @@ static int r_mappings(lua_State *L)
 }
 
 const luaL_Reg l_result_fetch_methods[] = {
-    {"fetchone", r_fetchone}, {"fetchmany", r_fetchmany}, {"fetchall", r_fetchall},
-    {"mappings", r_mappings}, {NULL, NULL},
+    {"fetchone", r_fetchone},
+    {"fetchmany", r_fetchmany},
+    {"fetchall", r_fetchall},
+    {"mappings", r_mappings},
+    {NULL, NULL},
 };
 
 void l_result_fetch_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_SCALARS)) {
         static const luaL_Reg methods[] = {
-            {"all", sr_all}, {"first", sr_first}, {"one", sr_one},
-            {"one_or_none", sr_one_or_none}, {NULL, NULL},
+            {"all", sr_all}, {"first", sr_first}, {"one", sr_one}, {"one_or_none", sr_one_or_none},
+            {NULL, NULL},
         };
         luaL_newlib(L, methods);
         lua_setfield(L, -2, "__index");

@@ -19,8 +19,10 @@ static int lua_builtin_select(lua_State *L)
         return 1;
     }
     lua_Integer i = luaL_checkinteger(L, 1);
-    if (i < 0) i = n + i;
-    else if (i > n) i = n;
+    if (i < 0)
+        i = n + i;
+    else if (i > n)
+        i = n;
     luaL_argcheck(L, 1 <= i, 1, "index out of range");
     return n - (int)i;
 }

@@ -55,8 +55,9 @@ static int s_add_all(lua_State *L)
         lua_geti(L, 2, i);
         orm_object *o = l_model_test(L, -1);
         if (o == NULL)
-            return luaL_error(L, "bad argument #1 to 'add_all' (item %d is a %s, not a model instance)",
-                              (int)i, luaL_typename(L, -1));
+            return luaL_error(
+                L, "bad argument #1 to 'add_all' (item %d is a %s, not a model instance)", (int)i,
+                luaL_typename(L, -1));
         if (orm_session_add(db->session, o) < 0) return l_db_raise_session(L, db);
         l_rel_cascade_add(L, db, -1);
         lua_pop(L, 1);
@@ -161,7 +162,8 @@ static int key_by_name(lua_State *L, int idx, const orm_table *t)
         }
         const char *k = lua_tostring(L, -1);
         int found = 0;
-        for (int i = 0; i < t->npk && !found; i++) found = strcmp(t->cols[t->pk[i]].attr, k) == 0;
+        for (int i = 0; i < t->npk && !found; i++)
+            found = strcmp(t->cols[t->pk[i]].attr, k) == 0;
         if (!found && (unknown == NULL || strcmp(k, unknown) < 0))
             unknown = k; /* the first in order: the same message every run */
         nnamed++;
@@ -197,14 +199,19 @@ static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
     idx = lua_absindex(L, idx);
     int composite = lua_istable(L, idx) && !l_expr_test(L, idx);
     int named = composite && key_by_name(L, idx, t);
-    if (!composite && t->npk != 1) bad_key(L, t, lua_pushfstring(L, "got a %s", luaL_typename(L, idx)));
+    if (!composite && t->npk != 1)
+        bad_key(L, t, lua_pushfstring(L, "got a %s", luaL_typename(L, idx)));
     for (int i = 0; i < t->npk; i++) {
         const orm_column *c = &t->cols[t->pk[i]];
-        if (named) lua_getfield(L, idx, c->attr);
-        else if (composite) lua_rawgeti(L, idx, i + 1);
-        else lua_pushvalue(L, idx);
+        if (named)
+            lua_getfield(L, idx, c->attr);
+        else if (composite)
+            lua_rawgeti(L, idx, i + 1);
+        else
+            lua_pushvalue(L, idx);
         if (l_value_to(L, -1, &c->type, &pk[i], &err) < 0) {
-            for (int j = 0; j < i; j++) orm_value_clear(&pk[j]);
+            for (int j = 0; j < i; j++)
+                orm_value_clear(&pk[j]);
             lua_pushfstring(L, "%s.%s: %s", t->name, c->attr, err.message);
             orm_error_clear(&err);
             l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
@@ -222,10 +229,13 @@ int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
     to_pk(L, pkidx, c->table, pk);
     orm_object *o = NULL;
     int rc = orm_session_get(db->session, c->table, pk, &o);
-    for (int i = 0; i < c->table->npk; i++) orm_value_clear(&pk[i]);
+    for (int i = 0; i < c->table->npk; i++)
+        orm_value_clear(&pk[i]);
     if (rc < 0) return l_db_raise_session(L, db);
-    if (o == NULL) lua_pushnil(L);
-    else l_model_push_object(L, db, o);
+    if (o == NULL)
+        lua_pushnil(L);
+    else
+        l_model_push_object(L, db, o);
     return 1;
 }
 
@@ -336,11 +346,13 @@ static int s_merge(lua_State *L)
     }
     const orm_table *t = o->table;
     int haskey = 1;
-    for (int i = 0; i < t->npk; i++) haskey &= o->values[t->pk[i]].type != ORM_V_NULL;
+    for (int i = 0; i < t->npk; i++)
+        haskey &= o->values[t->pk[i]].type != ORM_V_NULL;
     orm_object *target = NULL;
     if (haskey) {
         orm_value pk[ORM_MAX_COLUMNS];
-        for (int i = 0; i < t->npk; i++) pk[i] = o->values[t->pk[i]]; /* shallow: borrowed */
+        for (int i = 0; i < t->npk; i++)
+            pk[i] = o->values[t->pk[i]]; /* shallow: borrowed */
         if (orm_session_get(db->session, t, pk, &target) < 0) return l_db_raise_session(L, db);
     }
     int created = target == NULL;
@@ -348,7 +360,8 @@ static int s_merge(lua_State *L)
     l_model_push_object(L, db, target);
     int out = lua_gettop(L);
     for (int i = 0; i < t->ncols; i++) {
-        if (!created && (t->cols[i].primary_key || orm_value_equal(&target->values[i], &o->values[i])))
+        if (!created &&
+            (t->cols[i].primary_key || orm_value_equal(&target->values[i], &o->values[i])))
             continue;
         orm_value v;
         if (orm_value_copy(&v, &o->values[i]) < 0 || orm_object_set(target, i, &v) < 0)
@@ -405,13 +418,12 @@ static int s_tostring(lua_State *L)
 }
 
 static const luaL_Reg session_methods[] = {
-    {"add", s_add},         {"add_all", s_add_all}, {"delete", s_delete},
-    {"flush", s_flush},     {"commit", s_commit},   {"rollback", s_rollback},
-    {"close", s_close},     {"get", s_get},         {"query", s_query},
-    {"execute", s_execute}, {"scalar", s_scalar},   {"scalars", s_scalars},   {"refresh", s_refresh},
-    {"expunge", s_expunge}, {"begin_nested", s_begin_nested}, {"merge", s_merge},
-    {"plan", l_session_plan},
-    {NULL, NULL},
+    {"add", s_add},         {"add_all", s_add_all},   {"delete", s_delete},
+    {"flush", s_flush},     {"commit", s_commit},     {"rollback", s_rollback},
+    {"close", s_close},     {"get", s_get},           {"query", s_query},
+    {"execute", s_execute}, {"scalar", s_scalar},     {"scalars", s_scalars},
+    {"refresh", s_refresh}, {"expunge", s_expunge},   {"begin_nested", s_begin_nested},
+    {"merge", s_merge},     {"plan", l_session_plan}, {NULL, NULL},
 };
 
 /* Methods after "session:", the pending-change views after "session.". */
@@ -436,7 +448,8 @@ void l_session_open(lua_State *L)
 {
     if (luaL_newmetatable(L, L_MT_SAVEPOINT)) {
         l_protect_mt(L);
-        static const luaL_Reg sp_methods[] = {{"commit", sp_commit}, {"rollback", sp_rollback}, {NULL, NULL}};
+        static const luaL_Reg sp_methods[] = {
+            {"commit", sp_commit}, {"rollback", sp_rollback}, {NULL, NULL}};
         luaL_newlib(L, sp_methods);
         lua_setfield(L, -2, "__index");
     }

@@ -24,7 +24,8 @@ typedef struct params {
 
 static void params_clear(params *p)
 {
-    for (size_t i = 0; i < p->n; i++) orm_value_clear(&p->v[i]);
+    for (size_t i = 0; i < p->n; i++)
+        orm_value_clear(&p->v[i]);
     p->n = 0;
 }
 
@@ -62,11 +63,12 @@ static void convert(lua_State *L, params *p, int names, int pidx, lua_Integer se
         int t = lua_istable(L, pidx) ? lua_getfield(L, pidx, name) : (lua_pushnil(L), LUA_TNIL);
         if (t == LUA_TNIL) {
             if (set > 0)
-                l_error_raisef(L, ORM_ERR_ARGUMENT,
-                               "missing value for parameter :%s in parameter set %d of db.text(\"%s\")",
-                               name, (int)set, text);
-            l_error_raisef(L, ORM_ERR_ARGUMENT, "missing value for parameter :%s in db.text(\"%s\")",
-                           name, text);
+                l_error_raisef(
+                    L, ORM_ERR_ARGUMENT,
+                    "missing value for parameter :%s in parameter set %d of db.text(\"%s\")", name,
+                    (int)set, text);
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "missing value for parameter :%s in db.text(\"%s\")", name, text);
         }
         p->v[i] = ORM_VALUE_NULL;
         if (!l_expr_is_null(L, -1) && l_value_to_any(L, -1, &p->v[i], &err) < 0) {
@@ -86,7 +88,8 @@ static void convert(lua_State *L, params *p, int names, int pidx, lua_Integer se
 static void open_with(lua_State *L, l_db *db, const char *sql, params *p, orm_cursor **box)
 {
     const orm_value *ptrs[MAX_PARAMS];
-    for (size_t i = 0; i < p->n; i++) ptrs[i] = &p->v[i];
+    for (size_t i = 0; i < p->n; i++)
+        ptrs[i] = &p->v[i];
     int rc = orm_cursor_open(db->session, sql, ptrs, p->n, box);
     params_clear(p);
     if (rc < 0) l_db_raise_session(L, db);
@@ -188,7 +191,8 @@ int l_execute_text(lua_State *L, l_db *db, const orm_expr *e, int pidx)
         lua_pop(L, 1);
         open_with(L, db, lua_tostring(L, sqlidx), p, box);
         int rc;
-        while ((rc = orm_cursor_step(*box)) == ORM_ROW) {}
+        while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
+        }
         total += (lua_Integer)orm_cursor_changes(*box);
         l_cursor_box_close(box);
         if (rc < 0) return l_db_raise_session(L, db);

@@ -18,7 +18,10 @@ static orm_type *type_new(lua_State *L, orm_type_kind kind)
     return t;
 }
 
-orm_type *l_type_test(lua_State *L, int idx) { return luaL_testudata(L, idx, L_MT_TYPE); }
+orm_type *l_type_test(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, L_MT_TYPE);
+}
 
 /* db.String(30), db.Numeric(10, 2): calling a type makes a sized copy. [-0, +1, v] */
 static int type_call(lua_State *L)
@@ -34,8 +37,10 @@ static int type_call(lua_State *L)
     case ORM_T_NUMERIC:
         t->precision = (int)luaL_optinteger(L, 2, 0);
         t->scale = (int)luaL_optinteger(L, 3, 0);
-        luaL_argcheck(L, t->precision >= 0 && t->scale >= 0 && (t->precision == 0 || t->scale <= t->precision), 3,
-                      "scale must be between 0 and precision");
+        luaL_argcheck(L,
+                      t->precision >= 0 && t->scale >= 0 &&
+                          (t->precision == 0 || t->scale <= t->precision),
+                      3, "scale must be between 0 and precision");
         break;
     default:
         break;
@@ -81,8 +86,8 @@ static int fkey_new(lua_State *L)
     const char *target = luaL_checklstring(L, 1, &n);
     const char *dot = strrchr(target, '.');
     if (dot == NULL || dot == target || dot[1] == '\0')
-        return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                              "ForeignKey('%s'): expected \"table.column\"", target);
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "ForeignKey('%s'): expected \"table.column\"",
+                              target);
     orm_fkey *fk = lua_newuserdatauv(L, sizeof *fk, 0);
     memset(fk, 0, sizeof *fk);
     luaL_setmetatable(L, L_MT_FKEY);
@@ -107,7 +112,8 @@ static int fkey_new(lua_State *L)
 static int fkey_tostring(lua_State *L)
 {
     orm_fkey *fk = luaL_checkudata(L, 1, L_MT_FKEY);
-    lua_pushfstring(L, "ForeignKey('%s.%s')", fk->table ? fk->table : "?", fk->column ? fk->column : "?");
+    lua_pushfstring(L, "ForeignKey('%s.%s')", fk->table ? fk->table : "?",
+                    fk->column ? fk->column : "?");
     return 1;
 }
 
@@ -127,7 +133,10 @@ static int colspec_gc(lua_State *L)
     return 0;
 }
 
-l_colspec *l_colspec_test(lua_State *L, int idx) { return luaL_testudata(L, idx, L_MT_COLUMN); }
+l_colspec *l_colspec_test(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, L_MT_COLUMN);
+}
 
 static int opt_bool(lua_State *L, int opts, const char *key, int dflt)
 {
@@ -170,19 +179,21 @@ static int colspec_new(lua_State *L)
     const char *name = NULL;
     if (lua_type(L, 1) == LUA_TSTRING) name = lua_tostring(L, arg++);
     orm_type *t = l_type_test(L, arg);
-    if (t == NULL)
-        return luaL_typeerror(L, arg, "column type (db.Integer, db.String(n), ...)");
+    if (t == NULL) return luaL_typeerror(L, arg, "column type (db.Integer, db.String(n), ...)");
     int typearg = arg++;
     int fkarg = 0, optarg = 0;
     for (; arg <= lua_gettop(L); arg++) {
-        if (luaL_testudata(L, arg, L_MT_FKEY)) fkarg = arg;
-        else if (lua_istable(L, arg)) optarg = arg;
-        else if (!lua_isnil(L, arg)) return luaL_typeerror(L, arg, "ForeignKey or options table");
+        if (luaL_testudata(L, arg, L_MT_FKEY))
+            fkarg = arg;
+        else if (lua_istable(L, arg))
+            optarg = arg;
+        else if (!lua_isnil(L, arg))
+            return luaL_typeerror(L, arg, "ForeignKey or options table");
     }
     if (optarg) {
-        static const char *const known[] = {"primary_key", "autoincrement", "nullable", "unique",
-                                            "index", "default", "server_default", "onupdate",
-                                            "comment", "audit", NULL};
+        static const char *const known[] = {
+            "primary_key",    "autoincrement", "nullable", "unique", "index", "default",
+            "server_default", "onupdate",      "comment",  "audit",  NULL};
         l_check_options(L, optarg, "db.Column", known);
     }
     l_colspec *c = lua_newuserdatauv(L, sizeof *c, 1);
@@ -229,9 +240,9 @@ static const struct {
     const char *name;
     orm_type_kind kind;
 } type_names[] = {
-    {"Integer", ORM_T_INTEGER}, {"BigInteger", ORM_T_BIGINT}, {"String", ORM_T_STRING},
-    {"Text", ORM_T_TEXT},       {"Boolean", ORM_T_BOOLEAN},   {"Float", ORM_T_FLOAT},
-    {"Numeric", ORM_T_NUMERIC}, {"Date", ORM_T_DATE},         {"DateTime", ORM_T_DATETIME},
+    {"Integer", ORM_T_INTEGER},    {"BigInteger", ORM_T_BIGINT}, {"String", ORM_T_STRING},
+    {"Text", ORM_T_TEXT},          {"Boolean", ORM_T_BOOLEAN},   {"Float", ORM_T_FLOAT},
+    {"Numeric", ORM_T_NUMERIC},    {"Date", ORM_T_DATE},         {"DateTime", ORM_T_DATETIME},
     {"LargeBinary", ORM_T_BINARY}, {"JSON", ORM_T_JSON},
 };
 

@@ -7,7 +7,7 @@
 
 /* A db.Column(...) spec. User value 1: { default = v, onupdate = v }. */
 typedef struct l_colspec {
-    orm_column col; /* strings and fk owned by the spec */
+    orm_column col;  /* strings and fk owned by the spec */
     lua_Integer seq; /* creation order */
 } l_colspec;
 

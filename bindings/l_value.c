@@ -459,9 +459,12 @@ void l_value_push(lua_State *L, const orm_value *v, const orm_type *t)
     case ORM_T_DATE:
     case ORM_T_DATETIME: { /* another tool's ISO form ('T', no seconds) reads canonical */
         char buf[ORM_DATETIME_MAX];
-        int len = v->type == ORM_V_TEXT && v->u.s ? orm_datetime_canon(t->kind, v->u.s, v->len, buf) : -1;
-        if (len >= 0) lua_pushlstring(L, buf, (size_t)len);
-        else push_plain(L, v);
+        int len =
+            v->type == ORM_V_TEXT && v->u.s ? orm_datetime_canon(t->kind, v->u.s, v->len, buf) : -1;
+        if (len >= 0)
+            lua_pushlstring(L, buf, (size_t)len);
+        else
+            push_plain(L, v);
         return;
     }
     default: /* String, Text, LargeBinary */

@@ -55,7 +55,10 @@ int orm_audit_enable(orm_session *s, orm_metadata *md, orm_error *err)
     return rc < 0 ? rc : ORM_OK;
 }
 
-int orm_audit_enabled(const orm_session *s) { return s->audit != NULL; }
+int orm_audit_enabled(const orm_session *s)
+{
+    return s->audit != NULL;
+}
 
 int orm_audit_set_actor(orm_session *s, const char *actor)
 {
@@ -95,12 +98,24 @@ static void json_string(orm_buf *b, const char *s, size_t n)
 static void json_value(orm_buf *b, const orm_value *v)
 {
     switch (v->type) {
-    case ORM_V_NULL: orm_buf_puts(b, "null"); break;
-    case ORM_V_INT: orm_buf_printf(b, "%lld", (long long)v->u.i); break;
-    case ORM_V_REAL: orm_buf_printf(b, "%.17g", v->u.r); break;
-    case ORM_V_BOOL: orm_buf_puts(b, v->u.i ? "true" : "false"); break;
-    case ORM_V_TEXT: json_string(b, v->u.s, v->len); break;
-    case ORM_V_BLOB: orm_buf_printf(b, "\"<blob %zu bytes>\"", v->len); break;
+    case ORM_V_NULL:
+        orm_buf_puts(b, "null");
+        break;
+    case ORM_V_INT:
+        orm_buf_printf(b, "%lld", (long long)v->u.i);
+        break;
+    case ORM_V_REAL:
+        orm_buf_printf(b, "%.17g", v->u.r);
+        break;
+    case ORM_V_BOOL:
+        orm_buf_puts(b, v->u.i ? "true" : "false");
+        break;
+    case ORM_V_TEXT:
+        json_string(b, v->u.s, v->len);
+        break;
+    case ORM_V_BLOB:
+        orm_buf_printf(b, "\"<blob %zu bytes>\"", v->len);
+        break;
     }
 }
 
@@ -120,7 +135,9 @@ static int insert_entry(orm_session *s, const orm_table *t, const char *row_key,
     orm_value vals[6];
     const orm_value *params[6];
     for (int i = 0; i < 6; i++) {
-        vals[i] = text[i] ? (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(text[i]),
+        vals[i] = text[i] ? (orm_value){.type = ORM_V_TEXT,
+                                        .borrowed = 1,
+                                        .len = strlen(text[i]),
                                         .u.s = (char *)text[i]}
                           : ORM_VALUE_NULL;
         params[i] = &vals[i];
@@ -161,11 +178,15 @@ int orm_audit_row(orm_session *s, const orm_object *o, const char *op, uint64_t 
             continue;
         }
         orm_buf_putc(&ch, '[');
-        if (ins) orm_buf_puts(&ch, "null");
-        else json_value(&ch, del ? (old ? old : now) : (old ? old : &(orm_value){0}));
+        if (ins)
+            orm_buf_puts(&ch, "null");
+        else
+            json_value(&ch, del ? (old ? old : now) : (old ? old : &(orm_value){0}));
         orm_buf_puts(&ch, ", ");
-        if (del) orm_buf_puts(&ch, "null");
-        else json_value(&ch, now);
+        if (del)
+            orm_buf_puts(&ch, "null");
+        else
+            json_value(&ch, now);
         orm_buf_putc(&ch, ']');
     }
     orm_buf_putc(&ch, '}');
@@ -184,8 +205,10 @@ int orm_audit_bulk(orm_session *s, const orm_table *t, const char *op, const orm
     const char *where = strstr(sql, " WHERE ");
     orm_buf ch = ORM_BUF_INIT;
     orm_buf_puts(&ch, "{\"criteria\": ");
-    if (where) json_string(&ch, where + 7, strlen(where + 7));
-    else orm_buf_puts(&ch, "null");
+    if (where)
+        json_string(&ch, where + 7, strlen(where + 7));
+    else
+        orm_buf_puts(&ch, "null");
     orm_buf_puts(&ch, ", \"params\": [");
     for (size_t i = 0; i < stmt->nparams; i++) {
         if (i) orm_buf_puts(&ch, ", ");
@@ -224,8 +247,8 @@ int orm_audit_log_open(orm_session *s, const char *table, const char *actor, con
         orm_buf_puts(&sql, n ? " AND " : " WHERE ");
         orm_dialect_quote(d, &sql, col[i]);
         orm_buf_puts(&sql, i == 2 ? " >= " : " = ");
-        vals[n] = (orm_value){.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(want[i]),
-                              .u.s = (char *)want[i]};
+        vals[n] = (orm_value){
+            .type = ORM_V_TEXT, .borrowed = 1, .len = strlen(want[i]), .u.s = (char *)want[i]};
         params[n] = &vals[n];
         orm_dialect_placeholder(d, &sql, (int)++n);
     }

@@ -456,7 +456,8 @@ static int compile_in(cctx *c, const orm_expr *e)
         return ORM_OK;
     }
     const orm_expr *sub = e->args[1];
-    int subselect = e->nargs == 2 && sub->kind == ORM_X_SELECT && sub->op == ORM_OP_NONE && sub->sel;
+    int subselect =
+        e->nargs == 2 && sub->kind == ORM_X_SELECT && sub->op == ORM_OP_NONE && sub->sel;
     int wrap = !subselect && compares_instants(c, e->args, e->nargs);
     int rc = compile_operand(c, e->args[0], (against){5, e->op}, wrap);
     if (rc) return rc;

@@ -31,7 +31,8 @@ void orm_compiled_reset(orm_compiled *c);
  * (ProgrammingError for a malformed tree). */
 int orm_compile_expr(const orm_dialect *d, const orm_expr *e, orm_compiled *out, orm_error *err);
 /* The whole SELECT. */
-int orm_compile_select(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err);
+int orm_compile_select(const orm_dialect *d, const orm_select *s, orm_compiled *out,
+                       orm_error *err);
 /* SELECT count(*) AS count_1 FROM (<s>) AS anon_N (N: 1 unless s has
  * unnamed derived tables of its own) */
 int orm_compile_count(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err);

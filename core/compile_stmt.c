@@ -22,8 +22,7 @@ static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, i
 /* " WHERE t.pk1 = ? AND t.pk2 = ?" with placeholders from n+1 on; with
  * version (a table with a version column, UPDATE and DELETE) also
  * " AND COALESCE(t.version, 0) = ?" (a row from before versioning: 0). */
-static void put_pk_where(const orm_dialect *d, orm_buf *out, const orm_table *t, int n,
-                         int version)
+static void put_pk_where(const orm_dialect *d, orm_buf *out, const orm_table *t, int n, int version)
 {
     orm_buf_puts(out, " WHERE ");
     for (int i = 0; i < t->npk; i++) {

@@ -26,7 +26,8 @@ struct orm_cursor {
  * uncommitted raw writes. */
 static int is_read_only(const char *sql)
 {
-    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(') sql++;
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+        sql++;
     static const char *const reads[] = {"select", "with", "values", "explain", "pragma", NULL};
     for (int i = 0; reads[i]; i++) {
         size_t n = strlen(reads[i]);
@@ -83,7 +84,8 @@ static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const 
         orm_cursor_close(c);
         return orm_error_oom(&conn->err);
     }
-    for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed */
+    for (size_t i = 0; i < n; i++)
+        vals[i] = *params[i]; /* shallow: borrowed */
     c->borrowed = borrowed;
     conn->bind_borrowed = borrowed;
     rc = orm_stmt_bind_all(conn, c->stmt, vals, n);
@@ -105,8 +107,8 @@ static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const 
 /* A read outside a transaction that has written may run on a replica. */
 static int replica_read(orm_session *s, const char *sql, orm_conn **conn, orm_stmt_cache **cache)
 {
-    if (s->router == NULL || s->force_primary || s->ntouched || s->raw_writes ||
-        s->nsavepoints || !is_read_only(sql) || locks_rows(sql))
+    if (s->router == NULL || s->force_primary || s->ntouched || s->raw_writes || s->nsavepoints ||
+        !is_read_only(sql) || locks_rows(sql))
         return -1;
     return orm_router_pick(s->router, s->conn, conn, cache);
 }
@@ -115,7 +117,8 @@ static int replica_read(orm_session *s, const char *sql, orm_conn **conn, orm_st
  * statement reading the table is open). */
 static int is_ddl(const char *sql)
 {
-    while (*sql == ' ' || *sql == '\t' || *sql == '\n') sql++;
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+        sql++;
     static const char *const ddl[] = {"drop", "alter", "create", "truncate", NULL};
     for (int i = 0; ddl[i]; i++) {
         size_t n = strlen(ddl[i]);
@@ -176,7 +179,10 @@ int orm_cursor_step(orm_cursor *c)
     return rc;
 }
 
-int orm_cursor_ncols(orm_cursor *c) { return orm_stmt_ncols(c->conn, c->stmt); }
+int orm_cursor_ncols(orm_cursor *c)
+{
+    return orm_stmt_ncols(c->conn, c->stmt);
+}
 const char *orm_cursor_colname(orm_cursor *c, int i)
 {
     return orm_stmt_colname(c->conn, c->stmt, i);
@@ -186,7 +192,10 @@ int orm_cursor_value(orm_cursor *c, int i, orm_value *out)
     int rc = orm_stmt_value(c->conn, c->stmt, i, out);
     return rc < 0 ? fail_from(c->s, c->conn, rc) : ORM_OK;
 }
-int64_t orm_cursor_changes(orm_cursor *c) { return orm_stmt_changes(c->conn, c->stmt); }
+int64_t orm_cursor_changes(orm_cursor *c)
+{
+    return orm_stmt_changes(c->conn, c->stmt);
+}
 
 /* A streaming cursor stays open between calls of its caller: the session
  * lists it, so that orm_session_end_streams can let its statement go. */
@@ -221,7 +230,10 @@ void orm_session_end_streams(orm_session *s)
     }
 }
 
-int orm_cursor_ended(const orm_cursor *c) { return c->s == NULL; }
+int orm_cursor_ended(const orm_cursor *c)
+{
+    return c->s == NULL;
+}
 
 void orm_cursor_close(orm_cursor *c)
 {
@@ -240,7 +252,7 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
     orm_session *s = c->s;
     orm_column_fn column = orm_conn_peek_fn(c->conn);
     *out = NULL;
-    orm_value vals[ORM_MAX_COLUMNS]; /* set as read (no clearing: a hot path) */
+    orm_value vals[ORM_MAX_COLUMNS];       /* set as read (no clearing: a hot path) */
     const orm_value *key[ORM_MAX_COLUMNS]; /* the first t->npk are set */
     key[0] = NULL;
     int allnull = 1, i = 0;
@@ -253,7 +265,8 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
     uint64_t h = orm_identity_hash(t, key);
     orm_object *o = allnull ? NULL : orm_identity_find(&s->identity, t, key, h);
     if (allnull || o) {
-        for (int k = 0; k < t->npk; k++) orm_value_clear(&vals[t->pk[k]]);
+        for (int k = 0; k < t->npk; k++)
+            orm_value_clear(&vals[t->pk[k]]);
         *out = orm_object_retain(o);
         return ORM_OK;
     }
@@ -271,7 +284,8 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
         if (o)
             orm_object_release(o);
         else
-            for (int k = 0; k < t->ncols; k++) orm_value_clear(&vals[k]);
+            for (int k = 0; k < t->ncols; k++)
+                orm_value_clear(&vals[k]);
         return orm_error_oom(&s->err);
     }
     o->session = s;
@@ -279,7 +293,8 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
     *out = o;
     return ORM_OK;
 fail: /* reading key value i failed: the ones before it were read */
-    for (int k = 0; k < i; k++) orm_value_clear(&vals[t->pk[k]]);
+    for (int k = 0; k < i; k++)
+        orm_value_clear(&vals[t->pk[k]]);
     return fail_from(s, c->conn, ORM_EFAIL);
 }
 
@@ -289,7 +304,8 @@ int orm_session_run(orm_session *s, const char *sql, const orm_value *const *par
     orm_cursor *c;
     int rc = orm_cursor_open(s, sql, params, n, &c);
     if (rc < 0) return rc;
-    while ((rc = orm_cursor_step(c)) == ORM_ROW) {}
+    while ((rc = orm_cursor_step(c)) == ORM_ROW) {
+    }
     if (changes) *changes = orm_cursor_changes(c);
     orm_cursor_close(c);
     return rc < 0 ? rc : ORM_OK;
@@ -334,7 +350,8 @@ int orm_session_get(orm_session *s, const orm_table *t, const orm_value *pk, orm
     *out = NULL;
     orm_error_clear(&s->err);
     const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = &pk[i];
+    for (int i = 0; i < t->npk; i++)
+        key[i] = &pk[i];
     orm_object *o = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
     if (o) {
         if (!o->marked_delete) *out = orm_object_retain(o);
@@ -353,7 +370,8 @@ int orm_session_reload_columns(orm_session *s, orm_object *o, uint64_t mask)
 {
     const orm_table *t = o->table;
     const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        key[i] = &o->values[t->pk[i]];
     orm_cursor *c;
     int rc = select_by_pk(s, t, key, &c);
     if (rc < 0) return rc;
@@ -383,7 +401,8 @@ int orm_session_refresh(orm_session *s, orm_object *o)
      * changes are dropped, not written by the autoflush of the SELECT */
     o->dirty = 0;
     if (o->dbkey) {
-        for (int i = 0; i < t->npk; i++) orm_value_move(&o->values[t->pk[i]], &o->dbkey[i]);
+        for (int i = 0; i < t->npk; i++)
+            orm_value_move(&o->values[t->pk[i]], &o->dbkey[i]);
         orm_object_drop_dbkey(o);
     }
     int rc = orm_session_reload_columns(s, o, ~(uint64_t)0);

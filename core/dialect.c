@@ -135,7 +135,7 @@ const orm_dialect orm_dialect_mysql = {
     .placeholder = ORM_PH_QMARK,
     .supports_returning = 0,
     .supports_ilike = 0,
-    .int_div = " DIV ", /* "/" of two integers gives a decimal there */
+    .int_div = " DIV ",     /* "/" of two integers gives a decimal there */
     .transactional_ddl = 0, /* every DDL statement commits implicitly */
     .autoincrement_pk = "INTEGER NOT NULL AUTO_INCREMENT",
     .autoincrement_bigpk = "BIGINT NOT NULL AUTO_INCREMENT",
@@ -168,8 +168,10 @@ static int is_reserved(const orm_dialect *d, const char *ident)
             size_t mid = (lo + hi) / 2;
             int c = strcmp(d->reserved[mid], ident);
             if (c == 0) return 1;
-            if (c < 0) lo = mid + 1;
-            else hi = mid;
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         return 0;
     }

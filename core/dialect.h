@@ -11,28 +11,28 @@ struct orm_type;
 typedef enum { ORM_PH_QMARK, ORM_PH_DOLLAR } orm_placeholder_style; /* ?  vs  $1 */
 
 typedef struct orm_dialect {
-    const char *name;               /* "sqlite" */
-    char quote;                     /* '"' or '`' */
+    const char *name; /* "sqlite" */
+    char quote;       /* '"' or '`' */
     orm_placeholder_style placeholder;
-    int supports_returning;         /* INSERT ... RETURNING */
-    int supports_ilike;             /* native ILIKE; else lower(a) LIKE lower(b) */
+    int supports_returning; /* INSERT ... RETURNING */
+    int supports_ilike;     /* native ILIKE; else lower(a) LIKE lower(b) */
     /* The operator dividing an integer by an integer, truncating as SQLite
      * and PostgreSQL's "/" do: NULL for " / ", MySQL's " DIV ". */
     const char *int_div;
     int transactional_ddl;
-    const char *autoincrement_pk;   /* column SQL for an autoincrement integer pk,
-                                       e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */
+    const char *autoincrement_pk;    /* column SQL for an autoincrement integer pk,
+                                        e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */
     const char *autoincrement_bigpk; /* the same for a BigInteger pk; NULL: as above */
-    const char *const *reserved;    /* NULL-terminated, lowercase reserved words */
-    size_t nreserved;               /* their number when sorted (binary search); 0: scan */
+    const char *const *reserved;     /* NULL-terminated, lowercase reserved words */
+    size_t nreserved;                /* their number when sorted (binary search); 0: scan */
     /* Type names where backends differ (NULL: the standard name, written
      * in the comment). */
-    const char *string_nolen_type;  /* String without a length: VARCHAR */
-    const char *text_type;          /* TEXT */
-    const char *float_type;         /* FLOAT */
-    const char *datetime_type;      /* DATETIME */
-    const char *binary_type;        /* BLOB */
-    const char *json_type;          /* JSON */
+    const char *string_nolen_type; /* String without a length: VARCHAR */
+    const char *text_type;         /* TEXT */
+    const char *float_type;        /* FLOAT */
+    const char *datetime_type;     /* DATETIME */
+    const char *binary_type;       /* BLOB */
+    const char *json_type;         /* JSON */
     /* What stands for "no limit" when only an OFFSET is asked for: the
      * whole clause, e.g. " LIMIT -1"; NULL or "": nothing (OFFSET alone). */
     const char *limit_all;

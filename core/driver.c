@@ -195,7 +195,8 @@ int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_valu
         c->nstatements++;
         echo(c, echo_sql, params, n);
     }
-    if (injected(c) || (echo_sql && interrupted(c))) return failed(c, ORM_EFAIL, echo_sql, params, n);
+    if (injected(c) || (echo_sql && interrupted(c)))
+        return failed(c, ORM_EFAIL, echo_sql, params, n);
     uint64_t t0 = orm_stats_now();
     int rc = c->drv->step(s);
     uint64_t dt = orm_stats_now() - t0;
@@ -215,8 +216,7 @@ int orm_conn_exec(orm_conn *c, const char *sql)
     int rc = orm_sandbox_check_sql(c, sql);
     uint64_t t0 = orm_stats_now();
     if (rc == ORM_OK) rc = c->drv->exec(c, sql);
-    orm_stats_begin(c->stats, NULL, sql, NULL, 0, rc < 0 ? rc : ORM_DONE, -1,
-                    orm_stats_now() - t0);
+    orm_stats_begin(c->stats, NULL, sql, NULL, 0, rc < 0 ? rc : ORM_DONE, -1, orm_stats_now() - t0);
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 
@@ -227,7 +227,8 @@ static int transaction_op(orm_conn *c, int (*fn)(orm_conn *), const char *sql)
     echo(c, sql, NULL, 0);
     if (injected(c)) return failed(c, ORM_EFAIL, sql, NULL, 0);
     int rc = fn ? fn(c) : c->drv->exec(c, sql);
-    if (rc >= 0 && sql[0] != 'B') orm_stats_transaction(c->stats, sql[0] == 'C' ? "commit" : "rollback");
+    if (rc >= 0 && sql[0] != 'B')
+        orm_stats_transaction(c->stats, sql[0] == 'C' ? "commit" : "rollback");
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 

@@ -41,7 +41,7 @@ typedef struct orm_driver {
     int (*bind)(orm_stmt *s, int idx, const orm_value *v);
     /* must provide: ORM_ROW, ORM_DONE or a failure (conn->err set). */
     int (*step)(orm_stmt *s);
-    int (*column_count)(orm_stmt *s);            /* must provide */
+    int (*column_count)(orm_stmt *s);               /* must provide */
     const char *(*column_name)(orm_stmt *s, int i); /* must provide (0-based) */
     /* must provide: copies column i (0-based) of the current row into *out
      * (out is overwritten, not cleared). Integers as INT, floats as REAL,
@@ -49,7 +49,7 @@ typedef struct orm_driver {
     int (*column_value)(orm_stmt *s, int i, orm_value *out);
     /* must provide: ready to step again; keeps bindings unless cleared. */
     int (*reset)(orm_stmt *s);
-    void (*finalize)(orm_stmt *s);                /* must provide; NULL no-op */
+    void (*finalize)(orm_stmt *s); /* must provide; NULL no-op */
     /* must provide: runs SQL text with no parameters and no rows (BEGIN, DDL). */
     int (*exec)(orm_conn *c, const char *sql);
     /* must provide: rows changed by the last INSERT/UPDATE/DELETE on s (matched rows). */
@@ -93,13 +93,13 @@ typedef struct orm_driver {
 /* The shared head of every driver's connection struct. */
 struct orm_conn {
     const orm_driver *drv;
-    orm_error err;      /* the last failure on this connection */
-    int echo;           /* print statements through echo_fn */
+    orm_error err; /* the last failure on this connection */
+    int echo;      /* print statements through echo_fn */
     orm_echo_fn echo_fn;
     void *echo_ctx;
     uint64_t nstatements; /* statements executed (for tests and metrics) */
     orm_stats *stats;     /* owned: per-shape statistics, metrics, slow log */
-    char *display_url;  /* masked URL for messages */
+    char *display_url;    /* masked URL for messages */
     /* Set by a caller that keeps the bound values alive and unchanged until
      * the statement is reset and rebound (flush: bind, step once, reset):
      * a driver may then bind them without copying. */
@@ -133,19 +133,23 @@ int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out);
 int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n);
 /* Echoes (if enabled) sql + params, then steps. The echo happens once per
  * execution: pass echo_sql NULL on subsequent steps of the same execution. */
-int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params, size_t n);
+int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params,
+                  size_t n);
 int orm_conn_exec(orm_conn *c, const char *sql); /* echoes too */
 int orm_conn_begin(orm_conn *c);
 int orm_conn_commit(orm_conn *c);
 int orm_conn_rollback(orm_conn *c);
-void orm_conn_interrupt(orm_conn *c); /* async-signal-safe */
+void orm_conn_interrupt(orm_conn *c);       /* async-signal-safe */
 void orm_conn_interrupt_reset(orm_conn *c); /* before running new code */
 int orm_conn_in_transaction(orm_conn *c);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
 
 /* Row access and statement housekeeping: inline (hot paths), untimed and
  * uncounted; only here so that no code outside driver.* calls drv-> itself. */
-static inline int orm_stmt_ncols(orm_conn *c, orm_stmt *s) { return c->drv->column_count(s); }
+static inline int orm_stmt_ncols(orm_conn *c, orm_stmt *s)
+{
+    return c->drv->column_count(s);
+}
 static inline const char *orm_stmt_colname(orm_conn *c, orm_stmt *s, int i)
 {
     return c->drv->column_name(s, i);
@@ -160,19 +164,37 @@ static inline orm_column_fn orm_conn_peek_fn(orm_conn *c)
 {
     return c->drv->column_peek ? c->drv->column_peek : c->drv->column_value;
 }
-static inline int64_t orm_stmt_changes(orm_conn *c, orm_stmt *s) { return c->drv->changes(s); }
-static inline int orm_stmt_reset(orm_conn *c, orm_stmt *s) { return c->drv->reset(s); }
+static inline int64_t orm_stmt_changes(orm_conn *c, orm_stmt *s)
+{
+    return c->drv->changes(s);
+}
+static inline int orm_stmt_reset(orm_conn *c, orm_stmt *s)
+{
+    return c->drv->reset(s);
+}
 /* Unbinds every parameter where the driver can (else a no-op). */
 static inline void orm_stmt_clear(orm_conn *c, orm_stmt *s)
 {
     if (c->drv->clear_bindings) c->drv->clear_bindings(s);
 }
-static inline void orm_stmt_finalize(orm_conn *c, orm_stmt *s) { c->drv->finalize(s); }
+static inline void orm_stmt_finalize(orm_conn *c, orm_stmt *s)
+{
+    c->drv->finalize(s);
+}
 /* 1 when the driver reports generated keys through last_insert_id. */
-static inline int orm_conn_has_last_id(const orm_conn *c) { return c->drv->last_insert_id != NULL; }
-static inline int64_t orm_conn_last_id(orm_conn *c) { return c->drv->last_insert_id(c); }
+static inline int orm_conn_has_last_id(const orm_conn *c)
+{
+    return c->drv->last_insert_id != NULL;
+}
+static inline int64_t orm_conn_last_id(orm_conn *c)
+{
+    return c->drv->last_insert_id(c);
+}
 /* 1 when the driver has its own foreign-key switch. */
-static inline int orm_conn_has_fk_switch(const orm_conn *c) { return c->drv->set_foreign_keys != NULL; }
+static inline int orm_conn_has_fk_switch(const orm_conn *c)
+{
+    return c->drv->set_foreign_keys != NULL;
+}
 /* Switches foreign-key enforcement (ORM_OK where the driver has no switch). */
 static inline int orm_conn_set_fks(orm_conn *c, int on)
 {

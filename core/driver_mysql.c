@@ -70,7 +70,7 @@ typedef struct my_stmt {
     MYSQL_BIND *pbind;
     my_param *params;
     unsigned ncols;
-    MYSQL_RES *meta;     /* result metadata (NULL: no rows) */
+    MYSQL_RES *meta; /* result metadata (NULL: no rows) */
     MYSQL_FIELD *fields;
     MYSQL_BIND *rbind;
     my_col *cols;
@@ -174,8 +174,10 @@ static int run(my_conn *c, const char *sql)
     if (mysql_real_query(c->my, sql, strlen(sql)) != 0) return fail_conn(c, sql);
     for (;;) {
         MYSQL_RES *res = mysql_store_result(c->my);
-        if (res) mysql_free_result(res);
-        else if (mysql_field_count(c->my) != 0) return fail_conn(c, sql);
+        if (res)
+            mysql_free_result(res);
+        else if (mysql_field_count(c->my) != 0)
+            return fail_conn(c, sql);
         int more = mysql_next_result(c->my);
         if (more > 0) return fail_conn(c, sql);
         if (more < 0) break;
@@ -292,9 +294,8 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
     mysql_options(c->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     const char *db = url->database && url->database[0] ? url->database : NULL;
     /* password NULL: libmariadb takes MYSQL_PWD from the environment */
-    if (!mysql_real_connect(c->my, url->host, url->user, url->password, db,
-                            (unsigned)url->port, NULL,
-                            CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
+    if (!mysql_real_connect(c->my, url->host, url->user, url->password, db, (unsigned)url->port,
+                            NULL, CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
         unsigned no = mysql_errno(c->my);
         const char *user = url->user ? url->user : getenv("USER");
         orm_error_set(err, ORM_ERR_OPERATIONAL, (int)no,
@@ -704,8 +705,7 @@ static void my_interrupt(orm_conn *base)
 static int my_in_transaction(orm_conn *base)
 {
     unsigned int status = 0;
-    if (mariadb_get_infov(CONN(base)->my, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0)
-        return 0;
+    if (mariadb_get_infov(CONN(base)->my, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0) return 0;
     return (status & SERVER_STATUS_IN_TRANS) != 0;
 }
 

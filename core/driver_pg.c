@@ -27,11 +27,10 @@ static orm_errclass classify(const char *state)
 {
     if (!state || strlen(state) != 5) return ORM_ERR_OPERATIONAL; /* no server answer */
     if (strncmp(state, "23", 2) == 0) return ORM_ERR_INTEGRITY;
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0 ||
-        strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-        strncmp(state, "57", 2) == 0 || strncmp(state, "58", 2) == 0 ||
-        strcmp(state, "25P02") == 0)
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+        strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
+        strncmp(state, "53", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+        strncmp(state, "58", 2) == 0 || strcmp(state, "25P02") == 0)
         return ORM_ERR_OPERATIONAL;
     if (strncmp(state, "42", 2) == 0 || strncmp(state, "26", 2) == 0 ||
         strncmp(state, "34", 2) == 0 || strncmp(state, "0A", 2) == 0)
@@ -99,8 +98,8 @@ static int quiet(pg_conn *c, const char *sql)
  * (the transaction holds writes and the caller does not end it on failure). */
 int orm_pg_guard_open(pg_conn *c)
 {
-    return PQtransactionStatus(c->pg) == PQTRANS_INTRANS && c->tx_writes &&
-           !c->base.fail_ends_tx && quiet(c, "SAVEPOINT ormsh_statement");
+    return PQtransactionStatus(c->pg) == PQTRANS_INTRANS && c->tx_writes && !c->base.fail_ends_tx &&
+           quiet(c, "SAVEPOINT ormsh_statement");
 }
 
 /* After the statement: releases the savepoint; after a failure undoes just

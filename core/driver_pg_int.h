@@ -47,21 +47,21 @@ typedef struct pg_stmt {
     char name[24];
     char *sql;
     int nparams;
-    Oid *asked;       /* the types given to PQprepare (0: let the server infer) */
-    Oid *ptypes;      /* the server's idea of each parameter's type */
+    Oid *asked;  /* the types given to PQprepare (0: let the server infer) */
+    Oid *ptypes; /* the server's idea of each parameter's type */
     pg_param *params;
     const char **vals;
     int *lens, *fmts;
-    PGresult *desc;   /* column names and types before execution */
-    PGresult *res;    /* the last execution's rows */
-    int row;          /* current row of res, -1 before the first step */
+    PGresult *desc; /* column names and types before execution */
+    PGresult *res;  /* the last execution's rows */
+    int row;        /* current row of res, -1 before the first step */
     int64_t changes;
-    int untyped;      /* the server could not type the parameters by itself:
-                         prepared at the first execution, typed by the values */
-    Oid *ctypes;      /* the type of each column of res, read once a result */
-    int nctypes;      /* entries ctypes holds room for */
-    int prepared;     /* name is a statement on the server */
-    int nscan;        /* the highest $n in sql (counted before preparing) */
+    int untyped;  /* the server could not type the parameters by itself:
+                     prepared at the first execution, typed by the values */
+    Oid *ctypes;  /* the type of each column of res, read once a result */
+    int nctypes;  /* entries ctypes holds room for */
+    int prepared; /* name is a statement on the server */
+    int nscan;    /* the highest $n in sql (counted before preparing) */
 } pg_stmt;
 
 /* libpq (before 17) takes a ParameterDescription message longer than 30,000

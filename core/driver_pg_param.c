@@ -103,7 +103,7 @@ Oid orm_pg_wanted_type(const pg_param *p, Oid t)
     }
 }
 
-_Static_assert(sizeof ((pg_param *)0)->num >= ORM_DOUBLE_CAP, "room for a double's text");
+_Static_assert(sizeof((pg_param *)0)->num >= ORM_DOUBLE_CAP, "room for a double's text");
 
 /* Writes p for a parameter of type t into the arrays of PQexecPrepared. */
 void orm_pg_put_param(pg_stmt *s, int i)

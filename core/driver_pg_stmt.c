@@ -333,8 +333,10 @@ static int column(pg_stmt *s, int i, orm_value *out, int borrow)
     }
     default:
         if (borrow) {
-            *out = (orm_value){.type = ORM_V_TEXT, .borrowed = 1,
-                               .len = (size_t)PQgetlength(s->res, s->row, i), .u.s = (char *)t};
+            *out = (orm_value){.type = ORM_V_TEXT,
+                               .borrowed = 1,
+                               .len = (size_t)PQgetlength(s->res, s->row, i),
+                               .u.s = (char *)t};
             return ORM_OK;
         }
         return orm_value_set_text(out, t, (size_t)PQgetlength(s->res, s->row, i)) == ORM_OK

@@ -228,8 +228,8 @@ static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
     case ORM_V_BLOB:
         /* a NULL pointer would bind SQL NULL: an empty blob is a zeroblob */
         rc = v->len && v->u.s ? sqlite3_bind_blob64(s->st, idx, v->u.s, v->len,
-                                                     s->conn->base.bind_borrowed ? SQLITE_STATIC
-                                                                                 : SQLITE_TRANSIENT)
+                                                    s->conn->base.bind_borrowed ? SQLITE_STATIC
+                                                                                : SQLITE_TRANSIENT)
                               : sqlite3_bind_zeroblob(s->st, idx, 0);
         break;
     case ORM_V_NULL:
@@ -313,7 +313,8 @@ static int column(sqlite_stmt *s, int i, orm_value *out, int borrow)
             return ORM_OK;
         }
         char buf[64];
-        int len = snprintf(buf, sizeof buf, "%lld.%0*d", (long long)sqlite3_value_int64(v), scale, 0);
+        int len =
+            snprintf(buf, sizeof buf, "%lld.%0*d", (long long)sqlite3_value_int64(v), scale, 0);
         return decimal_text(s, out, buf, (size_t)len);
     }
     case SQLITE_FLOAT: {
@@ -347,7 +348,8 @@ static int column(sqlite_stmt *s, int i, orm_value *out, int borrow)
             rc = orm_value_set_blob(out, p, n);
             break;
         }
-        *out = (orm_value){.type = ORM_V_BLOB, .borrowed = 1, .len = n, .u.s = (char *)(p ? p : "")};
+        *out =
+            (orm_value){.type = ORM_V_BLOB, .borrowed = 1, .len = n, .u.s = (char *)(p ? p : "")};
         return ORM_OK;
     default:
         *out = ORM_VALUE_NULL;

@@ -458,9 +458,12 @@ int orm_select_depth(const orm_select *s)
 {
     int d = 0;
     if (!s) return 0;
-    for (int i = 0; i < s->ncolumns; i++) d = deeper(d, s->columns[i]);
-    for (int i = 0; i < s->ngroup; i++) d = deeper(d, s->group_by[i]);
-    for (int i = 0; i < s->norder; i++) d = deeper(d, s->order_by[i]);
+    for (int i = 0; i < s->ncolumns; i++)
+        d = deeper(d, s->columns[i]);
+    for (int i = 0; i < s->ngroup; i++)
+        d = deeper(d, s->group_by[i]);
+    for (int i = 0; i < s->norder; i++)
+        d = deeper(d, s->order_by[i]);
     d = deeper(deeper(d, s->where), s->having);
     for (int i = 0; i < s->njoins; i++) {
         d = deeper(d, s->joins[i].on);

@@ -34,13 +34,28 @@ typedef enum {
 
 typedef enum {
     ORM_OP_NONE = 0,
-    ORM_OP_EQ, ORM_OP_NE, ORM_OP_LT, ORM_OP_LE, ORM_OP_GT, ORM_OP_GE,
-    ORM_OP_IS, ORM_OP_ISNOT,
-    ORM_OP_ADD, ORM_OP_SUB, ORM_OP_MUL, ORM_OP_DIV, ORM_OP_MOD, ORM_OP_CONCAT,
-    ORM_OP_AND, ORM_OP_OR,
-    ORM_OP_NOT, ORM_OP_NEG,
-    ORM_OP_LIKE, ORM_OP_ILIKE,
-    ORM_OP_IN, ORM_OP_NOTIN,
+    ORM_OP_EQ,
+    ORM_OP_NE,
+    ORM_OP_LT,
+    ORM_OP_LE,
+    ORM_OP_GT,
+    ORM_OP_GE,
+    ORM_OP_IS,
+    ORM_OP_ISNOT,
+    ORM_OP_ADD,
+    ORM_OP_SUB,
+    ORM_OP_MUL,
+    ORM_OP_DIV,
+    ORM_OP_MOD,
+    ORM_OP_CONCAT,
+    ORM_OP_AND,
+    ORM_OP_OR,
+    ORM_OP_NOT,
+    ORM_OP_NEG,
+    ORM_OP_LIKE,
+    ORM_OP_ILIKE,
+    ORM_OP_IN,
+    ORM_OP_NOTIN,
     ORM_OP_EXISTS,
     ORM_OP_DISTINCT, /* unary: DISTINCT x (count(DISTINCT x)) */
 } orm_op;
@@ -55,12 +70,12 @@ struct orm_select;
  * for derived tables, numbered in order of appearance in that statement. */
 typedef struct orm_from {
     int refs;
-    const orm_table *table;  /* aliased table; NULL for a derived table */
-    struct orm_select *sel;  /* derived table (owned); NULL for an alias */
-    char *alias;             /* explicit name or NULL (owned) */
-    char **names;            /* derived table: result column names (owned) */
+    const orm_table *table; /* aliased table; NULL for a derived table */
+    struct orm_select *sel; /* derived table (owned); NULL for an alias */
+    char *alias;            /* explicit name or NULL (owned) */
+    char **names;           /* derived table: result column names (owned) */
     int nnames;
-    int depth;               /* 1 for an alias, 1 + orm_select_depth(sel) */
+    int depth; /* 1 for an alias, 1 + orm_select_depth(sel) */
 } orm_from;
 
 orm_from *orm_from_retain(orm_from *f); /* NULL-safe; returns f */
@@ -90,9 +105,9 @@ typedef struct orm_expr {
     struct orm_select *sel; /* SELECT (owned) */
     struct orm_expr **args; /* children (each retained) */
     int nargs;
-    int depth;              /* 1 for a leaf, else 1 + the deepest child (a
-                               SELECT counts its expressions, a derived
-                               table's column its select) */
+    int depth;                  /* 1 for a leaf, else 1 + the deepest child (a
+                                   SELECT counts its expressions, a derived
+                                   table's column its select) */
     struct orm_expr *next_dead; /* orm_expr_release's work list */
 } orm_expr;
 
@@ -156,19 +171,19 @@ typedef struct orm_join {
     const orm_table *table; /* a table of the metadata, or NULL when item is set */
     orm_expr *on;           /* retained; NULL: no ON clause */
     int outer;
-    orm_from *item;         /* an alias or derived table (retained), or NULL */
+    orm_from *item; /* an alias or derived table (retained), or NULL */
 } orm_join;
 
 /* SELECT columns FROM from [JOIN ...] WHERE ... GROUP BY ... HAVING ...
  * ORDER BY ... LIMIT ... OFFSET. Plain data; the orm_select_* helpers keep
  * references right. */
 typedef struct orm_select {
-    orm_expr **columns;   /* result columns, each retained */
+    orm_expr **columns; /* result columns, each retained */
     int ncolumns;
-    const orm_table *from;  /* NULL: the tables of the columns, in order */
+    const orm_table *from; /* NULL: the tables of the columns, in order */
     orm_join *joins;
     int njoins;
-    orm_expr *where;      /* NULL or one expression (filters AND-ed) */
+    orm_expr *where; /* NULL or one expression (filters AND-ed) */
     orm_expr **group_by;
     int ngroup;
     orm_expr *having;
@@ -177,8 +192,8 @@ typedef struct orm_select {
     int64_t limit;  /* -1: none */
     int64_t offset; /* -1: none */
     int distinct;
-    int select_one; /* write the result columns as "1" (an EXISTS body); FROM
-                       still comes from the columns */
+    int select_one;   /* write the result columns as "1" (an EXISTS body); FROM
+                         still comes from the columns */
     orm_from **froms; /* explicit FROM items before those of the columns (retained) */
     int nfroms;
 } orm_select;

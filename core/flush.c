@@ -56,7 +56,8 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
                      int64_t *changes, orm_value *row)
 {
     orm_value vals[ORM_MAX_COLUMNS * 2];
-    for (size_t i = 0; i < n; i++) vals[i] = *params[i]; /* shallow: borrowed bytes */
+    for (size_t i = 0; i < n; i++)
+        vals[i] = *params[i]; /* shallow: borrowed bytes */
     /* the objects' values outlive this bind-step-reset: no copies needed */
     s->conn->bind_borrowed = 1;
     int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n);
@@ -113,7 +114,8 @@ int orm_flush_inserted(orm_session *s, orm_object *o)
 {
     const orm_table *t = o->table;
     const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        key[i] = &o->values[t->pk[i]];
     orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
     if (other && other != o) orm_identity_remove(&s->identity, other); /* stale (deleted) row */
     if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
@@ -256,7 +258,8 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
     for (int i = 0; i < t->ncols; i++)
         if (mask & ((uint64_t)1 << i)) params[n++] = i == vc ? &next : &o->values[i];
     /* the row is found by the key the database has (a changed key: dbkey) */
-    for (int i = 0; i < t->npk; i++) params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
     if (vc >= 0) params[n++] = &expected;
     int64_t changes = 0;
     rc = run_shape(s, sh, params, n, &changes, NULL);
@@ -288,7 +291,8 @@ static int delete_one(orm_session *s, shape *sh, orm_object *o)
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS + 1];
     size_t n = 0;
-    for (int i = 0; i < t->npk; i++) params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
     orm_value expected;
     if (t->version_col >= 0) {
         orm_value_int(&expected, orm_versioning_expected(o));

@@ -34,7 +34,8 @@ int orm_history_define(orm_metadata *md, orm_table *t, orm_error *err)
     if (rc < 0) return rc;
     for (int i = 0; rc >= 0 && i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
-        orm_column spec = {.name = c->name, .attr = c->attr, .type = c->type, .nullable = c->nullable};
+        orm_column spec = {
+            .name = c->name, .attr = c->attr, .type = c->type, .nullable = c->nullable};
         if (c->primary_key || i == t->version_col) {
             spec.primary_key = 1;
             spec.nullable = 0;
@@ -164,15 +165,16 @@ int orm_history_copy_row(orm_session *s, const orm_object *o, const char *operat
     char now[32];
     orm_history_now(now, sizeof now);
     orm_value at = {.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(now), .u.s = now};
-    orm_value op = {.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(operation),
-                    .u.s = (char *)operation};
+    orm_value op = {
+        .type = ORM_V_TEXT, .borrowed = 1, .len = strlen(operation), .u.s = (char *)operation};
     orm_value expected;
     orm_value_int(&expected, orm_versioning_expected(o));
     const orm_value *params[ORM_MAX_COLUMNS + 3];
     size_t n = 0;
     params[n++] = &at;
     params[n++] = &op;
-    for (int i = 0; i < t->npk; i++) params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
     params[n++] = &expected;
     s->conn->fail_ends_tx = 1;
     int rc = orm_session_run(s, orm_buf_str(&sql), params, n, NULL);
@@ -190,8 +192,8 @@ int orm_history_copy_where(orm_session *s, const orm_table *t, const orm_expr *w
     char now[32];
     orm_history_now(now, sizeof now);
     orm_value at = {.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(now), .u.s = now};
-    orm_value op = {.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(operation),
-                    .u.s = (char *)operation};
+    orm_value op = {
+        .type = ORM_V_TEXT, .borrowed = 1, .len = strlen(operation), .u.s = (char *)operation};
     orm_value zero;
     orm_value_int(&zero, 0);
     orm_select *sel = orm_select_new();

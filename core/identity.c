@@ -17,7 +17,7 @@
  * perturb the hash shifted 5 more each time): keys placed by value land
  * side by side, yet a key whose first slot is taken jumps away instead of
  * walking along a run of neighbours. */
-#define NEXT(i, perturb, mask) ((perturb) >>= 5, (i) = ((i) * 5 + (size_t)(perturb) + 1) & (mask))
+#define NEXT(i, perturb, mask) ((perturb) >>= 5, (i) = ((i)*5 + (size_t)(perturb) + 1) & (mask))
 static uint64_t *hashes(const orm_identity *m)
 {
     return (uint64_t *)(m->slots + m->cap);
@@ -77,8 +77,8 @@ static int key_matches(const orm_object *o, const orm_table *t, const orm_value 
     return 1;
 }
 
-orm_object *orm_identity_find(const orm_identity *m, const orm_table *t, const orm_value *const *key,
-                              uint64_t hash)
+orm_object *orm_identity_find(const orm_identity *m, const orm_table *t,
+                              const orm_value *const *key, uint64_t hash)
 {
     if (m->cap == 0) return NULL;
     size_t mask = m->cap - 1;
@@ -95,7 +95,8 @@ static void place(orm_object **slots, uint64_t *hs, size_t mask, orm_object *o)
 {
     uint64_t perturb = o->id_hash;
     size_t i = o->id_hash & mask;
-    while (slots[i] != NULL) NEXT(i, perturb, mask);
+    while (slots[i] != NULL)
+        NEXT(i, perturb, mask);
     slots[i] = o;
     hs[i] = o->id_hash;
 }
@@ -107,14 +108,16 @@ static void place(orm_object **slots, uint64_t *hs, size_t mask, orm_object *o)
 static int grow(orm_identity *m)
 {
     size_t cap = 64;
-    while ((m->count + 1) * 4 > cap) cap *= 2;
+    while ((m->count + 1) * 4 > cap)
+        cap *= 2;
     if (cap == m->cap && m->count <= 1024) {
         orm_object *live[1024];
         size_t n = 0;
         for (size_t k = 0; k < m->cap; k++)
             if (m->slots[k] != NULL && m->slots[k] != TOMB) live[n++] = m->slots[k];
         memset(m->slots, 0, cap * (sizeof *m->slots + sizeof(uint64_t)));
-        for (size_t k = 0; k < n; k++) place(m->slots, hashes(m), cap - 1, live[k]);
+        for (size_t k = 0; k < n; k++)
+            place(m->slots, hashes(m), cap - 1, live[k]);
         m->used = m->count;
         return ORM_OK;
     }
@@ -135,7 +138,8 @@ static int grow(orm_identity *m)
 int orm_identity_put(orm_identity *m, orm_object *o)
 {
     const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < o->table->npk; i++) key[i] = &o->values[o->table->pk[i]];
+    for (int i = 0; i < o->table->npk; i++)
+        key[i] = &o->values[o->table->pk[i]];
     return orm_identity_put_hashed(m, o, orm_identity_hash(o->table, key));
 }
 
@@ -146,7 +150,8 @@ int orm_identity_put_hashed(orm_identity *m, orm_object *o, uint64_t hash)
     size_t mask = m->cap - 1;
     uint64_t perturb = o->id_hash;
     size_t i = o->id_hash & mask;
-    while (m->slots[i] != NULL && m->slots[i] != TOMB) NEXT(i, perturb, mask);
+    while (m->slots[i] != NULL && m->slots[i] != TOMB)
+        NEXT(i, perturb, mask);
     if (m->slots[i] == NULL) m->used++;
     m->slots[i] = o;
     hashes(m)[i] = o->id_hash;

@@ -11,7 +11,7 @@ typedef struct orm_identity {
     orm_object **slots; /* NULL empty, ORM_IDENTITY_TOMB deleted */
     size_t cap;         /* power of two, 0 before first insert */
     size_t count;
-    size_t used;        /* count + tombstones */
+    size_t used; /* count + tombstones */
 } orm_identity;
 
 void orm_identity_init(orm_identity *m);
@@ -19,8 +19,8 @@ void orm_identity_free(orm_identity *m); /* frees slots only */
 /* Hash of npk key values (in pk order) of table t. */
 uint64_t orm_identity_hash(const orm_table *t, const orm_value *const *key);
 /* Finds the object of t with the key (npk values in pk order), or NULL. */
-orm_object *orm_identity_find(const orm_identity *m, const orm_table *t, const orm_value *const *key,
-                              uint64_t hash);
+orm_object *orm_identity_find(const orm_identity *m, const orm_table *t,
+                              const orm_value *const *key, uint64_t hash);
 /* Inserts o (its key from its values; sets o->id_hash, o->in_identity).
  * ORM_ENOMEM on failure. The caller made sure no other object has the key. */
 int orm_identity_put(orm_identity *m, orm_object *o);

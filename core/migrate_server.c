@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-
 void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table)
 {
     orm_buf_puts(b, "ALTER TABLE ");

@@ -63,7 +63,8 @@ static void object_free(orm_object *o)
 {
     orm_object_clear_links(o);
     if (o->in_identity && o->session) orm_identity_remove(&o->session->identity, o);
-    for (int i = 0; i < o->table->ncols; i++) orm_value_clear(&o->values[i]);
+    for (int i = 0; i < o->table->ncols; i++)
+        orm_value_clear(&o->values[i]);
     orm_object_drop_snapshot(o);
     orm_object_drop_dbkey(o);
     free(o);
@@ -72,7 +73,8 @@ static void object_free(orm_object *o)
 void orm_object_drop_dbkey(orm_object *o)
 {
     if (o->dbkey == NULL) return;
-    for (int i = 0; i < o->table->npk; i++) orm_value_clear(&o->dbkey[i]);
+    for (int i = 0; i < o->table->npk; i++)
+        orm_value_clear(&o->dbkey[i]);
     free(o->dbkey);
     o->dbkey = NULL;
 }
@@ -86,7 +88,8 @@ int orm_object_keep_dbkey(orm_object *o, const orm_value *key)
     for (int i = 0; i < t->npk; i++) {
         const orm_value *src = key ? &key[t->pk[i]] : &o->values[t->pk[i]];
         if (orm_value_copy(&k[i], src) != ORM_OK) {
-            for (int j = 0; j < i; j++) orm_value_clear(&k[j]);
+            for (int j = 0; j < i; j++)
+                orm_value_clear(&k[j]);
             free(k);
             return ORM_ENOMEM;
         }
@@ -110,7 +113,8 @@ int orm_object_snapshot(orm_object *o)
     if (snap == NULL) return ORM_ENOMEM;
     for (int i = 0; i < n; i++) {
         if (orm_value_copy(&snap[i], &o->values[i]) != ORM_OK) {
-            for (int j = 0; j < i; j++) orm_value_clear(&snap[j]);
+            for (int j = 0; j < i; j++)
+                orm_value_clear(&snap[j]);
             free(snap);
             return ORM_ENOMEM;
         }
@@ -122,7 +126,8 @@ int orm_object_snapshot(orm_object *o)
 void orm_object_drop_snapshot(orm_object *o)
 {
     if (o->committed == NULL) return;
-    for (int i = 0; i < o->table->ncols; i++) orm_value_clear(&o->committed[i]);
+    for (int i = 0; i < o->table->ncols; i++)
+        orm_value_clear(&o->committed[i]);
     free(o->committed);
     o->committed = NULL;
 }
@@ -180,7 +185,8 @@ void orm_object_clear_links(orm_object *o)
     int n = o->nlinks;
     o->links = NULL;
     o->nlinks = 0;
-    for (int i = 0; i < n; i++) orm_object_release(links[i].src);
+    for (int i = 0; i < n; i++)
+        orm_object_release(links[i].src);
     free(links);
 }
 

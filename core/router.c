@@ -20,18 +20,18 @@ typedef struct replica {
     char tag[24];   /* "replica N" for echo and warnings */
     orm_conn *conn; /* NULL while down */
     orm_stmt_cache *cache;
-    double down_until; /* monotonic seconds; meaningful while conn is NULL */
+    double down_until;   /* monotonic seconds; meaningful while conn is NULL */
     uint64_t caught_gen; /* the last commit generation it has replayed */
 } replica;
 
 struct orm_router {
     replica *r;
     int n;
-    int next;       /* round-robin cursor */
+    int next; /* round-robin cursor */
     int wait_ms, retry_s;
     char *base_dir;
-    char *pos;      /* the primary's position after the last writing commit */
-    uint64_t gen;   /* counts writing commits with a known position */
+    char *pos;           /* the primary's position after the last writing commit */
+    uint64_t gen;        /* counts writing commits with a known position */
     uint64_t waited_gen; /* the generation a wait was already spent on */
     orm_warn_fn warn;
     void *warn_ctx;
@@ -93,7 +93,10 @@ void orm_router_set_warn(orm_router *r, orm_warn_fn fn, void *ctx)
     r->warn_ctx = ctx;
 }
 
-int orm_router_count(const orm_router *r) { return r ? r->n : 0; }
+int orm_router_count(const orm_router *r)
+{
+    return r ? r->n : 0;
+}
 
 static void warn_down(orm_router *r, replica *p, const char *why)
 {
@@ -166,8 +169,7 @@ int orm_router_add(orm_router *r, const char *text, orm_error *err)
 }
 
 /* One value of a one-row statement on c, echo off. 0 or a failure. */
-static int scalar(orm_conn *c, const char *sql, const orm_value *params, size_t n,
-                  orm_value *out)
+static int scalar(orm_conn *c, const char *sql, const orm_value *params, size_t n, orm_value *out)
 {
     int echo = c->echo;
     c->echo = 0;
@@ -257,14 +259,15 @@ static void retry_down(orm_router *r, double now)
         if (p->conn || now < p->down_until) continue;
         orm_error e;
         orm_error_init(&e);
-        if (open_replica(r, p, &e) < 0) p->down_until = now + r->retry_s;
-        else p->caught_gen = 0;
+        if (open_replica(r, p, &e) < 0)
+            p->down_until = now + r->retry_s;
+        else
+            p->caught_gen = 0;
         orm_error_clear(&e);
     }
 }
 
-int orm_router_pick(orm_router *r, const orm_conn *primary, orm_conn **conn,
-                    orm_stmt_cache **cache)
+int orm_router_pick(orm_router *r, const orm_conn *primary, orm_conn **conn, orm_stmt_cache **cache)
 {
     if (r == NULL || r->n == 0) return -1;
     double now = now_s(), deadline = now;
@@ -326,8 +329,10 @@ void orm_router_info(orm_router *r, int i, orm_replica_info *out)
             out->state = "down";
             return;
         }
-        if (v.type == ORM_V_REAL) out->lag_s = v.u.r, out->has_lag = 1;
-        else if (v.type == ORM_V_INT) out->lag_s = (double)v.u.i, out->has_lag = 1;
+        if (v.type == ORM_V_REAL)
+            out->lag_s = v.u.r, out->has_lag = 1;
+        else if (v.type == ORM_V_INT)
+            out->lag_s = (double)v.u.i, out->has_lag = 1;
         orm_value_clear(&v);
     }
 }

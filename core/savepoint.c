@@ -54,7 +54,8 @@ int orm_session_release_savepoint(orm_session *s, int id)
 static void untouch_at(orm_session *s, size_t i)
 {
     orm_object *o = s->touched[i];
-    for (size_t j = i + 1; j < s->ntouched; j++) s->touched[j - 1] = s->touched[j];
+    for (size_t j = i + 1; j < s->ntouched; j++)
+        s->touched[j - 1] = s->touched[j];
     s->ntouched--;
     o->touched = 0;
     orm_object_release(o);

@@ -13,7 +13,7 @@
 typedef enum {
     ORM_T_INTEGER,
     ORM_T_BIGINT,
-    ORM_T_STRING,   /* VARCHAR(length); length 0: VARCHAR */
+    ORM_T_STRING, /* VARCHAR(length); length 0: VARCHAR */
     ORM_T_TEXT,
     ORM_T_BOOLEAN,
     ORM_T_FLOAT,
@@ -46,21 +46,22 @@ typedef struct orm_fkey {
 
 /* A column spec; orm_table_add_column copies it. */
 typedef struct orm_column {
-    char *name;         /* the column in SQL */
-    char *attr;         /* the attribute in Lua; a spec may leave it NULL (then: name) */
+    char *name; /* the column in SQL */
+    char *attr; /* the attribute in Lua; a spec may leave it NULL (then: name) */
     orm_type type;
-    int index;          /* position in its table (set by add_column) */
+    int index; /* position in its table (set by add_column) */
     unsigned primary_key : 1;
-    unsigned autoincrement : 1; /* a generated integer key (set for a lone integer pk unless disabled) */
-    unsigned nullable : 1;      /* default: 1, and 0 for primary keys */
+    unsigned
+        autoincrement : 1; /* a generated integer key (set for a lone integer pk unless disabled) */
+    unsigned nullable : 1; /* default: 1, and 0 for primary keys */
     unsigned unique : 1;
-    unsigned indexed : 1;       /* index = true */
-    unsigned has_default : 1;   /* a client-side default exists (kept by bindings) */
+    unsigned indexed : 1;     /* index = true */
+    unsigned has_default : 1; /* a client-side default exists (kept by bindings) */
     unsigned has_onupdate : 1;
-    unsigned no_audit : 1;      /* audit = false: the audit log says it changed, never its values */
-    char *server_default; /* SQL text or NULL */
-    char *comment;        /* or NULL */
-    orm_fkey *fk;         /* or NULL */
+    unsigned no_audit : 1; /* audit = false: the audit log says it changed, never its values */
+    char *server_default;  /* SQL text or NULL */
+    char *comment;         /* or NULL */
+    orm_fkey *fk;          /* or NULL */
 } orm_column;
 
 /* A table-level index or unique constraint over any columns (db.Index and
@@ -79,16 +80,16 @@ typedef struct orm_table {
     int ncols;
     int pk[ORM_MAX_COLUMNS]; /* column indexes of the primary key, in order */
     int npk;
-    int autoinc_col;         /* column index of the generated key, or -1 */
-    int readonly;            /* a table without a primary key (orm_table_set_readonly):
-                                rows are told apart by all their columns, writes are refused */
-    int version_col;         /* column index of the optimistic-locking version
-                              * (__version_id), or -1; see versioning.h */
-    char *model_name;        /* the class name for messages (owned), or NULL */
+    int autoinc_col;                    /* column index of the generated key, or -1 */
+    int readonly;                       /* a table without a primary key (orm_table_set_readonly):
+                                           rows are told apart by all their columns, writes are refused */
+    int version_col;                    /* column index of the optimistic-locking version
+                                         * (__version_id), or -1; see versioning.h */
+    char *model_name;                   /* the class name for messages (owned), or NULL */
     struct orm_table *history;          /* its <name>_history table (__versioned), or NULL */
     const struct orm_table *history_of; /* a history table: the table it keeps, else NULL */
-    void *udata;             /* the binding's class for this table (borrowed) */
-    orm_tindex *tindexes;    /* table-level indexes and unique constraints, owned */
+    void *udata;                        /* the binding's class for this table (borrowed) */
+    orm_tindex *tindexes;               /* table-level indexes and unique constraints, owned */
     int ntindexes;
 } orm_table;
 

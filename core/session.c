@@ -52,7 +52,8 @@ void orm_session_free(orm_session *s)
     orm_identity_free(&s->identity);
     free(s->touched);
     free(s->order);
-    for (int i = 0; i < s->npk_sql; i++) free(s->pk_sql[i].sql);
+    for (int i = 0; i < s->npk_sql; i++)
+        free(s->pk_sql[i].sql);
     free(s->pk_sql);
     free(s->savepoints);
     free(s->audit_actor);
@@ -62,23 +63,41 @@ void orm_session_free(orm_session *s)
     free(s);
 }
 
-void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h) { s->hooks = *h; }
-orm_error *orm_session_error(orm_session *s) { return &s->err; }
-orm_conn *orm_session_conn(orm_session *s) { return s->conn; }
+void orm_session_set_hooks(orm_session *s, const orm_session_hooks *h)
+{
+    s->hooks = *h;
+}
+orm_error *orm_session_error(orm_session *s)
+{
+    return &s->err;
+}
+orm_conn *orm_session_conn(orm_session *s)
+{
+    return s->conn;
+}
 void orm_session_set_router(orm_session *s, struct orm_router *r)
 {
     if (s->router != r) orm_router_free(s->router);
     s->router = r;
 }
-struct orm_router *orm_session_router(orm_session *s) { return s->router; }
+struct orm_router *orm_session_router(orm_session *s)
+{
+    return s->router;
+}
 int orm_session_force_primary(orm_session *s, int on)
 {
     int old = s->force_primary;
     s->force_primary = on;
     return old;
 }
-void orm_session_set_autoflush(orm_session *s, int on) { s->autoflush = on; }
-int orm_session_autoflush_enabled(const orm_session *s) { return s->autoflush; }
+void orm_session_set_autoflush(orm_session *s, int on)
+{
+    s->autoflush = on;
+}
+int orm_session_autoflush_enabled(const orm_session *s)
+{
+    return s->autoflush;
+}
 
 int orm_session_fail_from_conn(orm_session *s, int rc)
 {
@@ -146,7 +165,8 @@ int orm_session_add(orm_session *s, orm_object *o)
         if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
         o->session = s;
         o->state = ORM_OBJ_PERSISTENT;
-        if (o->dirty && !o->touched && orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
+        if (o->dirty && !o->touched && orm_session_touch(s, o) != ORM_OK)
+            return orm_error_oom(&s->err);
         return ORM_OK;
     }
     if (orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
@@ -163,7 +183,8 @@ int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out)
     if (o->session != NULL || !key_of(o, key))
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
                              "%s row needs its full primary key to be attached", o->table->name);
-    orm_object *found = orm_identity_find(&s->identity, o->table, key, orm_identity_hash(o->table, key));
+    orm_object *found =
+        orm_identity_find(&s->identity, o->table, key, orm_identity_hash(o->table, key));
     if (found) {
         *out = orm_object_retain(found);
         return ORM_OK;
@@ -265,7 +286,8 @@ int orm_session_rekey(orm_session *s, orm_object *o)
     const orm_table *t = o->table;
     if (o->in_identity) orm_identity_remove(&s->identity, o);
     const orm_value *key[ORM_MAX_COLUMNS];
-    for (int i = 0; i < t->npk; i++) key[i] = &o->values[t->pk[i]];
+    for (int i = 0; i < t->npk; i++)
+        key[i] = &o->values[t->pk[i]];
     orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
     if (other && other != o) orm_identity_remove(&s->identity, other);
     return orm_identity_put(&s->identity, o);
@@ -322,7 +344,10 @@ static int fail_transaction(orm_session *s, int rc)
     return rc < 0 ? rc : ORM_EFAIL;
 }
 
-int orm_session_fail(orm_session *s, int rc) { return fail_transaction(s, rc); }
+int orm_session_fail(orm_session *s, int rc)
+{
+    return fail_transaction(s, rc);
+}
 
 int orm_session_flush(orm_session *s)
 {
@@ -464,10 +489,14 @@ void orm_session_each_pending(orm_session *s, void (*fn)(void *ctx, orm_object *
     for (size_t i = 0; i < s->ntouched; i++) {
         orm_object *o = s->touched[i];
         char kind;
-        if (o->state == ORM_OBJ_PENDING) kind = 'n';
-        else if (o->marked_delete) kind = 'x';
-        else if (o->dirty) kind = 'd';
-        else continue;
+        if (o->state == ORM_OBJ_PENDING)
+            kind = 'n';
+        else if (o->marked_delete)
+            kind = 'x';
+        else if (o->dirty)
+            kind = 'd';
+        else
+            continue;
         fn(ctx, o, kind);
     }
 }

@@ -39,28 +39,28 @@ typedef struct orm_link {
 
 typedef struct orm_object {
     const orm_table *table;
-    orm_session *session;  /* NULL when transient/detached */
+    orm_session *session; /* NULL when transient/detached */
     orm_obj_state state;
     int refs;
-    uint64_t dirty;        /* columns changed since the last flush */
-    uint64_t txn_dirty;    /* columns changed since the last commit */
-    orm_value *committed;  /* values at the last commit, kept from the first change */
-    uint64_t seq;          /* order of first touch in its session */
+    uint64_t dirty;       /* columns changed since the last flush */
+    uint64_t txn_dirty;   /* columns changed since the last commit */
+    orm_value *committed; /* values at the last commit, kept from the first change */
+    uint64_t seq;         /* order of first touch in its session */
     unsigned marked_delete : 1;
     unsigned inserted_in_txn : 1;
     unsigned pk_generated : 1;
-    unsigned touched : 1;     /* in the session's touched list */
+    unsigned touched : 1; /* in the session's touched list */
     unsigned in_identity : 1;
     uint64_t id_hash;
-    void *udata;           /* the bindings' business (borrowed) */
-    orm_link *links;       /* pending copies from other objects (relationships) */
+    void *udata;     /* the bindings' business (borrowed) */
+    orm_link *links; /* pending copies from other objects (relationships) */
     int nlinks;
     /* The primary key as the database has it (npk values, in pk order) while
      * a change of it is not flushed yet; NULL otherwise. The identity map
      * keys the object by its values' key (re-keyed when the change is
      * written). */
     orm_value *dbkey;
-    orm_value values[];    /* table->ncols values */
+    orm_value values[]; /* table->ncols values */
 } orm_object;
 
 /* A new transient object with every value NULL and one reference. NULL on oom. */
@@ -73,7 +73,10 @@ void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
  * key); inside a savepoint (begin_nested) that is refused: ORM_EMISUSE, v
  * cleared. Returns 0, ORM_ENOMEM or ORM_EMISUSE. */
 int orm_object_set(orm_object *o, int col, orm_value *v);
-static inline const orm_value *orm_object_get(const orm_object *o, int col) { return &o->values[col]; }
+static inline const orm_value *orm_object_get(const orm_object *o, int col)
+{
+    return &o->values[col];
+}
 /* Makes column col follow src's column src_col: when src already has a
  * value there it is copied now, and in any case again at flush until the
  * next commit. src NULL removes the link and sets the column to NULL.

@@ -19,28 +19,28 @@ struct orm_session {
     orm_error err;
     int flushing;
     int autoflush;
-    int raw_writes;       /* raw statements that wrote since the last commit */
-    int flushed;          /* a flush wrote since the last commit or rollback */
-    orm_table **order;    /* tables in FK order (cache) */
+    int raw_writes;    /* raw statements that wrote since the last commit */
+    int flushed;       /* a flush wrote since the last commit or rollback */
+    orm_table **order; /* tables in FK order (cache) */
     int norder;
-    int order_for;        /* md->ntables the cache was built for */
-    struct pk_sql {       /* SELECT ... WHERE pk = ? per table, compiled once */
+    int order_for;  /* md->ntables the cache was built for */
+    struct pk_sql { /* SELECT ... WHERE pk = ? per table, compiled once */
         const orm_table *table;
         char *sql;
-    } *pk_sql;
+    } * pk_sql;
     int npk_sql;
-    struct savepoint {    /* open savepoints, innermost last */
+    struct savepoint { /* open savepoints, innermost last */
         int id;
-        uint64_t seq;     /* objects touched later have a higher seq */
-    } *savepoints;
+        uint64_t seq; /* objects touched later have a higher seq */
+    } * savepoints;
     int nsavepoints;
     int next_savepoint;
-    orm_object *fail_obj; /* retained: the object a failed flush was writing */
-    int fail_autoflush;   /* that flush was the autoflush before a query */
-    const orm_table *audit; /* ormsh_audit when auditing is on (audit.c), else NULL */
-    char *audit_actor;      /* owned; NULL: the OS user */
-    struct orm_router *router; /* owned; NULL: no read replicas */
-    int force_primary;      /* reads stay on the primary (q:using("primary")) */
+    orm_object *fail_obj;       /* retained: the object a failed flush was writing */
+    int fail_autoflush;         /* that flush was the autoflush before a query */
+    const orm_table *audit;     /* ormsh_audit when auditing is on (audit.c), else NULL */
+    char *audit_actor;          /* owned; NULL: the OS user */
+    struct orm_router *router;  /* owned; NULL: no read replicas */
+    int force_primary;          /* reads stay on the primary (q:using("primary")) */
     struct orm_cursor *streams; /* open streaming cursors (not owned; cursor.c) */
 };
 
@@ -50,8 +50,8 @@ struct orm_session {
  * after the values (which borrow them from the block). NULL on oom (vals
  * then untouched). */
 orm_object *orm_object_new_row(const orm_table *t, orm_value *vals);
-int orm_session_touch(orm_session *s, orm_object *o);  /* adds to touched (retains) */
-int orm_object_snapshot(orm_object *o);                /* keeps committed values */
+int orm_session_touch(orm_session *s, orm_object *o); /* adds to touched (retains) */
+int orm_object_snapshot(orm_object *o);               /* keeps committed values */
 /* Keeps o's primary key as the database has it (o->dbkey) unless kept
  * already: from key (a whole row of values, e.g. the committed ones), or
  * o's values when key is NULL. 0 or ORM_ENOMEM. */
@@ -61,7 +61,7 @@ void orm_object_drop_dbkey(orm_object *o);
  * key changed), dropping a stale object that still claims that key. 0 or
  * ORM_ENOMEM. */
 int orm_session_rekey(orm_session *s, orm_object *o);
-void orm_object_restore(orm_object *o);                /* committed values back */
+void orm_object_restore(orm_object *o); /* committed values back */
 void orm_object_drop_snapshot(orm_object *o);
 void orm_object_reset_generated_pk(orm_object *o);
 /* Copies the linked values in (0, ORM_ENOMEM, or ORM_EMISUSE: a persistent

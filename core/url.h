@@ -6,15 +6,16 @@
 #include "error.h"
 
 typedef struct orm_url {
-    char *scheme;   /* "sqlite", "postgresql", "mysql" (aliases normalised: "postgres" -> "postgresql", "mariadb" -> "mysql") */
-    char *user;     /* NULL when absent (percent-decoded) */
-    char *password; /* NULL when absent (percent-decoded); never printed */
-    char *host;     /* NULL when absent */
-    int port;       /* 0 when absent */
-    char *database; /* sqlite: the file path as written after "sqlite:///"
-                       ("" for in-memory "sqlite://"); servers: dbname */
-    int is_memory;  /* sqlite:// or sqlite:///:memory: */
-    int is_absolute;/* sqlite:////abs/path */
+    char *scheme;    /* "sqlite", "postgresql", "mysql" (aliases normalised: "postgres" ->
+                        "postgresql", "mariadb" -> "mysql") */
+    char *user;      /* NULL when absent (percent-decoded) */
+    char *password;  /* NULL when absent (percent-decoded); never printed */
+    char *host;      /* NULL when absent */
+    int port;        /* 0 when absent */
+    char *database;  /* sqlite: the file path as written after "sqlite:///"
+                        ("" for in-memory "sqlite://"); servers: dbname */
+    int is_memory;   /* sqlite:// or sqlite:///:memory: */
+    int is_absolute; /* sqlite:////abs/path */
 } orm_url;
 
 /* Parses text into *out (zeroed first). On failure returns ORM_EFAIL with an

@@ -173,15 +173,18 @@ size_t orm_double_decimal(char *buf, double d, int scale)
     if (*p == '-') *q++ = *p++;
     int nd = 0, point = -1;
     for (; *p; p++) {
-        if (*p == '.') point = nd;
-        else dig[nd++] = *p;
+        if (*p == '.')
+            point = nd;
+        else
+            dig[nd++] = *p;
     }
     if (point < 0) point = nd;
     point += atoi(e + 1); /* digits before the point */
     if (point <= 0) {
         *q++ = '0';
         *q++ = '.';
-        for (int i = point; i < 0; i++) *q++ = '0';
+        for (int i = point; i < 0; i++)
+            *q++ = '0';
         memcpy(q, dig, (size_t)nd);
         q += nd;
     } else {

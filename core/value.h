@@ -38,9 +38,27 @@ typedef struct orm_value {
 /* Frees owned bytes (not borrowed ones) and leaves v as NULL. Safe on a
  * NULL value. */
 void orm_value_clear(orm_value *v);
-static inline void orm_value_int(orm_value *v, int64_t i) { v->type = ORM_V_INT; v->borrowed = 0; v->len = 0; v->u.i = i; }
-static inline void orm_value_real(orm_value *v, double r) { v->type = ORM_V_REAL; v->borrowed = 0; v->len = 0; v->u.r = r; }
-static inline void orm_value_bool(orm_value *v, int b) { v->type = ORM_V_BOOL; v->borrowed = 0; v->len = 0; v->u.i = b != 0; }
+static inline void orm_value_int(orm_value *v, int64_t i)
+{
+    v->type = ORM_V_INT;
+    v->borrowed = 0;
+    v->len = 0;
+    v->u.i = i;
+}
+static inline void orm_value_real(orm_value *v, double r)
+{
+    v->type = ORM_V_REAL;
+    v->borrowed = 0;
+    v->len = 0;
+    v->u.r = r;
+}
+static inline void orm_value_bool(orm_value *v, int b)
+{
+    v->type = ORM_V_BOOL;
+    v->borrowed = 0;
+    v->len = 0;
+    v->u.i = b != 0;
+}
 /* Copies n bytes (NUL-terminated copy). v must be cleared (or NULL) first.
  * Returns 0, or ORM_ENOMEM leaving v NULL. */
 int orm_value_set_text(orm_value *v, const char *s, size_t n);

@@ -28,8 +28,7 @@ int orm_versioning_set_column(orm_table *t, const char *col, const char *model, 
     }
     if (c->primary_key)
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0,
-                             "%s.__version_id: column '%s' is part of the primary key", model,
-                             col);
+                             "%s.__version_id: column '%s' is part of the primary key", model, col);
     char *name = strdup(model);
     if (!name) return orm_error_oom(err);
     free(t->model_name);
@@ -61,7 +60,8 @@ int orm_versioning_stale(orm_error *err, const orm_object *o, int64_t expected)
         orm_buf_free(&key);
         return orm_error_oom(err);
     }
-    orm_error_set(err, ORM_ERR_STALE, 0, "%s %s was changed by someone else (expected version %lld)",
+    orm_error_set(err, ORM_ERR_STALE, 0,
+                  "%s %s was changed by someone else (expected version %lld)",
                   t->model_name ? t->model_name : t->name, orm_buf_str(&key), (long long)expected);
     orm_buf_free(&key);
     return ORM_EFAIL;

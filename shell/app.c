@@ -18,11 +18,11 @@
 #include "orm_lua.h"
 #include "shell.h"
 
-#define DB_KEY "ormsh.db"       /* registry: the db handle */
-#define APPNAME_KEY "ormsh.app" /* registry: the app's name (absent: no app) */
-#define APPDIR_KEY "ormsh.appdir" /* registry: the app directory (absent: no app) */
+#define DB_KEY "ormsh.db"             /* registry: the db handle */
+#define APPNAME_KEY "ormsh.app"       /* registry: the app's name (absent: no app) */
+#define APPDIR_KEY "ormsh.appdir"     /* registry: the app directory (absent: no app) */
 #define READONLY_KEY "ormsh.readonly" /* registry: true under --read-only */
-#define OLDDBS_KEY "ormsh.olddbs" /* registry: db handles reload() replaced */
+#define OLDDBS_KEY "ormsh.olddbs"     /* registry: db handles reload() replaced */
 
 /* [-0, +1, -] The app directory (absolute), or nil for none. Returns 0, or
  * SH_EXIT_FAIL after saying which directory is wrong. */
@@ -514,7 +514,8 @@ const char *app_prompt(lua_State *L, const char *plain)
         if (counts[i] > 0)
             len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d %s", n++ ? ", " : "",
                             counts[i], kinds[i]);
-    if (behind) len += snprintf(buf + len, sizeof buf - (size_t)len, "%sbehind head", n++ ? ", " : "");
+    if (behind)
+        len += snprintf(buf + len, sizeof buf - (size_t)len, "%sbehind head", n++ ? ", " : "");
     snprintf(buf + len, sizeof buf - (size_t)len, "]%s", plain);
     lua_pop(L, 3);
     return n ? buf : plain;
@@ -591,7 +592,7 @@ static int l_reload(lua_State *L)
     set_model_globals(L, db, 1);
     app_arm_interrupt(L);
     sh_metrics_rebind(orm_lua_conn(L, db)); /* the metrics follow the new handle */
-    if (!lua_isnil(L, 2)) { /* keep the old handle alive for its objects */
+    if (!lua_isnil(L, 2)) {                 /* keep the old handle alive for its objects */
         orm_lua_end_idle(L, 2);
         luaL_getsubtable(L, LUA_REGISTRYINDEX, OLDDBS_KEY);
         lua_pushvalue(L, 2);

@@ -732,7 +732,8 @@ static int db_main(lua_State *L)
     int has_versions = dir_exists(lua_tostring(L, x.verdir));
     const char *mig = lua_pushfstring(L, "%s/migrations", lua_tostring(L, x.appdir));
     struct stat st;
-    if (!has_versions && stat(mig, &st) == 0) /* else `db init` and the others send the user in a loop */
+    if (!has_versions &&
+        stat(mig, &st) == 0) /* else `db init` and the others send the user in a loop */
         luaL_error(L,
                    S_ISDIR(st.st_mode)
                        ? "%s has no versions/ directory: create it (mkdir %s/versions) or remove "

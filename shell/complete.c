@@ -18,7 +18,7 @@
 
 #include "shell.h"
 
-#define MAX_INDEX_DEPTH 8 /* __index chains followed */
+#define MAX_INDEX_DEPTH 8  /* __index chains followed */
 #define LAST_LINE_MAX 1024 /* longer lines never count as "Tab again" */
 
 /* The line and cursor right after the last Tab: a Tab that finds them

@@ -20,8 +20,8 @@
 #define MIN_CELL 3 /* a cut column keeps at least this many characters */
 
 static int g_mode = SH_MODE_LIST;
-static FILE *g_out;       /* NULL: stdout */
-static char *g_out_path;  /* the .output file's name (owned), or NULL */
+static FILE *g_out;      /* NULL: stdout */
+static char *g_out_path; /* the .output file's name (owned), or NULL */
 
 static const char *const mode_names[] = {"list", "box", "csv", "json", NULL};
 

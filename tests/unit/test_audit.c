@@ -16,7 +16,8 @@ enum { D_ID, D_TITLE, D_VERSION };
 static orm_table *add_doc(fx *f)
 {
     orm_table *t = add_table(f->md, "doc");
-    add_col(t, &(orm_column){.name = "id", .type = {ORM_T_INTEGER}, .primary_key = 1, .autoincrement = 1});
+    add_col(t, &(orm_column){
+                   .name = "id", .type = {ORM_T_INTEGER}, .primary_key = 1, .autoincrement = 1});
     add_col(t, &(orm_column){.name = "title", .type = {ORM_T_STRING, 30, 0, 0}, .nullable = 1});
     add_col(t, &(orm_column){.name = "version", .type = {ORM_T_INTEGER}, .nullable = 1});
     orm_error err;
@@ -44,14 +45,17 @@ static void test_audit__entries_of_the_flush(void **state)
     set_text(p, P_NAME, "b");
     assert_int_equal(orm_session_commit(f->s), ORM_OK);
     char buf[256];
-    assert_string_equal(raw_text(f, "SELECT actor || '|' || table_name || '|' || row_key || '|' || "
-                                    "operation || '|' || changes FROM ormsh_audit WHERE id = 1",
+    assert_string_equal(raw_text(f,
+                                 "SELECT actor || '|' || table_name || '|' || row_key || '|' || "
+                                 "operation || '|' || changes FROM ormsh_audit WHERE id = 1",
                                  buf, sizeof buf),
                         "tester|parent|{\"id\": 1}|insert|{\"id\": [null, 1], \"name\": [null, "
                         "\"a \\\"q\\\"\"], \"note\": \"changed\"}");
-    assert_string_equal(raw_text(f, "SELECT changes FROM ormsh_audit WHERE id = 2", buf, sizeof buf),
-                        "{\"name\": [\"a \\\"q\\\"\", \"b\"]}");
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM ormsh_audit WHERE at LIKE '____-__-__ __:__:__'"), 2);
+    assert_string_equal(
+        raw_text(f, "SELECT changes FROM ormsh_audit WHERE id = 2", buf, sizeof buf),
+        "{\"name\": [\"a \\\"q\\\"\", \"b\"]}");
+    assert_int_equal(
+        raw_int(f, "SELECT count(*) FROM ormsh_audit WHERE at LIKE '____-__-__ __:__:__'"), 2);
     orm_object_release(p);
 }
 
@@ -87,9 +91,10 @@ static void test_audit__faults_write_all_or_nothing(void **state)
     assert_true(failures >= 3); /* history copy, UPDATE, audit entry (and COMMIT) */
     assert_string_equal(raw_text(f, "SELECT title FROM doc", buf, sizeof buf), "v1");
     assert_int_equal(d->values[D_VERSION].u.i, 2);
-    assert_string_equal(raw_text(f, "SELECT title || '|' || version || '|' || operation FROM doc_history",
-                                 buf, sizeof buf),
-                        "v0|1|update");
+    assert_string_equal(
+        raw_text(f, "SELECT title || '|' || version || '|' || operation FROM doc_history", buf,
+                 sizeof buf),
+        "v0|1|update");
     assert_int_equal(raw_int(f, "SELECT count(*) FROM ormsh_audit WHERE operation = 'update'"), 1);
     /* someone else's change: StaleDataError naming model, key and version */
     raw_exec(f, "UPDATE doc SET version = 9");

@@ -62,9 +62,11 @@ static void test_dialect__reserved_lists_are_sorted_and_counted(void **state)
     for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
         const orm_dialect *d = ds[k];
         size_t n = 0;
-        while (d->reserved[n]) n++;
+        while (d->reserved[n])
+            n++;
         assert_int_equal(n, d->nreserved);
-        for (size_t i = 1; i < n; i++) assert_true(strcmp(d->reserved[i - 1], d->reserved[i]) < 0);
+        for (size_t i = 1; i < n; i++)
+            assert_true(strcmp(d->reserved[i - 1], d->reserved[i]) < 0);
         for (size_t i = 0; i < n; i++) { /* each one is found, so each one is quoted */
             orm_buf b = ORM_BUF_INIT;
             orm_dialect_quote(d, &b, d->reserved[i]);

@@ -33,9 +33,9 @@ static int setup(void **state)
         orm_type_kind kind;
         int length;
     } cols[] = {
-        {"id", ORM_T_INTEGER, 0},   {"name", ORM_T_STRING, 30}, {"any", ORM_T_STRING, 0},
-        {"body", ORM_T_TEXT, 0},    {"flag", ORM_T_BOOLEAN, 0}, {"ratio", ORM_T_FLOAT, 0},
-        {"seen", ORM_T_DATETIME, 0}, {"data", ORM_T_BINARY, 0}, {"meta", ORM_T_JSON, 0},
+        {"id", ORM_T_INTEGER, 0},    {"name", ORM_T_STRING, 30}, {"any", ORM_T_STRING, 0},
+        {"body", ORM_T_TEXT, 0},     {"flag", ORM_T_BOOLEAN, 0}, {"ratio", ORM_T_FLOAT, 0},
+        {"seen", ORM_T_DATETIME, 0}, {"data", ORM_T_BINARY, 0},  {"meta", ORM_T_JSON, 0},
     };
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         orm_column c = {.name = (char *)cols[i].name,
@@ -197,10 +197,10 @@ static void test_dialect_servers__integer_division_truncates_everywhere(void **s
         const orm_value *v;
         const char *want;
     } cases[] = {
-        {&orm_dialect_mysql, 0, &two, "thing.id DIV ?"},   /* Integer / integer */
-        {&orm_dialect_mysql, 0, &half, "thing.id / ?"},    /* Integer / real */
-        {&orm_dialect_mysql, 5, &two, "thing.ratio / ?"},  /* Float / integer */
-        {&orm_dialect_pg, 0, &two, "thing.id / $1"},       /* "/" truncates there */
+        {&orm_dialect_mysql, 0, &two, "thing.id DIV ?"},  /* Integer / integer */
+        {&orm_dialect_mysql, 0, &half, "thing.id / ?"},   /* Integer / real */
+        {&orm_dialect_mysql, 5, &two, "thing.ratio / ?"}, /* Float / integer */
+        {&orm_dialect_pg, 0, &two, "thing.id / $1"},      /* "/" truncates there */
         {&orm_dialect_sqlite, 0, &two, "thing.id / ?"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

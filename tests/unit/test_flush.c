@@ -599,7 +599,6 @@ static void test_commit__every_injected_fault_on_update_and_insert_fails_cleanly
 
 /* ---- regressions: failed commits after a flushed delete ---------------- */
 
-
 /* Was a bug: a DELETE that ran in a flush was lost when the transaction then fails
  * (here: COMMIT). orm_session_revert_to_pending (core/session.c) turns the
  * DELETED object back into PERSISTENT but delete_one (core/flush.c) had
@@ -707,8 +706,9 @@ static void test_flush__changing_the_primary_key_updates_the_old_row(void **stat
     set_int(a, P_ID, 7);
     set_text(a, P_NOTE, "moved");
     flush_ok(f);
-    assert_int_equal(echo_count(f, "UPDATE parent SET id=?, note=? WHERE parent.id = ?  [params: 7, "
-                                   "\"moved\", 1]"),
+    assert_int_equal(echo_count(f,
+                                "UPDATE parent SET id=?, note=? WHERE parent.id = ?  [params: 7, "
+                                "\"moved\", 1]"),
                      1);
     commit_ok(f);
     assert_int_equal(raw_int(f, "SELECT id FROM parent WHERE name = 'a'"), 7);
@@ -732,9 +732,9 @@ static void test_flush__primary_key_clash_fails_cleanly_and_a_fix_commits(void *
     assert_int_equal(orm_session_flush(f->s), ORM_EFAIL);
     assert_int_equal(orm_session_error(f->s)->cls, ORM_ERR_INTEGRITY);
     char buf[32];
-    assert_string_equal(
-        raw_text(f, "SELECT coalesce(note, '<null>') FROM parent WHERE name = 'b'", buf, sizeof buf),
-        "<null>");
+    assert_string_equal(raw_text(f, "SELECT coalesce(note, '<null>') FROM parent WHERE name = 'b'",
+                                 buf, sizeof buf),
+                        "<null>");
     orm_object *g = get_int(f, f->parent, 2);
     assert_ptr_equal(g, b);
     orm_object_release(g);

@@ -89,7 +89,8 @@ static orm_router *router(rfx *f, int retry_s, int n)
     orm_router_set_warn(r, count_warn, f);
     orm_error e;
     orm_error_init(&e);
-    for (int i = 0; i < n; i++) assert_int_equal(orm_router_add(r, f->url[i], &e), ORM_OK);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(orm_router_add(r, f->url[i], &e), ORM_OK);
     return r;
 }
 
@@ -144,7 +145,8 @@ static void test_router__unreachable_replica_is_down_with_one_warning(void **sta
     assert_false(info.has_lag);
     orm_conn *c = NULL;
     orm_stmt_cache *cache = NULL;
-    for (int i = 0; i < 4; i++) assert_true(orm_router_pick(r, f->primary, &c, &cache) != 2);
+    for (int i = 0; i < 4; i++)
+        assert_true(orm_router_pick(r, f->primary, &c, &cache) != 2);
     assert_int_equal(f->nwarn, 1);
     orm_router_free(r);
 }
@@ -204,8 +206,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_router__failed_replica_is_left_out_then_reopened,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router__bad_urls_are_argument_errors, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_router__bad_urls_are_argument_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -539,7 +539,6 @@ static void test_end_idle__ends_a_read_transaction_only_when_nothing_is_pending(
 
 /* ---- regression: a failed ROLLBACK ------------------------------------- */
 
-
 /* Was a bug: when ROLLBACK itself fails, orm_session_rollback (core/session.c)
  * still makes every object transient/clean but leaves the database
  * transaction open; the next commit (nothing to flush) then COMMITs the rows
@@ -564,7 +563,6 @@ test_rollback__failed_rollback_never_lets_a_later_commit_write_discarded_rows(vo
     assert_int_equal(nrows(f, "parent"), 0); /* fails: the discarded row was committed */
     orm_object_release(p);
 }
-
 
 int main(void)
 {

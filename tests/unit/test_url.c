@@ -305,18 +305,13 @@ static void test_url__mask_text_masks_any_password_characters(void **state)
 {
     (void)state;
     static const char *const urls[] = {
-        "postgresql://u:TOP SECRET@h/db",
-        "postgresql://u:it's\"q`@h/db",
-        "postgresql://u:a@b@c@h/db",
-        "postgresql://u:x\ty\nz@h/db",
+        "postgresql://u:TOP SECRET@h/db",   "postgresql://u:it's\"q`@h/db",
+        "postgresql://u:a@b@c@h/db",        "postgresql://u:x\ty\nz@h/db",
         "'postgresql://u:TOP SECRET@h/db'",
     };
     static const char *const want[] = {
-        "postgresql://u:***@h/db",
-        "postgresql://u:***@h/db",
-        "postgresql://u:***@h/db",
-        "postgresql://u:***@h/db",
-        "'postgresql://u:***@h/db'",
+        "postgresql://u:***@h/db", "postgresql://u:***@h/db",   "postgresql://u:***@h/db",
+        "postgresql://u:***@h/db", "'postgresql://u:***@h/db'",
     };
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         char *m = orm_url_mask_text(urls[i]);

@@ -23,7 +23,8 @@ static orm_table *make(orm_metadata *md, const char *name)
     orm_table *t;
     assert_int_equal(orm_metadata_add_table(md, name, &t, &err), 0);
     orm_column id = {.name = "id", .type = {.kind = ORM_T_INTEGER}, .primary_key = 1};
-    orm_column title = {.name = "title", .type = {.kind = ORM_T_STRING, .length = 20}, .nullable = 1};
+    orm_column title = {
+        .name = "title", .type = {.kind = ORM_T_STRING, .length = 20}, .nullable = 1};
     orm_column ver = {.name = "version", .type = {.kind = ORM_T_INTEGER}, .nullable = 1};
     assert_int_equal(orm_table_add_column(t, &id, &err), 0);
     assert_int_equal(orm_table_add_column(t, &title, &err), 0);
@@ -41,10 +42,12 @@ static void test_versioning__column_checks(void **state)
     assert_int_equal(t->version_col, -1);
     assert_int_equal(orm_versioning_set_column(t, "nope", "Doc", &err), ORM_EFAIL);
     assert_int_equal(err.cls, ORM_ERR_ARGUMENT);
-    assert_string_equal(err.message, "Doc.__version_id: no column 'nope' (declare it as db.Column(db.Integer))");
-    assert_int_equal(orm_versioning_set_column(t, "title", "Doc", &err), ORM_EFAIL);
     assert_string_equal(err.message,
-                        "Doc.__version_id: column 'title' is String(20); a version column must be Integer");
+                        "Doc.__version_id: no column 'nope' (declare it as db.Column(db.Integer))");
+    assert_int_equal(orm_versioning_set_column(t, "title", "Doc", &err), ORM_EFAIL);
+    assert_string_equal(
+        err.message,
+        "Doc.__version_id: column 'title' is String(20); a version column must be Integer");
     assert_int_equal(orm_versioning_set_column(t, "id", "Doc", &err), ORM_EFAIL);
     assert_int_equal(t->version_col, -1);
     assert_int_equal(orm_versioning_set_column(t, "version", "Doc", &err), ORM_OK);
@@ -77,7 +80,8 @@ static void test_versioning__statements_check_the_version(void **state)
     orm_buf_reset(&b);
     /* reading by key does not look at the version */
     assert_int_equal(orm_compile_select_by_pk(&orm_dialect_mysql, t, &b), 0);
-    assert_string_equal(orm_buf_str(&b), "SELECT doc.id, doc.title, doc.version FROM doc WHERE doc.id = ?");
+    assert_string_equal(orm_buf_str(&b),
+                        "SELECT doc.id, doc.title, doc.version FROM doc WHERE doc.id = ?");
     orm_buf_free(&b);
     orm_metadata_free(md);
 }
@@ -96,8 +100,10 @@ static void test_versioning__bulk_bump_is_bound(void **state)
     orm_expr *vals[1] = {inc};
     orm_compiled c;
     orm_compiled_init(&c);
-    assert_int_equal(orm_compile_update_where(&orm_dialect_pg, t, cols, vals, 1, NULL, &c, &err), 0);
-    assert_string_equal(orm_buf_str(&c.sql), "UPDATE doc SET version=COALESCE(doc.version, $1) + $2");
+    assert_int_equal(orm_compile_update_where(&orm_dialect_pg, t, cols, vals, 1, NULL, &c, &err),
+                     0);
+    assert_string_equal(orm_buf_str(&c.sql),
+                        "UPDATE doc SET version=COALESCE(doc.version, $1) + $2");
     assert_int_equal(c.nparams, 2);
     assert_int_equal(c.params[0]->u.i, 0);
     assert_int_equal(c.params[1]->u.i, 1);
