@@ -1,4 +1,4 @@
-/* l_error.c — ORM errors as Lua values (SPEC §7). One class table per
+/* l_error.c — ORM errors as Lua values (docs/reference.md). One class table per
  * orm_errclass, created once per lua_State and kept in the registry. A class
  * is the metatable of its errors (so a stock lua prints them through
  * __tostring); its own metatable, the "metaclass", prints "<class Name>".

@@ -1,5 +1,5 @@
 /* l_expr.c — the orm.Expr userdata (one reference to an orm_expr) and the
- * expression language of SPEC §6: comparison and matching methods, the
+ * expression language of docs/reference.md: comparison and matching methods, the
  * arithmetic metamethods, db.func, db.and_/or_/not_, db.text, db.literal,
  * db.null, db.asc/desc. Trees are built here and compiled by core; no SQL
  * text is written in this file. Every intermediate expression is owned by a

@@ -1,4 +1,4 @@
-/* l_migrate_op.c — the `op` object of revision files (SPEC §9):
+/* l_migrate_op.c — the `op` object of revision files (docs/reference.md):
  * op.create_table, drop_table, rename_table, add_column, drop_column,
  * alter_column, create_index, drop_index, create_unique_constraint,
  * create_foreign_key, drop_constraint, execute, bulk_insert, and the

@@ -1,4 +1,4 @@
-/* l_value.c — Lua values <-> orm_value by column type (SPEC §3): type checks
+/* l_value.c — Lua values <-> orm_value by column type (docs/reference.md): type checks
  * and normalisation on the way in (String length in characters, Numeric as a
  * decimal string with the column's scale, ISO dates, JSON text), the Lua
  * shape of each type on the way out. l_value_to never raises: problems come

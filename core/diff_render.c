@@ -1,5 +1,5 @@
 /* diff_render.c — autogenerate's operations written as the op calls of a
- * revision file (SPEC §9): op.create_table("author", { op.column("id",
+ * revision file (docs/reference.md): op.create_table("author", { op.column("id",
  * "Integer", { primary_key = true }), ... }), op.add_column, op.alter_column
  * ... A column's one-column unique constraint, index ix_<table>_<col> and
  * foreign key become its options (unique, index, foreign_key); whatever a

@@ -1,4 +1,4 @@
-/* error.c — the error record of error.h: class names (SPEC §7), setting a
+/* error.c — the error record of error.h: class names (docs/reference.md), setting a
  * formatted message, attaching the failing SQL and copies of its parameters,
  * and moving an error between holders. Out of memory while recording an
  * error degrades to "out of memory" (or a NULL message), never a crash. */

@@ -1,4 +1,4 @@
-/* error.h — return codes, error classes (SPEC §7) and the error record a
+/* error.h — return codes, error classes (docs/reference.md) and the error record a
  * connection keeps, the way SQLite keeps sqlite3_errmsg(db). Core functions
  * return an int: ORM_OK (0) or a negative ORM_E* code, with the detail in an
  * orm_error the caller can read. */

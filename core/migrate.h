@@ -1,5 +1,5 @@
 /* migrate.h — running migration operations on a connection: the op API of
- * revision files (SPEC §9) in C, the transaction each revision runs in, and
+ * revision files (docs/reference.md) in C, the transaction each revision runs in, and
  * the version table. Operations a backend cannot do in place are done its
  * own way (SQLite: rebuild the table) behind one orm_migrate_backend table
  * per dialect (migrate_int.h); nothing here tests for a backend by name.

@@ -31,7 +31,7 @@ typedef struct orm_type {
     int scale;     /* NUMERIC */
 } orm_type;
 
-/* "Integer", "String(30)", "Numeric(10, 2)" ... the names of SPEC §3/§9.
+/* "Integer", "String(30)", "Numeric(10, 2)" ... the names of docs/reference.md/§9.
  * Writes into buf (size n), returns buf. */
 const char *orm_type_name(const orm_type *t, char *buf, size_t n);
 /* Parses such a name ("String(30)", "Integer"); 0 or ORM_EFAIL (ArgumentError). */

@@ -1,4 +1,4 @@
-/* url.c — database URLs (SPEC §2): parsing sqlite://, postgresql:// and
+/* url.c — database URLs (docs/reference.md): parsing sqlite://, postgresql:// and
  * mysql:// forms into orm_url, resolving SQLite paths against the app
  * directory, and printing URLs (or any text holding one) with the password
  * replaced by "***". A password never reaches a message. */

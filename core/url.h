@@ -1,4 +1,4 @@
-/* url.h — parsing database URLs (SPEC §2) and printing them with the
+/* url.h — parsing database URLs (docs/reference.md) and printing them with the
  * password masked. */
 #ifndef ORM_URL_H
 #define ORM_URL_H

@@ -1,4 +1,4 @@
-/* app.c — the app context every command runs in (SPEC §2): finding the app
+/* app.c — the app context every command runs in (docs/reference.md): finding the app
  * directory, running app.lua, choosing the database URL, connecting `db`
  * before the models load, loading the model modules, making `db`, `session`
  * and each model class globals; the banner; leaving (rolling back what is

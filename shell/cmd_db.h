@@ -1,4 +1,4 @@
-/* cmd_db.h — the `ormsh db ...` commands (SPEC §1, §9): init, migrate,
+/* cmd_db.h — the `ormsh db ...` commands (docs/reference.md): init, migrate,
  * revision, upgrade, downgrade, current, history, heads, show, stamp, merge,
  * check; and the warning the shell gives at start when the database is
  * behind the app's migrations. The work happens in the bindings'

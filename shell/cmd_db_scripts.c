@@ -1,7 +1,7 @@
 /* cmd_db_scripts.c — the revision files of an app: reading every Lua file
  * of migrations/versions (each returns { revision, down_revision,
  * message, upgrade, downgrade }) into a table and the core revision graph,
- * finding the tables they create, and writing new ones in the SPEC §9
+ * finding the tables they create, and writing new ones in the docs/reference.md
  * format with a fresh 12-hex-digit id and a slug of the message. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* help.c — the help() global (SPEC §8): help() lists what the shell offers
+/* help.c — the help() global (docs/reference.md): help() lists what the shell offers
  * (db, session, the models, exit, Tab and Ctrl-C); help(Model) shows the
  * model's table, columns, relationships and methods from its public
  * description (Model.__table); help(value) shows a value and the names it

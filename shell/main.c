@@ -1,4 +1,4 @@
-/* main.c — the ormsh command line (SPEC §1): global options anywhere before
+/* main.c — the ormsh command line (docs/reference.md): global options anywhere before
  * or after the command's arguments (`--` ends them), the commands `shell`
  * (default), `run FILE [ARGS]` and `db ...`, -e CODE, and the exit statuses
  * (0 success, 1 failure, 2 bad usage). Everything runs inside one protected

@@ -12,7 +12,7 @@
 
 struct orm_conn;
 
-/* Exit statuses (SPEC §1). */
+/* Exit statuses (docs/reference.md). */
 enum { SH_EXIT_OK = 0, SH_EXIT_FAIL = 1, SH_EXIT_USAGE = 2 };
 
 typedef struct ormsh_opts {
