@@ -1,4 +1,4 @@
--- backend_errors.lua — error classes are the same on every backend (SPEC §7):
+-- backend_errors.lua — error classes are the same on every backend (docs/reference.md):
 -- unique, foreign-key and not-null violations are IntegrityError, bad SQL and
 -- missing tables ProgrammingError; a failed commit writes nothing and the
 -- session goes on; update/delete count matched rows (also when nothing

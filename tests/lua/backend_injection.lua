@@ -1,4 +1,4 @@
--- backend_injection.lua — the same hostile values on every backend (SPEC §6:
+-- backend_injection.lua — the same hostile values on every backend (docs/reference.md:
 -- no input can change a statement): quotes, % and _, :name, $1, ?, \, SQL
 -- comments and separators pass through inserts, filters, like/contains,
 -- in_, raw SQL and bulk updates unchanged. Values a backend cannot store

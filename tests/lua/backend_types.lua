@@ -1,4 +1,4 @@
--- backend_types.lua — every column type of SPEC §3 survives a trip through
+-- backend_types.lua — every column type of docs/reference.md survives a trip through
 -- each backend (a fresh load after close): big integers, text longer than
 -- MySQL's TEXT limit, booleans (MySQL's TINYINT(1)), floats (MySQL's FLOAT
 -- is single precision: Float is DOUBLE there), numerics with their scale,

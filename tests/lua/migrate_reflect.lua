@@ -1,6 +1,6 @@
 -- migrate_reflect.lua — a schema read back from each backend's catalogs
 -- (SQLite's pragmas, PostgreSQL's pg_catalog, MySQL's information_schema):
--- every column type of SPEC §3 maps back to its ormsh name, with
+-- every column type of docs/reference.md maps back to its ormsh name, with
 -- nullability, server defaults, the primary key, unique constraints,
 -- indexes and foreign keys with ON DELETE. A database create_all made has
 -- nothing to migrate, and the revision autogenerate would write to create

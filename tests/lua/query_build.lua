@@ -1,4 +1,4 @@
--- query_build.lua — building queries (SPEC §6): every method returns a new
+-- query_build.lua — building queries (docs/reference.md): every method returns a new
 -- query, so a base refined twice stays independent; filters, filter_by,
 -- order_by on columns, expressions, labels and names; limit/offset/slice;
 -- distinct; group_by/having; with_entities / add_columns; rows by name and

@@ -1,4 +1,4 @@
--- query_bulk.lua — q:update{...} and q:delete() (SPEC §6): one statement,
+-- query_bulk.lua — q:update{...} and q:delete() (docs/reference.md): one statement,
 -- the number of rows matched, values that are expressions, and objects
 -- already loaded in the session kept consistent with the database (updated
 -- in place, deleted ones gone), undone by rollback like any change.

@@ -1,4 +1,4 @@
--- query_expr.lua — expressions (SPEC §6): arithmetic, concatenation and
+-- query_expr.lua — expressions (docs/reference.md): arithmetic, concatenation and
 -- unary minus through metamethods, db.func with any SQL function name,
 -- db.case, db.cast, db.literal, db.null, db.distinct, labels, and_/or_ as
 -- functions and methods; each shown as SQL and as the values it yields.

@@ -1,4 +1,4 @@
--- query_join.lua — joins (SPEC §6): along a relationship (one-to-many,
+-- query_join.lua — joins (docs/reference.md): along a relationship (one-to-many,
 -- many-to-one, many-to-many), with an ON clause, inferred from the only
 -- foreign key, outer joins, several joins in a row, a model joined twice
 -- through db.aliased, filter_by on the last joined model, and the errors

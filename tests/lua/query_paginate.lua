@@ -1,4 +1,4 @@
--- query_paginate.lua — q:paginate{ page, per_page } (SPEC §6): a Page with
+-- query_paginate.lua — q:paginate{ page, per_page } (docs/reference.md): a Page with
 -- items, page, per_page, total, pages, has_next, has_prev, next(), prev();
 -- a page past the end is empty, page < 1 is db.ArgumentError, and neither
 -- ever sends a bad statement to the database.

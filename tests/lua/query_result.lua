@@ -1,4 +1,4 @@
--- query_result.lua — what session:execute returns (SPEC §6): a Result to
+-- query_result.lua — what session:execute returns (docs/reference.md): a Result to
 -- iterate, all, first, one, one_or_none, scalar, scalar_one, scalars,
 -- rowcount, keys(); raw SQL with :name parameters (bound, never spliced; a
 -- :name inside a string literal stays text; a missing one is named); a query

@@ -1,4 +1,4 @@
--- query_subquery.lua — queries inside queries (SPEC §6): q:subquery() as a
+-- query_subquery.lua — queries inside queries (docs/reference.md): q:subquery() as a
 -- derived table with subq.c columns (joined, selected, filtered), IN
 -- (SELECT ...) from a query or a subquery, q:exists() in a filter (with
 -- correlation) and selected on its own, scalar subqueries as columns and

@@ -1,4 +1,4 @@
--- types_roundtrip.lua — every column type of SPEC §3 survives a trip
+-- types_roundtrip.lua — every column type of docs/reference.md survives a trip
 -- through the database: values read back after a fresh load, defaults
 -- (value and function), onupdate, server_default. (The CREATE TABLE text
 -- of each type, per dialect, is asserted in tests/unit/test_ddl.c.)

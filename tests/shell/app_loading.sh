@@ -1,5 +1,5 @@
 #!/bin/sh
-# app_loading — the app directory (SPEC §2): found by --app, $ORMSH_APP or
+# app_loading — the app directory (docs/reference.md): found by --app, $ORMSH_APP or
 # the current directory; app.lua's table names the database and the model
 # modules; db is a global before the models load; each model class becomes a
 # global unless the name is taken; instance/ is made on first use; the URL

@@ -1,5 +1,5 @@
 #!/bin/sh
-# cli_options — the command line (SPEC §1): --version/--help on stdout with
+# cli_options — the command line (docs/reference.md): --version/--help on stdout with
 # status 0; unknown options and commands are usage errors (stderr, status 2);
 # -e runs code (an expression's value printed); `run FILE ARGS` fills `arg`
 # and `...`, FILE may be `-` or a pipe; options after the arguments count,

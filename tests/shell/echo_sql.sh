@@ -1,6 +1,6 @@
 #!/bin/sh
 # echo_sql — --echo and db.echo = true print each statement with its
-# parameters on standard error, in SPEC §8's format; standard output keeps
+# parameters on standard error, in docs/reference.md's format; standard output keeps
 # only what the script prints.
 set -u
 cat >models.lua <<'LUA'

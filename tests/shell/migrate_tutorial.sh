@@ -16,7 +16,7 @@ ok db init
 status 1 db init
 has "$TESTDIR/err" "already exists"
 
-# 1. the initial migration, in the exact SPEC §9 format
+# 1. the initial migration, in the exact docs/reference.md format
 ok db migrate -m "Initial migration."
 [ "$(nrevs)" = 1 ] || fail "expected one revision file, got: $(revs)"
 f=$(revs)

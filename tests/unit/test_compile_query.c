@@ -1,5 +1,5 @@
 /* test_compile_query.c — the SQL of the query language beyond single-table
- * selects (SPEC §6): aliases of a table joined twice, derived tables
+ * selects (docs/reference.md): aliases of a table joined twice, derived tables
  * (subquery() joined, its columns), IN (SELECT ...), EXISTS with
  * correlation, scalar subqueries, CASE, CAST, DISTINCT, label references,
  * the count wrapper's naming, bulk UPDATE / DELETE, and the value types

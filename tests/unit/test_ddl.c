@@ -205,7 +205,7 @@ static void test_ddl__defaults_actions_quoting_and_comments(void **state)
     orm_metadata_free(md);
 }
 
-/* Every column type of SPEC §3 (tests/lua/types_roundtrip.lua's Thing
+/* Every column type of docs/reference.md (tests/lua/types_roundtrip.lua's Thing
  * model) on each dialect: the DDL that test once read back from SQLite's
  * sqlite_master, and its PostgreSQL and MySQL spellings. */
 static void test_ddl__every_type_on_each_dialect(void **state)

@@ -1,5 +1,5 @@
 /* test_diff.c — autogenerate's comparison and its rendering: new tables in
- * foreign-key order (and the SPEC §9 text), no ops for equal schemas,
+ * foreign-key order (and the docs/reference.md text), no ops for equal schemas,
  * added/dropped columns carrying their constraints, the rename note, type
  * and nullability changes both ways, indexes, unique constraints and
  * foreign keys, and which tables are dropped (revision-made) or left alone

@@ -146,7 +146,7 @@ static void test_driver_sqlite__open_failure_names_the_path(void **state)
     orm_error_clear(&e);
 }
 
-/* Every scheme of SPEC §2 has a driver now: a server that cannot be reached
+/* Every scheme of docs/reference.md has a driver now: a server that cannot be reached
  * is an OperationalError naming host, port, database and user — never the
  * password. (Port 1 on loopback refuses at once.) */
 static void test_driver_sqlite__server_connect_failure_names_target_not_password(void **state)

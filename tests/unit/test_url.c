@@ -1,4 +1,4 @@
-/* test_url.c — database URLs (SPEC §2): every accepted form, aliases,
+/* test_url.c — database URLs (docs/reference.md): every accepted form, aliases,
  * percent-decoding, SQLite path resolution, password masking, and the
  * ArgumentError wording for bad input. */
 #include <setjmp.h>
