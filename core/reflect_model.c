@@ -386,7 +386,8 @@ int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn 
     }
     m->schema = s;
     builder b = {.m = m, .taken = taken, .mapped = mapped, .ud = ud};
-    qsort(s->tables, (size_t)s->ntables, sizeof *s->tables, cmp_table);
+    if (s->ntables > 1) /* qsort wants a non-NULL base even for no elements */
+        qsort(s->tables, (size_t)s->ntables, sizeof *s->tables, cmp_table);
     m->classes = calloc((size_t)(s->ntables ? s->ntables : 1), sizeof *m->classes);
     if (!m->classes) b.oom = 1;
     for (int i = 0; !b.oom && i < s->ntables; i++) {
