@@ -90,14 +90,14 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
         while (rc >= 0 && (rc = orm_stmt_step(s->conn, st, echo, vals, np)) == ORM_ROW) {
             echo = NULL;
             orm_value v = ORM_VALUE_NULL;
-            rc = s->conn->drv->column_value(st, 0, &v);
+            rc = orm_stmt_value(s->conn, st, 0, &v);
             if (rc >= 0 && (v.type != ORM_V_INT || got >= n)) rc = ORM_EFAIL;
             if (rc >= 0) keys[got++] = v.u.i;
             orm_value_clear(&v);
         }
         s->conn->fail_ends_tx = 0;
-        s->conn->drv->reset(st);
-        if (s->conn->drv->clear_bindings) s->conn->drv->clear_bindings(st);
+        orm_stmt_reset(s->conn, st);
+        orm_stmt_clear(s->conn, st);
         orm_stmt_cache_release(s->cache, orm_buf_str(&sql), st);
     }
     free(vals);
