@@ -351,10 +351,12 @@ static int compares_instants(const cctx *c, orm_expr *const *v, int n)
     return 0;
 }
 
-/* e, or instant_fn(e) when wrap (NULL stays NULL) */
-static int compile_operand(cctx *c, const orm_expr *e, against a, int wrap)
+/* instant_fn(e) (NULL stays NULL). Callers write
+ * "wrap ? compile_wrapped(...) : compile_node(...)": the plain path adds no
+ * stack frame, so deep trees recurse as deep as before. */
+static int compile_wrapped(cctx *c, const orm_expr *e, against a)
 {
-    if (!wrap || !e || is_null(e)) return orm_cc_node(c, e, a);
+    if (!e || is_null(e)) return orm_cc_node(c, e, a);
     put(c, c->d->instant_fn);
     put(c, "(");
     int rc = orm_cc_node(c, e, TOP);
@@ -383,14 +385,14 @@ static int compile_binary(cctx *c, const orm_expr *e)
     if (null_cmp) op = e->op == ORM_OP_EQ || e->op == ORM_OP_IS ? " IS " : " IS NOT ";
     against a = {op_prec(e->op), e->op};
     int wrap = !null_cmp && is_comparison(e->op) && compares_instants(c, e->args, 2);
-    int rc = compile_operand(c, e->args[0], a, wrap);
+    int rc = wrap ? compile_wrapped(c, e->args[0], a) : compile_node(c, e->args[0], a);
     if (rc) return rc;
     put(c, op);
     if (null_cmp) {
         put(c, "NULL");
         return ORM_OK;
     }
-    return compile_operand(c, r, a, wrap);
+    return wrap ? compile_wrapped(c, r, a) : compile_node(c, r, a);
 }
 
 static int compile_unary(cctx *c, const orm_expr *e)
@@ -459,7 +461,8 @@ static int compile_in(cctx *c, const orm_expr *e)
     int subselect =
         e->nargs == 2 && sub->kind == ORM_X_SELECT && sub->op == ORM_OP_NONE && sub->sel;
     int wrap = !subselect && compares_instants(c, e->args, e->nargs);
-    int rc = compile_operand(c, e->args[0], (against){5, e->op}, wrap);
+    against left = {5, e->op};
+    int rc = wrap ? compile_wrapped(c, e->args[0], left) : compile_node(c, e->args[0], left);
     if (rc) return rc;
     put(c, e->op == ORM_OP_IN ? " IN (" : " NOT IN (");
     if (subselect) {
@@ -467,7 +470,7 @@ static int compile_in(cctx *c, const orm_expr *e)
     } else {
         for (int i = 1; i < e->nargs && !rc; i++) {
             if (i > 1) put(c, ", ");
-            rc = compile_operand(c, e->args[i], TOP, wrap);
+            rc = wrap ? compile_wrapped(c, e->args[i], TOP) : compile_node(c, e->args[i], TOP);
         }
     }
     put(c, ")");
@@ -478,12 +481,14 @@ static int compile_between(cctx *c, const orm_expr *e)
 {
     if (e->nargs != 3) return malformed(c, "a BETWEEN expression");
     int wrap = compares_instants(c, e->args, 3);
-    int rc = compile_operand(c, e->args[0], (against){5, ORM_OP_NONE}, wrap);
+    against left = {5, ORM_OP_NONE}, bound = {3, ORM_OP_AND};
+    int rc = wrap ? compile_wrapped(c, e->args[0], left) : compile_node(c, e->args[0], left);
     if (rc) return rc;
     put(c, " BETWEEN ");
-    if ((rc = compile_operand(c, e->args[1], (against){3, ORM_OP_AND}, wrap))) return rc;
+    rc = wrap ? compile_wrapped(c, e->args[1], bound) : compile_node(c, e->args[1], bound);
+    if (rc) return rc;
     put(c, " AND ");
-    return compile_operand(c, e->args[2], (against){3, ORM_OP_AND}, wrap);
+    return wrap ? compile_wrapped(c, e->args[2], bound) : compile_node(c, e->args[2], bound);
 }
 
 /* Without native ILIKE: lower(a) LIKE lower(?), as SQLAlchemy does. */
