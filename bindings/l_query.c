@@ -401,6 +401,30 @@ static int q_distinct(lua_State *L)
     return 1;
 }
 
+/* q:with_for_update([{ read = true }]): a locking read (SELECT ... FOR
+ * UPDATE, or FOR SHARE with read) that also sees rows other transactions
+ * committed since this one began (MySQL's REPEATABLE READ); nothing on
+ * SQLite. */
+static int q_with_for_update(lua_State *L)
+{
+    static const char *const known[] = {"read", NULL};
+    int read = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        if (!lua_istable(L, 2))
+            return l_error_raisef(L, ORM_ERR_ARGUMENT,
+                                  "with_for_update: options must be a table (got %s)",
+                                  luaL_typename(L, 2));
+        l_check_options(L, 2, "with_for_update", known);
+        lua_getfield(L, 2, "read");
+        read = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 1);
+    l_query *q = l_query_clone(L, 1);
+    q->sel->lock = read ? ORM_LOCK_SHARE : ORM_LOCK_UPDATE;
+    return 1;
+}
+
 static int q_having(lua_State *L)
 {
     int top = lua_gettop(L);
@@ -649,6 +673,7 @@ static const luaL_Reg build_methods[] = {
     {"offset", q_offset},
     {"slice", q_slice},
     {"distinct", q_distinct},
+    {"with_for_update", q_with_for_update},
     {"yield_per", l_query_yield_per},
     {"join", q_join},
     {"outerjoin", q_outerjoin},

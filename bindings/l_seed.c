@@ -106,9 +106,13 @@ static int rethrow(lua_State *L)
 
 /* Inserts a new object of class 1 from lookup (2) and extra (3) under a
  * savepoint. On an IntegrityError (another transaction inserted the same
- * row first) the savepoint is rolled back and the row looked up again.
+ * row first) the savepoint is rolled back and the row looked up again with
+ * a locking read: on MySQL/MariaDB (REPEATABLE READ) a plain read keeps the
+ * snapshot taken before the other transaction committed and would not see
+ * the row. update: the row found that way gets the values of 3 (as
+ * update_or_create does for a row it finds at once).
  * [-0, +2, e] pushes obj, created. */
-static int create_or_find(lua_State *L, l_class *c)
+static int create_or_find(lua_State *L, l_class *c, int update)
 {
     l_db *db = c->db;
     push_session(L, db);
@@ -145,10 +149,25 @@ static int create_or_find(lua_State *L, l_class *c)
         return rethrow(L);
     }
     push_lookup_query(L, 1, 2);
+    if (update) {
+        call_method(L, "with_for_update", 0, 1);
+    } else {
+        lua_createtable(L, 0, 1);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "read");
+        call_method(L, "with_for_update", 1, 1);
+    }
     call_method(L, "one_or_none", 0, 1);
     if (lua_isnil(L, -1)) {
         lua_pushvalue(L, err);
         return rethrow(L);
+    }
+    if (update) {
+        int found = lua_gettop(L);
+        assign_changed(L, found, 3);
+        lua_pushvalue(L, sess);
+        call_method(L, "flush", 0, 0);
+        lua_pushvalue(L, found);
     }
     lua_pushboolean(L, 0);
     return 2;
@@ -165,7 +184,7 @@ int l_seed_get_or_create(lua_State *L)
         return 2;
     }
     lua_pop(L, 1);
-    return create_or_find(L, c);
+    return create_or_find(L, c, 0);
 }
 
 /* Model:update_or_create(lookup [, values]) -> obj, created [-0, +2, e] */
@@ -176,7 +195,7 @@ int l_seed_update_or_create(lua_State *L)
     call_method(L, "one_or_none", 0, 1);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        return create_or_find(L, c);
+        return create_or_find(L, c, 1);
     }
     int obj = lua_gettop(L);
     assign_changed(L, obj, 3);

@@ -135,7 +135,7 @@ static void put_select(shape *sh, const orm_dialect *d, const orm_select *s, int
     put(sh, (uint64_t)(uintptr_t)d);
     put(sh, (uint64_t)(count != 0) | (uint64_t)(s->distinct != 0) << 1 |
                 (uint64_t)(s->select_one != 0) << 2 | (uint64_t)(s->limit >= 0) << 3 |
-                (uint64_t)(s->offset >= 0) << 4);
+                (uint64_t)(s->offset >= 0) << 4 | (uint64_t)s->lock << 5);
     if (s->nfroms) sh->ok = 0;
     put_list(sh, s->columns, s->ncolumns);
     put(sh, (uint64_t)(uintptr_t)s->from);

@@ -79,6 +79,8 @@ const orm_dialect orm_dialect_pg = {
     .upsert = ORM_UPSERT_ON_CONFLICT,
     .max_params = 65535, /* the protocol's 16-bit count */
     .sequences = 1,
+    .for_update = " FOR UPDATE",
+    .for_share = " FOR SHARE",
 };
 
 /* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
@@ -157,6 +159,8 @@ const orm_dialect orm_dialect_mysql = {
     .explain = "EXPLAIN ",
     .upsert = ORM_UPSERT_ON_DUPLICATE,
     .max_params = 65535,
+    .for_update = " FOR UPDATE",
+    .for_share = " LOCK IN SHARE MODE", /* MariaDB before 10.6 has no FOR SHARE */
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)

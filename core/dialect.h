@@ -75,6 +75,12 @@ typedef struct orm_dialect {
     /* 1 when generated keys come from a sequence that inserting explicit
      * keys does not move (PostgreSQL's SERIAL): loading fixtures resets it. */
     int sequences;
+    /* Locking reads (a query's with_for_update): appended to a SELECT to
+     * lock the rows it reads and read their latest committed state, e.g.
+     * " FOR UPDATE" / " FOR SHARE"; NULL: nothing (SQLite locks the whole
+     * database on write, and reads see what is committed). */
+    const char *for_update;
+    const char *for_share;
 } orm_dialect;
 
 enum { ORM_UPSERT_ON_CONFLICT = 0, ORM_UPSERT_ON_DUPLICATE = 1 };
