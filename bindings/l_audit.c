@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "l_args.h"
 #include "l_db.h"
 #include "l_result.h"
 
@@ -37,10 +38,7 @@ static int a_log(lua_State *L)
         lua_settop(L, 0);
         lua_newtable(L);
     }
-    if (!lua_istable(L, 1))
-        return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                              "db.audit.log{...}: the options must be a table (got %s)",
-                              luaL_typename(L, 1));
+    if (!lua_istable(L, 1)) return l_arg_error(L, 1, "db.audit.log{...}", "the options", "a table");
     lua_settop(L, 1);
     static const char *const known[] = {"table", "actor", "since", "limit", NULL};
     lua_pushnil(L);
@@ -60,9 +58,7 @@ static int a_log(lua_State *L)
     const char *since = opt_string(L, 1, "since");
     lua_getfield(L, 1, "limit");
     if (!lua_isnil(L, -1) && !lua_isinteger(L, -1))
-        return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                              "db.audit.log: 'limit' must be an integer (got %s)",
-                              luaL_typename(L, -1));
+        return l_arg_error(L, -1, "db.audit.log{...}", "limit", "an integer");
     lua_Integer limit = lua_isnil(L, -1) ? -1 : lua_tointeger(L, -1);
     if (orm_session_autoflush(db->session) < 0) return l_db_raise_session(L, db);
     orm_cursor **box = l_cursor_box(L); /* closes the cursor if a value raises */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "history_table.h"
+#include "l_args.h"
 #include "l_db.h"
 #include "l_result.h"
 
@@ -170,7 +171,8 @@ static int m_history(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     int cls = lua_gettop(L);
     l_class *c = l_class_test(L, cls);
-    if (o->table != c->table) return luaL_argerror(L, 1, "an object of this model expected");
+    if (o->table != c->table)
+        return l_arg_error(L, 1, "obj:history()", "obj", "an object of this model");
     if (o->session == NULL || o->state == ORM_OBJ_TRANSIENT) {
         l_list_new(L, 0); /* never written: no history */
         return 1;
@@ -188,7 +190,8 @@ static int m_history(lua_State *L)
  * is now (nil when there is none). */
 static int m_history_at(lua_State *L)
 {
-    if (lua_gettop(L) < 3) return luaL_argerror(L, 3, "an instant (a DateTime string) expected");
+    if (lua_gettop(L) < 3)
+        return l_arg_error(L, 3, "Model:history_at(pk, instant)", "instant", "a DateTime string");
     lua_settop(L, 3);
     lua_pushvalue(L, lua_upvalueindex(1));
     int cls = lua_gettop(L);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compile_cache.h"
+#include "l_args.h"
 #include "l_query.h"
 
 /* ---- the userdata ---- */
@@ -409,12 +410,7 @@ static int q_with_for_update(lua_State *L)
 {
     static const char *const known[] = {"read", NULL};
     int read = 0;
-    if (!lua_isnoneornil(L, 2)) {
-        if (!lua_istable(L, 2))
-            return l_error_raisef(L, ORM_ERR_ARGUMENT,
-                                  "with_for_update: options must be a table (got %s)",
-                                  luaL_typename(L, 2));
-        l_check_options(L, 2, "with_for_update", known);
+    if (l_arg_options(L, 2, "q:with_for_update(opts)", known)) {
         lua_getfield(L, 2, "read");
         read = lua_toboolean(L, -1);
         lua_pop(L, 1);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l_args.h"
 #include "l_db.h"
 #include "l_relation.h"
 #include "l_seed.h"
@@ -305,10 +306,11 @@ static void push_counts(lua_State *L, l_db *db, const l_seed_stats *st)
 int l_seed_run(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
-    const char *file = luaL_checkstring(L, 1);
+    static const char call[] = "db.seed(file, opts)";
+    static const char *const known[] = {"dry_run", "progress", NULL};
+    const char *file = l_arg_string(L, 1, call, "file");
     int dry = 0, progress = 0;
-    if (!lua_isnoneornil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
+    if (l_arg_options(L, 2, call, known)) {
         lua_getfield(L, 2, "dry_run");
         dry = lua_toboolean(L, -1);
         lua_getfield(L, 2, "progress");
