@@ -11,6 +11,7 @@
 #include "ddl.h"
 #include "fault.h"
 #include "history_table.h"
+#include "l_args.h"
 #include "l_db.h"
 #include "l_docs.h"
 #include "l_fixtures.h"
@@ -208,7 +209,7 @@ static int db_drop_all(lua_State *L)
 static int db_transaction(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TFUNCTION);
+    if (!lua_isfunction(L, 1)) l_arg_error(L, 1, "db.transaction(fn, ...)", "fn", "a function");
     int nargs = lua_gettop(L) - 1;
     int base = 1;
     if (lua_pcall(L, nargs, LUA_MULTRET, 0) != LUA_OK) {

@@ -1,6 +1,7 @@
 -- api_argument_errors.lua — wrong argument types and unknown options given
 -- to db.seed, db.dump, db.load, db.audit.log, Model:history_at,
--- obj:history and q:with_for_update raise db.ArgumentError naming the call
+-- obj:history, q:with_for_update, db.String, db.Numeric, db.ForeignKey and
+-- db.transaction raise db.ArgumentError naming the call
 -- and the argument (one line each), and nothing runs.
 Doc = db.Model("Doc", {
   id = db.Column(db.Integer, { primary_key = true }),
@@ -32,3 +33,11 @@ try("for_update option", function() return Doc.query:with_for_update{ reed = tru
 -- the right ones still work
 print(#Doc.query:with_for_update():all(), #Doc.query:with_for_update{ read = true }:all())
 print(#Doc{ title = "x" }:history(), #db.audit.log{ limit = 1 })
+-- column types, foreign keys and transactions
+try("String length", function() return db.String("30") end)
+try("String negative", function() return db.String(-1) end)
+try("Numeric scale", function() return db.Numeric(4, 6) end)
+try("Numeric type", function() return db.Numeric(10, "2") end)
+try("ForeignKey target", function() return db.ForeignKey(3) end)
+try("transaction fn", db.transaction, "commit")
+print(tostring(db.String(30)), tostring(db.Numeric(10, 2)))
