@@ -267,6 +267,24 @@ int orm_conn_in_transaction(orm_conn *c)
     return c->drv->in_transaction(c);
 }
 
+int orm_conn_savepoint(orm_conn *c, orm_savepoint_op op, const char *name)
+{
+    orm_buf b = ORM_BUF_INIT;
+    orm_dialect_savepoint(c->drv->dialect, &b, op, name);
+    int rc = b.oom ? orm_error_oom(&c->err) : orm_conn_exec(c, orm_buf_str(&b));
+    orm_buf_free(&b);
+    return rc;
+}
+
+int orm_conn_savepoint_n(orm_conn *c, orm_savepoint_op op, int id)
+{
+    orm_buf name = ORM_BUF_INIT;
+    orm_dialect_savepoint_name(&name, id);
+    int rc = name.oom ? orm_error_oom(&c->err) : orm_conn_savepoint(c, op, orm_buf_str(&name));
+    orm_buf_free(&name);
+    return rc;
+}
+
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c)
 {
     return c->drv->dialect;

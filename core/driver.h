@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include "dialect.h"
 #include "error.h"
 #include "stats.h"
 #include "url.h"
@@ -142,6 +143,12 @@ int orm_conn_rollback(orm_conn *c);
 void orm_conn_interrupt(orm_conn *c);       /* async-signal-safe */
 void orm_conn_interrupt_reset(orm_conn *c); /* before running new code */
 int orm_conn_in_transaction(orm_conn *c);
+/* Savepoints, a capability of the connection: runs the dialect's statement
+ * for op on the savepoint called name (echoed, counted and checked like
+ * orm_conn_exec). orm_conn_savepoint_n does it on the session's savepoint
+ * number id (orm_dialect_savepoint_name). */
+int orm_conn_savepoint(orm_conn *c, orm_savepoint_op op, const char *name);
+int orm_conn_savepoint_n(orm_conn *c, orm_savepoint_op op, int id);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
 
 /* Row access and statement housekeeping: inline (hot paths), untimed and

@@ -42,8 +42,7 @@ static int batch_sql(const orm_dialect *d, const orm_table *t, uint64_t mask, in
         }
         orm_buf_putc(out, ')');
     }
-    orm_buf_puts(out, " RETURNING ");
-    orm_dialect_quote(d, out, t->cols[t->autoinc_col].name);
+    if (!orm_dialect_returning(d, out, t->cols[t->autoinc_col].name)) return ORM_EFAIL;
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 

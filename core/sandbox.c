@@ -59,14 +59,11 @@ int orm_sandbox_enter(orm_conn *c)
     return ORM_OK;
 }
 
-static int savepoint_sql(orm_conn *c, const char *verb, const char *name, const char *prefix)
+static int savepoint_sql(orm_conn *c, orm_savepoint_op op, const char *name, const char *prefix)
 {
-    orm_buf b = ORM_BUF_INIT, id = ORM_BUF_INIT;
+    orm_buf id = ORM_BUF_INIT;
     orm_buf_printf(&id, "%s%s", prefix, name);
-    orm_buf_printf(&b, "%s ", verb);
-    orm_dialect_quote(c->drv->dialect, &b, orm_buf_str(&id));
-    int rc = b.oom || id.oom ? orm_error_oom(&c->err) : orm_conn_exec(c, orm_buf_str(&b));
-    orm_buf_free(&b);
+    int rc = id.oom ? orm_error_oom(&c->err) : orm_conn_savepoint(c, op, orm_buf_str(&id));
     orm_buf_free(&id);
     return rc;
 }
@@ -84,18 +81,18 @@ int orm_sandbox_tx(orm_conn *c, int op)
                                  "more can run in this sandbox (leave and start a new one)");
         if (s->tx_open)
             return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0, "a transaction is already open");
-        rc = savepoint_sql(c, "SAVEPOINT", TX_SAVEPOINT, "");
+        rc = savepoint_sql(c, ORM_SP_CREATE, TX_SAVEPOINT, "");
         if (rc == ORM_OK) s->tx_open = 1;
         return rc;
     case ORM_SBX_COMMIT:
         if (!s->tx_open) return ORM_OK;
         s->tx_open = 0;
-        return savepoint_sql(c, "RELEASE SAVEPOINT", TX_SAVEPOINT, "");
+        return savepoint_sql(c, ORM_SP_RELEASE, TX_SAVEPOINT, "");
     default:
         if (!s->tx_open) return ORM_OK;
         s->tx_open = 0;
-        rc = savepoint_sql(c, "ROLLBACK TO SAVEPOINT", TX_SAVEPOINT, "");
-        if (rc == ORM_OK) rc = savepoint_sql(c, "RELEASE SAVEPOINT", TX_SAVEPOINT, "");
+        rc = savepoint_sql(c, ORM_SP_ROLLBACK, TX_SAVEPOINT, "");
+        if (rc == ORM_OK) rc = savepoint_sql(c, ORM_SP_RELEASE, TX_SAVEPOINT, "");
         return rc;
     }
 }
@@ -180,7 +177,7 @@ int orm_sandbox_checkpoint(orm_conn *c, const char *name)
     if (old >= 0) forget_from(c, old); /* taken again: later ones go with it */
     void *snap = NULL;
     if (s->outer) {
-        rc = savepoint_sql(c, "SAVEPOINT", name, CK_PREFIX);
+        rc = savepoint_sql(c, ORM_SP_CREATE, name, CK_PREFIX);
     } else {
         void **grown = realloc(s->snaps, sizeof *grown * (size_t)(s->names.n + 1));
         if (!grown) return orm_error_oom(&c->err);
@@ -218,7 +215,7 @@ int orm_sandbox_restore(orm_conn *c, const char *name)
         free(names);
         return rc;
     }
-    rc = s->outer ? savepoint_sql(c, "ROLLBACK TO SAVEPOINT", name, CK_PREFIX)
+    rc = s->outer ? savepoint_sql(c, ORM_SP_ROLLBACK, name, CK_PREFIX)
                   : c->drv->restore_snapshot(c, s->snaps[i]);
     if (rc == ORM_OK) forget_from(c, i + 1);
     return rc;

@@ -1,7 +1,6 @@
 /* session.c — the session: adding, deleting and expunging objects, the
  * transaction (begin, commit, rollback, end when idle), get by primary key,
  * and restoring object state when a transaction fails or is rolled back. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,9 +326,7 @@ static int fail_transaction(orm_session *s, int rc)
     orm_session_fail_from_conn(s, rc);
     if (s->nsavepoints > 0 && orm_conn_in_transaction(s->conn)) {
         const struct savepoint *sp = &s->savepoints[s->nsavepoints - 1];
-        char sql[64];
-        snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sa_savepoint_%d", sp->id);
-        if (orm_conn_exec(s->conn, sql) >= 0) {
+        if (orm_conn_savepoint_n(s->conn, ORM_SP_ROLLBACK, sp->id) >= 0) {
             revert_after(s, sp->seq);
             return rc < 0 ? rc : ORM_EFAIL;
         }
