@@ -177,11 +177,11 @@ int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out)
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 
-int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n)
+int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n, orm_bind_own own)
 {
     if (injected(c)) return failed(c, ORM_EFAIL, NULL, params, n);
     for (size_t i = 0; i < n; i++) {
-        int rc = c->drv->bind(s, (int)i + 1, &params[i]);
+        int rc = c->drv->bind(s, (int)i + 1, &params[i], own);
         if (rc < 0) return failed(c, rc, NULL, params, n);
     }
     return ORM_OK;

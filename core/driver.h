@@ -17,6 +17,13 @@ struct orm_dialect;
 typedef struct orm_conn orm_conn;
 typedef struct orm_stmt orm_stmt; /* a driver's prepared statement */
 
+/* Who keeps a bound value's bytes alive (as SQLite's SQLITE_TRANSIENT and
+ * SQLITE_STATIC say): ORM_BIND_COPY, the driver copies them (or binds them
+ * transiently) and the caller may free them at once; ORM_BIND_BORROW, the
+ * caller keeps them alive and unchanged until the statement is reset and
+ * rebound (or its bindings cleared), so a driver may bind them without a copy. */
+typedef enum { ORM_BIND_COPY = 0, ORM_BIND_BORROW = 1 } orm_bind_own;
+
 typedef struct orm_open_opts {
     const char *base_dir; /* relative sqlite paths resolve here (NULL: cwd) */
     int busy_timeout_ms;  /* 0: default 5000 */
@@ -38,8 +45,8 @@ typedef struct orm_driver {
     void (*close)(orm_conn *c);
     /* must provide: compiles one statement. */
     int (*prepare)(orm_conn *c, const char *sql, orm_stmt **out);
-    /* must provide: binds v (1-based index); values are copied or bound transiently. */
-    int (*bind)(orm_stmt *s, int idx, const orm_value *v);
+    /* must provide: binds v (1-based index); own says who keeps its bytes alive. */
+    int (*bind)(orm_stmt *s, int idx, const orm_value *v, orm_bind_own own);
     /* must provide: ORM_ROW, ORM_DONE or a failure (conn->err set). */
     int (*step)(orm_stmt *s);
     int (*column_count)(orm_stmt *s);               /* must provide */
@@ -101,10 +108,6 @@ struct orm_conn {
     uint64_t nstatements; /* statements executed (for tests and metrics) */
     orm_stats *stats;     /* owned: per-shape statistics, metrics, slow log */
     char *display_url;    /* masked URL for messages */
-    /* Set by a caller that keeps the bound values alive and unchanged until
-     * the statement is reset and rebound (flush: bind, step once, reset):
-     * a driver may then bind them without copying. */
-    int bind_borrowed;
     /* Set by a caller that ends the whole transaction when the statement it
      * runs fails (flush): a driver need not keep the transaction usable. */
     int fail_ends_tx;
@@ -131,7 +134,9 @@ void orm_conn_close(orm_conn *c); /* NULL is a no-op */
 /* Wrappers: the only way core talks to a driver. They count statements, echo
  * when asked, and attach the SQL and params to conn->err on failure. */
 int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out);
-int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n);
+/* Binds params[0..n) to parameters 1..n; own: who keeps their bytes alive. */
+int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n,
+                      orm_bind_own own);
 /* Echoes (if enabled) sql + params, then steps. The echo happens once per
  * execution: pass echo_sql NULL on subsequent steps of the same execution. */
 int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params,

@@ -58,9 +58,7 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     for (size_t i = 0; i < n; i++)
         vals[i] = *params[i]; /* shallow: borrowed bytes */
     /* the objects' values outlive this bind-step-reset: no copies needed */
-    s->conn->bind_borrowed = 1;
-    int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n);
-    s->conn->bind_borrowed = 0;
+    int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n, ORM_BIND_BORROW);
     s->conn->fail_ends_tx = 1; /* a failed flush rolls the transaction back */
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
     s->conn->fail_ends_tx = 0;

@@ -78,9 +78,8 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
     rc = orm_stmt_cache_acquire(s->cache, orm_buf_str(&sql), &st);
     int got = 0;
     if (rc >= 0) {
-        s->conn->bind_borrowed = 1; /* the objects' bytes outlive the statement's run */
-        rc = orm_stmt_bind_all(s->conn, st, vals, np);
-        s->conn->bind_borrowed = 0;
+        /* the objects' bytes outlive the statement's run */
+        rc = orm_stmt_bind_all(s->conn, st, vals, np, ORM_BIND_BORROW);
         /* a failure undoes only this statement (the drivers' rule when
          * fail_ends_tx is off): the rows are then written one by one, so the
          * failing one raises with its object named */

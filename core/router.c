@@ -175,7 +175,7 @@ static int scalar(orm_conn *c, const char *sql, const orm_value *params, size_t 
     c->echo = 0;
     orm_stmt *st = NULL;
     int rc = orm_conn_prepare(c, sql, &st);
-    if (rc >= 0) rc = orm_stmt_bind_all(c, st, params, n);
+    if (rc >= 0) rc = orm_stmt_bind_all(c, st, params, n, ORM_BIND_COPY);
     if (rc >= 0) rc = orm_stmt_step(c, st, sql, params, n);
     if (rc == ORM_ROW)
         rc = orm_stmt_value(c, st, 0, out);
