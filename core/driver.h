@@ -1,7 +1,10 @@
-/* driver.h — the one interface every backend implements (a const table of
- * function pointers), and the thin wrappers core calls. A connection struct of
- * a driver starts with the shared orm_conn. Drivers copy the backend's message
- * into conn->err at the moment of failure, before any reset or rollback. */
+/* driver.h — the one interface every backend's driver implements (a const
+ * table of function pointers), and the thin wrappers core calls: no code
+ * outside driver.c and this header calls a driver's function itself. A
+ * driver is found through its backend record (backend.h), which names it
+ * with the backend's URL schemes and dialect. A connection struct of a driver
+ * starts with the shared orm_conn. Drivers copy the backend's message into
+ * conn->err at the moment of failure, before any reset or rollback. */
 #ifndef ORM_DRIVER_H
 #define ORM_DRIVER_H
 
@@ -14,6 +17,8 @@
 #include "value.h"
 
 struct orm_dialect;
+struct orm_backend;
+struct orm_replication;
 typedef struct orm_conn orm_conn;
 typedef struct orm_stmt orm_stmt; /* a driver's prepared statement */
 
@@ -36,9 +41,6 @@ typedef struct orm_open_opts {
 typedef void (*orm_echo_fn)(void *ctx, const char *line);
 
 typedef struct orm_driver {
-    const char *name;                  /* must provide: "sqlite" */
-    const char *const *schemes;        /* must provide: URL schemes it serves */
-    const struct orm_dialect *dialect; /* must provide */
     /* must provide: opens a connection; on failure *out is NULL and err says why. */
     int (*open)(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err);
     /* must provide: closes (rolls back an open transaction). NULL is a no-op. */
@@ -101,8 +103,9 @@ typedef struct orm_driver {
 /* The shared head of every driver's connection struct. */
 struct orm_conn {
     const orm_driver *drv;
-    orm_error err; /* the last failure on this connection */
-    int echo;      /* print statements through echo_fn */
+    const struct orm_backend *backend; /* the record naming drv (set by orm_conn_open) */
+    orm_error err;                     /* the last failure on this connection */
+    int echo;                          /* print statements through echo_fn */
     orm_echo_fn echo_fn;
     void *echo_ctx;
     uint64_t nstatements; /* statements executed (for tests and metrics) */
@@ -126,7 +129,7 @@ struct orm_conn {
     struct orm_sandbox *sandbox;
 };
 
-/* Picks the driver for url->scheme and opens it. On failure err says why
+/* Picks the backend serving url->scheme (backend.h) and opens its driver. On failure err says why
  * (ArgumentError for an unknown scheme, OperationalError for open failures). */
 int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err);
 void orm_conn_close(orm_conn *c); /* NULL is a no-op */
@@ -155,6 +158,21 @@ int orm_conn_in_transaction(orm_conn *c);
 int orm_conn_savepoint(orm_conn *c, orm_savepoint_op op, const char *name);
 int orm_conn_savepoint_n(orm_conn *c, orm_savepoint_op op, int id);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
+const struct orm_backend *orm_conn_backend(const orm_conn *c);
+/* The backend's replication hooks (backend.h), NULL when it has none. */
+const struct orm_replication *orm_conn_replication(const orm_conn *c);
+
+/* The sandbox's hooks (sandbox.c), untimed and uncounted.
+ * orm_conn_driver_in_transaction is the backend's own answer (where
+ * orm_conn_in_transaction answers for a sandbox's inner transaction);
+ * orm_conn_has_private_copy says whether the driver has the four private
+ * copy hooks (driver.h's orm_driver); the other four call them. */
+int orm_conn_driver_in_transaction(orm_conn *c);
+int orm_conn_has_private_copy(const orm_conn *c);
+int orm_conn_private_copy(orm_conn *c);
+int orm_conn_snapshot(orm_conn *c, void **out);
+int orm_conn_restore_snapshot(orm_conn *c, void *snap);
+void orm_conn_drop_snapshot(orm_conn *c, void *snap); /* NULL snap: a no-op */
 
 /* Row access and statement housekeeping: inline (hot paths), untimed and
  * uncounted; only here so that no code outside driver.* calls drv-> itself. */

@@ -715,12 +715,7 @@ static int my_set_foreign_keys(orm_conn *base, int on)
     return run(CONN(base), on ? "SET foreign_key_checks = 1" : "SET foreign_key_checks = 0");
 }
 
-static const char *const mysql_schemes[] = {"mysql", NULL};
-
 const orm_driver orm_driver_mysql = {
-    .name = "mysql",
-    .schemes = mysql_schemes,
-    .dialect = &orm_dialect_mysql,
     .open = my_open,
     .close = my_close_conn,
     .prepare = my_prepare,

@@ -493,12 +493,7 @@ static void sq_drop_snapshot(void *snap)
     sqlite3_close_v2(snap);
 }
 
-static const char *const sqlite_schemes[] = {"sqlite", NULL};
-
 const orm_driver orm_driver_sqlite = {
-    .name = "sqlite",
-    .schemes = sqlite_schemes,
-    .dialect = &orm_dialect_sqlite,
     .open = sq_open,
     .close = sq_close,
     .prepare = sq_prepare,

@@ -9,17 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "migrate_int.h"
 #include "migrate_preflight.h"
 #include "reflect.h"
 #include "sqlq.h"
-
-/* The one place a backend's migration support is added. */
-static const orm_migrate_backend *const backends[] = {
-    &orm_migrate_sqlite,
-    &orm_migrate_pg,
-    &orm_migrate_mysql,
-};
 
 orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
 {
@@ -29,8 +23,7 @@ orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
     m->d = orm_conn_dialect(c);
     m->sql_mode = sql_mode;
     m->dry = sql_mode && !m->d->transactional_ddl; /* --sql must not run DDL it cannot undo */
-    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-        if (strcmp(backends[i]->dialect, m->d->name) == 0) m->be = backends[i];
+    m->be = orm_conn_backend(c)->migrate;          /* the backend record's hooks (backend.h) */
     return m;
 }
 

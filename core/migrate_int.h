@@ -8,10 +8,10 @@
 #include "migrate.h"
 #include "migrate_steps.h"
 
-/* The operations whose SQL differs between backends. Each must be
- * provided; a backend that can ALTER in place just runs ALTER TABLE. */
+/* The operations whose SQL differs between backends, named by the backend's
+ * record (backend.h). Each must be provided unless said otherwise; a backend
+ * that can ALTER in place just runs ALTER TABLE. */
 typedef struct orm_migrate_backend {
-    const char *dialect;
     int (*add_column)(orm_migctx *m, const orm_dbtable *frag);
     int (*drop_column)(orm_migctx *m, const char *table, const char *column);
     int (*alter_column)(orm_migctx *m, const orm_mig_alter *a);

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "dialect.h"
+#include "backend.h"
 #include "driver.h"
 #include "stmt_cache.h"
 
@@ -96,7 +97,7 @@ static void test_driver_sqlite__opens_memory_with_foreign_keys_on(void **state)
 {
     (void)state;
     orm_conn *c = open_memory();
-    assert_string_equal(c->drv->name, "sqlite");
+    assert_string_equal(orm_conn_backend(c)->name, "sqlite");
     assert_ptr_equal(orm_conn_dialect(c), &orm_dialect_sqlite);
     assert_string_equal(c->display_url, "sqlite://");
     orm_value v;
