@@ -42,11 +42,14 @@ void l_error_export(lua_State *L, int idx);
  * class, with message, sql, params, code, and where (luaL_where(L, 1)). */
 void l_error_push(lua_State *L, const orm_error *e);
 /* [-0, +0, v] Raises l_error_push(e) (e is cleared first: nothing leaks). */
-int l_error_raise(lua_State *L, orm_error *e);
+_Noreturn int l_error_raise(lua_State *L, orm_error *e);
 /* [-0, +0, v] Raises an error of class cls with a formatted message. */
-int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
+_Noreturn int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
+/* [-1, +0, v] Raises the value on top (lua_error, which lua.h does not mark
+ * as never returning: this tells the compiler and cppcheck). */
+_Noreturn void l_throw(lua_State *L);
 /* [-0, +0, v] Raises OperationalError "out of memory" (where: the caller). */
-int l_oom(lua_State *L);
+_Noreturn int l_oom(lua_State *L);
 /* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
 int l_error_is(lua_State *L, int idx, orm_errclass cls);
 /* [-0, +0, v] Raises ArgumentError "<what>: unknown option 'k' (valid: a, b)"

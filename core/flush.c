@@ -2,6 +2,7 @@
  * order (parents first, rows of a table in the order they were added) with
  * generated keys read back, updates of changed columns, deletes children
  * first. Statements are compiled once per (table, column set) and reused. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "audit.h"
@@ -54,6 +55,7 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
 static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, size_t n,
                      int64_t *changes, orm_value *row)
 {
+    assert(sh->stmt != NULL && n <= ORM_MAX_COLUMNS * 2);
     orm_value vals[ORM_MAX_COLUMNS * 2];
     for (size_t i = 0; i < n; i++)
         vals[i] = *params[i]; /* shallow: borrowed bytes */
@@ -109,12 +111,15 @@ static uint64_t server_filled(const orm_table *t, uint64_t mask)
  * persistent. */
 int orm_flush_inserted(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL && o->session == s);
+    assert(o->state == ORM_OBJ_PENDING); /* pending -> persistent, once */
     const orm_table *t = o->table;
     const orm_value *key[ORM_MAX_COLUMNS];
     for (int i = 0; i < t->npk; i++)
         key[i] = &o->values[t->pk[i]];
     orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
     if (other && other != o) orm_identity_remove(&s->identity, other); /* stale (deleted) row */
+    assert(!o->in_identity); /* a pending object is in no identity map */
     if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
     o->state = ORM_OBJ_PERSISTENT;
     o->inserted_in_txn = 1;
@@ -234,6 +239,7 @@ static int insert_table(orm_session *s, shape *sh, const orm_table *t)
 
 static int update_one(orm_session *s, shape *sh, orm_object *o)
 {
+    assert(o->session == s && o->state == ORM_OBJ_PERSISTENT && o->dirty != 0);
     const orm_table *t = o->table;
     if (s->hooks.before_update && s->hooks.before_update(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
@@ -282,6 +288,7 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
 
 static int delete_one(orm_session *s, shape *sh, orm_object *o)
 {
+    assert(o->session == s && o->state == ORM_OBJ_PERSISTENT && o->marked_delete);
     const orm_table *t = o->table;
     int rc = t->history ? orm_history_copy_row(s, o, "delete") : ORM_OK;
     if (rc >= 0) rc = shape_use(s, sh, t, 0, 'd');
@@ -325,6 +332,7 @@ static int needs_work(const orm_session *s)
 
 int orm_flush_run(orm_session *s)
 {
+    assert(s != NULL && s->conn != NULL);
     if (!needs_work(s)) return ORM_OK;
     int rc = orm_session_table_order(s);
     if (rc < 0) return rc;

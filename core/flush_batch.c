@@ -56,6 +56,9 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
                            int n)
 {
     assert(n > 0 && n <= ORM_FLUSH_BATCH_MAX && t->autoinc_col >= 0);
+    for (int r = 0; r < n; r++) /* every row pending, of t, its key to be generated */
+        assert(objs[r]->state == ORM_OBJ_PENDING && objs[r]->table == t &&
+               objs[r]->values[t->autoinc_col].type == ORM_V_NULL);
     const orm_dialect *d = orm_conn_dialect(s->conn);
     int per = popcount64(mask);
     size_t np = (size_t)per * (size_t)n;
