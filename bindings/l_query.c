@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "l_query.h"
 
 /* ---- the userdata ---- */

@@ -4,10 +4,10 @@
  * q:update{...} / q:delete() in l_query_bulk.c. Rows are objects
  * through the identity map when the query has a single model entity, else
  * rows readable by name and position. SELECTs are compiled through the
- * compiled-SQL cache (compile_cache.c) of their class or of the db. */
+ * compiled-SQL cache (sqlcache.c) of their class or of the db. */
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "dialect.h"
 #include "l_query.h"
 #include "l_relation.h"

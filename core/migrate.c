@@ -32,7 +32,7 @@ void orm_migctx_free(orm_migctx *m)
     if (!m) return;
     if (m->open) orm_mig_rollback(m);
     if (m->be && m->be->free_state) m->be->free_state(m->be_state);
-    orm_migsteps_clear(&m->steps);
+    orm_mig_steps_clear(&m->steps);
     orm_strv_free(&m->losses);
     free(m->revision);
     orm_buf_free(&m->sql);

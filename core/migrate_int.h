@@ -1,5 +1,5 @@
 /* migrate_int.h — what migrate.c, the backends (migrate_sqlite.c,
- * migrate_pg.c, migrate_mysql.c), migrate_steps.c and version.c share:
+ * migrate_pg.c, migrate_mysql.c), migrate_steps.c and migrate_version.c share:
  * the context struct, the statement runner that also collects --sql text,
  * and the per-backend table of the operations a backend does its own way. */
 #ifndef ORM_MIGRATE_INT_H
@@ -57,8 +57,8 @@ struct orm_migctx {
     /* sql mode where DDL cannot be rolled back (MySQL): statements are
      * written, never run; version_made: the version table's CREATE was */
     int dry, version_made;
-    void *be_state;     /* the backend's own (see free_state) */
-    orm_migsteps steps; /* op-by-op runs (migrate_steps.c) */
+    void *be_state;         /* the backend's own (see free_state) */
+    orm_mig_steplist steps; /* op-by-op runs (migrate_steps.c) */
     /* pre-flight counts (migrate_preflight.c): on, the revision the
      * findings belong to, the findings, and the nesting of operations
      * (only the outermost one counts) */
