@@ -9,8 +9,8 @@
 
 int l_arg_error(lua_State *L, int idx, const char *call, const char *arg, const char *expected)
 {
-    return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s: %s must be %s (got %s)", call, arg, expected,
-                          luaL_typename(L, idx));
+    l_error_raisef(L, ORM_ERR_ARGUMENT, "%s: %s must be %s (got %s)", call, arg, expected,
+                   luaL_typename(L, idx));
 }
 
 const char *l_arg_string(lua_State *L, int idx, const char *call, const char *arg)

@@ -5,10 +5,13 @@
 
 #include <lua.h>
 
+#include "l_orm.h"
+
 /* [-0, +0, v] Raises ArgumentError "<call>: <arg> must be <expected> (got
  * <type of the value at idx>)". call is how the user wrote it, e.g.
  * "db.load(path, opts)". */
-int l_arg_error(lua_State *L, int idx, const char *call, const char *arg, const char *expected);
+L_NORETURN int l_arg_error(lua_State *L, int idx, const char *call, const char *arg,
+                           const char *expected);
 /* [-0, +0, v] The string at idx (numbers are not converted); raises
  * otherwise. Borrowed from the stack slot. */
 const char *l_arg_string(lua_State *L, int idx, const char *call, const char *arg);
