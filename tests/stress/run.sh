@@ -186,11 +186,11 @@ migrate_loop() {
     [ "$NEWSCHEMA" != "$OLDSCHEMA" ] && [ "$NEWREV" != "$OLDREV" ] &&
         [ "$(migrate_rows "$A/instance/app.db")" = "$ROWS" ] ||
         { echo "stress: an uninterrupted upgrade did not do what it should" >&2; failed=$((failed + 1)); return; }
-    echo "migrate: upgrade rebuilding 2,000 parents and 20,000 children in $MIGRATE_MS ms; $STRESS_RUNS runs"
+    echo "migrate: upgrade rebuilding 2,000 parents and 20,000 children in $MIGRATE_MS ms; $STRESS_RUNS runs, each killed at a random moment within 1.5 times that"
     old=0; new=0
     i=1; while [ "$i" -le "$STRESS_RUNS" ]; do
         db="$A/instance/app.db"; rm -f "$db" "$db-journal" "$db-wal" "$db-shm"; cp "$M/template.db" "$db"
-        kill_at "$(rand_ms "$MIGRATE_MS")" "$ORMSH" --app "$A" db upgrade >"$M/out" 2>&1
+        kill_at "$(rand_ms $((MIGRATE_MS * 3 / 2)))" "$ORMSH" --app "$A" db upgrade >"$M/out" 2>&1
         runs=$((runs + 1)); kills=$((kills + KILLED))
         sqlite_checks "migrate run $i" "$db"
         schema=$(migrate_schema "$db"); rev=$(sqlite3 "$db" 'SELECT version_num FROM ormsh_version')
