@@ -153,7 +153,7 @@ coverage-report:
 	@for d in core bindings; do echo "--- $$d/"; \
 	  $(GCOVR) -a build-cov/coverage.json -f $$d/ -s -o /dev/null | grep -E '^(lines|branches):'; done
 	@echo "--- least-covered files (branches; lines: see gcovr -a build-cov/coverage.json)"
-	@$(GCOVR) -a build-cov/coverage.json -b -p | grep -E '^(core|bindings)/' | head -n $(COV_LEAST)
+	@$(GCOVR) -a build-cov/coverage.json -b | grep -E '^(core|bindings)/.* [0-9]+%' | sort -n -k4 | head -n $(COV_LEAST)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) under ASan+UBSan, each for
 # FUZZ_SECONDS; new inputs land in build-fuzz/corpus/<target>, the seeds are
