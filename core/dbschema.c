@@ -321,6 +321,7 @@ void orm_dbunique_name(const orm_dbtable *t, const orm_dbunique *u, orm_buf *out
 
 void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out)
 {
+    // cppcheck-suppress ctunullpointer ; never NULL: orm_dbconstraint_is_conventional passes u or f
     if (f->name) {
         orm_buf_puts(out, f->name);
         return;
