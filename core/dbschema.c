@@ -3,6 +3,7 @@
  * TABLE / CREATE INDEX text built from it. */
 #include "dbschema.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,7 +322,6 @@ void orm_dbunique_name(const orm_dbtable *t, const orm_dbunique *u, orm_buf *out
 
 void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out)
 {
-    // cppcheck-suppress ctunullpointer ; never NULL: orm_dbconstraint_is_conventional passes u or f
     if (f->name) {
         orm_buf_puts(out, f->name);
         return;
@@ -334,12 +334,13 @@ void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out)
 int orm_dbconstraint_is_conventional(const orm_dbtable *t, const orm_dbunique *u,
                                      const orm_dbfkey *f, const char *name)
 {
+    assert(u || f); /* one constraint: a unique or a foreign key */
     orm_buf b = ORM_BUF_INIT;
     if (u) {
         orm_dbunique anon = *u;
         anon.name = NULL;
         orm_dbunique_name(t, &anon, &b);
-    } else {
+    } else if (f) {
         orm_dbfkey anon = *f;
         anon.name = NULL;
         orm_dbfkey_name(t, &anon, &b);

@@ -65,9 +65,8 @@ int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
 static int named(const orm_dbtable *t, const orm_dbunique *u, const orm_dbfkey *f, const char *name,
                  int pass)
 {
-    assert(u || f);
-    // cppcheck-suppress nullPointer ; f is set when u is not (the callers pass one)
-    const char *real = u ? u->name : f->name;
+    assert(u || f); /* one constraint: a unique or a foreign key */
+    const char *real = u ? u->name : f ? f->name : NULL;
     if (pass == 0) return real && strcmp(real, name) == 0;
     return orm_dbconstraint_is_conventional(t, u, f, name);
 }
