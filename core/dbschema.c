@@ -345,7 +345,7 @@ int orm_dbconstraint_is_conventional(const orm_dbtable *t, const orm_dbunique *u
         anon.name = NULL;
         orm_dbfkey_name(t, &anon, &b);
     }
-    int same = !b.oom && strcmp(orm_buf_str(&b), name) == 0;
+    int same = b.oom ? ORM_ENOMEM : strcmp(orm_buf_str(&b), name) == 0;
     orm_buf_free(&b);
     return same;
 }

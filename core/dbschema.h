@@ -100,7 +100,8 @@ void orm_dbindex_clear(orm_dbindex *x);
 void orm_dbunique_name(const orm_dbtable *t, const orm_dbunique *u, orm_buf *out);
 void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out);
 /* 1 when name is the conventional name of the unique constraint u (or, u
- * NULL, of the foreign key f) of t, whatever name it has itself. */
+ * NULL, of the foreign key f) of t, whatever name it has itself; 0 when
+ * not; ORM_ENOMEM when the name could not be built. */
 int orm_dbconstraint_is_conventional(const orm_dbtable *t, const orm_dbunique *u,
                                      const orm_dbfkey *f, const char *name);
 /* The name a model's index = true gets: ix_<table>_<col>. */

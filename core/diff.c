@@ -226,6 +226,7 @@ static void notice_cols(differ *d, const char *what, const char *name, const cha
 {
     orm_buf b = ORM_BUF_INIT;
     cols_text(&b, cols);
+    if (b.oom) d->oom = 1; /* not a notice without its columns */
     if (name)
         notice(d, "Detected %s '%s' on '%s%s'", what, name, table, orm_buf_str(&b));
     else

@@ -58,7 +58,8 @@ static int is_one(const orm_strv *cols, const char *col)
     return cols->n == 1 && strcmp(cols->v[0], col) == 0;
 }
 
-static colopts column_options(const orm_dbtable *t, int i)
+/* The options column i gets; an allocation failure sets out's oom flag. */
+static colopts column_options(const orm_dbtable *t, int i, orm_buf *out)
 {
     const char *col = t->cols[i].name;
     colopts o = {0, 0, -1, -1, -1};
@@ -70,6 +71,7 @@ static colopts column_options(const orm_dbtable *t, int i)
     for (int k = 0; k < t->nindexes && x < 0; k++)
         if (is_one(&t->indexes[k].cols, col) && strcmp(t->indexes[k].name, orm_buf_str(&name)) == 0)
             x = k;
+    if (name.oom) out->oom = 1;
     orm_buf_free(&name);
     int iu = x >= 0 && t->indexes[x].unique;
     if (x >= 0 && (iu || u < 0)) { /* index = true [, unique = true]: the index */
@@ -89,6 +91,7 @@ static colopts column_options(const orm_dbtable *t, int i)
         anon.name = NULL;
         orm_dbfkey_name(t, &anon, &conv);
         if (!f->name || strcmp(f->name, orm_buf_str(&conv)) == 0) o.fkey_used = k;
+        if (conv.oom) out->oom = 1;
         orm_buf_free(&conv);
     }
     return o;
@@ -104,7 +107,7 @@ static void put_column(orm_buf *out, const orm_dbtable *t, int i, colopts *o)
 {
     const orm_dbcolumn *c = &t->cols[i];
     int pk = orm_strv_find(&t->pk, c->name) >= 0;
-    *o = column_options(t, i);
+    *o = column_options(t, i, out);
     orm_buf opts = ORM_BUF_INIT;
 #define OPT(...)                                                                                   \
     orm_buf_printf(&opts, "%s", opts.len ? ", " : ""), orm_buf_printf(&opts, __VA_ARGS__)
@@ -123,6 +126,7 @@ static void put_column(orm_buf *out, const orm_dbtable *t, int i, colopts *o)
         orm_buf b = ORM_BUF_INIT;
         orm_buf_printf(&b, "%s.%s", f->reftable, f->refcols.v[0]);
         orm_lua_quote(&opts, orm_buf_str(&b));
+        if (b.oom) out->oom = 1;
         orm_buf_free(&b);
         if (f->ondelete) {
             OPT("ondelete = ");
@@ -140,6 +144,7 @@ static void put_column(orm_buf *out, const orm_dbtable *t, int i, colopts *o)
     put_type(out, c);
     if (opts.len) orm_buf_printf(out, ", { %s }", orm_buf_str(&opts));
     orm_buf_putc(out, ')');
+    if (opts.oom) out->oom = 1; /* not a column without its options */
     orm_buf_free(&opts);
 }
 
@@ -180,6 +185,7 @@ static void create_unique(orm_buf *out, const orm_dbtable *t, const orm_dbunique
     orm_buf_puts(out, ", ");
     quote_list(out, &u->cols);
     orm_buf_putc(out, ')');
+    if (name.oom) out->oom = 1;
     orm_buf_free(&name);
 }
 
@@ -199,6 +205,7 @@ static void create_fkey(orm_buf *out, const orm_dbtable *t, const orm_dbfkey *f)
     quote_list(out, &f->refcols);
     fkey_options(out, f, NULL);
     orm_buf_putc(out, ')');
+    if (name.oom) out->oom = 1;
     orm_buf_free(&name);
 }
 
@@ -398,6 +405,7 @@ int orm_migop_render(const orm_migop *op, int inverse, const char *indent, orm_b
         drop_constraint(out, orm_buf_str(&name), t->name, "foreignkey");
         break;
     }
+    if (name.oom) out->oom = 1;
     orm_buf_free(&name);
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
@@ -412,11 +420,13 @@ static void line(orm_buf *out, const char *indent, const char *text)
 int orm_migops_render(const orm_migops *ops, int downgrade, const char *indent, orm_buf *out)
 {
     orm_buf b = ORM_BUF_INIT;
+    int oom = 0; /* b's flag is cleared by each reset: gathered here */
     if (!downgrade && ops->unmapped.n) {
         orm_buf_puts(&b, "-- Left alone (no model maps them, no revision created them):");
         for (int i = 0; i < ops->unmapped.n; i++)
             orm_buf_printf(&b, "%s %s", i ? "," : "", ops->unmapped.v[i]);
         line(out, indent, orm_buf_str(&b));
+        oom |= b.oom;
         orm_buf_reset(&b);
     }
     for (int k = 0; k < ops->n; k++) {
@@ -424,13 +434,15 @@ int orm_migops_render(const orm_migops *ops, int downgrade, const char *indent, 
         if (!downgrade && op->comment) {
             orm_buf_printf(&b, "-- %s", op->comment);
             line(out, indent, orm_buf_str(&b));
+            oom |= b.oom;
             orm_buf_reset(&b);
         }
         orm_migop_render(op, downgrade, indent, &b);
         line(out, indent, orm_buf_str(&b));
+        oom |= b.oom;
         orm_buf_reset(&b);
     }
-    int oom = b.oom;
+    oom |= b.oom;
     orm_buf_free(&b);
     return oom || out->oom ? ORM_ENOMEM : ORM_OK;
 }

@@ -60,7 +60,8 @@ int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
                         f->name, c->name);
 }
 
-/* 1 when `name` is the constraint's real name (pass 0) or conventional one (pass 1). */
+/* 1 when `name` is the constraint's real name (pass 0) or conventional one
+ * (pass 1), 0 when not, ORM_ENOMEM. */
 static int named(const orm_dbtable *t, const orm_dbunique *u, const orm_dbfkey *f, const char *name,
                  int pass)
 {
@@ -91,21 +92,27 @@ int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *
 {
     int uq = !type || strcmp(type, "unique") == 0, fk = !type || strcmp(type, "foreignkey") == 0;
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; uq && i < t->nuniques; i++)
-            if (named(t, &t->uniques[i], NULL, name, pass)) {
+        for (int i = 0; uq && i < t->nuniques; i++) {
+            int r = named(t, &t->uniques[i], NULL, name, pass);
+            if (r < 0) return orm_error_oom(&m->c->err); /* not "no such constraint" */
+            if (r) {
                 *out = (orm_migsrv_found){'u', i};
                 return ORM_OK;
             }
+        }
         for (int i = 0; uq && unique_indexes && pass == 0 && i < t->nindexes; i++)
             if (t->indexes[i].unique && strcmp(t->indexes[i].name, name) == 0) {
                 *out = (orm_migsrv_found){'i', i};
                 return ORM_OK;
             }
-        for (int i = 0; fk && i < t->nfkeys; i++)
-            if (named(t, NULL, &t->fkeys[i], name, pass)) {
+        for (int i = 0; fk && i < t->nfkeys; i++) {
+            int r = named(t, NULL, &t->fkeys[i], name, pass);
+            if (r < 0) return orm_error_oom(&m->c->err);
+            if (r) {
                 *out = (orm_migsrv_found){'f', i};
                 return ORM_OK;
             }
+        }
     }
     orm_buf have = ORM_BUF_INIT;
     list_names(t, unique_indexes, &have);

@@ -383,25 +383,29 @@ static int names_match(const orm_dbtable *t, const orm_dbunique *u, const orm_db
         orm_dbunique_name(t, u, &b);
     else if (f)
         orm_dbfkey_name(t, f, &b);
-    int same = strcmp(orm_buf_str(&b), name) == 0;
+    int same = b.oom ? ORM_ENOMEM : strcmp(orm_buf_str(&b), name) == 0;
     orm_buf_free(&b);
     return same;
 }
 
+/* 1 when t has a constraint called name, 0 when not, ORM_ENOMEM. */
 static int constraint_exists(const orm_dbtable *t, const char *name)
 {
-    for (int i = 0; name && i < t->nuniques; i++)
-        if (names_match(t, &t->uniques[i], NULL, name)) return 1;
-    for (int i = 0; name && i < t->nfkeys; i++)
-        if (names_match(t, NULL, &t->fkeys[i], name)) return 1;
-    return 0;
+    int r = 0;
+    for (int i = 0; name && !r && i < t->nuniques; i++)
+        r = names_match(t, &t->uniques[i], NULL, name);
+    for (int i = 0; name && !r && i < t->nfkeys; i++)
+        r = names_match(t, NULL, &t->fkeys[i], name);
+    return r;
 }
 
 static int unique_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
 {
     const orm_dbunique *u = arg;
     (void)from;
-    if (constraint_exists(t, u->name))
+    int exists = constraint_exists(t, u->name);
+    if (exists < 0) return orm_error_oom(&m->c->err);
+    if (exists)
         return orm_mig_fail(m, "table '%s' already has a constraint named '%s'", t->name, u->name);
     int rc = check_columns(m, t, &u->cols);
     if (rc == ORM_OK && orm_dbtable_add_unique(t, u) < 0) rc = orm_error_oom(&m->c->err);
@@ -417,7 +421,9 @@ static int fkey_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const v
 {
     const orm_dbfkey *f = arg;
     (void)from;
-    if (constraint_exists(t, f->name))
+    int exists = constraint_exists(t, f->name);
+    if (exists < 0) return orm_error_oom(&m->c->err);
+    if (exists)
         return orm_mig_fail(m, "table '%s' already has a constraint named '%s'", t->name, f->name);
     int rc = check_columns(m, t, &f->cols);
     if (rc == ORM_OK && orm_dbtable_add_fkey(t, f) < 0) rc = orm_error_oom(&m->c->err);
@@ -452,16 +458,22 @@ static int drop_transform_constraint(orm_migctx *m, orm_dbtable *t, orm_strv *fr
     const drop_arg *a = arg;
     (void)from;
     int any = !a->type;
-    for (int i = 0; (any || !strcmp(a->type, "unique")) && i < t->nuniques; i++)
-        if (names_match(t, &t->uniques[i], NULL, a->name)) {
+    for (int i = 0; (any || !strcmp(a->type, "unique")) && i < t->nuniques; i++) {
+        int r = names_match(t, &t->uniques[i], NULL, a->name);
+        if (r < 0) return orm_error_oom(&m->c->err); /* not "no such constraint" */
+        if (r) {
             orm_dbtable_remove_unique(t, i);
             return ORM_OK;
         }
-    for (int i = 0; (any || !strcmp(a->type, "foreignkey")) && i < t->nfkeys; i++)
-        if (names_match(t, NULL, &t->fkeys[i], a->name)) {
+    }
+    for (int i = 0; (any || !strcmp(a->type, "foreignkey")) && i < t->nfkeys; i++) {
+        int r = names_match(t, NULL, &t->fkeys[i], a->name);
+        if (r < 0) return orm_error_oom(&m->c->err);
+        if (r) {
             orm_dbtable_remove_fkey(t, i);
             return ORM_OK;
         }
+    }
     orm_buf have = ORM_BUF_INIT;
     list_constraints(t, &have);
     orm_mig_fail(m, "table '%s' has no %s constraint named '%s' (it has: %s)", t->name,

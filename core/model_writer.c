@@ -42,8 +42,9 @@ static int single(const orm_strv *cols, const char *name)
     return cols->n == 1 && strcmp(cols->v[0], name) == 0;
 }
 
-/* The index that `index = true` stands for (ix_<table>_<col>), or -1. */
-static int default_index(const orm_dbtable *t, const char *col)
+/* The index that `index = true` stands for (ix_<table>_<col>), or -1; an
+ * allocation failure sets out's oom flag. */
+static int default_index(const orm_dbtable *t, const char *col, orm_buf *out)
 {
     orm_buf name = ORM_BUF_INIT;
     orm_dbindex_default_name(t->name, col, &name);
@@ -52,6 +53,7 @@ static int default_index(const orm_dbtable *t, const char *col)
         if (single(&t->indexes[i].cols, col) && t->indexes[i].name &&
             strcmp(t->indexes[i].name, orm_buf_str(&name)) == 0)
             found = i;
+    if (name.oom) out->oom = 1;
     orm_buf_free(&name);
     return found;
 }
@@ -76,6 +78,7 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
         orm_buf t2 = ORM_BUF_INIT;
         orm_buf_printf(&t2, "%s.%s", fk->reftable, fk->refcols.n ? fk->refcols.v[0] : "id");
         put_string(out, orm_buf_str(&t2));
+        if (t2.oom) out->oom = 1;
         orm_buf_free(&t2);
         if (fk->ondelete || fk->onupdate) {
             orm_buf_puts(out, ", {");
@@ -94,7 +97,7 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
         break;
     }
     int pk = orm_strv_find(&t->pk, c->name) >= 0;
-    int unique = 0, ix = default_index(t, c->name);
+    int unique = 0, ix = default_index(t, c->name, out);
     for (int u = 0; u < t->nuniques; u++)
         if (single(&t->uniques[u].cols, c->name) && !t->uniques[u].name) unique = 1;
     if (ix >= 0 && t->indexes[ix].unique) unique = 1;
@@ -191,7 +194,7 @@ static void write_table_args(const orm_rclass *k, orm_buf *out)
     }
     for (int i = 0; i < t->nindexes; i++) {
         const orm_dbindex *x = &t->indexes[i];
-        if (x->cols.n == 1 && default_index(t, x->cols.v[0]) == i) continue; /* index = true */
+        if (x->cols.n == 1 && default_index(t, x->cols.v[0], out) == i) continue; /* index = true */
         if (x->cols.n == 0 || !x->name) {
             orm_buf_printf(out, "  -- index %s on an expression (not declared here)\n",
                            x->name ? x->name : "(unnamed)");

@@ -258,6 +258,7 @@ static void relate_fks(builder *b)
             char *snake = orm_name_snake(k->table->name);
             char *plural = snake ? orm_name_plural(snake) : NULL;
             orm_buf_puts(&o, plural ? plural : "");
+            if (!plural) o.oom = 1; /* not a relationship named "" */
             if (self || times > 1) orm_buf_printf(&o, "_by_%s", k->rels[ri].name);
             free(snake);
             free(plural);

@@ -36,6 +36,7 @@ int orm_name_is_identifier(const char *s)
 /* "_2020Sales" for a name that starts with a digit or is empty. */
 static char *finish(orm_buf *b)
 {
+    if (b->oom) return orm_buf_detach(b); /* NULL, not "_" */
     if (b->len == 0 || isdigit((unsigned char)b->p[0])) {
         orm_buf fixed = ORM_BUF_INIT;
         orm_buf_putc(&fixed, '_');

@@ -62,7 +62,7 @@ void orm_reflect_forget_default_names(orm_dbtable *t, orm_reflect_default_fn is_
 {
     for (int i = 0; i < t->nuniques; i++) {
         orm_dbunique *u = &t->uniques[i];
-        if (u->name && (orm_dbconstraint_is_conventional(t, u, NULL, u->name) ||
+        if (u->name && (orm_dbconstraint_is_conventional(t, u, NULL, u->name) > 0 ||
                         is_default(t, u->name, &u->cols, 0))) {
             free(u->name);
             u->name = NULL;
@@ -70,7 +70,7 @@ void orm_reflect_forget_default_names(orm_dbtable *t, orm_reflect_default_fn is_
     }
     for (int i = 0; i < t->nfkeys; i++) {
         orm_dbfkey *f = &t->fkeys[i];
-        if (f->name && (orm_dbconstraint_is_conventional(t, NULL, f, f->name) ||
+        if (f->name && (orm_dbconstraint_is_conventional(t, NULL, f, f->name) > 0 ||
                         is_default(t, f->name, &f->cols, 1))) {
             free(f->name);
             f->name = NULL;
