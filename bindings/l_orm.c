@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "history_table.h"
 #include "l_db.h"
+#include "shard.h"
 #include "l_docs.h"
 #include "l_fixtures.h"
 #include "l_query.h"
@@ -73,6 +74,7 @@ static void echo_line(void *ctx, const char *line)
  * the handle is collected, since instances still point into it. */
 static void db_close_conn(l_db *db)
 {
+    l_shard_close(db);
     orm_session_free(db->session);
     db->session = NULL;
     orm_conn_close(db->conn);
@@ -125,6 +127,8 @@ static int db_newindex(lua_State *L)
     if (strcmp(key, "echo") != 0)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s cannot be assigned (only db.echo)", key);
     db->conn->echo = lua_toboolean(L, 3);
+    for (int i = 0; db->shards && i < db->shards->n; i++)
+        db->shards->v[i].conn->echo = db->conn->echo;
     l_db_push_uv(L, db);
     lua_pushboolean(L, db->conn->echo);
     lua_setfield(L, -2, "echo");
@@ -180,6 +184,7 @@ static int db_tostring(lua_State *L)
 static int db_create_all(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
+    if (l_shard_fanout(db)) return l_shard_each(L, db, db_create_all, 1, lua_gettop(L));
     orm_error err;
     orm_error_init(&err);
     orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
@@ -196,6 +201,7 @@ static int db_create_all(lua_State *L)
 static int db_drop_all(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
+    if (l_shard_fanout(db)) return l_shard_each(L, db, db_drop_all, 1, lua_gettop(L));
     orm_error err;
     orm_error_init(&err);
     orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
@@ -211,6 +217,28 @@ static int db_transaction(lua_State *L)
     luaL_checktype(L, 1, LUA_TFUNCTION);
     int nargs = lua_gettop(L) - 1;
     int base = 1;
+    if (l_shard_fanout(db)) { /* session:commit() / :rollback() on every shard */
+        l_db_push_uv(L, db);
+        lua_getfield(L, -1, L_DB_SESSION);
+        lua_replace(L, -2);
+        lua_insert(L, 1);
+        int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
+        lua_getfield(L, 1, st == LUA_OK ? "commit" : "rollback");
+        lua_pushvalue(L, 1);
+        if (st != LUA_OK) {
+            lua_pcall(L, 1, 0, 0); /* the first error wins */
+            lua_settop(L, 2);
+            return lua_error(L);
+        }
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+            lua_getfield(L, 1, "rollback");
+            lua_pushvalue(L, 1);
+            lua_pcall(L, 1, 0, 0);
+            lua_pop(L, 1);
+            return lua_error(L);
+        }
+        return lua_gettop(L) - 1;
+    }
     if (lua_pcall(L, nargs, LUA_MULTRET, 0) != LUA_OK) {
         db->L = L;
         orm_session_rollback(db->session);
@@ -374,6 +402,8 @@ static int orm_fault(lua_State *L)
  * connection survives it (sandbox.h). */
 static int orm_connect(lua_State *L)
 {
+    if (lua_istable(L, 2) && l_shard_first_url(L, 2)) /* shard 0 is the handle's own */
+        lua_replace(L, 1);
     const char *text = luaL_checkstring(L, 1);
     orm_open_opts opts = {NULL, 0, 0};
     int echo = 0, audit = 0, sandbox = 0;
@@ -448,6 +478,8 @@ static int orm_connect(lua_State *L)
     lua_settop(L, dbidx);
     attach_replicas(L, db, lua_istable(L, 2) && dbidx > 2 ? 2 : 0, opts.base_dir);
     lua_settop(L, dbidx);
+    l_shard_attach(L, db, dbidx, lua_istable(L, 2) && dbidx > 2 ? 2 : 0, &opts);
+    lua_settop(L, dbidx);
     if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;
 }
@@ -463,12 +495,20 @@ static l_db *test_db(lua_State *L, int idx)
 int orm_lua_pending_changes(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
+    if (db && db->shards) {
+        int n = 0;
+        for (int i = 0; i < db->shards->n; i++)
+            n += (int)orm_session_pending_count(db->shards->v[i].session);
+        return n;
+    }
     return db ? (int)orm_session_pending_count(db->session) : 0;
 }
 
 void orm_lua_end_idle(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
+    for (int i = 0; db && db->shards && i < db->shards->n; i++)
+        orm_session_end_idle(db->shards->v[i].session);
     if (db) orm_session_end_idle(db->session);
 }
 
@@ -476,8 +516,10 @@ int orm_lua_rollback_all(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
     if (db == NULL) return 0;
-    int n = (int)orm_session_pending_count(db->session);
+    int n = orm_lua_pending_changes(L, idx);
     db->L = L;
+    for (int i = 0; db->shards && i < db->shards->n; i++)
+        orm_session_rollback(db->shards->v[i].session);
     orm_session_rollback(db->session);
     l_rel_forget(L, db);
     return n;
@@ -494,6 +536,9 @@ void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3])
 {
     l_db *db = test_db(L, idx);
     counts[0] = counts[1] = counts[2] = 0;
+    for (int i = 0; db && db->shards && i < db->shards->n; i++)
+        if (i != db->shard_cur)
+            orm_session_each_pending(db->shards->v[i].session, count_kind, counts);
     if (db) orm_session_each_pending(db->session, count_kind, counts);
 }
 
@@ -501,6 +546,26 @@ struct orm_conn *orm_lua_conn(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
     return db ? db->conn : NULL;
+}
+
+int orm_lua_shard_count(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    return db && db->shards ? db->shards->n : 0;
+}
+
+const char *orm_lua_shard_pin(lua_State *L, int idx, int i)
+{
+    l_db *db = test_db(L, idx);
+    if (db == NULL || db->shards == NULL) return NULL;
+    if (i < 0) {
+        db->shard_busy = 0;
+        l_shard_use(db, 0);
+        return NULL;
+    }
+    l_shard_use(db, i);
+    db->shard_busy = 1;
+    return db->shards->v[i].name;
 }
 
 void orm_lua_push_model_names(lua_State *L, int idx)
