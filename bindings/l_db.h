@@ -26,6 +26,7 @@ typedef struct l_db {
     struct orm_shardset *shards; /* owned; NULL: not sharded (l_shard.c) */
     int shard_cur;               /* the shard conn and session belong to (0 when idle) */
     int shard_busy;              /* inside a call on one shard: no fan-out */
+    struct orm_replica_prom *replica_prom; /* owned: the replicas' metrics, or NULL */
 } l_db;
 
 /* ---- l_stats.c ---- */
@@ -116,6 +117,9 @@ int l_shard_of_instance(lua_State *L, l_db *db, int idx);
 /* [-0, +r, e] l_rel_read (val_idx 0: r = 1) or l_rel_write (r = 0) on the
  * shard of the instance at inst_idx (else of the value at val_idx). */
 int l_shard_rel(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx);
+/* [-0, +1, e] A bulk q:update / q:delete (f, with the call's arguments) on
+ * shard only - 1 (only 0: every shard); pushes the rows matched in all. */
+int l_shard_bulk(lua_State *L, l_db *db, int only, lua_CFunction f);
 /* [-0, +1, e] session:get on a sharded db: shard (name at optidx's "shard",
  * else every shard: MultipleResultsFound when several hold the key). */
 int l_shard_get(lua_State *L, l_db *db, int clsidx, int pkidx, int optidx);

@@ -21,6 +21,8 @@
 #include "l_types.h"
 #include "orm_lua.h"
 #include "router.h"
+#include "router_prom.h"
+#include "stats.h"
 #include "sandbox.h"
 #include "url.h"
 
@@ -75,6 +77,11 @@ static void echo_line(void *ctx, const char *line)
 static void db_close_conn(l_db *db)
 {
     l_shard_close(db);
+    if (db->replica_prom) { /* before the session frees the router it reads */
+        if (db->conn) orm_stats_set_prom_extra(db->conn->stats, NULL, NULL);
+        orm_replica_prom_free(db->replica_prom);
+        db->replica_prom = NULL;
+    }
     orm_session_free(db->session);
     db->session = NULL;
     orm_conn_close(db->conn);
@@ -337,6 +344,8 @@ static void attach_replicas(lua_State *L, l_db *db, int opts, const char *base_d
     orm_router *r = orm_router_new(base_dir, isnum1 ? (int)wait : -1, isnum2 ? (int)retry : -1);
     if (r == NULL) luaL_error(L, "not enough memory");
     orm_session_set_router(db->session, r); /* owned from here, also on errors below */
+    if ((db->replica_prom = orm_replica_prom_new(r)) == NULL) luaL_error(L, "not enough memory");
+    orm_stats_set_prom_extra(db->conn->stats, orm_replica_prom_write, db->replica_prom);
     lua_Integer n = (lua_Integer)lua_rawlen(L, list);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, list, i);

@@ -309,3 +309,21 @@ int l_shard_rel(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx)
     if (val_idx) lua_pushvalue(L, val_idx);
     return l_shard_call(L, db, i, rel_one, 0, val_idx ? 4 : 3);
 }
+
+/* ---- bulk update / delete ---- */
+
+int l_shard_bulk(lua_State *L, l_db *db, int only, lua_CFunction f)
+{
+    int n = lua_gettop(L);
+    lua_Integer matched = 0;
+    for (int i = 0; i < db->shards->n; i++) {
+        if (only && i != only - 1) continue;
+        for (int k = 1; k <= n; k++)
+            lua_pushvalue(L, k);
+        l_shard_call(L, db, i, f, 0, n);
+        matched += lua_tointeger(L, -1);
+        lua_settop(L, n);
+    }
+    lua_pushinteger(L, matched);
+    return 1;
+}
