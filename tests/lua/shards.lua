@@ -13,20 +13,19 @@ if backend == "sqlite" then
   shards = { eu = "sqlite:///eu.db", us = "sqlite:///us.db" }
 else
   -- a second database on the same server, next to the test's own
-  local admin = orm.connect(url)
   local name = url:match("/([^/?]+)$")
   local second = name .. "_us"
   if backend == "mysql" then
+    local admin = orm.connect(url)
     admin.session:execute(admin.text("DROP DATABASE IF EXISTS " .. second))
     admin.session:execute(admin.text("CREATE DATABASE " .. second))
-  else
     admin.session:commit()
-    admin.session:execute(admin.text("COMMIT"))
-    admin.session:execute(admin.text("DROP DATABASE IF EXISTS " .. second))
-    admin.session:execute(admin.text("CREATE DATABASE " .. second))
+    admin = nil; collectgarbage()
+  else -- outside a transaction block: psql (the password is in PGPASSWORD)
+    for _, sql in ipairs{ "DROP DATABASE IF EXISTS " .. second, "CREATE DATABASE " .. second } do
+      assert(os.execute(("psql -q -X -d '%s' -c '%s' >/dev/null"):format(url, sql)))
+    end
   end
-  admin.session:commit()
-  admin:close()
   shards = { eu = url, us = url:gsub("/[^/?]+$", "/" .. second) }
 end
 
