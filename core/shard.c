@@ -45,7 +45,12 @@ int orm_shardset_add(orm_shardset *ss, const char *name, orm_conn *conn, orm_ses
     }
     memcpy(nm, name, len + 1);
     snprintf(tag, len + 7, "shard %s", name);
-    ss->v[ss->n++] = (orm_shard){nm, tag, conn, session, owned};
+    orm_shard *sh = &ss->v[ss->n++];
+    sh->name = nm;
+    sh->tag = tag;
+    sh->conn = conn;
+    sh->session = session;
+    sh->owned = owned;
     conn->echo_tag = tag;
     return ORM_OK;
 }
