@@ -39,7 +39,7 @@ static int by_op_table(const void *a, const void *b)
 static void statements(orm_buf *b, orm_stats *st)
 {
     orm_prom_head(b, "ormsh_statements_total", "counter",
-         "Statements executed, by operation and the first table they name.");
+                  "Statements executed, by operation and the first table they name.");
     if (st->nshapes == 0) return;
     const shape **v = malloc((size_t)st->nshapes * sizeof *v);
     if (!v) {
@@ -103,7 +103,8 @@ char *orm_stats_prometheus(orm_stats *st)
                    (unsigned long long)st->rollbacks);
     orm_prom_head(&b, "ormsh_slow_statements_total", "counter", "Statements slower than slow_ms.");
     orm_buf_printf(&b, "ormsh_slow_statements_total %llu\n", (unsigned long long)st->slow);
-    orm_prom_head(&b, "ormsh_nplus1_total", "counter", "N+1 query patterns detected, by relationship.");
+    orm_prom_head(&b, "ormsh_nplus1_total", "counter",
+                  "N+1 query patterns detected, by relationship.");
     for (int i = 0; i < st->nnplus1; i++) {
         orm_buf_puts(&b, "ormsh_nplus1_total{");
         orm_prom_label(&b, "relationship", st->nplus1[i].name);

@@ -14,7 +14,7 @@
 typedef struct orm_replica_prom orm_replica_prom;
 
 orm_replica_prom *orm_replica_prom_new(orm_router *r); /* NULL on oom */
-void orm_replica_prom_free(orm_replica_prom *p);        /* NULL-safe */
+void orm_replica_prom_free(orm_replica_prom *p);       /* NULL-safe */
 /* An orm_prom_extra_fn (ctx: the orm_replica_prom): with safe set it asks
  * each replica its state and lag now (orm_router_info) and keeps them;
  * otherwise (mid-statement) it writes the last readings. */

@@ -51,8 +51,8 @@ struct orm_stats {
     orm_publish_fn publish;
     void *publish_ctx;
     uint64_t publish_every, next_publish; /* ns */
-    int in_publish;              /* inside the publish hook (mid-statement) */
-    orm_prom_extra_fn prom_extra; /* more samples for the exposition (replicas) */
+    int in_publish;                       /* inside the publish hook (mid-statement) */
+    orm_prom_extra_fn prom_extra;         /* more samples for the exposition (replicas) */
     void *prom_extra_ctx;
 };
 
