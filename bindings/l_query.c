@@ -9,6 +9,7 @@
 #include "l_args.h"
 #include "sqlcache.h"
 #include "l_query.h"
+#include "shard.h"
 
 /* ---- the userdata ---- */
 
@@ -115,6 +116,7 @@ l_query *l_query_clone(lua_State *L, int srcidx)
     q->has_by = src->has_by;
     q->has_options = src->has_options;
     q->primary = src->primary;
+    q->shard = src->shard;
     q->base = src->base; /* its box is in the shared user value 1 */
     q->yield_per = src->yield_per;
     if ((q->sel = orm_select_clone(src->sel)) == NULL) l_query_oom(L);
@@ -657,8 +659,23 @@ static int q_using(lua_State *L)
     return 1;
 }
 
+/* shard(name): the query runs on that shard only (a sharded database). */
+static int q_shard(lua_State *L)
+{
+    l_query *src = l_query_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    int i = src->db->shards ? orm_shardset_find(src->db->shards, name) : -1;
+    if (i < 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "shard: no shard named '%s'%s", name,
+                              src->db->shards ? "" : " (the database has no shards)");
+    l_query *q = l_query_clone(L, 1);
+    q->shard = i + 1;
+    return 1;
+}
+
 static const luaL_Reg build_methods[] = {
     {"using", q_using},
+    {"shard", q_shard},
     {"filter", q_filter},
     {"where", q_filter}, /* the 2.0 style's name (db.select) */
     {"filter_by", l_query_filter_by},

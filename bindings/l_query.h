@@ -56,6 +56,7 @@ typedef struct l_query {
     orm_from *f1;        /* entity 1's alias (borrowed from user value 1), or NULL */
     l_lazy *lazy;        /* a lazy query's filters (after it in its userdata), or NULL */
     int yield_per;       /* rows a streaming loop reads at a time (0: the default) */
+    int shard; /* q:shard(name): that shard's index + 1; 0: every shard (kept by clones) */
 } l_query;
 
 /* ---- l_query.c ---- */

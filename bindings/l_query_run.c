@@ -345,6 +345,10 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
 {
     qidx = lua_absindex(L, qidx);
     l_query *q = l_query_check(L, qidx);
+    if (l_shard_fanout(q->db)) {
+        l_shard_query_run(L, qidx, sel);
+        return;
+    }
     int base = lua_gettop(L);
     slot one;
     /* joinedload: the related rows come in the same statement */
@@ -386,6 +390,7 @@ const orm_table *l_query_stream_open(lua_State *L, int qidx, orm_cursor **box)
     l_query *q = l_query_check(L, qidx);
     slot one;
     const orm_select *sel = q->sel;
+    if (q->db->shards) return NULL; /* all() merges the shards */
     if (!single_entity(q, sel, &one) || sel->njoins != 0 || sel->nfroms != 0) return NULL;
     open_select(L, q, sel, 0, box);
     orm_cursor_stream(*box);
@@ -488,6 +493,14 @@ static int q_first(lua_State *L)
     l_query *q = l_query_check_lazy(L, 1);
     slot one;
     orm_select limited;
+    if (l_shard_fanout(q->db)) { /* the first of the merged rows */
+        q = l_query_check(L, 1);
+        limited = *q->sel;
+        if (limited.limit != 0) limited.limit = 1;
+        l_query_run(L, 1, &limited);
+        lua_rawgeti(L, -1, 1);
+        return 1;
+    }
     if (q->lazy && needs_eager(L, q, q->t1) && l_rel_joined_wanted(L, 1, q->t1)) {
         const orm_value *vals[L_LAZY_MAX];
         l_query_materialize(L, 1, vals); /* a select to join to */
@@ -566,6 +579,7 @@ static int q_scalar(lua_State *L)
 
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel)
 {
+    if (l_shard_fanout(q->db)) return l_shard_query_count(L, q, sel);
     int top = lua_gettop(L);
     orm_cursor **box = cursor_slot(L, q);
     open_select(L, q, sel, 1, box);

@@ -22,6 +22,9 @@
 #       fresh session, every author once in a fixed-seed shuffled order; raw C:
 #       one prepared SELECT ... WHERE email = ? LIMIT 1 reset and rebound, in
 #       one transaction
+#   Replica routing: W3 and W5 again with one read replica configured (--replica
+#       naming the same SQLite file, opened read-only), beside W3 and W5 without
+#       (target: within 10%)
 #
 # Needs BUILD (bench_raw_sqlite lives there) and ORMSH (the ormsh executable).
 # Knobs: BENCH_N (default 100000), BENCH_N45 (authors of W4/W5 and queries of
@@ -242,6 +245,12 @@ return { name = "bench45m", database = "sqlite:///$DB45", models = { "models" },
 EOF
 # shellcheck disable=SC2317  # called through run_phase
 ormsh45m_cmd() { "$ORMSH" --app "$APP45M" run "$LUA_BENCH" "$1" "$N45"; }
+# W3 and W5 with one read replica configured (the same SQLite file, opened
+# read-only): the reads go through the router, for the routing overhead line
+# shellcheck disable=SC2317  # called through run_phase
+ormsh_rcmd() { "$ORMSH" --app "$APP" --database "sqlite:///$1" --replica "sqlite:///$1" run "$LUA_BENCH" "$2" "$N"; }
+# shellcheck disable=SC2317  # called through run_phase
+ormsh45r_cmd() { "$ORMSH" --app "$APP45" --replica "sqlite:///$DB45" run "$LUA_BENCH" "$1" "$N45"; }
 
 PY=""
 if [ "${BENCH_SQLALCHEMY:-1}" != 0 ]; then
@@ -281,6 +290,7 @@ for w in w2 w3; do
     while [ $r -le "$REPS" ]; do
         run_phase raw.$w.$r "raw C $(echo $w | tr w W) run $r" "$RAW" "$DB" $w "$N"
         run_phase ormsh.$w.$r "ormsh $(echo $w | tr w W) run $r" ormsh_cmd "$DB" $w
+        [ $w = w3 ] && run_phase ormsh.w3r.$r "ormsh W3 one-replica run $r" ormsh_rcmd "$DB" w3
         r=$((r + 1))
     done
 done
@@ -327,6 +337,7 @@ if [ $have45 -eq 1 ]; then
         run_phase raw.w5.$r "raw C W5 run $r" "$RAW" "$DB45" w5 "$N45"
         run_phase ormsh.w5.$r "ormsh W5 run $r" ormsh45_cmd w5
         run_phase ormsh.w5m.$r "ormsh W5 metrics-on run $r" ormsh45m_cmd w5
+        run_phase ormsh.w5r.$r "ormsh W5 one-replica run $r" ormsh45r_cmd w5
         r=$((r + 1))
     done
     check_same w4 "ormsh W4 selectinload" ormsh.w4sel
@@ -439,6 +450,13 @@ awk -v off="$(medians wall ormsh.w5)" -v on="$(medians wall ormsh.w5m)" 'BEGIN {
     if (off == "" || on == "" || off <= 0) { print "W5 monitoring overhead: ERROR"; exit }
     pct = (on / off - 1) * 100
     printf "W5 monitoring overhead: metrics off %.4f s, on %.4f s (file every 1 s, slow log armed): %+.1f%% (target <= 5%%: %s)\n", off, on, pct, pct <= 5 ? "ok" : "MISSED"
+}'
+# replica routing: W3 and W5 with one replica configured (the same file) vs none
+awk -v w3="$(medians wall ormsh.w3)" -v w3r="$(medians wall ormsh.w3r)" \
+    -v w5="$(medians wall ormsh.w5)" -v w5r="$(medians wall ormsh.w5r)" 'BEGIN {
+    if (w3 == "" || w3r == "" || w5 == "" || w5r == "" || w3 <= 0 || w5 <= 0) { print "Replica routing overhead: ERROR"; exit }
+    p3 = (w3r / w3 - 1) * 100; p5 = (w5r / w5 - 1) * 100
+    printf "Replica routing overhead (one replica: the same SQLite file): W3 %.4f -> %.4f s (%+.1f%%), W5 %.4f -> %.4f s (%+.1f%%) (target <= 10%%: %s)\n", w3, w3r, p3, w5, w5r, p5, (p3 <= 10 && p5 <= 10) ? "ok" : "MISSED"
 }'
 # W4's statement counts (db.statements around the timed part, median over the runs)
 printf 'W4 SQL statements: raw C 1 (one join); ormsh selectinload %s, lazy %s (W5: ormsh %s for %s queries)\n' \
