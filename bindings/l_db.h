@@ -20,9 +20,12 @@ typedef struct l_db {
     int nmodels;         /* models defined (the length of the model_order list) */
     int nconfigured;     /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
-    lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
     struct l_seed_stats *seed; /* while db.seed runs: its counts (l_seed.c); else NULL */
+
+    /* ids of collected instances, used again first (l_instance.c; owned) */
+    lua_Integer *free_ids;
+    size_t nfree, capfree;
 } l_db;
 
 /* ---- l_stats.c ---- */
