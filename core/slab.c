@@ -1,5 +1,10 @@
-/* slab.c — size-class slabs (slab.h): blocks carved from big chunks, a free
- * list per size class, every chunk freed at once with the arena. */
+/* slab.c — size-class slabs (slab.h). A chunk (ORM_SLAB_CHUNK bytes, aligned
+ * to its size, so a block finds its chunk by masking its address) serves one
+ * class at a time: its own free list and an uncarved rest. Chunks with room
+ * are on their class's list; a chunk whose last block is freed goes to the
+ * arena's empty list, from which any class takes it again (a few are kept,
+ * the others given back), so memory freed by one kind of object serves the
+ * next kind. Every chunk goes with the arena. */
 #include "slab.h"
 
 #include <assert.h>
@@ -34,23 +39,73 @@ void *__real_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);
 
 #define NCLASS (ORM_SLAB_MAX / ORM_SLAB_GRAIN)
-
-typedef struct chunk {
-    struct chunk *next;
-    void *pad; /* blocks start 16-aligned */
-} chunk;
+#define KEEP_EMPTY 256 /* empty chunks kept for reuse (16 MiB); more are freed */
 
 typedef struct slot {
     struct slot *next;
 } slot;
 
+typedef struct chunk {
+    struct chunk *next, *prev;         /* on its class's list, or the empty list */
+    struct chunk *all_next, *all_prev; /* every chunk of the arena */
+    slot *free;                        /* freed slots of this chunk */
+    char *cur;                         /* the uncarved rest: cur .. chunk end */
+    unsigned live;                     /* blocks handed out */
+    int cls;                           /* its class, -1 when empty */
+    int listed;                        /* on its class's list (it has room) */
+    int pad;                           /* blocks start 16-aligned */
+} chunk;
+
 struct orm_slab {
-    slot *free[NCLASS]; /* free slots of class c hold blocks of (c + 1) * GRAIN bytes */
-    char *cur, *end;    /* the uncarved rest of the newest chunk */
-    chunk *chunks;
-    size_t live, nchunks;
+    chunk *room[NCLASS]; /* chunks of class c with room: blocks of (c + 1) * GRAIN bytes */
+    chunk *empty;        /* chunks with no live block */
+    chunk *all;
+    size_t live, nchunks, nempty;
     int owned; /* the owner has not let go yet */
 };
+
+#define CHUNK_OF(p) ((chunk *)((uintptr_t)(p) & ~(uintptr_t)(ORM_SLAB_CHUNK - 1)))
+#define CHUNK_END(c) ((char *)(c) + ORM_SLAB_CHUNK)
+
+#ifdef SLAB_ASAN
+/* Under ASan chunks come from the heap, so LeakSanitizer sees them. */
+static chunk *chunk_map(void)
+{
+    void *p = NULL;
+    return posix_memalign(&p, ORM_SLAB_CHUNK, ORM_SLAB_CHUNK) == 0 ? p : NULL;
+}
+
+static void chunk_unmap(chunk *c)
+{
+    UNPOISON(c, ORM_SLAB_CHUNK);
+    free(c);
+}
+#else
+/* A chunk aligned to its size, its pages mapped at once (MAP_POPULATE: one
+ * call rather than a page fault per page as blocks are first written; page
+ * faults are dear under virtualisation): twice the size is mapped and the
+ * unaligned ends are given back. */
+static chunk *chunk_map(void)
+{
+    size_t n = 2 * (size_t)ORM_SLAB_CHUNK;
+    char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    uintptr_t lo = ((uintptr_t)p + ORM_SLAB_CHUNK - 1) & ~(uintptr_t)(ORM_SLAB_CHUNK - 1);
+    char *c = (char *)lo;
+    if (c > p) munmap(p, (size_t)(c - p));
+    if (p + n > c + ORM_SLAB_CHUNK)
+        munmap(c + ORM_SLAB_CHUNK, (size_t)(p + n - (c + ORM_SLAB_CHUNK)));
+#ifdef MADV_POPULATE_WRITE
+    (void)madvise(c, ORM_SLAB_CHUNK, MADV_POPULATE_WRITE);
+#endif
+    return (chunk *)c;
+}
+
+static void chunk_unmap(chunk *c)
+{
+    munmap(c, ORM_SLAB_CHUNK);
+}
+#endif
 
 orm_slab *orm_slab_new(void)
 {
@@ -60,15 +115,21 @@ orm_slab *orm_slab_new(void)
     return a;
 }
 
+static void chunk_free(orm_slab *a, chunk *c)
+{
+    if (c->all_prev)
+        c->all_prev->all_next = c->all_next;
+    else
+        a->all = c->all_next;
+    if (c->all_next) c->all_next->all_prev = c->all_prev;
+    a->nchunks--;
+    chunk_unmap(c);
+}
+
 static void destroy(orm_slab *a)
 {
-    chunk *c = a->chunks;
-    while (c) {
-        chunk *next = c->next;
-        UNPOISON(c, ORM_SLAB_CHUNK);
-        free(c);
-        c = next;
-    }
+    while (a->all)
+        chunk_free(a, a->all);
     free(a);
 }
 
@@ -95,39 +156,52 @@ static int class_of(size_t n)
     return (int)((n + ORM_SLAB_GRAIN - 1) / ORM_SLAB_GRAIN) - 1;
 }
 
-/* Maps the chunk's pages in one call rather than one page fault each as
- * blocks are first written (a fresh chunk is written through soon; page
- * faults are dear under virtualisation). Best effort. */
-static void prefault(void *c)
+static size_t slot_size(int k)
 {
-#ifdef MADV_POPULATE_WRITE
-    uintptr_t pg = 4096, lo = ((uintptr_t)c + pg - 1) & ~(pg - 1);
-    uintptr_t hi = ((uintptr_t)c + ORM_SLAB_CHUNK) & ~(pg - 1);
-    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-#else
-    (void)c;
-#endif
+    return (size_t)(k + 1) * ORM_SLAB_GRAIN + REDZONE;
 }
 
-/* Carves a slot of class k from the current chunk (a new one when the rest
- * is too small; the rest is left unused). */
-static void *carve(orm_slab *a, int k)
+static void unlink_from(chunk **head, chunk *c)
 {
-    size_t sz = (size_t)(k + 1) * ORM_SLAB_GRAIN + REDZONE;
-    if ((size_t)(a->end - a->cur) < sz) {
-        chunk *c = __real_malloc(ORM_SLAB_CHUNK);
-        if (c == NULL) return NULL;
-        c->next = a->chunks;
-        a->chunks = c;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        *head = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+}
+
+static void push_on(chunk **head, chunk *c)
+{
+    c->prev = NULL;
+    c->next = *head;
+    if (*head) (*head)->prev = c;
+    *head = c;
+}
+
+/* A chunk for class k: an empty one, else a new one; on the class's list. */
+static chunk *chunk_for(orm_slab *a, int k)
+{
+    chunk *c = a->empty;
+    if (c) {
+        unlink_from(&a->empty, c);
+        a->nempty--;
+    } else {
+        if ((c = chunk_map()) == NULL) return NULL;
+        memset(c, 0, sizeof *c);
+        c->all_next = a->all;
+        if (a->all) a->all->all_prev = c;
+        a->all = c;
         a->nchunks++;
-        a->cur = (char *)(c + 1);
-        a->end = (char *)c + ORM_SLAB_CHUNK;
-        prefault(c);
-        POISON(a->cur, (size_t)(a->end - a->cur));
     }
-    void *p = a->cur;
-    a->cur += sz;
-    return p;
+    POISON(c + 1, ORM_SLAB_CHUNK - sizeof *c); /* also the slots of its last class */
+    c->cls = k;
+    c->free = NULL;
+    c->cur = (char *)(c + 1);
+    c->live = 0;
+    c->listed = 1;
+    push_on(&a->room[k], c);
+    return c;
 }
 
 /* A block of n bytes; the small ones count for fault injection when tick. */
@@ -141,14 +215,22 @@ static void *get(orm_slab *a, size_t n, int tick)
     }
     if (tick && orm_fault_alloc_tick()) return NULL;
     int k = class_of(n);
-    slot *s = a->free[k];
+    chunk *c = a->room[k];
+    if (c == NULL && (c = chunk_for(a, k)) == NULL) return NULL;
     void *p;
-    if (s) {
+    if (c->free) {
+        slot *s = c->free;
         UNPOISON(s, sizeof *s);
-        a->free[k] = s->next;
+        c->free = s->next;
         p = s;
-    } else if ((p = carve(a, k)) == NULL) {
-        return NULL;
+    } else {
+        p = c->cur;
+        c->cur += slot_size(k);
+    }
+    c->live++;
+    if (c->free == NULL && (size_t)(CHUNK_END(c) - c->cur) < slot_size(k)) { /* full */
+        unlink_from(&a->room[k], c);
+        c->listed = 0;
     }
     UNPOISON(p, n);
     a->live++;
@@ -169,11 +251,27 @@ void orm_slab_free(orm_slab *a, void *p, size_t n)
         free(p);
     } else {
         int k = class_of(n);
+        chunk *c = CHUNK_OF(p);
+        assert(c->cls == k && c->live > 0);
         slot *s = p;
         UNPOISON(s, sizeof *s);
-        s->next = a->free[k];
-        a->free[k] = s;
-        POISON((char *)p + sizeof *s, (size_t)(k + 1) * ORM_SLAB_GRAIN - sizeof *s);
+        s->next = c->free;
+        c->free = s;
+        POISON(p, slot_size(k));
+        if (--c->live == 0) { /* empty: any class may take it */
+            if (c->listed) unlink_from(&a->room[k], c);
+            c->listed = 0;
+            c->cls = -1;
+            if (a->nempty < KEEP_EMPTY) {
+                push_on(&a->empty, c);
+                a->nempty++;
+            } else {
+                chunk_free(a, c);
+            }
+        } else if (!c->listed) {
+            push_on(&a->room[k], c);
+            c->listed = 1;
+        }
     }
     if (!a->owned && a->live == 0) destroy(a);
 }

@@ -1,7 +1,8 @@
 /* slab.h — size-class slabs: an arena of small blocks (up to ORM_SLAB_MAX
  * bytes, in classes of ORM_SLAB_GRAIN) carved from ORM_SLAB_CHUNK-byte
- * chunks, with a free list per class. The caller passes the block's size on
- * free (no header per block). Larger blocks go to malloc.
+ * chunks, each serving one class at a time with its own free list; a chunk
+ * left with no block serves any class next. The caller passes the block's
+ * size on free (no header per block). Larger blocks go to malloc.
  *
  * Ownership: the arena has one owner (a session). orm_slab_release() is the
  * owner letting go: the arena and every chunk are freed at once when no block
@@ -20,7 +21,7 @@
 
 #define ORM_SLAB_GRAIN 16
 #define ORM_SLAB_MAX 1024
-#define ORM_SLAB_CHUNK (256 * 1024)
+#define ORM_SLAB_CHUNK (64 * 1024)
 
 typedef struct orm_slab orm_slab;
 

@@ -48,6 +48,7 @@ static void freed_slot_reused_by_its_class(void **state)
     assert_ptr_equal(orm_slab_alloc(a, 193), x); /* 193..208: the same class */
     void *z = orm_slab_alloc(a, 200);            /* x is taken: a new slot */
     assert_ptr_not_equal(z, x);
+    orm_slab_free(a, orm_slab_alloc(a, 100), 100);
     size_t chunks = orm_slab_chunk_bytes(a);
     for (int i = 0; i < 100000; i++) { /* churn in one class: no growth */
         void *t = orm_slab_alloc(a, 100);
@@ -78,6 +79,33 @@ static void many_blocks_take_new_chunks(void **state)
         assert_int_equal(v, i);
         orm_slab_free(a, p[i], 64 + (size_t)(i % 7) * 16);
     }
+    free(p);
+    orm_slab_release(a);
+}
+
+/* blocks of one class all freed: their chunks serve another class (a load
+ * after an insert reuses the insert's memory); beyond a few, empty chunks
+ * are given back */
+static void empty_chunks_serve_any_class(void **state)
+{
+    (void)state;
+    orm_slab *a = orm_slab_new();
+    enum { N = 120000 }; /* 23 MB: more chunks than an arena keeps empty */
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = orm_slab_alloc(a, 192);
+    size_t full = orm_slab_chunk_bytes(a);
+    assert_true(full >= (size_t)N * 192);
+    for (int i = 0; i < N; i++)
+        orm_slab_free(a, p[i], 192);
+    size_t kept = orm_slab_chunk_bytes(a);
+    assert_true(kept < full);                /* most given back */
+    assert_true(kept >= 2 * ORM_SLAB_CHUNK); /* a few kept */
+    for (int i = 0; i < 300; i++)            /* another class: kept chunks first */
+        p[i] = orm_slab_alloc(a, 224);
+    assert_int_equal(orm_slab_chunk_bytes(a), kept);
+    for (int i = 0; i < 300; i++)
+        orm_slab_free(a, p[i], 224);
     free(p);
     orm_slab_release(a);
 }
@@ -161,6 +189,7 @@ int main(void)
         cmocka_unit_test(every_class_aligned_and_distinct),
         cmocka_unit_test(freed_slot_reused_by_its_class),
         cmocka_unit_test(many_blocks_take_new_chunks),
+        cmocka_unit_test(empty_chunks_serve_any_class),
         cmocka_unit_test(big_blocks_from_malloc),
         cmocka_unit_test(outlives_its_owner),
         cmocka_unit_test(lua_style_allocator),
