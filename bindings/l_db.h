@@ -20,13 +20,16 @@ typedef struct l_db {
     int nmodels;         /* models defined (the length of the model_order list) */
     int nconfigured;     /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
-    lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
     struct l_seed_stats *seed;   /* while db.seed runs: its counts (l_seed.c); else NULL */
     struct orm_shardset *shards; /* owned; NULL: not sharded (l_shard.c) */
     int shard_cur;               /* the shard conn and session belong to (0 when idle) */
     int shard_busy;              /* inside a call on one shard: no fan-out */
     struct orm_replica_prom *replica_prom; /* owned: the replicas' metrics, or NULL */
+
+    /* ids of collected instances, used again first (l_instance.c; owned) */
+    lua_Integer *free_ids;
+    size_t nfree, capfree;
 } l_db;
 
 /* ---- l_stats.c ---- */

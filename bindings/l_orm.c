@@ -101,6 +101,9 @@ static int db_gc(lua_State *L)
     db_close_conn(db);
     orm_metadata_free(db->md);
     db->md = NULL;
+    free(db->free_ids);
+    db->free_ids = NULL;
+    db->nfree = db->capfree = 0;
     if (db->uv_ref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, db->uv_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, db->cache_ref);

@@ -279,7 +279,7 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
             goto fail;
         }
     }
-    o = orm_object_new_row(t, vals);
+    o = orm_object_new_row(t, vals, s->slab);
     if (o == NULL || orm_identity_put_hashed(&s->identity, o, h) != ORM_OK) {
         if (o)
             orm_object_release(o);

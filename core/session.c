@@ -18,7 +18,10 @@ orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md)
     s->md = md;
     s->autoflush = 1;
     s->cache = orm_stmt_cache_new(conn, 64);
-    if (s->cache == NULL) {
+    s->slab = orm_slab_new();
+    if (s->cache == NULL || s->slab == NULL) {
+        orm_stmt_cache_free(s->cache);
+        orm_slab_release(s->slab);
         free(s);
         return NULL;
     }
@@ -58,6 +61,7 @@ void orm_session_free(orm_session *s)
     free(s->savepoints);
     free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
+    orm_slab_release(s->slab); /* freed now, or with its last object */
     orm_router_free(s->router);
     orm_error_clear(&s->err);
     free(s);

@@ -51,6 +51,7 @@ typedef struct orm_object {
     unsigned pk_generated : 1;
     unsigned touched : 1; /* in the session's touched list */
     unsigned in_identity : 1;
+    uint32_t asize; /* bytes of the block holding the object (slab.h) */
     uint64_t id_hash;
     void *udata;     /* the bindings' business (borrowed) */
     orm_link *links; /* pending copies from other objects (relationships) */
@@ -60,11 +61,14 @@ typedef struct orm_object {
      * keys the object by its values' key (re-keyed when the change is
      * written). */
     orm_value *dbkey;
-    orm_value values[]; /* table->ncols values */
+    struct orm_slab *slab; /* the arena of its block; NULL: malloc'd */
+    orm_value values[];    /* table->ncols values */
 } orm_object;
 
 /* A new transient object with every value NULL and one reference. NULL on oom. */
 orm_object *orm_object_new(const orm_table *t);
+/* The same, its block from the session's arena (slab.h); NULL s: malloc. */
+orm_object *orm_object_new_in(const orm_table *t, orm_session *s);
 orm_object *orm_object_retain(orm_object *o);
 void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
 /* Sets column col to *v, taking ownership of its bytes (v becomes NULL).
