@@ -150,8 +150,10 @@ coverage: test-deps
 # The report alone, from the counts build-cov/ holds now.
 coverage-report:
 	@$(GCOVR) -f core/ -f bindings/ --json build-cov/coverage.json
+	@# (never -o /dev/null: gcovr tests an output path by creating it, then unlinks it,
+	@# and run as root that removes the /dev/null device)
 	@for d in core bindings; do echo "--- $$d/"; \
-	  $(GCOVR) -a build-cov/coverage.json -f $$d/ -s -o /dev/null | grep -E '^(lines|branches):'; done
+	  $(GCOVR) -a build-cov/coverage.json -f $$d/ -s -o build-cov/summary-$$d.txt | grep -E '^(lines|branches):'; done
 	@echo "--- least-covered files (branches; lines: see gcovr -a build-cov/coverage.json)"
 	@$(GCOVR) -a build-cov/coverage.json -b | grep -E '^(core|bindings)/.* [0-9]+%' | sort -n -k4 | head -n $(COV_LEAST)
 
