@@ -142,10 +142,13 @@ static const char *foreign_key_name(lua_State *L, int idx)
     return name;
 }
 
-/* primaryjoin = Book.author_id:eq(Author.id): the FK column it names. */
+/* primaryjoin = Book.author_id:eq(Author.id): the FK column it names; *left
+ * is set to the column the left operand names in parent (-1 when none), the
+ * local side of a self-referential relationship. */
 static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent,
-                                  const orm_table *target)
+                                  const orm_table *target, int *left)
 {
+    *left = -1;
     lua_getfield(L, idx, "primaryjoin");
     if (lua_isfunction(L, -1)) { /* primaryjoin = function() return ... end, evaluated once */
         lua_call(L, 0, 1);
@@ -155,6 +158,7 @@ static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent
     orm_expr *e = l_expr_test(L, -1);
     lua_pop(L, 1); /* the declaration keeps the Expr alive */
     if (e == NULL || e->kind != ORM_X_BINARY || e->op != ORM_OP_EQ || e->nargs != 2) return NULL;
+    if (e->args[0]->kind == ORM_X_COLUMN && e->args[0]->table == parent) *left = e->args[0]->col;
     for (int i = 0; i < 2; i++) {
         const orm_expr *c = e->args[i];
         if (c->kind != ORM_X_COLUMN) continue;
@@ -162,6 +166,40 @@ static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent
         if (col->fk && (c->table == parent || c->table == target)) return col->name;
     }
     return NULL;
+}
+
+/* remote_side = "id" | Emp.id | { "id" } | function() return Emp.id end:
+ * the column of t it names, or -1 when the option is absent. [-0, +0, e] */
+static int remote_side_col(lua_State *L, int idx, const orm_table *t)
+{
+    lua_getfield(L, idx, "remote_side");
+    if (lua_isfunction(L, -1)) { /* evaluated once, like primaryjoin */
+        lua_call(L, 0, 1);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, idx, "remote_side");
+    }
+    if (lua_istable(L, -1) && !l_expr_test(L, -1)) {
+        lua_rawgeti(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    int col = -2;
+    orm_expr *e = l_expr_test(L, -1);
+    if (lua_isnil(L, -1))
+        col = -1;
+    else if (e && e->kind == ORM_X_COLUMN && e->table == t)
+        col = e->col;
+    else if (lua_type(L, -1) == LUA_TSTRING) {
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        col = orm_table_attr_index(t, s, n);
+        if (col < 0) col = orm_table_column_index(t, s, n);
+        if (col < 0) col = -2;
+    }
+    if (col == -2)
+        raise_rel(L, idx, "remote_side must name a column of '%s' (e.g. remote_side = \"id\")%s",
+                  t->name, "");
+    lua_pop(L, 1);
+    return col;
 }
 
 static void resolve_m2m(lua_State *L, int idx, l_rel *r, const char *secname)
@@ -189,15 +227,31 @@ static void resolve_m2m(lua_State *L, int idx, l_rel *r, const char *secname)
 static void resolve_fk(lua_State *L, int idx, l_rel *r)
 {
     const orm_table *p = r->parent, *t = r->target;
+    int pj_left;
     const char *only = foreign_key_name(L, idx);
-    if (only == NULL) only = primaryjoin_fk(L, idx, p, t);
+    const char *pj = primaryjoin_fk(L, idx, p, t, &pj_left);
+    if (only == NULL) only = pj;
     int in_parent = fk_column(p, t->name, only);
     int in_target = fk_column(t, p->name, only);
+    int remote = remote_side_col(L, idx, t);
     lua_getfield(L, idx, "uselist");
     int uselist_given = !lua_isnil(L, -1), uselist = lua_toboolean(L, -1);
     lua_pop(L, 1);
-    if (p == t && in_parent >= 0) { /* self-referential: uselist = false means many-to-one */
-        if (uselist_given && !uselist)
+    if (p == t && in_parent >= 0) {
+        /* self-referential: remote_side names the far end (the referenced key:
+         * many-to-one; the foreign key: one-to-many); else primaryjoin's left
+         * operand is the near end; else uselist = false means many-to-one. */
+        int key = referenced_col(t, &p->cols[in_parent]), m2o;
+        if (remote >= 0 && remote != key && remote != in_parent)
+            raise_rel(L, idx, "remote_side must be '%s' (many-to-one) or '%s' (one-to-many)",
+                      t->cols[key < 0 ? 0 : key].attr, t->cols[in_parent].attr);
+        if (remote >= 0)
+            m2o = remote == key;
+        else if (pj_left >= 0)
+            m2o = pj_left == in_parent;
+        else
+            m2o = uselist_given && !uselist;
+        if (m2o)
             in_target = -1;
         else
             in_parent = -1;
@@ -352,9 +406,10 @@ void l_rel_push_reverse(lua_State *L, int decl_idx)
     lua_remove(L, -2);
 }
 
-/* Creates Target.<backref> for every declaration with backref = "name".
+/* Creates Target.<backref> for every declaration with backref = "name"
+ * whose target is defined (strict: a target not defined is an error).
  * Collected first: adding keys to a table being traversed is not allowed. */
-static void make_backrefs(lua_State *L, l_db *db)
+static void make_backrefs(lua_State *L, l_db *db, int strict)
 {
     int top = lua_gettop(L);
     l_db_push_uv(L, db);
@@ -384,6 +439,10 @@ static void make_backrefs(lua_State *L, l_db *db)
         lua_getfield(L, decl, "target");
         lua_getfield(L, models, lua_tostring(L, -1));
         int tcls = lua_gettop(L);
+        if (!l_class_test(L, tcls) && !strict) { /* made when the target is defined */
+            lua_settop(L, todo);
+            continue;
+        }
         if (!l_class_test(L, tcls))
             raise_rel(L, decl, "target model '%s' is not defined%s", lua_tostring(L, -2), "");
         ((l_class *)l_class_test(L, tcls))->has_rels = 1;
@@ -420,8 +479,13 @@ static void make_backrefs(lua_State *L, l_db *db)
 void l_rel_configure(lua_State *L, l_db *db)
 {
     if (db->nmodels == db->nconfigured) return; /* nothing new since the last time */
-    make_backrefs(L, db);
+    make_backrefs(L, db, 1);
     db->nconfigured = db->nmodels;
+}
+
+void l_rel_define_backrefs(lua_State *L, l_db *db)
+{
+    make_backrefs(L, db, 0);
 }
 
 /* ---- loader options and joins ---- */

@@ -35,6 +35,9 @@ void l_rel_push_reverse(lua_State *L, int decl_idx);
 void l_rel_push_decl(lua_State *L, const orm_table *t, const char *name);
 /* [-0, +0, e] Makes backrefs and resolves every relationship of db's models. */
 void l_rel_configure(lua_State *L, l_db *db);
+/* [-0, +0, e] Makes the backrefs whose target model is defined (called after
+ * each model definition, so Target.<backref> exists before either side is used). */
+void l_rel_define_backrefs(lua_State *L, l_db *db);
 
 /* ---- l_collection.c ---- */
 /* [-0, +1, e] obj.name for a relationship (inst at inst_idx, decl at decl_idx). */
