@@ -4,6 +4,7 @@
  * __tostring); its own metatable, the "metaclass", prints "<class Name>".
  * Every core error becomes a Lua value here and nowhere else. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "l_orm.h"
@@ -206,7 +207,8 @@ int l_error_raise(lua_State *L, orm_error *e)
     lua_pushlightuserdata(L, e);
     (void)lua_pcall(L, 1, 1, 0); /* on failure the (memory) error is on top */
     orm_error_clear(e);
-    return lua_error(L);
+    lua_error(L);
+    abort(); /* not reached: lua_error longjmps */
 }
 
 /* [-0, +0, v] */
@@ -217,7 +219,8 @@ int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...)
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
     wrap_message(L, cls, 1);
-    return lua_error(L);
+    lua_error(L);
+    abort(); /* not reached */
 }
 
 /* [-0, +0, -] */
@@ -257,5 +260,5 @@ void l_check_options(lua_State *L, int idx, const char *what, const char *const 
 
 int l_oom(lua_State *L)
 {
-    return l_error_raisef(L, ORM_ERR_OPERATIONAL, "out of memory");
+    l_error_raisef(L, ORM_ERR_OPERATIONAL, "out of memory");
 }

@@ -51,12 +51,12 @@ int l_query_explain(lua_State *L)
 }
 
 /* [-0, +0, v] Raises the connection's last error. */
-static int raise_conn(lua_State *L, orm_conn *c)
+L_NORETURN static int raise_conn(lua_State *L, orm_conn *c)
 {
     orm_error e;
     orm_error_init(&e);
     orm_error_move(&e, &c->err);
-    return l_error_raise(L, &e);
+    l_error_raise(L, &e);
 }
 
 /* The strv's strings stay owned by a userdata while Lua may raise. */

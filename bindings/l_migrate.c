@@ -71,12 +71,12 @@ static orm_strv *strv_arg(lua_State *L, int idx)
     return l;
 }
 
-static int raise_conn(lua_State *L, orm_conn *c)
+L_NORETURN static int raise_conn(lua_State *L, orm_conn *c)
 {
     orm_error e;
     orm_error_init(&e);
     orm_error_move(&e, &c->err);
-    return l_error_raise(L, &e);
+    l_error_raise(L, &e);
 }
 
 /* The db handle with no transaction open (an idle read one is ended). */
@@ -248,7 +248,7 @@ static int raise_step(lua_State *L, orm_conn *c, const char *chunk, const char *
 static void call_opt(lua_State *L, int opts, const char *key, const char *arg)
 {
     if (!opts || lua_getfield(L, opts, key) != LUA_TFUNCTION) {
-        lua_pop(L, opts ? 1 : 0);
+        if (opts) lua_pop(L, 1);
         return;
     }
     lua_pushstring(L, arg);
@@ -279,7 +279,7 @@ static void push_range(lua_State *L, const orm_strv *l, int from, int to)
 static void flush_losses(lua_State *L, l_migbox *b, int opts)
 {
     if (!opts || lua_getfield(L, opts, "losses") != LUA_TTABLE) {
-        lua_pop(L, opts ? 1 : 0);
+        if (opts) lua_pop(L, 1);
         return;
     }
     orm_strv l = ORM_STRV_INIT;

@@ -80,13 +80,13 @@ static orm_migctx *ctx(lua_State *L)
 }
 
 /* Raises the connection's error (after a failed core call). */
-static int raise_conn(lua_State *L, orm_migctx *m)
+L_NORETURN static int raise_conn(lua_State *L, orm_migctx *m)
 {
     orm_conn *c = orm_migctx_conn(m);
     orm_error e;
     orm_error_init(&e);
     orm_error_move(&e, &c->err);
-    return l_error_raise(L, &e);
+    l_error_raise(L, &e);
 }
 
 static void oom_check(lua_State *L, int rc)

@@ -20,12 +20,12 @@ static int is_column(lua_State *L, int idx)
     return same;
 }
 
-static int raise_conn(lua_State *L, orm_migctx *m)
+L_NORETURN static int raise_conn(lua_State *L, orm_migctx *m)
 {
     orm_error e;
     orm_error_init(&e);
     orm_error_move(&e, &orm_migctx_conn(m)->err);
-    return l_error_raise(L, &e);
+    l_error_raise(L, &e);
 }
 
 /* One argument of an op as its label shows it: a string (cut when long), an

@@ -34,6 +34,9 @@
 void l_protect_mt(lua_State *L);
 
 /* ---- l_error.c ---- */
+/* The raise functions never return (they longjmp through lua_error); saying so
+ * lets the compiler and cppcheck follow the paths after them. */
+#define L_NORETURN __attribute__((noreturn))
 /* [-0, +0, -] Creates the error classes once per state (registry). */
 void l_error_init(lua_State *L);
 /* [-0, +0, e] Sets Error, IntegrityError, ... as fields of the table at idx. */
@@ -42,11 +45,11 @@ void l_error_export(lua_State *L, int idx);
  * class, with message, sql, params, code, and where (luaL_where(L, 1)). */
 void l_error_push(lua_State *L, const orm_error *e);
 /* [-0, +0, v] Raises l_error_push(e) (e is cleared first: nothing leaks). */
-int l_error_raise(lua_State *L, orm_error *e);
+L_NORETURN int l_error_raise(lua_State *L, orm_error *e);
 /* [-0, +0, v] Raises an error of class cls with a formatted message. */
-int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
+L_NORETURN int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
 /* [-0, +0, v] Raises OperationalError "out of memory" (where: the caller). */
-int l_oom(lua_State *L);
+L_NORETURN int l_oom(lua_State *L);
 /* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
 int l_error_is(lua_State *L, int idx, orm_errclass cls);
 /* [-0, +0, v] Raises ArgumentError "<what>: unknown option 'k' (valid: a, b)"

@@ -75,11 +75,12 @@ static const char *decl_name(lua_State *L, int idx)
     return s; /* kept on the stack (one slot) */
 }
 
-static int raise_rel(lua_State *L, int idx, const char *fmt, const char *a, const char *b)
+L_NORETURN static int raise_rel(lua_State *L, int idx, const char *fmt, const char *a,
+                                const char *b)
 {
     const char *name = decl_name(L, idx);
-    return l_error_raisef(L, ORM_ERR_ARGUMENT, "relationship %s: %s", name,
-                          lua_pushfstring(L, fmt, a ? a : "", b ? b : ""));
+    l_error_raisef(L, ORM_ERR_ARGUMENT, "relationship %s: %s", name,
+                   lua_pushfstring(L, fmt, a ? a : "", b ? b : ""));
 }
 
 /* [-0, +1, e] The option `key` of the declaration at idx: a function is

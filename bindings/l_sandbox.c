@@ -9,12 +9,12 @@
 #include "l_relation.h"
 #include "sandbox.h"
 
-static int raise_conn(lua_State *L, orm_conn *c)
+L_NORETURN static int raise_conn(lua_State *L, orm_conn *c)
 {
     orm_error e;
     orm_error_init(&e);
     orm_error_move(&e, &c->err);
-    return l_error_raise(L, &e);
+    l_error_raise(L, &e);
 }
 
 /* db.checkpoint(name); upvalue 1: db */

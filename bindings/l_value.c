@@ -14,6 +14,9 @@
 #include "l_json.h"
 #include "l_orm.h"
 
+/* 2^63: whole doubles in [-2^63, 2^63) convert to lua_Integer exactly when whole. */
+#define TWO_POW_63 9223372036854775808.0
+
 /* ---- helpers ---- */
 
 /* The type name luaL_typeerror would use: __name, else the basic type. */
@@ -426,8 +429,8 @@ void l_value_push(lua_State *L, const orm_value *v, const orm_type *t)
     switch (t->kind) {
     case ORM_T_INTEGER:
     case ORM_T_BIGINT:
-        if (v->type == ORM_V_REAL && v->u.r == floor(v->u.r) && v->u.r >= -0x1p63 &&
-            v->u.r < 0x1p63)
+        if (v->type == ORM_V_REAL && v->u.r == floor(v->u.r) && v->u.r >= -TWO_POW_63 &&
+            v->u.r < TWO_POW_63)
             lua_pushinteger(L, (lua_Integer)v->u.r);
         else if (v->type == ORM_V_BOOL)
             lua_pushinteger(L, (lua_Integer)v->u.i);

@@ -13,6 +13,8 @@ static int compile_where(orm_cc *c, const orm_table *t, const orm_expr *where)
     orm_cc_src self = {t, NULL};
     orm_cc_srclist froms = {&self, 1, 1};
     orm_cc_frame frame = {&froms, NULL};
+    /* the frame lives while the WHERE compiles and is unlinked right after */
+    // cppcheck-suppress autoVariables
     c->frames = &frame;
     orm_cc_put(c, " WHERE ");
     int rc = orm_cc_node(c, where, ORM_CC_TOP);

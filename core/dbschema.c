@@ -3,6 +3,7 @@
  * TABLE / CREATE INDEX text built from it. */
 #include "dbschema.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,12 +334,13 @@ void orm_dbfkey_name(const orm_dbtable *t, const orm_dbfkey *f, orm_buf *out)
 int orm_dbconstraint_is_conventional(const orm_dbtable *t, const orm_dbunique *u,
                                      const orm_dbfkey *f, const char *name)
 {
+    assert(u || f); /* one constraint: a unique or a foreign key */
     orm_buf b = ORM_BUF_INIT;
     if (u) {
         orm_dbunique anon = *u;
         anon.name = NULL;
         orm_dbunique_name(t, &anon, &b);
-    } else {
+    } else if (f) {
         orm_dbfkey anon = *f;
         anon.name = NULL;
         orm_dbfkey_name(t, &anon, &b);

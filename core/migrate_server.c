@@ -5,6 +5,7 @@
  * same constraint on a server), and the ALTER TABLE prefixes. */
 #include "migrate_server.h"
 
+#include <assert.h>
 #include <string.h>
 
 void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table)
@@ -63,7 +64,8 @@ int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
 static int named(const orm_dbtable *t, const orm_dbunique *u, const orm_dbfkey *f, const char *name,
                  int pass)
 {
-    const char *real = u ? u->name : f->name;
+    assert(u || f); /* one constraint: a unique or a foreign key */
+    const char *real = u ? u->name : f ? f->name : NULL;
     if (pass == 0) return real && strcmp(real, name) == 0;
     return orm_dbconstraint_is_conventional(t, u, f, name);
 }

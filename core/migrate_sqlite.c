@@ -381,7 +381,7 @@ static int names_match(const orm_dbtable *t, const orm_dbunique *u, const orm_db
     orm_buf b = ORM_BUF_INIT;
     if (u)
         orm_dbunique_name(t, u, &b);
-    else
+    else if (f)
         orm_dbfkey_name(t, f, &b);
     int same = strcmp(orm_buf_str(&b), name) == 0;
     orm_buf_free(&b);

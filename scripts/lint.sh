@@ -18,7 +18,7 @@ fi
 # cppcheck: real findings only (warning, portability); inline suppressions
 # (// cppcheck-suppress id) mark the reviewed false positives.
 out=$(cppcheck --quiet --enable=warning,portability --inline-suppr --std=c11 \
-        --library=scripts/cppcheck-lua.cfg -Icore -Ibindings \
+        --library=lua --library=scripts/cppcheck-lua.cfg -Icore -Ibindings \
         --suppress=missingIncludeSystem --suppress=toomanyconfigs \
         --template='{file}:{line}: {severity}: {message} [{id}]' \
         core bindings shell 2>&1)

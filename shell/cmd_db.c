@@ -171,11 +171,12 @@ static orm_strv *heads_strv(dbctx *x)
     return l;
 }
 
-static int raise_err(lua_State *L, orm_error *e)
+void dbs_raise(lua_State *L, orm_error *e)
 {
     lua_pushstring(L, e->message ? e->message : "out of memory");
     orm_error_clear(e);
-    return lua_error(L);
+    lua_error(L);
+    abort(); /* not reached: lua_error longjmps */
 }
 
 /* [-0, +1, e] "a, b" (or "<base>" for none). */
@@ -235,7 +236,7 @@ static void require_at_head(dbctx *x)
     orm_strv *cur = current_strv(x), *heads = heads_strv(x);
     orm_error err;
     orm_error_init(&err);
-    if (orm_revgraph_check_current(x->g, cur, &err) < 0) raise_err(x->L, &err);
+    if (orm_revgraph_check_current(x->g, cur, &err) < 0) dbs_raise(x->L, &err);
     if (!orm_strv_same_set(cur, heads)) {
         push_joined(x->L, cur, "<base>");
         push_joined(x->L, heads, "<base>");
@@ -287,7 +288,7 @@ static int resolve(dbctx *x, const char *spec)
     int pos;
     orm_error err;
     orm_error_init(&err);
-    if (orm_revgraph_resolve(x->g, spec, &pos, &err) < 0) raise_err(x->L, &err);
+    if (orm_revgraph_resolve(x->g, spec, &pos, &err) < 0) dbs_raise(x->L, &err);
     return pos;
 }
 
@@ -592,7 +593,7 @@ static int do_upgrade(dbctx *x, const dbargs *a)
     } else {
         targets[nt++] = resolve(x, relative ? "head" : spec);
     }
-    if (orm_revgraph_upgrade_plan(x->g, cur, targets, nt, plan, &err) < 0) raise_err(L, &err);
+    if (orm_revgraph_upgrade_plan(x->g, cur, targets, nt, plan, &err) < 0) dbs_raise(L, &err);
     if (relative > 0) {
         if (plan->n < relative)
             luaL_error(L, "cannot go %d steps up: only %d revisions to apply", relative, plan->n);
@@ -633,7 +634,7 @@ static int do_downgrade(dbctx *x, const dbargs *a)
     } else {
         target = resolve(x, spec);
     }
-    if (orm_revgraph_downgrade_plan(x->g, cur, target, plan, &err) < 0) raise_err(L, &err);
+    if (orm_revgraph_downgrade_plan(x->g, cur, target, plan, &err) < 0) dbs_raise(L, &err);
     if (steps) {
         if (plan->n < steps)
             luaL_error(L, "cannot go %d step%s down: %d revision%s applied", steps,

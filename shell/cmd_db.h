@@ -38,6 +38,8 @@ typedef struct dbctx {
     orm_revgraph *g;
 } dbctx;
 
+/* [-0, +0, v] Raises e's message as a plain error (e is cleared first). */
+__attribute__((noreturn)) void dbs_raise(lua_State *L, orm_error *e);
 /* [-0, +2, e] Reads every Lua file of migrations/versions into x->revs (pushed)
  * and builds x->g (owned by a userdata pushed below it). Raises
  * naming the file for a broken one. */

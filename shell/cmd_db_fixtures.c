@@ -126,23 +126,5 @@ int cmd_db_fixtures_usage(const ormsh_opts *o)
 
 int cmd_db_fixtures_run(lua_State *L, const ormsh_opts *o)
 {
-    int top = lua_gettop(L);
-    lua_pushcfunction(L, fx_main);
-    lua_pushlightuserdata(L, (void *)o);
-    app_arm_interrupt(L);
-    int rc;
-    if (sh_pcall(L, 1, 1) != LUA_OK) {
-        if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "'db ", 4) == 0) {
-            lua_pushfstring(L, "ormsh: %s", lua_tostring(L, -1));
-            lua_remove(L, -2);
-        }
-        sh_report(L, SH_ERR_WHERE);
-        rc = SH_EXIT_FAIL;
-    } else {
-        rc = (int)lua_tointeger(L, -1);
-    }
-    fflush(stdout);
-    fflush(stderr);
-    lua_settop(L, top);
-    return rc;
+    return cmd_db_data_run(L, fx_main, o);
 }

@@ -41,13 +41,6 @@ static orm_revgraph *push_graph(lua_State *L)
     return *slot;
 }
 
-static int raise_err(lua_State *L, orm_error *e)
-{
-    lua_pushstring(L, e->message ? e->message : "out of memory");
-    orm_error_clear(e);
-    return lua_error(L);
-}
-
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -204,7 +197,7 @@ void dbs_load(dbctx *x)
         lua_getfield(L, -1, "revision");
         if (rc == 0) rc = orm_revgraph_add(x->g, lua_tostring(L, -1), &downs, shown, &err);
         orm_strv_free(&downs);
-        if (rc < 0) raise_err(L, &err);
+        if (rc < 0) dbs_raise(L, &err);
         lua_pop(L, 1);
         lua_pushvalue(L, -3);
         lua_setfield(L, -2, "__file");
@@ -218,7 +211,7 @@ void dbs_load(dbctx *x)
     lua_pop(L, 1);
     orm_error err;
     orm_error_init(&err);
-    if (orm_revgraph_build(x->g, &err) < 0) raise_err(L, &err);
+    if (orm_revgraph_build(x->g, &err) < 0) dbs_raise(L, &err);
 }
 
 void dbs_push_rev(dbctx *x, int i)

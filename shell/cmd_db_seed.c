@@ -112,15 +112,15 @@ int cmd_db_seed_usage(const ormsh_opts *o)
     return seed_parse(o, &file, &dry);
 }
 
-int cmd_db_seed_run(lua_State *L, const ormsh_opts *o)
+int cmd_db_data_run(lua_State *L, lua_CFunction main, const ormsh_opts *o)
 {
     int top = lua_gettop(L);
-    lua_pushcfunction(L, seed_main);
+    lua_pushcfunction(L, main);
     lua_pushlightuserdata(L, (void *)o);
     app_arm_interrupt(L);
     int rc;
     if (sh_pcall(L, 1, 1) != LUA_OK) {
-        if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "'db seed'", 9) == 0) {
+        if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "'db ", 4) == 0) {
             lua_pushfstring(L, "ormsh: %s", lua_tostring(L, -1));
             lua_remove(L, -2);
         }
@@ -133,4 +133,9 @@ int cmd_db_seed_run(lua_State *L, const ormsh_opts *o)
     fflush(stderr);
     lua_settop(L, top);
     return rc;
+}
+
+int cmd_db_seed_run(lua_State *L, const ormsh_opts *o)
+{
+    return cmd_db_data_run(L, seed_main, o);
 }

@@ -15,6 +15,10 @@ int cmd_db_seed_run(lua_State *L, const ormsh_opts *o);
 /* `ormsh db dump` and `ormsh db load` (cmd_db_fixtures.c), likewise. */
 int cmd_db_fixtures_usage(const ormsh_opts *o);
 int cmd_db_fixtures_run(lua_State *L, const ormsh_opts *o);
+/* [-0, +0, -] Runs main(o) protected, with Ctrl-C armed, for seed, dump and
+ * load: main returns the exit status as an integer; an error is reported
+ * (a "'db ...'" message prefixed "ormsh: ") and gives SH_EXIT_FAIL. */
+int cmd_db_data_run(lua_State *L, lua_CFunction main, const ormsh_opts *o);
 /* 1 when the db command is one of seed, dump, load (these files'). */
 int cmd_db_is_data_command(const ormsh_opts *o);
 
