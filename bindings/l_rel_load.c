@@ -51,13 +51,14 @@ static void run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *
     int rc;
     while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
         orm_object *o = NULL;
-        orm_value key;
-        if ((rc = orm_rel_load_row(*box, r, &o, &key)) < 0) break;
+        orm_value buf;
+        const orm_value *key;
+        if ((rc = orm_rel_load_row(*box, r, &o, &buf, &key)) < 0) break;
         if (o == NULL) continue;
         l_model_push_object(L, db, o);
         if (a == NULL) lua_rawseti(L, boxidx + 1, ++k);
-        l_value_push(L, &key, keytype);
-        orm_value_clear(&key);
+        l_value_push(L, key, keytype);
+        orm_value_clear(&buf);
         if (a == NULL)
             lua_rawseti(L, boxidx + 2, k);
         else

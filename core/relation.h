@@ -73,9 +73,11 @@ const orm_value *orm_rel_load_key(const orm_rel *r, const orm_object *parent);
 int orm_rel_load_open(orm_session *s, const orm_rel *r, const orm_value *const *keys, int n,
                       orm_cursor **out, orm_error *err);
 /* The child of the current row (*child: a new reference, or NULL when the row
- * is an object the session deleted) and the parent key it belongs to, moved
- * into *key (clear it). */
-int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object **child, orm_value *key);
+ * is an object the session deleted) and *key, the parent key it belongs to:
+ * borrowed from the child, or (many-to-many) read into buf, which the caller
+ * clears. */
+int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object **child, orm_value *buf,
+                     const orm_value **key);
 
 /* q:join(rel): the table joined, the association table between (M2M, else
  * NULL) and the ON conditions (on2: secondary to target, M2M only); new

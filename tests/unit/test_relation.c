@@ -263,12 +263,13 @@ static void test_load__one_statement_for_a_batch_of_parents(void **state)
     int n = 0;
     while (orm_cursor_step(cur) == ORM_ROW) {
         orm_object *o = NULL;
-        orm_value key;
-        assert_int_equal(orm_rel_load_row(cur, &r, &o, &key), ORM_OK);
+        orm_value buf;
+        const orm_value *key;
+        assert_int_equal(orm_rel_load_row(cur, &r, &o, &buf, &key), ORM_OK);
         assert_true(n < 3);
         assert_ptr_equal(o, want[n]); /* the identity map's objects */
-        assert_int_equal(key.u.i, want_parent[n]);
-        orm_value_clear(&key);
+        assert_int_equal(key->u.i, want_parent[n]);
+        orm_value_clear(&buf);
         orm_object_release(o);
         n++;
     }
@@ -291,10 +292,12 @@ static void test_load__one_statement_for_a_batch_of_parents(void **state)
     assert_int_equal(orm_rel_load_open(f->s, &m2o, &pk, 1, &cur, &err), ORM_OK);
     assert_int_equal(orm_cursor_step(cur), ORM_ROW);
     orm_object *o = NULL;
-    orm_value key;
-    assert_int_equal(orm_rel_load_row(cur, &m2o, &o, &key), ORM_OK);
+    orm_value buf;
+    const orm_value *key;
+    assert_int_equal(orm_rel_load_row(cur, &m2o, &o, &buf, &key), ORM_OK);
     assert_ptr_equal(o, p2);
-    orm_value_clear(&key);
+    assert_ptr_equal(key, &p2->values[P_ID]);
+    orm_value_clear(&buf);
     orm_object_release(o);
     assert_int_equal(orm_cursor_step(cur), ORM_DONE);
     orm_cursor_close(cur);
