@@ -58,7 +58,7 @@ static void run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *
         l_model_push_object(L, db, o);
         if (a == NULL) lua_rawseti(L, boxidx + 1, ++k);
         l_value_push(L, key, keytype);
-        orm_value_clear(&buf);
+        if (key == &buf) orm_value_clear(&buf);
         if (a == NULL)
             lua_rawseti(L, boxidx + 2, k);
         else

@@ -315,28 +315,6 @@ int orm_rel_load_open(orm_session *s, const orm_rel *r, const orm_value *const *
     return rc;
 }
 
-int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object **child, orm_value *buf,
-                     const orm_value **key)
-{
-    *child = NULL;
-    *key = NULL;
-    buf->type = ORM_V_NULL;
-    orm_object *o = NULL;
-    int rc = orm_cursor_object(c, r->target, 0, &o);
-    if (rc < 0 || o == NULL) return rc;
-    if (r->kind == ORM_REL_M2M) {
-        if ((rc = orm_cursor_value(c, r->target->ncols, buf)) < 0) {
-            orm_object_release(o);
-            return rc;
-        }
-        *key = buf;
-    } else {
-        *key = &o->values[r->remote_col]; /* no copy: this runs once per loaded row */
-    }
-    *child = o;
-    return ORM_OK;
-}
-
 int orm_rel_join(const orm_rel *r, const orm_table **via, orm_expr **on, orm_expr **on2)
 {
     orm_expr *a, *b;

@@ -76,8 +76,27 @@ int orm_rel_load_open(orm_session *s, const orm_rel *r, const orm_value *const *
  * is an object the session deleted) and *key, the parent key it belongs to:
  * borrowed from the child, or (many-to-many) read into buf, which the caller
  * clears. */
-int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object **child, orm_value *buf,
-                     const orm_value **key);
+static inline int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object **child,
+                                   orm_value *buf, const orm_value **key)
+{ /* inline: it runs once per loaded row */
+    *child = NULL;
+    *key = NULL;
+    buf->type = ORM_V_NULL;
+    orm_object *o = NULL;
+    int rc = orm_cursor_object(c, r->target, 0, &o);
+    if (rc < 0 || o == NULL) return rc;
+    if (r->kind == ORM_REL_M2M) {
+        if ((rc = orm_cursor_value(c, r->target->ncols, buf)) < 0) {
+            orm_object_release(o);
+            return rc;
+        }
+        *key = buf;
+    } else {
+        *key = &o->values[r->remote_col];
+    }
+    *child = o;
+    return ORM_OK;
+}
 
 /* q:join(rel): the table joined, the association table between (M2M, else
  * NULL) and the ON conditions (on2: secondary to target, M2M only); new
