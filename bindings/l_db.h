@@ -77,7 +77,7 @@ l_db *l_db_check(lua_State *L, int idx);
 /* [-0, +1, -] Pushes the db's user value table. */
 void l_db_push_uv(lua_State *L, l_db *db);
 /* [-0, +0, v] Raises the session's last error. */
-int l_db_raise_session(lua_State *L, l_db *db);
+L_NORETURN int l_db_raise_session(lua_State *L, l_db *db);
 /* [-0, +1, m] A new table with weak keys ("k") or values ("v"). */
 void l_weak_table(lua_State *L, const char *mode);
 /* [-0, +1, m] The weak table (mode as above) the registry keeps under the

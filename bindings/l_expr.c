@@ -1,7 +1,7 @@
 /* l_expr.c — the orm.Expr userdata (one reference to an orm_expr) and the
  * expression language of docs/reference.md: comparison and matching methods, the
- * arithmetic metamethods, db.func, db.and_/or_/not_, db.text, db.literal,
- * db.null, db.asc/desc. Trees are built here and compiled by core; no SQL
+ * arithmetic metamethods, db.null (the db.* builders
+ * are in l_expr_func.c). Trees are built here and compiled by core; no SQL
  * text is written in this file. Every intermediate expression is owned by a
  * userdata on the stack, so an error raised mid-way leaks nothing. */
 #include <assert.h>
@@ -11,6 +11,7 @@
 #include "compile.h"
 #include "dialect.h"
 #include "l_orm.h"
+#include "l_expr_int.h"
 #include "l_query.h"
 
 typedef struct lexpr {
@@ -20,7 +21,7 @@ typedef struct lexpr {
 /* ---- userdata ---- */
 
 /* [-0, +1, m] A new Expr userdata holding NULL, metatable set. */
-static orm_expr **new_slot(lua_State *L)
+orm_expr **l_expr_new_slot(lua_State *L)
 {
     lexpr *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->e = NULL;
@@ -40,7 +41,7 @@ static void check_depth(lua_State *L, orm_expr *e)
 }
 
 /* [-0, +0, v] Stores a constructor's result in the userdata slot. */
-static void store(lua_State *L, orm_expr **slot, orm_expr *e)
+void l_expr_store(lua_State *L, orm_expr **slot, orm_expr *e)
 {
     if (!e) l_oom(L);
     check_depth(L, e);
@@ -49,7 +50,7 @@ static void store(lua_State *L, orm_expr **slot, orm_expr *e)
 
 static int new_slot_k(lua_State *L) /* [-0, +1, m] */
 {
-    new_slot(L);
+    l_expr_new_slot(L);
     return 1;
 }
 
@@ -203,12 +204,12 @@ orm_expr *l_expr_from_value(lua_State *L, int idx, const orm_expr *like)
 /* [-0, +0, v] Argument idx as an expression: an Expr stays as it is, any
  * other value is replaced in place by a new Expr userdata. Borrowed result,
  * valid while the stack slot holds it. */
-static orm_expr *opnd(lua_State *L, int idx, const orm_expr *like)
+orm_expr *l_expr_opnd(lua_State *L, int idx, const orm_expr *like)
 {
     orm_expr *e = l_expr_test(L, idx), **slot;
     if (e) return e;
     idx = lua_absindex(L, idx);
-    slot = new_slot(L);
+    slot = l_expr_new_slot(L);
     *slot = l_expr_from_value(L, idx, like);
     lua_replace(L, idx);
     return *slot;
@@ -222,12 +223,12 @@ static orm_expr **ptr_array(lua_State *L, int n)
 
 /* Converts arguments first..top in place; returns a pointer array (pushed).
  * [-0, +1, v] */
-static orm_expr **opnd_range(lua_State *L, int first, int top, const orm_expr *like)
+orm_expr **l_expr_opnd_range(lua_State *L, int first, int top, const orm_expr *like)
 {
     int i, n = top - first + 1;
     orm_expr **arr;
     for (i = first; i <= top; i++)
-        opnd(L, i, like);
+        l_expr_opnd(L, i, like);
     arr = ptr_array(L, n);
     for (i = 0; i < n; i++)
         arr[i] = l_expr_test(L, first + i);
@@ -246,13 +247,13 @@ static int compare(lua_State *L, orm_op op)
         op = op == ORM_OP_EQ ? ORM_OP_IS : ORM_OP_ISNOT;
     if ((op == ORM_OP_IS || op == ORM_OP_ISNOT) && lua_isboolean(L, 2)) {
         /* IS takes a literal, not a parameter, on PostgreSQL and MySQL: IS true */
-        slot = new_slot(L);
-        store(L, slot, orm_expr_keyword(lua_toboolean(L, 2) ? "true" : "false"));
+        slot = l_expr_new_slot(L);
+        l_expr_store(L, slot, orm_expr_keyword(lua_toboolean(L, 2) ? "true" : "false"));
         lua_replace(L, 2);
     }
-    r = opnd(L, 2, self);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_binary(op, self, r));
+    r = l_expr_opnd(L, 2, self);
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_binary(op, self, r));
     return 1;
 }
 
@@ -312,9 +313,9 @@ static int like_op(lua_State *L, orm_op op)
     lua_settop(L, 2);
     check_pattern(L, 2, op == ORM_OP_LIKE ? "like" : "ilike");
     if (esc && n != 1) luaL_argerror(L, 3, "escape must be one character");
-    p = opnd(L, 2, self);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_like(op, self, p, esc ? esc[0] : 0));
+    p = l_expr_opnd(L, 2, self);
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_like(op, self, p, esc ? esc[0] : 0));
     return 1;
 }
 
@@ -332,8 +333,8 @@ static int not_like_op(lua_State *L, orm_op op)
 {
     orm_expr **slot;
     like_op(L, op);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_unary(ORM_OP_NOT, l_expr_test(L, -2)));
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_unary(ORM_OP_NOT, l_expr_test(L, -2)));
     return 1;
 }
 
@@ -358,8 +359,8 @@ static int match(lua_State *L, orm_match how)
                   : how == ORM_MATCH_STARTS ? "startswith"
                                             : "endswith");
     s = lua_tolstring(L, 2, &n);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_match(self, s, n, how));
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_match(self, s, n, how));
     return 1;
 }
 
@@ -384,7 +385,7 @@ static int in_op(lua_State *L, int negate)
     int i, n, anchor;
     lua_settop(L, 2);
     if (l_expr_test(L, 2) || l_query_select_test(L, 2)) {
-        arr = opnd_range(L, 2, 2, self);
+        arr = l_expr_opnd_range(L, 2, 2, self);
         n = 1;
     } else {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -396,7 +397,7 @@ static int in_op(lua_State *L, int negate)
             orm_expr **tmp;
             lua_geti(L, 2, i);
             if ((arr[i - 1] = l_expr_test(L, -1)) == NULL) {
-                tmp = new_slot(L);
+                tmp = l_expr_new_slot(L);
                 *tmp = from_value(L, -2, self, 2, i);
                 arr[i - 1] = *tmp;
                 lua_remove(L, -2);
@@ -404,8 +405,8 @@ static int in_op(lua_State *L, int negate)
             lua_rawseti(L, anchor, i);
         }
     }
-    slot = new_slot(L);
-    store(L, slot, orm_expr_in(self, arr, n, negate));
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_in(self, arr, n, negate));
     return 1;
 }
 
@@ -425,34 +426,34 @@ static int m_between(lua_State *L)
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
     lua_settop(L, 3);
-    lo = opnd(L, 2, self);
-    hi = opnd(L, 3, self);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_between(self, lo, hi));
+    lo = l_expr_opnd(L, 2, self);
+    hi = l_expr_opnd(L, 3, self);
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_between(self, lo, hi));
     return 1;
 }
 
 /* AND/OR of args first..top; none: and_() is true, or_() false.  [-0, +1, v] */
-static int bool_op(lua_State *L, orm_op op, int first)
+int l_expr_bool_op(lua_State *L, orm_op op, int first)
 {
     int top = lua_gettop(L);
     orm_expr **arr, **slot;
-    arr = opnd_range(L, first, top, NULL);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_bool(op, arr, top - first + 1));
+    arr = l_expr_opnd_range(L, first, top, NULL);
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_bool(op, arr, top - first + 1));
     return 1;
 }
 
 static int m_and(lua_State *L) /* e:and_(e2, ...)  [-0, +1, v] */
 {
     l_expr_check(L, 1);
-    return bool_op(L, ORM_OP_AND, 1);
+    return l_expr_bool_op(L, ORM_OP_AND, 1);
 }
 
 static int m_or(lua_State *L) /* e:or_(e2, ...)  [-0, +1, v] */
 {
     l_expr_check(L, 1);
-    return bool_op(L, ORM_OP_OR, 1);
+    return l_expr_bool_op(L, ORM_OP_OR, 1);
 }
 
 /* label(name)  [-0, +1, v] */
@@ -463,13 +464,13 @@ static int m_label(lua_State *L)
     const char *name = luaL_checklstring(L, 2, &n);
     if (n == 0 || strlen(name) != n)
         luaL_argerror(L, 2, "a non-empty name without NUL bytes expected");
-    slot = new_slot(L);
-    store(L, slot, orm_expr_label(self, name));
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_label(self, name));
     return 1;
 }
 
 /* [-0, +1, v] */
-static int order(lua_State *L, int desc)
+int l_expr_order(lua_State *L, int desc)
 {
     orm_expr *e, **slot;
     luaL_checkany(L, 1);
@@ -479,26 +480,26 @@ static int order(lua_State *L, int desc)
         const char *name = lua_tolstring(L, 1, &n);
         if (n == 0 || strlen(name) != n)
             luaL_argerror(L, 1, "a non-empty name without NUL bytes expected");
-        slot = new_slot(L);
-        store(L, slot, orm_expr_label_ref(name));
+        slot = l_expr_new_slot(L);
+        l_expr_store(L, slot, orm_expr_label_ref(name));
         lua_replace(L, 1);
     }
-    e = opnd(L, 1, NULL);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_order(e, desc));
+    e = l_expr_opnd(L, 1, NULL);
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_order(e, desc));
     return 1;
 }
 
 static int m_asc(lua_State *L) /* [-0, +1, v] */
 {
     l_expr_check(L, 1);
-    return order(L, 0);
+    return l_expr_order(L, 0);
 }
 
 static int m_desc(lua_State *L) /* [-0, +1, v] */
 {
     l_expr_check(L, 1);
-    return order(L, 1);
+    return l_expr_order(L, 1);
 }
 
 /* ---- metamethods ---- */
@@ -510,10 +511,10 @@ static int arith(lua_State *L, orm_op op)
     orm_expr *a = l_expr_test(L, 1), *b = l_expr_test(L, 2), *l, *r, **slot;
     const orm_expr *like = a ? a : b;
     lua_settop(L, 2);
-    l = opnd(L, 1, like);
-    r = opnd(L, 2, like);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_binary(op, l, r));
+    l = l_expr_opnd(L, 1, like);
+    r = l_expr_opnd(L, 2, like);
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_binary(op, l, r));
     return 1;
 }
 
@@ -543,34 +544,34 @@ static int mm_concat(lua_State *L)
 } /* [-0, +1, v] */
 
 /* Unary: -e (NEG), ~e (NOT).  [-0, +1, v] */
-static int unary(lua_State *L, orm_op op)
+int l_expr_unary(lua_State *L, orm_op op)
 {
     orm_expr *e = l_expr_check(L, 1), **slot;
-    slot = new_slot(L);
-    store(L, slot, orm_expr_unary(op, e));
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_unary(op, e));
     return 1;
 }
 
 static int mm_unm(lua_State *L)
 {
-    return unary(L, ORM_OP_NEG);
+    return l_expr_unary(L, ORM_OP_NEG);
 } /* [-0, +1, v] */
 static int mm_bnot(lua_State *L)
 {
-    return unary(L, ORM_OP_NOT);
+    return l_expr_unary(L, ORM_OP_NOT);
 } /* [-0, +1, v] */
 
 /* e1 & e2 (AND), e1 | e2 (OR), as SQLAlchemy's operators.  [-0, +1, v] */
 static int mm_band(lua_State *L)
 {
     lua_settop(L, 2);
-    return bool_op(L, ORM_OP_AND, 1);
+    return l_expr_bool_op(L, ORM_OP_AND, 1);
 }
 
 static int mm_bor(lua_State *L)
 {
     lua_settop(L, 2);
-    return bool_op(L, ORM_OP_OR, 1);
+    return l_expr_bool_op(L, ORM_OP_OR, 1);
 }
 
 /* __eq: identity, except that every NULL literal equals db.null (so an
@@ -676,112 +677,6 @@ static const luaL_Reg metamethods[] = {
     {"__gc", expr_gc},           {NULL, NULL},
 };
 
-/* ---- module functions ---- */
-
-static int is_identifier(const char *s, size_t n)
-{
-    size_t i;
-    if (n == 0) return 0;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-        if (!alpha && (i == 0 || c < '0' || c > '9')) return 0;
-    }
-    return 1;
-}
-
-/* db.func.NAME(...): NAME is upvalue 1. count() is count(*).  [-0, +1, v] */
-static int func_call(lua_State *L)
-{
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    int n = lua_gettop(L);
-    orm_expr **arr, **slot;
-    if (n == 0 && strcmp(name, "count") == 0) {
-        slot = new_slot(L);
-        store(L, slot, orm_expr_star());
-        n = 1;
-    }
-    arr = opnd_range(L, 1, n, NULL);
-    slot = new_slot(L);
-    store(L, slot, orm_expr_func(name, arr, n));
-    return 1;
-}
-
-/* db.func.NAME -> a function building NAME(...).  [-0, +1, v] */
-static int func_index(lua_State *L)
-{
-    size_t n;
-    const char *name = luaL_checklstring(L, 2, &n);
-    if (!is_identifier(name, n))
-        return l_error_raisef(L, ORM_ERR_ARGUMENT, "invalid SQL function name '%s'", name);
-    lua_settop(L, 2);
-    lua_pushcclosure(L, func_call, 1);
-    return 1;
-}
-
-static int func_tostring(lua_State *L) /* [-0, +1, m] */
-{
-    lua_pushliteral(L, "<db.func>");
-    return 1;
-}
-
-static int f_and(lua_State *L)
-{
-    return bool_op(L, ORM_OP_AND, 1);
-} /* [-0, +1, v] */
-static int f_or(lua_State *L)
-{
-    return bool_op(L, ORM_OP_OR, 1);
-} /* [-0, +1, v] */
-static int f_not(lua_State *L)
-{
-    return unary(L, ORM_OP_NOT);
-} /* [-0, +1, v] */
-static int f_asc(lua_State *L)
-{
-    return order(L, 0);
-} /* [-0, +1, v] */
-static int f_desc(lua_State *L)
-{
-    return order(L, 1);
-} /* [-0, +1, v] */
-
-/* db.not_(e): e may also be a plain value (a boolean).  [-0, +1, v] */
-static int f_not_any(lua_State *L)
-{
-    luaL_checkany(L, 1);
-    lua_settop(L, 1);
-    opnd(L, 1, NULL);
-    return f_not(L);
-}
-
-/* db.text(sql): raw SQL kept verbatim.  [-0, +1, v] */
-static int f_text(lua_State *L)
-{
-    size_t n;
-    const char *sql = luaL_checklstring(L, 1, &n);
-    orm_expr **slot;
-    if (strlen(sql) != n) luaL_argerror(L, 1, "SQL text contains a NUL byte");
-    slot = new_slot(L);
-    store(L, slot, orm_expr_text(sql));
-    return 1;
-}
-
-/* db.literal(v): v as a bound value (nil: NULL).  [-0, +1, v] */
-static int f_literal(lua_State *L)
-{
-    orm_expr **slot;
-    lua_settop(L, 1);
-    slot = new_slot(L);
-    *slot = l_expr_from_value(L, 1, NULL);
-    return 1;
-}
-
-static const luaL_Reg functions[] = {
-    {"and_", f_and},        {"or_", f_or},  {"not_", f_not_any}, {"text", f_text},
-    {"literal", f_literal}, {"asc", f_asc}, {"desc", f_desc},    {NULL, NULL},
-};
-
 /* [-0, +0, e] */
 void l_expr_open(lua_State *L, int idx)
 {
@@ -794,22 +689,10 @@ void l_expr_open(lua_State *L, int idx)
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 
-    luaL_newmetatable(L, L_MT_FUNC);
-
-    l_protect_mt(L);
-    lua_pushcfunction(L, func_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, func_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
-
+    l_expr_funcs_open(L, idx);
     lua_pushvalue(L, idx);
-    luaL_setfuncs(L, functions, 0);
-    lua_newuserdatauv(L, 0, 0);
-    luaL_setmetatable(L, L_MT_FUNC);
-    lua_setfield(L, -2, "func");
-    slot = new_slot(L);
-    store(L, slot, orm_expr_null());
+    slot = l_expr_new_slot(L);
+    l_expr_store(L, slot, orm_expr_null());
     lua_setfield(L, -2, "null");
     lua_pop(L, 1);
     l_case_open(L, idx);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "l_query.h"
 
 /* ---- the userdata ---- */
@@ -46,7 +46,7 @@ int l_query_is(lua_State *L, int idx)
 
 int l_query_oom(lua_State *L)
 {
-    return l_oom(L);
+    l_oom(L);
 }
 
 l_query *l_query_check_lazy(lua_State *L, int idx)
@@ -216,8 +216,8 @@ int l_query_raise_unknown_column(lua_State *L, const orm_table *t, const char *k
     l_class_push(L, t);
     lua_getfield(L, -1, "__name");
     l_class_push_names(L, t);
-    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)",
-                          lua_tostring(L, -2), key, lua_tostring(L, -1));
+    l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
+                   key, lua_tostring(L, -1));
 }
 
 /* [-0, +1, -] The entity filter_by and order_by("name") refer to: the last

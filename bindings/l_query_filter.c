@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "l_query.h"
 
 /* ---- the base of a class ---- */

@@ -4,10 +4,10 @@
  * q:update{...} / q:delete() in l_query_bulk.c. Rows are objects
  * through the identity map when the query has a single model entity, else
  * rows readable by name and position. SELECTs are compiled through the
- * compiled-SQL cache (compile_cache.c) of their class or of the db. */
+ * compiled-SQL cache (sqlcache.c) of their class or of the db. */
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "dialect.h"
 #include "l_query.h"
 #include "l_relation.h"
@@ -64,9 +64,10 @@ static void open_select(lua_State *L, l_query *q, const orm_select *sel, int cou
         if (err.cls == ORM_ERR_NONE) l_query_oom(L);
         l_error_raise(L, &err);
     }
-    q->db->conn->bind_borrowed = 1; /* the values are sel's, which outlives the cursor */
     int was = orm_session_force_primary(q->db->session, q->primary);
-    rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    /* the values are sel's, which outlives the cursor: bound without a copy */
+    rc =
+        orm_cursor_open_own(q->db->session, run.sql, run.params, run.nparams, ORM_BIND_BORROW, box);
     orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);
@@ -470,10 +471,11 @@ static void open_lazy_first(lua_State *L, l_query *q, orm_cursor **box)
         }
         orm_sqlcache_put_keyed(cache, key, nk, vals, z->n, &limited, &run);
     }
-    q->db->conn->bind_borrowed = 1; /* the values are q's, which outlives the cursor */
     int rc;
     int was = orm_session_force_primary(q->db->session, q->primary);
-    rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    /* the values are q's, which outlives the cursor: bound without a copy */
+    rc =
+        orm_cursor_open_own(q->db->session, run.sql, run.params, run.nparams, ORM_BIND_BORROW, box);
     orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);

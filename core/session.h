@@ -180,6 +180,11 @@ int orm_session_refresh(orm_session *s, orm_object *o);
 typedef struct orm_cursor orm_cursor;
 int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                     orm_cursor **out);
+/* The same with the parameters' ownership said: ORM_BIND_BORROW promises that
+ * their bytes outlive the cursor, so they are bound without a copy (and
+ * unbound when it closes); orm_cursor_open is ORM_BIND_COPY. */
+int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                        orm_bind_own own, orm_cursor **out);
 int orm_cursor_step(orm_cursor *c); /* ORM_ROW, ORM_DONE, or failure */
 int orm_cursor_ncols(orm_cursor *c);
 const char *orm_cursor_colname(orm_cursor *c, int i);

@@ -18,7 +18,7 @@ start_ormsh --app app
 # last_prompt PROMPT — until the screen's last line is PROMPT (the cursor waits after it)
 last_prompt() {
     i=0
-    while [ "$i" -lt 100 ]; do
+    while [ "$i" -lt "$TMUX_WAIT" ]; do
         [ "$(screen | sed 's/ *$//' | grep -v '^$' | tail -n 1)" = "$1" ] && return 0
         sleep 0.1
         i=$((i + 1))

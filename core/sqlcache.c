@@ -1,4 +1,4 @@
-/* compile_cache.c — the cache of compile_cache.h. A select is written as a
+/* sqlcache.c — the cache of sqlcache.h. A select is written as a
  * shape: a row of 64-bit words naming, in a fixed walk order, every node's
  * kind, operator and flags, the tables and columns it refers to, its names,
  * and for a bound value only its kind (the compiler writes "IS NULL" for a
@@ -12,7 +12,7 @@
  * own (starting with a 0 word, which no shape does) with the values in an
  * order of its own: the bindings' lazy filter_by queries, which have no tree
  * until they need one. */
-#include "compile_cache.h"
+#include "sqlcache.h"
 
 #include <stdlib.h>
 #include <string.h>
