@@ -131,14 +131,9 @@ void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx)
 
 /* ---- many-to-one ---- */
 
-int l_rel_has_key(const orm_object *o, int col)
-{
-    return o->values[col].type != ORM_V_NULL &&
-           (o->state == ORM_OBJ_PERSISTENT || o->state == ORM_OBJ_DETACHED);
-}
-
 /* [-0, +1, e] the current parent of a many-to-one (sql: may load it) */
-static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const l_rel *r, int sql)
+static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
+                        int sql)
 {
     orm_object *o = l_model_check(L, inst_idx);
     orm_object *src = orm_object_link_src(o, r->local_col);
@@ -193,7 +188,7 @@ static void session_add(lua_State *L, l_db *db, int idx)
     l_rel_cascade_add(L, db, idx);
 }
 
-static void check_target(lua_State *L, const l_rel *r, int decl_idx, int val_idx)
+static void check_target(lua_State *L, const orm_rel *r, int decl_idx, int val_idx)
 {
     orm_object *v = l_model_test(L, val_idx);
     if (v && v->table == r->target) return;
@@ -213,7 +208,7 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
     child_idx = lua_absindex(L, child_idx);
     decl_idx = lua_absindex(L, decl_idx);
     if (parent_idx) parent_idx = lua_absindex(L, parent_idx);
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     if (parent_idx) check_target(L, r, decl_idx, parent_idx);
     orm_object *child = l_model_check(L, child_idx);
     orm_object *parent = parent_idx ? l_model_check(L, parent_idx) : NULL;
@@ -228,12 +223,12 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
             if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
             lua_pop(L, 1);
         }
-        if (parent_idx && l_rel_resolve(L, rev)->kind == REL_O2M) {
+        if (parent_idx && l_rel_resolve(L, rev)->kind == ORM_REL_O2M) {
             l_rel_read(L, db, parent_idx, rev);
             if (lua_istable(L, -1)) coll_raw_append(L, -1, child_idx);
         }
     }
-    if (orm_object_link(child, r->local_col, parent, r->remote_col) < 0) l_oom(L);
+    if (orm_rel_link(r, child, parent) < 0) l_oom(L);
     if (parent_idx)
         l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), parent_idx);
     else {
@@ -250,13 +245,13 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
 static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
 {
     int top = lua_gettop(L);
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, child_idx);
     orm_object *parent = l_model_check(L, parent_idx), *child = l_model_check(L, child_idx);
     l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O) {
+    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == ORM_REL_M2O) {
         m2o_set(L, db, child_idx, lua_gettop(L), parent_idx);
-    } else if (orm_object_link(child, r->remote_col, parent, r->local_col) < 0) {
+    } else if (orm_rel_link(r, child, parent) < 0) {
         l_oom(L);
     }
     l_rel_read(L, db, parent_idx, decl_idx);
@@ -268,22 +263,21 @@ static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int ch
 static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
 {
     int top = lua_gettop(L);
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, child_idx);
     orm_object *child = l_model_check(L, child_idx);
     l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == REL_M2O)
+    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == ORM_REL_M2O)
         m2o_set(L, db, child_idx, lua_gettop(L), 0);
-    else if (orm_object_link(child, r->remote_col, NULL, 0) < 0)
+    else if (orm_rel_link(r, child, NULL) < 0)
         l_oom(L);
     l_rel_push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
     if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
-    if (r->delete_orphan && child->session) {
-        if (child->state == ORM_OBJ_PENDING)
-            orm_session_expunge(db->session, child);
-        else
-            l_rel_delete_object(L, db, child_idx);
-    }
+    orm_rel_action act = orm_rel_on_remove(r, child);
+    if (act == ORM_REL_EXPUNGE_CHILD)
+        orm_session_expunge(db->session, child);
+    else if (act == ORM_REL_DELETE_CHILD)
+        l_rel_delete_object(L, db, child_idx);
     lua_settop(L, top);
 }
 
@@ -310,7 +304,7 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
     owner_idx = lua_absindex(L, owner_idx);
     decl_idx = lua_absindex(L, decl_idx);
     other_idx = lua_absindex(L, other_idx);
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
     orm_object *owner = l_model_check(L, owner_idx), *other = l_model_check(L, other_idx);
     l_rel_read(L, db, owner_idx, decl_idx);
@@ -324,12 +318,9 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
         l_rel_read(L, db, other_idx, lua_gettop(L));
         coll_raw_append(L, -1, owner_idx);
     }
-    orm_object *assoc = orm_object_new(r->secondary);
+    orm_object *assoc = orm_rel_assoc_new(r, owner, other);
     if (assoc == NULL) l_oom(L);
     push_objbox(L, assoc);
-    if (orm_object_link(assoc, r->sec_parent_col, owner, r->local_col) < 0 ||
-        orm_object_link(assoc, r->sec_target_col, other, r->remote_col) < 0)
-        l_oom(L);
     if (owner->session || other->session) {
         if (orm_session_add(db->session, assoc) < 0) l_db_raise_session(L, db);
         if (owner->session && !other->session) session_add(L, db, other_idx);
@@ -349,61 +340,13 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
     lua_settop(L, top);
 }
 
-struct find_assoc {
-    const l_rel *r;
-    orm_object *owner, *other, *found;
-};
-
-static int links_to(const orm_object *a, int col, const orm_object *o, int ocol)
-{
-    const orm_object *src = orm_object_link_src(a, col);
-    if (src) return src == o;
-    return o->values[ocol].type != ORM_V_NULL && orm_value_equal(&a->values[col], &o->values[ocol]);
-}
-
-static void match_assoc(void *ctx, orm_object *a, char kind)
-{
-    struct find_assoc *f = ctx;
-    if (kind != 'n' || f->found || a->table != f->r->secondary) return;
-    if (links_to(a, f->r->sec_parent_col, f->owner, f->r->local_col) &&
-        links_to(a, f->r->sec_target_col, f->other, f->r->remote_col))
-        f->found = a;
-}
-
-/* Removes the association row between owner and other (pending: forgotten;
- * stored: deleted at flush). */
-static void drop_assoc(lua_State *L, l_db *db, const l_rel *r, orm_object *owner, orm_object *other)
-{
-    struct find_assoc f = {r, owner, other, NULL};
-    orm_session_each_pending(db->session, match_assoc, &f);
-    if (f.found) {
-        orm_session_expunge(db->session, f.found);
-        return;
-    }
-    if (!l_rel_has_key(owner, r->local_col) || !l_rel_has_key(other, r->remote_col)) return;
-    orm_object *a = orm_object_new(r->secondary);
-    if (a == NULL) l_oom(L);
-    push_objbox(L, a);
-    orm_value v1, v2;
-    if (orm_value_copy(&v1, &owner->values[r->local_col]) < 0) l_oom(L);
-    orm_value_move(&a->values[r->sec_parent_col], &v1);
-    if (orm_value_copy(&v2, &other->values[r->remote_col]) < 0) l_oom(L);
-    orm_value_move(&a->values[r->sec_target_col], &v2);
-    orm_object *row = NULL;
-    if (orm_session_attach_existing(db->session, a, &row) < 0) l_db_raise_session(L, db);
-    int rc = orm_session_delete(db->session, row);
-    orm_object_release(row);
-    if (rc < 0) l_db_raise_session(L, db);
-    lua_pop(L, 1);
-}
-
 void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
 {
     int top = lua_gettop(L);
     owner_idx = lua_absindex(L, owner_idx);
     decl_idx = lua_absindex(L, decl_idx);
     other_idx = lua_absindex(L, other_idx);
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
     l_rel_push_loaded(L, db, owner_idx, l_rel_decl_key(L, decl_idx));
     if (lua_istable(L, -1)) coll_raw_remove(L, -1, other_idx);
@@ -412,7 +355,9 @@ void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int o
         l_rel_push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
         if (lua_istable(L, -1)) coll_raw_remove(L, -1, owner_idx);
     }
-    drop_assoc(L, db, r, l_model_check(L, owner_idx), l_model_check(L, other_idx));
+    if (orm_rel_assoc_drop(db->session, r, l_model_check(L, owner_idx),
+                           l_model_check(L, other_idx)) < 0)
+        l_db_raise_session(L, db);
     lua_settop(L, top);
 }
 
@@ -459,8 +404,8 @@ static int c_append(lua_State *L)
     coll_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
-    l_rel *r = l_rel_resolve(L, decl);
-    if (r->kind == REL_M2M)
+    orm_rel *r = l_rel_resolve(L, decl);
+    if (r->kind == ORM_REL_M2M)
         m2m_add(L, db, owner, decl, 2);
     else
         o2m_add(L, db, owner, decl, 2);
@@ -474,7 +419,7 @@ static int c_remove(lua_State *L)
     coll_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
-    l_rel *r = l_rel_resolve(L, decl);
+    orm_rel *r = l_rel_resolve(L, decl);
     if (!l_rel_coll_find(L, 1, 2)) {
         lua_getfield(L, decl, "__key");
         const char *coll = lua_tostring(L, -1);
@@ -482,7 +427,7 @@ static int c_remove(lua_State *L)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection", what,
                               coll ? coll : "?");
     }
-    if (r->kind == REL_M2M)
+    if (r->kind == ORM_REL_M2M)
         l_rel_m2m_remove(L, db, owner, decl, 2);
     else
         o2m_remove(L, db, owner, decl, 2);
@@ -524,22 +469,18 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
     l_rel_configure(L, db);
-    l_rel *r = l_rel_resolve(L, decl_idx);
-    if (r->kind == REL_M2O) {
+    orm_rel *r = l_rel_resolve(L, decl_idx);
+    if (r->kind == ORM_REL_M2O) {
         m2o_current(L, db, inst_idx, decl_idx, r, 1);
         return 1;
     }
     orm_object *o = l_model_check(L, inst_idx);
-    if (r->lazy == LAZY_DYNAMIC && r->kind == REL_O2M) {
+    if (r->lazy == ORM_LAZY_DYNAMIC && r->kind == ORM_REL_O2M) {
         l_class_push(L, r->target);
         lua_getfield(L, -1, "query");
         lua_getfield(L, -1, "filter");
         lua_insert(L, -2);
-        orm_expr *c = orm_expr_column(r->target, r->remote_col);
-        orm_expr *b = c ? orm_expr_bind(&o->values[r->local_col]) : NULL;
-        orm_expr *eq = b ? orm_expr_binary(ORM_OP_EQ, c, b) : NULL;
-        orm_expr_release(c);
-        orm_expr_release(b);
+        orm_expr *eq = orm_rel_dynamic_filter(r, o);
         if (eq == NULL) l_oom(L);
         l_expr_push(L, eq);
         lua_call(L, 2, 1);
@@ -555,9 +496,9 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
     lua_pop(L, 1);
     l_rel_new_collection(L, inst_idx, decl_idx);
     int coll = lua_gettop(L);
-    if (l_rel_has_key(o, r->local_col)) {
+    const orm_value *key = orm_rel_load_key(r, o);
+    if (key) {
         l_rel_note_lazy(L, db, decl_idx, inst_idx);
-        const orm_value *key = &o->values[r->local_col];
         l_rel_run_load(L, db, r, &key, 1);
         lua_pop(L, 1);
         lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
@@ -582,9 +523,9 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     decl_idx = lua_absindex(L, decl_idx);
     val_idx = lua_absindex(L, val_idx);
     l_rel_configure(L, db);
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     int nil = lua_isnil(L, val_idx) || l_expr_is_null(L, val_idx);
-    if (r->kind == REL_M2O) {
+    if (r->kind == ORM_REL_M2O) {
         m2o_set(L, db, inst_idx, decl_idx, nil ? 0 : val_idx);
         return;
     }
@@ -609,7 +550,7 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, old, i);
         if (nil || !l_rel_coll_find(L, val_idx, lua_gettop(L))) {
-            if (r->kind == REL_M2M)
+            if (r->kind == ORM_REL_M2M)
                 l_rel_m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
             else
                 o2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
@@ -619,7 +560,7 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     lua_Integer m = nil ? 0 : (lua_Integer)lua_rawlen(L, val_idx);
     for (lua_Integer i = 1; i <= m; i++) {
         lua_rawgeti(L, val_idx, i);
-        if (r->kind == REL_M2M)
+        if (r->kind == ORM_REL_M2M)
             m2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
         else
             o2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));

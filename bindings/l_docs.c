@@ -390,14 +390,14 @@ void orm_lua_push_kind_help(lua_State *L, const char *kind)
 static int rel_summary(lua_State *L)
 {
     static const char *const dir[] = {"many-to-one", "one-to-many", "many-to-many"};
-    l_rel *r = l_rel_resolve(L, 1);
+    orm_rel *r = l_rel_resolve(L, 1);
     l_class_push(L, r->target);
     const char *target = r->target->name;
     if (lua_istable(L, -1) && lua_getfield(L, -1, "__name") == LUA_TSTRING)
         target = lua_tostring(L, -1);
-    int k = r->kind >= REL_M2O && r->kind <= REL_M2M ? r->kind : REL_M2O;
+    int k = r->kind >= ORM_REL_M2O && r->kind <= ORM_REL_M2M ? r->kind : ORM_REL_M2O;
     const char *d = dir[k];
-    if (r->kind == REL_O2M && !r->uselist) d = "one-to-one";
+    if (r->kind == ORM_REL_O2M && !r->uselist) d = "one-to-one";
     lua_pushfstring(L, "%s, %s", target, d);
     return 1;
 }

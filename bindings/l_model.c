@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "l_db.h"
+#include "l_relation.h"
 #include "l_seed.h"
 #include "l_types.h"
 #include "history_table.h"
@@ -367,6 +368,7 @@ int l_model_define(lua_State *L)
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     lua_pop(L, 1);
     db->nmodels++;
+    l_rel_define_backrefs(L, db); /* Target.<backref> exists once both classes do */
     lua_pushvalue(L, cls);
     return 1;
 }

@@ -235,8 +235,8 @@ static int class_eager(lua_State *L, const orm_table *t)
     int rels = lua_gettop(L), eager = 0;
     lua_pushnil(L);
     while (lua_next(L, rels)) {
-        const l_rel *r = l_rel_resolve(L, -1);
-        if (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN) eager = 1;
+        const orm_rel *r = l_rel_resolve(L, -1);
+        if (r->lazy == ORM_LAZY_JOINED || r->lazy == ORM_LAZY_SELECTIN) eager = 1;
         lua_pop(L, 1);
     }
     lua_pushvalue(L, cls);

@@ -244,11 +244,11 @@ static int db_diagram(lua_State *L)
         while (lua_next(L, -2)) {
             if (lua_type(L, -2) == LUA_TSTRING) {
                 const char *name = lua_tostring(L, -2); /* a key of the class's table */
-                l_rel *r = l_rel_resolve(L, -1);
-                if (r->kind == REL_M2O)
+                orm_rel *r = l_rel_resolve(L, -1);
+                if (r->kind == ORM_REL_M2O)
                     label_for(L, b, r->parent->name, r->parent->cols[r->local_col].name)->m2o =
                         name;
-                else if (r->kind == REL_O2M)
+                else if (r->kind == ORM_REL_O2M)
                     label_for(L, b, r->target->name, r->target->cols[r->remote_col].name)->o2m =
                         name;
             }

@@ -37,9 +37,9 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
     lua_pushnil(L);
     while (lua_next(L, rels)) {
         int decl = lua_gettop(L);
-        l_rel *r = l_rel_resolve(L, decl);
+        orm_rel *r = l_rel_resolve(L, decl);
         const char *name = l_rel_decl_key(L, decl);
-        if (r->kind == REL_M2O) {
+        if (r->kind == ORM_REL_M2O) {
             orm_object *src = orm_object_link_src(l_model_check(L, inst_idx), r->local_col);
             if (src && src->table->udata)
                 l_model_push_object(L, db, orm_object_retain(src));
@@ -119,8 +119,9 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
     lua_pushnil(L);
     while (lua_next(L, rels)) {
         int decl = lua_gettop(L);
-        l_rel *r = l_rel_resolve(L, decl);
-        if (r->kind == REL_M2O || r->lazy == LAZY_DYNAMIC) {
+        orm_rel *r = l_rel_resolve(L, decl);
+        orm_rel_action act = orm_rel_on_parent_delete(r);
+        if (act == ORM_REL_KEEP) {
             lua_settop(L, decl - 1);
             continue;
         }
@@ -139,11 +140,11 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, items, i);
             int child = lua_gettop(L);
-            if (r->kind == REL_M2M)
+            if (act == ORM_REL_UNLINK_ASSOC)
                 l_rel_m2m_remove(L, db, inst_idx, decl, child);
-            else if (r->cascade_delete)
+            else if (act == ORM_REL_DELETE_CHILD)
                 l_rel_delete_object(L, db, child);
-            else if (orm_object_link(l_model_check(L, child), r->remote_col, NULL, 0) < 0)
+            else if (orm_rel_link(r, l_model_check(L, child), NULL) < 0)
                 l_oom(L);
             lua_pop(L, 1);
         }

@@ -21,7 +21,7 @@
 #define MAX_JOINED 8
 
 typedef struct jrel {
-    const l_rel *r;
+    const orm_rel *r;
     int decl; /* stack slot of its declaration */
     const char *name;
     orm_from *f; /* the target's alias, while the statement is built */
@@ -79,7 +79,7 @@ static int collect(lua_State *L, int qidx, const orm_table *t, jrel *rels)
         lua_Integer nf = 0;
         lua_pushnil(L);
         while (lua_next(L, decls)) {
-            if (l_rel_resolve(L, -1)->lazy == LAZY_JOINED)
+            if (l_rel_resolve(L, -1)->lazy == ORM_LAZY_JOINED)
                 lua_rawseti(L, found, ++nf);
             else
                 lua_pop(L, 1);
@@ -164,11 +164,11 @@ static int ordered_by(const orm_select *s, const orm_table *t, orm_from *sub, in
  * under aliases, selects the target's columns; 0 on oom. */
 static int join_rel(orm_select *s, const orm_table *t, orm_from *sub, jrel *j)
 {
-    const l_rel *r = j->r;
+    const orm_rel *r = j->r;
     j->f = orm_from_alias(r->target, NULL);
     if (j->f == NULL) return 0;
     int ok;
-    if (r->kind == REL_M2M) {
+    if (r->kind == ORM_REL_M2M) {
         orm_from *fs = orm_from_alias(r->secondary, NULL);
         orm_expr *on1 =
             fs ? eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(fs, r->sec_parent_col))
@@ -230,8 +230,8 @@ static orm_select *build(const orm_select *sel, const orm_table *t, jrel *rels, 
     for (int k = 0; ok && k < n; k++)
         ok = join_rel(s, t, sub, &rels[k]);
     for (int k = 0; ok && k < n; k++) { /* each collection in its order */
-        const l_rel *r = rels[k].r;
-        if (r->kind == REL_M2O) continue;
+        const orm_rel *r = rels[k].r;
+        if (r->kind == ORM_REL_M2O) continue;
         if (r->order_col >= 0)
             ok = add_order(s, orm_expr_alias_column(rels[k].f, r->order_col), r->order_desc);
         for (int i = 0; ok && i < r->target->npk; i++)
@@ -284,14 +284,14 @@ static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, 
                     int colls, int sets, int kids)
 {
     for (int k = 0; k < n; k++) {
-        const l_rel *r = rels[k].r;
+        const orm_rel *r = rels[k].r;
         orm_object *c = NULL;
         int rc = orm_cursor_object(cur, r->target, rels[k].off, &c);
         if (rc < 0) return rc;
         if (c == NULL) continue; /* no related row */
         l_model_push_object(L, db, c);
         int child = lua_gettop(L);
-        if (r->kind == REL_M2O) {
+        if (r->kind == ORM_REL_M2O) {
             if (isnew) l_rel_set_loaded(L, db, obj, rels[k].name, child);
         } else {
             push_sub(L, sets, k + 1);
@@ -333,7 +333,7 @@ static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, 
 static void start_parent(lua_State *L, l_db *db, jrel *rels, int n, int obj, int colls)
 {
     for (int k = 0; k < n; k++) {
-        if (rels[k].r->kind == REL_M2O) continue;
+        if (rels[k].r->kind == ORM_REL_M2O) continue;
         l_rel_new_collection(L, obj, rels[k].decl);
         l_rel_set_loaded(L, db, obj, rels[k].name, -1);
         push_sub(L, colls, k + 1);

@@ -83,239 +83,118 @@ L_NORETURN static int raise_rel(lua_State *L, int idx, const char *fmt, const ch
                    lua_pushfstring(L, fmt, a ? a : "", b ? b : ""));
 }
 
-/* Column of t with a foreign key to table `to` (named in `only`, if given).
- * Returns the column, -1 when none, -2 when several (ambiguous). */
-static int fk_column(const orm_table *t, const char *to, const char *only)
+/* [-0, +1, e] The option `key` of the declaration at idx: a function is
+ * called once and its result kept (for a model defined later); a list (not
+ * an Expr) gives its first item. */
+static int push_option(lua_State *L, int idx, const char *key)
 {
-    int found = -1;
-    for (int i = 0; i < t->ncols; i++) {
-        const orm_column *c = &t->cols[i];
-        if (c->fk == NULL || strcmp(c->fk->table, to) != 0) continue;
-        if (only && strcmp(only, c->attr) != 0 && strcmp(only, c->name) != 0)
-            continue; /* attribute or column */
-        if (found >= 0) return -2;
-        found = i;
+    lua_getfield(L, idx, key);
+    if (lua_isfunction(L, -1)) {
+        lua_call(L, 0, 1);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, idx, key);
     }
-    return found;
-}
-
-static int referenced_col(const orm_table *t, const orm_column *fkcol)
-{
-    return orm_table_column_index(t, fkcol->fk->column, strlen(fkcol->fk->column));
-}
-
-static int lazy_mode(lua_State *L, int idx)
-{
-    lua_getfield(L, idx, "lazy");
-    const char *s = lua_tostring(L, -1);
-    int mode = LAZY_SELECT;
-    if (s == NULL || strcmp(s, "select") == 0)
-        mode = LAZY_SELECT;
-    else if (strcmp(s, "joined") == 0)
-        mode = LAZY_JOINED;
-    else if (strcmp(s, "selectin") == 0)
-        mode = LAZY_SELECTIN;
-    else if (strcmp(s, "dynamic") == 0)
-        mode = LAZY_DYNAMIC;
-    else
-        raise_rel(L, idx,
-                  "lazy must be \"select\", \"joined\", \"selectin\" or \"dynamic\", got \"%s\"%s",
-                  s, "");
-    lua_pop(L, 1);
-    return mode;
-}
-
-/* foreign_keys = "author_id" or { "author_id" } or Book.author_id. [-0, +0, e] */
-static const char *foreign_key_name(lua_State *L, int idx)
-{
-    lua_getfield(L, idx, "foreign_keys");
     if (lua_istable(L, -1) && !l_expr_test(L, -1)) {
         lua_rawgeti(L, -1, 1);
         lua_remove(L, -2);
     }
-    const char *name = NULL;
-    orm_expr *e = l_expr_test(L, -1);
-    if (e && e->kind == ORM_X_COLUMN)
-        name = e->table->cols[e->col].name;
-    else if (lua_type(L, -1) == LUA_TSTRING)
-        name = lua_tostring(L, -1);
-    lua_pop(L, 1); /* names point into the metadata or an interned string the declaration keeps */
-    return name;
+    return lua_type(L, -1);
 }
 
-/* primaryjoin = Book.author_id:eq(Author.id): the FK column it names. */
-static const char *primaryjoin_fk(lua_State *L, int idx, const orm_table *parent,
-                                  const orm_table *target)
+/* [-0, +1, e] A column option (foreign_keys, remote_side): its name, from
+ * a string or a column Expr (of table t when t is given), or NULL when
+ * absent; bad: the message when it names no column. The value stays on the
+ * stack, so the name lives as long as the caller's slot. */
+static const char *column_option(lua_State *L, int idx, const char *key, const orm_table *t,
+                                 const char *bad)
 {
-    lua_getfield(L, idx, "primaryjoin");
-    if (lua_isfunction(L, -1)) { /* primaryjoin = function() return ... end, evaluated once */
-        lua_call(L, 0, 1);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, idx, "primaryjoin");
-    }
+    push_option(L, idx, key);
     orm_expr *e = l_expr_test(L, -1);
-    lua_pop(L, 1); /* the declaration keeps the Expr alive */
-    if (e == NULL || e->kind != ORM_X_BINARY || e->op != ORM_OP_EQ || e->nargs != 2) return NULL;
-    for (int i = 0; i < 2; i++) {
-        const orm_expr *c = e->args[i];
-        if (c->kind != ORM_X_COLUMN) continue;
-        const orm_column *col = &c->table->cols[c->col];
-        if (col->fk && (c->table == parent || c->table == target)) return col->name;
-    }
+    if (e && e->kind == ORM_X_COLUMN && (t == NULL || e->table == t))
+        return t ? e->table->cols[e->col].attr : e->table->cols[e->col].name;
+    if (lua_type(L, -1) == LUA_TSTRING) return lua_tostring(L, -1);
+    if (!lua_isnil(L, -1) && bad) raise_rel(L, idx, bad, t ? t->name : "", "");
     return NULL;
 }
 
-static void resolve_m2m(lua_State *L, int idx, l_rel *r, const char *secname)
+/* Reads the declaration's options into spec (values kept on the stack). */
+static void read_spec(lua_State *L, int idx, orm_rel_spec *s)
 {
-    const orm_table *p = r->parent, *t = r->target;
-    l_class *pc = p->udata;
-    r->secondary = orm_metadata_find(pc->db->md, secname);
-    if (r->secondary == NULL)
-        raise_rel(L, idx, "secondary table '%s' is not defined (db.Table or a model)%s", secname,
-                  "");
-    const orm_table *s = r->secondary;
-    if (p == t) raise_rel(L, idx, "self-referential many-to-many needs foreign_keys%s%s", "", "");
-    r->sec_parent_col = fk_column(s, p->name, NULL);
-    r->sec_target_col = fk_column(s, t->name, NULL);
-    if (r->sec_parent_col < 0 || r->sec_target_col < 0)
-        raise_rel(L, idx,
-                  "secondary table '%s' needs one foreign key to '%s' and one to the target",
-                  secname, p->name);
-    r->local_col = referenced_col(p, &s->cols[r->sec_parent_col]);
-    r->remote_col = referenced_col(t, &s->cols[r->sec_target_col]);
-    r->kind = REL_M2M;
-    r->uselist = 1;
-}
-
-static void resolve_fk(lua_State *L, int idx, l_rel *r)
-{
-    const orm_table *p = r->parent, *t = r->target;
-    const char *only = foreign_key_name(L, idx);
-    if (only == NULL) only = primaryjoin_fk(L, idx, p, t);
-    int in_parent = fk_column(p, t->name, only);
-    int in_target = fk_column(t, p->name, only);
-    lua_getfield(L, idx, "uselist");
-    int uselist_given = !lua_isnil(L, -1), uselist = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    if (p == t && in_parent >= 0) { /* self-referential: uselist = false means many-to-one */
-        if (uselist_given && !uselist)
-            in_target = -1;
-        else
-            in_parent = -1;
-    }
-    if (in_parent == -2 || in_target == -2 || (in_parent >= 0 && in_target >= 0)) {
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        for (int k = 0; k < 2; k++) {
-            const orm_table *a = k ? t : p, *to = k ? p : t;
-            for (int i = 0; i < a->ncols; i++)
-                if (a->cols[i].fk && strcmp(a->cols[i].fk->table, to->name) == 0) {
-                    luaL_addstring(&b, a->name);
-                    luaL_addchar(&b, '.');
-                    luaL_addstring(&b, a->cols[i].attr);
-                    luaL_addstring(&b, ", ");
-                }
+    luaL_checkstack(L, 16, "relationship options");
+    lua_getfield(L, idx, "secondary");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        s->secondary = lua_tostring(L, -1);
+    } else if (lua_istable(L, -1)) { /* a db.Table description or a model class */
+        if (lua_getfield(L, -1, "name") != LUA_TSTRING) {
+            lua_getfield(L, -2, "__table");
+            lua_getfield(L, -1, "name");
         }
-        luaL_pushresult(&b);
-        size_t len;
-        const char *cands = lua_tolstring(L, -1, &len);
-        lua_pushlstring(L, cands, len >= 2 ? len - 2 : len);
-        raise_rel(
-            L, idx,
-            "more than one foreign key could join the tables (%s); name one with foreign_keys%s",
-            lua_tostring(L, -1), "");
+        s->secondary = luaL_checkstring(L, -1);
     }
-    if (in_parent >= 0) {
-        r->kind = REL_M2O;
-        r->local_col = in_parent;
-        r->remote_col = referenced_col(t, &p->cols[in_parent]);
-        r->uselist = 0;
-    } else if (in_target >= 0) {
-        r->kind = REL_O2M;
-        r->remote_col = in_target;
-        r->local_col = referenced_col(p, &t->cols[in_target]);
-        r->uselist = uselist_given ? uselist : 1;
-    } else {
-        raise_rel(L, idx, "no foreign key joins '%s' and '%s' (add db.ForeignKey or foreign_keys)",
-                  p->name, t->name);
-    }
-    if (r->local_col < 0 || r->remote_col < 0)
-        raise_rel(L, idx, "the foreign key's target column does not exist%s%s", "", "");
-}
-
-static void resolve_options(lua_State *L, int idx, l_rel *r)
-{
-    r->lazy = lazy_mode(L, idx);
-    r->order_col = -1;
+    s->foreign_key = column_option(L, idx, "foreign_keys", NULL, NULL);
+    push_option(L, idx, "primaryjoin");
+    s->primaryjoin = l_expr_test(L, -1); /* the declaration keeps the Expr alive */
+    s->remote_side = column_option(L, idx, "remote_side", s->target,
+                                   "remote_side must name a column of '%s' (e.g. remote_side = "
+                                   "\"id\")%s");
+    lua_getfield(L, idx, "uselist");
+    s->uselist = lua_isnil(L, -1) ? -1 : lua_toboolean(L, -1);
+    lua_getfield(L, idx, "lazy");
+    s->lazy = lua_tostring(L, -1);
     lua_getfield(L, idx, "order_by");
     orm_expr *e = l_expr_test(L, -1);
     if (e && e->kind == ORM_X_ORDER) {
-        r->order_desc = e->desc;
+        s->order_by_desc = e->desc;
         e = e->args[0];
     }
-    if (e && e->kind == ORM_X_COLUMN && e->table == r->target) {
-        r->order_col = e->col;
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, -1);
-        r->order_desc = s[0] == '-';
-        s += r->order_desc;
-        r->order_col = orm_table_attr_index(r->target, s, strlen(s));
-        if (r->order_col < 0)
-            raise_rel(L, idx, "order_by: '%s' has no column '%s'", r->target->name, s);
-    } else if (!lua_isnil(L, -1)) {
-        raise_rel(L, idx, "order_by must name a column of '%s'%s", r->target->name, "");
-    }
-    lua_pop(L, 1);
+    if (e && e->kind == ORM_X_COLUMN && e->table == s->target)
+        s->order_by = e->table->cols[e->col].attr;
+    else if (lua_type(L, -1) == LUA_TSTRING)
+        s->order_by = lua_tostring(L, -1);
+    else
+        s->order_by_bad = !lua_isnil(L, -1);
     lua_getfield(L, idx, "cascade");
-    const char *c = lua_tostring(L, -1);
-    if (c) {
-        r->cascade_delete = strstr(c, "all") != NULL || strstr(c, "delete") != NULL;
-        r->delete_orphan = strstr(c, "delete-orphan") != NULL;
-    }
-    lua_pop(L, 1);
+    s->cascade = lua_tostring(L, -1);
 }
 
-l_rel *l_rel_resolve(lua_State *L, int idx)
+orm_rel *l_rel_resolve(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
     int top = lua_gettop(L);
     if (lua_getfield(L, idx, "__c") == LUA_TUSERDATA) {
-        l_rel *r = lua_touserdata(L, -1);
+        orm_rel *r = lua_touserdata(L, -1);
         lua_settop(L, top);
         return r;
     }
     lua_settop(L, top);
     lua_getfield(L, idx, "__parent");
     l_class *pc = l_class_test(L, -1);
-    if (pc == NULL) luaL_error(L, "relationship is not part of a model");
+    if (pc == NULL) {
+        luaL_error(L, "relationship is not part of a model");
+        return NULL;
+    }
     lua_getfield(L, idx, "target");
     const char *tname = lua_tostring(L, -1);
     l_db_push_uv(L, pc->db);
     lua_getfield(L, -1, L_DB_MODELS);
     lua_getfield(L, -1, tname);
     l_class *tc = l_class_test(L, -1);
-    if (tc == NULL) raise_rel(L, idx, "target model '%s' is not defined%s", tname, "");
-    lua_settop(L, top);
-    l_rel *r = lua_newuserdatauv(L, sizeof *r, 0);
-    int ud = lua_gettop(L);
-    memset(r, 0, sizeof *r);
-    r->parent = pc->table;
-    r->target = tc->table;
-    r->sec_parent_col = r->sec_target_col = -1;
-    lua_getfield(L, idx, "secondary");
-    if (lua_type(L, -1) == LUA_TSTRING) {
-        resolve_m2m(L, idx, r, lua_tostring(L, -1));
-    } else if (lua_istable(L, -1)) { /* a db.Table description or a model class */
-        if (lua_getfield(L, -1, "name") != LUA_TSTRING) {
-            lua_getfield(L, -2, "__table");
-            lua_getfield(L, -1, "name");
-        }
-        resolve_m2m(L, idx, r, luaL_checkstring(L, -1));
-    } else {
-        resolve_fk(L, idx, r);
+    if (tc == NULL) {
+        raise_rel(L, idx, "target model '%s' is not defined%s", tname, "");
+        return NULL;
     }
-    lua_settop(L, ud);
-    resolve_options(L, idx, r);
+    lua_settop(L, top);
+    orm_rel_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.name = decl_name(L, idx);
+    spec.parent = pc->table;
+    spec.target = tc->table;
+    spec.md = pc->db->md;
+    read_spec(L, idx, &spec);
+    orm_rel *r = lua_newuserdatauv(L, sizeof *r, 0);
+    orm_error err;
+    orm_error_init(&err);
+    if (orm_rel_resolve(&spec, r, &err) < 0) l_error_raise(L, &err);
     lua_setfield(L, idx, "__c");
     lua_settop(L, top);
     return r;
@@ -347,15 +226,16 @@ void l_rel_push_reverse(lua_State *L, int decl_idx)
         lua_pushnil(L);
         return;
     }
-    l_rel *r = l_rel_resolve(L, decl_idx);
+    orm_rel *r = l_rel_resolve(L, decl_idx);
     const char *name = lua_tostring(L, -1);
     l_rel_push_decl(L, r->target, name);
     lua_remove(L, -2);
 }
 
-/* Creates Target.<backref> for every declaration with backref = "name".
+/* Creates Target.<backref> for every declaration with backref = "name"
+ * whose target is defined (strict: a target not defined is an error).
  * Collected first: adding keys to a table being traversed is not allowed. */
-static void make_backrefs(lua_State *L, l_db *db)
+static void make_backrefs(lua_State *L, l_db *db, int strict)
 {
     int top = lua_gettop(L);
     l_db_push_uv(L, db);
@@ -385,6 +265,10 @@ static void make_backrefs(lua_State *L, l_db *db)
         lua_getfield(L, decl, "target");
         lua_getfield(L, models, lua_tostring(L, -1));
         int tcls = lua_gettop(L);
+        if (!l_class_test(L, tcls) && !strict) { /* made when the target is defined */
+            lua_settop(L, todo);
+            continue;
+        }
         if (!l_class_test(L, tcls))
             raise_rel(L, decl, "target model '%s' is not defined%s", lua_tostring(L, -2), "");
         ((l_class *)l_class_test(L, tcls))->has_rels = 1;
@@ -421,8 +305,13 @@ static void make_backrefs(lua_State *L, l_db *db)
 void l_rel_configure(lua_State *L, l_db *db)
 {
     if (db->nmodels == db->nconfigured) return; /* nothing new since the last time */
-    make_backrefs(L, db);
+    make_backrefs(L, db, 1);
     db->nconfigured = db->nmodels;
+}
+
+void l_rel_define_backrefs(lua_State *L, l_db *db)
+{
+    make_backrefs(L, db, 0);
 }
 
 /* ---- loader options and joins ---- */
@@ -507,10 +396,10 @@ void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx, i
         int rels = lua_gettop(L);
         lua_pushnil(L);
         while (lua_next(L, rels)) {
-            l_rel *r = l_rel_resolve(L, -1);
+            orm_rel *r = l_rel_resolve(L, -1);
             int done = push_joined(L, joined_idx, -1);
             lua_pop(L, 1);
-            if (!done && (r->lazy == LAZY_JOINED || r->lazy == LAZY_SELECTIN)) {
+            if (!done && (r->lazy == ORM_LAZY_JOINED || r->lazy == ORM_LAZY_SELECTIN)) {
                 l_rel_load_many(L, db, lua_gettop(L), list_idx);
                 lua_pop(L, 1);
             }
@@ -527,33 +416,9 @@ void l_relation_join(lua_State *L, int idx, const orm_table **target, const orm_
         luaL_typeerror(L, idx, "relationship (e.g. Author.books)");
         return;
     }
-    l_rel *r = l_rel_resolve(L, idx);
+    orm_rel *r = l_rel_resolve(L, idx);
     *target = r->target;
-    *via = NULL;
-    *on2 = NULL;
-    orm_expr *a, *b;
-    if (r->kind == REL_M2M) {
-        *via = r->secondary;
-        a = orm_expr_column(r->parent, r->local_col);
-        b = orm_expr_column(r->secondary, r->sec_parent_col);
-        *on = a && b ? orm_expr_binary(ORM_OP_EQ, a, b) : NULL;
-        orm_expr_release(a);
-        orm_expr_release(b);
-        a = orm_expr_column(r->secondary, r->sec_target_col);
-        b = orm_expr_column(r->target, r->remote_col);
-        *on2 = a && b ? orm_expr_binary(ORM_OP_EQ, a, b) : NULL;
-    } else {
-        a = orm_expr_column(r->parent, r->local_col);
-        b = orm_expr_column(r->target, r->remote_col);
-        *on = a && b ? orm_expr_binary(ORM_OP_EQ, a, b) : NULL;
-    }
-    orm_expr_release(a);
-    orm_expr_release(b);
-    if (*on == NULL || (r->kind == REL_M2M && *on2 == NULL)) {
-        orm_expr_release(*on);
-        orm_expr_release(*on2);
-        l_oom(L);
-    }
+    if (orm_rel_join(r, via, on, on2) < 0) l_oom(L);
 }
 
 void l_relation_open(lua_State *L, int modidx)

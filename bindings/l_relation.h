@@ -5,28 +5,13 @@
 #define L_RELATION_H
 
 #include "l_db.h"
+#include "relation.h"
 
 #define L_MT_COLLECTION "orm.Collection"
 
-enum { REL_M2O, REL_O2M, REL_M2M };
-enum { LAZY_SELECT, LAZY_JOINED, LAZY_SELECTIN, LAZY_DYNAMIC };
-
-/* The resolved form of a declaration; a userdata kept in the declaration
- * table under "__c". Tables and columns are borrowed from the metadata. */
-typedef struct l_rel {
-    int kind;
-    const orm_table *parent, *target, *secondary;
-    int local_col;  /* M2O: FK in parent; O2M, M2M: key in parent */
-    int remote_col; /* M2O: key in target; O2M: FK in target; M2M: key in target */
-    int sec_parent_col, sec_target_col; /* M2M: columns of the secondary table */
-    int uselist;
-    int order_col, order_desc; /* order_col -1: the target's primary key */
-    unsigned cascade_delete : 1, delete_orphan : 1;
-    int lazy;
-} l_rel;
-
-/* [-0, +0, e] The resolved relationship of the declaration at idx. */
-l_rel *l_rel_resolve(lua_State *L, int idx);
+/* [-0, +0, e] The resolved relationship of the declaration at idx (resolved
+ * once by core/relation.c, kept in the declaration under "__c"). */
+orm_rel *l_rel_resolve(lua_State *L, int idx);
 /* [-0, +1, e] Pushes the declaration of the relationship on the other side
  * (back_populates / backref), or nil. */
 void l_rel_push_reverse(lua_State *L, int decl_idx);
@@ -35,6 +20,9 @@ void l_rel_push_reverse(lua_State *L, int decl_idx);
 void l_rel_push_decl(lua_State *L, const orm_table *t, const char *name);
 /* [-0, +0, e] Makes backrefs and resolves every relationship of db's models. */
 void l_rel_configure(lua_State *L, l_db *db);
+/* [-0, +0, e] Makes the backrefs whose target model is defined (called after
+ * each model definition, so Target.<backref> exists before either side is used). */
+void l_rel_define_backrefs(lua_State *L, l_db *db);
 
 /* ---- l_collection.c ---- */
 /* [-0, +1, e] obj.name for a relationship (inst at inst_idx, decl at decl_idx). */
@@ -65,10 +53,8 @@ const char *l_rel_decl_key(lua_State *L, int decl_idx);
 void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx);
 /* Position (1-based) of the object at obj_idx in the collection, or 0. */
 int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx);
-/* 1 when o's row exists and column col holds its (non-NULL) value. */
-int l_rel_has_key(const orm_object *o, int col);
 /* [-0, +2, e] children of the parents whose keys are given, and their parent keys */
-void l_rel_run_load(lua_State *L, l_db *db, const l_rel *r, const orm_value *const *keys, int n);
+void l_rel_run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *const *keys, int n);
 /* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */
 void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx);
 /* [-0, +0, e] unlinks two objects of a many-to-many relationship (both sides) */
