@@ -1,9 +1,12 @@
 /* l_audit.c — db.audit: enable() turns the audit log on, actor names who
  * acts (default: the OS user), log{ table, actor, since, limit } reads the
- * entries newest first as plain tables. The log itself is core's (audit.c). */
+ * entries newest first as a list of rows (fields id, at, actor, table_name,
+ * row_key, operation, changes) that prints as a table in .mode box. The log
+ * itself is core's (audit.c). */
 #include <string.h>
 
 #include "audit.h"
+#include "l_args.h"
 #include "l_db.h"
 #include "l_result.h"
 
@@ -35,7 +38,7 @@ static int a_log(lua_State *L)
         lua_settop(L, 0);
         lua_newtable(L);
     }
-    luaL_checktype(L, 1, LUA_TTABLE);
+    if (!lua_istable(L, 1)) return l_arg_error(L, 1, "db.audit.log{...}", "the options", "a table");
     lua_settop(L, 1);
     static const char *const known[] = {"table", "actor", "since", "limit", NULL};
     lua_pushnil(L);
@@ -54,7 +57,9 @@ static int a_log(lua_State *L)
     const char *actor = opt_string(L, 1, "actor");
     const char *since = opt_string(L, 1, "since");
     lua_getfield(L, 1, "limit");
-    lua_Integer limit = lua_isnil(L, -1) ? -1 : luaL_checkinteger(L, -1);
+    if (!lua_isnil(L, -1) && !lua_isinteger(L, -1))
+        return l_arg_error(L, -1, "db.audit.log{...}", "limit", "an integer");
+    lua_Integer limit = lua_isnil(L, -1) ? -1 : lua_tointeger(L, -1);
     if (orm_session_autoflush(db->session) < 0) return l_db_raise_session(L, db);
     orm_cursor **box = l_cursor_box(L); /* closes the cursor if a value raises */
     if (orm_audit_log_open(db->session, table, actor, since, box) < 0)
@@ -66,19 +71,27 @@ static int a_log(lua_State *L)
                                      {ORM_T_STRING, 0, 0, 0},  {ORM_T_STRING, 0, 0, 0},
                                      {ORM_T_TEXT, 0, 0, 0},    {ORM_T_STRING, 0, 0, 0},
                                      {ORM_T_TEXT, 0, 0, 0}};
-    lua_newtable(L);
+    /* a list of rows (e.id, e.operation ...), printed like query rows:
+     * a table in .mode box */
+    lua_createtable(L, 7, 0);
+    for (int i = 0; i < 7; i++) {
+        lua_pushstring(L, cols[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    l_row_shape(L, lua_gettop(L));
+    int shape = lua_gettop(L);
+    l_list_new(L, 0);
     int list = lua_gettop(L), rc = ORM_OK;
     lua_Integer n = 0;
     while ((limit < 0 || n < limit) && (rc = orm_cursor_step(cur)) == ORM_ROW) {
-        lua_createtable(L, 0, 7);
         for (int i = 0; i < 7; i++) {
             orm_value v = ORM_VALUE_NULL;
             if (orm_cursor_value(cur, i, &v) < 0)
                 rc = orm_error_oom(orm_session_error(db->session));
             l_value_push(L, &v, &types[i]);
             orm_value_clear(&v);
-            lua_setfield(L, -2, cols[i]);
         }
+        l_row_make(L, shape, 7);
         lua_rawseti(L, list, ++n);
         if (rc < 0) break;
     }

@@ -520,6 +520,7 @@ static int c_iter(lua_State *L)
 
 int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
 {
+    if (l_shard_fanout(db)) return l_shard_rel(L, db, inst_idx, decl_idx, 0);
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
     l_rel_configure(L, db);
@@ -573,6 +574,10 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
 
 void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx)
 {
+    if (l_shard_fanout(db)) {
+        l_shard_rel(L, db, inst_idx, decl_idx, val_idx);
+        return;
+    }
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
     val_idx = lua_absindex(L, val_idx);

@@ -20,9 +20,16 @@ typedef struct l_db {
     int nmodels;         /* models defined (the length of the model_order list) */
     int nconfigured;     /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
-    lua_Integer nfree;   /* ids on the cache's free list (l_instance.c) */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
-    struct l_seed_stats *seed; /* while db.seed runs: its counts (l_seed.c); else NULL */
+    struct l_seed_stats *seed;   /* while db.seed runs: its counts (l_seed.c); else NULL */
+    struct orm_shardset *shards; /* owned; NULL: not sharded (l_shard.c) */
+    int shard_cur;               /* the shard conn and session belong to (0 when idle) */
+    int shard_busy;              /* inside a call on one shard: no fan-out */
+    struct orm_replica_prom *replica_prom; /* owned: the replicas' metrics, or NULL */
+
+    /* ids of collected instances, used again first (l_instance.c; owned) */
+    lua_Integer *free_ids;
+    size_t nfree, capfree;
 } l_db;
 
 /* ---- l_stats.c ---- */
@@ -77,12 +84,54 @@ l_db *l_db_check(lua_State *L, int idx);
 /* [-0, +1, -] Pushes the db's user value table. */
 void l_db_push_uv(lua_State *L, l_db *db);
 /* [-0, +0, v] Raises the session's last error. */
-int l_db_raise_session(lua_State *L, l_db *db);
+L_NORETURN int l_db_raise_session(lua_State *L, l_db *db);
 /* [-0, +1, m] A new table with weak keys ("k") or values ("v"). */
 void l_weak_table(lua_State *L, const char *mode);
 /* [-0, +1, m] The weak table (mode as above) the registry keeps under the
  * light userdata key (made the first time). */
 void l_registry_weak_table(lua_State *L, const void *key, const char *mode);
+
+/* ---- l_shard.c ---- */
+/* [-0, +0, e] Opens opts.shards (the options table at index opts; 0: none)
+ * beside the handle's own connection (shard 0, already open on the first
+ * shard's URL) and keeps opts.shard_by in the user value table. */
+void l_shard_attach(lua_State *L, l_db *db, int dbidx, int opts, const void *open_opts);
+/* [-0, +1, e] The URL of the first shard by name in opts.shards, or nothing
+ * pushed and 0 when opts has no shards (1 when pushed). */
+int l_shard_first_url(lua_State *L, int opts);
+/* 1 when calls on db fan out to its shards (sharded, not inside a shard call). */
+static inline int l_shard_fanout(const l_db *db)
+{
+    return db->shards != NULL && db->shard_busy == 0;
+}
+/* Points db's conn and session at shard i. */
+void l_shard_use(l_db *db, int i);
+/* Closes every shard but the handle's own and forgets the set. */
+void l_shard_close(l_db *db);
+/* [-n, +r, e] Calls f (with upvalue 1 of the running C function when up)
+ * with the n arguments on top on shard i; an error names the shard. */
+int l_shard_call(lua_State *L, l_db *db, int i, lua_CFunction f, int up, int n);
+/* [-n, +0, e] Calls f with the n arguments on top on every shard in turn
+ * (each its own transaction); returns 0. */
+int l_shard_each(lua_State *L, l_db *db, lua_CFunction f, int up, int n);
+/* [-0, +0, e] The shard of the instance at idx: its session's, or (a new
+ * object) the one shard_by names for it. */
+int l_shard_of_instance(lua_State *L, l_db *db, int idx);
+/* [-0, +r, e] l_rel_read (val_idx 0: r = 1) or l_rel_write (r = 0) on the
+ * shard of the instance at inst_idx (else of the value at val_idx). */
+int l_shard_rel(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx);
+/* [-0, +1, e] A bulk q:update / q:delete (f, with the call's arguments) on
+ * shard only - 1 (only 0: every shard); pushes the rows matched in all. */
+int l_shard_bulk(lua_State *L, l_db *db, int only, lua_CFunction f);
+/* [-0, +1, e] session:get on a sharded db: shard (name at optidx's "shard",
+ * else every shard: MultipleResultsFound when several hold the key). */
+int l_shard_get(lua_State *L, l_db *db, int clsidx, int pkidx, int optidx);
+/* [-0, +1, e] A query's rows on every shard (or its q:shard), merged in
+ * ORDER BY order, offset/limit applied after the merge, count/sum/min/max
+ * combined. */
+void l_shard_query_run(lua_State *L, int qidx, const void *sel);
+/* [-0, +0, e] count() of the query q (an l_query) over every shard (or its q:shard). */
+lua_Integer l_shard_query_count(lua_State *L, void *q, const void *sel);
 
 /* ---- l_sandbox.c ---- */
 int l_sandbox_checkpoint(lua_State *L); /* db.checkpoint(name); upvalue 1: db */

@@ -207,8 +207,14 @@ int l_error_raise(lua_State *L, orm_error *e)
     lua_pushlightuserdata(L, e);
     (void)lua_pcall(L, 1, 1, 0); /* on failure the (memory) error is on top */
     orm_error_clear(e);
+    l_throw(L);
+}
+
+/* [-1, +0, v] */
+void l_throw(lua_State *L)
+{
     lua_error(L);
-    abort(); /* not reached: lua_error longjmps */
+    abort(); /* not reached: lua_error longjmps (or throws) */
 }
 
 /* [-0, +0, v] */
@@ -219,8 +225,7 @@ int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...)
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
     wrap_message(L, cls, 1);
-    lua_error(L);
-    abort(); /* not reached */
+    l_throw(L);
 }
 
 /* [-0, +0, -] */

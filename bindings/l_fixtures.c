@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fixtures.h"
+#include "l_args.h"
 #include "l_fixtures.h"
 #include "l_json.h"
 
@@ -299,14 +300,15 @@ static void push_tables(lua_State *L, l_db *db, int names_idx)
 int l_fixtures_dump(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
-    const char *path = luaL_optstring(L, 1, NULL);
+    static const char call[] = "db.dump(path, opts)";
+    static const char *const known[] = {"tables", "progress", NULL};
+    const char *path = l_arg_optstring(L, 1, call, "path");
     int names = 0, progress = 0;
     lua_settop(L, 2);
-    if (!lua_isnil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
+    if (l_arg_options(L, 2, call, known)) {
         lua_getfield(L, 2, "tables");
         if (!lua_isnil(L, -1)) {
-            luaL_checktype(L, -1, LUA_TTABLE);
+            if (!lua_istable(L, -1)) l_arg_error(L, -1, call, "tables", "a list of table names");
             names = lua_gettop(L);
         } else {
             lua_pop(L, 1);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fixtures.h"
+#include "l_args.h"
 #include "l_fixtures.h"
 #include "l_json.h"
 
@@ -284,12 +285,13 @@ static int load_body(lua_State *L)
 int l_fixtures_load(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
-    const char *path = luaL_checkstring(L, 1);
+    static const char call[] = "db.load(path, opts)";
+    static const char *const known[] = {"replace", "progress", NULL};
+    const char *path = l_arg_string(L, 1, call, "path");
     int replace = 0;
     lua_settop(L, 2);
     lua_pushnil(L); /* 3: progress */
-    if (!lua_isnil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
+    if (l_arg_options(L, 2, call, known)) {
         lua_getfield(L, 2, "replace");
         replace = lua_toboolean(L, -1);
         lua_getfield(L, 2, "progress");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "history_table.h"
+#include "l_args.h"
 #include "l_db.h"
 #include "l_result.h"
 
@@ -59,12 +60,15 @@ static int rec_tostring(lua_State *L)
 }
 
 /* [-0, +1, m] The class's record parts (made once): [1] the values'
- * metatable (methods of the model), [2] __newindex, [3] __tostring. */
-static void push_record_parts(lua_State *L, int cls)
+ * metatable (methods of the model), [2] __newindex, [3] __tostring, [4] the
+ * list of attribute names (the history table's: the model's, version,
+ * changed_at, operation), which the shell's table printing reads as
+ * __columns. */
+static void push_record_parts(lua_State *L, int cls, const orm_table *t)
 {
     if (lua_getfield(L, cls, L_HISTORY_MT) == LUA_TTABLE) return;
     lua_pop(L, 1);
-    lua_createtable(L, 3, 0);
+    lua_createtable(L, 4, 0);
     lua_createtable(L, 0, 1);
     lua_pushvalue(L, cls);
     lua_setfield(L, -2, "__index");
@@ -75,6 +79,13 @@ static void push_record_parts(lua_State *L, int cls)
     lua_pushvalue(L, cls);
     lua_pushcclosure(L, rec_tostring, 1);
     lua_rawseti(L, -2, 3);
+    const orm_table *h = t->history;
+    lua_createtable(L, h->ncols, 0);
+    for (int i = 0; i < h->ncols; i++) {
+        lua_pushstring(L, h->cols[i].attr);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_rawseti(L, -2, 4);
     lua_pushvalue(L, -1);
     lua_setfield(L, cls, L_HISTORY_MT);
 }
@@ -82,17 +93,19 @@ static void push_record_parts(lua_State *L, int cls)
 /* [-1, +1, m] Wraps the values table on top in a read-only record: an empty
  * table whose metatable reads the values (then the model's methods),
  * refuses assignments and prints like the model. */
-static void wrap_record(lua_State *L, int cls)
+static void wrap_record(lua_State *L, int cls, const orm_table *t)
 {
     int vals = lua_gettop(L);
-    push_record_parts(L, cls);
+    push_record_parts(L, cls, t);
     int parts = vals + 1;
     lua_rawgeti(L, parts, 1);
     lua_setmetatable(L, vals);
     lua_newtable(L); /* the record */
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushvalue(L, vals);
     lua_setfield(L, -2, "__index");
+    lua_rawgeti(L, parts, 4);
+    lua_setfield(L, -2, "__columns");
     lua_rawgeti(L, parts, 2);
     lua_setfield(L, -2, "__newindex");
     lua_rawgeti(L, parts, 3);
@@ -120,7 +133,7 @@ static int push_record(lua_State *L, int cls, const orm_table *t, orm_cursor *cu
     }
     lua_getfield(L, -1, t->cols[t->version_col].attr);
     lua_setfield(L, -2, "version");
-    wrap_record(L, cls);
+    wrap_record(L, cls, t);
     return rc;
 }
 
@@ -131,7 +144,7 @@ static int push_record(lua_State *L, int cls, const orm_table *t, orm_cursor *cu
 static int push_history(lua_State *L, l_db *db, int cls, const orm_table *t, const orm_value *key,
                         const orm_value *after, int first)
 {
-    lua_newtable(L);
+    l_list_new(L, 0); /* prints as [<Doc ...>, ...]; a table in .mode box */
     int list = lua_gettop(L), n = 0;
     int rc = orm_session_autoflush(db->session);
     orm_cursor **box = l_cursor_box(L); /* closes the cursor if a value raises */
@@ -158,9 +171,10 @@ static int m_history(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     int cls = lua_gettop(L);
     l_class *c = l_class_test(L, cls);
-    if (o->table != c->table) return luaL_argerror(L, 1, "an object of this model expected");
+    if (o->table != c->table)
+        return l_arg_error(L, 1, "obj:history()", "obj", "an object of this model");
     if (o->session == NULL || o->state == ORM_OBJ_TRANSIENT) {
-        lua_newtable(L); /* never written: no history */
+        l_list_new(L, 0); /* never written: no history */
         return 1;
     }
     const orm_table *t = c->table;
@@ -176,7 +190,8 @@ static int m_history(lua_State *L)
  * is now (nil when there is none). */
 static int m_history_at(lua_State *L)
 {
-    if (lua_gettop(L) < 3) return luaL_argerror(L, 3, "an instant (a DateTime string) expected");
+    if (lua_gettop(L) < 3)
+        return l_arg_error(L, 3, "Model:history_at(pk, instant)", "instant", "a DateTime string");
     lua_settop(L, 3);
     lua_pushvalue(L, lua_upvalueindex(1));
     int cls = lua_gettop(L);

@@ -31,9 +31,8 @@ orm_object *l_model_check(lua_State *L, int idx)
  * never copied (a weak table taking ever-new keys rehashes every few inserts
  * once the collector has cleared its entries, each time allocating anew; one
  * flat table would be copied whole each time it fills). The ids of objects
- * that died with their instance are used again first: a free list with its
- * first id at cache[0] and the next one in each free id's slot (db->nfree
- * counts them, so an empty list costs no lookup), so ids and chunks stay
+ * that died with their instance are used again first, from a C array
+ * (db->free_ids: taking one costs no Lua call), so ids and chunks stay
  * dense. */
 #define CHUNK 1024
 
@@ -59,19 +58,7 @@ static void new_chunk(lua_State *L, int cache, lua_Integer id)
 /* A new id for an object, the cache at cache. */
 static lua_Integer take_id(lua_State *L, l_db *db, int cache)
 {
-    if (db->nfree > 0) { /* else the free list is empty: no need to look */
-        if (lua_rawgeti(L, cache, 0) == LUA_TNUMBER) {
-            db->nfree--;
-            lua_Integer id = lua_tointeger(L, -1), slot;
-            push_chunk(L, cache, id, &slot);
-            lua_rawgeti(L, -1, slot); /* the next free id, or nil */
-            lua_rawseti(L, cache, 0);
-            lua_pop(L, 2);
-            return id;
-        }
-        lua_pop(L, 1);
-        db->nfree = 0;
-    }
+    if (db->nfree > 0) return db->free_ids[--db->nfree]; /* its slot is empty */
     lua_Integer id = ++db->next_id;
     if ((id - 1) % CHUNK == 0) new_chunk(L, cache, id);
     return id;
@@ -121,12 +108,17 @@ static void free_id(lua_State *L, orm_object *o)
     if (lua_rawgeti(L, LUA_REGISTRYINDEX, c->db->cache_ref) == LUA_TTABLE) {
         int cache = lua_gettop(L);
         push_chunk(L, cache, id, &slot);
+        l_db *db = c->db;
         if (lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, slot) == LUA_TNIL) {
-            lua_rawgeti(L, cache, 0);
-            lua_rawseti(L, -3, slot);
-            lua_pushinteger(L, id);
-            lua_rawseti(L, cache, 0);
-            c->db->nfree++;
+            if (db->nfree == db->capfree) { /* out of memory: the id is not used again */
+                size_t cap = db->capfree ? 2 * db->capfree : 1024;
+                lua_Integer *ids = realloc(db->free_ids, cap * sizeof *ids);
+                if (ids) {
+                    db->free_ids = ids;
+                    db->capfree = cap;
+                }
+            }
+            if (db->nfree < db->capfree) db->free_ids[db->nfree++] = id;
             o->udata = NULL;
         }
     }

@@ -97,7 +97,7 @@ static int m_current(lua_State *L)
 {
     l_db *db = idle_db(L, 1);
     orm_strv *v = new_strv(L);
-    if (orm_version_read(db->conn, v) < 0) return raise_conn(L, db->conn);
+    if (orm_mig_version_read(db->conn, v) < 0) return raise_conn(L, db->conn);
     push_strv(L, v);
     return 1;
 }
@@ -300,7 +300,7 @@ static void fail_fn(lua_State *L, l_migbox *b, int msgh, const char *chunk, cons
                     int opts)
 {
     flush_losses(L, b, opts);
-    const orm_migsteps *st = orm_mig_steps(b->m);
+    const orm_mig_steplist *st = orm_mig_steps(b->m);
     orm_mig_rollback(b->m);
     if (st->on && !st->planning && lua_istable(L, -1)) {
         push_range(L, &st->plan, 0, st->applied);
@@ -354,7 +354,7 @@ static void plan_steps(lua_State *L, l_migbox *b, int step, int op, int opts, in
     }
     lua_pop(L, 1);
     if (skipped) {
-        const orm_migsteps *st = orm_mig_steps(b->m);
+        const orm_mig_steplist *st = orm_mig_steps(b->m);
         luaL_Buffer B;
         luaL_buffinit(L, &B);
         lua_pushfstring(L, "Resuming: an earlier run applied %d of the revision's %d operations (",

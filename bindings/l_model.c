@@ -411,7 +411,7 @@ static int class_call(lua_State *L)
     l_class *c = l_class_test(L, 1);
     if (c == NULL) return luaL_error(L, "not a model class");
     int nargs = lua_gettop(L) - 1;
-    orm_object *o = orm_object_new(c->table);
+    orm_object *o = orm_object_new_in(c->table, c->db ? c->db->session : NULL);
     if (o == NULL) return l_oom(L);
     l_model_push_object(L, c->db, o);
     int self = lua_gettop(L);

@@ -11,7 +11,9 @@
 #include "ddl.h"
 #include "fault.h"
 #include "history_table.h"
+#include "l_args.h"
 #include "l_db.h"
+#include "shard.h"
 #include "l_docs.h"
 #include "l_fixtures.h"
 #include "l_query.h"
@@ -20,6 +22,8 @@
 #include "l_types.h"
 #include "orm_lua.h"
 #include "router.h"
+#include "router_prom.h"
+#include "stats.h"
 #include "sandbox.h"
 #include "url.h"
 
@@ -73,6 +77,12 @@ static void echo_line(void *ctx, const char *line)
  * the handle is collected, since instances still point into it. */
 static void db_close_conn(l_db *db)
 {
+    l_shard_close(db);
+    if (db->replica_prom) { /* before the session frees the router it reads */
+        if (db->conn) orm_stats_set_prom_extra(db->conn->stats, NULL, NULL);
+        orm_replica_prom_free(db->replica_prom);
+        db->replica_prom = NULL;
+    }
     orm_session_free(db->session);
     db->session = NULL;
     orm_conn_close(db->conn);
@@ -91,6 +101,9 @@ static int db_gc(lua_State *L)
     db_close_conn(db);
     orm_metadata_free(db->md);
     db->md = NULL;
+    free(db->free_ids);
+    db->free_ids = NULL;
+    db->nfree = db->capfree = 0;
     if (db->uv_ref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, db->uv_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, db->cache_ref);
@@ -125,6 +138,8 @@ static int db_newindex(lua_State *L)
     if (strcmp(key, "echo") != 0)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "db.%s cannot be assigned (only db.echo)", key);
     db->conn->echo = lua_toboolean(L, 3);
+    for (int i = 0; db->shards && i < db->shards->n; i++)
+        db->shards->v[i].conn->echo = db->conn->echo;
     l_db_push_uv(L, db);
     lua_pushboolean(L, db->conn->echo);
     lua_setfield(L, -2, "echo");
@@ -180,6 +195,7 @@ static int db_tostring(lua_State *L)
 static int db_create_all(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
+    if (l_shard_fanout(db)) return l_shard_each(L, db, db_create_all, 1, lua_gettop(L));
     orm_error err;
     orm_error_init(&err);
     orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
@@ -196,6 +212,7 @@ static int db_create_all(lua_State *L)
 static int db_drop_all(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
+    if (l_shard_fanout(db)) return l_shard_each(L, db, db_drop_all, 1, lua_gettop(L));
     orm_error err;
     orm_error_init(&err);
     orm_session_end_streams(db->session); /* loops a break left: DDL would be blocked */
@@ -208,9 +225,31 @@ static int db_drop_all(lua_State *L)
 static int db_transaction(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TFUNCTION);
+    if (!lua_isfunction(L, 1)) l_arg_error(L, 1, "db.transaction(fn, ...)", "fn", "a function");
     int nargs = lua_gettop(L) - 1;
     int base = 1;
+    if (l_shard_fanout(db)) { /* session:commit() / :rollback() on every shard */
+        l_db_push_uv(L, db);
+        lua_getfield(L, -1, L_DB_SESSION);
+        lua_replace(L, -2);
+        lua_insert(L, 1);
+        int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
+        lua_getfield(L, 1, st == LUA_OK ? "commit" : "rollback");
+        lua_pushvalue(L, 1);
+        if (st != LUA_OK) {
+            lua_pcall(L, 1, 0, 0); /* the first error wins */
+            lua_settop(L, 2);
+            return lua_error(L);
+        }
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+            lua_getfield(L, 1, "rollback");
+            lua_pushvalue(L, 1);
+            lua_pcall(L, 1, 0, 0);
+            lua_pop(L, 1);
+            return lua_error(L);
+        }
+        return lua_gettop(L) - 1;
+    }
     if (lua_pcall(L, nargs, LUA_MULTRET, 0) != LUA_OK) {
         db->L = L;
         orm_session_rollback(db->session);
@@ -309,6 +348,8 @@ static void attach_replicas(lua_State *L, l_db *db, int opts, const char *base_d
     orm_router *r = orm_router_new(base_dir, isnum1 ? (int)wait : -1, isnum2 ? (int)retry : -1);
     if (r == NULL) luaL_error(L, "not enough memory");
     orm_session_set_router(db->session, r); /* owned from here, also on errors below */
+    if ((db->replica_prom = orm_replica_prom_new(r)) == NULL) luaL_error(L, "not enough memory");
+    orm_stats_set_prom_extra(db->conn->stats, orm_replica_prom_write, db->replica_prom);
     lua_Integer n = (lua_Integer)lua_rawlen(L, list);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, list, i);
@@ -374,6 +415,8 @@ static int orm_fault(lua_State *L)
  * connection survives it (sandbox.h). */
 static int orm_connect(lua_State *L)
 {
+    if (lua_istable(L, 2) && l_shard_first_url(L, 2)) /* shard 0 is the handle's own */
+        lua_replace(L, 1);
     const char *text = luaL_checkstring(L, 1);
     orm_open_opts opts = {NULL, 0, 0};
     int echo = 0, audit = 0, sandbox = 0;
@@ -448,6 +491,8 @@ static int orm_connect(lua_State *L)
     lua_settop(L, dbidx);
     attach_replicas(L, db, lua_istable(L, 2) && dbidx > 2 ? 2 : 0, opts.base_dir);
     lua_settop(L, dbidx);
+    l_shard_attach(L, db, dbidx, lua_istable(L, 2) && dbidx > 2 ? 2 : 0, &opts);
+    lua_settop(L, dbidx);
     if (audit && orm_audit_enable(db->session, db->md, &err) < 0) return l_error_raise(L, &err);
     return 1;
 }
@@ -463,12 +508,20 @@ static l_db *test_db(lua_State *L, int idx)
 int orm_lua_pending_changes(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
+    if (db && db->shards) {
+        int n = 0;
+        for (int i = 0; i < db->shards->n; i++)
+            n += (int)orm_session_pending_count(db->shards->v[i].session);
+        return n;
+    }
     return db ? (int)orm_session_pending_count(db->session) : 0;
 }
 
 void orm_lua_end_idle(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
+    for (int i = 0; db && db->shards && i < db->shards->n; i++)
+        orm_session_end_idle(db->shards->v[i].session);
     if (db) orm_session_end_idle(db->session);
 }
 
@@ -476,8 +529,10 @@ int orm_lua_rollback_all(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
     if (db == NULL) return 0;
-    int n = (int)orm_session_pending_count(db->session);
+    int n = orm_lua_pending_changes(L, idx);
     db->L = L;
+    for (int i = 0; db->shards && i < db->shards->n; i++)
+        orm_session_rollback(db->shards->v[i].session);
     orm_session_rollback(db->session);
     l_rel_forget(L, db);
     return n;
@@ -494,6 +549,9 @@ void orm_lua_pending_kinds(lua_State *L, int idx, int counts[3])
 {
     l_db *db = test_db(L, idx);
     counts[0] = counts[1] = counts[2] = 0;
+    for (int i = 0; db && db->shards && i < db->shards->n; i++)
+        if (i != db->shard_cur)
+            orm_session_each_pending(db->shards->v[i].session, count_kind, counts);
     if (db) orm_session_each_pending(db->session, count_kind, counts);
 }
 
@@ -501,6 +559,26 @@ struct orm_conn *orm_lua_conn(lua_State *L, int idx)
 {
     l_db *db = test_db(L, idx);
     return db ? db->conn : NULL;
+}
+
+int orm_lua_shard_count(lua_State *L, int idx)
+{
+    l_db *db = test_db(L, idx);
+    return db && db->shards ? db->shards->n : 0;
+}
+
+const char *orm_lua_shard_pin(lua_State *L, int idx, int i)
+{
+    l_db *db = test_db(L, idx);
+    if (db == NULL || db->shards == NULL) return NULL;
+    if (i < 0) {
+        db->shard_busy = 0;
+        l_shard_use(db, 0);
+        return NULL;
+    }
+    l_shard_use(db, i);
+    db->shard_busy = 1;
+    return db->shards->v[i].name;
 }
 
 void orm_lua_push_model_names(lua_State *L, int idx)

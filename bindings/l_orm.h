@@ -50,6 +50,9 @@ L_NORETURN int l_error_raise(lua_State *L, orm_error *e);
 L_NORETURN int l_error_raisef(lua_State *L, orm_errclass cls, const char *fmt, ...);
 /* [-0, +0, v] Raises OperationalError "out of memory" (where: the caller). */
 L_NORETURN int l_oom(lua_State *L);
+/* [-1, +0, v] Raises the value on top (lua_error, which lua.h does not mark
+ * as never returning: this tells the compiler and cppcheck). */
+L_NORETURN void l_throw(lua_State *L);
 /* [-0, +0, -] 1 when the value at idx is an error of class cls (or below). */
 int l_error_is(lua_State *L, int idx, orm_errclass cls);
 /* [-0, +0, v] Raises ArgumentError "<what>: unknown option 'k' (valid: a, b)"

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_cache.h"
+#include "l_args.h"
+#include "sqlcache.h"
 #include "l_query.h"
+#include "shard.h"
 
 /* ---- the userdata ---- */
 
@@ -46,7 +48,7 @@ int l_query_is(lua_State *L, int idx)
 
 int l_query_oom(lua_State *L)
 {
-    return l_oom(L);
+    l_oom(L);
 }
 
 l_query *l_query_check_lazy(lua_State *L, int idx)
@@ -114,6 +116,7 @@ l_query *l_query_clone(lua_State *L, int srcidx)
     q->has_by = src->has_by;
     q->has_options = src->has_options;
     q->primary = src->primary;
+    q->shard = src->shard;
     q->base = src->base; /* its box is in the shared user value 1 */
     q->yield_per = src->yield_per;
     if ((q->sel = orm_select_clone(src->sel)) == NULL) l_query_oom(L);
@@ -216,8 +219,8 @@ int l_query_raise_unknown_column(lua_State *L, const orm_table *t, const char *k
     l_class_push(L, t);
     lua_getfield(L, -1, "__name");
     l_class_push_names(L, t);
-    return l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)",
-                          lua_tostring(L, -2), key, lua_tostring(L, -1));
+    l_error_raisef(L, ORM_ERR_DATA, "%s has no attribute '%s' (valid: %s)", lua_tostring(L, -2),
+                   key, lua_tostring(L, -1));
 }
 
 /* [-0, +1, -] The entity filter_by and order_by("name") refer to: the last
@@ -398,6 +401,25 @@ static int q_distinct(lua_State *L)
 {
     l_query *q = l_query_clone(L, 1);
     q->sel->distinct = 1;
+    return 1;
+}
+
+/* q:with_for_update([{ read = true }]): a locking read (SELECT ... FOR
+ * UPDATE, or FOR SHARE with read) that also sees rows other transactions
+ * committed since this one began (MySQL's REPEATABLE READ); nothing on
+ * SQLite. */
+static int q_with_for_update(lua_State *L)
+{
+    static const char *const known[] = {"read", NULL};
+    int read = 0;
+    if (l_arg_options(L, 2, "q:with_for_update(opts)", known)) {
+        lua_getfield(L, 2, "read");
+        read = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 1);
+    l_query *q = l_query_clone(L, 1);
+    q->sel->lock = read ? ORM_LOCK_SHARE : ORM_LOCK_UPDATE;
     return 1;
 }
 
@@ -637,8 +659,23 @@ static int q_using(lua_State *L)
     return 1;
 }
 
+/* shard(name): the query runs on that shard only (a sharded database). */
+static int q_shard(lua_State *L)
+{
+    l_query *src = l_query_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    int i = src->db->shards ? orm_shardset_find(src->db->shards, name) : -1;
+    if (i < 0)
+        return l_error_raisef(L, ORM_ERR_ARGUMENT, "shard: no shard named '%s'%s", name,
+                              src->db->shards ? "" : " (the database has no shards)");
+    l_query *q = l_query_clone(L, 1);
+    q->shard = i + 1;
+    return 1;
+}
+
 static const luaL_Reg build_methods[] = {
     {"using", q_using},
+    {"shard", q_shard},
     {"filter", q_filter},
     {"where", q_filter}, /* the 2.0 style's name (db.select) */
     {"filter_by", l_query_filter_by},
@@ -649,6 +686,7 @@ static const luaL_Reg build_methods[] = {
     {"offset", q_offset},
     {"slice", q_slice},
     {"distinct", q_distinct},
+    {"with_for_update", q_with_for_update},
     {"yield_per", l_query_yield_per},
     {"join", q_join},
     {"outerjoin", q_outerjoin},

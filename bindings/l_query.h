@@ -56,6 +56,7 @@ typedef struct l_query {
     orm_from *f1;        /* entity 1's alias (borrowed from user value 1), or NULL */
     l_lazy *lazy;        /* a lazy query's filters (after it in its userdata), or NULL */
     int yield_per;       /* rows a streaming loop reads at a time (0: the default) */
+    int shard; /* q:shard(name): that shard's index + 1; 0: every shard (kept by clones) */
 } l_query;
 
 /* ---- l_query.c ---- */
@@ -67,7 +68,7 @@ l_query *l_query_alloc(lua_State *L, l_db *db, int nent, size_t extra, int gc);
  * at qidx, adding their columns to its select. */
 void l_query_set_entities(lua_State *L, int qidx, l_query *q, int first, int last);
 /* [-0, +0, v] DataError: t has no attribute key. */
-int l_query_raise_unknown_column(lua_State *L, const orm_table *t, const char *key);
+L_NORETURN int l_query_raise_unknown_column(lua_State *L, const orm_table *t, const char *key);
 /* [-0, +1, -] The entity filter_by (for_filter) and order_by("name") refer
  * to, or nil. */
 void l_query_push_name_entity(lua_State *L, int qidx, l_query *q, int for_filter);
@@ -89,7 +90,7 @@ l_query *l_query_clone(lua_State *L, int idx);
 /* [-0, +0, m] The select of a Query or a Subquery at idx (borrowed), or NULL. */
 const orm_select *l_query_select_test(lua_State *L, int idx);
 /* [-0, +0, v] Raises "not enough memory". */
-int l_query_oom(lua_State *L);
+L_NORETURN int l_query_oom(lua_State *L);
 /* [-0, +1, -] Pushes entity i (1-based) of the query at qidx. */
 void l_query_push_entity(lua_State *L, int qidx, int i);
 /* [-0, +0, -] The table loaded as objects by the entity at idx (a class or

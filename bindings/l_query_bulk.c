@@ -96,6 +96,7 @@ static orm_expr *update_value(lua_State *L, const orm_table *t, int col, int idx
 static int q_update(lua_State *L)
 {
     l_query *q = l_query_check(L, 1);
+    if (l_shard_fanout(q->db)) return l_shard_bulk(L, q->db, q->shard, q_update);
     luaL_checktype(L, 2, LUA_TTABLE);
     const orm_table *t = bulk_table(L, q, "update");
     check_where(L, q, t, "update");
@@ -140,6 +141,7 @@ static int q_update(lua_State *L)
 static int q_delete(lua_State *L)
 {
     l_query *q = l_query_check(L, 1);
+    if (l_shard_fanout(q->db)) return l_shard_bulk(L, q->db, q->shard, q_delete);
     const orm_table *t = bulk_table(L, q, "delete");
     check_where(L, q, t, "delete");
     int64_t matched = 0;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "l_query.h"
 
 /* ---- the base of a class ---- */
@@ -212,6 +212,7 @@ static void filter_lazy(lua_State *L, const l_query *src, const int *cols, const
     lua_setiuservalue(L, -2, 1);
     q->t1 = src->t1;
     q->primary = src->primary;
+    q->shard = src->shard;
     q->base = src->base;
     l_lazy *z = q->lazy = (l_lazy *)(q + 1);
     char *bytes = (char *)(z + 1);

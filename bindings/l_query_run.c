@@ -4,10 +4,10 @@
  * q:update{...} / q:delete() in l_query_bulk.c. Rows are objects
  * through the identity map when the query has a single model entity, else
  * rows readable by name and position. SELECTs are compiled through the
- * compiled-SQL cache (compile_cache.c) of their class or of the db. */
+ * compiled-SQL cache (sqlcache.c) of their class or of the db. */
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 #include "dialect.h"
 #include "l_query.h"
 #include "l_relation.h"
@@ -64,9 +64,10 @@ static void open_select(lua_State *L, l_query *q, const orm_select *sel, int cou
         if (err.cls == ORM_ERR_NONE) l_query_oom(L);
         l_error_raise(L, &err);
     }
-    q->db->conn->bind_borrowed = 1; /* the values are sel's, which outlives the cursor */
     int was = orm_session_force_primary(q->db->session, q->primary);
-    rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    /* the values are sel's, which outlives the cursor: bound without a copy */
+    rc =
+        orm_cursor_open_own(q->db->session, run.sql, run.params, run.nparams, ORM_BIND_BORROW, box);
     orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);
@@ -344,6 +345,10 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
 {
     qidx = lua_absindex(L, qidx);
     l_query *q = l_query_check(L, qidx);
+    if (l_shard_fanout(q->db)) {
+        l_shard_query_run(L, qidx, sel);
+        return;
+    }
     int base = lua_gettop(L);
     slot one;
     /* joinedload: the related rows come in the same statement */
@@ -385,6 +390,7 @@ const orm_table *l_query_stream_open(lua_State *L, int qidx, orm_cursor **box)
     l_query *q = l_query_check(L, qidx);
     slot one;
     const orm_select *sel = q->sel;
+    if (q->db->shards) return NULL; /* all() merges the shards */
     if (!single_entity(q, sel, &one) || sel->njoins != 0 || sel->nfroms != 0) return NULL;
     open_select(L, q, sel, 0, box);
     orm_cursor_stream(*box);
@@ -470,10 +476,11 @@ static void open_lazy_first(lua_State *L, l_query *q, orm_cursor **box)
         }
         orm_sqlcache_put_keyed(cache, key, nk, vals, z->n, &limited, &run);
     }
-    q->db->conn->bind_borrowed = 1; /* the values are q's, which outlives the cursor */
     int rc;
     int was = orm_session_force_primary(q->db->session, q->primary);
-    rc = orm_cursor_open(q->db->session, run.sql, run.params, run.nparams, box);
+    /* the values are q's, which outlives the cursor: bound without a copy */
+    rc =
+        orm_cursor_open_own(q->db->session, run.sql, run.params, run.nparams, ORM_BIND_BORROW, box);
     orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);
@@ -486,6 +493,14 @@ static int q_first(lua_State *L)
     l_query *q = l_query_check_lazy(L, 1);
     slot one;
     orm_select limited;
+    if (l_shard_fanout(q->db)) { /* the first of the merged rows */
+        q = l_query_check(L, 1);
+        limited = *q->sel;
+        if (limited.limit != 0) limited.limit = 1;
+        l_query_run(L, 1, &limited);
+        lua_rawgeti(L, -1, 1);
+        return 1;
+    }
     if (q->lazy && needs_eager(L, q, q->t1) && l_rel_joined_wanted(L, 1, q->t1)) {
         const orm_value *vals[L_LAZY_MAX];
         l_query_materialize(L, 1, vals); /* a select to join to */
@@ -564,6 +579,7 @@ static int q_scalar(lua_State *L)
 
 lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel)
 {
+    if (l_shard_fanout(q->db)) return l_shard_query_count(L, q, sel);
     int top = lua_gettop(L);
     orm_cursor **box = cursor_slot(L, q);
     open_select(L, q, sel, 1, box);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l_args.h"
 #include "l_db.h"
 #include "l_relation.h"
 #include "l_seed.h"
@@ -106,9 +107,13 @@ static int rethrow(lua_State *L)
 
 /* Inserts a new object of class 1 from lookup (2) and extra (3) under a
  * savepoint. On an IntegrityError (another transaction inserted the same
- * row first) the savepoint is rolled back and the row looked up again.
+ * row first) the savepoint is rolled back and the row looked up again with
+ * a locking read: on MySQL/MariaDB (REPEATABLE READ) a plain read keeps the
+ * snapshot taken before the other transaction committed and would not see
+ * the row. update: the row found that way gets the values of 3 (as
+ * update_or_create does for a row it finds at once).
  * [-0, +2, e] pushes obj, created. */
-static int create_or_find(lua_State *L, l_class *c)
+static int create_or_find(lua_State *L, l_class *c, int update)
 {
     l_db *db = c->db;
     push_session(L, db);
@@ -145,10 +150,25 @@ static int create_or_find(lua_State *L, l_class *c)
         return rethrow(L);
     }
     push_lookup_query(L, 1, 2);
+    if (update) {
+        call_method(L, "with_for_update", 0, 1);
+    } else {
+        lua_createtable(L, 0, 1);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "read");
+        call_method(L, "with_for_update", 1, 1);
+    }
     call_method(L, "one_or_none", 0, 1);
     if (lua_isnil(L, -1)) {
         lua_pushvalue(L, err);
         return rethrow(L);
+    }
+    if (update) {
+        int found = lua_gettop(L);
+        assign_changed(L, found, 3);
+        lua_pushvalue(L, sess);
+        call_method(L, "flush", 0, 0);
+        lua_pushvalue(L, found);
     }
     lua_pushboolean(L, 0);
     return 2;
@@ -165,7 +185,7 @@ int l_seed_get_or_create(lua_State *L)
         return 2;
     }
     lua_pop(L, 1);
-    return create_or_find(L, c);
+    return create_or_find(L, c, 0);
 }
 
 /* Model:update_or_create(lookup [, values]) -> obj, created [-0, +2, e] */
@@ -176,7 +196,7 @@ int l_seed_update_or_create(lua_State *L)
     call_method(L, "one_or_none", 0, 1);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        return create_or_find(L, c);
+        return create_or_find(L, c, 1);
     }
     int obj = lua_gettop(L);
     assign_changed(L, obj, 3);
@@ -286,10 +306,11 @@ static void push_counts(lua_State *L, l_db *db, const l_seed_stats *st)
 int l_seed_run(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
-    const char *file = luaL_checkstring(L, 1);
+    static const char call[] = "db.seed(file, opts)";
+    static const char *const known[] = {"dry_run", "progress", NULL};
+    const char *file = l_arg_string(L, 1, call, "file");
     int dry = 0, progress = 0;
-    if (!lua_isnoneornil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
+    if (l_arg_options(L, 2, call, known)) {
         lua_getfield(L, 2, "dry_run");
         dry = lua_toboolean(L, -1);
         lua_getfield(L, 2, "progress");

@@ -7,6 +7,7 @@
 #include "compile.h"
 #include "dialect.h"
 #include "l_db.h"
+#include "shard.h"
 #include "l_relation.h"
 #include "l_result.h"
 
@@ -37,9 +38,25 @@ static int check_rc(lua_State *L, l_db *db, int rc)
     return 0;
 }
 
+/* On a sharded db, the object method f runs on the shard of the instance
+ * at 2 (a new object's: the one shard_by names). */
+#define ON_OBJECT_SHARD(db, f)                                                                     \
+    do {                                                                                           \
+        if (l_shard_fanout(db)) {                                                                  \
+            int sh_ = l_shard_of_instance(L, db, 2);                                               \
+            return l_shard_call(L, db, sh_, f, 0, lua_gettop(L));                                  \
+        }                                                                                          \
+    } while (0)
+/* On a sharded db, f runs on every shard in turn. */
+#define ON_EVERY_SHARD(db, f)                                                                      \
+    do {                                                                                           \
+        if (l_shard_fanout(db)) return l_shard_each(L, db, f, 0, lua_gettop(L));                   \
+    } while (0)
+
 static int s_add(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_OBJECT_SHARD(db, s_add);
     orm_object *o = l_model_check(L, 2);
     check_rc(L, db, orm_session_add(db->session, o));
     l_rel_cascade_add(L, db, 2);
@@ -58,6 +75,12 @@ static int s_add_all(lua_State *L)
             return luaL_error(
                 L, "bad argument #1 to 'add_all' (item %d is a %s, not a model instance)", (int)i,
                 luaL_typename(L, -1));
+        if (l_shard_fanout(db)) { /* session:add(item) on its shard */
+            lua_pushvalue(L, 1);
+            lua_insert(L, -2);
+            l_shard_call(L, db, l_shard_of_instance(L, db, -1), s_add, 0, 2);
+            continue;
+        }
         if (orm_session_add(db->session, o) < 0) return l_db_raise_session(L, db);
         l_rel_cascade_add(L, db, -1);
         lua_pop(L, 1);
@@ -68,6 +91,7 @@ static int s_add_all(lua_State *L)
 static int s_delete(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_OBJECT_SHARD(db, s_delete);
     orm_object *o = l_model_check(L, 2);
     if (o->session == db->session) l_rel_before_delete(L, db, 2);
     return check_rc(L, db, orm_session_delete(db->session, o));
@@ -76,18 +100,21 @@ static int s_delete(lua_State *L)
 static int s_expunge(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_OBJECT_SHARD(db, s_expunge);
     return check_rc(L, db, orm_session_expunge(db->session, l_model_check(L, 2)));
 }
 
 static int s_flush(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_EVERY_SHARD(db, s_flush);
     return check_rc(L, db, orm_session_flush(db->session));
 }
 
 static int s_commit(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_EVERY_SHARD(db, s_commit);
     /* inside db.seed the seed's own transaction commits at its end */
     if (db->seed) return check_rc(L, db, orm_session_flush(db->session));
     return check_rc(L, db, orm_session_commit(db->session));
@@ -96,6 +123,7 @@ static int s_commit(lua_State *L)
 static int s_rollback(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_EVERY_SHARD(db, s_rollback);
     l_rel_forget(L, db);
     return check_rc(L, db, orm_session_rollback(db->session));
 }
@@ -103,6 +131,7 @@ static int s_rollback(lua_State *L)
 static int s_close(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_EVERY_SHARD(db, s_close);
     l_rel_forget(L, db);
     return check_rc(L, db, orm_session_close(db->session));
 }
@@ -110,6 +139,7 @@ static int s_close(lua_State *L)
 static int s_refresh(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    ON_OBJECT_SHARD(db, s_refresh);
     return check_rc(L, db, orm_session_refresh(db->session, l_model_check(L, 2)));
 }
 
@@ -223,6 +253,7 @@ static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
 /* session:get(Model, pk) -> object or nil [-0, +1, e] */
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
 {
+    if (l_shard_fanout(db)) return l_shard_get(L, db, clsidx, pkidx, 0);
     l_class *c = l_class_test(L, clsidx);
     if (c == NULL) return luaL_typeerror(L, clsidx, "model class");
     orm_value pk[ORM_MAX_COLUMNS];
@@ -242,6 +273,7 @@ int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
 static int s_get(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
+    if (l_shard_fanout(db)) return l_shard_get(L, db, 2, 3, 4);
     return l_session_get(L, db, 2, 3);
 }
 
@@ -408,7 +440,11 @@ static void push_pending(lua_State *L, l_db *db, char want)
 {
     l_list_new(L, 0);
     struct pending_ctx p = {L, db, want, lua_gettop(L), 0};
-    orm_session_each_pending(db->session, collect_pending, &p);
+    if (db->shards)
+        for (int i = 0; i < db->shards->n; i++)
+            orm_session_each_pending(db->shards->v[i].session, collect_pending, &p);
+    else
+        orm_session_each_pending(db->session, collect_pending, &p);
 }
 
 static int s_tostring(lua_State *L)

@@ -112,7 +112,7 @@ int l_db_raise_session(lua_State *L, l_db *db)
         lua_pushvalue(L, err - 1);
         lua_setfield(L, err, "where");
     }
-    if (o == NULL) return lua_error(L);
+    if (o == NULL) l_throw(L);
     lua_pushcfunction(L, teach);
     lua_pushvalue(L, err);
     l_model_push_object(L, db, o); /* takes over the reference */
@@ -120,5 +120,5 @@ int l_db_raise_session(lua_State *L, l_db *db)
     lua_pushlightuserdata(L, db);
     if (lua_pcall(L, 4, 1, 0) == LUA_OK) lua_replace(L, err);
     lua_settop(L, err);
-    return lua_error(L);
+    l_throw(L);
 }

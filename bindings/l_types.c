@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "l_db.h"
+#include "l_args.h"
 #include "l_types.h"
 
 /* ---- types ---- */
@@ -31,16 +32,25 @@ static int type_call(lua_State *L)
     *t = *base;
     switch (base->kind) {
     case ORM_T_STRING:
+        if (!lua_isnoneornil(L, 2) && !lua_isinteger(L, 2))
+            l_arg_error(L, 2, "db.String(length)", "length", "an integer");
         t->length = (int)luaL_optinteger(L, 2, 0);
-        luaL_argcheck(L, t->length >= 0, 2, "length must not be negative");
+        if (t->length < 0)
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "db.String(length): length must not be negative (got %d)", t->length);
         break;
     case ORM_T_NUMERIC:
+        for (int i = 2; i <= 3; i++)
+            if (!lua_isnoneornil(L, i) && !lua_isinteger(L, i))
+                l_arg_error(L, i, "db.Numeric(precision, scale)", i == 2 ? "precision" : "scale",
+                            "an integer");
         t->precision = (int)luaL_optinteger(L, 2, 0);
         t->scale = (int)luaL_optinteger(L, 3, 0);
-        luaL_argcheck(L,
-                      t->precision >= 0 && t->scale >= 0 &&
-                          (t->precision == 0 || t->scale <= t->precision),
-                      3, "scale must be between 0 and precision");
+        if (t->precision < 0 || t->scale < 0 || (t->precision && t->scale > t->precision))
+            l_error_raisef(L, ORM_ERR_ARGUMENT,
+                           "db.Numeric(precision, scale): scale must be between 0 and precision "
+                           "(got %d, %d)",
+                           t->precision, t->scale);
         break;
     default:
         break;
@@ -82,8 +92,7 @@ static char *dup_or_raise(lua_State *L, const char *s)
 /* db.ForeignKey("author.id", { ondelete = "CASCADE" }) [-0, +1, v] */
 static int fkey_new(lua_State *L)
 {
-    size_t n;
-    const char *target = luaL_checklstring(L, 1, &n);
+    const char *target = l_arg_string(L, 1, "db.ForeignKey(\"table.column\")", "the target");
     const char *dot = strrchr(target, '.');
     if (dot == NULL || dot == target || dot[1] == '\0')
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "ForeignKey('%s'): expected \"table.column\"",

@@ -27,6 +27,11 @@ int orm_lua_rollback_all(lua_State *L, int idx);
 /* [-0, +0, -] The connection behind the db handle (borrowed, valid while the
  * handle lives), for orm_conn_interrupt from a SIGINT handler; NULL if none. */
 struct orm_conn *orm_lua_conn(lua_State *L, int idx);
+/* The number of shards of the db handle at idx (0: not sharded). */
+int orm_lua_shard_count(lua_State *L, int idx);
+/* Pins the handle at idx to shard i (every call runs there, no fan-out)
+ * and returns its name; i < 0 unpins (NULL returned). */
+const char *orm_lua_shard_pin(lua_State *L, int idx, int i);
 /* [-0, +1, -] Pushes a list of the handle's model class names, in definition order. */
 void orm_lua_push_model_names(lua_State *L, int idx);
 

@@ -517,7 +517,7 @@ static int compile_like(cctx *c, const orm_expr *e)
     return ORM_OK;
 }
 
-/* compile_cache.c reuses the text compiled from a tree for any tree of the
+/* sqlcache.c reuses the text compiled from a tree for any tree of the
  * same shape, which it writes from the fields read here and in
  * compile_select.c: a field newly read here must go into that shape too. */
 static int compile_body(cctx *c, const orm_expr *e)

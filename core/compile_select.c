@@ -302,7 +302,12 @@ int orm_compile_select(const orm_dialect *d, const orm_select *s, orm_compiled *
 {
     cctx c;
     orm_cc_init(&c, d, out, err);
-    return orm_cc_finish(&c, compile_select(&c, s, NULL));
+    int rc = compile_select(&c, s, NULL);
+    const char *lock = s->lock == ORM_LOCK_UPDATE  ? d->for_update
+                       : s->lock == ORM_LOCK_SHARE ? d->for_share
+                                                   : NULL;
+    if (rc == ORM_OK && lock) put(&c, lock);
+    return orm_cc_finish(&c, rc);
 }
 
 int orm_compile_count(const orm_dialect *d, const orm_select *s, orm_compiled *out, orm_error *err)

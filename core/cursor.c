@@ -64,7 +64,7 @@ static int fail_from(orm_session *s, orm_conn *conn, int rc)
 /* Checks out sql on conn (from cache), binds and takes the first step. On
  * failure the error is left in conn->err and *out is NULL. */
 static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const char *sql,
-                   const orm_value *const *params, size_t n, int borrowed, orm_cursor **out)
+                   const orm_value *const *params, size_t n, orm_bind_own own, orm_cursor **out)
 {
     *out = NULL;
     orm_cursor *c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
@@ -86,10 +86,8 @@ static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const 
     }
     for (size_t i = 0; i < n; i++)
         vals[i] = *params[i]; /* shallow: borrowed */
-    c->borrowed = borrowed;
-    conn->bind_borrowed = borrowed;
-    rc = orm_stmt_bind_all(conn, c->stmt, vals, n);
-    conn->bind_borrowed = 0;
+    c->borrowed = own == ORM_BIND_BORROW;
+    rc = orm_stmt_bind_all(conn, c->stmt, vals, n, own);
     if (rc >= 0) {
         /* the first step happens here so the echo carries the parameters */
         rc = orm_stmt_step(conn, c->stmt, sql, vals, n);
@@ -127,14 +125,16 @@ static int is_ddl(const char *sql)
     return 0;
 }
 
-/* A caller that sets s->conn->bind_borrowed before the call promises that
- * the parameters' bytes outlive the cursor: they are bound without a copy
- * (and unbound when it closes). The flag is always off again on return. */
 int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                     orm_cursor **out)
 {
-    int borrowed = s->conn->bind_borrowed;
-    s->conn->bind_borrowed = 0;
+    return orm_cursor_open_own(s, sql, params, n, ORM_BIND_COPY, out);
+}
+
+int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                        orm_bind_own own, orm_cursor **out)
+{
+    assert(s != NULL && sql != NULL && out != NULL);
     *out = NULL;
     orm_error_clear(&s->err);
     int rc = orm_session_autoflush(s);
@@ -145,13 +145,13 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
     orm_error why;
     orm_error_init(&why);
     if (rep >= 0) {
-        rc = open_on(s, rconn, rcache, sql, params, n, borrowed, out);
+        rc = open_on(s, rconn, rcache, sql, params, n, own, out);
         if (rc >= 0) return ORM_OK;
         orm_error_move(&why, &rconn->err); /* the primary decides whose fault it was */
     }
     rc = orm_session_begin(s);
     if (rc >= 0 && s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
-    if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, borrowed, out);
+    if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, own, out);
     if (rc < 0) {
         orm_error_clear(&why);
         return fail_from(s, s->conn, rc);
@@ -279,7 +279,7 @@ int orm_cursor_object(orm_cursor *c, const orm_table *t, int offset, orm_object 
             goto fail;
         }
     }
-    o = orm_object_new_row(t, vals);
+    o = orm_object_new_row(t, vals, s->slab);
     if (o == NULL || orm_identity_put_hashed(&s->identity, o, h) != ORM_OK) {
         if (o)
             orm_object_release(o);

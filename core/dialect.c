@@ -4,6 +4,7 @@
  * difference is a field of orm_dialect. */
 #include "dialect.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "schema.h"
@@ -79,6 +80,8 @@ const orm_dialect orm_dialect_pg = {
     .upsert = ORM_UPSERT_ON_CONFLICT,
     .max_params = 65535, /* the protocol's 16-bit count */
     .sequences = 1,
+    .for_update = " FOR UPDATE",
+    .for_share = " FOR SHARE",
 };
 
 /* MySQL words to quote beyond the portable list (MariaDB/MySQL manual,
@@ -157,6 +160,8 @@ const orm_dialect orm_dialect_mysql = {
     .explain = "EXPLAIN ",
     .upsert = ORM_UPSERT_ON_DUPLICATE,
     .max_params = 65535,
+    .for_update = " FOR UPDATE",
+    .for_share = " LOCK IN SHARE MODE", /* MariaDB before 10.6 has no FOR SHARE */
 };
 
 static int is_reserved(const orm_dialect *d, const char *ident)
@@ -267,4 +272,35 @@ void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s)
         orm_buf_putc(b, *s);
     }
     orm_buf_putc(b, '\'');
+}
+
+int orm_dialect_returning(const orm_dialect *d, orm_buf *b, const char *col)
+{
+    assert(d != NULL);
+    if (!d->supports_returning) return 0;
+    if (b) {
+        assert(col != NULL);
+        orm_buf_puts(b, " RETURNING ");
+        orm_dialect_quote(d, b, col);
+    }
+    return 1;
+}
+
+void orm_dialect_savepoint(const orm_dialect *d, orm_buf *b, orm_savepoint_op op, const char *name)
+{
+    assert(d != NULL && name != NULL);
+    static const char *const verb[] = {
+        [ORM_SP_CREATE] = "SAVEPOINT ",
+        [ORM_SP_RELEASE] = "RELEASE SAVEPOINT ",
+        [ORM_SP_ROLLBACK] = "ROLLBACK TO SAVEPOINT ",
+    };
+    assert(op >= ORM_SP_CREATE && op <= ORM_SP_ROLLBACK);
+    orm_buf_puts(b, verb[op]);
+    orm_dialect_quote(d, b, name);
+}
+
+void orm_dialect_savepoint_name(orm_buf *b, int id)
+{
+    assert(id > 0);
+    orm_buf_printf(b, "sa_savepoint_%d", id);
 }

@@ -75,6 +75,12 @@ typedef struct orm_dialect {
     /* 1 when generated keys come from a sequence that inserting explicit
      * keys does not move (PostgreSQL's SERIAL): loading fixtures resets it. */
     int sequences;
+    /* Locking reads (a query's with_for_update): appended to a SELECT to
+     * lock the rows it reads and read their latest committed state, e.g.
+     * " FOR UPDATE" / " FOR SHARE"; NULL: nothing (SQLite locks the whole
+     * database on write, and reads see what is committed). */
+    const char *for_update;
+    const char *for_share;
 } orm_dialect;
 
 enum { ORM_UPSERT_ON_CONFLICT = 0, ORM_UPSERT_ON_DUPLICATE = 1 };
@@ -94,5 +100,26 @@ void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t
 /* Appends s as a single-quoted SQL string literal (quotes doubled). Used only
  * for DDL text that cannot be bound (DEFAULT clauses, comments). */
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s);
+
+/* RETURNING: with b NULL, only asks whether the dialect returns a column of
+ * the rows an INSERT writes (1) or not (0). With b non-NULL, appends the
+ * clause that returns column col (quoted) and returns 1, or appends nothing
+ * and returns 0 where the dialect has none (the caller then reads the key
+ * through the driver's last_insert_id). */
+int orm_dialect_returning(const orm_dialect *d, orm_buf *b, const char *col);
+
+/* Savepoints: what a nested transaction does with one. */
+typedef enum {
+    ORM_SP_CREATE,   /* SAVEPOINT name */
+    ORM_SP_RELEASE,  /* RELEASE SAVEPOINT name (keeps its work) */
+    ORM_SP_ROLLBACK, /* ROLLBACK TO SAVEPOINT name (undoes its work; it stays open) */
+} orm_savepoint_op;
+
+/* Appends the statement that does op on the savepoint called name (quoted by
+ * the dialect). Core runs it through orm_conn_savepoint (driver.h). */
+void orm_dialect_savepoint(const orm_dialect *d, orm_buf *b, orm_savepoint_op op, const char *name);
+/* Appends the name of the session's savepoint number id (1-based), the one
+ * SQLAlchemy gives it: "sa_savepoint_<id>". */
+void orm_dialect_savepoint_name(orm_buf *b, int id);
 
 #endif

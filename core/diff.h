@@ -12,18 +12,18 @@
 #include "dbschema.h"
 
 typedef enum {
-    ORM_OP_CREATE_TABLE,
-    ORM_OP_DROP_TABLE,
-    ORM_OP_ADD_COLUMN,
-    ORM_OP_DROP_COLUMN,
-    ORM_OP_ALTER_COLUMN,
-    ORM_OP_CREATE_INDEX,
-    ORM_OP_DROP_INDEX,
-    ORM_OP_CREATE_UNIQUE,
-    ORM_OP_DROP_UNIQUE,
-    ORM_OP_CREATE_FKEY,
-    ORM_OP_DROP_FKEY,
-} orm_opkind;
+    ORM_MIGOP_CREATE_TABLE,
+    ORM_MIGOP_DROP_TABLE,
+    ORM_MIGOP_ADD_COLUMN,
+    ORM_MIGOP_DROP_COLUMN,
+    ORM_MIGOP_ALTER_COLUMN,
+    ORM_MIGOP_CREATE_INDEX,
+    ORM_MIGOP_DROP_INDEX,
+    ORM_MIGOP_CREATE_UNIQUE,
+    ORM_MIGOP_DROP_UNIQUE,
+    ORM_MIGOP_CREATE_FKEY,
+    ORM_MIGOP_DROP_FKEY,
+} orm_migop_kind;
 
 /* One operation. t is the whole table for CREATE/DROP TABLE (a dropped
  * table as the database has it, so the downgrade can create it again);
@@ -33,7 +33,7 @@ typedef enum {
  * column and `old` the column as the database has it), the index in
  * indexes[0], the constraint in uniques[0] or fkeys[0]. */
 typedef struct orm_migop {
-    orm_opkind kind;
+    orm_migop_kind kind;
     orm_dbtable *t;
     orm_dbcolumn old;
     char *comment; /* a note written above the op in the upgrade, or NULL */

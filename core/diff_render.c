@@ -323,29 +323,29 @@ static void alter_column(orm_buf *out, const char *table, const orm_dbcolumn *to
     orm_buf_puts(out, " })");
 }
 
-static orm_opkind inverse_kind(orm_opkind k)
+static orm_migop_kind inverse_kind(orm_migop_kind k)
 {
     switch (k) {
-    case ORM_OP_CREATE_TABLE:
-        return ORM_OP_DROP_TABLE;
-    case ORM_OP_DROP_TABLE:
-        return ORM_OP_CREATE_TABLE;
-    case ORM_OP_ADD_COLUMN:
-        return ORM_OP_DROP_COLUMN;
-    case ORM_OP_DROP_COLUMN:
-        return ORM_OP_ADD_COLUMN;
-    case ORM_OP_CREATE_INDEX:
-        return ORM_OP_DROP_INDEX;
-    case ORM_OP_DROP_INDEX:
-        return ORM_OP_CREATE_INDEX;
-    case ORM_OP_CREATE_UNIQUE:
-        return ORM_OP_DROP_UNIQUE;
-    case ORM_OP_DROP_UNIQUE:
-        return ORM_OP_CREATE_UNIQUE;
-    case ORM_OP_CREATE_FKEY:
-        return ORM_OP_DROP_FKEY;
-    case ORM_OP_DROP_FKEY:
-        return ORM_OP_CREATE_FKEY;
+    case ORM_MIGOP_CREATE_TABLE:
+        return ORM_MIGOP_DROP_TABLE;
+    case ORM_MIGOP_DROP_TABLE:
+        return ORM_MIGOP_CREATE_TABLE;
+    case ORM_MIGOP_ADD_COLUMN:
+        return ORM_MIGOP_DROP_COLUMN;
+    case ORM_MIGOP_DROP_COLUMN:
+        return ORM_MIGOP_ADD_COLUMN;
+    case ORM_MIGOP_CREATE_INDEX:
+        return ORM_MIGOP_DROP_INDEX;
+    case ORM_MIGOP_DROP_INDEX:
+        return ORM_MIGOP_CREATE_INDEX;
+    case ORM_MIGOP_CREATE_UNIQUE:
+        return ORM_MIGOP_DROP_UNIQUE;
+    case ORM_MIGOP_DROP_UNIQUE:
+        return ORM_MIGOP_CREATE_UNIQUE;
+    case ORM_MIGOP_CREATE_FKEY:
+        return ORM_MIGOP_DROP_FKEY;
+    case ORM_MIGOP_DROP_FKEY:
+        return ORM_MIGOP_CREATE_FKEY;
     default:
         return k;
     }
@@ -356,51 +356,51 @@ int orm_migop_render(const orm_migop *op, int inverse, const char *indent, orm_b
     const orm_dbtable *t = op->t;
     orm_buf name = ORM_BUF_INIT;
     switch (inverse ? inverse_kind(op->kind) : op->kind) {
-    case ORM_OP_CREATE_TABLE:
+    case ORM_MIGOP_CREATE_TABLE:
         create_table(out, t, indent);
         break;
-    case ORM_OP_DROP_TABLE:
+    case ORM_MIGOP_DROP_TABLE:
         orm_buf_puts(out, "op.drop_table(");
         orm_lua_quote(out, t->name);
         orm_buf_putc(out, ')');
         break;
-    case ORM_OP_ADD_COLUMN:
+    case ORM_MIGOP_ADD_COLUMN:
         add_column(out, t, indent);
         break;
-    case ORM_OP_DROP_COLUMN:
+    case ORM_MIGOP_DROP_COLUMN:
         orm_buf_puts(out, "op.drop_column(");
         orm_lua_quote(out, t->name);
         orm_buf_puts(out, ", ");
         orm_lua_quote(out, t->cols[0].name);
         orm_buf_putc(out, ')');
         break;
-    case ORM_OP_ALTER_COLUMN:
+    case ORM_MIGOP_ALTER_COLUMN:
         if (inverse)
             alter_column(out, t->name, &op->old, &t->cols[0]);
         else
             alter_column(out, t->name, &t->cols[0], &op->old);
         break;
-    case ORM_OP_CREATE_INDEX:
+    case ORM_MIGOP_CREATE_INDEX:
         create_index(out, t->name, &t->indexes[0]);
         break;
-    case ORM_OP_DROP_INDEX:
+    case ORM_MIGOP_DROP_INDEX:
         orm_buf_puts(out, "op.drop_index(");
         orm_lua_quote(out, t->indexes[0].name);
         orm_buf_puts(out, ", ");
         orm_lua_quote(out, t->name);
         orm_buf_putc(out, ')');
         break;
-    case ORM_OP_CREATE_UNIQUE:
+    case ORM_MIGOP_CREATE_UNIQUE:
         create_unique(out, t, &t->uniques[0]);
         break;
-    case ORM_OP_DROP_UNIQUE:
+    case ORM_MIGOP_DROP_UNIQUE:
         orm_dbunique_name(t, &t->uniques[0], &name);
         drop_constraint(out, orm_buf_str(&name), t->name, "unique");
         break;
-    case ORM_OP_CREATE_FKEY:
+    case ORM_MIGOP_CREATE_FKEY:
         create_fkey(out, t, &t->fkeys[0]);
         break;
-    case ORM_OP_DROP_FKEY:
+    case ORM_MIGOP_DROP_FKEY:
         orm_dbfkey_name(t, &t->fkeys[0], &name);
         drop_constraint(out, orm_buf_str(&name), t->name, "foreignkey");
         break;

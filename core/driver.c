@@ -1,25 +1,17 @@
-/* driver.c — the driver registry and the thin wrappers core calls instead of
- * a driver's function pointers: they count statements, echo each statement
- * with its parameters, attach the SQL and parameters to conn->err on
- * failure, and host the fault-injection hook tests arm to fail the Nth call. */
+/* driver.c — opening a connection through its backend record (backend.h)
+ * and the thin wrappers core calls instead of a driver's function pointers:
+ * they count statements, echo each statement with its parameters, attach the
+ * SQL and parameters to conn->err on failure, and host the fault-injection
+ * hook tests arm to fail the Nth call. */
 #include "driver.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "buf.h"
 #include "sandbox.h"
-
-/* The one place a backend is added: its driver table, here. */
-extern const orm_driver orm_driver_sqlite;
-extern const orm_driver orm_driver_pg;
-extern const orm_driver orm_driver_mysql;
-static const orm_driver *const drivers[] = {
-    &orm_driver_sqlite,
-    &orm_driver_pg,
-    &orm_driver_mysql,
-};
-#define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
 /* Fault injection: calls left before the armed failure (0: disarmed). */
 static long fail_countdown;
@@ -75,7 +67,7 @@ static int failed(orm_conn *c, int rc, const char *sql, const orm_value *params,
     c->interrupted = 0; /* a Ctrl-C has its failure (the driver's own interrupt too) */
     if (c->err.cls == ORM_ERR_NONE)
         orm_error_set(&c->err, ORM_ERR_ERROR, 0, "the %s driver failed without a message",
-                      c->drv->name);
+                      c->backend ? c->backend->name : "database");
     name_read_only(c);
     orm_stats_error(c->stats, c->err.cls);
     if (sql || n) orm_error_attach_sql(&c->err, sql ? sql : c->err.sql, params, n);
@@ -104,20 +96,13 @@ static void echo(orm_conn *c, const char *sql, const orm_value *params, size_t n
     orm_buf_free(&b);
 }
 
-static const orm_driver *find_driver(const char *scheme)
-{
-    for (size_t i = 0; scheme && i < NDRIVERS; i++)
-        for (const char *const *s = drivers[i]->schemes; *s; s++)
-            if (strcmp(*s, scheme) == 0) return drivers[i];
-    return NULL;
-}
-
 static int no_driver(const orm_url *url, orm_error *err)
 {
     orm_buf names = ORM_BUF_INIT;
-    for (size_t i = 0; i < NDRIVERS; i++) {
+    const orm_backend *be;
+    for (size_t i = 0; (be = orm_backend_at(i)) != NULL; i++) {
         if (i) orm_buf_puts(&names, ", ");
-        orm_buf_puts(&names, drivers[i]->name);
+        orm_buf_puts(&names, be->name);
     }
     char *shown = orm_url_masked(url, NULL);
     int rc = ORM_ENOMEM;
@@ -137,13 +122,15 @@ int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts,
 {
     static const orm_open_opts defaults = {NULL, 0, 0};
     *out = NULL;
-    const orm_driver *drv = find_driver(url->scheme);
-    if (!drv) return no_driver(url, err);
+    const orm_backend *be = orm_backend_for_scheme(url->scheme);
+    if (!be) return no_driver(url, err);
+    const orm_driver *drv = be->driver;
     if (!opts) opts = &defaults;
     orm_conn *c = NULL;
     int rc = drv->open(&c, url, opts, err);
     if (rc < 0) return rc;
     c->drv = drv;
+    c->backend = be;
     c->read_only = opts->read_only;
     c->display_url = orm_url_masked(url, opts->base_dir);
     c->stats = orm_stats_new();
@@ -177,11 +164,11 @@ int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out)
     return rc < 0 ? failed(c, rc, sql, NULL, 0) : rc;
 }
 
-int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n)
+int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n, orm_bind_own own)
 {
     if (injected(c)) return failed(c, ORM_EFAIL, NULL, params, n);
     for (size_t i = 0; i < n; i++) {
-        int rc = c->drv->bind(s, (int)i + 1, &params[i]);
+        int rc = c->drv->bind(s, (int)i + 1, &params[i], own);
         if (rc < 0) return failed(c, rc, NULL, params, n);
     }
     return ORM_OK;
@@ -267,7 +254,69 @@ int orm_conn_in_transaction(orm_conn *c)
     return c->drv->in_transaction(c);
 }
 
+int orm_conn_savepoint(orm_conn *c, orm_savepoint_op op, const char *name)
+{
+    orm_buf b = ORM_BUF_INIT;
+    orm_dialect_savepoint(orm_conn_dialect(c), &b, op, name);
+    int rc = b.oom ? orm_error_oom(&c->err) : orm_conn_exec(c, orm_buf_str(&b));
+    orm_buf_free(&b);
+    return rc;
+}
+
+int orm_conn_savepoint_n(orm_conn *c, orm_savepoint_op op, int id)
+{
+    orm_buf name = ORM_BUF_INIT;
+    orm_dialect_savepoint_name(&name, id);
+    int rc = name.oom ? orm_error_oom(&c->err) : orm_conn_savepoint(c, op, orm_buf_str(&name));
+    orm_buf_free(&name);
+    return rc;
+}
+
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c)
 {
-    return c->drv->dialect;
+    assert(c->backend != NULL);
+    return c->backend->dialect;
+}
+
+const struct orm_backend *orm_conn_backend(const orm_conn *c)
+{
+    return c->backend;
+}
+
+const struct orm_replication *orm_conn_replication(const orm_conn *c)
+{
+    return c->backend ? c->backend->replication : NULL;
+}
+
+int orm_conn_driver_in_transaction(orm_conn *c)
+{
+    return c->drv->in_transaction(c);
+}
+
+int orm_conn_has_private_copy(const orm_conn *c)
+{
+    return c->drv->private_copy != NULL;
+}
+
+int orm_conn_private_copy(orm_conn *c)
+{
+    assert(c->drv->private_copy != NULL);
+    return c->drv->private_copy(c);
+}
+
+int orm_conn_snapshot(orm_conn *c, void **out)
+{
+    assert(c->drv->snapshot != NULL);
+    return c->drv->snapshot(c, out);
+}
+
+int orm_conn_restore_snapshot(orm_conn *c, void *snap)
+{
+    assert(c->drv->restore_snapshot != NULL);
+    return c->drv->restore_snapshot(c, snap);
+}
+
+void orm_conn_drop_snapshot(orm_conn *c, void *snap)
+{
+    if (snap && c->drv->drop_snapshot) c->drv->drop_snapshot(snap);
 }

@@ -1,20 +1,33 @@
-/* driver.h — the one interface every backend implements (a const table of
- * function pointers), and the thin wrappers core calls. A connection struct of
- * a driver starts with the shared orm_conn. Drivers copy the backend's message
- * into conn->err at the moment of failure, before any reset or rollback. */
+/* driver.h — the one interface every backend's driver implements (a const
+ * table of function pointers), and the thin wrappers core calls: no code
+ * outside driver.c and this header calls a driver's function itself. A
+ * driver is found through its backend record (backend.h), which names it
+ * with the backend's URL schemes and dialect. A connection struct of a driver
+ * starts with the shared orm_conn. Drivers copy the backend's message into
+ * conn->err at the moment of failure, before any reset or rollback. */
 #ifndef ORM_DRIVER_H
 #define ORM_DRIVER_H
 
 #include <signal.h>
 #include <stdint.h>
+#include "dialect.h"
 #include "error.h"
 #include "stats.h"
 #include "url.h"
 #include "value.h"
 
 struct orm_dialect;
+struct orm_backend;
+struct orm_replication;
 typedef struct orm_conn orm_conn;
 typedef struct orm_stmt orm_stmt; /* a driver's prepared statement */
+
+/* Who keeps a bound value's bytes alive (as SQLite's SQLITE_TRANSIENT and
+ * SQLITE_STATIC say): ORM_BIND_COPY, the driver copies them (or binds them
+ * transiently) and the caller may free them at once; ORM_BIND_BORROW, the
+ * caller keeps them alive and unchanged until the statement is reset and
+ * rebound (or its bindings cleared), so a driver may bind them without a copy. */
+typedef enum { ORM_BIND_COPY = 0, ORM_BIND_BORROW = 1 } orm_bind_own;
 
 typedef struct orm_open_opts {
     const char *base_dir; /* relative sqlite paths resolve here (NULL: cwd) */
@@ -28,17 +41,14 @@ typedef struct orm_open_opts {
 typedef void (*orm_echo_fn)(void *ctx, const char *line);
 
 typedef struct orm_driver {
-    const char *name;                  /* must provide: "sqlite" */
-    const char *const *schemes;        /* must provide: URL schemes it serves */
-    const struct orm_dialect *dialect; /* must provide */
     /* must provide: opens a connection; on failure *out is NULL and err says why. */
     int (*open)(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err);
     /* must provide: closes (rolls back an open transaction). NULL is a no-op. */
     void (*close)(orm_conn *c);
     /* must provide: compiles one statement. */
     int (*prepare)(orm_conn *c, const char *sql, orm_stmt **out);
-    /* must provide: binds v (1-based index); values are copied or bound transiently. */
-    int (*bind)(orm_stmt *s, int idx, const orm_value *v);
+    /* must provide: binds v (1-based index); own says who keeps its bytes alive. */
+    int (*bind)(orm_stmt *s, int idx, const orm_value *v, orm_bind_own own);
     /* must provide: ORM_ROW, ORM_DONE or a failure (conn->err set). */
     int (*step)(orm_stmt *s);
     int (*column_count)(orm_stmt *s);               /* must provide */
@@ -93,17 +103,14 @@ typedef struct orm_driver {
 /* The shared head of every driver's connection struct. */
 struct orm_conn {
     const orm_driver *drv;
-    orm_error err; /* the last failure on this connection */
-    int echo;      /* print statements through echo_fn */
+    const struct orm_backend *backend; /* the record naming drv (set by orm_conn_open) */
+    orm_error err;                     /* the last failure on this connection */
+    int echo;                          /* print statements through echo_fn */
     orm_echo_fn echo_fn;
     void *echo_ctx;
     uint64_t nstatements; /* statements executed (for tests and metrics) */
     orm_stats *stats;     /* owned: per-shape statistics, metrics, slow log */
     char *display_url;    /* masked URL for messages */
-    /* Set by a caller that keeps the bound values alive and unchanged until
-     * the statement is reset and rebound (flush: bind, step once, reset):
-     * a driver may then bind them without copying. */
-    int bind_borrowed;
     /* Set by a caller that ends the whole transaction when the statement it
      * runs fails (flush): a driver need not keep the transaction usable. */
     int fail_ends_tx;
@@ -122,7 +129,7 @@ struct orm_conn {
     struct orm_sandbox *sandbox;
 };
 
-/* Picks the driver for url->scheme and opens it. On failure err says why
+/* Picks the backend serving url->scheme (backend.h) and opens its driver. On failure err says why
  * (ArgumentError for an unknown scheme, OperationalError for open failures). */
 int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err);
 void orm_conn_close(orm_conn *c); /* NULL is a no-op */
@@ -130,7 +137,9 @@ void orm_conn_close(orm_conn *c); /* NULL is a no-op */
 /* Wrappers: the only way core talks to a driver. They count statements, echo
  * when asked, and attach the SQL and params to conn->err on failure. */
 int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out);
-int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n);
+/* Binds params[0..n) to parameters 1..n; own: who keeps their bytes alive. */
+int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n,
+                      orm_bind_own own);
 /* Echoes (if enabled) sql + params, then steps. The echo happens once per
  * execution: pass echo_sql NULL on subsequent steps of the same execution. */
 int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params,
@@ -142,7 +151,28 @@ int orm_conn_rollback(orm_conn *c);
 void orm_conn_interrupt(orm_conn *c);       /* async-signal-safe */
 void orm_conn_interrupt_reset(orm_conn *c); /* before running new code */
 int orm_conn_in_transaction(orm_conn *c);
+/* Savepoints, a capability of the connection: runs the dialect's statement
+ * for op on the savepoint called name (echoed, counted and checked like
+ * orm_conn_exec). orm_conn_savepoint_n does it on the session's savepoint
+ * number id (orm_dialect_savepoint_name). */
+int orm_conn_savepoint(orm_conn *c, orm_savepoint_op op, const char *name);
+int orm_conn_savepoint_n(orm_conn *c, orm_savepoint_op op, int id);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
+const struct orm_backend *orm_conn_backend(const orm_conn *c);
+/* The backend's replication hooks (backend.h), NULL when it has none. */
+const struct orm_replication *orm_conn_replication(const orm_conn *c);
+
+/* The sandbox's hooks (sandbox.c), untimed and uncounted.
+ * orm_conn_driver_in_transaction is the backend's own answer (where
+ * orm_conn_in_transaction answers for a sandbox's inner transaction);
+ * orm_conn_has_private_copy says whether the driver has the four private
+ * copy hooks (driver.h's orm_driver); the other four call them. */
+int orm_conn_driver_in_transaction(orm_conn *c);
+int orm_conn_has_private_copy(const orm_conn *c);
+int orm_conn_private_copy(orm_conn *c);
+int orm_conn_snapshot(orm_conn *c, void **out);
+int orm_conn_restore_snapshot(orm_conn *c, void *snap);
+void orm_conn_drop_snapshot(orm_conn *c, void *snap); /* NULL snap: a no-op */
 
 /* Row access and statement housekeeping: inline (hot paths), untimed and
  * uncounted; only here so that no code outside driver.* calls drv-> itself. */

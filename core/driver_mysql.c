@@ -415,8 +415,9 @@ static int my_prepare(orm_conn *base, const char *sql, orm_stmt **out)
     return ORM_OK;
 }
 
-static int my_bind(orm_stmt *os, int idx, const orm_value *v)
+static int my_bind(orm_stmt *os, int idx, const orm_value *v, orm_bind_own own)
 {
+    (void)own; /* values are always copied into the statement's buffers */
     my_stmt *s = STMT(os);
     if (idx < 1 || (unsigned)idx > s->nparams) {
         orm_error_set(&s->conn->base.err, ORM_ERR_PROGRAMMING, 2034,
@@ -714,12 +715,7 @@ static int my_set_foreign_keys(orm_conn *base, int on)
     return run(CONN(base), on ? "SET foreign_key_checks = 1" : "SET foreign_key_checks = 0");
 }
 
-static const char *const mysql_schemes[] = {"mysql", NULL};
-
 const orm_driver orm_driver_mysql = {
-    .name = "mysql",
-    .schemes = mysql_schemes,
-    .dialect = &orm_dialect_mysql,
     .open = my_open,
     .close = my_close_conn,
     .prepare = my_prepare,

@@ -255,12 +255,7 @@ static int pg_in_transaction(orm_conn *base)
     return st == PQTRANS_INTRANS || st == PQTRANS_INERROR || st == PQTRANS_ACTIVE;
 }
 
-static const char *const pg_schemes[] = {"postgresql", NULL};
-
 const orm_driver orm_driver_pg = {
-    .name = "postgresql",
-    .schemes = pg_schemes,
-    .dialect = &orm_dialect_pg,
     .open = pg_open,
     .close = pg_close,
     .prepare = orm_pg_prepare,

@@ -89,7 +89,7 @@ int orm_pg_guard_open(pg_conn *c);
 void orm_pg_guard_close(pg_conn *c, int guard, int failed);
 
 /* ---- driver_pg_param.c ---- */
-int orm_pg_bind(orm_stmt *os, int idx, const orm_value *v);
+int orm_pg_bind(orm_stmt *os, int idx, const orm_value *v, orm_bind_own own);
 int orm_pg_clear_bindings(orm_stmt *os);
 /* The type p's value needs when the server's inferred type t would not
  * take it (0: t takes it). */

@@ -18,8 +18,9 @@ static int nul_in_text(pg_stmt *s)
     return ORM_EFAIL;
 }
 
-int orm_pg_bind(orm_stmt *os, int idx, const orm_value *v)
+int orm_pg_bind(orm_stmt *os, int idx, const orm_value *v, orm_bind_own own)
 {
+    (void)own; /* text parameters are always copied into the statement's buffers */
     pg_stmt *s = STMT(os);
     if (idx < 1 || idx > s->nparams) {
         orm_error_set(&s->conn->base.err, ORM_ERR_PROGRAMMING, 0,

@@ -202,7 +202,7 @@ static int sq_prepare(orm_conn *base, const char *sql, orm_stmt **out)
     return ORM_OK;
 }
 
-static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
+static int sq_bind(orm_stmt *os, int idx, const orm_value *v, orm_bind_own own)
 {
     sqlite_stmt *s = STMT(os);
     int rc;
@@ -222,15 +222,15 @@ static int sq_bind(orm_stmt *os, int idx, const orm_value *v)
         break;
     case ORM_V_TEXT:
         rc = sqlite3_bind_text64(s->st, idx, v->u.s ? v->u.s : "", v->len,
-                                 s->conn->base.bind_borrowed ? SQLITE_STATIC : SQLITE_TRANSIENT,
+                                 own == ORM_BIND_BORROW ? SQLITE_STATIC : SQLITE_TRANSIENT,
                                  SQLITE_UTF8);
         break;
     case ORM_V_BLOB:
         /* a NULL pointer would bind SQL NULL: an empty blob is a zeroblob */
-        rc = v->len && v->u.s ? sqlite3_bind_blob64(s->st, idx, v->u.s, v->len,
-                                                    s->conn->base.bind_borrowed ? SQLITE_STATIC
-                                                                                : SQLITE_TRANSIENT)
-                              : sqlite3_bind_zeroblob(s->st, idx, 0);
+        rc = v->len && v->u.s
+                 ? sqlite3_bind_blob64(s->st, idx, v->u.s, v->len,
+                                       own == ORM_BIND_BORROW ? SQLITE_STATIC : SQLITE_TRANSIENT)
+                 : sqlite3_bind_zeroblob(s->st, idx, 0);
         break;
     case ORM_V_NULL:
     default:
@@ -493,12 +493,7 @@ static void sq_drop_snapshot(void *snap)
     sqlite3_close_v2(snap);
 }
 
-static const char *const sqlite_schemes[] = {"sqlite", NULL};
-
 const orm_driver orm_driver_sqlite = {
-    .name = "sqlite",
-    .schemes = sqlite_schemes,
-    .dialect = &orm_dialect_sqlite,
     .open = sq_open,
     .close = sq_close,
     .prepare = sq_prepare,

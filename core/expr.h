@@ -196,7 +196,10 @@ typedef struct orm_select {
                          still comes from the columns */
     orm_from **froms; /* explicit FROM items before those of the columns (retained) */
     int nfroms;
+    int lock; /* ORM_LOCK_*: a locking read (top-level SELECTs only) */
 } orm_select;
+
+enum { ORM_LOCK_NONE = 0, ORM_LOCK_UPDATE = 1, ORM_LOCK_SHARE = 2 };
 
 orm_select *orm_select_new(void);
 /* The depth of the deepest expression or FROM item in s (0 when empty). */

@@ -37,6 +37,11 @@ static int fail_now(void)
     return 1;
 }
 
+int orm_fault_alloc_tick(void)
+{
+    return fail_now();
+}
+
 void *__wrap_malloc(size_t n)
 {
     return fail_now() ? NULL : __real_malloc(n);

@@ -12,4 +12,8 @@ void orm_fault_alloc_after(long n);
 /* 1 when the armed allocation failure happened (since it was armed). */
 int orm_fault_alloc_fired(void);
 
+/* Counts one allocation made without malloc (slab.c): 1 when it is the
+ * armed one and must fail. */
+int orm_fault_alloc_tick(void);
+
 #endif

@@ -2,6 +2,7 @@
  * order (parents first, rows of a table in the order they were added) with
  * generated keys read back, updates of changed columns, deletes children
  * first. Statements are compiled once per (table, column set) and reused. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "audit.h"
@@ -37,10 +38,9 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
     int rc = kind == 'i' || kind == 'r' ? orm_compile_insert(d, t, mask, &sh->sql)
              : kind == 'u'              ? orm_compile_update(d, t, mask, &sh->sql)
                                         : orm_compile_delete(d, t, &sh->sql);
-    if (rc >= 0 && kind == 'r') {
-        orm_buf_puts(&sh->sql, " RETURNING ");
-        orm_dialect_quote(d, &sh->sql, t->cols[t->autoinc_col].name);
-    }
+    if (rc >= 0 && kind == 'r' && !orm_dialect_returning(d, &sh->sql, t->cols[t->autoinc_col].name))
+        return orm_error_set(&s->err, ORM_ERR_ERROR, 0, "the %s dialect cannot return keys",
+                             d->name);
     if (rc < 0 || sh->sql.oom) return orm_error_oom(&s->err);
     rc = orm_stmt_cache_acquire(s->cache, orm_buf_str(&sh->sql), &sh->stmt);
     if (rc < 0) return orm_session_fail_from_conn(s, rc);
@@ -55,13 +55,12 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
 static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, size_t n,
                      int64_t *changes, orm_value *row)
 {
+    assert(sh->stmt != NULL && n <= ORM_MAX_COLUMNS * 2);
     orm_value vals[ORM_MAX_COLUMNS * 2];
     for (size_t i = 0; i < n; i++)
         vals[i] = *params[i]; /* shallow: borrowed bytes */
     /* the objects' values outlive this bind-step-reset: no copies needed */
-    s->conn->bind_borrowed = 1;
-    int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n);
-    s->conn->bind_borrowed = 0;
+    int rc = orm_stmt_bind_all(s->conn, sh->stmt, vals, n, ORM_BIND_BORROW);
     s->conn->fail_ends_tx = 1; /* a failed flush rolls the transaction back */
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
     s->conn->fail_ends_tx = 0;
@@ -112,12 +111,15 @@ static uint64_t server_filled(const orm_table *t, uint64_t mask)
  * persistent. */
 int orm_flush_inserted(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL && o->session == s);
+    assert(o->state == ORM_OBJ_PENDING); /* pending -> persistent, once */
     const orm_table *t = o->table;
     const orm_value *key[ORM_MAX_COLUMNS];
     for (int i = 0; i < t->npk; i++)
         key[i] = &o->values[t->pk[i]];
     orm_object *other = orm_identity_find(&s->identity, t, key, orm_identity_hash(t, key));
     if (other && other != o) orm_identity_remove(&s->identity, other); /* stale (deleted) row */
+    assert(!o->in_identity); /* a pending object is in no identity map */
     if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
     o->state = ORM_OBJ_PERSISTENT;
     o->inserted_in_txn = 1;
@@ -135,7 +137,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
     /* the generated key comes back with the INSERT where the dialect can
      * (RETURNING: one round trip on a server), else from last_insert_id */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
-    int returning = generated && orm_conn_dialect(s->conn)->supports_returning;
+    int returning = generated && orm_dialect_returning(orm_conn_dialect(s->conn), NULL, NULL);
     rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS];
@@ -175,8 +177,8 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
  * runs per row after the INSERT (auditing). */
 static int batchable_table(const orm_session *s, const orm_table *t)
 {
-    return orm_conn_dialect(s->conn)->supports_returning && t->autoinc_col >= 0 && t->npk == 1 &&
-           t->pk[0] == t->autoinc_col && !s->audit;
+    return orm_dialect_returning(orm_conn_dialect(s->conn), NULL, NULL) && t->autoinc_col >= 0 &&
+           t->npk == 1 && t->pk[0] == t->autoinc_col && !s->audit;
 }
 
 /* Whether the prepared object o can join a batch of rows with columns
@@ -237,6 +239,7 @@ static int insert_table(orm_session *s, shape *sh, const orm_table *t)
 
 static int update_one(orm_session *s, shape *sh, orm_object *o)
 {
+    assert(o->session == s && o->state == ORM_OBJ_PERSISTENT && o->dirty != 0);
     const orm_table *t = o->table;
     if (s->hooks.before_update && s->hooks.before_update(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
@@ -285,6 +288,7 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
 
 static int delete_one(orm_session *s, shape *sh, orm_object *o)
 {
+    assert(o->session == s && o->state == ORM_OBJ_PERSISTENT && o->marked_delete);
     const orm_table *t = o->table;
     int rc = t->history ? orm_history_copy_row(s, o, "delete") : ORM_OK;
     if (rc >= 0) rc = shape_use(s, sh, t, 0, 'd');
@@ -328,6 +332,7 @@ static int needs_work(const orm_session *s)
 
 int orm_flush_run(orm_session *s)
 {
+    assert(s != NULL && s->conn != NULL);
     if (!needs_work(s)) return ORM_OK;
     int rc = orm_session_table_order(s);
     if (rc < 0) return rc;

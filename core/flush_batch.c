@@ -42,8 +42,7 @@ static int batch_sql(const orm_dialect *d, const orm_table *t, uint64_t mask, in
         }
         orm_buf_putc(out, ')');
     }
-    orm_buf_puts(out, " RETURNING ");
-    orm_dialect_quote(d, out, t->cols[t->autoinc_col].name);
+    if (!orm_dialect_returning(d, out, t->cols[t->autoinc_col].name)) return ORM_EFAIL;
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 
@@ -57,6 +56,9 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
                            int n)
 {
     assert(n > 0 && n <= ORM_FLUSH_BATCH_MAX && t->autoinc_col >= 0);
+    for (int r = 0; r < n; r++) /* every row pending, of t, its key to be generated */
+        assert(objs[r]->state == ORM_OBJ_PENDING && objs[r]->table == t &&
+               objs[r]->values[t->autoinc_col].type == ORM_V_NULL);
     const orm_dialect *d = orm_conn_dialect(s->conn);
     int per = popcount64(mask);
     size_t np = (size_t)per * (size_t)n;
@@ -79,9 +81,8 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
     rc = orm_stmt_cache_acquire(s->cache, orm_buf_str(&sql), &st);
     int got = 0;
     if (rc >= 0) {
-        s->conn->bind_borrowed = 1; /* the objects' bytes outlive the statement's run */
-        rc = orm_stmt_bind_all(s->conn, st, vals, np);
-        s->conn->bind_borrowed = 0;
+        /* the objects' bytes outlive the statement's run */
+        rc = orm_stmt_bind_all(s->conn, st, vals, np, ORM_BIND_BORROW);
         /* a failure undoes only this statement (the drivers' rule when
          * fail_ends_tx is off): the rows are then written one by one, so the
          * failing one raises with its object named */

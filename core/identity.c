@@ -4,6 +4,7 @@
  * pointers. */
 #include "identity.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,7 @@ static int key_matches(const orm_object *o, const orm_table *t, const orm_value 
 orm_object *orm_identity_find(const orm_identity *m, const orm_table *t,
                               const orm_value *const *key, uint64_t hash)
 {
+    assert(m != NULL && t != NULL && key != NULL);
     if (m->cap == 0) return NULL;
     size_t mask = m->cap - 1;
     const uint64_t *hs = hashes(m);
@@ -145,6 +147,8 @@ int orm_identity_put(orm_identity *m, orm_object *o)
 
 int orm_identity_put_hashed(orm_identity *m, orm_object *o, uint64_t hash)
 {
+    assert(m != NULL && o != NULL && !o->in_identity); /* in the map at most once */
+    assert(m->count <= m->used && (m->cap == 0 || m->used * 2 <= m->cap));
     if ((m->used + 1) * 2 > m->cap && grow(m) != ORM_OK) return ORM_ENOMEM;
     o->id_hash = hash;
     size_t mask = m->cap - 1;
@@ -168,6 +172,7 @@ void orm_identity_remove(orm_identity *m, orm_object *o)
     for (size_t i = o->id_hash & mask;; NEXT(i, perturb, mask)) {
         if (m->slots[i] == NULL) break;
         if (m->slots[i] == o) {
+            assert(m->count > 0);
             m->slots[i] = TOMB;
             m->count--;
             break;

@@ -9,17 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "migrate_int.h"
 #include "migrate_preflight.h"
 #include "reflect.h"
 #include "sqlq.h"
-
-/* The one place a backend's migration support is added. */
-static const orm_migrate_backend *const backends[] = {
-    &orm_migrate_sqlite,
-    &orm_migrate_pg,
-    &orm_migrate_mysql,
-};
 
 orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
 {
@@ -29,8 +23,7 @@ orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
     m->d = orm_conn_dialect(c);
     m->sql_mode = sql_mode;
     m->dry = sql_mode && !m->d->transactional_ddl; /* --sql must not run DDL it cannot undo */
-    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-        if (strcmp(backends[i]->dialect, m->d->name) == 0) m->be = backends[i];
+    m->be = orm_conn_backend(c)->migrate;          /* the backend record's hooks (backend.h) */
     return m;
 }
 
@@ -39,7 +32,7 @@ void orm_migctx_free(orm_migctx *m)
     if (!m) return;
     if (m->open) orm_mig_rollback(m);
     if (m->be && m->be->free_state) m->be->free_state(m->be_state);
-    orm_migsteps_clear(&m->steps);
+    orm_mig_steps_clear(&m->steps);
     orm_strv_free(&m->losses);
     free(m->revision);
     orm_buf_free(&m->sql);

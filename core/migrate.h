@@ -85,9 +85,9 @@ int orm_mig_execute(orm_migctx *m, const char *sql, const orm_value *params, siz
 int orm_mig_insert(orm_migctx *m, const char *table, const char *const *cols, int ncols,
                    const orm_value *vals);
 
-/* ---- the version table (version.c) ---- */
+/* ---- the version table (migrate_version.c) ---- */
 /* The revisions the database is at (empty: unversioned). */
-int orm_version_read(orm_conn *c, orm_strv *out);
+int orm_mig_version_read(orm_conn *c, orm_strv *out);
 /* Within a migration: creates the table when missing, then replaces the
  * rows in `remove` by those in `add` (an UPDATE when it is one for one). */
 int orm_mig_version_move(orm_migctx *m, const orm_strv *remove, const orm_strv *add);

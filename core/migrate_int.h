@@ -1,5 +1,5 @@
 /* migrate_int.h — what migrate.c, the backends (migrate_sqlite.c,
- * migrate_pg.c, migrate_mysql.c), migrate_steps.c and version.c share:
+ * migrate_pg.c, migrate_mysql.c), migrate_steps.c and migrate_version.c share:
  * the context struct, the statement runner that also collects --sql text,
  * and the per-backend table of the operations a backend does its own way. */
 #ifndef ORM_MIGRATE_INT_H
@@ -8,10 +8,10 @@
 #include "migrate.h"
 #include "migrate_steps.h"
 
-/* The operations whose SQL differs between backends. Each must be
- * provided; a backend that can ALTER in place just runs ALTER TABLE. */
+/* The operations whose SQL differs between backends, named by the backend's
+ * record (backend.h). Each must be provided unless said otherwise; a backend
+ * that can ALTER in place just runs ALTER TABLE. */
 typedef struct orm_migrate_backend {
-    const char *dialect;
     int (*add_column)(orm_migctx *m, const orm_dbtable *frag);
     int (*drop_column)(orm_migctx *m, const char *table, const char *column);
     int (*alter_column)(orm_migctx *m, const orm_mig_alter *a);
@@ -57,8 +57,8 @@ struct orm_migctx {
     /* sql mode where DDL cannot be rolled back (MySQL): statements are
      * written, never run; version_made: the version table's CREATE was */
     int dry, version_made;
-    void *be_state;     /* the backend's own (see free_state) */
-    orm_migsteps steps; /* op-by-op runs (migrate_steps.c) */
+    void *be_state;         /* the backend's own (see free_state) */
+    orm_mig_steplist steps; /* op-by-op runs (migrate_steps.c) */
     /* pre-flight counts (migrate_preflight.c): on, the revision the
      * findings belong to, the findings, and the nesting of operations
      * (only the outermost one counts) */

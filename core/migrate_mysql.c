@@ -542,7 +542,6 @@ static int my_drop_constraint(orm_migctx *m, const char *name, const char *table
 }
 
 const orm_migrate_backend orm_migrate_mysql = {
-    .dialect = "mysql",
     .add_column = my_add_column,
     .drop_column = my_drop_column,
     .alter_column = my_alter_column,

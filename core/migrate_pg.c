@@ -130,7 +130,6 @@ static int pg_drop_constraint(orm_migctx *m, const char *name, const char *table
 }
 
 const orm_migrate_backend orm_migrate_pg = {
-    .dialect = "postgresql",
     .add_column = pg_add_column,
     .drop_column = pg_drop_column,
     .alter_column = pg_alter_column,

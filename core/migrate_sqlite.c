@@ -515,7 +515,6 @@ static int sq_fkey_check(orm_migctx *m)
 }
 
 const orm_migrate_backend orm_migrate_sqlite = {
-    .dialect = "sqlite",
     .add_column = sq_add_column,
     .drop_column = sq_drop_column,
     .alter_column = sq_alter_column,

@@ -11,7 +11,7 @@
 
 #define LABEL_MAX 900 /* operation VARCHAR(1000) */
 
-void orm_migsteps_clear(orm_migsteps *s)
+void orm_mig_steps_clear(orm_mig_steplist *s)
 {
     free(s->move);
     orm_strv_free(&s->plan);
@@ -20,7 +20,7 @@ void orm_migsteps_clear(orm_migsteps *s)
 
 int orm_mig_steps_plan(orm_migctx *m)
 {
-    orm_migsteps_clear(&m->steps);
+    orm_mig_steps_clear(&m->steps);
     if (m->sql_mode || m->d->transactional_ddl) return 0;
     m->steps.on = m->steps.planning = 1;
     return 1;
@@ -31,7 +31,7 @@ int orm_mig_stepwise(orm_migctx *m)
     return m->steps.on;
 }
 
-const orm_migsteps *orm_mig_steps(orm_migctx *m)
+const orm_mig_steplist *orm_mig_steps(orm_migctx *m)
 {
     return &m->steps;
 }
@@ -209,7 +209,7 @@ static int check_earlier(orm_migctx *m, const rows *r, int *skip)
 int orm_mig_steps_start(orm_migctx *m, const char *move, int *skipped)
 {
     static const orm_strv none = ORM_STRV_INIT;
-    orm_migsteps *s = &m->steps;
+    orm_mig_steplist *s = &m->steps;
     *skipped = 0;
     s->planning = 0;
     if (!(s->move = strdup(move))) return orm_error_oom(&m->c->err);
@@ -247,7 +247,7 @@ int orm_mig_steps_start(orm_migctx *m, const char *move, int *skipped)
 
 int orm_mig_step_begin(orm_migctx *m, const char *label)
 {
-    orm_migsteps *s = &m->steps;
+    orm_mig_steplist *s = &m->steps;
     if (!s->on) return 1;
     char cut[LABEL_MAX + 4];
     if (strlen(label) > LABEL_MAX) { /* what the column holds */
@@ -269,7 +269,7 @@ int orm_mig_step_begin(orm_migctx *m, const char *label)
 
 int orm_mig_step_end(orm_migctx *m)
 {
-    orm_migsteps *s = &m->steps;
+    orm_mig_steplist *s = &m->steps;
     if (!s->on || s->planning) return ORM_OK;
     orm_value p[2] = {text(s->move), integer(s->next)};
     int rc = run(m, "UPDATE %T SET %A = 1 WHERE %M = %1 AND %S = %2", p, 2);
@@ -280,7 +280,7 @@ int orm_mig_step_end(orm_migctx *m)
 
 int orm_mig_steps_finish(orm_migctx *m)
 {
-    orm_migsteps *s = &m->steps;
+    orm_mig_steplist *s = &m->steps;
     if (!s->on) return ORM_OK;
     if (s->next != s->plan.n)
         return orm_mig_fail(m, "the revision ran %d of its %d planned operations", s->next,
@@ -293,7 +293,7 @@ int orm_mig_steps_finish(orm_migctx *m)
 
 void orm_mig_steps_failed(orm_migctx *m)
 {
-    orm_migsteps *s = &m->steps;
+    orm_mig_steplist *s = &m->steps;
     if (s->on && s->recorded && s->applied == 0) { /* only a plan this run wrote */
         orm_error first;
         orm_error_init(&first);
@@ -308,7 +308,7 @@ void orm_mig_steps_failed(orm_migctx *m)
 
 void orm_mig_steps_end(orm_migctx *m)
 {
-    orm_migsteps_clear(&m->steps);
+    orm_mig_steps_clear(&m->steps);
 }
 
 int orm_mig_steps_forget(orm_migctx *m)

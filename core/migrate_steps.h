@@ -30,7 +30,7 @@
 
 typedef struct orm_migctx orm_migctx;
 
-typedef struct orm_migsteps {
+typedef struct orm_mig_steplist {
     int on;       /* this revision runs op by op */
     int planning; /* ops only record their labels */
     char *move;   /* the transition: "a -> b" */
@@ -39,9 +39,9 @@ typedef struct orm_migsteps {
     int skip;     /* the first ops, applied by an earlier run */
     int applied;  /* ops of the plan applied so far (the skipped included) */
     int recorded; /* the plan is in the table */
-} orm_migsteps;
+} orm_mig_steplist;
 
-void orm_migsteps_clear(orm_migsteps *s);
+void orm_mig_steps_clear(orm_mig_steplist *s);
 
 /* Starts planning the next revision when the backend needs op-by-op runs
  * (and this is no --sql run): returns 1, else 0. */
@@ -66,7 +66,7 @@ void orm_mig_steps_failed(orm_migctx *m);
 /* After the revision committed: ends op-by-op mode. */
 void orm_mig_steps_end(orm_migctx *m);
 /* The running plan (for the failure report). */
-const orm_migsteps *orm_mig_steps(orm_migctx *m);
+const orm_mig_steplist *orm_mig_steps(orm_migctx *m);
 /* `db stamp`: forgets any partial revision. */
 int orm_mig_steps_forget(orm_migctx *m);
 /* The transition left part-way, if any: *move NULL when none; caller

@@ -1,41 +1,52 @@
 /* object.c — one mapped row in memory: values, dirty tracking, the snapshot
  * of committed values, and reference counting. A loaded row is one block:
- * the object, its values and their text/blob bytes (borrowed values). */
+ * the object, its values and their text/blob bytes (borrowed values), from
+ * its session's arena (slab.h), which it keeps alive until it is freed. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "session_int.h"
 
-/* The head of a new object (values not set). */
-static void init_head(orm_object *o, const orm_table *t)
+/* A block of size bytes for an object, from slab (or malloc when NULL),
+ * its head set (values not set). */
+static orm_object *new_block(const orm_table *t, size_t size, orm_slab *slab)
 {
+    if (size > UINT32_MAX) return NULL;
+    /* not calloc: glibc's calloc skips the thread cache */
+    orm_object *o = slab ? orm_slab_alloc(slab, size) : malloc(size);
+    if (o == NULL) return NULL;
     memset(o, 0, sizeof *o);
     o->table = t;
     o->refs = 1;
     o->state = ORM_OBJ_TRANSIENT;
+    o->slab = slab;
+    o->asize = (uint32_t)size;
+    return o;
 }
 
-orm_object *orm_object_new(const orm_table *t)
+orm_object *orm_object_new_in(const orm_table *t, orm_session *s)
 {
-    /* not calloc: glibc's calloc skips the thread cache, and objects come
-     * and go in bursts */
     size_t size = sizeof(orm_object) + (size_t)t->ncols * sizeof(orm_value);
-    orm_object *o = malloc(size);
+    orm_object *o = new_block(t, size, s ? s->slab : NULL);
     if (o == NULL) return NULL;
-    init_head(o, t);
     memset(o->values, 0, (size_t)t->ncols * sizeof(orm_value)); /* all NULL */
     return o;
 }
 
-orm_object *orm_object_new_row(const orm_table *t, orm_value *vals)
+orm_object *orm_object_new(const orm_table *t)
+{
+    return orm_object_new_in(t, NULL);
+}
+
+orm_object *orm_object_new_row(const orm_table *t, orm_value *vals, orm_slab *slab)
 {
     int n = t->ncols;
     size_t head = sizeof(orm_object) + (size_t)n * sizeof(orm_value), size = head;
     for (int i = 0; i < n; i++)
         if (vals[i].type == ORM_V_TEXT || vals[i].type == ORM_V_BLOB) size += vals[i].len + 1;
-    orm_object *o = malloc(size);
+    orm_object *o = new_block(t, size, slab);
     if (o == NULL) return NULL;
-    init_head(o, t);
     char *p = (char *)o + head;
     for (int i = 0; i < n; i++) {
         orm_value *v = &vals[i];
@@ -67,7 +78,10 @@ static void object_free(orm_object *o)
         orm_value_clear(&o->values[i]);
     orm_object_drop_snapshot(o);
     orm_object_drop_dbkey(o);
-    free(o);
+    if (o->slab)
+        orm_slab_free(o->slab, o, o->asize);
+    else
+        free(o);
 }
 
 void orm_object_drop_dbkey(orm_object *o)

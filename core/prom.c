@@ -8,7 +8,7 @@
 
 #include "buf.h"
 
-static void label(orm_buf *b, const char *name, const char *value)
+void orm_prom_label(orm_buf *b, const char *name, const char *value)
 {
     orm_buf_printf(b, "%s=\"", name);
     for (const char *p = value; *p; p++) {
@@ -24,7 +24,7 @@ static void label(orm_buf *b, const char *name, const char *value)
     orm_buf_putc(b, '"');
 }
 
-static void head(orm_buf *b, const char *name, const char *type, const char *help)
+void orm_prom_head(orm_buf *b, const char *name, const char *type, const char *help)
 {
     orm_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -38,8 +38,8 @@ static int by_op_table(const void *a, const void *b)
 
 static void statements(orm_buf *b, orm_stats *st)
 {
-    head(b, "ormsh_statements_total", "counter",
-         "Statements executed, by operation and the first table they name.");
+    orm_prom_head(b, "ormsh_statements_total", "counter",
+                  "Statements executed, by operation and the first table they name.");
     if (st->nshapes == 0) return;
     const shape **v = malloc((size_t)st->nshapes * sizeof *v);
     if (!v) {
@@ -55,9 +55,9 @@ static void statements(orm_buf *b, orm_stats *st)
         for (; j < st->nshapes && by_op_table(&v[i], &v[j]) == 0; j++)
             n += v[j]->r.calls;
         orm_buf_puts(b, "ormsh_statements_total{");
-        label(b, "op", orm_stats_op_names[v[i]->r.op]);
+        orm_prom_label(b, "op", orm_stats_op_names[v[i]->r.op]);
         orm_buf_putc(b, ',');
-        label(b, "table", v[i]->table);
+        orm_prom_label(b, "table", v[i]->table);
         orm_buf_printf(b, "} %llu\n", (unsigned long long)n);
         i = j;
     }
@@ -67,7 +67,7 @@ static void statements(orm_buf *b, orm_stats *st)
 static void durations(orm_buf *b, orm_stats *st)
 {
     const char *name = "ormsh_statement_duration_seconds";
-    head(b, name, "histogram", "Time statements took, by operation.");
+    orm_prom_head(b, name, "histogram", "Time statements took, by operation.");
     for (int op = 0; op < ORM_OP__COUNT; op++) {
         const histogram *h = &st->hist[op];
         const char *o = orm_stats_op_names[op];
@@ -89,29 +89,38 @@ char *orm_stats_prometheus(orm_stats *st)
     orm_buf b = ORM_BUF_INIT;
     statements(&b, st);
     durations(&b, st);
-    head(&b, "ormsh_errors_total", "counter", "Failed database calls, by error class.");
+    orm_prom_head(&b, "ormsh_errors_total", "counter", "Failed database calls, by error class.");
     for (int c = ORM_ERR_NONE + 1; c < ORM_ERR__COUNT; c++) {
         if (!st->errors[c]) continue;
         orm_buf_puts(&b, "ormsh_errors_total{");
-        label(&b, "class", orm_errclass_name((orm_errclass)c));
+        orm_prom_label(&b, "class", orm_errclass_name((orm_errclass)c));
         orm_buf_printf(&b, "} %llu\n", (unsigned long long)st->errors[c]);
     }
-    head(&b, "ormsh_transactions_total", "counter", "Transactions ended, by outcome.");
+    orm_prom_head(&b, "ormsh_transactions_total", "counter", "Transactions ended, by outcome.");
     orm_buf_printf(&b, "ormsh_transactions_total{outcome=\"commit\"} %llu\n",
                    (unsigned long long)st->commits);
     orm_buf_printf(&b, "ormsh_transactions_total{outcome=\"rollback\"} %llu\n",
                    (unsigned long long)st->rollbacks);
-    head(&b, "ormsh_slow_statements_total", "counter", "Statements slower than slow_ms.");
+    orm_prom_head(&b, "ormsh_slow_statements_total", "counter", "Statements slower than slow_ms.");
     orm_buf_printf(&b, "ormsh_slow_statements_total %llu\n", (unsigned long long)st->slow);
-    head(&b, "ormsh_nplus1_total", "counter", "N+1 query patterns detected, by relationship.");
+    orm_prom_head(&b, "ormsh_nplus1_total", "counter",
+                  "N+1 query patterns detected, by relationship.");
     for (int i = 0; i < st->nnplus1; i++) {
         orm_buf_puts(&b, "ormsh_nplus1_total{");
-        label(&b, "relationship", st->nplus1[i].name);
+        orm_prom_label(&b, "relationship", st->nplus1[i].name);
         orm_buf_printf(&b, "} %llu\n", (unsigned long long)st->nplus1[i].n);
     }
+    if (st->prom_extra) st->prom_extra(st->prom_extra_ctx, &b, !st->in_publish);
     if (b.oom) {
         orm_buf_free(&b);
         return NULL;
     }
     return orm_buf_detach(&b);
+}
+
+void orm_stats_set_prom_extra(orm_stats *st, orm_prom_extra_fn fn, void *ctx)
+{
+    if (st == NULL) return;
+    st->prom_extra = fn;
+    st->prom_extra_ctx = ctx;
 }

@@ -1,5 +1,5 @@
 /* reflect.c — the backend-neutral half of reflection: picking a backend's
- * orm_reflect_ops by dialect name, reading a whole schema through it, and
+ * orm_reflect_ops from the backend record (backend.h), reading a whole schema through it, and
  * mapping declared SQL types back to ormsh's type names. */
 #include "reflect.h"
 
@@ -8,22 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend.h"
 #include "dialect.h"
 #include "reflect_server.h"
 
-/* The one place a backend's reflection is added. */
-static const orm_reflect_ops *const backends[] = {
-    &orm_reflect_sqlite,
-    &orm_reflect_pg,
-    &orm_reflect_mysql,
-};
-
 const orm_reflect_ops *orm_reflect_ops_for(const orm_conn *c)
 {
-    const char *name = orm_conn_dialect(c)->name;
-    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-        if (strcmp(backends[i]->dialect, name) == 0) return backends[i];
-    return NULL;
+    const orm_backend *be = orm_conn_backend(c);
+    return be ? be->reflect : NULL;
 }
 
 static const orm_reflect_ops *ops_or_fail(orm_conn *c)

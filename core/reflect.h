@@ -2,7 +2,7 @@
  * tables, columns (type, nullability, server default), primary keys,
  * unique constraints, indexes and foreign keys (with their ON DELETE /
  * ON UPDATE actions). Each backend supplies one orm_reflect_ops table,
- * found by dialect name; nothing here tests for a backend. Failures are
+ * named by its backend record (backend.h); nothing here tests for a backend. Failures are
  * left in the connection's orm_error. */
 #ifndef ORM_REFLECT_H
 #define ORM_REFLECT_H
@@ -11,7 +11,6 @@
 #include "driver.h"
 
 typedef struct orm_reflect_ops {
-    const char *dialect; /* must provide: the orm_dialect name it serves */
     /* must provide: the names of every user table (not the backend's own), in
      * creation order where the backend knows it. */
     int (*table_names)(orm_conn *c, orm_strv *out);
@@ -24,7 +23,7 @@ typedef struct orm_reflect_ops {
 
 extern const orm_reflect_ops orm_reflect_sqlite;
 
-/* The ops for c's dialect, or NULL when the backend has none yet. */
+/* The ops of c's backend, or NULL when the backend has none yet. */
 const orm_reflect_ops *orm_reflect_ops_for(const orm_conn *c);
 /* Every user table of the database. *out: caller frees with orm_dbschema_free.
  * MigrationError when the backend cannot be reflected. */

@@ -322,7 +322,6 @@ static int my_table(orm_conn *c, const char *name, orm_dbtable **out)
 }
 
 const orm_reflect_ops orm_reflect_mysql = {
-    .dialect = "mysql",
     .table_names = my_table_names,
     .table = my_table,
     .view_names = my_view_names,

@@ -282,7 +282,6 @@ static int pg_table(orm_conn *c, const char *name, orm_dbtable **out)
 }
 
 const orm_reflect_ops orm_reflect_pg = {
-    .dialect = "postgresql",
     .table_names = pg_table_names,
     .table = pg_table,
     .view_names = pg_view_names,

@@ -468,7 +468,6 @@ static int sq_table(orm_conn *c, const char *name, orm_dbtable **out)
 }
 
 const orm_reflect_ops orm_reflect_sqlite = {
-    .dialect = "sqlite",
     .table_names = sq_table_names,
     .table = sq_table,
     .view_names = sq_view_names,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend.h"
 #include "url.h"
 
 typedef struct replica {
@@ -175,7 +176,7 @@ static int scalar(orm_conn *c, const char *sql, const orm_value *params, size_t 
     c->echo = 0;
     orm_stmt *st = NULL;
     int rc = orm_conn_prepare(c, sql, &st);
-    if (rc >= 0) rc = orm_stmt_bind_all(c, st, params, n);
+    if (rc >= 0) rc = orm_stmt_bind_all(c, st, params, n, ORM_BIND_COPY);
     if (rc >= 0) rc = orm_stmt_step(c, st, sql, params, n);
     if (rc == ORM_ROW)
         rc = orm_stmt_value(c, st, 0, out);
@@ -189,12 +190,9 @@ static int scalar(orm_conn *c, const char *sql, const orm_value *params, size_t 
 void orm_router_committed(orm_router *r, orm_conn *primary)
 {
     if (r == NULL || r->n == 0) return;
-    const char *sql = NULL;
-    if (strcmp(primary->drv->name, "postgresql") == 0)
-        sql = "SELECT pg_current_wal_insert_lsn()::text";
-    else if (strcmp(primary->drv->name, "mysql") == 0)
-        sql = "SELECT @@gtid_binlog_pos";
-    if (sql == NULL) return; /* SQLite: no replication to wait for */
+    const orm_replication *rep = orm_conn_replication(primary);
+    if (rep == NULL) return; /* a backend with no replication to wait for */
+    const char *sql = rep->position_sql;
     orm_value v = {0};
     v.type = ORM_V_NULL;
     if (scalar(primary, sql, NULL, 0, &v) < 0 || v.type != ORM_V_TEXT || v.len == 0) {
@@ -220,15 +218,15 @@ static int has_replayed(orm_router *r, replica *p, double wait_s)
     const char *sql;
     arg[0].type = ORM_V_NULL;
     if (orm_value_set_text(&arg[0], r->pos, strlen(r->pos)) < 0) return -1;
-    if (strcmp(p->conn->drv->name, "postgresql") == 0) {
-        sql = "SELECT CASE WHEN pg_last_wal_replay_lsn() >= $1::pg_lsn THEN 1 ELSE 0 END";
-    } else if (strcmp(p->conn->drv->name, "mysql") == 0) {
-        sql = "SELECT MASTER_GTID_WAIT(?, ?)"; /* 0 replayed, -1 timed out */
-        orm_value_real(&arg[1], wait_s);
-        n = 2;
-    } else {
+    const orm_replication *rep = orm_conn_replication(p->conn);
+    if (rep == NULL) {
         orm_value_clear(&arg[0]);
         return 1;
+    }
+    sql = rep->replayed_sql;
+    if (rep->wait_param) { /* the replica waits itself: 0 replayed, -1 timed out */
+        orm_value_real(&arg[1], wait_s);
+        n = 2;
     }
     int rc = scalar(p->conn, sql, arg, n, &v);
     orm_value_clear(&arg[0]);
@@ -318,12 +316,11 @@ void orm_router_info(orm_router *r, int i, orm_replica_info *out)
     out->has_lag = 0;
     out->lag_s = 0;
     if (p->conn == NULL) return;
-    if (strcmp(p->conn->drv->name, "postgresql") == 0) {
+    const orm_replication *rep = orm_conn_replication(p->conn);
+    if (rep != NULL && rep->lag_sql != NULL) {
         orm_value v;
         v.type = ORM_V_NULL;
-        const char *sql =
-            "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE "
-            "COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8";
+        const char *sql = rep->lag_sql;
         if (scalar(p->conn, sql, NULL, 0, &v) < 0) {
             orm_router_failed(r, i, &p->conn->err);
             out->state = "down";

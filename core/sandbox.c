@@ -39,14 +39,14 @@ int orm_sandbox_in_transaction(const orm_conn *c)
 int orm_sandbox_enter(orm_conn *c)
 {
     if (c->sandbox) return ORM_OK;
-    if (c->drv->in_transaction(c))
+    if (orm_conn_driver_in_transaction(c))
         return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0,
                              "a sandbox starts with no transaction open");
     struct orm_sandbox *s = calloc(1, sizeof *s);
     if (!s) return orm_error_oom(&c->err);
     int rc;
-    if (c->drv->private_copy) {
-        rc = c->drv->private_copy(c);
+    if (orm_conn_has_private_copy(c)) {
+        rc = orm_conn_private_copy(c);
     } else {
         s->outer = 1;
         rc = orm_conn_begin(c); /* not yet wrapped: the real BEGIN */
@@ -59,14 +59,11 @@ int orm_sandbox_enter(orm_conn *c)
     return ORM_OK;
 }
 
-static int savepoint_sql(orm_conn *c, const char *verb, const char *name, const char *prefix)
+static int savepoint_sql(orm_conn *c, orm_savepoint_op op, const char *name, const char *prefix)
 {
-    orm_buf b = ORM_BUF_INIT, id = ORM_BUF_INIT;
+    orm_buf id = ORM_BUF_INIT;
     orm_buf_printf(&id, "%s%s", prefix, name);
-    orm_buf_printf(&b, "%s ", verb);
-    orm_dialect_quote(c->drv->dialect, &b, orm_buf_str(&id));
-    int rc = b.oom || id.oom ? orm_error_oom(&c->err) : orm_conn_exec(c, orm_buf_str(&b));
-    orm_buf_free(&b);
+    int rc = id.oom ? orm_error_oom(&c->err) : orm_conn_savepoint(c, op, orm_buf_str(&id));
     orm_buf_free(&id);
     return rc;
 }
@@ -78,24 +75,24 @@ int orm_sandbox_tx(orm_conn *c, int op)
     int rc;
     switch (op) {
     case ORM_SBX_BEGIN:
-        if (!c->drv->in_transaction(c)) /* a server that ended it (a deadlock on MySQL) */
+        if (!orm_conn_driver_in_transaction(c)) /* a server that ended it (a deadlock on MySQL) */
             return orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0,
                                  "the sandbox's transaction was ended by the server: nothing "
                                  "more can run in this sandbox (leave and start a new one)");
         if (s->tx_open)
             return orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0, "a transaction is already open");
-        rc = savepoint_sql(c, "SAVEPOINT", TX_SAVEPOINT, "");
+        rc = savepoint_sql(c, ORM_SP_CREATE, TX_SAVEPOINT, "");
         if (rc == ORM_OK) s->tx_open = 1;
         return rc;
     case ORM_SBX_COMMIT:
         if (!s->tx_open) return ORM_OK;
         s->tx_open = 0;
-        return savepoint_sql(c, "RELEASE SAVEPOINT", TX_SAVEPOINT, "");
+        return savepoint_sql(c, ORM_SP_RELEASE, TX_SAVEPOINT, "");
     default:
         if (!s->tx_open) return ORM_OK;
         s->tx_open = 0;
-        rc = savepoint_sql(c, "ROLLBACK TO SAVEPOINT", TX_SAVEPOINT, "");
-        if (rc == ORM_OK) rc = savepoint_sql(c, "RELEASE SAVEPOINT", TX_SAVEPOINT, "");
+        rc = savepoint_sql(c, ORM_SP_ROLLBACK, TX_SAVEPOINT, "");
+        if (rc == ORM_OK) rc = savepoint_sql(c, ORM_SP_RELEASE, TX_SAVEPOINT, "");
         return rc;
     }
 }
@@ -108,7 +105,7 @@ static int ddl_word(const char *p, const char *w)
 
 int orm_sandbox_check_sql(orm_conn *c, const char *sql)
 {
-    if (!c->sandbox || !c->sandbox->outer || c->drv->dialect->transactional_ddl) return ORM_OK;
+    if (!c->sandbox || !c->sandbox->outer || orm_conn_dialect(c)->transactional_ddl) return ORM_OK;
     const char *p = sql;
     while (isspace((unsigned char)*p) || *p == '(')
         p++;
@@ -122,7 +119,7 @@ int orm_sandbox_check_sql(orm_conn *c, const char *sql)
         return orm_error_set(&c->err, ORM_ERR_OPERATIONAL, 0,
                              "%s statements are refused in a sandbox on %s: they would commit "
                              "the sandbox's transaction",
-                             words[i], c->drv->dialect->name);
+                             words[i], orm_conn_dialect(c)->name);
     }
     return ORM_OK;
 }
@@ -163,7 +160,7 @@ static void forget_from(orm_conn *c, int i)
     struct orm_sandbox *s = c->sandbox;
     while (s->names.n > i) {
         int k = s->names.n - 1;
-        if (s->snaps && c->drv->drop_snapshot) c->drv->drop_snapshot(s->snaps[k]);
+        if (s->snaps) orm_conn_drop_snapshot(c, s->snaps[k]);
         free(s->names.v[k]);
         s->names.v[k] = NULL;
         s->names.n--;
@@ -180,16 +177,16 @@ int orm_sandbox_checkpoint(orm_conn *c, const char *name)
     if (old >= 0) forget_from(c, old); /* taken again: later ones go with it */
     void *snap = NULL;
     if (s->outer) {
-        rc = savepoint_sql(c, "SAVEPOINT", name, CK_PREFIX);
+        rc = savepoint_sql(c, ORM_SP_CREATE, name, CK_PREFIX);
     } else {
         void **grown = realloc(s->snaps, sizeof *grown * (size_t)(s->names.n + 1));
         if (!grown) return orm_error_oom(&c->err);
         s->snaps = grown;
-        rc = c->drv->snapshot(c, &snap);
+        rc = orm_conn_snapshot(c, &snap);
     }
     if (rc < 0) return rc;
     if (orm_strv_push(&s->names, name) < 0) {
-        if (snap) c->drv->drop_snapshot(snap);
+        orm_conn_drop_snapshot(c, snap);
         return orm_error_oom(&c->err);
     }
     if (!s->outer) s->snaps[s->names.n - 1] = snap;
@@ -218,8 +215,8 @@ int orm_sandbox_restore(orm_conn *c, const char *name)
         free(names);
         return rc;
     }
-    rc = s->outer ? savepoint_sql(c, "ROLLBACK TO SAVEPOINT", name, CK_PREFIX)
-                  : c->drv->restore_snapshot(c, s->snaps[i]);
+    rc = s->outer ? savepoint_sql(c, ORM_SP_ROLLBACK, name, CK_PREFIX)
+                  : orm_conn_restore_snapshot(c, s->snaps[i]);
     if (rc == ORM_OK) forget_from(c, i + 1);
     return rc;
 }

@@ -1,15 +1,14 @@
-/* savepoint.c — nested transactions (SAVEPOINT / RELEASE / ROLLBACK TO) and
- * putting objects back the way they were when a savepoint is rolled back. */
-#include <stdio.h>
+/* savepoint.c — nested transactions (a savepoint created, released or rolled
+ * back to, through the connection's savepoint capability) and putting objects
+ * back the way they were when a savepoint is rolled back. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "session_int.h"
 
-static int run(orm_session *s, const char *verb, int id)
+static int run(orm_session *s, orm_savepoint_op op, int id)
 {
-    char sql[64];
-    snprintf(sql, sizeof sql, "%s sa_savepoint_%d", verb, id);
-    int rc = orm_conn_exec(s->conn, sql);
+    int rc = orm_conn_savepoint_n(s->conn, op, id);
     return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
 }
 
@@ -29,7 +28,7 @@ int orm_session_savepoint(orm_session *s, int *id)
     if (sp == NULL) return orm_error_oom(&s->err);
     s->savepoints = sp;
     int n = ++s->next_savepoint;
-    if ((rc = run(s, "SAVEPOINT", n)) < 0) return rc;
+    if ((rc = run(s, ORM_SP_CREATE, n)) < 0) return rc;
     sp[s->nsavepoints].id = n;
     sp[s->nsavepoints].seq = s->next_seq;
     s->nsavepoints++;
@@ -45,7 +44,7 @@ int orm_session_release_savepoint(orm_session *s, int id)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0, "this savepoint is no longer active");
     int rc = orm_session_flush(s);
     if (rc < 0) return rc;
-    if ((rc = run(s, "RELEASE SAVEPOINT", id)) < 0) return rc;
+    if ((rc = run(s, ORM_SP_RELEASE, id)) < 0) return rc;
     s->nsavepoints = i; /* inner ones go with it */
     return ORM_OK;
 }
@@ -68,9 +67,9 @@ int orm_session_rollback_to_savepoint(orm_session *s, int id)
     if (i < 0)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0, "this savepoint is no longer active");
     uint64_t mark = s->savepoints[i].seq;
-    int rc = run(s, "ROLLBACK TO SAVEPOINT", id);
+    int rc = run(s, ORM_SP_ROLLBACK, id);
     if (rc < 0) return rc;
-    rc = run(s, "RELEASE SAVEPOINT", id);
+    rc = run(s, ORM_SP_RELEASE, id);
     if (rc < 0) return rc;
     s->nsavepoints = i;
     int autoflush = s->autoflush;

@@ -1,7 +1,7 @@
 /* session.c — the session: adding, deleting and expunging objects, the
  * transaction (begin, commit, rollback, end when idle), get by primary key,
  * and restoring object state when a transaction fails or is rolled back. */
-#include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +18,10 @@ orm_session *orm_session_new(orm_conn *conn, const orm_metadata *md)
     s->md = md;
     s->autoflush = 1;
     s->cache = orm_stmt_cache_new(conn, 64);
-    if (s->cache == NULL) {
+    s->slab = orm_slab_new();
+    if (s->cache == NULL || s->slab == NULL) {
+        orm_stmt_cache_free(s->cache);
+        orm_slab_release(s->slab);
         free(s);
         return NULL;
     }
@@ -58,6 +61,7 @@ void orm_session_free(orm_session *s)
     free(s->savepoints);
     free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
+    orm_slab_release(s->slab); /* freed now, or with its last object */
     orm_router_free(s->router);
     orm_error_clear(&s->err);
     free(s);
@@ -115,6 +119,9 @@ int orm_session_fail_from_conn(orm_session *s, int rc)
 
 int orm_session_touch(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL);
+    assert(!o->touched); /* at most once in the touched list */
+    assert(s->ntouched <= s->captouched);
     if (s->ntouched == s->captouched) {
         size_t cap = s->captouched ? s->captouched * 2 : 64;
         orm_object **t = realloc(s->touched, cap * sizeof *t);
@@ -146,6 +153,7 @@ static int key_of(const orm_object *o, const orm_value **key)
 
 int orm_session_add(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL && o->table != NULL);
     orm_error_clear(&s->err);
     if (orm_table_check_writable(o->table, "add", &s->err) < 0) return ORM_EFAIL;
     if (o->session != NULL && o->session != s)
@@ -162,6 +170,7 @@ int orm_session_add(orm_session *s, orm_object *o)
             return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0,
                                  "another %s with the same primary key is already in this session",
                                  o->table->name);
+        assert(!o->in_identity);
         if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
         o->session = s;
         o->state = ORM_OBJ_PERSISTENT;
@@ -169,6 +178,8 @@ int orm_session_add(orm_session *s, orm_object *o)
             return orm_error_oom(&s->err);
         return ORM_OK;
     }
+    /* only a new object becomes pending: a deleted one is not added again */
+    assert(o->state == ORM_OBJ_TRANSIENT && !o->in_identity);
     if (orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
     o->session = s;
     o->state = ORM_OBJ_PENDING;
@@ -177,6 +188,7 @@ int orm_session_add(orm_session *s, orm_object *o)
 
 int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out)
 {
+    assert(s != NULL && o != NULL && out != NULL);
     orm_error_clear(&s->err);
     *out = NULL;
     const orm_value *key[ORM_MAX_COLUMNS];
@@ -189,6 +201,7 @@ int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out)
         *out = orm_object_retain(found);
         return ORM_OK;
     }
+    assert(!o->in_identity);
     if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
     o->session = s;
     o->state = ORM_OBJ_PERSISTENT;
@@ -199,6 +212,7 @@ int orm_session_attach_existing(orm_session *s, orm_object *o, orm_object **out)
 
 int orm_session_delete(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL);
     orm_error_clear(&s->err);
     if (orm_table_check_writable(o->table, "delete", &s->err) < 0) return ORM_EFAIL;
     if (o->session != s || o->state == ORM_OBJ_TRANSIENT)
@@ -206,6 +220,7 @@ int orm_session_delete(orm_session *s, orm_object *o)
                              "%s object is not persisted in this session", o->table->name);
     if (o->state == ORM_OBJ_PENDING) return orm_session_expunge(s, o);
     if (o->state != ORM_OBJ_PERSISTENT) return ORM_OK;
+    assert(o->state == ORM_OBJ_PERSISTENT);
     if (!o->touched && orm_session_touch(s, o) != ORM_OK) return orm_error_oom(&s->err);
     o->marked_delete = 1;
     return ORM_OK;
@@ -228,6 +243,7 @@ static void untouch(orm_session *s, orm_object *o)
 
 int orm_session_expunge(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL);
     orm_error_clear(&s->err);
     if (o->session != s)
         return orm_error_set(&s->err, ORM_ERR_ARGUMENT, 0, "%s object is not in this session",
@@ -236,6 +252,7 @@ int orm_session_expunge(orm_session *s, orm_object *o)
     o->session = NULL;
     o->state = o->state == ORM_OBJ_PENDING ? ORM_OBJ_TRANSIENT : ORM_OBJ_DETACHED;
     o->marked_delete = 0;
+    assert(!o->in_identity); /* out of the session: out of its identity map */
     orm_object_retain(o);
     untouch(s, o);
     orm_object_release(o);
@@ -283,6 +300,7 @@ static void revert_after(orm_session *s, uint64_t mark)
 
 int orm_session_rekey(orm_session *s, orm_object *o)
 {
+    assert(s != NULL && o != NULL && o->session == s);
     const orm_table *t = o->table;
     if (o->in_identity) orm_identity_remove(&s->identity, o);
     const orm_value *key[ORM_MAX_COLUMNS];
@@ -327,9 +345,7 @@ static int fail_transaction(orm_session *s, int rc)
     orm_session_fail_from_conn(s, rc);
     if (s->nsavepoints > 0 && orm_conn_in_transaction(s->conn)) {
         const struct savepoint *sp = &s->savepoints[s->nsavepoints - 1];
-        char sql[64];
-        snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sa_savepoint_%d", sp->id);
-        if (orm_conn_exec(s->conn, sql) >= 0) {
+        if (orm_conn_savepoint_n(s->conn, ORM_SP_ROLLBACK, sp->id) >= 0) {
             revert_after(s, sp->seq);
             return rc < 0 ? rc : ORM_EFAIL;
         }

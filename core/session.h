@@ -51,6 +51,7 @@ typedef struct orm_object {
     unsigned pk_generated : 1;
     unsigned touched : 1; /* in the session's touched list */
     unsigned in_identity : 1;
+    uint32_t asize; /* bytes of the block holding the object (slab.h) */
     uint64_t id_hash;
     void *udata;     /* the bindings' business (borrowed) */
     orm_link *links; /* pending copies from other objects (relationships) */
@@ -60,11 +61,14 @@ typedef struct orm_object {
      * keys the object by its values' key (re-keyed when the change is
      * written). */
     orm_value *dbkey;
-    orm_value values[]; /* table->ncols values */
+    struct orm_slab *slab; /* the arena of its block; NULL: malloc'd */
+    orm_value values[];    /* table->ncols values */
 } orm_object;
 
 /* A new transient object with every value NULL and one reference. NULL on oom. */
 orm_object *orm_object_new(const orm_table *t);
+/* The same, its block from the session's arena (slab.h); NULL s: malloc. */
+orm_object *orm_object_new_in(const orm_table *t, orm_session *s);
 orm_object *orm_object_retain(orm_object *o);
 void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
 /* Sets column col to *v, taking ownership of its bytes (v becomes NULL).
@@ -180,6 +184,11 @@ int orm_session_refresh(orm_session *s, orm_object *o);
 typedef struct orm_cursor orm_cursor;
 int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                     orm_cursor **out);
+/* The same with the parameters' ownership said: ORM_BIND_BORROW promises that
+ * their bytes outlive the cursor, so they are bound without a copy (and
+ * unbound when it closes); orm_cursor_open is ORM_BIND_COPY. */
+int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
+                        orm_bind_own own, orm_cursor **out);
 int orm_cursor_step(orm_cursor *c); /* ORM_ROW, ORM_DONE, or failure */
 int orm_cursor_ncols(orm_cursor *c);
 const char *orm_cursor_colname(orm_cursor *c, int i);

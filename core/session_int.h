@@ -5,12 +5,14 @@
 
 #include "identity.h"
 #include "session.h"
+#include "slab.h"
 #include "stmt_cache.h"
 
 struct orm_session {
     orm_conn *conn;
     const orm_metadata *md;
     orm_stmt_cache *cache;
+    orm_slab *slab; /* owned: the blocks of the objects it makes (slab.h) */
     orm_identity identity;
     orm_object **touched; /* retained: every object changed since the last commit */
     size_t ntouched, captouched;
@@ -49,7 +51,7 @@ struct orm_session {
  * vals (t->ncols values) are moved in and left NULL, their bytes copied
  * after the values (which borrow them from the block). NULL on oom (vals
  * then untouched). */
-orm_object *orm_object_new_row(const orm_table *t, orm_value *vals);
+orm_object *orm_object_new_row(const orm_table *t, orm_value *vals, orm_slab *slab);
 int orm_session_touch(orm_session *s, orm_object *o); /* adds to touched (retains) */
 int orm_object_snapshot(orm_object *o);               /* keeps committed values */
 /* Keeps o's primary key as the database has it (o->dbkey) unless kept

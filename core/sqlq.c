@@ -13,7 +13,7 @@ int orm_sqlq_open(orm_sqlq *q, orm_conn *c, const char *sql, const orm_value *pa
     q->params = params;
     q->nparams = n;
     int rc = orm_conn_prepare(c, sql, &q->s);
-    if (rc == ORM_OK && n) rc = orm_stmt_bind_all(c, q->s, params, n);
+    if (rc == ORM_OK && n) rc = orm_stmt_bind_all(c, q->s, params, n, ORM_BIND_COPY);
     if (rc < 0) orm_sqlq_close(q);
     return rc;
 }

@@ -47,10 +47,14 @@ void orm_stats_reset(orm_stats *st)
     orm_publish_fn publish = st->publish;
     void *pctx = st->publish_ctx;
     uint64_t every = st->publish_every;
+    orm_prom_extra_fn extra = st->prom_extra;
+    void *ectx = st->prom_extra_ctx;
     memset(st, 0, sizeof *st);
     st->publish = publish;
     st->publish_ctx = pctx;
     st->publish_every = every;
+    st->prom_extra = extra;
+    st->prom_extra_ctx = ectx;
     st->other = -1;
     st->slow_out = out;
     st->slow_ms = slow_ms;
@@ -238,7 +242,9 @@ void orm_stats_begin(orm_stats *st, struct orm_stmt *s, const char *sql, const o
         uint64_t now = orm_stats_now();
         if (now >= st->next_publish) {
             st->next_publish = now + st->publish_every;
+            st->in_publish = 1;
             st->publish(st->publish_ctx, st);
+            st->in_publish = 0;
         }
     }
 }

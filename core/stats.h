@@ -82,5 +82,14 @@ void orm_stats_set_publish(orm_stats *st, orm_publish_fn fn, void *ctx, double e
 /* ---- Prometheus text exposition (prom.c) ---- */
 /* Appends the exposition of st to a malloc'd string (NULL when out of memory). */
 char *orm_stats_prometheus(orm_stats *st);
+struct orm_buf;
+/* More samples appended after st's own (the replicas' metrics, router_prom.c);
+ * safe is 0 when the exposition is made in the middle of recording a
+ * statement (the publish hook): fn must not run statements then. */
+typedef void (*orm_prom_extra_fn)(void *ctx, struct orm_buf *b, int safe);
+void orm_stats_set_prom_extra(orm_stats *st, orm_prom_extra_fn fn, void *ctx);
+/* The "# HELP" and "# TYPE" lines of a metric; a label name="value" (escaped). */
+void orm_prom_head(struct orm_buf *b, const char *name, const char *type, const char *help);
+void orm_prom_label(struct orm_buf *b, const char *name, const char *value);
 
 #endif

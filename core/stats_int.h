@@ -51,6 +51,9 @@ struct orm_stats {
     orm_publish_fn publish;
     void *publish_ctx;
     uint64_t publish_every, next_publish; /* ns */
+    int in_publish;                       /* inside the publish hook (mid-statement) */
+    orm_prom_extra_fn prom_extra;         /* more samples for the exposition (replicas) */
+    void *prom_extra_ctx;
 };
 
 /* slowlog.c: writes one line for a slow execution. */

@@ -10,15 +10,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "buf.h"
 
-static const struct {
-    const char *name;  /* as written in a URL */
-    const char *canon; /* orm_url.scheme */
-} known_schemes[] = {
-    {"sqlite", "sqlite"}, {"postgresql", "postgresql"}, {"postgres", "postgresql"},
-    {"mysql", "mysql"},   {"mariadb", "mysql"},
-};
+/* 1 when u's backend reads its URL as a file path (backend.h). */
+static int is_file_url(const orm_url *u)
+{
+    const orm_backend *be = orm_backend_for_scheme(u->scheme);
+    return be && be->url_is_file;
+}
 
 void orm_url_free(orm_url *u)
 {
@@ -114,7 +114,7 @@ static char *abs_path(const char *base, const char *rel)
 
 char *orm_url_sqlite_path(const orm_url *u, const char *base_dir)
 {
-    if (!u->scheme || strcmp(u->scheme, "sqlite") != 0) return NULL;
+    if (!is_file_url(u)) return NULL;
     if (u->is_memory) return strdup(":memory:");
     if (u->is_absolute || !base_dir || !base_dir[0]) return strdup(u->database);
     orm_buf b = ORM_BUF_INIT;
@@ -130,7 +130,7 @@ char *orm_url_masked(const orm_url *u, const char *base_dir)
     if (!u->scheme) return strdup("");
     orm_buf_puts(&b, u->scheme);
     orm_buf_puts(&b, "://");
-    if (strcmp(u->scheme, "sqlite") == 0) {
+    if (is_file_url(u)) {
         if (u->is_memory) {
             if (u->database && u->database[0]) orm_buf_printf(&b, "/%s", u->database);
         } else if (u->is_absolute || !base_dir || !base_dir[0]) {
@@ -295,6 +295,28 @@ static int parse_server(orm_url *u, const char *text, const char *rest, orm_erro
     return decode_part(p, dn, &u->database, text, "'%00' in the database name", err);
 }
 
+/* ArgumentError naming the scheme, the URL (masked) and every backend's name. */
+static int unknown_scheme(const char *text, size_t sn, orm_error *err)
+{
+    orm_buf names = ORM_BUF_INIT;
+    const orm_backend *be;
+    for (size_t i = 0; (be = orm_backend_at(i)) != NULL; i++) {
+        if (i) orm_buf_puts(&names, orm_backend_at(i + 1) ? ", " : " or ");
+        orm_buf_puts(&names, be->name);
+    }
+    char *shown = orm_url_mask_text(text);
+    int rc = ORM_EFAIL;
+    if (!shown || names.oom)
+        rc = orm_error_oom(err);
+    else
+        orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                      "unsupported database URL scheme '%.*s' in '%s' (use %s)", (int)sn, text,
+                      shown, orm_buf_str(&names));
+    free(shown);
+    orm_buf_free(&names);
+    return rc;
+}
+
 int orm_url_parse(orm_url *out, const char *text, orm_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -306,24 +328,11 @@ int orm_url_parse(orm_url *out, const char *text, orm_error *err)
         ok = isalnum((unsigned char)text[i]) || strchr("+-.", text[i]) != NULL;
     if (!ok) return bad_url(err, text, "expected scheme://...");
 
-    const char *canon = NULL;
-    for (size_t i = 0; i < sizeof known_schemes / sizeof known_schemes[0]; i++)
-        if (strlen(known_schemes[i].name) == sn &&
-            strncasecmp(text, known_schemes[i].name, sn) == 0)
-            canon = known_schemes[i].canon;
-    if (!canon) {
-        char *shown = orm_url_mask_text(text);
-        if (!shown) return orm_error_oom(err);
-        orm_error_set(err, ORM_ERR_ARGUMENT, 0,
-                      "unsupported database URL scheme '%.*s' in '%s' (use sqlite, postgresql or "
-                      "mysql)",
-                      (int)sn, text, shown);
-        free(shown);
-        return ORM_EFAIL;
-    }
-    if (!(out->scheme = strdup(canon))) return orm_error_oom(err);
-    int rc = strcmp(canon, "sqlite") == 0 ? parse_sqlite(out, text, sep + 3, err)
-                                          : parse_server(out, text, sep + 3, err);
+    const orm_backend *be = orm_backend_for_scheme_n(text, sn);
+    if (!be) return unknown_scheme(text, sn, err);
+    if (!(out->scheme = strdup(be->name))) return orm_error_oom(err);
+    int rc = be->url_is_file ? parse_sqlite(out, text, sep + 3, err)
+                             : parse_server(out, text, sep + 3, err);
     if (rc != ORM_OK) orm_url_free(out);
     return rc;
 }

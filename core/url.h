@@ -6,7 +6,7 @@
 #include "error.h"
 
 typedef struct orm_url {
-    char *scheme;    /* "sqlite", "postgresql", "mysql" (aliases normalised: "postgres" ->
+    char *scheme;    /* the backend's name (backend.h): aliases normalised ("postgres" ->
                         "postgresql", "mariadb" -> "mysql") */
     char *user;      /* NULL when absent (percent-decoded) */
     char *password;  /* NULL when absent (percent-decoded); never printed */

@@ -137,6 +137,10 @@ static void push_connect_opts(lua_State *L, const ormsh_opts *o, int dir, int co
         lua_setfield(L, -2, "replica_retry_s");
         lua_getfield(L, config, "replicas");
         lua_setfield(L, -2, "replicas");
+        lua_getfield(L, config, "shards"); /* horizontal shards */
+        lua_setfield(L, -2, "shards");
+        lua_getfield(L, config, "shard_by");
+        lua_setfield(L, -2, "shard_by");
     }
     if (o->nreplicas > 0) {
         lua_getfield(L, -1, "replicas");

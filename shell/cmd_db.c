@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "cmd_db.h"
+#include "orm_lua.h"
 #include "cmd_db_models.h"
 #include "cmd_db_seed.h"
 
@@ -717,6 +718,18 @@ static int setup(lua_State *L, dbctx *x)
     return 0;
 }
 
+/* The commands that act on every shard of a sharded database, one after
+ * the other (each its own transaction). */
+static int on_every_shard(const subcmd *s)
+{
+    return s->run == do_upgrade || s->run == do_downgrade || s->run == do_current ||
+           s->run == do_check || s->run == do_stamp;
+}
+
+/* While a command runs on one shard: its name (borrowed from the handle),
+ * so that an error names the shard. */
+static const char *failing_shard;
+
 /* lua_CFunction (opts) -> exit status */
 static int db_main(lua_State *L)
 {
@@ -745,7 +758,25 @@ static int db_main(lua_State *L)
     if (s->run != do_init && s->run != do_check && !has_versions)
         luaL_error(L, "no migrations in %s: run `ormsh db init` first", lua_tostring(L, x.appdir));
     if (s->run != do_init && has_versions) dbs_load(&x);
-    lua_pushinteger(L, s->run(&x, &a));
+    int nshards = orm_lua_shard_count(L, x.db);
+    if (nshards == 0 || !on_every_shard(s)) {
+        lua_pushinteger(L, s->run(&x, &a));
+        return 1;
+    }
+    int worst = SH_EXIT_OK; /* each shard its own transaction; the first failure stops */
+    for (int i = 0; i < nshards; i++) {
+        failing_shard = orm_lua_shard_pin(L, x.db, i); /* an error names it (cmd_db_run) */
+        fprintf(stderr, "Shard %s:\n", failing_shard);
+        fflush(stderr);
+        int rc = s->run(&x, &a);
+        orm_lua_shard_pin(L, x.db, -1);
+        failing_shard = NULL;
+        if (rc != SH_EXIT_OK) {
+            worst = rc;
+            break;
+        }
+    }
+    lua_pushinteger(L, worst);
     return 1;
 }
 
@@ -759,6 +790,22 @@ int cmd_db_run(lua_State *L, const ormsh_opts *o)
     lua_pushlightuserdata(L, (void *)o);
     int rc;
     if (sh_pcall(L, 1, 1) != LUA_OK) {
+        if (failing_shard) { /* a sharded command failed on this shard */
+            if (lua_istable(L, -1) && lua_getfield(L, -1, "message") == LUA_TSTRING) {
+                lua_pushfstring(L, "shard %s: %s", failing_shard, lua_tostring(L, -1));
+                lua_setfield(L, -3, "message");
+                lua_pop(L, 1);
+            } else if (lua_istable(L, -1)) {
+                lua_pop(L, 1);
+            } else if (lua_type(L, -1) == LUA_TSTRING) {
+                lua_pushfstring(L, "shard %s: %s", failing_shard, lua_tostring(L, -1));
+                lua_remove(L, -2);
+            }
+            app_push_db(L);
+            orm_lua_shard_pin(L, -1, -1);
+            lua_pop(L, 1);
+            failing_shard = NULL;
+        }
         if (lua_type(L, -1) == LUA_TSTRING) { /* our own messages: "ormsh: ..." */
             lua_pushfstring(L, "ormsh: %s", lua_tostring(L, -1));
             lua_remove(L, -2);

@@ -103,8 +103,10 @@ static int fx_main(lua_State *L)
         push_names(L, a.tables);
         lua_setfield(L, -2, "tables");
     }
-    lua_pushboolean(L, a.replace);
-    lua_setfield(L, -2, "replace");
+    if (!dump) {
+        lua_pushboolean(L, a.replace);
+        lua_setfield(L, -2, "replace");
+    }
     int status = lua_pcall(L, 2, 1, 0);
     sh_progress_end(L, prog);
     if (status != LUA_OK) return lua_error(L);

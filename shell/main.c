@@ -293,7 +293,7 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc < 0 && is_command(&o, "db")) rc = cmd_db_usage(&o);
     if (rc < 0) {
-        lua_State *L = luaL_newstate();
+        lua_State *L = sh_lstate_new();
         if (!L) {
             fputs("ormsh: cannot create the Lua state: not enough memory\n", stderr);
             rc = SH_EXIT_FAIL;
@@ -315,7 +315,7 @@ int main(int argc, char **argv)
             }
             lua_pop(L, 1);
             app_close(L);
-            lua_close(L);
+            sh_lstate_close(L);
         }
     }
     free(o.exprs);

@@ -35,6 +35,10 @@ typedef struct ormsh_opts {
 /* ---- exec.c: protected calls, Ctrl-C, error lines, exit() ---- */
 /* Installs the SIGINT handler (no SA_RESTART: a blocked read returns EINTR). */
 void sh_signals_init(void);
+/* lstate.c: a Lua state whose blocks come from size-class slabs (NULL on
+ * out of memory), and its close (the slabs go with it). */
+lua_State *sh_lstate_new(void);
+void sh_lstate_close(lua_State *L);
 /* 1 when a SIGINT arrived since the last call (and clears the flag). */
 int sh_sigint_take(void);
 /* The connection a Ctrl-C during a running statement interrupts (or NULL). */

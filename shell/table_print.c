@@ -159,6 +159,12 @@ static void push_list_grid(lua_State *L, int list)
     int first = lua_gettop(L), is_row = has_name(L, first, "Row");
     if (is_row) {
         push_row_names(L, first);
+    } else if (luaL_getmetafield(L, first, "__columns") != LUA_TNIL) {
+        /* records naming their own fields (history states): that list */
+        if (!lua_istable(L, -1)) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+        }
     } else if (push_class(L, first)) {
         push_class_columns(L, lua_gettop(L));
         lua_remove(L, -2);

@@ -12,6 +12,9 @@
 --   w2  db.session:query(Author):all(), then read a.name of each
 --   stream  for a in db.session:query(Author) do (streaming) reading a.name of
 --       each; rss_kib is the loop's peak resident set
+--   session  w1, w2 and w3 one after the other in this one process (w1 on
+--       the --database given, which must be empty); every key of each
+--       prefixed w1_ / w2_ / w3_, rss_kib the whole run's peak
 --   w3  N db.session:get(Author, id) in this fresh session, ids in 1..N from the
 --       xorshift64 sequence raw_sqlite.c and sqlalchemy_bench.py use
 --   w4lazy  db.session:query(Author):all(), then touch each author's books
@@ -69,23 +72,26 @@ local function peak_rss_kib()
   return tonumber(s:match("VmHWM:%s*(%d+)")) or -1
 end
 
--- each split pays one clock reading; the total pays one per mark after the first
+-- each split pays one clock reading; the total pays one per mark after the first.
+-- pfx (session phase): "w1_" ... before every key, and the marks start anew.
+local pfx = ""
 local function report(rows, check)
   local first, last = marks[1], marks[#marks]
   local total = last.ns - first.ns - (#marks - 1) * cost0
-  print(("wall %.6f"):format(secs(total)))
-  print(("cpu %.6f"):format(last.cpu - first.cpu))
-  print(("rows %d"):format(rows))
-  print(("check %d"):format(check))
+  print(("%swall %.6f"):format(pfx, secs(total)))
+  print(("%scpu %.6f"):format(pfx, last.cpu - first.cpu))
+  print(("%srows %d"):format(pfx, rows))
+  print(("%scheck %d"):format(pfx, check))
   for i = 2, #marks do
-    print(("t_%s %.6f"):format(marks[i].name, secs(marks[i].ns - marks[i - 1].ns - cost0)))
+    print(("%st_%s %.6f"):format(pfx, marks[i].name, secs(marks[i].ns - marks[i - 1].ns - cost0)))
   end
-  print(("clock_cost %.6f"):format(secs(cost0)))
+  print(("%sclock_cost %.6f"):format(pfx, secs(cost0)))
+  marks = {}
 end
 
 local session = db.session
 
-if phase == "w1" then
+local function w1()
   db.create_all()
   -- the data exists before the workload starts (as in raw_sqlite.c)
   local g0 = stamp()
@@ -109,9 +115,10 @@ if phase == "w1" then
   local check = 0
   for i = 1, N do check = check + list[i].id end
   report(N, check)
-  print(("gen %.6f"):format(secs(gen)))
+  print(("%sgen %.6f"):format(pfx, secs(gen)))
+end
 
-elseif phase == "w2" then
+local function w2()
   collectgarbage()
   mark("start")
   local all = session:query(Author):all()
@@ -120,21 +127,9 @@ elseif phase == "w2" then
   for i = 1, #all do check = check + #all[i].name end
   mark("read")
   report(#all, check)
-  print(("rss_kib %d"):format(peak_rss_kib()))
+end
 
-elseif phase == "stream" then
-  collectgarbage()
-  mark("start")
-  local rows, check = 0, 0
-  for a in session:query(Author) do
-    rows = rows + 1
-    check = check + #a.name
-  end
-  mark("read")
-  report(rows, check)
-  print(("rss_kib %d"):format(peak_rss_kib()))
-
-elseif phase == "w3" then
+local function w3()
   -- xorshift64 (13, 7, 17): Lua's shifts are logical on 64-bit integers, as in C
   local x = 88172645463325252
   local ids = {}
@@ -153,6 +148,40 @@ elseif phase == "w3" then
   end
   mark("get")
   report(found, check)
+end
+
+if phase == "w1" then
+  w1()
+
+elseif phase == "w2" then
+  w2()
+  print(("rss_kib %d"):format(peak_rss_kib()))
+
+elseif phase == "w3" then
+  w3()
+
+elseif phase == "session" then
+  -- W1, W2, W3 one after the other in this process, the way a shell session
+  -- lives: W2 loads after W1 made and dropped N objects, W3 gets after that
+  pfx = "w1_"; w1()
+  collectgarbage()
+  pfx = "w2_"; w2()
+  collectgarbage()
+  pfx = "w3_"; w3()
+  pfx = ""
+  print(("wall 0\nrss_kib %d"):format(peak_rss_kib()))
+
+elseif phase == "stream" then
+  collectgarbage()
+  mark("start")
+  local rows, check = 0, 0
+  for a in session:query(Author) do
+    rows = rows + 1
+    check = check + #a.name
+  end
+  mark("read")
+  report(rows, check)
+  print(("rss_kib %d"):format(peak_rss_kib()))
 
 elseif phase == "w4lazy" or phase == "w4sel" then
   collectgarbage()

@@ -22,6 +22,9 @@
 #       fresh session, every author once in a fixed-seed shuffled order; raw C:
 #       one prepared SELECT ... WHERE email = ? LIMIT 1 reset and rebound, in
 #       one transaction
+#   Replica routing: W3 and W5 again with one read replica configured (--replica
+#       naming the same SQLite file, opened read-only), beside W3 and W5 without
+#       (target: within 10%)
 #
 # Needs BUILD (bench_raw_sqlite lives there) and ORMSH (the ormsh executable).
 # Knobs: BENCH_N (default 100000), BENCH_N45 (authors of W4/W5 and queries of
@@ -45,6 +48,13 @@
 # prints "PostgreSQL: skipped (reason)". Knobs: BENCH_PG=0 skips it,
 # BENCH_PG_N (W1-W3 rows; default 20000), BENCH_PG_N45
 # (default: N45), BENCH_PG_REPS (default 3).
+#
+# Session: W1, W2 and W3 one after the other in ONE ormsh process (the way a
+# shell session lives: W2 loads after W1 made and dropped N objects; REPS
+# runs, medians), beside raw C's fresh-process figures, with the same targets,
+# and that process's peak RSS (target <= 45 MiB). Scaling: W1 and W2 at 10k
+# and 1M rows, one run each (N: the medians), microseconds per row -- flat
+# is the goal; BENCH_SCALE=0 skips it.
 #
 # Times are wall-clock seconds around the workload inside each process (the
 # process start-up and the untimed set-up are excluded); W0 is the whole process.
@@ -242,6 +252,12 @@ return { name = "bench45m", database = "sqlite:///$DB45", models = { "models" },
 EOF
 # shellcheck disable=SC2317  # called through run_phase
 ormsh45m_cmd() { "$ORMSH" --app "$APP45M" run "$LUA_BENCH" "$1" "$N45"; }
+# W3 and W5 with one read replica configured (the same SQLite file, opened
+# read-only): the reads go through the router, for the routing overhead line
+# shellcheck disable=SC2317  # called through run_phase
+ormsh_rcmd() { "$ORMSH" --app "$APP" --database "sqlite:///$1" --replica "sqlite:///$1" run "$LUA_BENCH" "$2" "$N"; }
+# shellcheck disable=SC2317  # called through run_phase
+ormsh45r_cmd() { "$ORMSH" --app "$APP45" --replica "sqlite:///$DB45" run "$LUA_BENCH" "$1" "$N45"; }
 
 PY=""
 if [ "${BENCH_SQLALCHEMY:-1}" != 0 ]; then
@@ -281,12 +297,53 @@ for w in w2 w3; do
     while [ $r -le "$REPS" ]; do
         run_phase raw.$w.$r "raw C $(echo $w | tr w W) run $r" "$RAW" "$DB" $w "$N"
         run_phase ormsh.$w.$r "ormsh $(echo $w | tr w W) run $r" ormsh_cmd "$DB" $w
+        [ $w = w3 ] && run_phase ormsh.w3r.$r "ormsh W3 one-replica run $r" ormsh_rcmd "$DB" w3
         r=$((r + 1))
     done
 done
 check_same w1 "ormsh W1" ormsh.w1
 check_same w2 "ormsh W2" ormsh.w2
 check_same w3 "ormsh W3" ormsh.w3
+
+# ---------------------------------------------------------------- session
+# W1, W2, W3 one after the other in one ormsh process (a shell session: W2
+# loads after W1 made and dropped N objects), REPS runs, each on a new file
+r=1
+while [ $r -le "$REPS" ]; do
+    db=$TMP/session-$r.db
+    if run_phase ormsh.session.$r "ormsh session run $r" ormsh_cmd "$db" session; then
+        verify_db "$db" "ormsh session run $r" || echo wrong > "$OUT/wrong.ormsh.session"
+        for w in w1 w2 w3; do
+            for k in rows check; do
+                a=$(val "$OUT/ormsh.session.$r" ${w}_$k); b=$(val "$OUT/raw.$w.1" $k)
+                if [ -n "$b" ] && [ "$a" != "$b" ]; then
+                    echo "ormsh session $w: $k is $a, raw C's is $b (wrong result)" >> "$ERRS"
+                    echo wrong > "$OUT/wrong.ormsh.session"
+                fi
+            done
+        done
+    fi
+    rm -f "$db"
+    r=$((r + 1))
+done
+
+# ---------------------------------------------------------------- scaling
+# W1 and W2 at 10k and 1M rows (100k: the runs above), one run each, raw C
+# and ormsh: the cost per row must stay flat. BENCH_SCALE=0 skips it.
+if [ "${BENCH_SCALE:-1}" != 0 ]; then
+    for n in 10000 1000000; do
+        db=$TMP/scale-raw-$n.db
+        run_phase raw.scale.w1.$n "raw C W1 $n" "$RAW" "$db" w1 "$n" &&
+            run_phase raw.scale.w2.$n "raw C W2 $n" "$RAW" "$db" w2 "$n" &&
+            run_phase ormsh.scale.w2.$n "ormsh W2 $n" \
+                "$ORMSH" --app "$APP" --database "sqlite:///$db" run "$LUA_BENCH" w2 "$n"
+        rm -f "$db"
+        db=$TMP/scale-ormsh-$n.db
+        run_phase ormsh.scale.w1.$n "ormsh W1 $n" \
+            "$ORMSH" --app "$APP" --database "sqlite:///$db" run "$LUA_BENCH" w1 "$n"
+        rm -f "$db"
+    done
+fi
 
 # ---------------------------------------------------------------- streaming
 # for a in query(Author) over STREAM_N rows (raw C's w1 writes them): the
@@ -327,6 +384,7 @@ if [ $have45 -eq 1 ]; then
         run_phase raw.w5.$r "raw C W5 run $r" "$RAW" "$DB45" w5 "$N45"
         run_phase ormsh.w5.$r "ormsh W5 run $r" ormsh45_cmd w5
         run_phase ormsh.w5m.$r "ormsh W5 metrics-on run $r" ormsh45m_cmd w5
+        run_phase ormsh.w5r.$r "ormsh W5 one-replica run $r" ormsh45r_cmd w5
         r=$((r + 1))
     done
     check_same w4 "ormsh W4 selectinload" ormsh.w4sel
@@ -401,17 +459,17 @@ echo "$hdr"
 echo "$hdr" | sed 's/./-/g'
 row "W0 start-up (vs sqlite3)" "$(median < "$OUT/w0.cli" 2>/dev/null)" "$(median < "$OUT/w0.ormsh" 2>/dev/null)" 5.0 \
     "$(cat "$OUT/sa.w0" 2>/dev/null)"
-row "W1 insert $N" "$(medians wall raw.w1)" "$(medians wall ormsh.w1)" 2.0 "$(val "$OUT/sa.w1.1" wall)" \
+row "W1 insert $N" "$(medians wall raw.w1)" "$(medians wall ormsh.w1)" 1.5 "$(val "$OUT/sa.w1.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w1" 2>/dev/null)"
-row "W2 load $N" "$(medians wall raw.w2)" "$(medians wall ormsh.w2)" 3.0 "$(val "$OUT/sa.w2.1" wall)" \
+row "W2 load $N" "$(medians wall raw.w2)" "$(medians wall ormsh.w2)" 2.0 "$(val "$OUT/sa.w2.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w2" 2>/dev/null)"
-row "W3 get $N random" "$(medians wall raw.w3)" "$(medians wall ormsh.w3)" 2.5 "$(val "$OUT/sa.w3.1" wall)" \
+row "W3 get $N random" "$(medians wall raw.w3)" "$(medians wall ormsh.w3)" 1.2 "$(val "$OUT/sa.w3.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w3" 2>/dev/null)"
-row "W4 selectinload ${N45}x10" "$(medians wall raw.w4)" "$(medians wall ormsh.w4sel)" 3.0 "$(val "$OUT/sa.w4sel.1" wall)" \
+row "W4 selectinload ${N45}x10" "$(medians wall raw.w4)" "$(medians wall ormsh.w4sel)" 2.0 "$(val "$OUT/sa.w4sel.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w4sel" 2>/dev/null)"
 row "W4 lazy ${N45}x10" "$(medians wall raw.w4)" "$(medians wall ormsh.w4lazy)" - "$(val "$OUT/sa.w4lazy.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w4lazy" 2>/dev/null)"
-row "W5 filter_by email $N45" "$(medians wall raw.w5)" "$(medians wall ormsh.w5)" 3.0 "$(val "$OUT/sa.w5.1" wall)" \
+row "W5 filter_by email $N45" "$(medians wall raw.w5)" "$(medians wall ormsh.w5)" 1.5 "$(val "$OUT/sa.w5.1" wall)" \
     "$(cat "$OUT/wrong.ormsh.w5" 2>/dev/null)"
 awk -v c="$(medians rss_kib raw.w2)" -v o="$(medians rss_kib ormsh.w2)" -v s="$(val "$OUT/sa.w2.1" rss_kib)" -v havesa="$PY" '
     function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
@@ -421,6 +479,21 @@ awk -v c="$(medians rss_kib raw.w2)" -v o="$(medians rss_kib ormsh.w2)" -v s="$(
         if (havesa != "") line = line sprintf(" %11s %8s", m(s), "-")
         print line
     }'
+# the session line: each workload's median in one process beside raw C's
+# fresh ones (the same targets), and the whole run's peak RSS
+savepy=$PY; PY=""
+for w in w1 w2 w3; do
+    case $w in w1) lbl="W1 insert $N"; tg=1.5 ;; w2) lbl="W2 load $N"; tg=2.0 ;; w3) lbl="W3 get $N"; tg=1.2 ;; esac
+    row "$lbl (session)" "$(medians wall raw.$w)" "$(medians ${w}_wall ormsh.session)" "$tg" "" \
+        "$(cat "$OUT/wrong.ormsh.session" 2>/dev/null)"
+done
+PY=$savepy
+awk -v o="$(medians rss_kib ormsh.session)" '
+    BEGIN {
+        status = (o == "") ? "ERROR" : (o / 1024 <= 45 ? "ok" : "MISSED")
+        printf "%-26s %10s %10s %8s %8s  %-8s\n", "session W1-W3 RSS (MiB)", "-",
+               o == "" ? "ERROR" : sprintf("%.1f", o / 1024), "-", "<=45MiB", status
+    }'
 if [ "$STREAM_N" -gt 0 ]; then
     awk -v o="$(val "$OUT/ormsh.stream.1" rss_kib)" -v w="$(val "$OUT/ormsh.stream.1" wall)" -v n="$STREAM_N" '
         BEGIN {
@@ -428,6 +501,20 @@ if [ "$STREAM_N" -gt 0 ]; then
             printf "%-26s %10s %10s %8s %8s  %-8s (%s s)\n", "stream " n " RSS (MiB)", "-",
                    o == "" ? "ERROR" : sprintf("%.1f", o / 1024), "-", "<40MiB", status, w == "" ? "?" : w
         }'
+fi
+if [ "${BENCH_SCALE:-1}" != 0 ]; then
+    # microseconds per row at 10k / N / 1M rows (one run each but N's medians)
+    echo
+    echo "scaling (us per row; 10k and 1M one run each, $N the medians above):"
+    for w in w1 w2; do
+        for impl in raw ormsh; do
+            awk -v w="$(echo $w | tr w W)" -v impl="$impl" -v n="$N" \
+                -v a="$(val "$OUT/$impl.scale.$w.10000" wall)" -v b="$(medians wall $impl.$w)" \
+                -v c="$(val "$OUT/$impl.scale.$w.1000000" wall)" '
+                function us(t, k) { return t == "" ? "ERROR" : sprintf("%.2f", t / k * 1e6) }
+                BEGIN { printf "  %s %-6s 10k %8s   %dk %8s   1M %8s\n", w, impl, us(a, 10000), n / 1000, us(b, n), us(c, 1000000) }'
+        done
+    done
 fi
 echo
 echo "W0 is a whole process (mean of a batch; baseline: sqlite3 CLI; SQLAlchemy: python3 importing it,"
@@ -439,6 +526,13 @@ awk -v off="$(medians wall ormsh.w5)" -v on="$(medians wall ormsh.w5m)" 'BEGIN {
     if (off == "" || on == "" || off <= 0) { print "W5 monitoring overhead: ERROR"; exit }
     pct = (on / off - 1) * 100
     printf "W5 monitoring overhead: metrics off %.4f s, on %.4f s (file every 1 s, slow log armed): %+.1f%% (target <= 5%%: %s)\n", off, on, pct, pct <= 5 ? "ok" : "MISSED"
+}'
+# replica routing: W3 and W5 with one replica configured (the same file) vs none
+awk -v w3="$(medians wall ormsh.w3)" -v w3r="$(medians wall ormsh.w3r)" \
+    -v w5="$(medians wall ormsh.w5)" -v w5r="$(medians wall ormsh.w5r)" 'BEGIN {
+    if (w3 == "" || w3r == "" || w5 == "" || w5r == "" || w3 <= 0 || w5 <= 0) { print "Replica routing overhead: ERROR"; exit }
+    p3 = (w3r / w3 - 1) * 100; p5 = (w5r / w5 - 1) * 100
+    printf "Replica routing overhead (one replica: the same SQLite file): W3 %.4f -> %.4f s (%+.1f%%), W5 %.4f -> %.4f s (%+.1f%%) (target <= 10%%: %s)\n", w3, w3r, p3, w5, w5r, p5, (p3 <= 10 && p5 <= 10) ? "ok" : "MISSED"
 }'
 # W4's statement counts (db.statements around the timed part, median over the runs)
 printf 'W4 SQL statements: raw C 1 (one join); ormsh selectinload %s, lazy %s (W5: ormsh %s for %s queries)\n' \

@@ -584,6 +584,44 @@ static void test_compile__select_distinct_group_having(void **state)
                  "1");
 }
 
+/* A locking read: the lock clause after LIMIT, from the dialect; none on
+ * SQLite; a clone keeps it. */
+static void test_compile__select_for_update(void **state)
+{
+    (void)state;
+    orm_select *s = select_of(author);
+    where(s, BIN(ORM_OP_EQ, C(author, "email"), S("u@x")));
+    s->limit = 2;
+    s->lock = ORM_LOCK_SHARE;
+    orm_select *u = orm_select_clone(s);
+    assert_non_null(u);
+    u->lock = ORM_LOCK_UPDATE;
+    static const struct {
+        const orm_dialect *d;
+        const char *tail;
+    } cases[] = {
+        {&orm_dialect_pg, " LIMIT $2 FOR SHARE"},
+        {&orm_dialect_mysql, " LIMIT ? LOCK IN SHARE MODE"},
+        {&orm_dialect_sqlite, " LIMIT ?"},
+        {&orm_dialect_pg, " LIMIT $2 FOR UPDATE"},
+        {&orm_dialect_mysql, " LIMIT ? FOR UPDATE"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        orm_compiled c;
+        orm_compiled_init(&c);
+        orm_error err;
+        orm_error_init(&err);
+        assert_int_equal(orm_compile_select(cases[i].d, i < 3 ? s : u, &c, &err), 0);
+        const char *sql = orm_buf_str(&c.sql);
+        size_t n = strlen(sql), k = strlen(cases[i].tail);
+        assert_true(n > k);
+        assert_string_equal(sql + n - k, cases[i].tail);
+        orm_compiled_free(&c);
+    }
+    orm_select_free(u);
+    orm_select_free(s);
+}
+
 static void test_compile__select_joins(void **state)
 {
     (void)state;
@@ -839,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_compile__unit_of_work_statements),
         cmocka_unit_test(test_compile__composite_key_statements),
         cmocka_unit_test(test_compile__text_named_params),
+        cmocka_unit_test(test_compile__select_for_update),
         cmocka_unit_test(test_compile__dates_compare_as_instants),
         cmocka_unit_test(test_compile__text_skips_literals_comments_and_casts),
     };

@@ -1,6 +1,7 @@
 /* test_dialect.c — the SQLite dialect: identifier quoting (bare names,
  * reserved words, uppercase, injection attempts), placeholders, DDL type
- * names and string literals. */
+ * names and string literals; the RETURNING and savepoint capabilities of the
+ * three dialects. */
 #include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,6 +193,51 @@ static void test_dialect__string_literal_doubles_single_quotes(void **state)
     orm_buf_free(&b);
 }
 
+/* RETURNING is a capability: asked with no buffer, appended with one, and
+ * a dialect without it appends nothing. */
+static void test_dialect__returning_is_asked_and_appended(void **state)
+{
+    (void)state;
+    orm_buf b = ORM_BUF_INIT;
+    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, NULL, NULL), 1);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_sqlite, NULL, NULL), 0);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_mysql, NULL, NULL), 0);
+    orm_buf_puts(&b, "INSERT");
+    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, &b, "id"), 1);
+    assert_string_equal(orm_buf_str(&b), "INSERT RETURNING id");
+    orm_buf_reset(&b);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, &b, "User Id"), 1);
+    assert_string_equal(orm_buf_str(&b), " RETURNING \"User Id\"");
+    orm_buf_reset(&b);
+    orm_buf_puts(&b, "INSERT");
+    assert_int_equal(orm_dialect_returning(&orm_dialect_mysql, &b, "id"), 0);
+    assert_string_equal(orm_buf_str(&b), "INSERT");
+    orm_buf_free(&b);
+}
+
+/* Savepoint statements: the three operations, names quoted by the dialect,
+ * the session's numbered names as SQLAlchemy spells them. */
+static void test_dialect__savepoint_statements(void **state)
+{
+    (void)state;
+    orm_buf b = ORM_BUF_INIT;
+    orm_dialect_savepoint(&orm_dialect_sqlite, &b, ORM_SP_CREATE, "sa_savepoint_1");
+    assert_string_equal(orm_buf_str(&b), "SAVEPOINT sa_savepoint_1");
+    orm_buf_reset(&b);
+    orm_dialect_savepoint(&orm_dialect_pg, &b, ORM_SP_RELEASE, "ormsh_tx");
+    assert_string_equal(orm_buf_str(&b), "RELEASE SAVEPOINT ormsh_tx");
+    orm_buf_reset(&b);
+    orm_dialect_savepoint(&orm_dialect_mysql, &b, ORM_SP_ROLLBACK, "ormsh_ck_Before x");
+    assert_string_equal(orm_buf_str(&b), "ROLLBACK TO SAVEPOINT `ormsh_ck_Before x`");
+    orm_buf_reset(&b);
+    orm_dialect_savepoint(&orm_dialect_sqlite, &b, ORM_SP_CREATE, "a\"; DROP TABLE t; --");
+    assert_string_equal(orm_buf_str(&b), "SAVEPOINT \"a\"\"; DROP TABLE t; --\"");
+    orm_buf_reset(&b);
+    orm_dialect_savepoint_name(&b, 12);
+    assert_string_equal(orm_buf_str(&b), "sa_savepoint_12");
+    orm_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +253,8 @@ int main(void)
         cmocka_unit_test(test_dialect__placeholders_follow_style),
         cmocka_unit_test(test_dialect__type_names_match_spec),
         cmocka_unit_test(test_dialect__string_literal_doubles_single_quotes),
+        cmocka_unit_test(test_dialect__returning_is_asked_and_appended),
+        cmocka_unit_test(test_dialect__savepoint_statements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

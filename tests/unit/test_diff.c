@@ -218,7 +218,7 @@ static void test_diff__type_and_nullability_changes_both_ways(void **state)
     author(f->have);
     run_diff(f, NULL);
     assert_int_equal(f->ops.n, 1);
-    assert_int_equal(f->ops.v[0].kind, ORM_OP_ALTER_COLUMN);
+    assert_int_equal(f->ops.v[0].kind, ORM_MIGOP_ALTER_COLUMN);
     assert_string_equal(orm_buf_str(&f->up),
                         "op.alter_column(\"author\", \"name\", { type = \"String(60)\", nullable = "
                         "false })\n");

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "dialect.h"
+#include "backend.h"
 #include "driver.h"
 #include "stmt_cache.h"
 
@@ -50,7 +51,7 @@ static int run(orm_conn *c, const char *sql, const orm_value *params, size_t n)
     orm_stmt *s;
     int rc = orm_conn_prepare(c, sql, &s);
     if (rc < 0) return rc;
-    rc = orm_stmt_bind_all(c, s, params, n);
+    rc = orm_stmt_bind_all(c, s, params, n, ORM_BIND_COPY);
     if (rc == ORM_OK) rc = orm_stmt_step(c, s, sql, params, n);
     c->drv->finalize(s);
     return rc;
@@ -62,7 +63,7 @@ static void select_one(orm_conn *c, const char *sql, const orm_value *params, si
 {
     orm_stmt *s;
     assert_int_equal(orm_conn_prepare(c, sql, &s), ORM_OK);
-    assert_int_equal(orm_stmt_bind_all(c, s, params, n), ORM_OK);
+    assert_int_equal(orm_stmt_bind_all(c, s, params, n, ORM_BIND_COPY), ORM_OK);
     assert_int_equal(orm_stmt_step(c, s, sql, params, n), ORM_ROW);
     assert_int_equal(c->drv->column_value(s, 0, out), ORM_OK);
     assert_int_equal(orm_stmt_step(c, s, NULL, NULL, 0), ORM_DONE);
@@ -96,7 +97,7 @@ static void test_driver_sqlite__opens_memory_with_foreign_keys_on(void **state)
 {
     (void)state;
     orm_conn *c = open_memory();
-    assert_string_equal(c->drv->name, "sqlite");
+    assert_string_equal(orm_conn_backend(c)->name, "sqlite");
     assert_ptr_equal(orm_conn_dialect(c), &orm_dialect_sqlite);
     assert_string_equal(c->display_url, "sqlite://");
     orm_value v;
@@ -574,7 +575,7 @@ static void test_driver_sqlite__stmt_cache_release_resets_and_clears_bindings(vo
     orm_value v;
     orm_value_int(&v, 9);
     assert_int_equal(orm_stmt_cache_acquire(cache, sql, &s), ORM_OK);
-    assert_int_equal(orm_stmt_bind_all(c, s, &v, 1), ORM_OK);
+    assert_int_equal(orm_stmt_bind_all(c, s, &v, 1, ORM_BIND_COPY), ORM_OK);
     assert_int_equal(orm_stmt_step(c, s, sql, &v, 1), ORM_ROW); /* left mid-result */
     orm_stmt_cache_release(cache, sql, s);
     assert_int_equal(orm_stmt_cache_acquire(cache, sql, &s), ORM_OK);
@@ -583,6 +584,62 @@ static void test_driver_sqlite__stmt_cache_release_resets_and_clears_bindings(vo
     assert_int_equal(v.type, ORM_V_NULL);
     orm_stmt_cache_release(cache, sql, s);
     orm_stmt_cache_free(cache);
+    orm_conn_close(c);
+}
+
+/* Bind ownership is an argument of the bind: ORM_BIND_COPY leaves the
+ * caller free to change its bytes at once; ORM_BIND_BORROW binds the
+ * caller's bytes themselves (SQLITE_STATIC), which must stay until the step. */
+static void test_driver_sqlite__bind_ownership_is_an_argument(void **state)
+{
+    (void)state;
+    orm_conn *c = open_memory();
+    const char *sql = "SELECT ?";
+    char text[] = "before";
+    orm_value v, out;
+    v.type = ORM_V_TEXT;
+    v.u.s = text;
+    v.len = strlen(text);
+    v.borrowed = 1;
+    for (int own = ORM_BIND_COPY; own <= ORM_BIND_BORROW; own++) {
+        memcpy(text, "before", 6);
+        orm_stmt *s;
+        assert_int_equal(orm_conn_prepare(c, sql, &s), ORM_OK);
+        assert_int_equal(orm_stmt_bind_all(c, s, &v, 1, (orm_bind_own)own), ORM_OK);
+        memcpy(text, "AFTER!", 6); /* the caller changes its bytes before the step */
+        assert_int_equal(orm_stmt_step(c, s, sql, NULL, 0), ORM_ROW);
+        assert_int_equal(orm_stmt_value(c, s, 0, &out), ORM_OK);
+        assert_int_equal(out.type, ORM_V_TEXT);
+        assert_memory_equal(out.u.s, own == ORM_BIND_COPY ? "before" : "AFTER!", 6);
+        orm_value_clear(&out);
+        orm_stmt_finalize(c, s);
+    }
+    orm_conn_close(c);
+}
+
+/* The connection's savepoint capability: create, roll back to, release. */
+static void test_driver_sqlite__savepoints_through_the_connection(void **state)
+{
+    (void)state;
+    orm_conn *c = open_memory();
+    exec_ok(c, "CREATE TABLE t (x INTEGER)");
+    assert_int_equal(orm_conn_begin(c), ORM_OK);
+    exec_ok(c, "INSERT INTO t VALUES (1)");
+    assert_int_equal(orm_conn_savepoint_n(c, ORM_SP_CREATE, 1), ORM_OK);
+    exec_ok(c, "INSERT INTO t VALUES (2)");
+    assert_int_equal(orm_conn_savepoint_n(c, ORM_SP_ROLLBACK, 1), ORM_OK);
+    assert_int_equal(orm_conn_savepoint_n(c, ORM_SP_RELEASE, 1), ORM_OK);
+    assert_int_equal(orm_conn_savepoint(c, ORM_SP_CREATE, "Mixed Name"), ORM_OK);
+    exec_ok(c, "INSERT INTO t VALUES (3)");
+    assert_int_equal(orm_conn_savepoint(c, ORM_SP_RELEASE, "Mixed Name"), ORM_OK);
+    assert_int_equal(orm_conn_commit(c), ORM_OK);
+    orm_value v;
+    select_one(c, "SELECT group_concat(x) FROM t", NULL, 0, &v);
+    assert_int_equal(v.type, ORM_V_TEXT);
+    assert_memory_equal(v.u.s, "1,3", 3);
+    orm_value_clear(&v);
+    assert_true(orm_conn_savepoint_n(c, ORM_SP_RELEASE, 7) < 0); /* no such savepoint */
+    assert_non_null(strstr(c->err.sql, "RELEASE SAVEPOINT sa_savepoint_7"));
     orm_conn_close(c);
 }
 
@@ -666,6 +723,8 @@ int main(void)
         cmocka_unit_test(test_driver_sqlite__stmt_cache_reuses_released_statement),
         cmocka_unit_test(test_driver_sqlite__stmt_cache_release_resets_and_clears_bindings),
         cmocka_unit_test(test_driver_sqlite__stmt_cache_keeps_at_most_capacity),
+        cmocka_unit_test(test_driver_sqlite__bind_ownership_is_an_argument),
+        cmocka_unit_test(test_driver_sqlite__savepoints_through_the_connection),
         cmocka_unit_test(test_driver_sqlite__stmt_cache_prepare_failure_sets_conn_error),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

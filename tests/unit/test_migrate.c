@@ -164,7 +164,7 @@ static void test_migrate__every_injected_fault_leaves_the_database_as_it_was(voi
     }
     assert_true(done);
     orm_strv cur = ORM_STRV_INIT;
-    assert_int_equal(orm_version_read(c, &cur), 0);
+    assert_int_equal(orm_mig_version_read(c, &cur), 0);
     assert_int_equal(cur.n, 1);
     assert_string_equal(cur.v[0], "aaaaaaaaaaaa");
     orm_strv_free(&cur);

@@ -1,4 +1,4 @@
-/* version.c — the ormsh_version table: one row per revision the database
+/* migrate_version.c — the ormsh_version table: one row per revision the database
  * is at (one, except between the branches of a merge), in the column
  * version_num, as Alembic keeps alembic_version. Created by the first
  * revision that runs, inside its transaction. */
@@ -18,7 +18,7 @@ static int version_table_exists(orm_conn *c, int *out)
     return rc;
 }
 
-int orm_version_read(orm_conn *c, orm_strv *out)
+int orm_mig_version_read(orm_conn *c, orm_strv *out)
 {
     int exists = 0, rc = version_table_exists(c, &exists);
     if (rc < 0 || !exists) return rc;

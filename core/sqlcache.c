@@ -1,4 +1,4 @@
-/* compile_cache.c — the cache of compile_cache.h. A select is written as a
+/* sqlcache.c — the cache of sqlcache.h. A select is written as a
  * shape: a row of 64-bit words naming, in a fixed walk order, every node's
  * kind, operator and flags, the tables and columns it refers to, its names,
  * and for a bound value only its kind (the compiler writes "IS NULL" for a
@@ -12,7 +12,7 @@
  * own (starting with a 0 word, which no shape does) with the values in an
  * order of its own: the bindings' lazy filter_by queries, which have no tree
  * until they need one. */
-#include "compile_cache.h"
+#include "sqlcache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +135,7 @@ static void put_select(shape *sh, const orm_dialect *d, const orm_select *s, int
     put(sh, (uint64_t)(uintptr_t)d);
     put(sh, (uint64_t)(count != 0) | (uint64_t)(s->distinct != 0) << 1 |
                 (uint64_t)(s->select_one != 0) << 2 | (uint64_t)(s->limit >= 0) << 3 |
-                (uint64_t)(s->offset >= 0) << 4);
+                (uint64_t)(s->offset >= 0) << 4 | (uint64_t)s->lock << 5);
     if (s->nfroms) sh->ok = 0;
     put_list(sh, s->columns, s->ncolumns);
     put(sh, (uint64_t)(uintptr_t)s->from);

@@ -1,4 +1,4 @@
-/* test_compile_cache.c — the compiled-SELECT cache (compile_cache.c) gives
+/* test_sqlcache.c — the compiled-SELECT cache (sqlcache.c) gives
  * exactly what the compiler gives: for selects of many shapes, each built
  * twice with different bound values (and LIMIT / OFFSET numbers), the text
  * and the parameters through the cache (a miss, then a hit on the other
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_cache.h"
+#include "sqlcache.h"
 
 static orm_metadata *md;
 static orm_table *author, *book;
@@ -303,7 +303,7 @@ static void check(orm_sqlcache *c, int k, int seed)
     check_hit(c, k, seed, 0);
 }
 
-static void test_compile_cache__hits_equal_fresh_compiles(void **state)
+static void test_sqlcache__hits_equal_fresh_compiles(void **state)
 {
     (void)state;
     orm_sqlcache *c = orm_sqlcache_new();
@@ -316,7 +316,7 @@ static void test_compile_cache__hits_equal_fresh_compiles(void **state)
     orm_sqlcache_free(c);
 }
 
-static void test_compile_cache__null_and_value_stay_apart(void **state)
+static void test_sqlcache__null_and_value_stay_apart(void **state)
 {
     (void)state;
     orm_sqlcache *c = orm_sqlcache_new();
@@ -327,14 +327,14 @@ static void test_compile_cache__null_and_value_stay_apart(void **state)
     orm_sqlcache_free(c);
 }
 
-static void test_compile_cache__no_cache_compiles(void **state)
+static void test_sqlcache__no_cache_compiles(void **state)
 {
     (void)state;
     for (int k = 0; k < NSHAPES; k++)
         check(NULL, k, 1);
 }
 
-static void test_compile_cache__many_shapes_start_over(void **state)
+static void test_sqlcache__many_shapes_start_over(void **state)
 {
     (void)state;
     orm_sqlcache *c = orm_sqlcache_new();
@@ -371,10 +371,10 @@ static void test_compile_cache__many_shapes_start_over(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compile_cache__hits_equal_fresh_compiles),
-        cmocka_unit_test(test_compile_cache__null_and_value_stay_apart),
-        cmocka_unit_test(test_compile_cache__no_cache_compiles),
-        cmocka_unit_test(test_compile_cache__many_shapes_start_over),
+        cmocka_unit_test(test_sqlcache__hits_equal_fresh_compiles),
+        cmocka_unit_test(test_sqlcache__null_and_value_stay_apart),
+        cmocka_unit_test(test_sqlcache__no_cache_compiles),
+        cmocka_unit_test(test_sqlcache__many_shapes_start_over),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,12 +1,12 @@
-/* compile_cache.h — compiled SELECTs remembered by the shape of their tree.
+/* sqlcache.h — compiled SELECTs remembered by the shape of their tree.
  * Two selects of one shape (the same tables, columns, operators, names,
  * labels, casts and NULL-ness of bound values, LIMIT / OFFSET present or not;
  * only the bound values and the LIMIT / OFFSET numbers differ) compile to the
  * same SQL text with their parameters at the same places, so the text is made
  * once and a later select of that shape only collects its values. Selects
  * with aliases, derived tables or nested SELECTs are compiled every time. */
-#ifndef ORM_COMPILE_CACHE_H
-#define ORM_COMPILE_CACHE_H
+#ifndef ORM_SQLCACHE_H
+#define ORM_SQLCACHE_H
 
 #include "compile.h"
 
