@@ -91,11 +91,16 @@ static int class_name_taken(builder *b, int upto, const char *name)
     return b->taken && b->taken(b->ud, name);
 }
 
-/* Appends a relationship to class k; returns its index or -1 on oom. */
+/* Appends a relationship to class k, taking over r's strings (freed when
+ * it fails); returns its index or -1 on oom. */
 static int add_rel(builder *b, orm_rclass *k, const orm_rrel *r)
 {
     orm_rrel *v = realloc(k->rels, (size_t)(k->nrels + 1) * sizeof *v);
     if (!v) {
+        free(r->name);
+        free(r->fkcol);
+        free(r->back);
+        free(r->secondary);
         b->oom = 1;
         return -1;
     }
