@@ -161,6 +161,9 @@ coverage-report:
 # FUZZ_SECONDS; new inputs land in build-fuzz/corpus/<target>, the seeds are
 # tests/fuzz/corpus/<target>. A finding stops with its input saved (crash-*).
 FUZZ_SECONDS ?= 60
+# FUZZ_SEED: libFuzzer's random seed (0: a new one each run; CI fixes one so
+# a run explores the same inputs again)
+FUZZ_SEED ?= 0
 FUZZ_TARGETS ?= url expr revision lua
 FUZZ_DEBS := clang libclang-rt-14-dev
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -169,7 +172,7 @@ fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 SAN="$(FUZZ_SAN)" fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build-fuzz/corpus/$$t; echo "--- fuzz_$$t ($(FUZZ_SECONDS) s)"; \
-	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
 	    -print_final_stats=1 -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
 	    2>&1 | grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Test unit written|crash-|leak-|timeout-|oom-' ; \
 	  ls build-fuzz/crash-* build-fuzz/leak-* 2>/dev/null | grep -q . && { echo "fuzz_$$t: finding saved in build-fuzz/"; exit 1; }; \

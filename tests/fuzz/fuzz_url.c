@@ -17,14 +17,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     orm_error err;
     orm_error_init(&err);
     if (orm_url_parse(&u, text, &err) == ORM_OK) {
+        /* the masked form never shows the password: checked with a marker in
+         * its place, so text that merely looks like the password elsewhere in
+         * the URL (the scheme, the database) is no false alarm */
+        static char marker[] = "\x01ormsh-secret\x02";
+        char *password = u.password;
+        if (password) u.password = marker;
         char *shown = orm_url_masked(&u, "/base");
-        /* (unless the same text is also the user, host or database) */
-        const char *once = u.password ? strstr(text, u.password) : NULL;
-        int repeated = u.password && ((once && strstr(once + 1, u.password)) ||
-                                (u.user && strstr(u.user, u.password)) ||
-                                (u.host && strstr(u.host, u.password)) ||
-                                (u.database && strstr(u.database, u.password)));
-        if (shown && u.password && strlen(u.password) >= 6 && !repeated && strstr(shown, u.password))
+        u.password = password;
+        if (shown && password && strstr(shown, marker + 1) && !strstr(text, "ormsh-secret"))
             abort();
         free(shown);
         free(orm_url_sqlite_path(&u, "base"));
