@@ -2,8 +2,8 @@
  * loads), then each subcommand inside one protected call, printing what the
  * command exists to print on stdout and notices ("Running upgrade a -> b,
  * message") on stderr, as Alembic logs them. Revision graph: core's
- * revision.h; revision files: cmd_db_scripts.c; the database work:
- * orm.migrate in the bindings. */
+ * revision.h; revision files: cmd_db_scripts.c; current, heads, history
+ * and show: cmd_db_info.c; the database work: orm.migrate in the bindings. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,6 @@
 #include "orm_lua.h"
 #include "cmd_db_models.h"
 #include "cmd_db_seed.h"
-
-typedef struct dbargs {
-    const char *sub;
-    const char *message; /* -m / --message */
-    int sql;             /* --sql */
-    int force, dry_run;  /* --force, --dry-run (upgrade, downgrade) */
-    const char *pos[8];
-    int npos;
-} dbargs;
 
 typedef struct subcmd {
     const char *name;
@@ -114,7 +105,7 @@ static int dir_exists(const char *p)
 }
 
 /* [-0, +0, e] Calls orm.migrate.<fn>(db, args at first..top) with nres results. */
-static void call_migrate(dbctx *x, const char *fn, int nargs, int nres)
+void dbs_call_migrate(dbctx *x, const char *fn, int nargs, int nres)
 {
     lua_State *L = x->L;
     lua_getfield(L, x->migrate, fn);
@@ -126,11 +117,11 @@ static void call_migrate(dbctx *x, const char *fn, int nargs, int nres)
 /* [-0, +1, e] The revisions the database is at (a list). */
 static void push_current(dbctx *x)
 {
-    call_migrate(x, "current", 0, 1);
+    dbs_call_migrate(x, "current", 0, 1);
 }
 
 /* C list of the Lua list at idx (strings). Caller frees. */
-static void to_strv(lua_State *L, int idx, orm_strv *out)
+void dbs_to_strv(lua_State *L, int idx, orm_strv *out)
 {
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
     for (lua_Integer i = 1; i <= n; i++) {
@@ -150,24 +141,24 @@ static int strv_gc(lua_State *L)
 }
 
 /* [-0, +1, e] An empty C string list owned by a userdata. */
-static orm_strv *push_strv(lua_State *L)
+orm_strv *dbs_push_strv(lua_State *L)
 {
     return sh_new_box(L, sizeof(orm_strv), MT_STRV, strv_gc);
 }
 
 /* [-0, +1, e] The database's current revisions as a C list (userdata). */
-static orm_strv *current_strv(dbctx *x)
+orm_strv *dbs_current(dbctx *x)
 {
     push_current(x);
-    orm_strv *l = push_strv(x->L);
-    to_strv(x->L, -2, l);
+    orm_strv *l = dbs_push_strv(x->L);
+    dbs_to_strv(x->L, -2, l);
     lua_remove(x->L, -2);
     return l;
 }
 
-static orm_strv *heads_strv(dbctx *x)
+orm_strv *dbs_heads(dbctx *x)
 {
-    orm_strv *l = push_strv(x->L);
+    orm_strv *l = dbs_push_strv(x->L);
     if (orm_revgraph_heads(x->g, l) < 0) luaL_error(x->L, "not enough memory");
     return l;
 }
@@ -181,7 +172,7 @@ void dbs_raise(lua_State *L, orm_error *e)
 }
 
 /* [-0, +1, e] "a, b" (or "<base>" for none). */
-static const char *push_joined(lua_State *L, const orm_strv *l, const char *none)
+const char *dbs_push_joined(lua_State *L, const orm_strv *l, const char *none)
 {
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -203,7 +194,7 @@ static void notice(const char *fmt, const char *a, const char *b)
 }
 
 /* [-0, +0, e] The message of revision i ("" when none). */
-static const char *rev_message(dbctx *x, int i)
+const char *dbs_rev_message(dbctx *x, int i)
 {
     dbs_push_rev(x, i);
     lua_getfield(x->L, -1, "message");
@@ -212,7 +203,7 @@ static const char *rev_message(dbctx *x, int i)
     return m ? m : "";
 }
 
-static int is_head(dbctx *x, int i)
+int dbs_is_head(dbctx *x, int i)
 {
     return orm_revgraph_nchildren(x->g, i) == 0;
 }
@@ -220,9 +211,9 @@ static int is_head(dbctx *x, int i)
 /* Refuses with more than one head, naming them and the merge command. */
 static void require_one_head(dbctx *x, const char *doing)
 {
-    orm_strv *heads = heads_strv(x);
+    orm_strv *heads = dbs_heads(x);
     if (heads->n > 1) {
-        push_joined(x->L, heads, "");
+        dbs_push_joined(x->L, heads, "");
         luaL_error(x->L,
                    "multiple heads are present (%s): join them with `ormsh db merge -m MESSAGE %s "
                    "%s` before %s",
@@ -234,13 +225,13 @@ static void require_one_head(dbctx *x, const char *doing)
 /* Refuses when the database is not at the head of the revisions. */
 static void require_at_head(dbctx *x)
 {
-    orm_strv *cur = current_strv(x), *heads = heads_strv(x);
+    orm_strv *cur = dbs_current(x), *heads = dbs_heads(x);
     orm_error err;
     orm_error_init(&err);
     if (orm_revgraph_check_current(x->g, cur, &err) < 0) dbs_raise(x->L, &err);
     if (!orm_strv_same_set(cur, heads)) {
-        push_joined(x->L, cur, "<base>");
-        push_joined(x->L, heads, "<base>");
+        dbs_push_joined(x->L, cur, "<base>");
+        dbs_push_joined(x->L, heads, "<base>");
         luaL_error(x->L,
                    "Target database is not up to date (it is at %s, the head is %s): run `ormsh db "
                    "upgrade` first",
@@ -277,14 +268,14 @@ static void report_written(dbctx *x)
 static int do_revision(dbctx *x, const dbargs *a)
 {
     require_one_head(x, "adding a revision");
-    orm_strv *heads = heads_strv(x);
+    orm_strv *heads = dbs_heads(x);
     dbs_write(x, a->message ? a->message : "", heads, NULL, NULL);
     report_written(x);
     return SH_EXIT_OK;
 }
 
 /* [-0, +0, e] Resolves a revision argument to a graph position (-1 base). */
-static int resolve(dbctx *x, const char *spec)
+int dbs_resolve(dbctx *x, const char *spec)
 {
     int pos;
     orm_error err;
@@ -295,13 +286,13 @@ static int resolve(dbctx *x, const char *spec)
 
 static int do_merge(dbctx *x, const dbargs *a)
 {
-    orm_strv *downs = push_strv(x->L);
+    orm_strv *downs = dbs_push_strv(x->L);
     for (int i = 0; i < a->npos; i++) {
         if (strcmp(a->pos[i], "heads") == 0) {
             if (orm_revgraph_heads(x->g, downs) < 0) luaL_error(x->L, "not enough memory");
             continue;
         }
-        int p = resolve(x, a->pos[i]);
+        int p = dbs_resolve(x, a->pos[i]);
         if (p < 0) luaL_error(x->L, "cannot merge 'base'");
         if (orm_strv_add_unique(downs, orm_revgraph_id(x->g, p)) < 0)
             luaL_error(x->L, "not enough memory");
@@ -319,7 +310,7 @@ static void push_diff(dbctx *x)
         dbs_managed(x);
     else
         lua_newtable(x->L);
-    call_migrate(x, "diff", 1, 1);
+    dbs_call_migrate(x, "diff", 1, 1);
 }
 
 static void print_notices(lua_State *L, int diff)
@@ -345,7 +336,7 @@ static int do_migrate(dbctx *x, const dbargs *a)
         return SH_EXIT_OK;
     }
     print_notices(L, diff);
-    orm_strv *heads = heads_strv(x);
+    orm_strv *heads = dbs_heads(x);
     lua_getfield(L, diff, "upgrade");
     lua_getfield(L, diff, "downgrade");
     dbs_write(x, a->message ? a->message : "", heads, lua_tostring(L, -2), lua_tostring(L, -1));
@@ -377,113 +368,6 @@ static int do_check(dbctx *x, const dbargs *a)
     return SH_EXIT_FAIL;
 }
 
-/* ---- current, heads, history, show --------------------------------------------------- */
-
-/* [-0, +1, e] The strings of the list at idx joined with ", " ("none"). */
-static const char *push_list(lua_State *L, int idx)
-{
-    orm_strv *l = push_strv(L);
-    to_strv(L, idx, l);
-    const char *s = push_joined(L, l, "none");
-    lua_remove(L, -2);
-    return s;
-}
-
-/* [-0, +0, e] Where DDL commits at once (MySQL), a revision can stop
- * part-way: says which of its operations ran, on stderr (after a failing
- * upgrade: failed = 1). 0 when no revision is part-way. */
-static int report_partial(dbctx *x, const char *at, int failed)
-{
-    lua_State *L = x->L;
-    int top = lua_gettop(L);
-    call_migrate(x, "partial", 0, 1);
-    if (lua_isnil(L, -1)) {
-        lua_settop(L, top);
-        return 0;
-    }
-    int t = lua_gettop(L);
-    lua_getfield(L, t, "transition");
-    lua_getfield(L, t, "applied");
-    lua_getfield(L, t, "not_applied");
-    const char *applied = push_list(L, t + 2), *pending = push_list(L, t + 3);
-    fflush(stdout);
-    fprintf(stderr,
-            "ormsh: revision %s %s part-way (this database commits each DDL statement at "
-            "once, so what ran stays):\n  applied:     %s\n  not applied: %s\n"
-            "ormsh: the database is at %s (ormsh_version) plus those %d operation%s (recorded "
-            "in ormsh_version_steps): %s `ormsh db upgrade` to apply the rest\n",
-            lua_tostring(L, t + 1), failed ? "stopped" : "is", applied, pending, at,
-            (int)lua_rawlen(L, t + 2), lua_rawlen(L, t + 2) == 1 ? "" : "s",
-            failed ? "fix the revision and run" : "run");
-    fflush(stderr);
-    lua_settop(L, top);
-    return 1;
-}
-
-static int do_current(dbctx *x, const dbargs *a)
-{
-    (void)a;
-    orm_strv *cur = current_strv(x);
-    for (int i = 0; i < cur->n; i++) {
-        int p = orm_revgraph_find(x->g, cur->v[i]);
-        printf("%s%s\n", cur->v[i], p >= 0 && is_head(x, p) ? " (head)" : "");
-    }
-    report_partial(x, push_joined(x->L, cur, "<base>"), 0);
-    return SH_EXIT_OK;
-}
-
-static int do_heads(dbctx *x, const dbargs *a)
-{
-    (void)a;
-    orm_strv *heads = heads_strv(x);
-    for (int i = 0; i < heads->n; i++)
-        printf("%s (head)\n", heads->v[i]);
-    return SH_EXIT_OK;
-}
-
-/* " (head)", " (branchpoint)", " (mergepoint)" as they apply. */
-static void indicators(dbctx *x, int i, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s%s%s", is_head(x, i) ? " (head)" : "",
-             orm_revgraph_nchildren(x->g, i) > 1 ? " (branchpoint)" : "",
-             orm_revgraph_downs(x->g, i)->n > 1 ? " (mergepoint)" : "");
-}
-
-static int do_history(dbctx *x, const dbargs *a)
-{
-    (void)a;
-    for (int i = orm_revgraph_count(x->g) - 1; i >= 0; i--) {
-        char ind[64];
-        indicators(x, i, ind, sizeof ind);
-        const char *downs = push_joined(x->L, orm_revgraph_downs(x->g, i), "<base>");
-        printf("%s -> %s%s, %s\n", downs, orm_revgraph_id(x->g, i), ind, rev_message(x, i));
-        lua_pop(x->L, 1);
-    }
-    return SH_EXIT_OK;
-}
-
-static int do_show(dbctx *x, const dbargs *a)
-{
-    lua_State *L = x->L;
-    int i = resolve(x, a->pos[0]);
-    if (i < 0) luaL_error(L, "'base' is not a revision");
-    char ind[64];
-    indicators(x, i, ind, sizeof ind);
-    const orm_strv *downs = orm_revgraph_downs(x->g, i);
-    printf("Rev: %s%s\n", orm_revgraph_id(x->g, i), ind);
-    printf("%s: %s\n", downs->n > 1 ? "Merges" : "Parent", push_joined(L, downs, "<base>"));
-    orm_strv *kids = push_strv(L);
-    for (int k = 0; k < orm_revgraph_count(x->g); k++)
-        if (orm_strv_find(orm_revgraph_downs(x->g, k), orm_revgraph_id(x->g, i)) >= 0 &&
-            orm_strv_push(kids, orm_revgraph_id(x->g, k)) < 0)
-            luaL_error(L, "not enough memory");
-    if (kids->n > 1) printf("Branches into: %s\n", push_joined(L, kids, ""));
-    dbs_push_rev(x, i);
-    lua_getfield(L, -1, "__path");
-    printf("Path: %s\n\n    %s\n\n", lua_tostring(L, -1), rev_message(x, i));
-    return SH_EXIT_OK;
-}
-
 /* ---- upgrade, downgrade, stamp --------------------------------------------------------- */
 
 static void set_list(lua_State *L, const orm_strv *l, const char *key)
@@ -511,11 +395,11 @@ static void push_steps(dbctx *x, const orm_revplan *plan, int up)
         lua_getfield(L, -1, "__file");
         lua_setfield(L, -3, "chunk");
         lua_pop(L, 1);
-        const char *downs = push_joined(L, orm_revgraph_downs(x->g, i), "");
+        const char *downs = dbs_push_joined(L, orm_revgraph_downs(x->g, i), "");
         if (up)
-            lua_pushfstring(L, "Running upgrade %s -> %s, %s", downs, id, rev_message(x, i));
+            lua_pushfstring(L, "Running upgrade %s -> %s, %s", downs, id, dbs_rev_message(x, i));
         else
-            lua_pushfstring(L, "Running downgrade %s -> %s, %s", id, downs, rev_message(x, i));
+            lua_pushfstring(L, "Running downgrade %s -> %s, %s", id, downs, dbs_rev_message(x, i));
         lua_setfield(L, -3, "label");
         lua_pop(L, 1);
         set_list(L, &plan->v[k].remove, "remove");
@@ -568,10 +452,10 @@ static int run_plan(dbctx *x, const orm_revplan *plan, int up, const dbargs *a)
         lua_getfield(L, x->migrate, "current");
         lua_pushvalue(L, x->db);
         if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
-            orm_strv *cur = push_strv(L);
-            to_strv(L, -2, cur);
-            const char *at = push_joined(L, cur, "<base>");
-            if (!report_partial(x, at, 1))
+            orm_strv *cur = dbs_push_strv(L);
+            dbs_to_strv(L, -2, cur);
+            const char *at = dbs_push_joined(L, cur, "<base>");
+            if (!dbs_report_partial(x, at, 1))
                 fprintf(stderr,
                         "ormsh: the failing revision was rolled back; the database is at %s\n", at);
         }
@@ -583,16 +467,16 @@ static int do_upgrade(dbctx *x, const dbargs *a)
 {
     lua_State *L = x->L;
     const char *spec = a->npos ? a->pos[0] : "head";
-    orm_strv *cur = current_strv(x);
+    orm_strv *cur = dbs_current(x);
     orm_revplan *plan = push_plan(L);
     orm_error err;
     orm_error_init(&err);
     int targets[64], nt = 0, relative = spec[0] == '+' ? atoi(spec + 1) : 0;
     if (strcmp(spec, "heads") == 0) {
         for (int i = 0; i < orm_revgraph_count(x->g) && nt < 64; i++)
-            if (is_head(x, i)) targets[nt++] = i;
+            if (dbs_is_head(x, i)) targets[nt++] = i;
     } else {
-        targets[nt++] = resolve(x, relative ? "head" : spec);
+        targets[nt++] = dbs_resolve(x, relative ? "head" : spec);
     }
     if (orm_revgraph_upgrade_plan(x->g, cur, targets, nt, plan, &err) < 0) dbs_raise(L, &err);
     if (relative > 0) {
@@ -610,7 +494,8 @@ static int do_upgrade(dbctx *x, const dbargs *a)
                    "do.%s%s",
                    "", "");
         else
-            notice("The database is already at %s%s: nothing to do.", push_joined(L, cur, "<base>"),
+            notice("The database is already at %s%s: nothing to do.",
+                   dbs_push_joined(L, cur, "<base>"),
                    strcmp(spec, "head") == 0 || strcmp(spec, "heads") == 0 ? " (head)" : "");
         return SH_EXIT_OK;
     }
@@ -621,7 +506,7 @@ static int do_downgrade(dbctx *x, const dbargs *a)
 {
     lua_State *L = x->L;
     const char *spec = a->npos ? a->pos[0] : "-1";
-    orm_strv *cur = current_strv(x);
+    orm_strv *cur = dbs_current(x);
     orm_revplan *plan = push_plan(L);
     orm_error err;
     orm_error_init(&err);
@@ -633,7 +518,7 @@ static int do_downgrade(dbctx *x, const dbargs *a)
             luaL_error(L, "bad relative revision '%s' (expected -N)", spec);
         steps = (int)n;
     } else {
-        target = resolve(x, spec);
+        target = dbs_resolve(x, spec);
     }
     if (orm_revgraph_downgrade_plan(x->g, cur, target, plan, &err) < 0) dbs_raise(L, &err);
     if (steps) {
@@ -647,7 +532,7 @@ static int do_downgrade(dbctx *x, const dbargs *a)
         }
     }
     if (plan->n == 0) {
-        notice("The database is already at %s: nothing to do.%s", push_joined(L, cur, "<base>"),
+        notice("The database is already at %s: nothing to do.%s", dbs_push_joined(L, cur, "<base>"),
                "");
         return SH_EXIT_OK;
     }
@@ -657,23 +542,24 @@ static int do_downgrade(dbctx *x, const dbargs *a)
 static int do_stamp(dbctx *x, const dbargs *a)
 {
     lua_State *L = x->L;
-    orm_strv *to = push_strv(L);
+    orm_strv *to = dbs_push_strv(L);
     if (strcmp(a->pos[0], "heads") == 0) {
         if (orm_revgraph_heads(x->g, to) < 0) luaL_error(L, "not enough memory");
     } else {
-        int p = resolve(x, a->pos[0]);
+        int p = dbs_resolve(x, a->pos[0]);
         if (p >= 0 && orm_strv_push(to, orm_revgraph_id(x->g, p)) < 0)
             luaL_error(L, "not enough memory");
     }
-    orm_strv *cur = current_strv(x);
-    notice("Running stamp_revision %s -> %s", push_joined(L, cur, ""), push_joined(L, to, ""));
+    orm_strv *cur = dbs_current(x);
+    notice("Running stamp_revision %s -> %s", dbs_push_joined(L, cur, ""),
+           dbs_push_joined(L, to, ""));
     lua_createtable(L, to->n, 0);
     for (int i = 0; i < to->n; i++) {
         lua_pushstring(L, to->v[i]);
         lua_rawseti(L, -2, i + 1);
     }
     dbp_push_run_opts(L, a->sql);
-    call_migrate(x, "stamp", 2, 0);
+    dbs_call_migrate(x, "stamp", 2, 0);
     return SH_EXIT_OK;
 }
 
@@ -682,9 +568,9 @@ static int do_stamp(dbctx *x, const dbargs *a)
 static const subcmd subcmds[] = {
     {"init", 0, 0, 0, 0, do_init},           {"migrate", 0, 0, 1, 0, do_migrate},
     {"revision", 0, 0, 1, 0, do_revision},   {"upgrade", 0, 1, 0, 1, do_upgrade},
-    {"downgrade", 0, 1, 0, 1, do_downgrade}, {"current", 0, 0, 0, 0, do_current},
-    {"history", 0, 0, 0, 0, do_history},     {"heads", 0, 0, 0, 0, do_heads},
-    {"show", 1, 1, 0, 0, do_show},           {"stamp", 1, 1, 0, 1, do_stamp},
+    {"downgrade", 0, 1, 0, 1, do_downgrade}, {"current", 0, 0, 0, 0, dbs_do_current},
+    {"history", 0, 0, 0, 0, dbs_do_history}, {"heads", 0, 0, 0, 0, dbs_do_heads},
+    {"show", 1, 1, 0, 0, dbs_do_show},       {"stamp", 1, 1, 0, 1, do_stamp},
     {"merge", 1, 8, 1, 0, do_merge},         {"check", 0, 0, 0, 0, do_check},
 };
 
@@ -722,7 +608,7 @@ static int setup(lua_State *L, dbctx *x)
  * the other (each its own transaction). */
 static int on_every_shard(const subcmd *s)
 {
-    return s->run == do_upgrade || s->run == do_downgrade || s->run == do_current ||
+    return s->run == do_upgrade || s->run == do_downgrade || s->run == dbs_do_current ||
            s->run == do_check || s->run == do_stamp;
 }
 
@@ -827,12 +713,12 @@ static int warn_main(lua_State *L)
     if (setup(L, &x) || !dir_exists(lua_tostring(L, x.verdir))) return 0;
     dbs_load(&x);
     if (orm_revgraph_count(x.g) == 0) return 0;
-    orm_strv *cur = current_strv(&x), *heads = heads_strv(&x);
+    orm_strv *cur = dbs_current(&x), *heads = dbs_heads(&x);
     if (orm_strv_same_set(cur, heads)) return 0;
     lua_pushboolean(L, 1); /* the prompt says so (app_prompt) */
     lua_setfield(L, LUA_REGISTRYINDEX, CMD_DB_BEHIND_KEY);
-    push_joined(L, cur, "<base>");
-    push_joined(L, heads, "<base>");
+    dbs_push_joined(L, cur, "<base>");
+    dbs_push_joined(L, heads, "<base>");
     fflush(stdout);
     fprintf(stderr,
             "ormsh: warning: the database is not up to date with the migrations (at %s, head %s): "

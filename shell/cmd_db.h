@@ -38,6 +38,46 @@ typedef struct dbctx {
     orm_revgraph *g;
 } dbctx;
 
+/* A db command line, as cmd_db.c parsed it. */
+typedef struct dbargs {
+    const char *sub;
+    const char *message; /* -m / --message */
+    int sql;             /* --sql */
+    int force, dry_run;  /* --force, --dry-run (upgrade, downgrade) */
+    const char *pos[8];
+    int npos;
+} dbargs;
+
+/* [-0, +0, e] Calls orm.migrate.<fn>(db, the nargs values on top) with nres results. */
+void dbs_call_migrate(dbctx *x, const char *fn, int nargs, int nres);
+/* [-0, +1, e] An empty C string list, owned by a userdata pushed. */
+orm_strv *dbs_push_strv(lua_State *L);
+/* [-0, +0, e] Appends the strings of the Lua list at idx to out. */
+void dbs_to_strv(lua_State *L, int idx, orm_strv *out);
+/* [-0, +1, e] The revisions the database is at / the graph's heads, as a C
+ * list owned by a userdata pushed. */
+orm_strv *dbs_current(dbctx *x);
+orm_strv *dbs_heads(dbctx *x);
+/* [-0, +1, e] The list joined with ", " (none: `none`); returns the pushed string. */
+const char *dbs_push_joined(lua_State *L, const orm_strv *l, const char *none);
+/* [-0, +0, e] The message of revision i ("" when none; kept alive by x->revs). */
+const char *dbs_rev_message(dbctx *x, int i);
+/* 1 when graph position i has no child revision. */
+int dbs_is_head(dbctx *x, int i);
+/* [-0, +0, e] A revision argument as a graph position (-1: base). */
+int dbs_resolve(dbctx *x, const char *spec);
+
+/* ---- current, heads, history, show (cmd_db_info.c) ---- */
+
+/* [-0, +0, e] Where DDL commits at once, says on stderr which operations of a
+ * revision left part-way ran (failed: after a failing upgrade); 0 when none is. */
+int dbs_report_partial(dbctx *x, const char *at, int failed);
+/* The subcommands; each returns the exit status. */
+int dbs_do_current(dbctx *x, const dbargs *a);
+int dbs_do_heads(dbctx *x, const dbargs *a);
+int dbs_do_history(dbctx *x, const dbargs *a);
+int dbs_do_show(dbctx *x, const dbargs *a);
+
 /* [-0, +0, v] Raises e's message as a plain error (e is cleared first). */
 __attribute__((noreturn)) void dbs_raise(lua_State *L, orm_error *e);
 /* [-0, +2, e] Reads every Lua file of migrations/versions into x->revs (pushed)
