@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "memory_db.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,24 +23,6 @@
 #include "fault.h"
 #include "migrate.h"
 #include "sqlq.h"
-
-static orm_conn *open_memory(void)
-{
-    orm_url url;
-    orm_error err;
-    orm_error_init(&err);
-    assert_int_equal(orm_url_parse(&url, "sqlite://", &err), 0);
-    orm_conn *c = NULL;
-    orm_open_opts opts = {0};
-    assert_int_equal(orm_conn_open(&c, &url, &opts, &err), 0);
-    orm_url_free(&url);
-    return c;
-}
-
-static void exec(orm_conn *c, const char *sql)
-{
-    if (orm_conn_exec(c, sql) != ORM_OK) fail_msg("%s: %s", sql, c->err.message);
-}
 
 /* Every column of every row of sql, "|" between columns and ";" between
  * rows, into out (size n). */
