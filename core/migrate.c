@@ -135,7 +135,10 @@ static void put_with_literals(orm_migctx *m, const char *sql, const orm_value *p
         } else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
             char *end;
             long k = strtol(p + 1, &end, 10);
-            if (k >= 1 && (size_t)k <= n) put_literal(m, b, &params[k - 1]);
+            if (k >= 1 && (size_t)k <= n)
+                put_literal(m, b, &params[k - 1]);
+            else /* no value for it: kept as written, as a '?' past the values is */
+                orm_buf_append(b, p, (size_t)(end - p));
             p = end - 1;
         } else {
             orm_buf_putc(b, *p);
