@@ -168,9 +168,9 @@ static int bad_url(orm_error *err, const char *text, const char *why)
 {
     char *shown = orm_url_mask_text(text);
     if (!shown) return orm_error_oom(err);
-    orm_error_set(err, ORM_ERR_ARGUMENT, 0, "invalid database URL '%s': %s", shown, why);
+    int rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0, "invalid database URL '%s': %s", shown, why);
     free(shown);
-    return ORM_EFAIL;
+    return rc; /* ORM_ENOMEM when the message could not be made */
 }
 
 static int hexval(char c)
@@ -259,11 +259,12 @@ static int parse_server(orm_url *u, const char *text, const char *rest, orm_erro
     } else if (p[un] == ':' && (at = strchr(p + un + 1, '@')) != NULL) {
         pw = p + un + 1;
     }
-    if (at) {
-        if (decode_part(p, un, &u->user, text, "'%00' in the user name", err)) return ORM_EFAIL;
-        if (pw &&
-            decode_part(pw, (size_t)(at - pw), &u->password, text, "'%00' in the password", err))
-            return ORM_EFAIL;
+    if (at) { /* a failure is ORM_EFAIL (bad text) or ORM_ENOMEM, passed on */
+        int rc = decode_part(p, un, &u->user, text, "'%00' in the user name", err);
+        if (rc == ORM_OK && pw)
+            rc = decode_part(pw, (size_t)(at - pw), &u->password, text, "'%00' in the password",
+                             err);
+        if (rc < 0) return rc;
         p = at + 1;
     }
     const char *host_end;
@@ -305,13 +306,13 @@ static int unknown_scheme(const char *text, size_t sn, orm_error *err)
         orm_buf_puts(&names, be->name);
     }
     char *shown = orm_url_mask_text(text);
-    int rc = ORM_EFAIL;
+    int rc;
     if (!shown || names.oom)
         rc = orm_error_oom(err);
     else
-        orm_error_set(err, ORM_ERR_ARGUMENT, 0,
-                      "unsupported database URL scheme '%.*s' in '%s' (use %s)", (int)sn, text,
-                      shown, orm_buf_str(&names));
+        rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                           "unsupported database URL scheme '%.*s' in '%s' (use %s)", (int)sn, text,
+                           shown, orm_buf_str(&names));
     free(shown);
     orm_buf_free(&names);
     return rc;
