@@ -37,6 +37,15 @@ static orm_table *add_gadget(fx *f)
     return t;
 }
 
+/* l op r; the new node holds its own references to l and r. */
+static orm_expr *compare(orm_op op, orm_expr *l, orm_expr *r)
+{
+    orm_expr *e = orm_expr_binary(op, l, r);
+    orm_expr_release(l);
+    orm_expr_release(r);
+    return e;
+}
+
 static void set_value(orm_object *o, int col, orm_value v)
 {
     assert_int_equal(orm_object_set(o, col, &v), ORM_OK);
@@ -153,7 +162,7 @@ static void test_audit_log__bulk_statements(void **state)
     raw_exec(f, "INSERT INTO gadget (label, weight) VALUES ('a', 1), ('b', 2), ('c', 3)");
     orm_value two;
     orm_value_real(&two, 1.5);
-    orm_expr *where = orm_expr_binary(ORM_OP_GT, orm_expr_column(g, G_WEIGHT), orm_expr_bind(&two));
+    orm_expr *where = compare(ORM_OP_GT, orm_expr_column(g, G_WEIGHT), orm_expr_bind(&two));
     orm_value lbl = ORM_VALUE_NULL;
     assert_int_equal(orm_value_set_text(&lbl, "heavy", 5), ORM_OK);
     orm_expr *val = orm_expr_bind(&lbl);
@@ -255,7 +264,7 @@ static void test_audit_log__each_failed_allocation(void **state)
         set_text(a, G_LABEL, "changed");
         orm_value one;
         orm_value_int(&one, 1);
-        orm_expr *where = orm_expr_binary(ORM_OP_EQ, orm_expr_column(g, G_ID), orm_expr_bind(&one));
+        orm_expr *where = compare(ORM_OP_EQ, orm_expr_column(g, G_ID), orm_expr_bind(&one));
         orm_expr *val = orm_expr_bind(&(orm_value){.type = ORM_V_REAL, .u.r = 7});
         assert_non_null(where);
         assert_non_null(val);
