@@ -73,9 +73,8 @@ static int depth_add(depths *d, int64_t id, int depth)
 static int put_row(orm_cursor *c, int tree, depths *d, orm_buf *out)
 {
     int ncols = orm_cursor_ncols(c), rc = ORM_OK;
-    orm_value v = ORM_VALUE_NULL;
+    orm_value v = ORM_VALUE_NULL, id = ORM_VALUE_NULL, parent = ORM_VALUE_NULL;
     if (tree) {
-        orm_value id = ORM_VALUE_NULL, parent = ORM_VALUE_NULL;
         if ((rc = orm_cursor_value(c, 0, &id)) < 0 || (rc = orm_cursor_value(c, 1, &parent)) < 0 ||
             (rc = orm_cursor_value(c, 3, &v)) < 0)
             goto done;
@@ -92,8 +91,10 @@ static int put_row(orm_cursor *c, int tree, depths *d, orm_buf *out)
         put_value(out, &v);
         orm_value_clear(&v);
     }
-done:
+done: /* id and parent too: a backend may give them as text */
     orm_value_clear(&v);
+    orm_value_clear(&id);
+    orm_value_clear(&parent);
     return rc;
 }
 
