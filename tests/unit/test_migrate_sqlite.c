@@ -143,9 +143,7 @@ static void test_migrate_sqlite__big_rebuild_reports_progress(void **state)
     reports r = {.ordered = 1};
     orm_migctx_set_progress(m, on_progress, &r);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
-    orm_dbtable *f = fragment("big", "w", 0, "7");
-    f->cols[0].server_default = NULL;
-    f->cols[0].nullable = 1;
+    orm_dbtable *f = fragment("big", "w", 1, NULL);
     orm_dbunique uq = {.name = "uq_big_w"};
     assert_int_equal(orm_strv_push(&uq.cols, "w"), 0);
     assert_int_equal(orm_dbtable_add_unique(f, &uq), 0); /* UNIQUE: a rebuild */
