@@ -331,11 +331,12 @@ int orm_revgraph_upgrade_plan(const orm_revgraph *g, const orm_strv *current, co
     return rc < 0 ? plan_fail(out, err, rc) : ORM_OK;
 }
 
-/* 1 when d is an ancestor of (or is) some revision in heads. */
+/* 1 when d is an ancestor of (or is) some revision in heads, 0 when not,
+ * ORM_ENOMEM. */
 static int below_any(const orm_revgraph *g, const orm_strv *heads, int d)
 {
     char *flags = applied_set(g, heads);
-    int r = flags ? flags[d] : 0;
+    int r = flags ? flags[d] : ORM_ENOMEM;
     free(flags);
     return r;
 }
@@ -367,8 +368,13 @@ int orm_revgraph_downgrade_plan(const orm_revgraph *g, const orm_strv *current, 
         orm_strv_remove(&heads, g->v[i].id);
         for (int d = 0; rc == ORM_OK && d < g->v[i].downs.n; d++) {
             const char *down = g->v[i].downs.v[d];
-            if (orm_strv_find(&heads, down) >= 0 || below_any(g, &heads, g->v[i].down_pos[d]))
-                continue;
+            int below =
+                orm_strv_find(&heads, down) >= 0 ? 1 : below_any(g, &heads, g->v[i].down_pos[d]);
+            if (below < 0) { /* out of memory: not "not below" (a wrong version row) */
+                rc = below;
+                break;
+            }
+            if (below) continue;
             rc = orm_strv_push(&s->add, down);
             if (rc == ORM_OK) rc = orm_strv_push(&heads, down);
         }
