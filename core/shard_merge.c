@@ -109,9 +109,12 @@ static int whole_decimal(const orm_value *v, int64_t *out)
 
 static int add(orm_value *acc, const orm_value *v)
 {
+    int64_t r; /* not into acc: an overflowing add stores the wrapped sum */
     if (acc->type == ORM_V_INT && v->type == ORM_V_INT &&
-        !__builtin_add_overflow(acc->u.i, v->u.i, &acc->u.i))
+        !__builtin_add_overflow(acc->u.i, v->u.i, &r)) {
+        acc->u.i = r;
         return ORM_OK;
+    }
     int decimal =
         (acc->type == ORM_V_TEXT && acc->decimal) || (v->type == ORM_V_TEXT && v->decimal);
     int64_t x, y;
