@@ -81,6 +81,7 @@ static void column_of(const char *sql, size_t idx, char *out, size_t n)
                 while (w > sql && isspace((unsigned char)w[-1]))
                     w--;
                 if (w - sql >= 6 && strncasecmp(w - 6, "VALUES", 6) == 0) values = p, pos = 0;
+                if (values) pos = 0; /* each row of VALUES (...), (...) starts again */
             }
         } else if (*p == ')') {
             depth--;
