@@ -500,8 +500,10 @@ void orm_dbcolumn_ddl(const orm_dialect *d, const orm_dbcolumn *c, orm_buf *out)
 {
     orm_dialect_quote(d, out, c->name);
     orm_buf_putc(out, ' ');
-    if (c->autoincrement && d->autoincrement_pk) {
-        orm_buf_puts(out, d->autoincrement_pk);
+    if (c->autoincrement && d->autoincrement_pk) { /* as ddl.c: a BigInteger key stays big */
+        orm_buf_puts(out, c->type.kind == ORM_T_BIGINT && d->autoincrement_bigpk
+                              ? d->autoincrement_bigpk
+                              : d->autoincrement_pk);
         return;
     }
     put_type(d, c, out);
