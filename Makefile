@@ -164,7 +164,7 @@ FUZZ_SECONDS ?= 60
 # FUZZ_SEED: libFuzzer's random seed (0: a new one each run; CI fixes one so
 # a run explores the same inputs again)
 FUZZ_SEED ?= 0
-FUZZ_TARGETS ?= url expr revision lua repl
+FUZZ_TARGETS ?= url expr revision lua repl migration
 FUZZ_DEBS := clang libclang-rt-14-dev
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz: deps
@@ -184,7 +184,7 @@ $(BUILD)/fuzz/fuzz_lua: tests/fuzz/fuzz_lua.c $(CORE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
 
-$(BUILD)/fuzz/fuzz_repl: tests/fuzz/fuzz_repl.c $(CORE_OBJ) $(BIND_OBJ) $(filter-out %/main.o,$(SHELL_OBJ))
+$(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ) $(filter-out %/main.o,$(SHELL_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ishell -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) $(HTTP_LIBS) -lm -ldl
 
