@@ -200,7 +200,7 @@ static int build(orm_metadata *md, orm_error *err)
     orm_tindex ix = {.name = "ix_child_note", .is_index = 1, .ncols = 2, .cols = {1, 2}};
     if (rc == ORM_OK) rc = orm_table_add_tindex(c, &ix, err);
     for (int i = 0; rc == ORM_OK && i < 10; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "spare%d", i);
         rc = orm_metadata_add_table(md, name, NULL, err);
     }
