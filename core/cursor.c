@@ -39,10 +39,13 @@ static int is_read_only(const char *sql)
 /* A SELECT that locks rows (FOR UPDATE / FOR SHARE) belongs on the primary. */
 static int locks_rows(const char *sql)
 {
-    for (const char *p = sql; (p = strchr(p, ' ')) != NULL; p++)
-        if (strncasecmp(p, " FOR UPDATE", 11) == 0 || strncasecmp(p, " FOR SHARE", 10) == 0 ||
-            strncasecmp(p, " LOCK IN SHARE MODE", 19) == 0)
+    for (const char *p = sql; (p = strchr(p, ' ')) != NULL; p++) {
+        char c = (char)(p[1] | 0x20); /* a cheap test first: every read is scanned */
+        if (c == 'f' &&
+            (strncasecmp(p, " FOR UPDATE", 11) == 0 || strncasecmp(p, " FOR SHARE", 10) == 0))
             return 1;
+        if (c == 'l' && strncasecmp(p, " LOCK IN SHARE MODE", 19) == 0) return 1;
+    }
     return 0;
 }
 
@@ -149,16 +152,21 @@ int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const 
         if (rc >= 0) return ORM_OK;
         orm_error_move(&why, &rconn->err); /* the primary decides whose fault it was */
     }
+    int writes = !is_read_only(sql);
+    if (writes) orm_session_end_replica_reads(s); /* reads go to the primary from here */
     rc = orm_session_begin(s);
     if (rc >= 0 && s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
     if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, own, out);
     if (rc < 0) {
+        /* the statement's own fault: a PostgreSQL replica's read transaction
+         * is aborted by it, so the next read there starts afresh */
+        if (rep >= 0) orm_session_end_replica_reads(s);
         orm_error_clear(&why);
         return fail_from(s, s->conn, rc);
     }
     if (rep >= 0) orm_router_failed(s->router, rep, &why);
     orm_error_clear(&why);
-    if (!is_read_only(sql)) s->raw_writes = 1;
+    if (writes) s->raw_writes = 1;
     return ORM_OK;
 }
 
@@ -174,7 +182,10 @@ int orm_cursor_step(orm_cursor *c)
     if (rc == ORM_DONE) c->done = 1;
     if (rc < 0) {
         c->done = 1;
-        return fail_from(c->s, c->conn, rc);
+        rc = fail_from(c->s, c->conn, rc);
+        /* as in orm_cursor_open_own: no aborted read transaction left */
+        if (c->conn != c->s->conn) orm_session_end_replica_reads(c->s);
+        return rc;
     }
     return rc;
 }
@@ -222,7 +233,7 @@ void orm_session_end_streams(orm_session *s)
     while (s->streams) {
         orm_cursor *c = s->streams;
         stream_unlink(c);
-        if (c->entry) orm_stmt_cache_checkin(s->cache, c->entry, c->borrowed);
+        if (c->entry) orm_stmt_cache_checkin(c->cache, c->entry, c->borrowed);
         c->entry = NULL;
         c->stmt = NULL;
         c->s = NULL; /* the session may go: close only frees c now */
