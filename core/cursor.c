@@ -158,9 +158,6 @@ int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const 
     if (rc >= 0 && s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
     if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, own, out);
     if (rc < 0) {
-        /* the statement's own fault: a PostgreSQL replica's read transaction
-         * is aborted by it, so the next read there starts afresh */
-        if (rep >= 0) orm_session_end_replica_reads(s);
         orm_error_clear(&why);
         return fail_from(s, s->conn, rc);
     }
@@ -182,10 +179,7 @@ int orm_cursor_step(orm_cursor *c)
     if (rc == ORM_DONE) c->done = 1;
     if (rc < 0) {
         c->done = 1;
-        rc = fail_from(c->s, c->conn, rc);
-        /* as in orm_cursor_open_own: no aborted read transaction left */
-        if (c->conn != c->s->conn) orm_session_end_replica_reads(c->s);
-        return rc;
+        return fail_from(c->s, c->conn, rc);
     }
     return rc;
 }
