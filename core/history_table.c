@@ -1,6 +1,7 @@
 /* history_table.c — the history table of a __versioned table and the copies of old
- * rows into it (see history_table.h). The flush calls orm_history_copy_row, bulk
- * changes orm_history_copy_where; both run in the session's transaction. */
+ * rows into it (see history_table.h). The flush calls orm_history_copy_rows for a
+ * chunk of rows (flush_history.c) or orm_history_copy_row for one, bulk changes
+ * orm_history_copy_where; all run in the session's transaction. */
 #include "history_table.h"
 
 #include <assert.h>
