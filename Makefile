@@ -164,7 +164,7 @@ FUZZ_SECONDS ?= 60
 # FUZZ_SEED: libFuzzer's random seed (0: a new one each run; CI fixes one so
 # a run explores the same inputs again)
 FUZZ_SEED ?= 0
-FUZZ_TARGETS ?= url expr revision lua
+FUZZ_TARGETS ?= url expr revision lua repl migration
 FUZZ_DEBS := clang libclang-rt-14-dev
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz: deps
@@ -173,7 +173,7 @@ fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build-fuzz/corpus/$$t; echo "--- fuzz_$$t ($(FUZZ_SECONDS) s)"; \
 	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
-	    -print_final_stats=1 -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    -close_fd_mask=3 -print_final_stats=1 -artifact_prefix=$(CURDIR)/build-fuzz/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
 	    2>&1 | grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Test unit written|crash-|leak-|timeout-|oom-' ; \
 	  ls build-fuzz/crash-* build-fuzz/leak-* 2>/dev/null | grep -q . && { echo "fuzz_$$t: finding saved in build-fuzz/"; exit 1; }; \
 	done; true
@@ -183,6 +183,10 @@ fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_lua: tests/fuzz/fuzz_lua.c $(CORE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
+
+$(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ) $(filter-out %/main.o,$(SHELL_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ishell -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) $(HTTP_LIBS) -lm -ldl
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)

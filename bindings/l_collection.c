@@ -135,10 +135,10 @@ void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx)
 static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
                         int sql)
 {
-    orm_object *o = l_model_check(L, inst_idx);
+    orm_object *o = l_instance_check(L, inst_idx);
     orm_object *src = orm_object_link_src(o, r->local_col);
     if (src) {
-        l_model_push_object(L, db, orm_object_retain(src));
+        l_instance_push_object(L, db, orm_object_retain(src));
         return;
     }
     const orm_value *v = &o->values[r->local_col];
@@ -147,14 +147,14 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         return;
     }
     l_rel_push_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx));
-    orm_object *cached = l_model_test(L, -1);
+    orm_object *cached = l_instance_test(L, -1);
     if (cached && orm_value_equal(&cached->values[r->remote_col], v)) return;
     lua_pop(L, 1);
     const orm_table *t = r->target;
     if (t->npk == 1 && t->pk[0] == r->remote_col) {
         orm_object *found = orm_session_peek(db->session, t, &v);
         if (found) {
-            l_model_push_object(L, db, orm_object_retain(found));
+            l_instance_push_object(L, db, orm_object_retain(found));
         } else if (!sql) {
             lua_pushnil(L);
             return;
@@ -163,7 +163,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
             orm_object *out = NULL;
             if (orm_session_get(db->session, t, v, &out) < 0) l_db_raise_session(L, db);
             if (out)
-                l_model_push_object(L, db, out);
+                l_instance_push_object(L, db, out);
             else
                 lua_pushnil(L);
         }
@@ -182,7 +182,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
 
 static void session_add(lua_State *L, l_db *db, int idx)
 {
-    orm_object *o = l_model_check(L, idx);
+    orm_object *o = l_instance_check(L, idx);
     if (o->session) return;
     if (orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
     l_rel_cascade_add(L, db, idx);
@@ -190,7 +190,7 @@ static void session_add(lua_State *L, l_db *db, int idx)
 
 static void check_target(lua_State *L, const orm_rel *r, int decl_idx, int val_idx)
 {
-    orm_object *v = l_model_test(L, val_idx);
+    orm_object *v = l_instance_test(L, val_idx);
     if (v && v->table == r->target) return;
     l_class_push(L, r->target);
     lua_getfield(L, -1, "__name");
@@ -210,8 +210,8 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
     if (parent_idx) parent_idx = lua_absindex(L, parent_idx);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     if (parent_idx) check_target(L, r, decl_idx, parent_idx);
-    orm_object *child = l_model_check(L, child_idx);
-    orm_object *parent = parent_idx ? l_model_check(L, parent_idx) : NULL;
+    orm_object *child = l_instance_check(L, child_idx);
+    orm_object *parent = parent_idx ? l_instance_check(L, parent_idx) : NULL;
     l_rel_push_reverse(L, decl_idx);
     int rev = lua_gettop(L);
     if (!lua_isnil(L, rev)) {
@@ -247,7 +247,7 @@ static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int ch
     int top = lua_gettop(L);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, child_idx);
-    orm_object *parent = l_model_check(L, parent_idx), *child = l_model_check(L, child_idx);
+    orm_object *parent = l_instance_check(L, parent_idx), *child = l_instance_check(L, child_idx);
     l_rel_push_reverse(L, decl_idx);
     if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == ORM_REL_M2O) {
         m2o_set(L, db, child_idx, lua_gettop(L), parent_idx);
@@ -265,7 +265,7 @@ static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int
     int top = lua_gettop(L);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, child_idx);
-    orm_object *child = l_model_check(L, child_idx);
+    orm_object *child = l_instance_check(L, child_idx);
     l_rel_push_reverse(L, decl_idx);
     if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == ORM_REL_M2O)
         m2o_set(L, db, child_idx, lua_gettop(L), 0);
@@ -306,7 +306,7 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
     other_idx = lua_absindex(L, other_idx);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
-    orm_object *owner = l_model_check(L, owner_idx), *other = l_model_check(L, other_idx);
+    orm_object *owner = l_instance_check(L, owner_idx), *other = l_instance_check(L, other_idx);
     l_rel_read(L, db, owner_idx, decl_idx);
     if (l_rel_coll_find(L, lua_gettop(L), other_idx)) {
         lua_settop(L, top);
@@ -355,8 +355,8 @@ void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int o
         l_rel_push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
         if (lua_istable(L, -1)) coll_raw_remove(L, -1, owner_idx);
     }
-    if (orm_rel_assoc_drop(db->session, r, l_model_check(L, owner_idx),
-                           l_model_check(L, other_idx)) < 0)
+    if (orm_rel_assoc_drop(db->session, r, l_instance_check(L, owner_idx),
+                           l_instance_check(L, other_idx)) < 0)
         l_db_raise_session(L, db);
     lua_settop(L, top);
 }
@@ -390,7 +390,7 @@ static int coll_pairs(lua_State *L)
 
 static l_db *owner_db(lua_State *L, int owner_idx)
 {
-    orm_object *o = l_model_check(L, owner_idx);
+    orm_object *o = l_instance_check(L, owner_idx);
     l_class *c = o->table->udata;
     c->db->L = L;
     if (c->db->session == NULL) luaL_error(L, "the database handle is closed");
@@ -474,7 +474,7 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
         m2o_current(L, db, inst_idx, decl_idx, r, 1);
         return 1;
     }
-    orm_object *o = l_model_check(L, inst_idx);
+    orm_object *o = l_instance_check(L, inst_idx);
     if (r->lazy == ORM_LAZY_DYNAMIC && r->kind == ORM_REL_O2M) {
         l_class_push(L, r->target);
         lua_getfield(L, -1, "query");

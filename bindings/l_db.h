@@ -138,31 +138,32 @@ int l_sandbox_checkpoint(lua_State *L); /* db.checkpoint(name); upvalue 1: db */
 int l_sandbox_restore(lua_State *L);    /* db.restore(name); upvalue 1: db */
 
 /* ---- l_model.c ---- */
-void l_model_open(lua_State *L, int modidx); /* types, Column, ForeignKey, ... */
-int l_model_define(lua_State *L);            /* db.Model(name, fields); upvalue 1: db */
-int l_table_define(lua_State *L);            /* db.Table(name, cols...); upvalue 1: db */
-/* [-0, +0, e] Assigns the value at val_idx to attribute key of the
- * instance at inst_idx, validated (what obj.key = v does). */
-void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx);
-/* [-0, +1, m] Pushes the instance for obj (the one already alive, or a new
- * one). Takes over one reference to obj. */
-void l_model_push_object(lua_State *L, l_db *db, orm_object *obj);
-/* [-0, +0, -] The object of an instance at idx, or NULL. */
-orm_object *l_model_test(lua_State *L, int idx);
-orm_object *l_model_check(lua_State *L, int idx);
+int l_model_define(lua_State *L); /* db.Model(name, fields); upvalue 1: db */
+int l_table_define(lua_State *L); /* db.Table(name, cols...); upvalue 1: db */
 /* [-0, +0, -] The class record of a class table at idx, or NULL. */
 l_class *l_class_test(lua_State *L, int idx);
 /* [-0, +1, m] Pushes the class table of t. */
 void l_class_push(lua_State *L, const orm_table *t);
 /* [-0, +1, m] "id, name, email": the attribute names of t. */
 void l_class_push_names(lua_State *L, const orm_table *t);
-/* [-0, +1, m] The instance metatable for the class at cls (l_instance.c). */
+
+/* ---- l_instance.c ---- */
+/* [-0, +0, e] Assigns the value at val_idx to attribute key of the
+ * instance at inst_idx, validated (what obj.key = v does). */
+void l_instance_assign(lua_State *L, int inst_idx, int key_idx, int val_idx);
+/* [-0, +1, m] Pushes the instance for obj (the one already alive, or a new
+ * one). Takes over one reference to obj. */
+void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj);
+/* [-0, +0, -] The object of an instance at idx, or NULL. */
+orm_object *l_instance_test(lua_State *L, int idx);
+orm_object *l_instance_check(lua_State *L, int idx);
+/* [-0, +1, m] The instance metatable for the class at cls. */
 void l_instance_metatable(lua_State *L, int cls, const char *name);
 /* Session hooks filling defaults / onupdate. */
-int l_model_before_insert(void *ctx, orm_object *o, orm_error *err);
-int l_model_before_update(void *ctx, orm_object *o, orm_error *err);
+int l_instance_before_insert(void *ctx, orm_object *o, orm_error *err);
+int l_instance_before_update(void *ctx, orm_object *o, orm_error *err);
 /* [-0, +1, m] tostring of an instance (its __repr or <Author id=1>). */
-void l_model_repr(lua_State *L, int idx);
+void l_instance_repr(lua_State *L, int idx);
 
 /* ---- l_table_args.c ---- */
 /* [-0, +0, m] Sets db.Index and db.UniqueConstraint in the module at modidx. */

@@ -166,7 +166,7 @@ static int push_history(lua_State *L, l_db *db, int cls, const orm_table *t, con
 /* obj:history() — upvalue 1: the class. */
 static int m_history(lua_State *L)
 {
-    orm_object *o = l_model_check(L, 1);
+    orm_object *o = l_instance_check(L, 1);
     lua_settop(L, 1);
     lua_pushvalue(L, lua_upvalueindex(1));
     int cls = lua_gettop(L);

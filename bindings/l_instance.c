@@ -8,16 +8,16 @@
 #include "l_relation.h"
 #include "l_seed.h"
 
-orm_object *l_model_test(lua_State *L, int idx)
+orm_object *l_instance_test(lua_State *L, int idx)
 {
     l_inst *u = lua_touserdata(L, idx);
     if (u == NULL || lua_rawlen(L, idx) != sizeof(l_inst) || u->magic != L_INST_MAGIC) return NULL;
     return u->obj;
 }
 
-orm_object *l_model_check(lua_State *L, int idx)
+orm_object *l_instance_check(lua_State *L, int idx)
 {
-    orm_object *o = l_model_test(L, idx);
+    orm_object *o = l_instance_test(L, idx);
     if (o == NULL) luaL_typeerror(L, idx, "model instance");
     return o;
 }
@@ -64,7 +64,7 @@ static lua_Integer take_id(lua_State *L, l_db *db, int cache)
     return id;
 }
 
-void l_model_push_object(lua_State *L, l_db *db, orm_object *obj)
+void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj)
 {
     lua_Integer id = (lua_Integer)(uintptr_t)obj->udata, slot;
     lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref);
@@ -149,7 +149,7 @@ static int raise_unknown(lua_State *L, const orm_table *t, const char *key)
 /* obj.key: a column value, else a class member (methods). [-0, +1, e] */
 static int inst_index(lua_State *L)
 {
-    orm_object *o = l_model_check(L, 1);
+    orm_object *o = l_instance_check(L, 1);
     size_t n;
     const char *key = lua_tolstring(L, 2, &n);
     if (key == NULL) return luaL_typeerror(L, 2, "attribute name");
@@ -175,12 +175,12 @@ static int inst_index(lua_State *L)
 }
 
 /* obj.key = value: validated against the column. [-0, +0, e] */
-void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
+void l_instance_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 {
     inst_idx = lua_absindex(L, inst_idx); /* Model{...} passes -2, -1 */
     key_idx = lua_absindex(L, key_idx);
     val_idx = lua_absindex(L, val_idx);
-    orm_object *o = l_model_check(L, inst_idx);
+    orm_object *o = l_instance_check(L, inst_idx);
     inst_idx = lua_absindex(L, inst_idx); /* callers may pass -2, -1 */
     key_idx = lua_absindex(L, key_idx);
     val_idx = lua_absindex(L, val_idx);
@@ -245,15 +245,15 @@ void l_model_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
 
 static int inst_newindex(lua_State *L)
 {
-    l_model_assign(L, 1, 2, 3);
+    l_instance_assign(L, 1, 2, 3);
     return 0;
 }
 
 /* <Author id=1>, or the class's __repr. [-0, +1, e] */
-void l_model_repr(lua_State *L, int idx)
+void l_instance_repr(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    orm_object *o = l_model_check(L, idx);
+    orm_object *o = l_instance_check(L, idx);
     l_class_push(L, o->table);
     lua_pushliteral(L, "__repr");
     if (lua_rawget(L, -2) == LUA_TFUNCTION) {
@@ -297,7 +297,7 @@ void l_model_repr(lua_State *L, int idx)
 
 static int inst_tostring(lua_State *L)
 {
-    l_model_repr(L, 1);
+    l_instance_repr(L, 1);
     return 1;
 }
 
@@ -305,7 +305,7 @@ static int inst_tostring(lua_State *L)
  * class's methods after "obj:" (second argument). [-0, +1, m] */
 static int inst_complete(lua_State *L)
 {
-    orm_object *o = l_model_check(L, 1);
+    orm_object *o = l_instance_check(L, 1);
     int methods = lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), ":") == 0;
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
@@ -408,13 +408,13 @@ static int run_hook(void *ctx, orm_object *o, orm_error *err, const char *field,
     return rc;
 }
 
-int l_model_before_insert(void *ctx, orm_object *o, orm_error *err)
+int l_instance_before_insert(void *ctx, orm_object *o, orm_error *err)
 {
     l_seed_count(ctx, o->table, 0, 1);
     return run_hook(ctx, o, err, "__defaults", 0);
 }
 
-int l_model_before_update(void *ctx, orm_object *o, orm_error *err)
+int l_instance_before_update(void *ctx, orm_object *o, orm_error *err)
 {
     l_seed_count(ctx, o->table, 1, 1);
     return run_hook(ctx, o, err, "__onupdate", 1);

@@ -415,7 +415,7 @@ static int class_call(lua_State *L)
     int nargs = lua_gettop(L) - 1;
     orm_object *o = orm_object_new_in(c->table, c->db ? c->db->session : NULL);
     if (o == NULL) return l_oom(L);
-    l_model_push_object(L, c->db, o);
+    l_instance_push_object(L, c->db, o);
     int self = lua_gettop(L);
     lua_pushliteral(L, "__init");
     if (lua_rawget(L, 1) == LUA_TFUNCTION) {
@@ -428,7 +428,7 @@ static int class_call(lua_State *L)
         if (nargs == 1 && lua_istable(L, 2)) {
             lua_pushnil(L);
             while (lua_next(L, 2)) {
-                l_model_assign(L, self, -2, -1); /* what obj.key = v does */
+                l_instance_assign(L, self, -2, -1); /* what obj.key = v does */
                 lua_pop(L, 1);
             }
         } else if (nargs > 0) {

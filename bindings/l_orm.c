@@ -482,7 +482,7 @@ static int orm_connect(lua_State *L)
     }
     db->conn->echo = echo;
     db->conn->echo_fn = echo_line;
-    orm_session_hooks hooks = {l_model_before_insert, l_model_before_update, db};
+    orm_session_hooks hooks = {l_instance_before_insert, l_instance_before_update, db};
     orm_session_set_hooks(db->session, &hooks);
     init_uv(L, db, dbidx, lua_tostring(L, -1));
     int opts_idx = lua_istable(L, 2) ? 2 : 0;

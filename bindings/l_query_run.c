@@ -181,7 +181,7 @@ static int push_slot(lua_State *L, l_query *q, orm_cursor *cur, const orm_select
         orm_object *o = NULL;
         int rc = orm_cursor_object(cur, sl.t, sl.col, &o);
         if (rc >= 0 && o)
-            l_model_push_object(L, q->db, o);
+            l_instance_push_object(L, q->db, o);
         else
             lua_pushnil(L);
         return rc;
@@ -417,7 +417,7 @@ lua_Integer l_query_stream_fill(lua_State *L, int qidx, orm_cursor *cur, const o
         rc = orm_cursor_object(cur, t, 0, &o);
         if (rc < 0) break;
         if (o == NULL) continue;
-        l_model_push_object(L, q->db, o);
+        l_instance_push_object(L, q->db, o);
         lua_rawseti(L, list, ++n);
     }
     for (lua_Integer i = n + 1; i <= old; i++) {
@@ -531,7 +531,7 @@ static int q_first(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    l_model_push_object(L, q->db, o);
+    l_instance_push_object(L, q->db, o);
     int obj = lua_gettop(L);
     if (needs_eager(L, q, one.t)) {
         l_list_new(L, 1);
@@ -573,7 +573,7 @@ static int q_scalar(lua_State *L)
 {
     run_all(L, 1);
     if (lua_rawlen(L, -1) > 1) return multiple(L, 0);
-    if (lua_rawgeti(L, -1, 1) == LUA_TTABLE && !l_model_test(L, -1)) lua_rawgeti(L, -1, 1);
+    if (lua_rawgeti(L, -1, 1) == LUA_TTABLE && !l_instance_test(L, -1)) lua_rawgeti(L, -1, 1);
     return 1;
 }
 
@@ -604,9 +604,12 @@ static int q_count(lua_State *L)
 static int q_get(lua_State *L)
 {
     l_query *q = l_query_check(L, 1);
+    int key = lua_isnone(L, 2) ? 0 : 2; /* q:get() with no key: none stays none */
+    lua_settop(L, 2);
     for (int i = 1; i <= q->nent; i++) {
         l_query_push_entity(L, 1, i);
-        if (l_class_test(L, -1)) return l_session_get(L, q->db, lua_gettop(L), 2);
+        if (l_class_test(L, -1))
+            return l_session_get(L, q->db, lua_gettop(L), key ? key : lua_gettop(L) + 1);
         lua_pop(L, 1);
     }
     return l_error_raisef(L, ORM_ERR_ARGUMENT, "get() needs a model entity in the query");

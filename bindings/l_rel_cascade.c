@@ -15,7 +15,7 @@
 /* [-0, +1, -] the __relationships table of the instance's class */
 static int push_rels(lua_State *L, int inst_idx)
 {
-    l_class_push(L, l_model_check(L, inst_idx)->table);
+    l_class_push(L, l_instance_check(L, inst_idx)->table);
     lua_getfield(L, -1, "__relationships");
     lua_remove(L, -2);
     return lua_gettop(L);
@@ -40,16 +40,16 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
         orm_rel *r = l_rel_resolve(L, decl);
         const char *name = l_rel_decl_key(L, decl);
         if (r->kind == ORM_REL_M2O) {
-            orm_object *src = orm_object_link_src(l_model_check(L, inst_idx), r->local_col);
+            orm_object *src = orm_object_link_src(l_instance_check(L, inst_idx), r->local_col);
             if (src && src->table->udata)
-                l_model_push_object(L, db, orm_object_retain(src));
+                l_instance_push_object(L, db, orm_object_retain(src));
             else
                 l_rel_push_loaded(L, db, inst_idx, name);
         } else {
             l_rel_push_loaded(L, db, inst_idx, name);
         }
         int v = lua_gettop(L);
-        if (l_model_test(L, v)) {
+        if (l_instance_test(L, v)) {
             lua_createtable(L, 1, 0);
             lua_pushvalue(L, v);
             lua_rawseti(L, -2, 1);
@@ -58,7 +58,7 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
         lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, v, i);
-            orm_object *o = l_model_test(L, -1);
+            orm_object *o = l_instance_test(L, -1);
             if (o && o->session == NULL && orm_session_add(db->session, o) < 0)
                 l_db_raise_session(L, db);
             if (o) cascade_add_visit(L, db, lua_gettop(L), visited);
@@ -87,7 +87,7 @@ void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
-    orm_object *o = l_model_check(L, inst_idx);
+    orm_object *o = l_instance_check(L, inst_idx);
     if (!((l_class *)o->table->udata)->has_rels) return;
     if (o->nlinks == 0) { /* nothing linked or loaded: nothing to cascade to */
         l_rel_push_state(L, db, inst_idx, 0);
@@ -104,16 +104,16 @@ void l_rel_delete_object(lua_State *L, l_db *db, int idx)
 {
     idx = lua_absindex(L, idx);
     l_rel_before_delete(L, db, idx);
-    if (orm_session_delete(db->session, l_model_check(L, idx)) < 0) l_db_raise_session(L, db);
+    if (orm_session_delete(db->session, l_instance_check(L, idx)) < 0) l_db_raise_session(L, db);
 }
 
 void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
-    if (!((l_class *)l_model_check(L, inst_idx)->table->udata)->has_rels) return;
+    if (!((l_class *)l_instance_check(L, inst_idx)->table->udata)->has_rels) return;
     int top = lua_gettop(L);
-    orm_object *o = l_model_check(L, inst_idx);
+    orm_object *o = l_instance_check(L, inst_idx);
     if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return;
     int rels = push_rels(L, inst_idx);
     lua_pushnil(L);
@@ -144,7 +144,7 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
                 l_rel_m2m_remove(L, db, inst_idx, decl, child);
             else if (act == ORM_REL_DELETE_CHILD)
                 l_rel_delete_object(L, db, child);
-            else if (orm_rel_link(r, l_model_check(L, child), NULL) < 0)
+            else if (orm_rel_link(r, l_instance_check(L, child), NULL) < 0)
                 l_oom(L);
             lua_pop(L, 1);
         }

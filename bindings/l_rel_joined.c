@@ -289,7 +289,7 @@ static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, 
         int rc = orm_cursor_object(cur, r->target, rels[k].off, &c);
         if (rc < 0) return rc;
         if (c == NULL) continue; /* no related row */
-        l_model_push_object(L, db, c);
+        l_instance_push_object(L, db, c);
         int child = lua_gettop(L);
         if (r->kind == ORM_REL_M2O) {
             if (isnew) l_rel_set_loaded(L, db, obj, rels[k].name, child);
@@ -394,7 +394,7 @@ int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, 
         orm_object *o = NULL;
         if ((rc = orm_cursor_object(*box, t, 0, &o)) < 0) break;
         if (o == NULL) continue;
-        l_model_push_object(L, db, o);
+        l_instance_push_object(L, db, o);
         int obj = lua_gettop(L);
         lua_pushvalue(L, obj);
         int isnew = lua_rawget(L, seen) == LUA_TNIL;

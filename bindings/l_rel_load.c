@@ -55,7 +55,7 @@ static void run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *
         const orm_value *key;
         if ((rc = orm_rel_load_row(*box, r, &o, &buf, &key)) < 0) break;
         if (o == NULL) continue;
-        l_model_push_object(L, db, o);
+        l_instance_push_object(L, db, o);
         if (a == NULL) lua_rawseti(L, boxidx + 1, ++k);
         l_value_push(L, key, keytype);
         if (key == &buf) orm_value_clear(&buf);
@@ -171,7 +171,7 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
     int nk = 0;
     for (lua_Integer i = 1; i <= np; i++) {
         lua_rawgeti(L, list_idx, i);
-        orm_object *o = l_model_test(L, -1);
+        orm_object *o = l_instance_test(L, -1);
         if (o == NULL || o->table != r->parent) {
             lua_pop(L, 1);
             continue;

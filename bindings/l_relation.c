@@ -389,7 +389,7 @@ void l_relation_eager_load(lua_State *L, l_db *db, int list_idx, int opts_idx, i
     }
     /* relationships declared lazy = "joined" / "selectin" */
     lua_rawgeti(L, list_idx, 1);
-    orm_object *o = l_model_test(L, -1);
+    orm_object *o = l_instance_test(L, -1);
     if (o) {
         l_class_push(L, o->table);
         lua_getfield(L, -1, "__relationships");

@@ -46,7 +46,7 @@ static void assign_all(lua_State *L, int inst, int src)
     if (lua_isnoneornil(L, src)) return;
     lua_pushnil(L);
     while (lua_next(L, src)) {
-        l_model_assign(L, inst, -2, -1);
+        l_instance_assign(L, inst, -2, -1);
         lua_pop(L, 1);
     }
 }
@@ -62,7 +62,7 @@ static void assign_changed(lua_State *L, int inst, int src)
         lua_gettable(L, inst);
         int same = lua_rawequal(L, -1, -2);
         lua_pop(L, 1);
-        if (!same) l_model_assign(L, inst, -2, -1);
+        if (!same) l_instance_assign(L, inst, -2, -1);
         lua_pop(L, 1);
     }
 }
@@ -141,7 +141,7 @@ static int create_or_find(lua_State *L, l_class *c, int update)
     }
     int err = lua_gettop(L);
     /* the failed object leaves the session before the savepoint goes back */
-    orm_object *o = l_model_test(L, obj);
+    orm_object *o = l_instance_test(L, obj);
     if (o && o->session) orm_session_expunge(db->session, o);
     lua_pushvalue(L, sp);
     call_method(L, "rollback", 0, 0);

@@ -57,7 +57,7 @@ static int s_add(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
     ON_OBJECT_SHARD(db, s_add);
-    orm_object *o = l_model_check(L, 2);
+    orm_object *o = l_instance_check(L, 2);
     check_rc(L, db, orm_session_add(db->session, o));
     l_rel_cascade_add(L, db, 2);
     return 0;
@@ -70,7 +70,7 @@ static int s_add_all(lua_State *L)
     lua_Integer n = luaL_len(L, 2);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 2, i);
-        orm_object *o = l_model_test(L, -1);
+        orm_object *o = l_instance_test(L, -1);
         if (o == NULL)
             return luaL_error(
                 L, "bad argument #1 to 'add_all' (item %d is a %s, not a model instance)", (int)i,
@@ -92,7 +92,7 @@ static int s_delete(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
     ON_OBJECT_SHARD(db, s_delete);
-    orm_object *o = l_model_check(L, 2);
+    orm_object *o = l_instance_check(L, 2);
     if (o->session == db->session) l_rel_before_delete(L, db, 2);
     return check_rc(L, db, orm_session_delete(db->session, o));
 }
@@ -101,7 +101,7 @@ static int s_expunge(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
     ON_OBJECT_SHARD(db, s_expunge);
-    return check_rc(L, db, orm_session_expunge(db->session, l_model_check(L, 2)));
+    return check_rc(L, db, orm_session_expunge(db->session, l_instance_check(L, 2)));
 }
 
 static int s_flush(lua_State *L)
@@ -140,7 +140,7 @@ static int s_refresh(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
     ON_OBJECT_SHARD(db, s_refresh);
-    return check_rc(L, db, orm_session_refresh(db->session, l_model_check(L, 2)));
+    return check_rc(L, db, orm_session_refresh(db->session, l_instance_check(L, 2)));
 }
 
 /* [-0, +1, m] "{ PlaylistId = ..., TrackId = ... }": the key by name. */
@@ -256,6 +256,7 @@ int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
     if (l_shard_fanout(db)) return l_shard_get(L, db, clsidx, pkidx, 0);
     l_class *c = l_class_test(L, clsidx);
     if (c == NULL) return luaL_typeerror(L, clsidx, "model class");
+    if (lua_isnone(L, pkidx)) bad_key(L, c->table, "got no key");
     orm_value pk[ORM_MAX_COLUMNS];
     to_pk(L, pkidx, c->table, pk);
     orm_object *o = NULL;
@@ -266,7 +267,7 @@ int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
     if (o == NULL)
         lua_pushnil(L);
     else
-        l_model_push_object(L, db, o);
+        l_instance_push_object(L, db, o);
     return 1;
 }
 
@@ -371,7 +372,7 @@ static int s_begin_nested(lua_State *L)
 static int s_merge(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
-    orm_object *o = l_model_check(L, 2);
+    orm_object *o = l_instance_check(L, 2);
     if (o->session == db->session) {
         lua_settop(L, 2);
         return 1;
@@ -389,7 +390,7 @@ static int s_merge(lua_State *L)
     }
     int created = target == NULL;
     if (created && (target = orm_object_new(t)) == NULL) return l_oom(L);
-    l_model_push_object(L, db, target);
+    l_instance_push_object(L, db, target);
     int out = lua_gettop(L);
     for (int i = 0; i < t->ncols; i++) {
         if (!created &&
@@ -408,10 +409,10 @@ static void push_pending(lua_State *L, l_db *db, char want);
 
 static int s_index(lua_State *L)
 {
+    lua_pushvalue(L, 2); /* a method first: the common case, no need to check 1 for it */
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     l_session *s = luaL_checkudata(L, 1, L_MT_SESSION);
     const char *key = lua_tostring(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     if (key && s->db && s->db->session) {
         if (strcmp(key, "new") == 0) return push_pending(L, s->db, 'n'), 1;
         if (strcmp(key, "dirty") == 0) return push_pending(L, s->db, 'd'), 1;
@@ -432,7 +433,7 @@ static void collect_pending(void *ctx, orm_object *o, char kind)
 {
     struct pending_ctx *p = ctx;
     if (kind != p->want || o->table->udata == NULL) return; /* association rows have no class */
-    l_model_push_object(p->L, p->db, orm_object_retain(o));
+    l_instance_push_object(p->L, p->db, orm_object_retain(o));
     lua_rawseti(p->L, p->list, ++p->n);
 }
 

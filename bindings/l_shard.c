@@ -137,7 +137,7 @@ void l_shard_attach(lua_State *L, l_db *db, int dbidx, int opts, const void *ope
         conn->echo = db->conn->echo;
         conn->echo_fn = db->conn->echo_fn;
         conn->echo_ctx = db->conn->echo_ctx;
-        orm_session_hooks hooks = {l_model_before_insert, l_model_before_update, db};
+        orm_session_hooks hooks = {l_instance_before_insert, l_instance_before_update, db};
         orm_session_set_hooks(s, &hooks);
         if (orm_shardset_add(db->shards, name, conn, s, 1, &err) < 0) {
             orm_session_free(s);
@@ -209,7 +209,7 @@ int l_shard_each(lua_State *L, l_db *db, lua_CFunction f, int up, int n)
 int l_shard_of_instance(lua_State *L, l_db *db, int idx)
 {
     idx = lua_absindex(L, idx);
-    orm_object *o = l_model_check(L, idx);
+    orm_object *o = l_instance_check(L, idx);
     if (o->session) {
         int i = orm_shardset_of(db->shards, o->session);
         return i >= 0 ? i : 0;
@@ -298,8 +298,8 @@ int l_shard_rel(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx)
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
     if (val_idx) val_idx = lua_absindex(L, val_idx);
-    orm_object *o = l_model_test(L, inst_idx);
-    orm_object *v = val_idx ? l_model_test(L, val_idx) : NULL;
+    orm_object *o = l_instance_test(L, inst_idx);
+    orm_object *v = val_idx ? l_instance_test(L, val_idx) : NULL;
     int i = o && o->session ? orm_shardset_of(db->shards, o->session) : -1;
     if (i < 0 && v && v->session) i = orm_shardset_of(db->shards, v->session);
     if (i < 0) i = db->shard_cur;

@@ -150,7 +150,7 @@ static int column_of(const orm_select *sel, const orm_expr *e)
 /* [-0, +0, e] The keys of the item at idx (an instance or a row) into out. */
 static void item_keys(lua_State *L, const orm_select *sel, int idx, orm_value *out)
 {
-    orm_object *o = l_model_test(L, idx);
+    orm_object *o = l_instance_test(L, idx);
     for (int k = 0; k < sel->norder; k++) {
         const orm_expr *e = sel->order_by[k];
         if (e->kind == ORM_X_ORDER && e->nargs == 1) e = e->args[0];

@@ -38,7 +38,7 @@ static void push_collision(lua_State *L, const orm_object *o, int inst)
         lua_call(L, 1, 1);
         if (!lua_isnil(L, -1) && !lua_rawequal(L, -1, inst)) {
             int other = lua_gettop(L);
-            l_model_repr(L, other);
+            l_instance_repr(L, other);
             l_value_push(L, &o->values[i], &c->type);
             const char *v = lua_type(L, -1) == LUA_TSTRING
                                 ? lua_pushfstring(L, "'%s'", lua_tostring(L, -1))
@@ -57,7 +57,7 @@ static void push_collision(lua_State *L, const orm_object *o, int inst)
 /* lua_CFunction (inst) -> push_collision's text. */
 static int collision_k(lua_State *L)
 {
-    orm_object *o = l_model_test(L, 1);
+    orm_object *o = l_instance_test(L, 1);
     if (o == NULL) return 0;
     push_collision(L, o, 1);
     return 1;
@@ -69,7 +69,7 @@ static int teach(lua_State *L)
     l_db *db = lua_touserdata(L, 4);
     int autoflush = lua_toboolean(L, 3);
     lua_settop(L, 4);
-    if (l_model_test(L, 2) == NULL || !lua_istable(L, 1)) return 1;
+    if (l_instance_test(L, 2) == NULL || !lua_istable(L, 1)) return 1;
     if (lua_getfield(L, 1, "message") != LUA_TSTRING) return 1; /* 5 */
     if (l_error_is(L, 1, ORM_ERR_INTEGRITY)) {
         int on = orm_session_autoflush_enabled(db->session);
@@ -85,7 +85,7 @@ static int teach(lua_State *L)
         lua_concat(L, 2);
     }
     if (autoflush) {
-        l_model_repr(L, 2);
+        l_instance_repr(L, 2);
         lua_pushfstring(L,
                         "%s (raised by the autoflush before this query, while flushing the "
                         "pending changes of %s: fix the value and try again, or call "
@@ -115,7 +115,7 @@ int l_db_raise_session(lua_State *L, l_db *db)
     if (o == NULL) l_throw(L);
     lua_pushcfunction(L, teach);
     lua_pushvalue(L, err);
-    l_model_push_object(L, db, o); /* takes over the reference */
+    l_instance_push_object(L, db, o); /* takes over the reference */
     lua_pushboolean(L, autoflush);
     lua_pushlightuserdata(L, db);
     if (lua_pcall(L, 4, 1, 0) == LUA_OK) lua_replace(L, err);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include "orm_lua.h"
 #include "shell.h"
+#include "url.h"
 
 #define DB_KEY "ormsh.db"             /* registry: the db handle */
 #define APPNAME_KEY "ormsh.app"       /* registry: the app's name (absent: no app) */
@@ -577,9 +578,13 @@ static int l_reload(lua_State *L)
         return luaL_error(L, "reload(): %d uncommitted change%s; commit() or rollback() first",
                           pending, pending == 1 ? "" : "s");
     if (!lua_isnil(L, 2) && lua_getfield(L, 2, "url") == LUA_TSTRING) {
-        const char *url = lua_tostring(L, -1);
-        if (strcmp(url, "sqlite://") == 0 || strstr(url, ":memory:"))
-            return luaL_error(L, "reload(): an in-memory database cannot be opened again");
+        orm_url u;
+        orm_error err;
+        orm_error_init(&err);
+        int memory = orm_url_parse(&u, lua_tostring(L, -1), &err) == ORM_OK && u.is_memory;
+        orm_url_free(&u);
+        orm_error_clear(&err);
+        if (memory) return luaL_error(L, "reload(): an in-memory database cannot be opened again");
     }
     lua_settop(L, 2);
     if (load_config(L, lua_tostring(L, 1))) return luaL_error(L, "reload(): app.lua failed");

@@ -221,8 +221,8 @@ static const dotcmd commands[] = {
  * spaces) and runs the command. */
 static int dot_main(lua_State *L)
 {
-    const char *p = lua_tostring(L, 1);
-    lua_settop(L, 0);
+    const char *p = lua_tostring(L, 1); /* stays at 1 (alive) while words are pushed */
+    lua_settop(L, 1);
     while (*p == ' ' || *p == '\t')
         p++;
     p++; /* the dot */
@@ -230,6 +230,7 @@ static int dot_main(lua_State *L)
         while (*p == ' ' || *p == '\t')
             p++;
         if (!*p) break;
+        luaL_checkstack(L, 2, "ormsh: too many words in a dot-command");
         const char *start = p;
         if (*p == '"') {
             const char *end = strchr(++start, '"');
@@ -242,6 +243,7 @@ static int dot_main(lua_State *L)
             lua_pushlstring(L, start, (size_t)(p - start));
         }
     }
+    lua_remove(L, 1); /* the line: the words are 1..top now */
     const char *name = lua_gettop(L) ? lua_tostring(L, 1) : "";
     for (const dotcmd *c = commands; c->name; c++)
         if (strcmp(name, c->name) == 0) return c->fn(L, lua_gettop(L) - 1);

@@ -288,6 +288,12 @@ int sh_exit_requested(int *code)
     return g_exit_requested;
 }
 
+void sh_exit_reset(void)
+{
+    g_exit_requested = 0;
+    g_exit_code = 0;
+}
+
 int sh_is_exit(lua_State *L)
 {
     int is = lua_touserdata(L, -1) == &EXIT_SENTINEL;

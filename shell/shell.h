@@ -63,6 +63,9 @@ void sh_set_source(const char *code);
 void sh_open_exit(lua_State *L);
 /* 1 when exit() was called; *code gets its status. */
 int sh_exit_requested(int *code);
+/* Forgets an exit() request (the REPL fuzz target runs many sessions' input
+ * in one process). */
+void sh_exit_reset(void);
 /* [-1, +0, -] 1 when the value on top is exit()'s sentinel (pops it). */
 int sh_is_exit(lua_State *L);
 

@@ -60,4 +60,6 @@ grep -q 'reload(): there is no app to reload' err || fail "without an app"
 sed -i '/this is not lua/d' app/models.lua
 printf 'reload()\n' | "$ORMSH" -i --app app --database sqlite:// >out 2>err
 grep -q 'reload(): an in-memory database cannot be opened again' err || fail "in-memory"
+printf 'reload()\n' | "$ORMSH" -i --app app --database 'sqlite:///:memory:' >out 2>err
+grep -q 'reload(): an in-memory database cannot be opened again' err || fail "in-memory (:memory:)"
 exit 0

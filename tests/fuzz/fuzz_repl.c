@@ -1,0 +1,158 @@
+/* fuzz_repl.c — libFuzzer target: what a user types at the REPL. Each input
+ * is a run of lines fed on standard input to the real loop (repl.c): Lua
+ * lines with `return` tried first, continuation lines, dot-commands, help(),
+ * show(), exit() and the printing of results in every output mode, on an
+ * in-memory SQLite database with two models, a new shell for each input.
+ * Errors are expected and printed; crashes, sanitizer reports and leaks are
+ * findings. Run it with -close_fd_mask=3 (the
+ * shell's output goes to /dev/null) and an absolute -artifact_prefix (inputs
+ * run in a temporary directory, where .output files land), as make fuzz
+ * does. An instruction budget and a memory cap bound runaway code; io, os
+ * and debug are not there, and a dot-command naming a path ('/') is not run. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "orm_lua.h"
+#include "shell.h"
+
+static int home_fd = -1, tmp_fd = -1; /* the working directory, and the one inputs run in */
+static size_t used;
+#define MEM_CAP ((size_t)256 << 20)
+#define BUDGET 2000000 /* VM instructions before an input's code is stopped */
+
+static void *cap_alloc(void *ud, void *p, size_t osize, size_t nsize)
+{
+    (void)ud;
+    if (!p) osize = 0;
+    if (nsize == 0) {
+        used -= osize;
+        free(p);
+        return NULL;
+    }
+    if (nsize > osize && used + (nsize - osize) > MEM_CAP) return NULL;
+    void *q = realloc(p, nsize);
+    if (q) used += nsize - osize;
+    return q;
+}
+
+/* Raised every BUDGET instructions: a loop ends (a loop that catches the
+ * error only lasts a few budgets more). */
+static void budget(lua_State *l, lua_Debug *ar)
+{
+    (void)ar;
+    luaL_error(l, "instruction budget spent");
+}
+
+/* [-0, +0, e] The REPL over standard input, in a protected call as main.c
+ * runs it (an error the loop does not catch ends it, as it ends ormsh). */
+static int run_repl(lua_State *l)
+{
+    repl_run(l, 0);
+    return 0;
+}
+
+static const char SETUP[] =
+    "Author = db.Model('Author', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  name = db.Column(db.String(20), { nullable = false, unique = true }),\n"
+    "  score = db.Column(db.Float), born = db.Column(db.Date), data = db.Column(db.JSON),\n"
+    "  books = db.relationship('Book', { backref = 'author', cascade = 'all, delete-orphan' }) })\n"
+    "Book = db.Model('Book', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  title = db.Column(db.String(30)), author_id = db.Column(db.Integer, "
+    "db.ForeignKey('author.id')) })\n"
+    "db.create_all()\n"
+    "db.session:add_all{ Author{ name = 'Ann', score = 1.5 }, Author{ name = 'Bob' } }\n"
+    "db.session:commit()\n"
+    "io, os, debug, dofile, loadfile, require = nil, nil, nil, nil, nil, nil\n";
+
+/* [-0, +0, e] The shell as `ormsh --database sqlite:// shell` sets it up. */
+static int open_shell(lua_State *l)
+{
+    static const ormsh_opts opts = {.progname = "ormsh", .database = "sqlite://", .interactive = 1};
+    luaL_openlibs(l);
+    luaL_getsubtable(l, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(l, luaopen_orm);
+    lua_setfield(l, -2, "orm");
+    lua_pop(l, 1);
+    sh_open_exit(l);
+    sh_open_help(l);
+    sh_open_reload(l);
+    if (app_open(l, &opts) != SH_EXIT_OK) luaL_error(l, "app_open failed");
+    sh_open_show(l);
+    if (luaL_dostring(l, SETUP) != LUA_OK) lua_error(l);
+    return 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char dir[] = "/tmp/ormsh-fuzz-repl-XXXXXX";
+    if (!mkdtemp(dir) || (home_fd = open(".", O_RDONLY)) < 0 || (tmp_fd = open(dir, O_RDONLY)) < 0)
+        abort();
+    unsetenv("HOME"); /* no history file */
+    return 0;
+}
+
+/* 1 when a line of the input is a dot-command naming a path: .read and
+ * .output would reach files outside the temporary directory. */
+static int names_path(const char *text)
+{
+    for (const char *line = text; line; line = strchr(line, '\n')) {
+        if (*line == '\n') line++;
+        line += strspn(line, " \t");
+        size_t len = strcspn(line, "\n");
+        if (*line == '.' && memchr(line, '/', len)) return 1;
+    }
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text) return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    if (names_path(text) || !size) {
+        free(text);
+        return 0;
+    }
+    FILE *in = fmemopen(text, size, "r");
+    if (!in) {
+        free(text);
+        return 0;
+    }
+    used = 0;
+    lua_State *L = lua_newstate(cap_alloc, NULL);
+    if (!L) abort();
+    lua_pushcfunction(L, open_shell);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        fprintf(stderr, "fuzz_repl: %s\n", lua_tostring(L, -1));
+        abort();
+    }
+    FILE *saved = stdin;
+    stdin = in;
+    lua_sethook(L, budget, LUA_MASKCOUNT, BUDGET);
+    if (fchdir(tmp_fd) != 0) abort();
+    lua_pushcfunction(L, run_repl);
+    lua_pcall(L, 0, 0, 0);
+    if (fchdir(home_fd) != 0) abort(); /* libFuzzer's corpus paths are relative */
+    lua_sethook(L, NULL, 0, 0);
+    stdin = saved;
+    fclose(in);
+    free(text);
+    app_close(L);
+    lua_close(L);
+    /* the shell's own state, for the next input's session */
+    sh_exit_reset();
+    sh_mode_set("list");
+    sh_output_set(NULL);
+    return 0;
+}
