@@ -127,11 +127,11 @@ static void test_audit__chunked_history_faults(void **state)
     }
     assert_int_equal(orm_session_commit(f->s), ORM_OK);
     int version = 1, failures = 0;
-    char title[32] = "t0", next[32], sql[200];
+    char title[48] = "t0", next[48], sql[200];
     for (int kind = 0; kind < 2; kind++) { /* allocations, then driver calls */
         int fired = 1;
-        for (long n = 1; fired && n < 5000; n++) {
-            snprintf(next, sizeof next, "t%d.%ld", kind, n);
+        for (int n = 1; fired && n < 5000; n++) {
+            snprintf(next, sizeof next, "t%d.%d", kind, n);
             for (int i = 0; i < N; i++)
                 set_text(d[i], D_TITLE, next);
             if (kind == 0)
