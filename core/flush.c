@@ -12,6 +12,7 @@
 #include "session_int.h"
 #include "versioning.h"
 #include "flush_batch.h"
+#include "flush_history.h"
 
 /* The statement being reused across consecutive rows of one shape. */
 typedef struct shape {
@@ -237,11 +238,12 @@ static int insert_table(orm_session *s, shape *sh, const orm_table *t)
     return rc;
 }
 
-static int update_one(orm_session *s, shape *sh, orm_object *o)
+/* copied: o's hook ran and its row is in the history table (flush_history.c) */
+static int update_one(orm_session *s, shape *sh, orm_object *o, int copied)
 {
     assert(o->session == s && o->state == ORM_OBJ_PERSISTENT && o->dirty != 0);
     const orm_table *t = o->table;
-    if (s->hooks.before_update && s->hooks.before_update(s->hooks.ctx, o, &s->err) < 0)
+    if (!copied && s->hooks.before_update && s->hooks.before_update(s->hooks.ctx, o, &s->err) < 0)
         return ORM_EFAIL;
     uint64_t mask = o->dirty;
     /* a versioned row: SET version = expected + 1 ... AND version = expected */
@@ -253,7 +255,7 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
         orm_value_int(&next, expected.u.i + 1);
     }
     /* a __versioned table keeps the row as it was (same transaction) */
-    int rc = t->history ? orm_history_copy_row(s, o, "update") : ORM_OK;
+    int rc = t->history && !copied ? orm_history_copy_row(s, o, "update") : ORM_OK;
     if (rc >= 0) rc = shape_use(s, sh, t, mask, 'u');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS * 2 + 1];
@@ -286,11 +288,11 @@ static int update_one(orm_session *s, shape *sh, orm_object *o)
     return ORM_OK;
 }
 
-static int delete_one(orm_session *s, shape *sh, orm_object *o)
+static int delete_one(orm_session *s, shape *sh, orm_object *o, int copied)
 {
     assert(o->session == s && o->state == ORM_OBJ_PERSISTENT && o->marked_delete);
     const orm_table *t = o->table;
-    int rc = t->history ? orm_history_copy_row(s, o, "delete") : ORM_OK;
+    int rc = t->history && !copied ? orm_history_copy_row(s, o, "delete") : ORM_OK;
     if (rc >= 0) rc = shape_use(s, sh, t, 0, 'd');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS + 1];
@@ -357,19 +359,29 @@ int orm_flush_run(orm_session *s)
                 rc = orm_error_oom(&s->err);
         }
     }
-    /* updates */
+    /* updates (a __versioned table's old rows go to its history a chunk ahead) */
+    orm_flush_ahead ah;
+    orm_flush_ahead_init(&ah, 'u');
     for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
         orm_object *o = s->touched[i];
-        if (o->state == ORM_OBJ_PERSISTENT && o->dirty && !o->marked_delete)
-            if ((rc = update_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
+        int copied = 0;
+        if (o->state != ORM_OBJ_PERSISTENT || !o->dirty || o->marked_delete) continue;
+        if (o->table->history) rc = orm_flush_ahead_copy(s, &ah, i, &copied); /* names its row */
+        if (rc >= 0 && (rc = update_one(s, &sh, o, copied)) < 0) orm_session_set_failed(s, o);
     }
+    rc = orm_flush_ahead_done(s, &ah, rc);
     /* deletes, children first */
+    orm_flush_ahead_init(&ah, 'd');
     for (int ti = s->norder - 1; ti >= 0 && rc >= 0; ti--)
         for (size_t i = 0; i < s->ntouched && rc >= 0; i++) {
             orm_object *o = s->touched[i];
-            if (o->marked_delete && o->state == ORM_OBJ_PERSISTENT && o->table == s->order[ti])
-                if ((rc = delete_one(s, &sh, o)) < 0) orm_session_set_failed(s, o);
+            int copied = 0;
+            if (!o->marked_delete || o->state != ORM_OBJ_PERSISTENT || o->table != s->order[ti])
+                continue;
+            if (o->table->history) rc = orm_flush_ahead_copy(s, &ah, i, &copied);
+            if (rc >= 0 && (rc = delete_one(s, &sh, o, copied)) < 0) orm_session_set_failed(s, o);
         }
+    rc = orm_flush_ahead_done(s, &ah, rc);
     shape_done(s, &sh);
     orm_buf_free(&sh.sql);
     return rc;

@@ -1,6 +1,7 @@
 /* history_table.c — the history table of a __versioned table and the copies of old
- * rows into it (see history_table.h). The flush calls orm_history_copy_row, bulk
- * changes orm_history_copy_where; both run in the session's transaction. */
+ * rows into it (see history_table.h). The flush calls orm_history_copy_rows for a
+ * chunk of rows (flush_history.c) or orm_history_copy_row for one, bulk changes
+ * orm_history_copy_where; all run in the session's transaction. */
 #include "history_table.h"
 
 #include <assert.h>
@@ -112,10 +113,11 @@ static void put_insert_head(const orm_dialect *d, orm_buf *out, const orm_table 
     orm_buf_puts(out, ") ");
 }
 
-int orm_history_copy_sql(const orm_dialect *d, const orm_table *t, orm_buf *out)
+/* "INSERT INTO h (...) SELECT t.c1, ..., COALESCE(t.version, 0), ..., ?, ? FROM t
+ * WHERE ": the changed_at and operation placeholders are 1 and 2. */
+static void put_copy_head(const orm_dialect *d, const orm_table *t, orm_buf *out)
 {
     const orm_table *h = t->history;
-    assert(h && t->version_col >= 0);
     put_insert_head(d, out, h);
     orm_buf_puts(out, "SELECT ");
     for (int i = 0; i < t->ncols; i++) {
@@ -128,38 +130,95 @@ int orm_history_copy_sql(const orm_dialect *d, const orm_table *t, orm_buf *out)
             orm_buf_puts(out, ", ");
         }
     }
-    int n = 0;
     if (d->select_param_cast) orm_buf_puts(out, "CAST(");
-    orm_dialect_placeholder(d, out, ++n);
+    orm_dialect_placeholder(d, out, 1);
     if (d->select_param_cast) {
         orm_buf_puts(out, " AS ");
         orm_dialect_type(d, out, &h->cols[t->ncols].type);
         orm_buf_putc(out, ')');
     }
     orm_buf_puts(out, ", ");
-    orm_dialect_placeholder(d, out, ++n);
+    orm_dialect_placeholder(d, out, 2);
     orm_buf_puts(out, " FROM ");
     orm_dialect_quote(d, out, t->name);
     orm_buf_puts(out, " WHERE ");
+}
+
+/* "t.k1 = ? AND ... AND COALESCE(t.version, 0) = ?", placeholders from
+ * *n + 1 on (*n grows by t->npk + 1). */
+static void put_row_match(const orm_dialect *d, const orm_table *t, orm_buf *out, int *n)
+{
     for (int i = 0; i < t->npk; i++) {
         if (i) orm_buf_puts(out, " AND ");
         put_column(d, out, t, t->pk[i]);
         orm_buf_puts(out, " = ");
-        orm_dialect_placeholder(d, out, ++n);
+        orm_dialect_placeholder(d, out, ++*n);
     }
     orm_buf_puts(out, " AND COALESCE(");
     put_column(d, out, t, t->version_col);
     orm_buf_puts(out, ", 0) = ");
-    orm_dialect_placeholder(d, out, ++n);
+    orm_dialect_placeholder(d, out, ++*n);
+}
+
+int orm_history_copy_sql(const orm_dialect *d, const orm_table *t, orm_buf *out)
+{
+    assert(t->history && t->version_col >= 0);
+    put_copy_head(d, t, out);
+    int n = 2;
+    put_row_match(d, t, out, &n);
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 
-int orm_history_copy_row(orm_session *s, const orm_object *o, const char *operation)
+int orm_history_copy_rows_sql(const orm_dialect *d, const orm_table *t, int nrows, orm_buf *out)
 {
-    const orm_table *t = o->table;
-    orm_buf sql = ORM_BUF_INIT;
-    if (orm_history_copy_sql(orm_conn_dialect(s->conn), t, &sql) < 0) {
-        orm_buf_free(&sql);
+    assert(t->history && t->version_col >= 0 && nrows > 0);
+    if (nrows == 1) return orm_history_copy_sql(d, t, out);
+    put_copy_head(d, t, out);
+    int n = 2;
+    for (int r = 0; r < nrows; r++) {
+        orm_buf_puts(out, r ? " OR (" : "(");
+        put_row_match(d, t, out, &n);
+        orm_buf_putc(out, ')');
+    }
+    return out->oom ? ORM_ENOMEM : ORM_OK;
+}
+
+int orm_history_batch_rows(const orm_session *s, const orm_table *t)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    int limit = d->max_params > 0 ? d->max_params : 999;
+    int fit = (limit - 2) / (t->npk + 1), rows = 1;
+    while (rows * 2 <= fit && rows * 2 <= ORM_HISTORY_BATCH_MAX)
+        rows *= 2;
+    return rows;
+}
+
+void orm_history_batch_free(orm_history_batch *b)
+{
+    orm_buf_free(&b->sql);
+    b->rows = 0;
+}
+
+int orm_history_copy_rows(orm_session *s, const orm_table *t, const orm_object *const *objs, int n,
+                          const char *operation, orm_history_batch *b)
+{
+    assert(t->history && n > 0 && n <= orm_history_batch_rows(s, t));
+    int rows = 1; /* the statement's size: n rounded up to a power of two */
+    while (rows < n)
+        rows *= 2;
+    if (b->rows != rows) {
+        orm_buf_reset(&b->sql);
+        b->rows = 0;
+        if (orm_history_copy_rows_sql(orm_conn_dialect(s->conn), t, rows, &b->sql) < 0)
+            return orm_error_oom(&s->err);
+        b->rows = rows;
+    }
+    size_t np = 2 + (size_t)rows * (size_t)(t->npk + 1);
+    const orm_value **params = malloc(np * sizeof *params);
+    orm_value *expected = malloc((size_t)n * sizeof *expected);
+    if (!params || !expected) {
+        free(params);
+        free(expected);
         return orm_error_oom(&s->err);
     }
     char now[32];
@@ -167,19 +226,31 @@ int orm_history_copy_row(orm_session *s, const orm_object *o, const char *operat
     orm_value at = {.type = ORM_V_TEXT, .borrowed = 1, .len = strlen(now), .u.s = now};
     orm_value op = {
         .type = ORM_V_TEXT, .borrowed = 1, .len = strlen(operation), .u.s = (char *)operation};
-    orm_value expected;
-    orm_value_int(&expected, orm_versioning_expected(o));
-    const orm_value *params[ORM_MAX_COLUMNS + 3];
-    size_t n = 0;
-    params[n++] = &at;
-    params[n++] = &op;
-    for (int i = 0; i < t->npk; i++)
-        params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
-    params[n++] = &expected;
+    size_t k = 0;
+    params[k++] = &at;
+    params[k++] = &op;
+    for (int r = 0; r < rows; r++) { /* rows past n repeat the last one: no row twice */
+        const orm_object *o = objs[r < n ? r : n - 1];
+        assert(o->table == t);
+        for (int i = 0; i < t->npk; i++)
+            params[k++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
+        if (r < n) orm_value_int(&expected[r], orm_versioning_expected(o));
+        params[k++] = &expected[r < n ? r : n - 1];
+    }
+    assert(k == np);
     s->conn->fail_ends_tx = 1;
-    int rc = orm_session_run(s, orm_buf_str(&sql), params, n, NULL);
+    int rc = orm_session_run(s, orm_buf_str(&b->sql), params, np, NULL);
     s->conn->fail_ends_tx = 0;
-    orm_buf_free(&sql);
+    free(params);
+    free(expected);
+    return rc;
+}
+
+int orm_history_copy_row(orm_session *s, const orm_object *o, const char *operation)
+{
+    orm_history_batch b = {ORM_BUF_INIT, 0};
+    int rc = orm_history_copy_rows(s, o->table, &o, 1, operation, &b);
+    orm_history_batch_free(&b);
     return rc;
 }
 

@@ -31,6 +31,35 @@ void orm_history_now(char *buf, size_t n);
  * operation, the key, the expected version. Text only. */
 int orm_history_copy_sql(const orm_dialect *d, const orm_table *t, orm_buf *out);
 
+/* The same for nrows rows of t: the SELECT's WHERE is (key = ? AND
+ * COALESCE(version, 0) = ?) OR ... once per row; params: changed_at,
+ * operation, then each row's key and expected version. nrows 1: the text
+ * of orm_history_copy_sql. */
+int orm_history_copy_rows_sql(const orm_dialect *d, const orm_table *t, int nrows, orm_buf *out);
+
+#define ORM_HISTORY_BATCH_MAX 128 /* rows one copy statement takes at most */
+
+/* Rows of t one orm_history_copy_rows may take: the largest power of two
+ * up to ORM_HISTORY_BATCH_MAX within the dialect's parameter limit. */
+int orm_history_batch_rows(const orm_session *s, const orm_table *t);
+
+/* The copy statement last built for one table (its text is reused while
+ * the size stays). Owned by the caller; start with {ORM_BUF_INIT, 0}. */
+typedef struct orm_history_batch {
+    orm_buf sql;
+    int rows; /* the rows sql takes, 0: none built */
+} orm_history_batch;
+void orm_history_batch_free(orm_history_batch *b);
+
+/* Copies the rows of objs[0..n-1] (objects of t, n at most
+ * orm_history_batch_rows) as the database has them into the history
+ * table in one statement: the rows orm_history_copy_row would copy one by
+ * one (a row that changed meanwhile: none). The statement takes n rounded
+ * up to a power of two (the last row repeated: a row matches once), so
+ * few statements are prepared. The objects are borrowed. */
+int orm_history_copy_rows(orm_session *s, const orm_table *t, const orm_object *const *objs, int n,
+                          const char *operation, orm_history_batch *b);
+
 /* Copies o's row as the database has it (its key, the version the session
  * expects) into the history table, marked operation ("update"/"delete").
  * Copies nothing when the row changed meanwhile: the UPDATE or DELETE that

@@ -7,6 +7,7 @@
 #include "session_fixture.h"
 
 #include "audit.h"
+#include "fault.h"
 #include "history_table.h"
 #include "versioning.h"
 
@@ -107,11 +108,74 @@ static void test_audit__faults_write_all_or_nothing(void **state)
     orm_object_release(d);
 }
 
+/* Several rows of a versioned table in one flush: their old rows go to the
+ * history in one copy ahead of the UPDATEs. With an allocation, then a
+ * driver call, failing at each point of a commit in turn: a commit that
+ * fails writes nothing (no history row, no change, the versions kept); one
+ * that succeeds writes every change and one history row a row, holding the
+ * old title and version. */
+static void test_audit__chunked_history_faults(void **state)
+{
+    fx *f = *state;
+    orm_table *t = add_doc(f);
+    enum { N = 5 };
+    orm_object *d[N];
+    for (int i = 0; i < N; i++) {
+        d[i] = orm_object_new(t);
+        set_text(d[i], D_TITLE, "t0");
+        assert_int_equal(orm_session_add(f->s, d[i]), ORM_OK);
+    }
+    assert_int_equal(orm_session_commit(f->s), ORM_OK);
+    int version = 1, failures = 0;
+    char title[48] = "t0", next[48], sql[200];
+    for (int kind = 0; kind < 2; kind++) { /* allocations, then driver calls */
+        int fired = 1;
+        for (int n = 1; fired && n < 5000; n++) {
+            snprintf(next, sizeof next, "t%d.%d", kind, n);
+            for (int i = 0; i < N; i++)
+                set_text(d[i], D_TITLE, next);
+            if (kind == 0)
+                orm_fault_alloc_after(n);
+            else
+                orm_driver_fail_after(n);
+            int rc = orm_session_commit(f->s);
+            fired = kind == 0 ? orm_fault_alloc_fired() : orm_driver_fail_fired();
+            orm_fault_alloc_after(0);
+            orm_driver_fail_after(0);
+            assert_false(orm_conn_in_transaction(f->conn));
+            if (rc == ORM_OK) {
+                snprintf(sql, sizeof sql,
+                         "SELECT count(*) FROM doc_history WHERE title = '%s' AND version = %d "
+                         "AND operation = 'update'",
+                         title, version);
+                assert_int_equal(raw_int(f, sql), N);
+                snprintf(title, sizeof title, "%s", next);
+                version++;
+            } else {
+                failures++;
+                assert_true(fired);
+            }
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM doc WHERE title = '%s' AND version = %d", title,
+                     version);
+            assert_int_equal(raw_int(f, sql), N);
+            assert_int_equal(raw_int(f, "SELECT count(*) FROM doc_history"), (version - 1) * N);
+            for (int i = 0; i < N; i++)
+                assert_int_equal(d[i]->values[D_VERSION].u.i, version);
+        }
+        assert_false(fired); /* the sweep passed the commit's last call */
+    }
+    assert_true(failures >= 4);
+    for (int i = 0; i < N; i++)
+        orm_object_release(d[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit__entries_of_the_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit__faults_write_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit__chunked_history_faults, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,6 +166,17 @@ static void test_versioning__history_table_shape_and_copy(void **state)
     orm_buf_reset(&b);
     assert_int_equal(orm_history_copy_sql(&orm_dialect_pg, t, &b), 0);
     assert_non_null(strstr(orm_buf_str(&b), "CAST($1 AS TIMESTAMP WITHOUT TIME ZONE), $2 FROM"));
+    /* the flush's copy of several rows: one key-and-version match a row */
+    orm_buf_reset(&b);
+    assert_int_equal(orm_history_copy_rows_sql(&orm_dialect_pg, t, 3, &b), 0);
+    assert_non_null(strstr(orm_buf_str(&b), "FROM doc WHERE (doc.id = $3 AND "
+                                            "COALESCE(doc.version, 0) = $4) OR (doc.id = $5 AND "
+                                            "COALESCE(doc.version, 0) = $6) OR (doc.id = $7 AND "
+                                            "COALESCE(doc.version, 0) = $8)"));
+    assert_null(strstr(orm_buf_str(&b), "$9"));
+    orm_buf_reset(&b); /* one row: the single-row text */
+    assert_int_equal(orm_history_copy_rows_sql(&orm_dialect_sqlite, t, 1, &b), 0);
+    assert_non_null(strstr(orm_buf_str(&b), "WHERE doc.id = ? AND COALESCE(doc.version, 0) = ?"));
     orm_buf_free(&b);
     /* a second definition clashes; a model column named like an added one too */
     assert_int_equal(orm_history_define(md, t, &err), ORM_EFAIL);
