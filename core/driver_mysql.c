@@ -396,7 +396,16 @@ static int read_meta(my_stmt *s)
     s->fields = mysql_fetch_fields(s->meta);
     s->rbind = calloc(s->ncols ? s->ncols : 1, sizeof *s->rbind);
     s->cols = calloc(s->ncols ? s->ncols : 1, sizeof *s->cols);
-    return s->rbind && s->cols ? ORM_OK : ORM_ENOMEM;
+    if (s->rbind && s->cols) return ORM_OK;
+    free(s->rbind); /* back to "no columns known": asked again next time */
+    free(s->cols);
+    s->rbind = NULL;
+    s->cols = NULL;
+    mysql_free_result(s->meta);
+    s->meta = NULL;
+    s->ncols = 0;
+    s->fields = NULL;
+    return ORM_ENOMEM;
 }
 
 static int my_prepare(orm_conn *base, const char *sql, orm_stmt **out)
@@ -553,10 +562,19 @@ static int execute(my_stmt *s)
     if (id) s->conn->last_id = (int64_t)id;
     s->changes = (int64_t)mysql_stmt_affected_rows(s->st);
     /* an INSERT ... RETURNING announces its columns only when executed */
-    if (!s->meta && mysql_stmt_field_count(s->st) > 0 && read_meta(s) < 0)
+    if (!s->meta && mysql_stmt_field_count(s->st) > 0 && read_meta(s) < 0) {
+        mysql_stmt_reset(s->st); /* the rows are not read: dropped, the link stays in sync */
         return orm_error_oom(&s->conn->base.err);
+    }
     if (s->meta) {
-        if (mysql_stmt_store_result(s->st) != 0) return fail_stmt(s);
+        if (mysql_stmt_store_result(s->st) != 0) {
+            /* an INSERT ... RETURNING fails here (a duplicate...): its
+             * columns came first. Reset, or the next execution hangs. */
+            int rc = fail_stmt(s);
+            s->executed = 0;
+            mysql_stmt_reset(s->st);
+            return rc;
+        }
         return bind_results(s);
     }
     return ORM_OK;
