@@ -604,9 +604,12 @@ static int q_count(lua_State *L)
 static int q_get(lua_State *L)
 {
     l_query *q = l_query_check(L, 1);
+    int key = lua_isnone(L, 2) ? 0 : 2; /* q:get() with no key: none stays none */
+    lua_settop(L, 2);
     for (int i = 1; i <= q->nent; i++) {
         l_query_push_entity(L, 1, i);
-        if (l_class_test(L, -1)) return l_session_get(L, q->db, lua_gettop(L), 2);
+        if (l_class_test(L, -1))
+            return l_session_get(L, q->db, lua_gettop(L), key ? key : lua_gettop(L) + 1);
         lua_pop(L, 1);
     }
     return l_error_raisef(L, ORM_ERR_ARGUMENT, "get() needs a model entity in the query");

@@ -256,6 +256,7 @@ int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
     if (l_shard_fanout(db)) return l_shard_get(L, db, clsidx, pkidx, 0);
     l_class *c = l_class_test(L, clsidx);
     if (c == NULL) return luaL_typeerror(L, clsidx, "model class");
+    if (lua_isnone(L, pkidx)) bad_key(L, c->table, "got no key");
     orm_value pk[ORM_MAX_COLUMNS];
     to_pk(L, pkidx, c->table, pk);
     orm_object *o = NULL;
@@ -408,10 +409,10 @@ static void push_pending(lua_State *L, l_db *db, char want);
 
 static int s_index(lua_State *L)
 {
+    lua_pushvalue(L, 2); /* a method first: the common case, no need to check 1 for it */
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     l_session *s = luaL_checkudata(L, 1, L_MT_SESSION);
     const char *key = lua_tostring(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     if (key && s->db && s->db->session) {
         if (strcmp(key, "new") == 0) return push_pending(L, s->db, 'n'), 1;
         if (strcmp(key, "dirty") == 0) return push_pending(L, s->db, 'd'), 1;

@@ -27,9 +27,9 @@ static const orm_replication pg_replication = {
     .position_sql = "SELECT pg_current_wal_insert_lsn()::text",
     .replayed_sql = "SELECT CASE WHEN pg_last_wal_replay_lsn() >= $1::pg_lsn THEN 1 ELSE 0 END",
     .wait_param = 0,
-    .lag_sql =
-        "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE "
-        "COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8",
+    .lag_sql = "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE "
+               "COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), "
+               "0) END::float8",
 };
 
 /* MariaDB replication: positions are GTID sets; the replica waits itself

@@ -37,10 +37,13 @@ static int is_read_only(const char *sql)
 /* A SELECT that locks rows (FOR UPDATE / FOR SHARE) belongs on the primary. */
 static int locks_rows(const char *sql)
 {
-    for (const char *p = sql; (p = strchr(p, ' ')) != NULL; p++)
-        if (strncasecmp(p, " FOR UPDATE", 11) == 0 || strncasecmp(p, " FOR SHARE", 10) == 0 ||
-            strncasecmp(p, " LOCK IN SHARE MODE", 19) == 0)
+    for (const char *p = sql; (p = strchr(p, ' ')) != NULL; p++) {
+        char c = (char)(p[1] | 0x20); /* a cheap test first: every read is scanned */
+        if (c == 'f' &&
+            (strncasecmp(p, " FOR UPDATE", 11) == 0 || strncasecmp(p, " FOR SHARE", 10) == 0))
             return 1;
+        if (c == 'l' && strncasecmp(p, " LOCK IN SHARE MODE", 19) == 0) return 1;
+    }
     return 0;
 }
 
@@ -147,6 +150,8 @@ int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const 
         if (rc >= 0) return ORM_OK;
         orm_error_move(&why, &rconn->err); /* the primary decides whose fault it was */
     }
+    int writes = !is_read_only(sql);
+    if (writes) orm_session_end_replica_reads(s); /* reads go to the primary from here */
     rc = orm_session_begin(s);
     if (rc >= 0 && s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
     if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, own, out);
@@ -156,7 +161,7 @@ int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const 
     }
     if (rep >= 0) orm_router_failed(s->router, rep, &why);
     orm_error_clear(&why);
-    if (!is_read_only(sql)) s->raw_writes = 1;
+    if (writes) s->raw_writes = 1;
     return ORM_OK;
 }
 
@@ -220,7 +225,7 @@ void orm_session_end_streams(orm_session *s)
     while (s->streams) {
         orm_cursor *c = s->streams;
         stream_unlink(c);
-        if (c->entry) orm_stmt_cache_checkin(s->cache, c->entry, c->borrowed);
+        if (c->entry) orm_stmt_cache_checkin(c->cache, c->entry, c->borrowed);
         c->entry = NULL;
         c->stmt = NULL;
         c->s = NULL; /* the session may go: close only frees c now */

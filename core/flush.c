@@ -337,6 +337,7 @@ int orm_flush_run(orm_session *s)
     if (!needs_work(s)) return ORM_OK;
     int rc = orm_session_table_order(s);
     if (rc < 0) return rc;
+    orm_session_end_replica_reads(s); /* reads go to the primary from here */
     rc = orm_session_begin(s);
     if (rc < 0) return rc;
     shape sh = {0};

@@ -23,6 +23,7 @@ typedef struct replica {
     orm_stmt_cache *cache;
     double down_until;   /* monotonic seconds; meaningful while conn is NULL */
     uint64_t caught_gen; /* the last commit generation it has replayed */
+    int reading;         /* a read transaction is open on conn (orm_router_end_reads) */
 } replica;
 
 struct orm_router {
@@ -68,6 +69,7 @@ orm_router *orm_router_new(const char *base_dir, int wait_ms, int retry_s)
 
 static void close_replica(replica *p)
 {
+    p->reading = 0;
     orm_stmt_cache_free(p->cache);
     p->cache = NULL;
     orm_conn_close(p->conn);
@@ -265,6 +267,43 @@ static void retry_down(orm_router *r, double now)
     }
 }
 
+/* The replica's BEGIN and its end are the router's housekeeping, not the
+ * user's statements: neither echoed nor counted. */
+static int quiet_tx(orm_conn *c, int (*op)(orm_conn *))
+{
+    int echo = c->echo;
+    uint64_t n = c->nstatements;
+    c->echo = 0;
+    int rc = op(c);
+    c->echo = echo;
+    c->nstatements = n;
+    return rc;
+}
+
+/* Opens p's read transaction: the reads up to the session's next flush,
+ * commit, rollback or idle moment share it (and, on SQLite, its one file
+ * lock and schema check instead of one per statement). */
+static int begin_reads(replica *p)
+{
+    assert(p->conn != NULL && !p->reading);
+    if (quiet_tx(p->conn, orm_conn_begin) < 0) return ORM_EFAIL;
+    p->reading = 1;
+    return ORM_OK;
+}
+
+void orm_router_end_reads(orm_router *r)
+{
+    if (r == NULL) return;
+    for (int i = 0; i < r->n; i++) {
+        replica *p = &r->r[i];
+        if (!p->reading) continue;
+        assert(p->conn != NULL);
+        p->reading = 0;
+        if (!orm_conn_in_transaction(p->conn)) continue; /* the server ended it */
+        if (quiet_tx(p->conn, orm_conn_rollback) < 0) orm_router_failed(r, i, &p->conn->err);
+    }
+}
+
 int orm_router_pick(orm_router *r, const orm_conn *primary, orm_conn **conn, orm_stmt_cache **cache)
 {
     if (r == NULL || r->n == 0) return -1;
@@ -290,6 +329,11 @@ int orm_router_pick(orm_router *r, const orm_conn *primary, orm_conn **conn, orm
                 }
                 if (!ok) continue;
                 p->caught_gen = r->gen;
+            }
+            if (!p->reading && begin_reads(p) < 0) {
+                orm_router_failed(r, i, &p->conn->err);
+                live--;
+                continue;
             }
             r->next = (i + 1) % r->n;
             p->conn->echo = primary->echo;

@@ -32,9 +32,17 @@ int orm_router_count(const orm_router *r);
 /* Chooses a replica for a read: returns its index and sets *conn and *cache
  * (the replica's, echoing as primary does), or returns -1 (read from the
  * primary) when no replica is up or none has replayed the last commit
- * within the wait. */
+ * within the wait. The first read on a replica opens a read transaction
+ * there (neither echoed nor counted) that the following reads share until
+ * orm_router_end_reads; a replica whose BEGIN fails is left out like any
+ * failing replica. */
 int orm_router_pick(orm_router *r, const orm_conn *primary, orm_conn **conn,
                     orm_stmt_cache **cache);
+/* Ends the replicas' read transactions (a rollback, quietly): before the
+ * session's primary writes or commits (a SHARED lock on a SQLite file would
+ * block the primary's commit), on rollback, close and idle; the next read
+ * starts a new snapshot. A replica whose rollback fails is left out. */
+void orm_router_end_reads(orm_router *r); /* NULL-safe */
 /* Replica idx failed (why: its error, may be NULL): it is closed and left out
  * for retry_s, with one warning. */
 void orm_router_failed(orm_router *r, int idx, const orm_error *why);

@@ -23,6 +23,7 @@ int orm_session_savepoint(orm_session *s, int *id)
 {
     int rc = orm_session_flush(s);
     if (rc < 0) return rc;
+    orm_session_end_replica_reads(s); /* reads go to the primary from here */
     if ((rc = orm_session_begin(s)) < 0) return rc;
     struct savepoint *sp = realloc(s->savepoints, (size_t)(s->nsavepoints + 1) * sizeof *sp);
     if (sp == NULL) return orm_error_oom(&s->err);

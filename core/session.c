@@ -135,6 +135,11 @@ int orm_session_touch(orm_session *s, orm_object *o)
     return ORM_OK;
 }
 
+void orm_session_end_replica_reads(orm_session *s)
+{
+    orm_router_end_reads(s->router);
+}
+
 int orm_session_begin(orm_session *s)
 {
     if (orm_conn_in_transaction(s->conn)) return ORM_OK;
@@ -426,6 +431,9 @@ int orm_session_commit(orm_session *s)
     int wrote = s->ntouched > 0 || s->raw_writes;
     int rc = orm_session_flush(s);
     if (rc < 0) return rc;
+    /* a SQLite replica's SHARED lock on the same file would block COMMIT,
+     * and the next read must see this commit: a new snapshot */
+    orm_router_end_reads(s->router);
     if (orm_conn_in_transaction(s->conn)) {
         rc = orm_conn_commit(s->conn);
         if (rc < 0) return fail_transaction(s, rc);
@@ -438,6 +446,7 @@ int orm_session_commit(orm_session *s)
 int orm_session_rollback(orm_session *s)
 {
     orm_error_clear(&s->err);
+    orm_router_end_reads(s->router);
     int rc = ORM_OK;
     if (orm_conn_in_transaction(s->conn)) {
         rc = orm_conn_rollback(s->conn);
@@ -483,6 +492,7 @@ int orm_session_close(orm_session *s)
 
 void orm_session_end_idle(orm_session *s)
 {
+    orm_router_end_reads(s->router); /* no snapshot kept across the prompt */
     /* Changes only in memory (objects changed, added or deleted but not
      * flushed) need no transaction: the next flush begins one. */
     if (!s->flushed && s->raw_writes == 0 && s->nsavepoints == 0 &&

@@ -72,6 +72,9 @@ int orm_object_apply_links(orm_object *o);
 
 /* session.c */
 int orm_session_begin(orm_session *s);
+/* Ends the read transactions open on the session's replicas (router.h):
+ * called before the primary writes, commits or rolls back, and when idle. */
+void orm_session_end_replica_reads(orm_session *s);
 /* Copies the connection's error into the session's (the first one wins). */
 int orm_session_fail_from_conn(orm_session *s, int rc);
 /* After a failed flush/commit: database rolled back, changes pending again. */

@@ -138,7 +138,7 @@ static void classify(shape *sh, const char *sql)
 }
 
 /* The index of sql's shape, made on first sight (-1 when out of memory). */
-static int shape_of(orm_stats *st, const char *sql)
+static int find_shape(orm_stats *st, const char *sql)
 {
     uint64_t h = hash_text(sql);
     size_t i = h & (NSLOTS - 1);
@@ -167,6 +167,20 @@ static int shape_of(orm_stats *st, const char *sql)
     else
         st->slots[i] = st->nshapes + 1;
     return st->nshapes++;
+}
+
+/* The index of sql's shape (as find_shape), looked up by address first. */
+static int shape_of(orm_stats *st, const char *sql)
+{
+    size_t r = ((uintptr_t)sql >> 4) & (NRECENT - 1);
+    if (st->recent[r].sql == sql && strcmp(st->shapes[st->recent[r].shape].r.sql, sql) == 0)
+        return st->recent[r].shape;
+    int i = find_shape(st, sql);
+    if (i >= 0 && i != st->other) {
+        st->recent[r].sql = sql;
+        st->recent[r].shape = i;
+    }
+    return i;
 }
 
 static void observe(orm_stats *st, int op, double ms)

@@ -8,6 +8,7 @@
 #define NSLOTS 2048 /* hash slots (power of two, > 2 * ORM_STATS_MAX_SHAPES) */
 #define NRUNS 8     /* executions followed at once (open cursors) */
 #define MAX_NPLUS1 64
+#define NRECENT 16 /* shapes remembered by SQL text address (power of two) */
 
 typedef struct shape {
     orm_stat_row r;
@@ -33,6 +34,13 @@ struct orm_stats {
     int nshapes, cap;
     int slots[NSLOTS]; /* shape index + 1; 0 empty */
     int other;         /* index of "(other statements)" or -1 */
+    /* the shapes of recently seen SQL texts by address: a cached statement
+     * runs with the same text each time, so its shape is found without
+     * hashing the text (a hit is checked against the shape's text) */
+    struct {
+        const char *sql;
+        int shape;
+    } recent[NRECENT];
     run runs[NRUNS];
     int nextrun;
     histogram hist[ORM_OP__COUNT];

@@ -60,6 +60,13 @@ local function metric(name)
   return rdb.metrics():match(name .. '{replica="[^"]*%*%*%*[^"]*"} ([%d.]+)')
 end
 print("metrics", metric("ormsh_replica_up"), (metric("ormsh_replica_lag_seconds") ~= nil) == pg)
+-- a read the replica and the primary both refuse (a mistake in the SQL) leaves
+-- the replica in use: the read transaction it is in (which PostgreSQL aborts)
+-- goes on serving reads
+count()
+print("bad sql", (pcall(function() return rdb.session:execute(rdb.text("SELECT nosuch FROM item")) end)))
+print("after bad sql", where(count))
+rdb.session:rollback()
 
 ctl_sql(pause)
 local other = orm.connect(url)

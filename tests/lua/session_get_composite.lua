@@ -2,7 +2,9 @@
 -- attribute name ({ PlaylistId = 1, TrackId = 3 }) or as a list in key
 -- order ({1, 3}); a key that fits neither form (a wrong name, a missing or
 -- extra value, names and positions mixed) is a db.ArgumentError naming the
--- key columns. A single key still takes a value, a list of one or its name.
+-- key columns; so is a get with no key at all (session:get(Model), q:get()),
+-- while an explicit nil finds nothing. A single key still takes a value, a
+-- list of one or its name.
 PlaylistTrack = db.Model("PlaylistTrack", {
   __tablename = "playlist_track",
   PlaylistId = db.Column(db.Integer, { primary_key = true }),
@@ -46,3 +48,8 @@ try(Genre, { 7, 8 })
 try(Genre, { id = 7 })
 local ok, err = pcall(s.get, s, PlaylistTrack, { PlaylistId = "x", TrackId = 3 })
 print(ok, db.DataError:is(err), err)
+local ok2, err2 = pcall(s.get, s, Genre)
+print(ok2, db.ArgumentError:is(err2), err2)
+ok2, err2 = pcall(function() return Genre.query:get() end)
+print(ok2, db.ArgumentError:is(err2), err2)
+print(s:get(Genre, nil), Genre.query:get(nil))

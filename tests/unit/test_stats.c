@@ -73,7 +73,7 @@ static void test_bound(void **state)
 {
     (void)state;
     orm_stats *st = orm_stats_new();
-    char sql[64];
+    char sql[64]; /* one address, a new text each time: the lookup by address must not match */
     for (int i = 0; i < ORM_STATS_MAX_SHAPES + 50; i++) {
         snprintf(sql, sizeof sql, "INSERT INTO t%d VALUES (?)", i);
         orm_stats_begin(st, NULL, sql, NULL, 0, ORM_DONE, 1, MS);
