@@ -132,6 +132,7 @@ int orm_conn_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts,
     c->drv = drv;
     c->backend = be;
     c->read_only = opts->read_only;
+    c->returning = be->dialect->supports_returning && (!drv->returning || drv->returning(c));
     c->display_url = orm_url_masked(url, opts->base_dir);
     c->stats = orm_stats_new();
     if (!c->display_url || !c->stats) {
@@ -276,6 +277,11 @@ const struct orm_dialect *orm_conn_dialect(const orm_conn *c)
 {
     assert(c->backend != NULL);
     return c->backend->dialect;
+}
+
+int orm_conn_returning(const orm_conn *c, orm_buf *b, const char *col)
+{
+    return c->returning ? orm_dialect_returning(orm_conn_dialect(c), b, col) : 0;
 }
 
 const struct orm_backend *orm_conn_backend(const orm_conn *c)

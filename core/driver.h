@@ -98,6 +98,10 @@ typedef struct orm_driver {
     int (*snapshot)(orm_conn *c, void **out);
     int (*restore_snapshot)(orm_conn *c, void *snap);
     void (*drop_snapshot)(void *snap);
+    /* may be NULL (then the dialect's supports_returning answers): 1 when
+     * the server this connection reached takes INSERT ... RETURNING, asked
+     * once at open (the mysql driver: MariaDB 10.5 or later, not MySQL). */
+    int (*returning)(orm_conn *c);
 } orm_driver;
 
 /* The shared head of every driver's connection struct. */
@@ -127,6 +131,9 @@ struct orm_conn {
     const char *echo_tag;
     /* NULL, or the sandbox the connection is in (sandbox.h; owned). */
     struct orm_sandbox *sandbox;
+    /* 1 when an INSERT on this connection returns its rows' generated keys
+     * (RETURNING): set by orm_conn_open from the dialect and the server. */
+    int returning;
 };
 
 /* Picks the backend serving url->scheme (backend.h) and opens its driver. On failure err says why
@@ -158,6 +165,10 @@ int orm_conn_in_transaction(orm_conn *c);
 int orm_conn_savepoint(orm_conn *c, orm_savepoint_op op, const char *name);
 int orm_conn_savepoint_n(orm_conn *c, orm_savepoint_op op, int id);
 const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
+/* RETURNING on this connection, as orm_dialect_returning (dialect.h) asks
+ * and writes it, but 0 (nothing appended) where the server does not take it
+ * (conn->returning): the flush asks this, never the dialect alone. */
+int orm_conn_returning(const orm_conn *c, orm_buf *b, const char *col);
 const struct orm_backend *orm_conn_backend(const orm_conn *c);
 /* The backend's replication hooks (backend.h), NULL when it has none. */
 const struct orm_replication *orm_conn_replication(const orm_conn *c);

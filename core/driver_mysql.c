@@ -10,6 +10,7 @@
  * Interrupting needs a second connection (KILL QUERY), which a signal
  * handler cannot open: the handler writes one byte to a pipe, and a helper
  * thread started at connect does the rest. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mysql.h>
@@ -36,6 +37,7 @@ typedef struct my_conn {
     orm_conn base; /* must stay first */
     MYSQL *my;
     int64_t last_id;
+    int returning; /* the server takes INSERT ... RETURNING */
     my_killer kill;
 } my_conn;
 
@@ -278,6 +280,19 @@ static int my_is_read_only_refusal(int code)
     return code == 1792;
 }
 
+/* INSERT ... RETURNING: MariaDB has it since 10.5, MySQL not at all. The
+ * server's greeting names it: "10.11.6-MariaDB-1" (MariaDB 11 and later
+ * send it so), or "5.5.5-10.11.6-MariaDB-1" (the prefix older MariaDB
+ * servers put before their version for old clients: skipped). */
+static int server_returning(const char *info)
+{
+    if (!info || !strstr(info, "MariaDB")) return 0;
+    if (strncmp(info, "5.5.5-", 6) == 0) info += 6;
+    unsigned major = 0, minor = 0;
+    if (sscanf(info, "%u.%u", &major, &minor) != 2) return 0;
+    return major > 10 || (major == 10 && minor >= 5);
+}
+
 static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
     *out = NULL;
@@ -312,6 +327,7 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         my_close_conn(&c->base);
         return rc;
     }
+    c->returning = server_returning(mysql_get_server_info(c->my));
     killer_start(c, url);
     *out = &c->base;
     return ORM_OK;
@@ -369,6 +385,29 @@ static int col_kind(const MYSQL_FIELD *f)
     }
 }
 
+/* The result's columns, when the statement has them (s->meta NULL: none
+ * known yet). ORM_ENOMEM when the buffers cannot be had. */
+static int read_meta(my_stmt *s)
+{
+    assert(s->meta == NULL);
+    s->meta = mysql_stmt_result_metadata(s->st);
+    if (!s->meta) return ORM_OK;
+    s->ncols = mysql_num_fields(s->meta);
+    s->fields = mysql_fetch_fields(s->meta);
+    s->rbind = calloc(s->ncols ? s->ncols : 1, sizeof *s->rbind);
+    s->cols = calloc(s->ncols ? s->ncols : 1, sizeof *s->cols);
+    if (s->rbind && s->cols) return ORM_OK;
+    free(s->rbind); /* back to "no columns known": asked again next time */
+    free(s->cols);
+    s->rbind = NULL;
+    s->cols = NULL;
+    mysql_free_result(s->meta);
+    s->meta = NULL;
+    s->ncols = 0;
+    s->fields = NULL;
+    return ORM_ENOMEM;
+}
+
 static int my_prepare(orm_conn *base, const char *sql, orm_stmt **out)
 {
     my_conn *c = CONN(base);
@@ -400,16 +439,9 @@ static int my_prepare(orm_conn *base, const char *sql, orm_stmt **out)
             s->pbind[i].is_null = &s->params[i].is_null;
         }
     }
-    s->meta = mysql_stmt_result_metadata(s->st);
-    if (s->meta) {
-        s->ncols = mysql_num_fields(s->meta);
-        s->fields = mysql_fetch_fields(s->meta);
-        s->rbind = calloc(s->ncols ? s->ncols : 1, sizeof *s->rbind);
-        s->cols = calloc(s->ncols ? s->ncols : 1, sizeof *s->cols);
-        if (!s->rbind || !s->cols) {
-            stmt_free(s);
-            return orm_error_oom(&base->err);
-        }
+    if (read_meta(s) < 0) {
+        stmt_free(s);
+        return orm_error_oom(&base->err);
     }
     *out = (orm_stmt *)s;
     return ORM_OK;
@@ -529,8 +561,20 @@ static int execute(my_stmt *s)
     my_ulonglong id = mysql_stmt_insert_id(s->st);
     if (id) s->conn->last_id = (int64_t)id;
     s->changes = (int64_t)mysql_stmt_affected_rows(s->st);
+    /* an INSERT ... RETURNING announces its columns only when executed */
+    if (!s->meta && mysql_stmt_field_count(s->st) > 0 && read_meta(s) < 0) {
+        mysql_stmt_reset(s->st); /* the rows are not read: dropped, the link stays in sync */
+        return orm_error_oom(&s->conn->base.err);
+    }
     if (s->meta) {
-        if (mysql_stmt_store_result(s->st) != 0) return fail_stmt(s);
+        if (mysql_stmt_store_result(s->st) != 0) {
+            /* an INSERT ... RETURNING fails here (a duplicate...): its
+             * columns came first. Reset, or the next execution hangs. */
+            int rc = fail_stmt(s);
+            s->executed = 0;
+            mysql_stmt_reset(s->st);
+            return rc;
+        }
         return bind_results(s);
     }
     return ORM_OK;
@@ -693,6 +737,11 @@ static int64_t my_last_insert_id(orm_conn *base)
     return CONN(base)->last_id;
 }
 
+static int my_returning(orm_conn *base)
+{
+    return CONN(base)->returning;
+}
+
 /* Async-signal-safe: one byte to the helper thread. */
 static void my_interrupt(orm_conn *base)
 {
@@ -738,4 +787,5 @@ const orm_driver orm_driver_mysql = {
     .in_transaction = my_in_transaction,
     .set_foreign_keys = my_set_foreign_keys,
     .clear_bindings = my_clear_bindings,
+    .returning = my_returning,
 };

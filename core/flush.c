@@ -39,7 +39,8 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
     int rc = kind == 'i' || kind == 'r' ? orm_compile_insert(d, t, mask, &sh->sql)
              : kind == 'u'              ? orm_compile_update(d, t, mask, &sh->sql)
                                         : orm_compile_delete(d, t, &sh->sql);
-    if (rc >= 0 && kind == 'r' && !orm_dialect_returning(d, &sh->sql, t->cols[t->autoinc_col].name))
+    if (rc >= 0 && kind == 'r' &&
+        !orm_conn_returning(s->conn, &sh->sql, t->cols[t->autoinc_col].name))
         return orm_error_set(&s->err, ORM_ERR_ERROR, 0, "the %s dialect cannot return keys",
                              d->name);
     if (rc < 0 || sh->sql.oom) return orm_error_oom(&s->err);
@@ -138,7 +139,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
     /* the generated key comes back with the INSERT where the dialect can
      * (RETURNING: one round trip on a server), else from last_insert_id */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
-    int returning = generated && orm_dialect_returning(orm_conn_dialect(s->conn), NULL, NULL);
+    int returning = generated && orm_conn_returning(s->conn, NULL, NULL);
     rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS];
@@ -173,13 +174,13 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
     return ORM_OK;
 }
 
-/* Whether rows of t may go out in multi-row INSERTs: the dialect returns
- * generated keys (RETURNING), t's key is one generated column, and nothing
- * runs per row after the INSERT (auditing). */
+/* Whether rows of t may go out in multi-row INSERTs: the connection returns
+ * generated keys (RETURNING: PostgreSQL, MariaDB 10.5+), t's key is one generated column, and
+ * nothing runs per row after the INSERT (auditing). */
 static int batchable_table(const orm_session *s, const orm_table *t)
 {
-    return orm_dialect_returning(orm_conn_dialect(s->conn), NULL, NULL) && t->autoinc_col >= 0 &&
-           t->npk == 1 && t->pk[0] == t->autoinc_col && !s->audit;
+    return orm_conn_returning(s->conn, NULL, NULL) && t->autoinc_col >= 0 && t->npk == 1 &&
+           t->pk[0] == t->autoinc_col && !s->audit;
 }
 
 /* Whether the prepared object o can join a batch of rows with columns

@@ -1,9 +1,13 @@
 /* flush_batch.c — multi-row INSERT ... RETURNING for the flush (see
- * flush_batch.h). The keys come back as a set: a sequence (PostgreSQL's
- * SERIAL / IDENTITY) hands them out in increasing order as the rows of one
- * INSERT are written in VALUES order, so the keys, sorted, are given to the
- * objects in the order of their rows (the order RETURNING lists them in is
- * not relied on). */
+ * flush_batch.h), on connections that take RETURNING (PostgreSQL; MariaDB
+ * 10.5+). The keys come back as a set and are sorted, then given to the
+ * objects in the order of their rows: a sequence (PostgreSQL's SERIAL /
+ * IDENTITY) and an InnoDB AUTO_INCREMENT both hand out increasing values
+ * to the rows of one INSERT as they are written in VALUES order (InnoDB:
+ * consecutive values for a multi-row VALUES under the default lock mode 1,
+ * increasing ones with gaps allowed under mode 2). MariaDB lists RETURNING
+ * rows as it writes them, but documents no order, so the order RETURNING
+ * lists them in is relied on on no backend. */
 #include <assert.h>
 #include <stdlib.h>
 
@@ -29,8 +33,9 @@ int orm_flush_batch_rows(const orm_session *s, uint64_t mask)
 }
 
 /* INSERT INTO t (cols) VALUES (...), ... n rows ... RETURNING key */
-static int batch_sql(const orm_dialect *d, const orm_table *t, uint64_t mask, int n, orm_buf *out)
+static int batch_sql(const orm_conn *c, const orm_table *t, uint64_t mask, int n, orm_buf *out)
 {
+    const orm_dialect *d = orm_conn_dialect(c);
     int per = popcount64(mask);
     int rc = orm_compile_insert(d, t, mask, out); /* the first row's placeholders */
     if (rc < 0) return rc;
@@ -42,7 +47,7 @@ static int batch_sql(const orm_dialect *d, const orm_table *t, uint64_t mask, in
         }
         orm_buf_putc(out, ')');
     }
-    if (!orm_dialect_returning(d, out, t->cols[t->autoinc_col].name)) return ORM_EFAIL;
+    if (!orm_conn_returning(c, out, t->cols[t->autoinc_col].name)) return ORM_EFAIL;
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 
@@ -59,13 +64,12 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
     for (int r = 0; r < n; r++) /* every row pending, of t, its key to be generated */
         assert(objs[r]->state == ORM_OBJ_PENDING && objs[r]->table == t &&
                objs[r]->values[t->autoinc_col].type == ORM_V_NULL);
-    const orm_dialect *d = orm_conn_dialect(s->conn);
     int per = popcount64(mask);
     size_t np = (size_t)per * (size_t)n;
     orm_buf sql = ORM_BUF_INIT;
     orm_value *vals = malloc(np * sizeof *vals);
     int64_t *keys = malloc((size_t)n * sizeof *keys);
-    int rc = vals && keys ? batch_sql(d, t, mask, n, &sql) : ORM_ENOMEM;
+    int rc = vals && keys ? batch_sql(s->conn, t, mask, n, &sql) : ORM_ENOMEM;
     if (rc < 0) {
         free(vals);
         free(keys);
