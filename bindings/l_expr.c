@@ -34,6 +34,13 @@ orm_expr **l_expr_new_slot(lua_State *L)
  * would overflow the C stack. */
 static void check_depth(lua_State *L, orm_expr *e)
 {
+    if (e->size > ORM_EXPR_MAX_NODES) {
+        orm_expr_release(e);
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "expression of more than %d nodes (an expression that uses itself, as "
+                       "e = e + e, doubles each time)",
+                       (int)ORM_EXPR_MAX_NODES);
+    }
     if (e->depth <= ORM_EXPR_MAX_DEPTH) return;
     orm_expr_release(e);
     l_error_raisef(L, ORM_ERR_ARGUMENT, "expression nested more than %d levels deep",

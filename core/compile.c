@@ -67,6 +67,15 @@ int orm_cc_oom(cctx *c)
     return c->err ? orm_error_oom(c->err) : ORM_ENOMEM;
 }
 
+int orm_cc_too_large(cctx *c)
+{
+    if (!c->err) return ORM_EFAIL;
+    return orm_error_set(c->err, ORM_ERR_ARGUMENT, 0,
+                         "expression of more than %d nodes (an expression that uses itself, as "
+                         "e = e + e, doubles each time)",
+                         (int)ORM_EXPR_MAX_NODES);
+}
+
 int orm_cc_malformed(cctx *c, const char *what)
 {
     if (!c->err) return ORM_EFAIL;
@@ -596,6 +605,13 @@ int orm_cc_node(cctx *c, const orm_expr *e, against a)
         return orm_error_set(c->err, ORM_ERR_ARGUMENT, 0,
                              "expression nested %d levels deep (at most %d)", e->depth,
                              ORM_EXPR_MAX_DEPTH);
+    }
+    if (c->out->sql.len > ORM_SQL_MAX_BYTES) { /* shared subtrees written out again and again */
+        if (!c->err) return ORM_EFAIL;
+        return orm_error_set(c->err, ORM_ERR_ARGUMENT, 0,
+                             "the statement's SQL is over %zu MiB (an expression that uses itself, "
+                             "as e = e + e, doubles it each time)",
+                             ORM_SQL_MAX_BYTES >> 20);
     }
     /* Transparent wrappers: a one-item and_/or_, and a label outside the
      * select list / ORDER BY / GROUP BY / HAVING (written as its element). */

@@ -56,6 +56,8 @@ void orm_cc_init(orm_cc *c, const orm_dialect *d, orm_compiled *out, orm_error *
 /* Frees the names and turns an out-of-memory buffer into ORM_ENOMEM. */
 int orm_cc_finish(orm_cc *c, int rc);
 int orm_cc_oom(orm_cc *c);
+/* ArgumentError: a tree over ORM_EXPR_MAX_NODES nodes written out. */
+int orm_cc_too_large(orm_cc *c);
 int orm_cc_malformed(orm_cc *c, const char *what);
 void orm_cc_put(orm_cc *c, const char *s);
 int orm_cc_bind(orm_cc *c, const orm_value *v);
@@ -70,7 +72,8 @@ const char *orm_cc_from_name(orm_cc *c, const orm_from *f);
 /* A SELECT nested in an expression: "(SELECT ...)", "EXISTS (SELECT ...)",
  * or with bare set, the SELECT alone (inside IN (...)). */
 int orm_cc_subselect(orm_cc *c, const orm_select *s, int exists, int bare);
-/* The sources e's columns belong to (not descending into nested SELECTs). */
+/* The sources e's columns belong to (not descending into nested SELECTs);
+ * ORM_EFAIL when e is over ORM_EXPR_MAX_NODES nodes written out. */
 int orm_cc_collect(orm_cc_srclist *l, const orm_expr *e);
 int orm_cc_srclist_add(orm_cc_srclist *l, orm_cc_src s);
 int orm_cc_srclist_has(const orm_cc_srclist *l, orm_cc_src s);

@@ -55,6 +55,7 @@ int orm_cc_srclist_add(srclist *l, src s)
 int orm_cc_collect(srclist *l, const orm_expr *e)
 {
     if (!e) return ORM_OK;
+    if (e->size > ORM_EXPR_MAX_NODES) return ORM_EFAIL; /* a walk of hours: refused */
     if (e->kind == ORM_X_COLUMN && e->table) return orm_cc_srclist_add(l, (src){e->table, e->from});
     if (e->kind == ORM_X_SUBCOL && e->from) return orm_cc_srclist_add(l, (src){NULL, e->from});
     if (e->kind == ORM_X_SELECT) return ORM_OK; /* a nested statement has its own FROM */
@@ -112,6 +113,7 @@ static int sources(cctx *c, const orm_select *s, srclist *all, srclist *froms)
             rc = orm_cc_srclist_add(froms, x);
             kept++;
         }
+    if (rc == ORM_EFAIL) return orm_cc_too_large(c);
     return rc ? orm_cc_oom(c) : ORM_OK;
 }
 

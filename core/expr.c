@@ -54,8 +54,12 @@ static orm_expr *node(orm_expr_kind k, orm_op op, orm_expr *const *args, int n)
     e->refs = 1;
     e->value = ORM_VALUE_NULL;
     e->depth = 1;
-    for (int i = 0; i < n; i++)
+    e->size = 1;
+    for (int i = 0; i < n; i++) {
         if (args[i]->depth >= e->depth) e->depth = args[i]->depth + 1;
+        e->size += args[i]->size; /* no overflow: each is at most MAX + 1 */
+        if (e->size > ORM_EXPR_MAX_NODES) e->size = ORM_EXPR_MAX_NODES + 1;
+    }
     if (n > 0) {
         e->args = malloc((size_t)n * sizeof *e->args);
         if (!e->args) {

@@ -108,6 +108,9 @@ typedef struct orm_expr {
     int depth;                  /* 1 for a leaf, else 1 + the deepest child (a
                                    SELECT counts its expressions, a derived
                                    table's column its select) */
+    uint64_t size;              /* nodes of the tree written out (a shared
+                                   child counted each time), at most
+                                   ORM_EXPR_MAX_NODES + 1 */
     struct orm_expr *next_dead; /* orm_expr_release's work list */
 } orm_expr;
 
@@ -116,6 +119,17 @@ typedef struct orm_expr {
  * with an ArgumentError instead of overflowing the C stack. The bindings
  * refuse to build one. */
 #define ORM_EXPR_MAX_DEPTH 1000
+
+/* The longest SQL text the compiler writes. A tree may share a subtree
+ * (e = e + e), which is written out each time it is used: thirty such
+ * lines would make 2^30 copies. Past this length compiling stops with an
+ * ArgumentError instead of running for minutes and exhausting memory. */
+#define ORM_SQL_MAX_BYTES ((size_t)64 << 20)
+
+/* The most nodes a tree may have counted as written out (size above): the
+ * walks over a tree (its tables, its SQL) visit a shared subtree once per
+ * use, so a tree that uses itself again and again is refused when built. */
+#define ORM_EXPR_MAX_NODES ((uint64_t)10000000)
 
 enum {
     ORM_CASE_VALUE = 1, /* args[0] is the value compared with each WHEN */

@@ -1,7 +1,8 @@
 -- reliability_crash.lua — plain Lua code cannot crash the process: every
 -- metatable is protected, a collected instance raises instead of reading
 -- freed memory, expression trees deeper than the compiler accepts are
--- refused with db.ArgumentError when built, and long column lists read back.
+-- refused with db.ArgumentError when built, so are trees that use themselves
+-- until they are too large to write out, and long column lists read back.
 Author = db.Model("Author", {
   id = db.Column(db.Integer, { primary_key = true }),
   name = db.Column(db.String(40)),
@@ -64,6 +65,16 @@ end)
 try("func chain", function()
   local x = Author.name
   for _ = 1, 100000 do x = db.func.lower(x) end
+end)
+-- a tree that uses itself doubles at each step: refused when built, before
+-- a walk over it (its tables, its SQL) would run for hours
+try("e = e + e", function()
+  local x = Author.id
+  for _ = 1, 40 do x = x + x end
+end)
+try("or_(e, e)", function()
+  local x = Author.id:eq(1)
+  for _ = 1, 40 do x = db.or_(x, x) end
 end)
 -- a tree below the limit still runs
 local x = Author.id
