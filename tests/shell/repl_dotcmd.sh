@@ -120,14 +120,19 @@ tail -n 1 out | grep -qx 'still here' || fail "the REPL stopped"
 # collector running all the time, long lines (found by fuzz_repl: the line
 # was read after it was freed; ASan sees it under make asan) still give the
 # words as typed.
-python3 -c "
-print(\"collectgarbage('generational')\")
-for k in range(40):
-    print('x = {} for i = 1, %d do x[i] = {} end' % (k * 10))
-    print('.nosuch ' + ' '.join('w%d' % i for i in range(50 + k)) + ' .end%d' % k)
-print('.mode \"box\"')
-print('.mode')
-" | "$ORMSH" --app app -i >out 2>err || fail "gc lines: exit $?"
+{
+    echo "collectgarbage('generational')"
+    k=0
+    while [ $k -lt 40 ]; do
+        echo "x = {} for i = 1, $((k * 10)) do x[i] = {} end"
+        words='' i=0
+        while [ $i -lt $((50 + k)) ]; do words="$words w$i"; i=$((i + 1)); done
+        echo ".nosuch$words .end$k"
+        k=$((k + 1))
+    done
+    echo '.mode "box"'
+    echo '.mode'
+} | "$ORMSH" --app app -i >out 2>err || fail "gc lines: exit $?"
 [ "$(grep -c "unknown dot-command '.nosuch'" err)" = 40 ] || fail "gc lines: $(head -c 300 err)"
 grep -qx 'box' out || fail "quoted word after gc lines: $(cat out)"
 exit 0
