@@ -23,16 +23,6 @@
 #include "migrate.h"
 #include "sqlq.h"
 
-static int64_t count(orm_conn *c, const char *sql)
-{
-    orm_sqlq q;
-    if (orm_sqlq_open(&q, c, sql, NULL, 0) != ORM_OK) fail_msg("%s: %s", sql, c->err.message);
-    assert_int_equal(orm_sqlq_step(&q), ORM_ROW);
-    int64_t n = orm_sqlq_int(&q, 0);
-    orm_sqlq_close(&q);
-    return n;
-}
-
 /* The text of the one-row, one-column query (static buffer). */
 static const char *text1(orm_conn *c, const char *sql)
 {
@@ -46,14 +36,6 @@ static const char *text1(orm_conn *c, const char *sql)
     free(s);
     orm_sqlq_close(&q);
     return out;
-}
-
-static void migration_error(orm_conn *c, int rc, const char *message)
-{
-    assert_int_equal(rc, ORM_EFAIL);
-    assert_int_equal(c->err.cls, ORM_ERR_MIGRATION);
-    assert_string_equal(c->err.message, message);
-    orm_error_clear(&c->err);
 }
 
 static orm_dbtable *fragment(const char *table, const char *col, int nullable, const char *dflt)

@@ -44,24 +44,6 @@ static orm_conn *open_stepwise(void)
     return c;
 }
 
-static int64_t count(orm_conn *c, const char *sql)
-{
-    orm_sqlq q;
-    if (orm_sqlq_open(&q, c, sql, NULL, 0) != ORM_OK) fail_msg("%s: %s", sql, c->err.message);
-    assert_int_equal(orm_sqlq_step(&q), ORM_ROW);
-    int64_t n = orm_sqlq_int(&q, 0);
-    orm_sqlq_close(&q);
-    return n;
-}
-
-static void migration_error(orm_conn *c, int rc, const char *message)
-{
-    assert_int_equal(rc, ORM_EFAIL);
-    assert_int_equal(c->err.cls, ORM_ERR_MIGRATION);
-    assert_string_equal(c->err.message, message);
-    orm_error_clear(&c->err);
-}
-
 /* Plans ops[0..n) for transition move and records the plan. */
 static orm_migctx *planned(orm_conn *c, const char *move, const char *const *ops, int n,
                            int *skipped)
