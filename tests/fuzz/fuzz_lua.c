@@ -14,32 +14,10 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "capped_lua.h"
 #include "orm_lua.h"
 
 static lua_State *L;
-static size_t used;
-#define MEM_CAP ((size_t)256 << 20)
-
-static void *cap_alloc(void *ud, void *p, size_t osize, size_t nsize)
-{
-    (void)ud;
-    if (!p) osize = 0;
-    if (nsize == 0) {
-        used -= osize;
-        free(p);
-        return NULL;
-    }
-    if (nsize > osize && used + (nsize - osize) > MEM_CAP) return NULL;
-    void *q = realloc(p, nsize);
-    if (q) used += nsize - osize;
-    return q;
-}
-
-static void budget(lua_State *l, lua_Debug *ar)
-{
-    (void)ar;
-    luaL_error(l, "instruction budget spent");
-}
 
 static const char SETUP[] =
     "db = require('orm').connect('sqlite://')\n"
@@ -141,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lua_remove(L, -2);
     }
     if (rc == LUA_OK) {
-        lua_sethook(L, budget, LUA_MASKCOUNT, 2000000);
+        lua_sethook(L, budget, LUA_MASKCOUNT, FUZZ_BUDGET);
         lua_pcall(L, 0, 0, 0);
         lua_sethook(L, NULL, 0, 0);
     }

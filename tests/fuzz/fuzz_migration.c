@@ -9,7 +9,7 @@
  * leaks are findings. Run it with -close_fd_mask=3 (the commands' output goes
  * to /dev/null) and an absolute -artifact_prefix (the app lives in a
  * temporary directory, the working directory while an input runs), as make
- * fuzz does. An instruction budget and a memory cap bound runaway code; io,
+ * fuzz does. A CPU-time watch (half a second) and a memory cap bound runaway code; io,
  * os and debug are not there when the revision files load. */
 #include <fcntl.h>
 #include <stdint.h>
@@ -24,36 +24,13 @@
 #include <lualib.h>
 
 #include "cmd_db.h"
+#include "capped_lua.h"
 #include "orm_lua.h"
 #include "shell.h"
 
-static size_t used;
 static int home_fd = -1, app_fd = -1; /* the working directory, and the app's */
-#define MEM_CAP ((size_t)256 << 20)
-#define BUDGET 2000000      /* VM instructions before a command's Lua code is stopped */
-#define BASE "aaaaaaaaaaaa" /* the first revision's id */
+#define BASE "aaaaaaaaaaaa"           /* the first revision's id */
 #define FUZZ_FILE "migrations/versions/bbbbbbbbbbbb_fuzz.lua"
-
-static void *cap_alloc(void *ud, void *p, size_t osize, size_t nsize)
-{
-    (void)ud;
-    if (!p) osize = 0;
-    if (nsize == 0) {
-        used -= osize;
-        free(p);
-        return NULL;
-    }
-    if (nsize > osize && used + (nsize - osize) > MEM_CAP) return NULL;
-    void *q = realloc(p, nsize);
-    if (q) used += nsize - osize;
-    return q;
-}
-
-static void budget(lua_State *l, lua_Debug *ar)
-{
-    (void)ar;
-    luaL_error(l, "instruction budget spent");
-}
 
 static const char APP_LUA[] =
     "return { name = \"fuzz\", database = \"sqlite:///app.db\", models = { \"models\" } }\n";
@@ -125,7 +102,6 @@ static int run_command(lua_State *l)
         if (luaL_dostring(l, ROWS_LUA) != LUA_OK) lua_error(l);
         return 0;
     }
-    lua_sethook(l, budget, LUA_MASKCOUNT, BUDGET);
     cmd_db_run(l, o);
     return 0;
 }
@@ -139,12 +115,13 @@ static void command(const char *const *args, int nargs)
                     .args = (const char **)args,
                     .nargs = nargs};
     if (strcmp(args[0], "rows") == 0) o.command = "rows";
-    used = 0;
     lua_State *L = lua_newstate(cap_alloc, NULL);
     if (!L) abort();
     lua_pushlightuserdata(L, &o);
     lua_pushcclosure(L, run_command, 1);
+    watch_start(L); /* the db commands' protected calls clear hooks: a budget would not hold */
     lua_pcall(L, 0, 0, 0);
+    watch_stop();
     lua_sethook(L, NULL, 0, 0);
     app_close(L);
     lua_close(L);

@@ -7,7 +7,7 @@
  * findings. Run it with -close_fd_mask=3 (the
  * shell's output goes to /dev/null) and an absolute -artifact_prefix (inputs
  * run in a temporary directory, where .output files land), as make fuzz
- * does. An instruction budget and a memory cap bound runaway code; io, os
+ * does. A CPU-time watch (half a second) and a memory cap bound runaway code; io, os
  * and debug are not there, and a dot-command naming a path ('/') is not run. */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,36 +20,11 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "capped_lua.h"
 #include "orm_lua.h"
 #include "shell.h"
 
 static int home_fd = -1, tmp_fd = -1; /* the working directory, and the one inputs run in */
-static size_t used;
-#define MEM_CAP ((size_t)256 << 20)
-#define BUDGET 2000000 /* VM instructions before an input's code is stopped */
-
-static void *cap_alloc(void *ud, void *p, size_t osize, size_t nsize)
-{
-    (void)ud;
-    if (!p) osize = 0;
-    if (nsize == 0) {
-        used -= osize;
-        free(p);
-        return NULL;
-    }
-    if (nsize > osize && used + (nsize - osize) > MEM_CAP) return NULL;
-    void *q = realloc(p, nsize);
-    if (q) used += nsize - osize;
-    return q;
-}
-
-/* Raised every BUDGET instructions: a loop ends (a loop that catches the
- * error only lasts a few budgets more). */
-static void budget(lua_State *l, lua_Debug *ar)
-{
-    (void)ar;
-    luaL_error(l, "instruction budget spent");
-}
 
 /* [-0, +0, e] The REPL over standard input, in a protected call as main.c
  * runs it (an error the loop does not catch ends it, as it ends ormsh). */
@@ -129,7 +104,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         return 0;
     }
-    used = 0;
     lua_State *L = lua_newstate(cap_alloc, NULL);
     if (!L) abort();
     lua_pushcfunction(L, open_shell);
@@ -139,11 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FILE *saved = stdin;
     stdin = in;
-    lua_sethook(L, budget, LUA_MASKCOUNT, BUDGET);
+    watch_start(L); /* the REPL clears hooks: a budget would not hold */
     if (fchdir(tmp_fd) != 0) abort();
     lua_pushcfunction(L, run_repl);
     lua_pcall(L, 0, 0, 0);
     if (fchdir(home_fd) != 0) abort(); /* libFuzzer's corpus paths are relative */
+    watch_stop();
     lua_sethook(L, NULL, 0, 0);
     stdin = saved;
     fclose(in);
