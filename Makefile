@@ -180,17 +180,20 @@ fuzz: deps
 
 fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
+# The Lua targets include this header: a change to it rebuilds them.
+$(BUILD)/fuzz/fuzz_lua $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: tests/fuzz/capped_lua.h
+
 $(BUILD)/fuzz/fuzz_lua: tests/fuzz/fuzz_lua.c $(CORE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
 
 $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ) $(filter-out %/main.o,$(SHELL_OBJ))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ishell -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) $(HTTP_LIBS) -lm -ldl
+	$(CC) $(CFLAGS_ALL) -Ishell -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) $(EDIT_LIBS) $(HTTP_LIBS) -lm -ldl
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) $(SQLITE_LIBS) $(SERVER_LIBS) -lm
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(SQLITE_LIBS) $(SERVER_LIBS) -lm
 
 # Opens the shell on the tutorial's bookstore app (tables created on first use).
 shell: all

@@ -47,7 +47,7 @@ static lua_State *volatile watched; /* the state watch_start armed the timer for
 
 /* SIGVTALRM (CPU time; libFuzzer keeps SIGALRM for its own timeouts):
  * lua_sethook is safe in a signal handler. */
-static void on_watch(int sig)
+static inline void on_watch(int sig)
 {
     (void)sig;
     lua_State *l = watched;
@@ -56,7 +56,7 @@ static void on_watch(int sig)
 
 /* Until watch_stop, Lua code of L running past each half second of CPU
  * time is stopped with the budget's error. */
-static void watch_start(lua_State *L)
+static inline void watch_start(lua_State *L)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -69,7 +69,7 @@ static void watch_start(lua_State *L)
     setitimer(ITIMER_VIRTUAL, &t, NULL);
 }
 
-static void watch_stop(void)
+static inline void watch_stop(void)
 {
     struct itimerval t = {{0, 0}, {0, 0}};
     setitimer(ITIMER_VIRTUAL, &t, NULL);
