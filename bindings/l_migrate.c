@@ -189,6 +189,10 @@ static l_migbox *new_box(lua_State *L, l_db *db, int sql)
     b->db = db;
     b->preflight = 0;
     luaL_setmetatable(L, L_MT_MIGBOX);
+    /* to-be-closed: an error anywhere in the run (a failed allocation,
+     * a raising callback) frees the context at once, which rolls back
+     * what it left open (the one transaction of a --sql run) */
+    lua_toclose(L, -1);
     if (!(b->m = orm_migctx_new(db->conn, sql))) l_oom(L);
     return b;
 }
@@ -258,7 +262,10 @@ static void call_opt(lua_State *L, int opts, const char *key, const char *arg)
 static void emit_sql(lua_State *L, l_migbox *b, int opts)
 {
     char *text = orm_migctx_take_sql(b->m);
-    if (!text) l_oom(L);
+    if (!text) {
+        orm_mig_rollback(b->m); /* the --sql run ends: its transaction changes nothing */
+        l_oom(L);
+    }
     lua_pushstring(L, text);
     free(text);
     call_opt(L, opts, "emit", lua_tostring(L, -1));
@@ -409,7 +416,7 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     if (rc == ORM_OK) rc = sql ? orm_mig_check(b->m) : orm_mig_commit(b->m);
     flush_losses(L, b, opts);
     if (rc < 0) {
-        if (!sql) orm_mig_rollback(b->m);
+        orm_mig_rollback(b->m); /* in sql mode too: the run's one transaction ends unchanged */
         orm_mig_steps_failed(b->m);
         raise_step(L, c, chunk, rev);
     }
@@ -527,6 +534,8 @@ void l_migrate_open(lua_State *L, int modidx)
         l_protect_mt(L);
         lua_pushcfunction(L, box_gc);
         lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__close");
     }
     lua_pop(L, 1);
     l_migop_open(L);

@@ -51,7 +51,7 @@ static int rbox_gc(lua_State *L)
 
 static void push_or_raise(lua_State *L, orm_strv *l, const char *s)
 {
-    if (orm_strv_push(l, s) < 0) luaL_error(L, "not enough memory");
+    if (orm_strv_push(l, s) < 0) l_oom(L);
 }
 
 /* [-0, +0, m] b->taken: every global (but a class of db unless in_app) and,
@@ -94,13 +94,12 @@ static orm_rmodels *push_rmodels(lua_State *L, l_db *db, int in_app)
     collect_names(L, db, b, in_app);
     orm_dbschema *s = NULL;
     if (orm_reflect_schema(db->conn, &s) < 0) l_error_raise(L, &db->conn->err);
-    if (orm_rmodels_build(s, name_taken, mapped_class, b, &b->m) < 0)
-        luaL_error(L, "not enough memory");
+    if (orm_rmodels_build(s, name_taken, mapped_class, b, &b->m) < 0) l_oom(L);
     orm_strv views = ORM_STRV_INIT;
     int rc = orm_reflect_view_names(db->conn, &views);
     if (rc == ORM_OK) rc = orm_rmodels_note_views(b->m, &views);
     orm_strv_free(&views);
-    if (rc == ORM_ENOMEM) luaL_error(L, "not enough memory");
+    if (rc == ORM_ENOMEM) l_oom(L);
     if (rc < 0) l_error_raise(L, &db->conn->err);
     return b->m;
 }
@@ -122,7 +121,7 @@ static void push_source(lua_State *L, const orm_rmodels *m, const char *header)
     orm_rmodels_write_lua(m, header, &b);
     if (b.oom) {
         orm_buf_free(&b);
-        luaL_error(L, "not enough memory");
+        l_oom(L);
     }
     lua_pushlstring(L, orm_buf_str(&b), b.len);
     orm_buf_free(&b);
@@ -211,7 +210,7 @@ static orm_diagram_label *label_for(lua_State *L, labels_box *b, const char *tab
     for (int i = 0; i < b->n; i++)
         if (strcmp(b->v[i].table, table) == 0 && strcmp(b->v[i].column, col) == 0) return &b->v[i];
     orm_diagram_label *v = realloc(b->v, (size_t)(b->n + 1) * sizeof *v);
-    if (!v) luaL_error(L, "not enough memory");
+    if (!v) l_oom(L);
     b->v = v;
     v[b->n] = (orm_diagram_label){.table = table, .column = col};
     return &v[b->n++];
@@ -230,9 +229,9 @@ static int db_diagram(lua_State *L)
     }
     lua_setmetatable(L, 1);
     l_rel_configure(L, db);
-    if (orm_dbschema_from_metadata(db->md, &b->s) < 0) return luaL_error(L, "not enough memory");
+    if (orm_dbschema_from_metadata(db->md, &b->s) < 0) return l_oom(L);
     b->titles = calloc((size_t)(db->md->ntables ? db->md->ntables : 1), sizeof *b->titles);
-    if (!b->titles) return luaL_error(L, "not enough memory");
+    if (!b->titles) return l_oom(L);
     for (int i = 0; i < db->md->ntables; i++) {
         const orm_table *t = db->md->tables[i];
         if (t->udata == NULL) continue; /* a db.Table */
@@ -260,7 +259,7 @@ static int db_diagram(lua_State *L)
     orm_diagram_dot(b->s, b->titles, b->v, b->n, &out);
     if (out.oom) {
         orm_buf_free(&out);
-        return luaL_error(L, "not enough memory");
+        return l_oom(L);
     }
     lua_pushlstring(L, orm_buf_str(&out), out.len);
     orm_buf_free(&out);

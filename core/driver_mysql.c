@@ -338,9 +338,10 @@ static void stmt_free(my_stmt *s)
     if (!s) return;
     if (s->st) mysql_stmt_close(s->st);
     if (s->meta) mysql_free_result(s->meta);
-    for (unsigned i = 0; i < s->nparams; i++)
+    /* params or cols NULL: their allocation failed (the counts are set) */
+    for (unsigned i = 0; s->params && i < s->nparams; i++)
         free(s->params[i].buf);
-    for (unsigned i = 0; i < s->ncols; i++)
+    for (unsigned i = 0; s->cols && i < s->ncols; i++)
         free(s->cols[i].buf);
     free(s->params);
     free(s->pbind);

@@ -15,7 +15,7 @@ static void stmt_free(pg_stmt *s)
     if (!s) return;
     PQclear(s->res);
     PQclear(s->desc);
-    for (int i = 0; i < s->nparams; i++)
+    for (int i = 0; s->params && i < s->nparams; i++) /* NULL: its allocation failed */
         free(s->params[i].buf);
     free(s->params);
     free(s->vals);

@@ -46,8 +46,8 @@ orm_conn *orm_migctx_conn(orm_migctx *m)
 
 char *orm_migctx_take_sql(orm_migctx *m)
 {
-    char *s = orm_buf_detach(&m->sql);
-    return s ? s : strdup("");
+    /* NULL when the text ran out of memory: never a shorter text */
+    return orm_buf_detach(&m->sql);
 }
 
 void orm_migctx_emit(orm_migctx *m, const char *text)
@@ -260,8 +260,13 @@ void orm_mig_rollback(orm_migctx *m)
         orm_error first;
         orm_error_init(&first);
         orm_error_move(&first, &m->c->err);
-        orm_conn_rollback(m->c); /* a failing rollback never replaces the first error */
-        orm_error_move(&m->c->err, &first);
+        /* a failed ROLLBACK is tried once more: a migration never leaves
+         * its transaction open (a later commit would write it) */
+        int failed = orm_conn_rollback(m->c) < 0;
+        if (failed && orm_conn_in_transaction(m->c)) failed = orm_conn_rollback(m->c) < 0;
+        /* a failing rollback never replaces the first error; without one,
+         * its own error stays only while it failed */
+        if (first.cls != ORM_ERR_NONE || !failed) orm_error_move(&m->c->err, &first);
         orm_error_clear(&first);
     }
     m->open = 0;

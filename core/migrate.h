@@ -29,7 +29,8 @@ typedef struct orm_migctx orm_migctx;
 orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode);
 void orm_migctx_free(orm_migctx *m); /* NULL is a no-op; rolls back an open migration */
 orm_conn *orm_migctx_conn(orm_migctx *m);
-/* The SQL text collected since the last call (sql mode); caller frees. */
+/* The SQL text collected since the last call (sql mode); caller frees.
+ * NULL: out of memory (while collecting it or now). */
 char *orm_migctx_take_sql(orm_migctx *m);
 /* Appends text as is to the collected SQL (sql mode only). */
 void orm_migctx_emit(orm_migctx *m, const char *text);

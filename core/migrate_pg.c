@@ -59,6 +59,11 @@ static int pg_alter_column(orm_migctx *m, const orm_mig_alter *a)
     if (a->type) { /* the old values converted by a cast */
         orm_buf type = ORM_BUF_INIT;
         orm_dialect_type(m->d, &type, a->type);
+        if (type.oom) { /* never "TYPE  USING" */
+            orm_buf_free(&type);
+            orm_buf_free(&b);
+            return orm_error_oom(&m->c->err);
+        }
         alter_action(m, &b, &n, a->column);
         orm_buf_printf(&b, "TYPE %s USING ", orm_buf_str(&type));
         orm_dialect_quote(m->d, &b, a->column);

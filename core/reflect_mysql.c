@@ -286,11 +286,10 @@ int orm_reflect_mysql_fk_index(const orm_dbtable *t, int i)
 static int my_default_name(const orm_dbtable *t, const char *name, const orm_strv *cols, int fkey)
 {
     if (!fkey) return cols->n > 0 && is_numbered(name, cols->v[0], "_");
-    orm_buf b = ORM_BUF_INIT;
-    orm_buf_printf(&b, "%s_ibfk", t->name);
-    int same = !b.oom && is_numbered(name, orm_buf_str(&b), "_") && strcmp(name, b.p) != 0;
-    orm_buf_free(&b);
-    return same;
+    /* compared in place: no allocation that could fail into "not default" */
+    size_t n = strlen(t->name);
+    return strncmp(name, t->name, n) == 0 && is_numbered(name + n, "_ibfk", "_") &&
+           strcmp(name + n, "_ibfk") != 0;
 }
 
 int orm_reflect_mysql_table(orm_conn *c, const char *name, int raw, orm_dbtable **out)

@@ -247,14 +247,16 @@ static int read_indexes(orm_conn *c, orm_dbtable *t)
  * _fkey (cut at 63 bytes, where the name then differs: kept). */
 static int pg_default_name(const orm_dbtable *t, const char *name, const orm_strv *cols, int fkey)
 {
-    orm_buf b = ORM_BUF_INIT;
-    orm_buf_puts(&b, t->name);
-    for (int i = 0; i < cols->n; i++)
-        orm_buf_printf(&b, "_%s", cols->v[i]);
-    orm_buf_puts(&b, fkey ? "_fkey" : "_key");
-    int same = !b.oom && strcmp(orm_buf_str(&b), name) == 0;
-    orm_buf_free(&b);
-    return same;
+    /* compared in place: no allocation that could fail into "not default" */
+    size_t k = strlen(t->name);
+    if (strncmp(name, t->name, k) != 0) return 0;
+    const char *p = name + k;
+    for (int i = 0; i < cols->n; i++) {
+        size_t n = strlen(cols->v[i]);
+        if (*p != '_' || strncmp(p + 1, cols->v[i], n) != 0) return 0;
+        p += 1 + n;
+    }
+    return strcmp(p, fkey ? "_fkey" : "_key") == 0;
 }
 
 int orm_reflect_pg_table(orm_conn *c, const char *name, int raw, orm_dbtable **out)
