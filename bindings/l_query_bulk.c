@@ -78,6 +78,10 @@ static orm_expr *update_value(lua_State *L, const orm_table *t, int col, int idx
     orm_error_init(&err);
     orm_value v;
     if (l_value_to(L, idx, &t->cols[col].type, &v, &err) < 0) {
+        if (err.cls == ORM_ERR_OPERATIONAL || !err.message) { /* out of memory: not the value */
+            orm_error_clear(&err);
+            l_oom(L);
+        }
         l_class_push(L, t);
         lua_getfield(L, -1, "__name");
         lua_pushfstring(L, "%s.%s: %s", lua_tostring(L, -1), t->cols[col].attr, err.message);

@@ -242,6 +242,10 @@ static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
         if (l_value_to(L, -1, &c->type, &pk[i], &err) < 0) {
             for (int j = 0; j < i; j++)
                 orm_value_clear(&pk[j]);
+            if (err.cls == ORM_ERR_OPERATIONAL || !err.message) { /* out of memory: not the key */
+                orm_error_clear(&err);
+                l_oom(L);
+            }
             lua_pushfstring(L, "%s.%s: %s", t->name, c->attr, err.message);
             orm_error_clear(&err);
             l_error_raisef(L, ORM_ERR_DATA, "%s", lua_tostring(L, -1));
