@@ -314,11 +314,17 @@ static int index_table(orm_migctx *m, const char *name, char **out)
     }
     orm_sqlq_close(&q);
     if (rc >= 0 && found.n == 0) rc = orm_mig_fail(m, "no index named '%s' in the database", name);
-    if (rc >= 0 && found.n > 1)
-        rc = orm_mig_fail(m,
-                          "index name '%s' is used on several tables (%s, %s, ...): pass the "
-                          "table to drop_index",
-                          name, found.v[0], found.v[1]);
+    if (rc >= 0 && found.n > 1) { /* every table named, no "..." */
+        orm_buf list = ORM_BUF_INIT;
+        for (int i = 0; i < found.n; i++)
+            orm_buf_printf(&list, "%s%s", i ? ", " : "", found.v[i]);
+        rc = list.oom ? OOM(m)
+                      : orm_mig_fail(m,
+                                     "index name '%s' is used on several tables (%s): pass the "
+                                     "table to drop_index",
+                                     name, orm_buf_str(&list));
+        orm_buf_free(&list);
+    }
     if (rc >= 0 && !(*out = strdup(found.v[0]))) rc = OOM(m);
     orm_strv_free(&found);
     return rc < 0 ? rc : ORM_OK;
