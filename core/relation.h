@@ -105,6 +105,18 @@ int orm_rel_join(const orm_rel *r, const orm_table **via, orm_expr **on, orm_exp
 /* target.fk = <the parent's key>: the filter of a lazy = "dynamic" query. */
 orm_expr *orm_rel_dynamic_filter(const orm_rel *r, const orm_object *parent);
 
+/* Joined eager loading (relation_joined.c): the statement that loads the
+ * parents sel selects (all columns of t, first) with the rows of rels[0..n-1]
+ * (relationships of t, 1 <= n <= ORM_REL_MAX_JOINED) LEFT OUTER JOINed under
+ * aliases; offs[k]: the first result column of rels[k]'s target. Each
+ * parent's rows come together, each collection in its order. A new select
+ * (orm_select_free); NULL with *cannot = 1 when sel has a shape this does not
+ * rewrite (GROUP BY, HAVING, or under LIMIT / OFFSET / DISTINCT an ORDER BY
+ * that is not a column of t); NULL alone: out of memory. */
+#define ORM_REL_MAX_JOINED 8
+orm_select *orm_rel_joined_select(const orm_select *sel, const orm_table *t,
+                                  const orm_rel *const *rels, int n, int *offs, int *cannot);
+
 /* ---- both sides in memory ---- */
 
 /* 1 when o's row exists and column col holds its (non-NULL) value. */
