@@ -98,6 +98,25 @@ static inline int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object *
     return ORM_OK;
 }
 
+/* Eager loading's parents grouped by key (relation_batch.c). The batch
+ * lives in memory the caller provides (orm_rel_batch_size(cap) bytes, any
+ * alignment malloc gives), so there is nothing to free; keys are borrowed
+ * and must outlive it. Parents are numbered 0..cap-1 by the caller. */
+typedef struct orm_rel_batch orm_rel_batch;
+#define ORM_REL_BATCH_MAX (1 << 26) /* parents in one batch */
+size_t orm_rel_batch_size(int cap);
+orm_rel_batch *orm_rel_batch_init(void *mem, int cap);
+/* Parent number parent (added once) has key (not NULL, not a NULL value).
+ * 1 when the key is new, 0 when other parents have it too. */
+int orm_rel_batch_add(orm_rel_batch *b, const orm_value *key, int parent);
+/* The distinct keys added, first seen first: what the loader binds. */
+int orm_rel_batch_nkeys(const orm_rel_batch *b);
+const orm_value *const *orm_rel_batch_keys(const orm_rel_batch *b);
+/* The first parent (in the order added) whose key equals key, -1 when none;
+ * then the next parent of the same key after parent, -1 after the last. */
+int orm_rel_batch_first(const orm_rel_batch *b, const orm_value *key);
+int orm_rel_batch_next(const orm_rel_batch *b, int parent);
+
 /* q:join(rel): the table joined, the association table between (M2M, else
  * NULL) and the ON conditions (on2: secondary to target, M2M only); new
  * references. ORM_ENOMEM on failure (nothing returned). */
