@@ -35,7 +35,8 @@ typedef enum { PH_PREPARE, PH_BIND, PH_STEP, PH_OTHER } phase;
 
 /* SQLite result codes (extended or primary) to error classes. A plain
  * SQLITE_ERROR while compiling is bad SQL (syntax, no such table/column);
- * at run time it is only known to be a database error. */
+ * at run time (integer overflow, malformed JSON, a RAISE in a trigger) it is
+ * an OperationalError, the class Python's sqlite3 gives it too. */
 static orm_errclass classify(int rc, phase ph)
 {
     switch (rc & 0xff) {
@@ -58,7 +59,7 @@ static orm_errclass classify(int rc, phase ph)
     case SQLITE_NOTADB:
         return ORM_ERR_OPERATIONAL;
     case SQLITE_ERROR:
-        return ph == PH_PREPARE ? ORM_ERR_PROGRAMMING : ORM_ERR_ERROR;
+        return ph == PH_PREPARE ? ORM_ERR_PROGRAMMING : ORM_ERR_OPERATIONAL;
     case SQLITE_MISUSE:
         return ORM_ERR_PROGRAMMING;
     case SQLITE_MISMATCH:
