@@ -35,7 +35,7 @@ typedef enum { PH_PREPARE, PH_BIND, PH_STEP, PH_OTHER } phase;
 
 /* SQLite result codes (extended or primary) to error classes. A plain
  * SQLITE_ERROR while compiling is bad SQL (syntax, no such table/column);
- * at run time (integer overflow, malformed JSON, a RAISE in a trigger) it is
+ * at run time (integer overflow, malformed JSON) it is
  * an OperationalError, the class Python's sqlite3 gives it too. */
 static orm_errclass classify(int rc, phase ph)
 {
