@@ -201,7 +201,10 @@ static int parse_named_constraints(const char *sql, named_list *out)
             /* consumes the name, the kind and the balanced column list; the
              * rest of the item (REFERENCES ...) is skipped token by token */
             int rc = read_named(&p, out);
-            if (rc < 0) return rc;
+            if (rc < 0) {
+                named_free(out); /* the constraints read so far */
+                return rc;
+            }
         }
         item_start = 0;
     }

@@ -1,8 +1,9 @@
 -- server_errors_mysql.lua — MariaDB errors reach the user with the class
 -- their error number says (constraints: IntegrityError; lost connections,
 -- lock waits, deadlocks, timeouts, interrupted queries: OperationalError;
--- unknown names and syntax: ProgrammingError; values: DataError; the rest:
--- Error) and the server's message, whether the server raised it itself or
+-- unknown names and syntax: ProgrammingError; values: DataError; any other
+-- server error, as Python's drivers say: OperationalError; a number below
+-- the server's range: Error) and the server's message, whether the server raised it itself or
 -- SIGNAL raised it with that number; after each the session goes on.
 Author = db.Model("Author", { id = db.Column(db.Integer, { primary_key = true }),
   name = db.Column(db.String(5), { nullable = false }) })
@@ -37,7 +38,7 @@ try("CREATE TABLE author (id INT)")
 try("ALTER TABLE author DROP INDEX nosuch")
 print("-- raised by SIGNAL with an error number")
 for _, no in ipairs{ 1062, 1452, 4025, 1205, 1213, 1317, 1969, 1053, 1146, 1064, 1054,
-                     1406, 1366, 1690, 1644, 1000, 3500 } do
+                     1406, 1366, 1690, 1644, 1242, 1000, 3500, 999 } do
   io.write(no, "\t")
   try(("SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = %d, MESSAGE_TEXT = 'raised %d'"):format(no, no))
 end

@@ -1,8 +1,8 @@
 -- server_errors_pg.lua — PostgreSQL errors reach the user with the class
 -- their SQLSTATE says (serialization failures, deadlocks, lock and
 -- statement timeouts, resource and system errors, an aborted transaction,
--- lost connections: OperationalError; names, cursors and unsupported
--- features: ProgrammingError; data: DataError; constraints:
+-- lost connections: OperationalError; names, cursors, unsupported features
+-- and cardinality (class 21): ProgrammingError; data: DataError; constraints:
 -- IntegrityError; the rest: Error) and the server's message, whether the
 -- server raised it itself or a DO block raised it with that SQLSTATE; after
 -- each the session goes on. Last, a connection the server ends: the
@@ -35,7 +35,7 @@ try("SELECT pg_sleep(2)")
 try("SELECT set_config('statement_timeout', '0', false)")
 print("-- raised with a SQLSTATE")
 for _, state in ipairs{ "40001", "40P01", "55P03", "57014", "53100", "58030", "25P02", "08006", "57P01",
-                        "42P01", "26000", "34000", "0A000", "22012", "23505", "P0001", "XX000", "2BP01" } do
+                        "42P01", "21000", "26000", "34000", "0A000", "22012", "23505", "P0001", "XX000", "2BP01" } do
   io.write(state, "\t")
   try(("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '%s', MESSAGE = 'raised %s'; END $$"):format(state, state))
 end
