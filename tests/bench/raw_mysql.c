@@ -17,7 +17,8 @@
  *       (STMT_ATTR_ARRAY_SIZE: BULK_CHUNK rows a single execution, column-wise
  *       arrays of the names and emails): the floor for inserting them, as
  *       raw_pg.c's COPY is on PostgreSQL; check is the sum of the keys the
- *       rows got (one SELECT sum(id) after the timed span)
+ *       rows got (one SELECT sum(id) after the timed span; InnoDB may leave
+ *       holes in AUTO_INCREMENT between executions, so not always w1's)
  *   w2  load every row of author into heap structs (id, name and email
  *       malloc'ed), reading the rows as they arrive (no client-side copy of
  *       the whole result), then read one field (name) of each
