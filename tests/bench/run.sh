@@ -161,13 +161,15 @@ cpu_line() {
     echo "$line"
 }
 
-# all_runs RAW ORMSH REPS WIDTH — every run's wall seconds, a line per
-# implementation and workload (names without their "pg" / "my", in WIDTH columns)
+# all_runs RAW ORMSH REPS WIDTH [EXTRA] — every run's wall seconds, a line per
+# implementation and workload (names without their "pg" / "my", in WIDTH
+# columns); EXTRA: more workloads of RAW alone (MariaDB's bulk)
 all_runs() {
     echo "all runs (wall s):"
     for impl in "$1" "$2"; do
-        for w in w1 w2 w3 w4 w4sel w4lazy w5; do
+        for w in w1 ${5-} w2 w3 w4 w4sel w4lazy w5; do
             case $impl.$w in "$1.w4sel"|"$1.w4lazy"|"$2.w4") continue ;; esac
+            [ "$impl" = "$2" ] && [ -n "${5-}" ] && [ "$w" = "$5" ] && continue
             vals=""
             r=1
             while [ $r -le "$3" ]; do
@@ -1008,7 +1010,7 @@ else
             printf " W4 selectinload query+load %s, touch %s\n", t(w4sq), t(w4st)
         }'
     cpu_line "raw libmariadb" myraw myormsh
-    all_runs myraw myormsh "$MY_REPS" 7
+    all_runs myraw myormsh "$MY_REPS" 7 bulk
     if [ -s "$ERRS" ]; then
         echo
         echo "ERRORS (MariaDB):"
