@@ -110,14 +110,14 @@ static void free_schema(void *p)
 }
 static void free_ops(void *p)
 {
-    orm_migops_free(p);
+    orm_mig_ops_free(p);
     free(p);
 }
 
-static void set_rendered(lua_State *L, const orm_migops *ops, int downgrade, const char *key)
+static void set_rendered(lua_State *L, const orm_mig_ops *ops, int downgrade, const char *key)
 {
     orm_buf b = ORM_BUF_INIT;
-    int rc = orm_migops_render(ops, downgrade, "    ", &b);
+    int rc = orm_mig_ops_render(ops, downgrade, "    ", &b);
     if (rc == ORM_OK) lua_pushstring(L, orm_buf_str(&b));
     orm_buf_free(&b);
     if (rc < 0) l_oom(L);
@@ -125,12 +125,12 @@ static void set_rendered(lua_State *L, const orm_migops *ops, int downgrade, con
 }
 
 /* The ops one per entry, for `db check`. */
-static void set_op_list(lua_State *L, const orm_migops *ops)
+static void set_op_list(lua_State *L, const orm_mig_ops *ops)
 {
     lua_createtable(L, ops->n, 0);
     for (int i = 0; i < ops->n; i++) {
         orm_buf b = ORM_BUF_INIT;
-        int rc = orm_migop_render(&ops->v[i], 0, "  ", &b);
+        int rc = orm_mig_op_render(&ops->v[i], 0, "  ", &b);
         if (rc == ORM_OK) lua_pushstring(L, orm_buf_str(&b));
         orm_buf_free(&b);
         if (rc < 0) l_oom(L);
@@ -151,7 +151,7 @@ static int m_diff(lua_State *L)
     void **target = l_cleanup_push(L, free_schema);
     void **current = l_cleanup_push(L, free_schema);
     void **slot = l_cleanup_push(L, free_ops);
-    orm_migops *ops = calloc(1, sizeof *ops);
+    orm_mig_ops *ops = calloc(1, sizeof *ops);
     if (!ops) return l_oom(L);
     *slot = ops;
     if (orm_dbschema_from_metadata(db->md, (orm_dbschema **)target) < 0) return l_oom(L);
@@ -176,7 +176,7 @@ static int m_diff(lua_State *L)
 static int box_gc(lua_State *L)
 {
     l_migbox *b = luaL_checkudata(L, 1, L_MT_MIGBOX);
-    orm_migctx_free(b->m);
+    orm_mig_ctx_free(b->m);
     b->m = NULL;
     return 0;
 }
@@ -189,7 +189,7 @@ static l_migbox *new_box(lua_State *L, l_db *db, int sql)
     b->db = db;
     b->preflight = 0;
     luaL_setmetatable(L, L_MT_MIGBOX);
-    if (!(b->m = orm_migctx_new(db->conn, sql))) l_oom(L);
+    if (!(b->m = orm_mig_ctx_new(db->conn, sql))) l_oom(L);
     return b;
 }
 
@@ -257,7 +257,7 @@ static void call_opt(lua_State *L, int opts, const char *key, const char *arg)
 
 static void emit_sql(lua_State *L, l_migbox *b, int opts)
 {
-    char *text = orm_migctx_take_sql(b->m);
+    char *text = orm_mig_ctx_take_sql(b->m);
     if (!text) l_oom(L);
     lua_pushstring(L, text);
     free(text);
@@ -283,7 +283,7 @@ static void flush_losses(lua_State *L, l_migbox *b, int opts)
         return;
     }
     orm_strv l = ORM_STRV_INIT;
-    int rc = orm_migctx_take_losses(b->m, &l);
+    int rc = orm_mig_ctx_take_losses(b->m, &l);
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
     for (int i = 0; rc == ORM_OK && i < l.n; i++) {
         lua_pushstring(L, l.v[i]);
@@ -350,7 +350,7 @@ static void plan_steps(lua_State *L, l_migbox *b, int step, int op, int opts, in
     if (orm_mig_steps_start(b->m, push_transition(L, remove, add), &skipped) < 0) {
         orm_mig_rollback(b->m);
         orm_mig_steps_failed(b->m);
-        raise_step(L, orm_migctx_conn(b->m), chunk, rev);
+        raise_step(L, orm_mig_ctx_conn(b->m), chunk, rev);
     }
     lua_pop(L, 1);
     if (skipped) {
@@ -385,13 +385,13 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     const char *label = luaL_optstring(L, -1, "");
     const char *rev = add->n ? add->v[0] : remove->n ? remove->v[0] : "";
     call_opt(L, opts, "notice", label);
-    orm_conn *c = orm_migctx_conn(b->m);
-    if (b->preflight && orm_migctx_set_revision(b->m, rev) < 0) raise_step(L, c, chunk, rev);
+    orm_conn *c = orm_mig_ctx_conn(b->m);
+    if (b->preflight && orm_mig_ctx_set_revision(b->m, rev) < 0) raise_step(L, c, chunk, rev);
     if (sql) {
-        orm_migctx_emit(b->m, "-- ");
-        orm_migctx_emit(b->m, label);
-        orm_migctx_emit(b->m, "\n\n");
-        orm_migctx_emit_begin(b->m);
+        orm_mig_ctx_emit(b->m, "-- ");
+        orm_mig_ctx_emit(b->m, label);
+        orm_mig_ctx_emit(b->m, "\n\n");
+        orm_mig_ctx_emit_begin(b->m);
     } else if (orm_mig_begin(b->m) < 0) {
         raise_step(L, c, chunk, rev);
     }
@@ -415,7 +415,7 @@ static void run_step(lua_State *L, l_migbox *b, int step, int op, int opts, int 
     }
     orm_mig_steps_end(b->m); /* op-by-op mode ends with the revision */
     if (sql) {
-        orm_migctx_emit_commit(b->m);
+        orm_mig_ctx_emit_commit(b->m);
         emit_sql(L, b, opts);
     }
     lua_settop(L, top);
@@ -449,14 +449,14 @@ static int m_run(lua_State *L)
     lua_settop(L, 3);
     sql = sql || check;
     l_migbox *b = new_box(L, db, sql);
-    orm_migctx_set_preflight(b->m, preflight);
+    orm_mig_ctx_set_preflight(b->m, preflight);
     b->preflight = preflight;
-    if (progress) orm_migctx_set_progress(b->m, progress_cb, L);
+    if (progress) orm_mig_ctx_set_progress(b->m, progress_cb, L);
     int box = lua_gettop(L);
     l_migop_push(L, box);
     int op = lua_gettop(L);
     orm_conn *c = db->conn;
-    if (orm_migctx_supported(b->m) < 0) return raise_conn(L, c);
+    if (orm_mig_ctx_supported(b->m) < 0) return raise_conn(L, c);
     if (sql && orm_mig_begin(b->m) < 0) return raise_conn(L, c);
     lua_Integer n = luaL_len(L, 2);
     for (lua_Integer i = 1; i <= n; i++) {
@@ -466,7 +466,7 @@ static int m_run(lua_State *L)
         lua_pop(L, 1);
     }
     if (sql) orm_mig_rollback(b->m); /* --sql changes nothing */
-    orm_migctx_free(b->m);
+    orm_mig_ctx_free(b->m);
     b->m = NULL;
     return 0;
 }
@@ -481,15 +481,15 @@ static int m_stamp(lua_State *L)
     l_migbox *b = new_box(L, db, sql);
     orm_conn *c = db->conn;
     if (orm_mig_begin(b->m) < 0) return raise_conn(L, c);
-    orm_migctx_emit_begin(b->m);
+    orm_mig_ctx_emit_begin(b->m);
     int rc = orm_mig_version_stamp(b->m, heads);
     if (rc == ORM_OK && !sql) rc = orm_mig_steps_forget(b->m); /* stamped: nothing is part-way */
-    orm_migctx_emit_commit(b->m);
+    orm_mig_ctx_emit_commit(b->m);
     if (rc == ORM_OK && !sql) rc = orm_mig_commit(b->m);
     if (rc < 0 || sql) orm_mig_rollback(b->m);
     if (rc < 0) return raise_conn(L, c);
     if (sql) emit_sql(L, b, opts);
-    orm_migctx_free(b->m);
+    orm_mig_ctx_free(b->m);
     b->m = NULL;
     return 0;
 }

@@ -16,7 +16,7 @@
 /* The migration context a running revision's op functions share (a
  * userdata; its __gc frees the context, rolling back what is open). */
 typedef struct l_migbox {
-    orm_migctx *m; /* NULL once the run is over: op calls then raise */
+    orm_mig_ctx *m; /* NULL once the run is over: op calls then raise */
     l_db *db;
     int preflight; /* counting what each step would destroy (opts.losses) */
 } l_migbox;

@@ -72,7 +72,7 @@ static int is_desc(lua_State *L, int idx, const char *tname)
 
 /* ---- the context ------------------------------------------------------------- */
 
-static orm_migctx *ctx(lua_State *L)
+static orm_mig_ctx *ctx(lua_State *L)
 {
     l_migbox *b = luaL_checkudata(L, lua_upvalueindex(1), L_MT_MIGBOX);
     if (!b->m) luaL_error(L, "op used outside a running migration");
@@ -80,9 +80,9 @@ static orm_migctx *ctx(lua_State *L)
 }
 
 /* Raises the connection's error (after a failed core call). */
-L_NORETURN static int raise_conn(lua_State *L, orm_migctx *m)
+L_NORETURN static int raise_conn(lua_State *L, orm_mig_ctx *m)
 {
-    orm_conn *c = orm_migctx_conn(m);
+    orm_conn *c = orm_mig_ctx_conn(m);
     orm_error e;
     orm_error_init(&e);
     orm_error_move(&e, &c->err);
@@ -382,7 +382,7 @@ static void add_constraint_desc(lua_State *L, orm_dbtable *t, int idx)
 
 /* ---- the ops ------------------------------------------------------------------------ */
 
-static void run(lua_State *L, orm_migctx *m, int rc)
+static void run(lua_State *L, orm_mig_ctx *m, int rc)
 {
     if (rc < 0) raise_conn(L, m);
 }
@@ -391,7 +391,7 @@ static void run(lua_State *L, orm_migctx *m, int rc)
 static int op_create_table(lua_State *L)
 {
     lua_settop(L, 2); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *name = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     orm_dbtable *t = new_table(L, name);
@@ -418,14 +418,14 @@ static int op_create_table(lua_State *L)
 
 static int op_drop_table(lua_State *L)
 {
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     run(L, m, orm_mig_drop_table(m, luaL_checkstring(L, 1)));
     return 0;
 }
 
 static int op_rename_table(lua_State *L)
 {
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     run(L, m, orm_mig_rename_table(m, luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
     return 0;
 }
@@ -434,7 +434,7 @@ static int op_rename_table(lua_State *L)
 static int op_add_column(lua_State *L)
 {
     lua_settop(L, 2); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *table = luaL_checkstring(L, 1);
     luaL_argexpected(L, is_desc(L, 2, L_MT_OPCOLUMN), 2, "op.column(...)");
     orm_dbtable *f = new_table(L, table);
@@ -449,7 +449,7 @@ static int op_add_column(lua_State *L)
 
 static int op_drop_column(lua_State *L)
 {
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     run(L, m, orm_mig_drop_column(m, luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
     return 0;
 }
@@ -459,7 +459,7 @@ static int op_alter_column(lua_State *L)
 {
     static const char *const known[] = {"type", "nullable", "server_default", "new_name", NULL};
     lua_settop(L, 3); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     orm_mig_alter a = {.table = luaL_checkstring(L, 1), .column = luaL_checkstring(L, 2)};
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_pushnil(L);
@@ -501,7 +501,7 @@ static int op_alter_column(lua_State *L)
 static int op_create_index(lua_State *L)
 {
     lua_settop(L, 4); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *name = luaL_checkstring(L, 1), *table = luaL_checkstring(L, 2);
     orm_strv *cols = names_arg(L, 3);
     int opts = opt_table(L, 4);
@@ -512,7 +512,7 @@ static int op_create_index(lua_State *L)
 
 static int op_drop_index(lua_State *L)
 {
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     run(L, m, orm_mig_drop_index(m, luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL)));
     return 0;
 }
@@ -521,7 +521,7 @@ static int op_drop_index(lua_State *L)
 static int op_create_unique(lua_State *L)
 {
     lua_settop(L, 3); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *name = luaL_optstring(L, 1, NULL), *table = luaL_checkstring(L, 2);
     orm_strv *cols = names_arg(L, 3);
     orm_dbunique u = {.name = (char *)name, .cols = *cols};
@@ -533,7 +533,7 @@ static int op_create_unique(lua_State *L)
 static int op_create_fkey(lua_State *L)
 {
     lua_settop(L, 6); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *name = luaL_optstring(L, 1, NULL), *table = luaL_checkstring(L, 2);
     const char *ref = luaL_checkstring(L, 3);
     orm_strv *cols = names_arg(L, 4), *refcols = names_arg(L, 5);
@@ -548,7 +548,7 @@ static int op_create_fkey(lua_State *L)
 static int op_drop_constraint(lua_State *L)
 {
     lua_settop(L, 3); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *name = luaL_checkstring(L, 1), *table = luaL_checkstring(L, 2), *type = NULL;
     if (lua_type(L, 3) == LUA_TSTRING) {
         type = lua_tostring(L, 3);
@@ -597,10 +597,10 @@ static void to_value(lua_State *L, int idx, orm_value *out)
 static int op_execute(lua_State *L)
 {
     lua_settop(L, 2); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *sql = luaL_checkstring(L, 1);
     int params = opt_table(L, 2);
-    orm_conn *c = orm_migctx_conn(m);
+    orm_conn *c = orm_mig_ctx_conn(m);
     orm_buf text = ORM_BUF_INIT;
     char **names = NULL;
     size_t nnames = 0;
@@ -648,7 +648,7 @@ static int cmp_str(const void *a, const void *b)
 static int op_bulk_insert(lua_State *L)
 {
     lua_settop(L, 2); /* fixed slots: what this pushes comes after */
-    orm_migctx *m = ctx(L);
+    orm_mig_ctx *m = ctx(L);
     const char *table = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_Integer nrows = luaL_len(L, 2);

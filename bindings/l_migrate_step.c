@@ -20,11 +20,11 @@ static int is_column(lua_State *L, int idx)
     return same;
 }
 
-L_NORETURN static int raise_conn(lua_State *L, orm_migctx *m)
+L_NORETURN static int raise_conn(lua_State *L, orm_mig_ctx *m)
 {
     orm_error e;
     orm_error_init(&e);
-    orm_error_move(&e, &orm_migctx_conn(m)->err);
+    orm_error_move(&e, &orm_mig_ctx_conn(m)->err);
     l_error_raise(L, &e);
 }
 

@@ -1,15 +1,14 @@
 /* l_rel_joined.c — joined eager loading: db.joinedload(Author.books) and
  * relationships declared lazy = "joined" load in the query's own statement,
- * the related table joined by LEFT OUTER JOIN under an alias (book_1), as
- * SQLAlchemy does. A query with LIMIT, OFFSET or DISTINCT first becomes a
- * derived table of its parents, so the limit counts parents, not joined
- * rows: SELECT anon_1.*, book_1.* FROM (SELECT ... LIMIT ?) AS anon_1 LEFT
- * OUTER JOIN book AS book_1 ON .... Each parent is listed once, each
- * collection holds each child once. The first relationship of an option's
- * path is joined; the rest of the path, and selectin loads, follow as
- * their own statements (l_relation_eager_load). Queries this cannot write
- * (GROUP BY, an ORDER BY that is not a column of the model under a
- * LIMIT) keep the two-statement load. */
+ * which core builds (relation_joined.c: the related table LEFT OUTER JOINed
+ * under an alias, book_1, as SQLAlchemy does; under LIMIT, OFFSET or
+ * DISTINCT the parents as a derived table, anon_1). This file finds the
+ * relationships to join and turns the rows into instances and collections.
+ * Each parent is listed once, each collection holds each child once. The
+ * first relationship of an option's path is joined; the rest of the path,
+ * and selectin loads, follow as their own statements (l_relation_eager_load).
+ * Queries core cannot rewrite (GROUP BY, an ORDER BY that is not a column of
+ * the model under a LIMIT) keep the two-statement load. */
 #include <string.h>
 
 #include "compile.h"
@@ -18,14 +17,13 @@
 #include "l_relation.h"
 #include "l_result.h"
 
-#define MAX_JOINED 8
+#define MAX_JOINED ORM_REL_MAX_JOINED
 
 typedef struct jrel {
     const orm_rel *r;
     int decl; /* stack slot of its declaration */
     const char *name;
-    orm_from *f; /* the target's alias, while the statement is built */
-    int off;     /* its first result column */
+    int off; /* its first result column */
 } jrel;
 
 /* Adds the declaration at idx to rels unless there already. */
@@ -102,151 +100,6 @@ int l_rel_joined_wanted(lua_State *L, int qidx, const orm_table *t)
     int n = collect(L, lua_absindex(L, qidx), t, rels);
     lua_settop(L, top);
     return n > 0;
-}
-
-/* ---- the statement ---- */
-
-static orm_expr *eq(orm_expr *a, orm_expr *b)
-{
-    orm_expr *e = a && b ? orm_expr_binary(ORM_OP_EQ, a, b) : NULL;
-    orm_expr_release(a);
-    orm_expr_release(b);
-    return e;
-}
-
-/* Adds e (released) to s's ORDER BY, as e or e DESC; 0 on oom. */
-static int add_order(orm_select *s, orm_expr *e, int desc)
-{
-    orm_expr *o = e && desc ? orm_expr_order(e, 1) : orm_expr_retain(e);
-    int ok = o && orm_select_add_order(s, o) == ORM_OK;
-    orm_expr_release(o);
-    orm_expr_release(e);
-    return ok;
-}
-
-/* The parents' column col: t's own, or the derived table's. */
-static orm_expr *parent_col(const orm_table *t, orm_from *sub, int col)
-{
-    return sub ? orm_expr_subcolumn(sub, col) : orm_expr_column(t, col);
-}
-
-/* ORDER BY item e of the parents' query restated over the derived table
- * sub: only a column of t (ascending or descending) can be; NULL else. */
-static orm_expr *order_on_sub(const orm_expr *e, const orm_table *t, orm_from *sub)
-{
-    int desc = -1;
-    if (e->kind == ORM_X_ORDER && e->nargs == 1) {
-        desc = e->desc;
-        e = e->args[0];
-    }
-    if (e->kind != ORM_X_COLUMN || e->table != t || e->from) return NULL;
-    orm_expr *c = orm_expr_subcolumn(sub, e->col);
-    if (desc < 0 || c == NULL) return c;
-    orm_expr *o = orm_expr_order(c, desc);
-    orm_expr_release(c);
-    return o;
-}
-
-/* 1 when s is ordered by the parents' column col already. */
-static int ordered_by(const orm_select *s, const orm_table *t, orm_from *sub, int col)
-{
-    for (int i = 0; i < s->norder; i++) {
-        const orm_expr *e = s->order_by[i];
-        if (e->kind == ORM_X_ORDER && e->nargs == 1) e = e->args[0];
-        if (e->col == col && ((sub && e->kind == ORM_X_SUBCOL && e->from == sub) ||
-                              (!sub && e->kind == ORM_X_COLUMN && e->table == t && !e->from)))
-            return 1;
-    }
-    return 0;
-}
-
-/* Joins rels[i]'s target (and a many-to-many's association table) to s
- * under aliases, selects the target's columns; 0 on oom. */
-static int join_rel(orm_select *s, const orm_table *t, orm_from *sub, jrel *j)
-{
-    const orm_rel *r = j->r;
-    j->f = orm_from_alias(r->target, NULL);
-    if (j->f == NULL) return 0;
-    int ok;
-    if (r->kind == ORM_REL_M2M) {
-        orm_from *fs = orm_from_alias(r->secondary, NULL);
-        orm_expr *on1 =
-            fs ? eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(fs, r->sec_parent_col))
-               : NULL;
-        orm_expr *on2 = fs ? eq(orm_expr_alias_column(fs, r->sec_target_col),
-                                orm_expr_alias_column(j->f, r->remote_col))
-                           : NULL;
-        ok = on1 && on2 && orm_select_add_join_from(s, fs, on1, 1) == ORM_OK &&
-             orm_select_add_join_from(s, j->f, on2, 1) == ORM_OK;
-        orm_expr_release(on1);
-        orm_expr_release(on2);
-        orm_from_release(fs);
-    } else {
-        orm_expr *on =
-            eq(parent_col(t, sub, r->local_col), orm_expr_alias_column(j->f, r->remote_col));
-        ok = on && orm_select_add_join_from(s, j->f, on, 1) == ORM_OK;
-        orm_expr_release(on);
-    }
-    j->off = s->ncolumns;
-    return ok && orm_select_add_alias_columns(s, j->f) == ORM_OK;
-}
-
-/* The statement loading the parents of sel (columns of t) with rels; NULL
- * with *cannot set when sel has a shape this does not rewrite, NULL alone
- * on oom. */
-static orm_select *build(const orm_select *sel, const orm_table *t, jrel *rels, int n, int *cannot)
-{
-    *cannot = 0;
-    if (sel->ngroup > 0 || sel->having) {
-        *cannot = 1;
-        return NULL;
-    }
-    int wrap = sel->limit >= 0 || sel->offset >= 0 || sel->distinct;
-    orm_from *sub = NULL;
-    orm_select *s;
-    int ok = 1;
-    if (wrap) {
-        sub = orm_from_subquery(sel, NULL);
-        s = sub ? orm_select_new() : NULL;
-        ok = s && orm_select_add_from(s, sub) == ORM_OK;
-        for (int i = 0; ok && i < t->ncols; i++) {
-            orm_expr *c = orm_expr_subcolumn(sub, i);
-            ok = c && orm_select_add_column(s, c) == ORM_OK;
-            orm_expr_release(c);
-        }
-        for (int i = 0; ok && i < sel->norder; i++) {
-            orm_expr *o = order_on_sub(sel->order_by[i], t, sub);
-            if (o == NULL) *cannot = 1;
-            ok = o && orm_select_add_order(s, o) == ORM_OK;
-            orm_expr_release(o);
-        }
-    } else {
-        s = orm_select_clone(sel);
-        ok = s != NULL;
-    }
-    /* each parent's rows together, in the order a plain query gives them */
-    for (int i = 0; ok && i < t->npk; i++)
-        if (!ordered_by(s, t, sub, t->pk[i])) ok = add_order(s, parent_col(t, sub, t->pk[i]), 0);
-    for (int k = 0; ok && k < n; k++)
-        ok = join_rel(s, t, sub, &rels[k]);
-    for (int k = 0; ok && k < n; k++) { /* each collection in its order */
-        const orm_rel *r = rels[k].r;
-        if (r->kind == ORM_REL_M2O) continue;
-        if (r->order_col >= 0)
-            ok = add_order(s, orm_expr_alias_column(rels[k].f, r->order_col), r->order_desc);
-        for (int i = 0; ok && i < r->target->npk; i++)
-            ok = add_order(s, orm_expr_alias_column(rels[k].f, r->target->pk[i]), 0);
-    }
-    orm_from_release(sub);
-    for (int k = 0; k < n; k++) { /* the select holds its own references */
-        orm_from_release(rels[k].f);
-        rels[k].f = NULL;
-    }
-    if (!ok) {
-        orm_select_free(s);
-        return NULL;
-    }
-    return s;
 }
 
 /* ---- the rows ---- */
@@ -356,13 +209,18 @@ int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, 
         lua_settop(L, top);
         return 0;
     }
-    int cannot;
-    orm_select *s = build(sel, t, rels, n, &cannot);
+    const orm_rel *rs[MAX_JOINED];
+    int offs[MAX_JOINED], cannot;
+    for (int k = 0; k < n; k++)
+        rs[k] = rels[k].r;
+    orm_select *s = orm_rel_joined_select(sel, t, rs, n, offs, &cannot);
     if (s == NULL) {
         lua_settop(L, top);
         if (cannot) return 0;
         return l_query_oom(L);
     }
+    for (int k = 0; k < n; k++)
+        rels[k].off = offs[k];
     orm_compiled comp;
     orm_compiled_init(&comp);
     orm_error err;

@@ -15,16 +15,18 @@
 
 /* ---- running loads ---- */
 
-/* Where eager loading puts each child as its row comes (stack slots): the
- * list of all children (nres so far), the parents by key, relstate, each
- * parent's new collection; name: the relationship. */
+/* Where eager loading puts each child as its row comes: the list of all
+ * children (stack slot result, nres so far), relstate (state), each
+ * parent's new collection or, many-to-one, the parent itself (targets[p+1]
+ * for parent number p of batch); name: the relationship. */
 typedef struct attach {
-    int result, bykey, state, collof;
+    int result, state, targets;
+    const orm_rel_batch *batch;
     lua_Integer nres;
     const char *name;
 } attach;
 
-static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child);
+static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child, int parent);
 
 /* Runs the loader query of core/relation.c for the parents whose keys are
  * given; a NULL: pushes two lists, the children and, for each, the parent
@@ -55,14 +57,17 @@ static void run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *
         const orm_value *key;
         if ((rc = orm_rel_load_row(*box, r, &o, &buf, &key)) < 0) break;
         if (o == NULL) continue;
+        int parent = a ? orm_rel_batch_first(a->batch, key) : -1;
+        if (a) orm_value_clear(&buf); /* key is not needed past finding its parents */
         l_instance_push_object(L, db, o);
-        if (a == NULL) lua_rawseti(L, boxidx + 1, ++k);
+        if (a) {
+            attach_child(L, r, a, boxidx + 1, parent); /* pops the child */
+            continue;
+        }
+        lua_rawseti(L, boxidx + 1, ++k);
         l_value_push(L, key, keytype);
         if (key == &buf) orm_value_clear(&buf);
-        if (a == NULL)
-            lua_rawseti(L, boxidx + 2, k);
-        else
-            attach_child(L, r, a, boxidx + 1); /* pops the child and its key */
+        lua_rawseti(L, boxidx + 2, k);
     }
     l_cursor_box_close(box);
     if (rc < 0) l_db_raise_session(L, db);
@@ -122,23 +127,17 @@ static void set_loaded_in(lua_State *L, int state, int inst_idx, const char *nam
     lua_pop(L, 1);
 }
 
-/* The child at child (its parent key above it, both popped) goes into the
- * list of all children and to each of its parents. */
-static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child)
+/* The child at child (popped) goes into the list of all children and to
+ * each parent of the batch from parent on (-1: none). */
+static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child, int parent)
 {
     lua_pushvalue(L, child);
     lua_rawseti(L, a->result, ++a->nres);
-    int t = lua_rawget(L, a->bykey), list = lua_gettop(L);
-    lua_Integer nparents = t == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : t != LUA_TNIL;
-    for (lua_Integer j = 1; j <= nparents; j++) {
-        if (t == LUA_TTABLE)
-            lua_rawgeti(L, list, j);
-        else
-            lua_pushvalue(L, list); /* the one parent */
-        if (r->kind == ORM_REL_M2O) {
+    for (; parent >= 0; parent = orm_rel_batch_next(a->batch, parent)) {
+        lua_rawgeti(L, a->targets, (lua_Integer)parent + 1);
+        if (r->kind == ORM_REL_M2O) { /* the parent instance */
             set_loaded_in(L, a->state, -1, a->name, child);
-        } else {
-            lua_rawget(L, a->collof); /* the parent's collection */
+        } else { /* the parent's collection */
             lua_pushvalue(L, child);
             lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
         }
@@ -154,21 +153,22 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
     l_rel_configure(L, db);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     const char *name = l_rel_decl_key(L, decl_idx);
-    const orm_type *keytype = &r->parent->cols[r->local_col].type;
     lua_newtable(L); /* all children loaded */
     int result = lua_gettop(L);
-    lua_newtable(L); /* parent key (Lua value) -> its parent instance, or a list of them */
-    int bykey = lua_gettop(L);
     l_db_push_uv(L, db); /* the loaded relationships, looked up once */
     lua_getfield(L, -1, L_DB_RELSTATE);
     lua_remove(L, -2);
     int state = lua_gettop(L);
-    lua_newtable(L); /* parent instance -> its new collection (what relstate holds) */
-    int collof = lua_gettop(L);
-    /* keys to load, as values borrowed from the parents (kept alive by the list) */
     lua_Integer np = (lua_Integer)lua_rawlen(L, list_idx);
-    const orm_value **keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(np ? np : 1), 0);
-    int nk = 0;
+    if (np > ORM_REL_BATCH_MAX)
+        l_error_raisef(L, ORM_ERR_ARGUMENT, "cannot eager-load %s for more than %d objects at once",
+                       luaL_tolstring(L, decl_idx, NULL), ORM_REL_BATCH_MAX);
+    lua_createtable(L, (int)np, 0); /* parent number + 1 -> its collection (M2O: itself) */
+    int targets = lua_gettop(L);
+    /* the parents by key, in memory Lua frees (a Lua error leaks nothing) */
+    orm_rel_batch *batch =
+        orm_rel_batch_init(lua_newuserdatauv(L, orm_rel_batch_size((int)np), 0), (int)np);
+    int nb = 0;
     for (lua_Integer i = 1; i <= np; i++) {
         lua_rawgeti(L, list_idx, i);
         orm_object *o = l_instance_test(L, -1);
@@ -176,42 +176,22 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
             lua_pop(L, 1);
             continue;
         }
-        if (r->kind != ORM_REL_M2O) {
+        if (r->kind != ORM_REL_M2O) { /* a new, empty collection, loaded or not */
             l_rel_new_collection(L, -1, decl_idx);
             set_loaded_in(L, state, -2, name, -1);
-            lua_pushvalue(L, -2);
-            lua_insert(L, -2);
-            lua_rawset(L, collof);
+            lua_remove(L, -2);
         }
-        const orm_value *key = orm_rel_load_key(r, o);
+        const orm_value *key = orm_rel_load_key(r, o); /* borrowed: the list keeps o */
         if (key == NULL) {
             lua_pop(L, 1);
             continue;
         }
-        l_value_push(L, key, keytype);
-        int t = lua_rawget(L, bykey);
-        if (t == LUA_TNIL) { /* the first parent of this key: itself */
-            lua_pop(L, 1);
-            l_value_push(L, key, keytype);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, bykey);
-            keys[nk++] = key;
-            lua_pop(L, 1);
-            continue;
-        }
-        if (t != LUA_TTABLE) { /* the second: a list of both */
-            lua_createtable(L, 2, 0);
-            lua_insert(L, -2);
-            lua_rawseti(L, -2, 1);
-            l_value_push(L, key, keytype);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, bykey);
-        }
-        lua_pushvalue(L, -2);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-        lua_pop(L, 2);
+        lua_rawseti(L, targets, nb + 1);
+        orm_rel_batch_add(batch, key, nb++);
     }
-    attach a = {result, bykey, state, collof, 0, name};
+    attach a = {result, state, targets, batch, 0, name};
+    const orm_value *const *keys = orm_rel_batch_keys(batch);
+    int nk = orm_rel_batch_nkeys(batch);
     for (int off = 0; off < nk; off += IN_CHUNK) {
         int n = nk - off < IN_CHUNK ? nk - off : IN_CHUNK;
         run_load(L, db, r, keys + off, n, &a);

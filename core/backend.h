@@ -11,7 +11,7 @@
 
 struct orm_dialect;
 struct orm_driver;
-struct orm_migrate_backend;
+struct orm_mig_backend;
 struct orm_reflect_ops;
 
 /* The replication hooks: statements the router runs to keep reads on a
@@ -41,7 +41,7 @@ typedef struct orm_backend {
     const struct orm_dialect *dialect; /* must provide */
     const struct orm_driver *driver;   /* must provide */
     /* may be NULL: the backend has no migrations (MigrationError) */
-    const struct orm_migrate_backend *migrate;
+    const struct orm_mig_backend *migrate;
     /* may be NULL: its schema cannot be read (db reflect, autogenerate) */
     const struct orm_reflect_ops *reflect;
     /* may be NULL: no replicas to wait for (reads go to any replica) */

@@ -1,5 +1,5 @@
 /* diff.c — autogenerate's comparison: the models' schema (target) against
- * the database's (current), table by table, producing orm_migops in the
+ * the database's (current), table by table, producing orm_mig_ops in the
  * order a revision runs them: new tables (parents first); for each mapped
  * table added columns, type/nullability changes, dropped indexes and
  * constraints, dropped columns, new indexes and constraints; then dropped
@@ -14,7 +14,7 @@
 typedef struct differ {
     const orm_dbschema *target, *current;
     const orm_diff_opts *o;
-    orm_migops *out;
+    orm_mig_ops *out;
     int oom;
 } differ;
 
@@ -31,24 +31,24 @@ static void notice(differ *d, const char *fmt, ...)
 }
 
 /* Appends an op owning t (NULL t: out of memory, recorded). Returns the op or NULL. */
-static orm_migop *add_op(differ *d, orm_migop_kind kind, orm_dbtable *t)
+static orm_mig_op *add_op(differ *d, orm_mig_op_kind kind, orm_dbtable *t)
 {
-    orm_migops *ops = d->out;
-    orm_migop *v = t ? realloc(ops->v, (size_t)(ops->n + 1) * sizeof *v) : NULL;
+    orm_mig_ops *ops = d->out;
+    orm_mig_op *v = t ? realloc(ops->v, (size_t)(ops->n + 1) * sizeof *v) : NULL;
     if (!v) {
         orm_dbtable_free(t);
         d->oom = 1;
         return NULL;
     }
     ops->v = v;
-    orm_migop *op = &v[ops->n++];
+    orm_mig_op *op = &v[ops->n++];
     memset(op, 0, sizeof *op);
     op->kind = kind;
     op->t = t;
     return op;
 }
 
-void orm_migops_free(orm_migops *ops)
+void orm_mig_ops_free(orm_mig_ops *ops)
 {
     for (int i = 0; i < ops->n; i++) {
         orm_dbtable_free(ops->v[i].t);
@@ -158,7 +158,7 @@ static void alter_column(differ *d, const orm_dbtable *tt, int ti, const orm_dbt
         orm_dbtable_free(f);
         f = NULL;
     }
-    orm_migop *op = add_op(d, ORM_MIGOP_ALTER_COLUMN, f);
+    orm_mig_op *op = add_op(d, ORM_MIG_OP_ALTER_COLUMN, f);
     if (op && orm_dbcolumn_copy(&op->old, have) < 0) d->oom = 1;
     char a[64], b[64];
     type_text(have, a, sizeof a);
@@ -197,7 +197,7 @@ static int uses_any(const orm_strv *cols, const orm_strv *list)
     return 0;
 }
 
-static void fragment_op(differ *d, orm_migop_kind kind, const char *table, const orm_dbindex *x,
+static void fragment_op(differ *d, orm_mig_op_kind kind, const char *table, const orm_dbindex *x,
                         const orm_dbunique *u, const orm_dbfkey *f)
 {
     orm_dbtable *t = empty_fragment(d, table);
@@ -247,7 +247,7 @@ static void diff_indexes(differ *d, const orm_dbtable *tt, const orm_dbtable *ct
         if (k >= 0 && orm_strv_equal(&tt->indexes[k].cols, &have->cols) &&
             tt->indexes[k].unique == have->unique)
             continue;
-        fragment_op(d, ORM_MIGOP_DROP_INDEX, ct->name, have, NULL, NULL);
+        fragment_op(d, ORM_MIG_OP_DROP_INDEX, ct->name, have, NULL, NULL);
         notice_cols(d, "removed index", have->name, ct->name, &have->cols);
     }
     for (int i = 0; !drop && i < tt->nindexes; i++) {
@@ -259,7 +259,7 @@ static void diff_indexes(differ *d, const orm_dbtable *tt, const orm_dbtable *ct
             continue;
         orm_dbindex x = *want;
         x.sql = NULL;
-        fragment_op(d, ORM_MIGOP_CREATE_INDEX, tt->name, &x, NULL, NULL);
+        fragment_op(d, ORM_MIG_OP_CREATE_INDEX, tt->name, &x, NULL, NULL);
         notice_cols(d, want->unique ? "added unique index" : "added index", want->name, tt->name,
                     &want->cols);
     }
@@ -285,25 +285,25 @@ static void diff_constraints(differ *d, const orm_dbtable *tt, const orm_dbtable
     for (int i = 0; drop && i < ct->nuniques; i++) {
         const orm_dbunique *u = &ct->uniques[i];
         if (uses_any(&u->cols, dropped) || has_unique(tt, &u->cols)) continue;
-        fragment_op(d, ORM_MIGOP_DROP_UNIQUE, ct->name, NULL, u, NULL);
+        fragment_op(d, ORM_MIG_OP_DROP_UNIQUE, ct->name, NULL, u, NULL);
         notice_cols(d, "removed unique constraint", u->name, ct->name, &u->cols);
     }
     for (int i = 0; drop && i < ct->nfkeys; i++) {
         const orm_dbfkey *f = &ct->fkeys[i];
         if (uses_any(&f->cols, dropped) || has_fkey(tt, f)) continue;
-        fragment_op(d, ORM_MIGOP_DROP_FKEY, ct->name, NULL, NULL, f);
+        fragment_op(d, ORM_MIG_OP_DROP_FKEY, ct->name, NULL, NULL, f);
         notice_cols(d, "removed foreign key", f->name, ct->name, &f->cols);
     }
     for (int i = 0; !drop && i < tt->nuniques; i++) {
         const orm_dbunique *u = &tt->uniques[i];
         if (touches(&u->cols, added) || has_unique(ct, &u->cols)) continue;
-        fragment_op(d, ORM_MIGOP_CREATE_UNIQUE, tt->name, NULL, u, NULL);
+        fragment_op(d, ORM_MIG_OP_CREATE_UNIQUE, tt->name, NULL, u, NULL);
         notice_cols(d, "added unique constraint", u->name, tt->name, &u->cols);
     }
     for (int i = 0; !drop && i < tt->nfkeys; i++) {
         const orm_dbfkey *f = &tt->fkeys[i];
         if (touches(&f->cols, added) || has_fkey(ct, f)) continue;
-        fragment_op(d, ORM_MIGOP_CREATE_FKEY, tt->name, NULL, NULL, f);
+        fragment_op(d, ORM_MIG_OP_CREATE_FKEY, tt->name, NULL, NULL, f);
         notice_cols(d, "added foreign key", f->name, tt->name, &f->cols);
     }
 }
@@ -340,7 +340,7 @@ static void diff_table(differ *d, const orm_dbtable *tt, const orm_dbtable *ct)
             d->oom = 1;
     for (int i = 0; i < tt->ncols; i++) {
         if (orm_strv_find(&added, tt->cols[i].name) < 0) continue;
-        orm_migop *op = add_op(d, ORM_MIGOP_ADD_COLUMN, column_fragment(d, tt, i));
+        orm_mig_op *op = add_op(d, ORM_MIG_OP_ADD_COLUMN, column_fragment(d, tt, i));
         notice(d, "Detected added column '%s.%s'", tt->name, tt->cols[i].name);
         /* a column gone and one new: maybe a rename, which is never guessed */
         if (op && dropped.n && strcmp(tt->cols[i].name, added.v[0]) == 0 &&
@@ -355,7 +355,7 @@ static void diff_table(differ *d, const orm_dbtable *tt, const orm_dbtable *ct)
     diff_constraints(d, tt, ct, &added, &dropped, 1);
     for (int i = 0; i < ct->ncols; i++) {
         if (orm_strv_find(&dropped, ct->cols[i].name) < 0) continue;
-        add_op(d, ORM_MIGOP_DROP_COLUMN, column_fragment(d, ct, i));
+        add_op(d, ORM_MIG_OP_DROP_COLUMN, column_fragment(d, ct, i));
         notice(d, "Detected removed column '%s.%s'", ct->name, ct->cols[i].name);
     }
     diff_indexes(d, tt, ct, &added, &dropped, 0);
@@ -404,7 +404,7 @@ static char *table_rename_note(const orm_strv *created, const orm_strv *dropped)
 }
 
 int orm_diff(const orm_dbschema *target, const orm_dbschema *current, const orm_diff_opts *o,
-             orm_migops *out)
+             orm_mig_ops *out)
 {
     differ d = {target, current, o, out, 0};
     orm_strv created = ORM_STRV_INIT, dropped = ORM_STRV_INIT, order = ORM_STRV_INIT;
@@ -422,7 +422,8 @@ int orm_diff(const orm_dbschema *target, const orm_dbschema *current, const orm_
     }
     if (!d.oom && fk_order(target, &created, &order) < 0) d.oom = 1;
     for (int i = 0; !d.oom && i < order.n; i++) {
-        add_op(&d, ORM_MIGOP_CREATE_TABLE, orm_dbtable_copy(orm_dbschema_find(target, order.v[i])));
+        add_op(&d, ORM_MIG_OP_CREATE_TABLE,
+               orm_dbtable_copy(orm_dbschema_find(target, order.v[i])));
         notice(&d, "Detected added table '%s'", order.v[i]);
     }
     for (int i = 0; !d.oom && i < target->ntables; i++) {
@@ -432,8 +433,8 @@ int orm_diff(const orm_dbschema *target, const orm_dbschema *current, const orm_
     orm_strv_free(&order);
     if (!d.oom && fk_order(current, &dropped, &order) < 0) d.oom = 1;
     for (int i = order.n - 1; !d.oom && i >= 0; i--) {
-        orm_migop *op = add_op(&d, ORM_MIGOP_DROP_TABLE,
-                               orm_dbtable_copy(orm_dbschema_find(current, order.v[i])));
+        orm_mig_op *op = add_op(&d, ORM_MIG_OP_DROP_TABLE,
+                                orm_dbtable_copy(orm_dbschema_find(current, order.v[i])));
         notice(&d, "Detected removed table '%s'", order.v[i]);
         if (op && created.n && i == order.n - 1 &&
             !(op->comment = table_rename_note(&created, &dropped)))

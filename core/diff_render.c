@@ -323,84 +323,84 @@ static void alter_column(orm_buf *out, const char *table, const orm_dbcolumn *to
     orm_buf_puts(out, " })");
 }
 
-static orm_migop_kind inverse_kind(orm_migop_kind k)
+static orm_mig_op_kind inverse_kind(orm_mig_op_kind k)
 {
     switch (k) {
-    case ORM_MIGOP_CREATE_TABLE:
-        return ORM_MIGOP_DROP_TABLE;
-    case ORM_MIGOP_DROP_TABLE:
-        return ORM_MIGOP_CREATE_TABLE;
-    case ORM_MIGOP_ADD_COLUMN:
-        return ORM_MIGOP_DROP_COLUMN;
-    case ORM_MIGOP_DROP_COLUMN:
-        return ORM_MIGOP_ADD_COLUMN;
-    case ORM_MIGOP_CREATE_INDEX:
-        return ORM_MIGOP_DROP_INDEX;
-    case ORM_MIGOP_DROP_INDEX:
-        return ORM_MIGOP_CREATE_INDEX;
-    case ORM_MIGOP_CREATE_UNIQUE:
-        return ORM_MIGOP_DROP_UNIQUE;
-    case ORM_MIGOP_DROP_UNIQUE:
-        return ORM_MIGOP_CREATE_UNIQUE;
-    case ORM_MIGOP_CREATE_FKEY:
-        return ORM_MIGOP_DROP_FKEY;
-    case ORM_MIGOP_DROP_FKEY:
-        return ORM_MIGOP_CREATE_FKEY;
+    case ORM_MIG_OP_CREATE_TABLE:
+        return ORM_MIG_OP_DROP_TABLE;
+    case ORM_MIG_OP_DROP_TABLE:
+        return ORM_MIG_OP_CREATE_TABLE;
+    case ORM_MIG_OP_ADD_COLUMN:
+        return ORM_MIG_OP_DROP_COLUMN;
+    case ORM_MIG_OP_DROP_COLUMN:
+        return ORM_MIG_OP_ADD_COLUMN;
+    case ORM_MIG_OP_CREATE_INDEX:
+        return ORM_MIG_OP_DROP_INDEX;
+    case ORM_MIG_OP_DROP_INDEX:
+        return ORM_MIG_OP_CREATE_INDEX;
+    case ORM_MIG_OP_CREATE_UNIQUE:
+        return ORM_MIG_OP_DROP_UNIQUE;
+    case ORM_MIG_OP_DROP_UNIQUE:
+        return ORM_MIG_OP_CREATE_UNIQUE;
+    case ORM_MIG_OP_CREATE_FKEY:
+        return ORM_MIG_OP_DROP_FKEY;
+    case ORM_MIG_OP_DROP_FKEY:
+        return ORM_MIG_OP_CREATE_FKEY;
     default:
         return k;
     }
 }
 
-int orm_migop_render(const orm_migop *op, int inverse, const char *indent, orm_buf *out)
+int orm_mig_op_render(const orm_mig_op *op, int inverse, const char *indent, orm_buf *out)
 {
     const orm_dbtable *t = op->t;
     orm_buf name = ORM_BUF_INIT;
     switch (inverse ? inverse_kind(op->kind) : op->kind) {
-    case ORM_MIGOP_CREATE_TABLE:
+    case ORM_MIG_OP_CREATE_TABLE:
         create_table(out, t, indent);
         break;
-    case ORM_MIGOP_DROP_TABLE:
+    case ORM_MIG_OP_DROP_TABLE:
         orm_buf_puts(out, "op.drop_table(");
         orm_lua_quote(out, t->name);
         orm_buf_putc(out, ')');
         break;
-    case ORM_MIGOP_ADD_COLUMN:
+    case ORM_MIG_OP_ADD_COLUMN:
         add_column(out, t, indent);
         break;
-    case ORM_MIGOP_DROP_COLUMN:
+    case ORM_MIG_OP_DROP_COLUMN:
         orm_buf_puts(out, "op.drop_column(");
         orm_lua_quote(out, t->name);
         orm_buf_puts(out, ", ");
         orm_lua_quote(out, t->cols[0].name);
         orm_buf_putc(out, ')');
         break;
-    case ORM_MIGOP_ALTER_COLUMN:
+    case ORM_MIG_OP_ALTER_COLUMN:
         if (inverse)
             alter_column(out, t->name, &op->old, &t->cols[0]);
         else
             alter_column(out, t->name, &t->cols[0], &op->old);
         break;
-    case ORM_MIGOP_CREATE_INDEX:
+    case ORM_MIG_OP_CREATE_INDEX:
         create_index(out, t->name, &t->indexes[0]);
         break;
-    case ORM_MIGOP_DROP_INDEX:
+    case ORM_MIG_OP_DROP_INDEX:
         orm_buf_puts(out, "op.drop_index(");
         orm_lua_quote(out, t->indexes[0].name);
         orm_buf_puts(out, ", ");
         orm_lua_quote(out, t->name);
         orm_buf_putc(out, ')');
         break;
-    case ORM_MIGOP_CREATE_UNIQUE:
+    case ORM_MIG_OP_CREATE_UNIQUE:
         create_unique(out, t, &t->uniques[0]);
         break;
-    case ORM_MIGOP_DROP_UNIQUE:
+    case ORM_MIG_OP_DROP_UNIQUE:
         orm_dbunique_name(t, &t->uniques[0], &name);
         drop_constraint(out, orm_buf_str(&name), t->name, "unique");
         break;
-    case ORM_MIGOP_CREATE_FKEY:
+    case ORM_MIG_OP_CREATE_FKEY:
         create_fkey(out, t, &t->fkeys[0]);
         break;
-    case ORM_MIGOP_DROP_FKEY:
+    case ORM_MIG_OP_DROP_FKEY:
         orm_dbfkey_name(t, &t->fkeys[0], &name);
         drop_constraint(out, orm_buf_str(&name), t->name, "foreignkey");
         break;
@@ -417,7 +417,7 @@ static void line(orm_buf *out, const char *indent, const char *text)
     orm_buf_putc(out, '\n');
 }
 
-int orm_migops_render(const orm_migops *ops, int downgrade, const char *indent, orm_buf *out)
+int orm_mig_ops_render(const orm_mig_ops *ops, int downgrade, const char *indent, orm_buf *out)
 {
     orm_buf b = ORM_BUF_INIT;
     int oom = 0; /* b's flag is cleared by each reset: gathered here */
@@ -430,14 +430,14 @@ int orm_migops_render(const orm_migops *ops, int downgrade, const char *indent, 
         orm_buf_reset(&b);
     }
     for (int k = 0; k < ops->n; k++) {
-        const orm_migop *op = &ops->v[downgrade ? ops->n - 1 - k : k];
+        const orm_mig_op *op = &ops->v[downgrade ? ops->n - 1 - k : k];
         if (!downgrade && op->comment) {
             orm_buf_printf(&b, "-- %s", op->comment);
             line(out, indent, orm_buf_str(&b));
             oom |= b.oom;
             orm_buf_reset(&b);
         }
-        orm_migop_render(op, downgrade, indent, &b);
+        orm_mig_op_render(op, downgrade, indent, &b);
         line(out, indent, orm_buf_str(&b));
         oom |= b.oom;
         orm_buf_reset(&b);

@@ -146,8 +146,9 @@ static orm_errclass classify(unsigned no)
     case 4038: /* syntax error in JSON */
         return ORM_ERR_DATA;
     default:
-        if (no >= 2000 && no < 3000) return ORM_ERR_OPERATIONAL; /* client: lost connection... */
-        return ORM_ERR_ERROR;
+        /* client errors (2000-2999: lost connection...) and any other server
+         * error: OperationalError, as Python's MySQL drivers report them */
+        return no >= 1000 ? ORM_ERR_OPERATIONAL : ORM_ERR_ERROR;
     }
 }
 

@@ -33,7 +33,8 @@ static orm_errclass classify(const char *state)
         strncmp(state, "58", 2) == 0 || strcmp(state, "25P02") == 0)
         return ORM_ERR_OPERATIONAL;
     if (strncmp(state, "42", 2) == 0 || strncmp(state, "26", 2) == 0 ||
-        strncmp(state, "34", 2) == 0 || strncmp(state, "0A", 2) == 0)
+        strncmp(state, "34", 2) == 0 || strncmp(state, "0A", 2) == 0 ||
+        strncmp(state, "21", 2) == 0) /* 21: a subquery gave several rows */
         return ORM_ERR_PROGRAMMING;
     if (strncmp(state, "22", 2) == 0) return ORM_ERR_DATA;
     return ORM_ERR_ERROR;

@@ -35,7 +35,8 @@ typedef enum { PH_PREPARE, PH_BIND, PH_STEP, PH_OTHER } phase;
 
 /* SQLite result codes (extended or primary) to error classes. A plain
  * SQLITE_ERROR while compiling is bad SQL (syntax, no such table/column);
- * at run time it is only known to be a database error. */
+ * at run time (integer overflow, malformed JSON) it is
+ * an OperationalError, the class Python's sqlite3 gives it too. */
 static orm_errclass classify(int rc, phase ph)
 {
     switch (rc & 0xff) {
@@ -54,9 +55,11 @@ static orm_errclass classify(int rc, phase ph)
     case SQLITE_PERM:
     case SQLITE_ABORT:
     case SQLITE_SCHEMA:
+    case SQLITE_CORRUPT: /* the file is damaged or not a database */
+    case SQLITE_NOTADB:
         return ORM_ERR_OPERATIONAL;
     case SQLITE_ERROR:
-        return ph == PH_PREPARE ? ORM_ERR_PROGRAMMING : ORM_ERR_ERROR;
+        return ph == PH_PREPARE ? ORM_ERR_PROGRAMMING : ORM_ERR_OPERATIONAL;
     case SQLITE_MISUSE:
         return ORM_ERR_PROGRAMMING;
     case SQLITE_MISMATCH:
@@ -73,7 +76,10 @@ static orm_errclass classify(int rc, phase ph)
 static int fail(sqlite_conn *c, int rc, phase ph, const char *sql)
 {
     orm_error *e = &c->base.err;
-    if (orm_error_set(e, classify(rc, ph), rc, "%s", sqlite3_errmsg(c->db)) == ORM_ENOMEM)
+    int bad_file = (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+    const char *file = bad_file ? sqlite3_db_filename(c->db, "main") : NULL;
+    if (orm_error_set(e, classify(rc, ph), rc, "%s%s%s", sqlite3_errmsg(c->db),
+                      file && *file ? ": " : "", file && *file ? file : "") == ORM_ENOMEM)
         return ORM_ENOMEM;
     if (sql) orm_error_attach_sql(e, sql, NULL, 0);
     return (rc & 0xff) == SQLITE_NOMEM ? ORM_ENOMEM : ORM_EFAIL;

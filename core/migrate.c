@@ -1,6 +1,6 @@
 /* migrate.c — the migration context and the operations every backend runs
  * the same way (create/drop/rename table, create/drop index, raw SQL, bulk
- * rows); the others go to the backend's orm_migrate_backend. Also the
+ * rows); the others go to the backend's orm_mig_backend. Also the
  * transaction of one revision, with foreign-key enforcement switched off
  * before it begins, and the --sql text: each statement with its values
  * written in as literals. */
@@ -15,9 +15,9 @@
 #include "reflect.h"
 #include "sqlq.h"
 
-orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
+orm_mig_ctx *orm_mig_ctx_new(orm_conn *c, int sql_mode)
 {
-    orm_migctx *m = calloc(1, sizeof *m);
+    orm_mig_ctx *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->c = c;
     m->d = orm_conn_dialect(c);
@@ -27,7 +27,7 @@ orm_migctx *orm_migctx_new(orm_conn *c, int sql_mode)
     return m;
 }
 
-void orm_migctx_free(orm_migctx *m)
+void orm_mig_ctx_free(orm_mig_ctx *m)
 {
     if (!m) return;
     if (m->open) orm_mig_rollback(m);
@@ -39,49 +39,49 @@ void orm_migctx_free(orm_migctx *m)
     free(m);
 }
 
-orm_conn *orm_migctx_conn(orm_migctx *m)
+orm_conn *orm_mig_ctx_conn(orm_mig_ctx *m)
 {
     return m->c;
 }
 
-char *orm_migctx_take_sql(orm_migctx *m)
+char *orm_mig_ctx_take_sql(orm_mig_ctx *m)
 {
     char *s = orm_buf_detach(&m->sql);
     return s ? s : strdup("");
 }
 
-void orm_migctx_emit(orm_migctx *m, const char *text)
+void orm_mig_ctx_emit(orm_mig_ctx *m, const char *text)
 {
     if (m->sql_mode) orm_buf_puts(&m->sql, text);
 }
 
-void orm_migctx_emit_begin(orm_migctx *m)
+void orm_mig_ctx_emit_begin(orm_mig_ctx *m)
 {
     if (!m->sql_mode) return;
     if (m->be && m->be->fkeys_off_sql) orm_buf_printf(&m->sql, "%s;\n\n", m->be->fkeys_off_sql);
     orm_buf_puts(&m->sql, "BEGIN;\n\n");
 }
 
-void orm_migctx_emit_commit(orm_migctx *m)
+void orm_mig_ctx_emit_commit(orm_mig_ctx *m)
 {
     if (!m->sql_mode) return;
     orm_buf_puts(&m->sql, "COMMIT;\n\n");
     if (m->be && m->be->fkeys_on_sql) orm_buf_printf(&m->sql, "%s;\n\n", m->be->fkeys_on_sql);
 }
 
-void orm_migctx_set_progress(orm_migctx *m, orm_mig_progress_fn fn, void *ctx)
+void orm_mig_ctx_set_progress(orm_mig_ctx *m, orm_mig_progress_fn fn, void *ctx)
 {
     m->progress = fn;
     m->progress_ctx = ctx;
 }
 
-int orm_migctx_supported(orm_migctx *m)
+int orm_mig_ctx_supported(orm_mig_ctx *m)
 {
     if (m->be && orm_reflect_ops_for(m->c)) return ORM_OK;
     return orm_mig_fail(m, "migrations are not supported on %s databases yet", m->d->name);
 }
 
-int orm_mig_fail(orm_migctx *m, const char *fmt, ...)
+int orm_mig_fail(orm_mig_ctx *m, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -93,7 +93,7 @@ int orm_mig_fail(orm_migctx *m, const char *fmt, ...)
 
 /* ---- statements and their --sql text ------------------------------------- */
 
-static void put_literal(orm_migctx *m, orm_buf *b, const orm_value *v)
+static void put_literal(orm_mig_ctx *m, orm_buf *b, const orm_value *v)
 {
     switch (v->type) {
     case ORM_V_NULL:
@@ -119,7 +119,7 @@ static void put_literal(orm_migctx *m, orm_buf *b, const orm_value *v)
 }
 
 /* sql with each placeholder (? or $n, outside quotes) replaced by its value. */
-static void put_with_literals(orm_migctx *m, const char *sql, const orm_value *params, size_t n)
+static void put_with_literals(orm_mig_ctx *m, const char *sql, const orm_value *params, size_t n)
 {
     orm_buf *b = &m->sql;
     size_t next = 0;
@@ -146,7 +146,7 @@ static void put_with_literals(orm_migctx *m, const char *sql, const orm_value *p
     }
 }
 
-int orm_mig_exec(orm_migctx *m, const char *sql, const orm_value *params, size_t n,
+int orm_mig_exec(orm_mig_ctx *m, const char *sql, const orm_value *params, size_t n,
                  int64_t *changes)
 {
     if (m->sql_mode) {
@@ -166,21 +166,21 @@ int orm_mig_exec(orm_migctx *m, const char *sql, const orm_value *params, size_t
     return rc < 0 ? rc : ORM_OK;
 }
 
-int orm_mig_exec_buf(orm_migctx *m, orm_buf *b)
+int orm_mig_exec_buf(orm_mig_ctx *m, orm_buf *b)
 {
     int rc = b->oom ? orm_error_oom(&m->c->err) : orm_mig_exec(m, orm_buf_str(b), NULL, 0, NULL);
     orm_buf_reset(b);
     return rc;
 }
 
-int orm_mig_reflect(orm_migctx *m, const char *table, orm_dbtable **out)
+int orm_mig_reflect(orm_mig_ctx *m, const char *table, orm_dbtable **out)
 {
     int rc = orm_reflect_table(m->c, table, out);
     if (rc == ORM_OK && !*out) return orm_mig_fail(m, "no table '%s' in the database", table);
     return rc;
 }
 
-int orm_mig_has_rows(orm_migctx *m, const char *table, int *out)
+int orm_mig_has_rows(orm_mig_ctx *m, const char *table, int *out)
 {
     orm_buf b = ORM_BUF_INIT;
     orm_buf_puts(&b, "SELECT 1 FROM ");
@@ -200,15 +200,15 @@ int orm_mig_has_rows(orm_migctx *m, const char *table, int *out)
 
 /* ---- the transaction ----------------------------------------------------- */
 
-static int set_fks(orm_migctx *m, int on)
+static int set_fks(orm_mig_ctx *m, int on)
 {
     /* the driver's own switch: PRAGMA foreign_keys does nothing inside a transaction */
     return orm_conn_set_fks(m->c, on);
 }
 
-int orm_mig_begin(orm_migctx *m)
+int orm_mig_begin(orm_mig_ctx *m)
 {
-    int rc = orm_migctx_supported(m);
+    int rc = orm_mig_ctx_supported(m);
     if (rc < 0) return rc;
     if (m->open || orm_conn_in_transaction(m->c))
         return orm_mig_fail(m, "a transaction is open on the connection: commit or roll back "
@@ -224,12 +224,12 @@ int orm_mig_begin(orm_migctx *m)
     return ORM_OK;
 }
 
-int orm_mig_check(orm_migctx *m)
+int orm_mig_check(orm_mig_ctx *m)
 {
     return m->be->fkey_check ? m->be->fkey_check(m) : ORM_OK;
 }
 
-static void fks_back_on(orm_migctx *m)
+static void fks_back_on(orm_mig_ctx *m)
 {
     if (!m->fks_off) return;
     orm_error first;
@@ -241,7 +241,7 @@ static void fks_back_on(orm_migctx *m)
     m->fks_off = 0;
 }
 
-int orm_mig_commit(orm_migctx *m)
+int orm_mig_commit(orm_mig_ctx *m)
 {
     int rc = orm_mig_check(m);
     if (rc == ORM_OK) rc = orm_conn_commit(m->c);
@@ -254,7 +254,7 @@ int orm_mig_commit(orm_migctx *m)
     return ORM_OK;
 }
 
-void orm_mig_rollback(orm_migctx *m)
+void orm_mig_rollback(orm_mig_ctx *m)
 {
     if (orm_conn_in_transaction(m->c)) {
         orm_error first;
@@ -270,7 +270,7 @@ void orm_mig_rollback(orm_migctx *m)
 
 /* ---- generic operations ---------------------------------------------------- */
 
-int orm_mig_create_table(orm_migctx *m, const orm_dbtable *t)
+int orm_mig_create_table(orm_mig_ctx *m, const orm_dbtable *t)
 {
     if (m->be->create_table) return m->be->create_table(m, t);
     orm_buf b = ORM_BUF_INIT;
@@ -286,7 +286,7 @@ int orm_mig_create_table(orm_migctx *m, const orm_dbtable *t)
     return rc;
 }
 
-static int drop_table(orm_migctx *m, const char *table)
+static int drop_table(orm_mig_ctx *m, const char *table)
 {
     if (m->be->drop_table) return m->be->drop_table(m, table);
     orm_buf b = ORM_BUF_INIT;
@@ -297,7 +297,7 @@ static int drop_table(orm_migctx *m, const char *table)
     return rc;
 }
 
-int orm_mig_drop_table(orm_migctx *m, const char *table)
+int orm_mig_drop_table(orm_mig_ctx *m, const char *table)
 {
     int rc = orm_mig_preflight_drop_table(m, table);
     if (rc < 0) return rc;
@@ -307,7 +307,7 @@ int orm_mig_drop_table(orm_migctx *m, const char *table)
     return rc;
 }
 
-int orm_mig_rename_table(orm_migctx *m, const char *from, const char *to)
+int orm_mig_rename_table(orm_mig_ctx *m, const char *from, const char *to)
 {
     if (m->be->rename_table) return m->be->rename_table(m, from, to);
     orm_buf b = ORM_BUF_INIT;
@@ -320,7 +320,7 @@ int orm_mig_rename_table(orm_migctx *m, const char *from, const char *to)
     return rc;
 }
 
-int orm_mig_create_index(orm_migctx *m, const char *table, const orm_dbindex *x)
+int orm_mig_create_index(orm_mig_ctx *m, const char *table, const orm_dbindex *x)
 {
     if (m->be->create_index) return m->be->create_index(m, table, x);
     if (x->sql) return orm_mig_exec(m, x->sql, NULL, 0, NULL);
@@ -336,7 +336,7 @@ int orm_mig_create_index(orm_migctx *m, const char *table, const orm_dbindex *x)
     return rc;
 }
 
-int orm_mig_drop_index(orm_migctx *m, const char *name, const char *table)
+int orm_mig_drop_index(orm_mig_ctx *m, const char *name, const char *table)
 {
     if (m->be->drop_index) return m->be->drop_index(m, name, table);
     (void)table; /* SQLite and PostgreSQL name indexes per schema */
@@ -348,12 +348,12 @@ int orm_mig_drop_index(orm_migctx *m, const char *name, const char *table)
     return rc;
 }
 
-int orm_mig_execute(orm_migctx *m, const char *sql, const orm_value *params, size_t n)
+int orm_mig_execute(orm_mig_ctx *m, const char *sql, const orm_value *params, size_t n)
 {
     return orm_mig_exec(m, sql, params, n, NULL);
 }
 
-int orm_mig_insert(orm_migctx *m, const char *table, const char *const *cols, int ncols,
+int orm_mig_insert(orm_mig_ctx *m, const char *table, const char *const *cols, int ncols,
                    const orm_value *vals)
 {
     orm_buf b = ORM_BUF_INIT;
@@ -382,7 +382,7 @@ int orm_mig_insert(orm_migctx *m, const char *table, const char *const *cols, in
 
 /* ---- backend-specific operations ------------------------------------------ */
 
-int orm_mig_add_column(orm_migctx *m, const orm_dbtable *frag)
+int orm_mig_add_column(orm_mig_ctx *m, const orm_dbtable *frag)
 {
     if (frag->ncols != 1) return orm_mig_fail(m, "add_column: exactly one column expected");
     int rc = orm_mig_preflight_add_column(m, frag);
@@ -393,7 +393,7 @@ int orm_mig_add_column(orm_migctx *m, const orm_dbtable *frag)
     return rc;
 }
 
-int orm_mig_drop_column(orm_migctx *m, const char *table, const char *column)
+int orm_mig_drop_column(orm_mig_ctx *m, const char *table, const char *column)
 {
     int rc = orm_mig_preflight_drop_column(m, table, column);
     if (rc < 0) return rc;
@@ -403,7 +403,7 @@ int orm_mig_drop_column(orm_migctx *m, const char *table, const char *column)
     return rc;
 }
 
-int orm_mig_alter_column(orm_migctx *m, const orm_mig_alter *a)
+int orm_mig_alter_column(orm_mig_ctx *m, const orm_mig_alter *a)
 {
     int rc = orm_mig_preflight_alter(m, a);
     if (rc < 0) return rc;
@@ -413,13 +413,13 @@ int orm_mig_alter_column(orm_migctx *m, const orm_mig_alter *a)
     return rc;
 }
 
-int orm_mig_create_unique(orm_migctx *m, const char *table, const orm_dbunique *u)
+int orm_mig_create_unique(orm_mig_ctx *m, const char *table, const orm_dbunique *u)
 {
     if (u->cols.n == 0) return orm_mig_fail(m, "create_unique_constraint: no columns given");
     return m->be->create_unique(m, table, u);
 }
 
-int orm_mig_create_fkey(orm_migctx *m, const char *table, const orm_dbfkey *f)
+int orm_mig_create_fkey(orm_mig_ctx *m, const char *table, const orm_dbfkey *f)
 {
     if (f->cols.n == 0 || f->cols.n != f->refcols.n)
         return orm_mig_fail(m, "create_foreign_key: the local and referenced column lists must "
@@ -427,7 +427,7 @@ int orm_mig_create_fkey(orm_migctx *m, const char *table, const orm_dbfkey *f)
     return m->be->create_fkey(m, table, f);
 }
 
-int orm_mig_drop_constraint(orm_migctx *m, const char *name, const char *table, const char *type)
+int orm_mig_drop_constraint(orm_mig_ctx *m, const char *name, const char *table, const char *type)
 {
     if (type && strcmp(type, "unique") != 0 && strcmp(type, "foreignkey") != 0)
         return orm_mig_fail(m,

@@ -43,7 +43,7 @@ static void shadow_free(void *p)
     free(sh);
 }
 
-static shadow *get_shadow(orm_migctx *m)
+static shadow *get_shadow(orm_mig_ctx *m)
 {
     shadow *sh = m->be_state;
     if (!sh && (sh = calloc(1, sizeof *sh)) && !(sh->s = orm_dbschema_new())) {
@@ -69,7 +69,7 @@ static void forget(shadow *sh, const char *name)
 
 /* The table as it stands (raw names; NULL when there is none), owned by
  * the shadow. Outside --sql it is read from the database anew. */
-static int table_now(orm_migctx *m, const char *name, orm_dbtable **out)
+static int table_now(orm_mig_ctx *m, const char *name, orm_dbtable **out)
 {
     shadow *sh = get_shadow(m);
     *out = NULL;
@@ -87,14 +87,14 @@ static int table_now(orm_migctx *m, const char *name, orm_dbtable **out)
     return ORM_OK;
 }
 
-static int need_table(orm_migctx *m, const char *name, orm_dbtable **out)
+static int need_table(orm_mig_ctx *m, const char *name, orm_dbtable **out)
 {
     int rc = table_now(m, name, out);
     if (rc == ORM_OK && !*out) rc = orm_mig_fail(m, "no table '%s' in the database", name);
     return rc;
 }
 
-static int need_column(orm_migctx *m, const orm_dbtable *t, const char *col)
+static int need_column(orm_mig_ctx *m, const orm_dbtable *t, const char *col)
 {
     int i = orm_dbtable_find_column(t, col);
     if (i < 0) orm_mig_fail(m, "table '%s' has no column '%s'", t->name, col);
@@ -102,7 +102,7 @@ static int need_column(orm_migctx *m, const orm_dbtable *t, const char *col)
 }
 
 /* --sql: t (a copy) replaces what the shadow had under its name. */
-static int shadow_put(orm_migctx *m, orm_dbtable *t)
+static int shadow_put(orm_mig_ctx *m, orm_dbtable *t)
 {
     shadow *sh = get_shadow(m);
     if (!sh || !t) {
@@ -181,7 +181,7 @@ static orm_dbtable *with_names(const orm_dbtable *t)
 
 /* ---- statements ------------------------------------------------------------------- */
 
-static int exec_buf(orm_migctx *m, orm_buf *b)
+static int exec_buf(orm_mig_ctx *m, orm_buf *b)
 {
     int rc = orm_mig_exec_buf(m, b);
     orm_buf_free(b);
@@ -189,7 +189,7 @@ static int exec_buf(orm_migctx *m, orm_buf *b)
 }
 
 /* "[UNIQUE ]INDEX name (cols)" as an item of CREATE/ALTER TABLE. */
-static void index_item(orm_migctx *m, orm_buf *b, const orm_dbindex *x)
+static void index_item(orm_mig_ctx *m, orm_buf *b, const orm_dbindex *x)
 {
     orm_buf_puts(b, x->unique ? "UNIQUE INDEX " : "INDEX ");
     orm_dialect_quote(m->d, b, x->name);
@@ -198,7 +198,7 @@ static void index_item(orm_migctx *m, orm_buf *b, const orm_dbindex *x)
     orm_buf_putc(b, ')');
 }
 
-static int my_create_table(orm_migctx *m, const orm_dbtable *t)
+static int my_create_table(orm_mig_ctx *m, const orm_dbtable *t)
 {
     orm_dbtable *c = with_names(t);
     orm_buf b = ORM_BUF_INIT;
@@ -225,7 +225,7 @@ static int my_create_table(orm_migctx *m, const orm_dbtable *t)
     return rc;
 }
 
-static int my_drop_table(orm_migctx *m, const char *table)
+static int my_drop_table(orm_mig_ctx *m, const char *table)
 {
     orm_buf b = ORM_BUF_INIT;
     orm_buf_puts(&b, "DROP TABLE ");
@@ -239,7 +239,7 @@ static int my_drop_table(orm_migctx *m, const char *table)
     return rc;
 }
 
-static int my_rename_table(orm_migctx *m, const char *from, const char *to)
+static int my_rename_table(orm_mig_ctx *m, const char *from, const char *to)
 {
     orm_dbtable *t = NULL;
     int rc = m->dry ? table_now(m, from, &t) : ORM_OK;
@@ -271,7 +271,7 @@ static int my_rename_table(orm_migctx *m, const char *from, const char *to)
     return rc;
 }
 
-static int my_create_index(orm_migctx *m, const char *table, const orm_dbindex *x)
+static int my_create_index(orm_mig_ctx *m, const char *table, const orm_dbindex *x)
 {
     orm_buf b = ORM_BUF_INIT;
     int rc = orm_dbindex_ddl(m->d, table, x, &b);
@@ -292,7 +292,7 @@ static int my_create_index(orm_migctx *m, const char *table, const orm_dbindex *
 
 /* The table index `name` is on: the one the shadow knows (--sql), else the
  * database's; MigrationError when none or several have it. */
-static int index_table(orm_migctx *m, const char *name, char **out)
+static int index_table(orm_mig_ctx *m, const char *name, char **out)
 {
     *out = NULL;
     shadow *sh = m->dry ? get_shadow(m) : NULL;
@@ -324,7 +324,7 @@ static int index_table(orm_migctx *m, const char *name, char **out)
     return rc < 0 ? rc : ORM_OK;
 }
 
-static int my_drop_index(orm_migctx *m, const char *name, const char *table)
+static int my_drop_index(orm_mig_ctx *m, const char *name, const char *table)
 {
     char *found = NULL;
     int rc = table ? ORM_OK : index_table(m, name, &found);
@@ -347,14 +347,14 @@ static int my_drop_index(orm_migctx *m, const char *name, const char *table)
 
 /* ---- columns ------------------------------------------------------------------------ */
 
-static int my_add_column(orm_migctx *m, const orm_dbtable *frag)
+static int my_add_column(orm_mig_ctx *m, const orm_dbtable *frag)
 {
-    int rc = orm_migsrv_check_not_null(m, frag);
+    int rc = orm_mig_srv_check_not_null(m, frag);
     orm_dbtable *f = rc == ORM_OK ? with_names(frag) : NULL;
     if (rc == ORM_OK && !f) rc = OOM(m);
     orm_buf b = ORM_BUF_INIT;
     if (rc == ORM_OK) {
-        orm_migsrv_add_column_ddl(m, &b, f, index_item);
+        orm_mig_srv_add_column_ddl(m, &b, f, index_item);
         rc = exec_buf(m, &b);
     }
     orm_dbtable *t = NULL;
@@ -375,7 +375,7 @@ static int my_add_column(orm_migctx *m, const orm_dbtable *frag)
 }
 
 /* DROP FOREIGN KEY for each key using the column, then DROP COLUMN: one statement. */
-static int my_drop_column(orm_migctx *m, const char *table, const char *column)
+static int my_drop_column(orm_mig_ctx *m, const char *table, const char *column)
 {
     orm_dbtable *t = NULL;
     int rc = need_table(m, table, &t), i = -1;
@@ -387,7 +387,7 @@ static int my_drop_column(orm_migctx *m, const char *table, const char *column)
                           table, column);
     if (rc < 0) return rc;
     orm_buf b = ORM_BUF_INIT;
-    orm_migsrv_alter(m, &b, table);
+    orm_mig_srv_alter(m, &b, table);
     for (int k = 0; k < t->nfkeys; k++) {
         if (orm_strv_find(&t->fkeys[k].cols, column) < 0 || !t->fkeys[k].name) continue;
         orm_buf_puts(&b, "DROP FOREIGN KEY ");
@@ -403,7 +403,7 @@ static int my_drop_column(orm_migctx *m, const char *table, const char *column)
 
 /* The column's type as MODIFY writes it: the new one, else what the
  * database says (MariaDB's JSON reads back as LONGTEXT: written JSON). */
-static void column_type(orm_migctx *m, orm_buf *b, const orm_dbcolumn *c, const orm_type *type)
+static void column_type(orm_mig_ctx *m, orm_buf *b, const orm_dbcolumn *c, const orm_type *type)
 {
     if (type)
         orm_dialect_type(m->d, b, type);
@@ -413,7 +413,7 @@ static void column_type(orm_migctx *m, orm_buf *b, const orm_dbcolumn *c, const 
         orm_buf_puts(b, c->type_sql ? c->type_sql : "");
 }
 
-static int my_alter_column(orm_migctx *m, const orm_mig_alter *a)
+static int my_alter_column(orm_mig_ctx *m, const orm_mig_alter *a)
 {
     orm_dbtable *t = NULL;
     int rc = need_table(m, a->table, &t), i = -1;
@@ -426,7 +426,7 @@ static int my_alter_column(orm_migctx *m, const orm_mig_alter *a)
     const char *def = a->set_default ? a->server_default : c->server_default;
     int integer = a->type ? a->type->kind == ORM_T_INTEGER || a->type->kind == ORM_T_BIGINT : 1;
     orm_buf b = ORM_BUF_INIT;
-    orm_migsrv_alter(m, &b, a->table);
+    orm_mig_srv_alter(m, &b, a->table);
     orm_buf_puts(&b, a->new_name ? "CHANGE COLUMN " : "MODIFY COLUMN ");
     orm_dialect_quote(m->d, &b, a->column);
     orm_buf_putc(&b, ' ');
@@ -461,7 +461,7 @@ static int my_alter_column(orm_migctx *m, const orm_mig_alter *a)
 
 /* ---- constraints --------------------------------------------------------------------- */
 
-static int my_create_unique(orm_migctx *m, const char *table, const orm_dbunique *u)
+static int my_create_unique(orm_mig_ctx *m, const char *table, const orm_dbunique *u)
 {
     orm_dbtable *t = NULL;
     int rc = m->dry ? table_now(m, table, &t) : ORM_OK;
@@ -470,9 +470,9 @@ static int my_create_unique(orm_migctx *m, const char *table, const orm_dbunique
     if (rc == ORM_OK && named_unique(&anon, u, &n) < 0) rc = OOM(m);
     orm_buf b = ORM_BUF_INIT;
     if (rc == ORM_OK) {
-        orm_migsrv_alter(m, &b, table);
+        orm_mig_srv_alter(m, &b, table);
         orm_buf_puts(&b, "ADD ");
-        orm_migsrv_unique_ddl(m, &b, &n);
+        orm_mig_srv_unique_ddl(m, &b, &n);
         rc = exec_buf(m, &b);
     }
     if (rc == ORM_OK && t && orm_dbtable_add_unique(t, &n) < 0) rc = OOM(m);
@@ -481,7 +481,7 @@ static int my_create_unique(orm_migctx *m, const char *table, const orm_dbunique
     return rc;
 }
 
-static int my_create_fkey(orm_migctx *m, const char *table, const orm_dbfkey *f)
+static int my_create_fkey(orm_mig_ctx *m, const char *table, const orm_dbfkey *f)
 {
     orm_dbtable *t = NULL;
     int rc = m->dry ? table_now(m, table, &t) : ORM_OK;
@@ -490,7 +490,7 @@ static int my_create_fkey(orm_migctx *m, const char *table, const orm_dbfkey *f)
     if (rc == ORM_OK && named_fkey(&anon, f, &n) < 0) rc = OOM(m);
     orm_buf b = ORM_BUF_INIT;
     if (rc == ORM_OK) {
-        orm_migsrv_alter(m, &b, table);
+        orm_mig_srv_alter(m, &b, table);
         orm_buf_puts(&b, "ADD ");
         orm_dbfkey_ddl(m->d, &n, &b);
         rc = exec_buf(m, &b);
@@ -514,16 +514,16 @@ static int fk_own_index(const orm_dbtable *t, int k)
     return -1;
 }
 
-static int my_drop_constraint(orm_migctx *m, const char *name, const char *table, const char *type)
+static int my_drop_constraint(orm_mig_ctx *m, const char *name, const char *table, const char *type)
 {
     orm_dbtable *t = NULL;
-    orm_migsrv_found k;
+    orm_mig_srv_found k;
     int rc = need_table(m, table, &t);
-    if (rc == ORM_OK) rc = orm_migsrv_find_constraint(m, t, name, type, 1, &k);
+    if (rc == ORM_OK) rc = orm_mig_srv_find_constraint(m, t, name, type, 1, &k);
     if (rc < 0) return rc;
     int x = k.kind == 'f' ? fk_own_index(t, k.i) : k.kind == 'i' ? k.i : -1;
     orm_buf b = ORM_BUF_INIT;
-    orm_migsrv_alter(m, &b, table);
+    orm_mig_srv_alter(m, &b, table);
     if (k.kind == 'f') {
         orm_buf_puts(&b, "DROP FOREIGN KEY ");
         orm_dialect_quote(m->d, &b, t->fkeys[k.i].name);
@@ -541,7 +541,7 @@ static int my_drop_constraint(orm_migctx *m, const char *name, const char *table
     return ORM_OK;
 }
 
-const orm_migrate_backend orm_migrate_mysql = {
+const orm_mig_backend orm_mig_mysql = {
     .add_column = my_add_column,
     .drop_column = my_drop_column,
     .alter_column = my_alter_column,

@@ -14,12 +14,12 @@
 #include "reflect.h"
 #include "sqlq.h"
 
-void orm_migctx_set_preflight(orm_migctx *m, int on)
+void orm_mig_ctx_set_preflight(orm_mig_ctx *m, int on)
 {
     m->preflight = on;
 }
 
-int orm_migctx_set_revision(orm_migctx *m, const char *rev)
+int orm_mig_ctx_set_revision(orm_mig_ctx *m, const char *rev)
 {
     char *copy = rev ? strdup(rev) : NULL;
     if (rev && !copy) return orm_error_oom(&m->c->err);
@@ -28,7 +28,7 @@ int orm_migctx_set_revision(orm_migctx *m, const char *rev)
     return ORM_OK;
 }
 
-int orm_migctx_take_losses(orm_migctx *m, orm_strv *out)
+int orm_mig_ctx_take_losses(orm_mig_ctx *m, orm_strv *out)
 {
     for (int i = 0; i < m->losses.n; i++)
         if (orm_strv_push(out, m->losses.v[i]) < 0) return ORM_ENOMEM;
@@ -39,7 +39,7 @@ int orm_migctx_take_losses(orm_migctx *m, orm_strv *out)
 enum { ALL, NOT_NULL, IS_NULL, LONGER };
 
 /* *out = the rows of table (with column matching how). */
-static int count(orm_migctx *m, const char *table, const char *column, int how, int limit,
+static int count(orm_mig_ctx *m, const char *table, const char *column, int how, int limit,
                  int64_t *out)
 {
     orm_buf b = ORM_BUF_INIT;
@@ -72,7 +72,7 @@ static int count(orm_migctx *m, const char *table, const char *column, int how, 
 }
 
 /* Appends "REV: op table[.column][ (detail)]: N unit[s] what". */
-static int note(orm_migctx *m, const char *op, const char *table, const char *column,
+static int note(orm_mig_ctx *m, const char *op, const char *table, const char *column,
                 const char *detail, int64_t n, const char *unit, const char *what)
 {
     orm_buf line = ORM_BUF_INIT;
@@ -89,14 +89,14 @@ static int note(orm_migctx *m, const char *op, const char *table, const char *co
 }
 
 /* The table as it is now, or NULL (no table, or no counting wanted). */
-static int table_now(orm_migctx *m, const char *table, orm_dbtable **t)
+static int table_now(orm_mig_ctx *m, const char *table, orm_dbtable **t)
 {
     *t = NULL;
     if (!m->preflight || m->depth > 0) return ORM_OK;
     return orm_reflect_table(m->c, table, t);
 }
 
-int orm_mig_preflight_drop_table(orm_migctx *m, const char *table)
+int orm_mig_preflight_drop_table(orm_mig_ctx *m, const char *table)
 {
     orm_dbtable *t;
     int64_t n = 0;
@@ -108,7 +108,7 @@ int orm_mig_preflight_drop_table(orm_migctx *m, const char *table)
     return rc;
 }
 
-int orm_mig_preflight_drop_column(orm_migctx *m, const char *table, const char *column)
+int orm_mig_preflight_drop_column(orm_mig_ctx *m, const char *table, const char *column)
 {
     orm_dbtable *t;
     int64_t n = 0;
@@ -121,7 +121,7 @@ int orm_mig_preflight_drop_column(orm_migctx *m, const char *table, const char *
     return rc;
 }
 
-int orm_mig_preflight_add_column(orm_migctx *m, const orm_dbtable *frag)
+int orm_mig_preflight_add_column(orm_mig_ctx *m, const orm_dbtable *frag)
 {
     assert(frag->ncols == 1);
     const orm_dbcolumn *c = &frag->cols[0];
@@ -143,7 +143,7 @@ static int is_text(const orm_dbcolumn *c)
     return c->type_known && (c->type.kind == ORM_T_STRING || c->type.kind == ORM_T_TEXT);
 }
 
-int orm_mig_preflight_alter(orm_migctx *m, const orm_mig_alter *a)
+int orm_mig_preflight_alter(orm_mig_ctx *m, const orm_mig_alter *a)
 {
     int narrow = a->type && a->type->kind == ORM_T_STRING && a->type->length > 0;
     int notnull = a->set_nullable && !a->nullable;

@@ -3,7 +3,7 @@
  * a new NOT NULL column without a default would reject (and rows holding NULL
  * in a column made NOT NULL), values longer than a narrowed String.
  *
- * Switched on per context (orm_migctx_set_preflight); each finding is one
+ * Switched on per context (orm_mig_ctx_set_preflight); each finding is one
  * line "REV: what (table, column): N rows ...", kept in the context until
  * taken (the caller owns the taken list). The counting queries are COUNT(*)
  * statements with quoted identifiers and bound values; they change nothing.
@@ -14,17 +14,17 @@
 
 #include "migrate.h"
 
-void orm_migctx_set_preflight(orm_migctx *m, int on);
+void orm_mig_ctx_set_preflight(orm_mig_ctx *m, int on);
 /* The revision the findings that follow belong to (copied). */
-int orm_migctx_set_revision(orm_migctx *m, const char *rev);
+int orm_mig_ctx_set_revision(orm_mig_ctx *m, const char *rev);
 /* Moves the findings so far to out (appended). ORM_ENOMEM on oom. */
-int orm_migctx_take_losses(orm_migctx *m, orm_strv *out);
+int orm_mig_ctx_take_losses(orm_mig_ctx *m, orm_strv *out);
 
 /* Called by the operations (migrate.c) before they run; ORM_OK when the
  * count is done (or not wanted), else the query's failure. */
-int orm_mig_preflight_drop_table(orm_migctx *m, const char *table);
-int orm_mig_preflight_drop_column(orm_migctx *m, const char *table, const char *column);
-int orm_mig_preflight_add_column(orm_migctx *m, const orm_dbtable *frag);
-int orm_mig_preflight_alter(orm_migctx *m, const orm_mig_alter *a);
+int orm_mig_preflight_drop_table(orm_mig_ctx *m, const char *table);
+int orm_mig_preflight_drop_column(orm_mig_ctx *m, const char *table, const char *column);
+int orm_mig_preflight_add_column(orm_mig_ctx *m, const orm_dbtable *frag);
+int orm_mig_preflight_alter(orm_mig_ctx *m, const orm_mig_alter *a);
 
 #endif

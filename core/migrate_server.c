@@ -8,14 +8,14 @@
 #include <assert.h>
 #include <string.h>
 
-void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table)
+void orm_mig_srv_alter(orm_mig_ctx *m, orm_buf *b, const char *table)
 {
     orm_buf_puts(b, "ALTER TABLE ");
     orm_dialect_quote(m->d, b, table);
     orm_buf_putc(b, ' ');
 }
 
-void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u)
+void orm_mig_srv_unique_ddl(orm_mig_ctx *m, orm_buf *b, const orm_dbunique *u)
 {
     if (u->name) {
         orm_buf_puts(b, "CONSTRAINT ");
@@ -27,15 +27,15 @@ void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u)
     orm_buf_putc(b, ')');
 }
 
-void orm_migsrv_add_column_ddl(orm_migctx *m, orm_buf *b, const orm_dbtable *f,
-                               void (*index_item)(orm_migctx *, orm_buf *, const orm_dbindex *))
+void orm_mig_srv_add_column_ddl(orm_mig_ctx *m, orm_buf *b, const orm_dbtable *f,
+                                void (*index_item)(orm_mig_ctx *, orm_buf *, const orm_dbindex *))
 {
-    orm_migsrv_alter(m, b, f->name);
+    orm_mig_srv_alter(m, b, f->name);
     orm_buf_puts(b, "ADD COLUMN ");
     orm_dbcolumn_ddl(m->d, &f->cols[0], b);
     for (int i = 0; i < f->nuniques; i++) {
         orm_buf_puts(b, ", ADD ");
-        orm_migsrv_unique_ddl(m, b, &f->uniques[i]);
+        orm_mig_srv_unique_ddl(m, b, &f->uniques[i]);
     }
     for (int i = 0; index_item && i < f->nindexes; i++) {
         orm_buf_puts(b, ", ADD ");
@@ -47,7 +47,7 @@ void orm_migsrv_add_column_ddl(orm_migctx *m, orm_buf *b, const orm_dbtable *f,
     }
 }
 
-int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *f)
+int orm_mig_srv_check_not_null(orm_mig_ctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
     if (c->nullable || c->server_default || m->dry) return ORM_OK;
@@ -87,8 +87,8 @@ static void list_names(const orm_dbtable *t, int unique_indexes, orm_buf *out)
     if (!n) orm_buf_puts(out, "none");
 }
 
-int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *name,
-                               const char *type, int unique_indexes, orm_migsrv_found *out)
+int orm_mig_srv_find_constraint(orm_mig_ctx *m, const orm_dbtable *t, const char *name,
+                                const char *type, int unique_indexes, orm_mig_srv_found *out)
 {
     int uq = !type || strcmp(type, "unique") == 0, fk = !type || strcmp(type, "foreignkey") == 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -96,20 +96,20 @@ int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *
             int r = named(t, &t->uniques[i], NULL, name, pass);
             if (r < 0) return orm_error_oom(&m->c->err); /* not "no such constraint" */
             if (r) {
-                *out = (orm_migsrv_found){'u', i};
+                *out = (orm_mig_srv_found){'u', i};
                 return ORM_OK;
             }
         }
         for (int i = 0; uq && unique_indexes && pass == 0 && i < t->nindexes; i++)
             if (t->indexes[i].unique && strcmp(t->indexes[i].name, name) == 0) {
-                *out = (orm_migsrv_found){'i', i};
+                *out = (orm_mig_srv_found){'i', i};
                 return ORM_OK;
             }
         for (int i = 0; fk && i < t->nfkeys; i++) {
             int r = named(t, NULL, &t->fkeys[i], name, pass);
             if (r < 0) return orm_error_oom(&m->c->err);
             if (r) {
-                *out = (orm_migsrv_found){'f', i};
+                *out = (orm_mig_srv_found){'f', i};
                 return ORM_OK;
             }
         }

@@ -8,30 +8,30 @@
 
 /* A NOT NULL column without a server_default cannot be added to a table
  * that has rows: MigrationError saying what to do instead (as on SQLite). */
-int orm_migsrv_check_not_null(orm_migctx *m, const orm_dbtable *frag);
+int orm_mig_srv_check_not_null(orm_mig_ctx *m, const orm_dbtable *frag);
 
 /* What drop_constraint found: a unique constraint ('u'), a foreign key
  * ('f'), or (with unique_indexes) a unique index ('i'); i indexes the
  * table's list. Its name in the database is t's (raw reflection). */
-typedef struct orm_migsrv_found {
+typedef struct orm_mig_srv_found {
     char kind;
     int i;
-} orm_migsrv_found;
+} orm_mig_srv_found;
 /* The constraint of t (raw) called `name` in the database, or whose
  * conventional name (uq_..., fk_...) is `name`; type "unique",
  * "foreignkey" or NULL (either). MigrationError listing what t has when
  * there is none. */
-int orm_migsrv_find_constraint(orm_migctx *m, const orm_dbtable *t, const char *name,
-                               const char *type, int unique_indexes, orm_migsrv_found *out);
+int orm_mig_srv_find_constraint(orm_mig_ctx *m, const orm_dbtable *t, const char *name,
+                                const char *type, int unique_indexes, orm_mig_srv_found *out);
 
 /* "ALTER TABLE <table> " */
-void orm_migsrv_alter(orm_migctx *m, orm_buf *b, const char *table);
+void orm_mig_srv_alter(orm_mig_ctx *m, orm_buf *b, const char *table);
 /* "[CONSTRAINT name ]UNIQUE (cols)"; name NULL: as u says. */
-void orm_migsrv_unique_ddl(orm_migctx *m, orm_buf *b, const orm_dbunique *u);
+void orm_mig_srv_unique_ddl(orm_mig_ctx *m, orm_buf *b, const orm_dbunique *u);
 /* "ALTER TABLE t ADD COLUMN c ..., ADD UNIQUE (c), ADD FOREIGN KEY (c) ..."
  * for the one-column fragment f; with index_item, its indexes are added in
  * the same statement too (else left to the caller). */
-void orm_migsrv_add_column_ddl(orm_migctx *m, orm_buf *b, const orm_dbtable *f,
-                               void (*index_item)(orm_migctx *, orm_buf *, const orm_dbindex *));
+void orm_mig_srv_add_column_ddl(orm_mig_ctx *m, orm_buf *b, const orm_dbtable *f,
+                                void (*index_item)(orm_mig_ctx *, orm_buf *, const orm_dbindex *));
 
 #endif

@@ -21,10 +21,10 @@
 
 /* How the new table's columns are filled: from[i] is the old column new
  * column i copies, or "" for a new column (its default applies). */
-typedef int (*transform_fn)(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg);
+typedef int (*transform_fn)(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const void *arg);
 
 /* Text of schema objects to recreate: triggers of the table, every view. */
-static int saved_sql(orm_migctx *m, const char *sql, const char *arg, orm_strv *names,
+static int saved_sql(orm_mig_ctx *m, const char *sql, const char *arg, orm_strv *names,
                      orm_strv *out)
 {
     orm_sqlq q;
@@ -43,7 +43,7 @@ static int saved_sql(orm_migctx *m, const char *sql, const char *arg, orm_strv *
     return rc < 0 ? rc : ORM_OK;
 }
 
-static int drop_views(orm_migctx *m, const orm_strv *names)
+static int drop_views(orm_mig_ctx *m, const orm_strv *names)
 {
     orm_buf b = ORM_BUF_INIT;
     int rc = ORM_OK;
@@ -59,7 +59,7 @@ static int drop_views(orm_migctx *m, const orm_strv *names)
 #define COPY_BATCH 10000 /* rows a step of a copy with progress reports */
 
 /* [-0, +0] Two integers of a one-row query on table (COUNT, MIN, MAX). */
-static int query2(orm_migctx *m, const char *what, const char *table, int64_t *a, int64_t *b)
+static int query2(orm_mig_ctx *m, const char *what, const char *table, int64_t *a, int64_t *b)
 {
     orm_buf q = ORM_BUF_INIT;
     orm_buf_printf(&q, "SELECT %s FROM ", what);
@@ -82,7 +82,7 @@ static int query2(orm_migctx *m, const char *what, const char *table, int64_t *a
 /* Runs the copy statement in b over rowid ranges, reporting the rows
  * copied through m->progress: one statement per range of about
  * COPY_BATCH rows (b ends in "FROM X"; the range is appended). */
-static int copy_in_steps(orm_migctx *m, const char *table, orm_buf *b)
+static int copy_in_steps(orm_mig_ctx *m, const char *table, orm_buf *b)
 {
     int64_t total, unused, lo, hi;
     int rc = query2(m, "COUNT(*), 0", table, &total, &unused);
@@ -110,7 +110,7 @@ static int copy_in_steps(orm_migctx *m, const char *table, orm_buf *b)
 }
 
 /* INSERT INTO tmp (new cols) SELECT old cols FROM X */
-static int copy_rows(orm_migctx *m, const orm_dbtable *t, const char *tmp, const orm_strv *from)
+static int copy_rows(orm_mig_ctx *m, const orm_dbtable *t, const char *tmp, const orm_strv *from)
 {
     orm_buf b = ORM_BUF_INIT, sel = ORM_BUF_INIT;
     int n = 0;
@@ -144,7 +144,7 @@ static int copy_rows(orm_migctx *m, const orm_dbtable *t, const char *tmp, const
     return rc;
 }
 
-static int rebuild_steps(orm_migctx *m, const orm_dbtable *t, const orm_strv *from,
+static int rebuild_steps(orm_mig_ctx *m, const orm_dbtable *t, const orm_strv *from,
                          const orm_strv *triggers, const orm_strv *views, const orm_strv *vnames)
 {
     orm_buf b = ORM_BUF_INIT, tmp = ORM_BUF_INIT;
@@ -172,7 +172,7 @@ static int rebuild_steps(orm_migctx *m, const orm_dbtable *t, const orm_strv *fr
 }
 
 /* Reflects table, lets fn reshape a copy, and rebuilds the table in it. */
-static int rebuild(orm_migctx *m, const char *table, transform_fn fn, const void *arg)
+static int rebuild(orm_mig_ctx *m, const char *table, transform_fn fn, const void *arg)
 {
     orm_dbtable *old = NULL, *t = NULL;
     orm_strv from = ORM_STRV_INIT, triggers = ORM_STRV_INIT, views = ORM_STRV_INIT,
@@ -202,7 +202,7 @@ static int rebuild(orm_migctx *m, const char *table, transform_fn fn, const void
     return rc;
 }
 
-static int column_or_fail(orm_migctx *m, const orm_dbtable *t, const char *col)
+static int column_or_fail(orm_mig_ctx *m, const orm_dbtable *t, const char *col)
 {
     int i = orm_dbtable_find_column(t, col);
     if (i < 0) orm_mig_fail(m, "table '%s' has no column '%s'", t->name, col);
@@ -211,7 +211,7 @@ static int column_or_fail(orm_migctx *m, const orm_dbtable *t, const char *col)
 
 /* ---- add_column ----------------------------------------------------------- */
 
-static int add_frag(orm_migctx *m, orm_dbtable *t, const orm_dbtable *f)
+static int add_frag(orm_mig_ctx *m, orm_dbtable *t, const orm_dbtable *f)
 {
     const char *name = f->cols[0].name;
     if (orm_dbtable_find_column(t, name) >= 0)
@@ -226,7 +226,7 @@ static int add_frag(orm_migctx *m, orm_dbtable *t, const orm_dbtable *f)
     return rc < 0 ? orm_error_oom(&m->c->err) : ORM_OK;
 }
 
-static int add_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
+static int add_transform(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
 {
     int rc = add_frag(m, t, arg);
     if (rc == ORM_OK && orm_strv_push(from, "") < 0) rc = orm_error_oom(&m->c->err);
@@ -245,7 +245,7 @@ static int add_in_place(const orm_dbtable *f)
     return 1;
 }
 
-static int sq_add_column(orm_migctx *m, const orm_dbtable *f)
+static int sq_add_column(orm_mig_ctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
     if (!c->nullable && !c->server_default) {
@@ -283,7 +283,7 @@ static int sq_add_column(orm_migctx *m, const orm_dbtable *f)
 
 /* ---- drop_column ------------------------------------------------------------ */
 
-static int drop_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
+static int drop_transform(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
 {
     int i = column_or_fail(m, t, arg);
     if (i < 0) return ORM_EFAIL;
@@ -299,7 +299,7 @@ static int drop_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const v
     return ORM_OK;
 }
 
-static int sq_drop_column(orm_migctx *m, const char *table, const char *column)
+static int sq_drop_column(orm_mig_ctx *m, const char *table, const char *column)
 {
     orm_dbtable *t = NULL;
     int rc = orm_mig_reflect(m, table, &t);
@@ -320,7 +320,7 @@ static int sq_drop_column(orm_migctx *m, const char *table, const char *column)
 
 /* ---- alter_column ------------------------------------------------------------ */
 
-static int alter_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
+static int alter_transform(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
 {
     const orm_mig_alter *a = arg;
     (void)from; /* the column keeps its place: from[i] still names the old column */
@@ -348,7 +348,7 @@ static int alter_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const 
     return ORM_OK;
 }
 
-static int sq_alter_column(orm_migctx *m, const orm_mig_alter *a)
+static int sq_alter_column(orm_mig_ctx *m, const orm_mig_alter *a)
 {
     if (a->type || a->set_nullable || a->set_default)
         return rebuild(m, a->table, alter_transform, a);
@@ -367,7 +367,7 @@ static int sq_alter_column(orm_migctx *m, const orm_mig_alter *a)
 
 /* ---- constraints ------------------------------------------------------------- */
 
-static int check_columns(orm_migctx *m, const orm_dbtable *t, const orm_strv *cols)
+static int check_columns(orm_mig_ctx *m, const orm_dbtable *t, const orm_strv *cols)
 {
     for (int i = 0; i < cols->n; i++)
         if (column_or_fail(m, t, cols->v[i]) < 0) return ORM_EFAIL;
@@ -399,7 +399,7 @@ static int constraint_exists(const orm_dbtable *t, const char *name)
     return r;
 }
 
-static int unique_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
+static int unique_transform(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
 {
     const orm_dbunique *u = arg;
     (void)from;
@@ -412,12 +412,12 @@ static int unique_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const
     return rc;
 }
 
-static int sq_create_unique(orm_migctx *m, const char *table, const orm_dbunique *u)
+static int sq_create_unique(orm_mig_ctx *m, const char *table, const orm_dbunique *u)
 {
     return rebuild(m, table, unique_transform, u);
 }
 
-static int fkey_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
+static int fkey_transform(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
 {
     const orm_dbfkey *f = arg;
     (void)from;
@@ -430,7 +430,7 @@ static int fkey_transform(orm_migctx *m, orm_dbtable *t, orm_strv *from, const v
     return rc;
 }
 
-static int sq_create_fkey(orm_migctx *m, const char *table, const orm_dbfkey *f)
+static int sq_create_fkey(orm_mig_ctx *m, const char *table, const orm_dbfkey *f)
 {
     return rebuild(m, table, fkey_transform, f);
 }
@@ -453,7 +453,8 @@ static void list_constraints(const orm_dbtable *t, orm_buf *out)
     if (!n) orm_buf_puts(out, "none");
 }
 
-static int drop_transform_constraint(orm_migctx *m, orm_dbtable *t, orm_strv *from, const void *arg)
+static int drop_transform_constraint(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from,
+                                     const void *arg)
 {
     const drop_arg *a = arg;
     (void)from;
@@ -482,7 +483,7 @@ static int drop_transform_constraint(orm_migctx *m, orm_dbtable *t, orm_strv *fr
     return ORM_EFAIL;
 }
 
-static int sq_drop_constraint(orm_migctx *m, const char *name, const char *table, const char *type)
+static int sq_drop_constraint(orm_mig_ctx *m, const char *name, const char *table, const char *type)
 {
     drop_arg a = {name, type};
     return rebuild(m, table, drop_transform_constraint, &a);
@@ -490,7 +491,7 @@ static int sq_drop_constraint(orm_migctx *m, const char *name, const char *table
 
 /* ---- the foreign-key check ----------------------------------------------------- */
 
-static int sq_fkey_check(orm_migctx *m)
+static int sq_fkey_check(orm_mig_ctx *m)
 {
     orm_sqlq q;
     int rc = orm_sqlq_open(
@@ -514,7 +515,7 @@ static int sq_fkey_check(orm_migctx *m)
     return rc < 0 ? rc : ORM_OK;
 }
 
-const orm_migrate_backend orm_migrate_sqlite = {
+const orm_mig_backend orm_mig_sqlite = {
     .add_column = sq_add_column,
     .drop_column = sq_drop_column,
     .alter_column = sq_alter_column,

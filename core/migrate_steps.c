@@ -18,7 +18,7 @@ void orm_mig_steps_clear(orm_mig_steplist *s)
     memset(s, 0, sizeof *s);
 }
 
-int orm_mig_steps_plan(orm_migctx *m)
+int orm_mig_steps_plan(orm_mig_ctx *m)
 {
     orm_mig_steps_clear(&m->steps);
     if (m->sql_mode || m->d->transactional_ddl) return 0;
@@ -26,12 +26,12 @@ int orm_mig_steps_plan(orm_migctx *m)
     return 1;
 }
 
-int orm_mig_stepwise(orm_migctx *m)
+int orm_mig_stepwise(orm_mig_ctx *m)
 {
     return m->steps.on;
 }
 
-const orm_mig_steplist *orm_mig_steps(orm_migctx *m)
+const orm_mig_steplist *orm_mig_steps(orm_mig_ctx *m)
 {
     return &m->steps;
 }
@@ -66,7 +66,7 @@ static void sql_of(const orm_dialect *d, orm_buf *b, const char *tpl)
 }
 
 /* Runs a statement built from tpl (collected in --sql text like the rest). */
-static int run(orm_migctx *m, const char *tpl, const orm_value *params, size_t n)
+static int run(orm_mig_ctx *m, const char *tpl, const orm_value *params, size_t n)
 {
     orm_buf b = ORM_BUF_INIT;
     sql_of(m->d, &b, tpl);
@@ -85,12 +85,12 @@ static orm_value integer(int64_t i)
     return (orm_value){.type = ORM_V_INT, .u.i = i};
 }
 
-static int in_transaction(orm_migctx *m)
+static int in_transaction(orm_mig_ctx *m)
 {
     return orm_conn_in_transaction(m->c) ? ORM_OK : orm_conn_begin(m->c);
 }
 
-static int commit(orm_migctx *m)
+static int commit(orm_mig_ctx *m)
 {
     return orm_conn_in_transaction(m->c) ? orm_conn_commit(m->c) : ORM_OK;
 }
@@ -166,7 +166,7 @@ static void join(orm_buf *out, const orm_strv *l, int from, int to)
 
 /* The earlier run's applied ops of this transition (in `have`), checked
  * against the plan; another transition left part-way refuses. */
-static int check_earlier(orm_migctx *m, const rows *r, int *skip)
+static int check_earlier(orm_mig_ctx *m, const rows *r, int *skip)
 {
     orm_strv have = ORM_STRV_INIT;
     const char *other = NULL;
@@ -206,7 +206,7 @@ static int check_earlier(orm_migctx *m, const rows *r, int *skip)
     return rc;
 }
 
-int orm_mig_steps_start(orm_migctx *m, const char *move, int *skipped)
+int orm_mig_steps_start(orm_mig_ctx *m, const char *move, int *skipped)
 {
     static const orm_strv none = ORM_STRV_INIT;
     orm_mig_steplist *s = &m->steps;
@@ -245,7 +245,7 @@ int orm_mig_steps_start(orm_migctx *m, const char *move, int *skipped)
     return rc;
 }
 
-int orm_mig_step_begin(orm_migctx *m, const char *label)
+int orm_mig_step_begin(orm_mig_ctx *m, const char *label)
 {
     orm_mig_steplist *s = &m->steps;
     if (!s->on) return 1;
@@ -267,7 +267,7 @@ int orm_mig_step_begin(orm_migctx *m, const char *label)
     return rc < 0 ? rc : 1;
 }
 
-int orm_mig_step_end(orm_migctx *m)
+int orm_mig_step_end(orm_mig_ctx *m)
 {
     orm_mig_steplist *s = &m->steps;
     if (!s->on || s->planning) return ORM_OK;
@@ -278,7 +278,7 @@ int orm_mig_step_end(orm_migctx *m)
     return rc;
 }
 
-int orm_mig_steps_finish(orm_migctx *m)
+int orm_mig_steps_finish(orm_mig_ctx *m)
 {
     orm_mig_steplist *s = &m->steps;
     if (!s->on) return ORM_OK;
@@ -291,7 +291,7 @@ int orm_mig_steps_finish(orm_migctx *m)
     return rc;
 }
 
-void orm_mig_steps_failed(orm_migctx *m)
+void orm_mig_steps_failed(orm_mig_ctx *m)
 {
     orm_mig_steplist *s = &m->steps;
     if (s->on && s->recorded && s->applied == 0) { /* only a plan this run wrote */
@@ -306,12 +306,12 @@ void orm_mig_steps_failed(orm_migctx *m)
     s->on = s->planning = 0;
 }
 
-void orm_mig_steps_end(orm_migctx *m)
+void orm_mig_steps_end(orm_mig_ctx *m)
 {
     orm_mig_steps_clear(&m->steps);
 }
 
-int orm_mig_steps_forget(orm_migctx *m)
+int orm_mig_steps_forget(orm_mig_ctx *m)
 {
     int exists = 0;
     if (m->d->transactional_ddl || m->dry) return ORM_OK;

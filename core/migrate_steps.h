@@ -28,7 +28,7 @@
 
 #define ORM_STEPS_TABLE "ormsh_version_steps"
 
-typedef struct orm_migctx orm_migctx;
+typedef struct orm_mig_ctx orm_mig_ctx;
 
 typedef struct orm_mig_steplist {
     int on;       /* this revision runs op by op */
@@ -45,30 +45,30 @@ void orm_mig_steps_clear(orm_mig_steplist *s);
 
 /* Starts planning the next revision when the backend needs op-by-op runs
  * (and this is no --sql run): returns 1, else 0. */
-int orm_mig_steps_plan(orm_migctx *m);
+int orm_mig_steps_plan(orm_mig_ctx *m);
 /* 1 while the revision runs op by op (planning included). */
-int orm_mig_stepwise(orm_migctx *m);
+int orm_mig_stepwise(orm_mig_ctx *m);
 /* Ends planning: checks the progress an earlier run left (refusing when it
  * belongs to another transition or the revision no longer starts with the
  * ops it applied) and writes the plan. *skipped: ops already applied. */
-int orm_mig_steps_start(orm_migctx *m, const char *move, int *skipped);
+int orm_mig_steps_start(orm_mig_ctx *m, const char *move, int *skipped);
 /* Before an op: 1 run it, 0 skip it (planning, or applied earlier), or a
  * failure. */
-int orm_mig_step_begin(orm_migctx *m, const char *label);
+int orm_mig_step_begin(orm_mig_ctx *m, const char *label);
 /* After the op succeeded: marks it applied and commits. */
-int orm_mig_step_end(orm_migctx *m);
+int orm_mig_step_end(orm_mig_ctx *m);
 /* After the last op, before the version bump: the plan's rows go in the
  * same transaction as the bump. */
-int orm_mig_steps_finish(orm_migctx *m);
+int orm_mig_steps_finish(orm_mig_ctx *m);
 /* After a failure (and the rollback): forgets a plan nothing of which was
  * applied; the rows of a partial one stay. Ends op-by-op mode. */
-void orm_mig_steps_failed(orm_migctx *m);
+void orm_mig_steps_failed(orm_mig_ctx *m);
 /* After the revision committed: ends op-by-op mode. */
-void orm_mig_steps_end(orm_migctx *m);
+void orm_mig_steps_end(orm_mig_ctx *m);
 /* The running plan (for the failure report). */
-const orm_mig_steplist *orm_mig_steps(orm_migctx *m);
+const orm_mig_steplist *orm_mig_steps(orm_mig_ctx *m);
 /* `db stamp`: forgets any partial revision. */
-int orm_mig_steps_forget(orm_migctx *m);
+int orm_mig_steps_forget(orm_mig_ctx *m);
 /* The transition left part-way, if any: *move NULL when none; caller
  * frees *move and both lists. */
 int orm_mig_partial(orm_conn *c, char **move, orm_strv *applied, orm_strv *pending);

@@ -36,7 +36,7 @@ int orm_mig_version_read(orm_conn *c, orm_strv *out)
     return rc < 0 ? rc : ORM_OK;
 }
 
-static int ensure_table(orm_migctx *m)
+static int ensure_table(orm_mig_ctx *m)
 {
     if (m->dry && m->version_made) return ORM_OK; /* written once, never run */
     int exists = 0, rc = version_table_exists(m->c, &exists);
@@ -50,7 +50,7 @@ static int ensure_table(orm_migctx *m)
 }
 
 /* Runs sql with each "?" written as the dialect's placeholder ($1 on PostgreSQL). */
-static int exec_ph(orm_migctx *m, const char *sql, const orm_value *params, size_t n,
+static int exec_ph(orm_mig_ctx *m, const char *sql, const orm_value *params, size_t n,
                    int64_t *changes)
 {
     orm_buf b = ORM_BUF_INIT;
@@ -71,19 +71,19 @@ static orm_value text_value(const char *s)
     return (orm_value){.type = ORM_V_TEXT, .len = strlen(s), .u.s = (char *)s};
 }
 
-static int delete_row(orm_migctx *m, const char *v)
+static int delete_row(orm_mig_ctx *m, const char *v)
 {
     orm_value p = text_value(v);
     return exec_ph(m, "DELETE FROM " ORM_VERSION_TABLE " WHERE version_num = ?", &p, 1, NULL);
 }
 
-static int insert_row(orm_migctx *m, const char *v)
+static int insert_row(orm_mig_ctx *m, const char *v)
 {
     orm_value p = text_value(v);
     return exec_ph(m, "INSERT INTO " ORM_VERSION_TABLE " (version_num) VALUES (?)", &p, 1, NULL);
 }
 
-int orm_mig_version_move(orm_migctx *m, const orm_strv *remove, const orm_strv *add)
+int orm_mig_version_move(orm_mig_ctx *m, const orm_strv *remove, const orm_strv *add)
 {
     int rc = ensure_table(m);
     if (rc < 0) return rc;
@@ -106,7 +106,7 @@ int orm_mig_version_move(orm_migctx *m, const orm_strv *remove, const orm_strv *
     return rc;
 }
 
-int orm_mig_version_stamp(orm_migctx *m, const orm_strv *heads)
+int orm_mig_version_stamp(orm_mig_ctx *m, const orm_strv *heads)
 {
     int rc = ensure_table(m);
     if (rc == ORM_OK) rc = orm_mig_exec(m, "DELETE FROM " ORM_VERSION_TABLE, NULL, 0, NULL);

@@ -68,7 +68,7 @@ static void durations(orm_buf *b, orm_stats *st)
 {
     const char *name = "ormsh_statement_duration_seconds";
     orm_prom_head(b, name, "histogram", "Time statements took, by operation.");
-    for (int op = 0; op < ORM_OP__COUNT; op++) {
+    for (int op = 0; op < ORM_STMT__COUNT; op++) {
         const histogram *h = &st->hist[op];
         const char *o = orm_stats_op_names[op];
         uint64_t cum = 0;

@@ -98,12 +98,43 @@ static inline int orm_rel_load_row(orm_cursor *c, const orm_rel *r, orm_object *
     return ORM_OK;
 }
 
+/* Eager loading's parents grouped by key (relation_batch.c). The batch
+ * lives in memory the caller provides (orm_rel_batch_size(cap) bytes, any
+ * alignment malloc gives), so there is nothing to free; keys are borrowed
+ * and must outlive it. Parents are numbered 0..cap-1 by the caller. */
+typedef struct orm_rel_batch orm_rel_batch;
+#define ORM_REL_BATCH_MAX (1 << 26) /* parents in one batch */
+size_t orm_rel_batch_size(int cap);
+orm_rel_batch *orm_rel_batch_init(void *mem, int cap);
+/* Parent number parent (added once) has key (not NULL, not a NULL value).
+ * 1 when the key is new, 0 when other parents have it too. */
+int orm_rel_batch_add(orm_rel_batch *b, const orm_value *key, int parent);
+/* The distinct keys added, first seen first: what the loader binds. */
+int orm_rel_batch_nkeys(const orm_rel_batch *b);
+const orm_value *const *orm_rel_batch_keys(const orm_rel_batch *b);
+/* The first parent (in the order added) whose key equals key, -1 when none;
+ * then the next parent of the same key after parent, -1 after the last. */
+int orm_rel_batch_first(const orm_rel_batch *b, const orm_value *key);
+int orm_rel_batch_next(const orm_rel_batch *b, int parent);
+
 /* q:join(rel): the table joined, the association table between (M2M, else
  * NULL) and the ON conditions (on2: secondary to target, M2M only); new
  * references. ORM_ENOMEM on failure (nothing returned). */
 int orm_rel_join(const orm_rel *r, const orm_table **via, orm_expr **on, orm_expr **on2);
 /* target.fk = <the parent's key>: the filter of a lazy = "dynamic" query. */
 orm_expr *orm_rel_dynamic_filter(const orm_rel *r, const orm_object *parent);
+
+/* Joined eager loading (relation_joined.c): the statement that loads the
+ * parents sel selects (all columns of t, first) with the rows of rels[0..n-1]
+ * (relationships of t, 1 <= n <= ORM_REL_MAX_JOINED) LEFT OUTER JOINed under
+ * aliases; offs[k]: the first result column of rels[k]'s target. Each
+ * parent's rows come together, each collection in its order. A new select
+ * (orm_select_free); NULL with *cannot = 1 when sel has a shape this does not
+ * rewrite (GROUP BY, HAVING, or under LIMIT / OFFSET / DISTINCT an ORDER BY
+ * that is not a column of t); NULL alone: out of memory. */
+#define ORM_REL_MAX_JOINED 8
+orm_select *orm_rel_joined_select(const orm_select *sel, const orm_table *t,
+                                  const orm_rel *const *rels, int n, int *offs, int *cannot);
 
 /* ---- both sides in memory ---- */
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const orm_stats_op_names[ORM_OP__COUNT] = {"select", "insert", "update", "delete",
-                                                       "other"};
+const char *const orm_stats_op_names[ORM_STMT__COUNT] = {"select", "insert", "update", "delete",
+                                                         "other"};
 const double orm_stats_bounds[ORM_STATS_NBUCKETS] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05,
                                                      0.1,    0.5,    1,     5,     10};
 
@@ -118,19 +118,19 @@ static void classify(shape *sh, const char *sql)
     const char *p = word(sql, w, sizeof w);
     const char *t = NULL;
     if (strcmp(w, "SELECT") == 0 || strcmp(w, "WITH") == 0) {
-        sh->r.op = ORM_OP_SELECT;
+        sh->r.op = ORM_STMT_SELECT;
         t = after_kw(p, "FROM");
     } else if (strcmp(w, "INSERT") == 0 || strcmp(w, "REPLACE") == 0) {
-        sh->r.op = ORM_OP_INSERT;
+        sh->r.op = ORM_STMT_INSERT;
         t = after_kw(p, "INTO");
     } else if (strcmp(w, "UPDATE") == 0) {
-        sh->r.op = ORM_OP_UPDATE;
+        sh->r.op = ORM_STMT_UPDATE;
         t = p;
     } else if (strcmp(w, "DELETE") == 0) {
-        sh->r.op = ORM_OP_DELETE;
+        sh->r.op = ORM_STMT_DELETE;
         t = after_kw(p, "FROM");
     } else {
-        sh->r.op = ORM_OP_OTHER;
+        sh->r.op = ORM_STMT_OTHER;
     }
     sh->table[0] = '\0';
     if (t) ident(t, sh->table, sizeof sh->table);
@@ -241,7 +241,7 @@ void orm_stats_begin(orm_stats *st, struct orm_stmt *s, const char *sql, const o
     add_time(st, r, ms);
     if (rc == 1 /* ORM_ROW */)
         sh->r.rows++;
-    else if (changes > 0 && sh->r.op != ORM_OP_SELECT && sh->r.op != ORM_OP_OTHER)
+    else if (changes > 0 && sh->r.op != ORM_STMT_SELECT && sh->r.op != ORM_STMT_OTHER)
         sh->r.rows += (uint64_t)changes;
     if (rc < 0) sh->r.errors++;
     if (rc != 1 || !s) {

@@ -20,9 +20,16 @@ struct orm_stmt;
 #define ORM_STATS_MAX_SHAPES 1000 /* later shapes fold into one "(other statements)" entry */
 #define ORM_STATS_NBUCKETS 11     /* histogram upper bounds, +Inf excluded */
 
-enum { ORM_OP_SELECT, ORM_OP_INSERT, ORM_OP_UPDATE, ORM_OP_DELETE, ORM_OP_OTHER, ORM_OP__COUNT };
-extern const char *const orm_stats_op_names[ORM_OP__COUNT]; /* "select", ... */
-extern const double orm_stats_bounds[ORM_STATS_NBUCKETS];   /* seconds */
+enum { /* the kind of a statement shape, by its first keyword */
+       ORM_STMT_SELECT,
+       ORM_STMT_INSERT,
+       ORM_STMT_UPDATE,
+       ORM_STMT_DELETE,
+       ORM_STMT_OTHER,
+       ORM_STMT__COUNT
+};
+extern const char *const orm_stats_op_names[ORM_STMT__COUNT]; /* "select", ... */
+extern const double orm_stats_bounds[ORM_STATS_NBUCKETS];     /* seconds */
 
 /* One statement shape's figures (times in milliseconds). */
 typedef struct orm_stat_row {

@@ -43,7 +43,7 @@ struct orm_stats {
     } recent[NRECENT];
     run runs[NRUNS];
     int nextrun;
-    histogram hist[ORM_OP__COUNT];
+    histogram hist[ORM_STMT__COUNT];
     uint64_t errors[ORM_ERR__COUNT];
     uint64_t commits, rollbacks, slow;
     struct {

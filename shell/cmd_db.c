@@ -34,7 +34,8 @@ static int usage(const char *fmt, const char *arg)
           "downgrade [REV]\n"
           "                 | current | history | heads | show REV | stamp REV | merge -m MESSAGE "
           "REV REV | check\n"
-          "                 | models [-o FILE] | diagram -o FILE\n"
+          "                 | models [-o FILE] | diagram -o FILE | seed [FILE] | dump [-o FILE] | "
+          "load FILE\n"
           "Try 'ormsh --help' for more information.\n",
           stderr);
     return SH_EXIT_USAGE;

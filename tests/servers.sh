@@ -99,11 +99,14 @@ server_pg_standby_start() {
     fi
     port=$((SRV_PG_PORT + 100))
     pfx=""; [ "$(id -u)" -eq 0 ] && pfx="runuser -u postgres --"
-    SRV_PG_STANDBY_START="$pfx $SRV_PG_BIN/pg_ctl -D $d/standby -l $d/standby.log -w -t 60 -o '-p $port -k $d -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c max_connections=50' start"
     SRV_PG_STANDBY_STOP="$pfx $SRV_PG_BIN/pg_ctl -D $d/standby -m immediate -w stop"
-    if ! sh -c "$SRV_PG_STANDBY_START" >"$d/standby_ctl.log" 2>&1; then
-        srv_log "postgresql standby: the server did not start:"; tail -20 "$d/standby.log" >&2; return 1
-    fi
+    tries=0
+    while :; do # the next port when this one is taken (another run's server)
+        SRV_PG_STANDBY_START="$pfx $SRV_PG_BIN/pg_ctl -D $d/standby -l $d/standby.log -w -t 60 -o '-p $port -k $d -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c max_connections=50' start"
+        sh -c "$SRV_PG_STANDBY_START" >"$d/standby_ctl.log" 2>&1 && break
+        tries=$((tries + 1)); port=$((port + 1))
+        if [ "$tries" -ge 5 ]; then srv_log "postgresql standby: the server did not start:"; tail -20 "$d/standby.log" >&2; return 1; fi
+    done
     SRV_PG_STANDBY_PORT=$port
     export SRV_PG_STANDBY_START SRV_PG_STANDBY_STOP
     return 0

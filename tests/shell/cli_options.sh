@@ -24,6 +24,11 @@ grep -q -- "--no-such-option" err || bad "unknown option not named: $(cat err)"
 "$ORMSH" frobnicate >out 2>err; rc=$?
 [ "$rc" -eq 2 ] || bad "unknown command: status $rc, want 2"
 grep -q "frobnicate" err || bad "unknown command not named"
+"$ORMSH" db >out 2>err; rc=$?
+[ "$rc" -eq 2 ] || bad "db without a command: status $rc, want 2"
+for sub in init migrate upgrade downgrade check models diagram seed dump load; do
+    grep -q " $sub" err || bad "db usage does not list $sub: $(cat err)"
+done
 "$ORMSH" run >/dev/null 2>&1; [ $? -eq 2 ] || bad "run without a file is not a usage error"
 "$ORMSH" --app >/dev/null 2>&1; [ $? -eq 2 ] || bad "--app without a value is not a usage error"
 

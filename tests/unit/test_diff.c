@@ -93,7 +93,7 @@ static orm_dbtable *book(orm_dbschema *s, const char *ondelete)
 
 typedef struct fixture {
     orm_dbschema *want, *have;
-    orm_migops ops;
+    orm_mig_ops ops;
     orm_buf up, down;
 } fixture;
 
@@ -111,7 +111,7 @@ static int teardown(void **state)
     fixture *f = *state;
     orm_dbschema_free(f->want);
     orm_dbschema_free(f->have);
-    orm_migops_free(&f->ops);
+    orm_mig_ops_free(&f->ops);
     orm_buf_free(&f->up);
     orm_buf_free(&f->down);
     free(f);
@@ -121,8 +121,8 @@ static int teardown(void **state)
 static void run_diff(fixture *f, const orm_diff_opts *o)
 {
     assert_int_equal(orm_diff(f->want, f->have, o, &f->ops), 0);
-    assert_int_equal(orm_migops_render(&f->ops, 0, "", &f->up), 0);
-    assert_int_equal(orm_migops_render(&f->ops, 1, "", &f->down), 0);
+    assert_int_equal(orm_mig_ops_render(&f->ops, 0, "", &f->up), 0);
+    assert_int_equal(orm_mig_ops_render(&f->ops, 1, "", &f->down), 0);
 }
 
 /* ---- tests ----------------------------------------------------------------- */
@@ -218,7 +218,7 @@ static void test_diff__type_and_nullability_changes_both_ways(void **state)
     author(f->have);
     run_diff(f, NULL);
     assert_int_equal(f->ops.n, 1);
-    assert_int_equal(f->ops.v[0].kind, ORM_MIGOP_ALTER_COLUMN);
+    assert_int_equal(f->ops.v[0].kind, ORM_MIG_OP_ALTER_COLUMN);
     assert_string_equal(orm_buf_str(&f->up),
                         "op.alter_column(\"author\", \"name\", { type = \"String(60)\", nullable = "
                         "false })\n");

@@ -57,11 +57,11 @@ static orm_dbtable *widget(void)
     return t;
 }
 
-static char *render(orm_migop_kind kind, orm_dbtable *t, int inverse)
+static char *render(orm_mig_op_kind kind, orm_dbtable *t, int inverse)
 {
-    orm_migop op = {.kind = kind, .t = t};
+    orm_mig_op op = {.kind = kind, .t = t};
     orm_buf b = ORM_BUF_INIT;
-    assert_int_equal(orm_migop_render(&op, inverse, "    ", &b), ORM_OK);
+    assert_int_equal(orm_mig_op_render(&op, inverse, "    ", &b), ORM_OK);
     return orm_buf_detach(&b);
 }
 
@@ -69,7 +69,7 @@ static void test_diff_render_ops__create_table_options(void **state)
 {
     (void)state;
     orm_dbtable *t = widget();
-    char *text = render(ORM_MIGOP_CREATE_TABLE, t, 0);
+    char *text = render(ORM_MIG_OP_CREATE_TABLE, t, 0);
     assert_string_equal(
         text, "op.create_table(\"widget\", {\n"
               "      op.column(\"id\", \"Integer\", { primary_key = true, autoincrement = false "
@@ -81,7 +81,7 @@ static void test_diff_render_ops__create_table_options(void **state)
               "ondelete = \"CASCADE\", onupdate = \"SET NULL\" }),\n"
               "    })");
     free(text);
-    text = render(ORM_MIGOP_CREATE_TABLE, t, 1);
+    text = render(ORM_MIG_OP_CREATE_TABLE, t, 1);
     assert_string_equal(text, "op.drop_table(\"widget\")");
     free(text);
     orm_dbtable_free(t);
@@ -95,22 +95,22 @@ static void test_diff_render_ops__constraints_apart(void **state)
     orm_dbtable *fk = orm_dbtable_new("widget");
     full->fkeys[0].name = strdup("fk_owner");
     assert_int_equal(orm_dbtable_add_fkey(fk, &full->fkeys[0]), 0);
-    char *text = render(ORM_MIGOP_CREATE_FKEY, fk, 0);
+    char *text = render(ORM_MIG_OP_CREATE_FKEY, fk, 0);
     assert_string_equal(text, "op.create_foreign_key(\"fk_owner\", \"widget\", \"owner\", { "
                               "\"owner_id\" }, { \"id\" }, { ondelete = \"CASCADE\", onupdate = "
                               "\"SET NULL\" })");
     free(text);
-    text = render(ORM_MIGOP_CREATE_FKEY, fk, 1);
+    text = render(ORM_MIG_OP_CREATE_FKEY, fk, 1);
     assert_string_equal(text,
                         "op.drop_constraint(\"fk_owner\", \"widget\", { type = \"foreignkey\" })");
     free(text);
     orm_dbtable *ix = orm_dbtable_new("widget");
     assert_int_equal(orm_dbtable_add_index(ix, &full->indexes[0]), 0);
-    text = render(ORM_MIGOP_CREATE_INDEX, ix, 0);
+    text = render(ORM_MIG_OP_CREATE_INDEX, ix, 0);
     assert_string_equal(text, "op.create_index(\"ix_widget_label\", \"widget\", { \"label\" }, { "
                               "unique = true })");
     free(text);
-    text = render(ORM_MIGOP_DROP_INDEX, ix, 0);
+    text = render(ORM_MIG_OP_DROP_INDEX, ix, 0);
     assert_string_equal(text, "op.drop_index(\"ix_widget_label\", \"widget\")");
     free(text);
     orm_dbtable_free(ix);

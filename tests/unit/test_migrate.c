@@ -55,7 +55,7 @@ static void family(orm_conn *c)
 
 static const char *SCHEMA = "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name";
 
-static int widen(orm_migctx *m)
+static int widen(orm_mig_ctx *m)
 {
     orm_type t = {ORM_T_STRING, 80, 0, 0};
     orm_mig_alter a = {.table = "parent", .column = "name", .type = &t};
@@ -67,7 +67,7 @@ static void test_migrate__rebuild_keeps_children_and_enforcement(void **state)
     (void)state;
     orm_conn *c = open_memory();
     family(c);
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), 0);
     assert_int_equal(widen(m), 0);
     assert_int_equal(orm_mig_commit(m), 0);
@@ -86,7 +86,7 @@ static void test_migrate__rebuild_keeps_children_and_enforcement(void **state)
     assert_string_equal(rows(c, "SELECT parent_id FROM pet ORDER BY id"), "1,NULL");
     assert_int_equal(orm_conn_exec(c, "INSERT INTO child VALUES (9, 99)"), ORM_EFAIL);
     assert_int_equal(c->err.cls, ORM_ERR_INTEGRITY);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -97,7 +97,7 @@ static void test_migrate__failure_changes_nothing(void **state)
     family(c);
     char before[4096];
     snprintf(before, sizeof before, "%s", rows(c, SCHEMA));
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), 0);
     assert_int_equal(widen(m), 0);
     assert_int_equal(orm_mig_execute(m, "INSERT INTO child VALUES (50, 777)", NULL, 0), 0);
@@ -109,7 +109,7 @@ static void test_migrate__failure_changes_nothing(void **state)
     assert_string_equal(rows(c, "SELECT count(*) FROM child"), "3");
     assert_string_equal(rows(c, "PRAGMA foreign_keys"), "1");
     assert_int_equal(orm_conn_in_transaction(c), 0);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -124,7 +124,7 @@ static void test_migrate__every_injected_fault_leaves_the_database_as_it_was(voi
     orm_strv_push(&v1, "aaaaaaaaaaaa");
     int done = 0;
     for (long n = 1; n < 200 && !done; n++) {
-        orm_migctx *m = orm_migctx_new(c, 0);
+        orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
         orm_driver_fail_after(n);
         int rc = orm_mig_begin(m);
         if (rc == 0) rc = widen(m);
@@ -144,7 +144,7 @@ static void test_migrate__every_injected_fault_leaves_the_database_as_it_was(voi
         assert_int_equal(orm_conn_in_transaction(c), 0);
         assert_string_equal(rows(c, "PRAGMA foreign_keys"), "1");
         orm_error_clear(&c->err);
-        orm_migctx_free(m);
+        orm_mig_ctx_free(m);
     }
     assert_true(done);
     orm_strv cur = ORM_STRV_INIT;
@@ -161,9 +161,9 @@ static void test_migrate__sql_mode_collects_literal_text(void **state)
     (void)state;
     orm_conn *c = open_memory();
     family(c);
-    orm_migctx *m = orm_migctx_new(c, 1);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 1);
     assert_int_equal(orm_mig_begin(m), 0);
-    orm_migctx_emit_begin(m);
+    orm_mig_ctx_emit_begin(m);
     orm_value v[2] = {{.type = ORM_V_TEXT, .len = 4, .u.s = "it's"}, {.type = ORM_V_INT, .u.i = 7}};
     assert_int_equal(
         orm_mig_execute(m, "UPDATE parent SET name = ? WHERE id <> ? AND name <> '?'", v, 2), 0);
@@ -171,16 +171,16 @@ static void test_migrate__sql_mode_collects_literal_text(void **state)
     orm_value row[2] = {{.type = ORM_V_INT, .u.i = 5}, {.type = ORM_V_NULL}};
     assert_int_equal(orm_mig_insert(m, "parent", cols, 2, row), ORM_EFAIL); /* NOT NULL */
     orm_error_clear(&c->err);
-    orm_migctx_emit_commit(m);
+    orm_mig_ctx_emit_commit(m);
     orm_mig_rollback(m);
-    char *sql = orm_migctx_take_sql(m);
+    char *sql = orm_mig_ctx_take_sql(m);
     assert_string_equal(sql, "PRAGMA foreign_keys = OFF;\n\nBEGIN;\n\n"
                              "UPDATE parent SET name = 'it''s' WHERE id <> 7 AND name <> '?';\n\n"
                              "INSERT INTO parent (id, name) VALUES (5, NULL);\n\n"
                              "COMMIT;\n\nPRAGMA foreign_keys = ON;\n\n");
     free(sql);
     assert_string_equal(rows(c, "SELECT name FROM parent ORDER BY id"), "a,b");
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -190,7 +190,7 @@ static void test_migrate__constraints_by_conventional_name(void **state)
     orm_conn *c = open_memory();
     family(c);
     exec(c, "CREATE TABLE u (id INTEGER NOT NULL, a INTEGER, PRIMARY KEY (id), UNIQUE (a))");
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), 0);
     assert_int_equal(orm_mig_drop_constraint(m, "nope", "u", NULL), ORM_EFAIL);
     assert_int_equal(c->err.cls, ORM_ERR_MIGRATION);
@@ -207,7 +207,7 @@ static void test_migrate__constraints_by_conventional_name(void **state)
                            "CONSTRAINT uq_named UNIQUE (a)"));
     assert_string_equal(rows(c, "SELECT count(*) FROM pragma_foreign_key_list('child')"), "0");
     assert_string_equal(rows(c, "SELECT count(*) FROM child"), "3");
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -216,7 +216,7 @@ static void test_migrate__add_not_null_column_needs_a_default_when_rows_exist(vo
     (void)state;
     orm_conn *c = open_memory();
     family(c);
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), 0);
     orm_dbtable *f = orm_dbtable_new("parent");
     orm_dbcolumn col = {.name = "age", .type = {ORM_T_INTEGER, 0, 0, 0}, .type_known = 1};
@@ -231,7 +231,7 @@ static void test_migrate__add_not_null_column_needs_a_default_when_rows_exist(vo
     assert_int_equal(orm_mig_commit(m), 0);
     assert_string_equal(rows(c, "SELECT name FROM pragma_table_info('parent')"), "id");
     assert_string_equal(rows(c, "SELECT count(*) FROM child"), "3");
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 

@@ -40,8 +40,8 @@ static void test_migrate_misuse__operations_refuse_bad_arguments(void **state)
 {
     (void)state;
     orm_conn *c = family();
-    orm_migctx *m = orm_migctx_new(c, 0);
-    assert_ptr_equal(orm_migctx_conn(m), c);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
+    assert_ptr_equal(orm_mig_ctx_conn(m), c);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     migration_error(c, orm_mig_begin(m),
                     "a transaction is open on the connection: commit or roll back before "
@@ -98,7 +98,7 @@ static void test_migrate_misuse__operations_refuse_bad_arguments(void **state)
     assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('parent')"), 2);
     orm_dbtable_free(empty);
     orm_dbtable_free(two);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -107,12 +107,12 @@ static void test_migrate_misuse__not_inside_a_transaction_nor_without_support(vo
     (void)state;
     orm_conn *c = family();
     exec(c, "BEGIN");
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     migration_error(c, orm_mig_begin(m),
                     "a transaction is open on the connection: commit or roll back before "
                     "migrating");
     exec(c, "ROLLBACK");
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
 
     /* a backend record without migration hooks */
     static orm_backend bare;
@@ -120,16 +120,16 @@ static void test_migrate_misuse__not_inside_a_transaction_nor_without_support(vo
     bare = *real;
     bare.migrate = NULL;
     c->backend = &bare;
-    m = orm_migctx_new(c, 0);
-    migration_error(c, orm_migctx_supported(m),
+    m = orm_mig_ctx_new(c, 0);
+    migration_error(c, orm_mig_ctx_supported(m),
                     "migrations are not supported on sqlite databases yet");
     migration_error(c, orm_mig_begin(m), "migrations are not supported on sqlite databases yet");
     assert_false(orm_conn_in_transaction(c));
-    orm_migctx_emit_begin(m); /* not in sql mode: nothing */
-    char *sql = orm_migctx_take_sql(m);
+    orm_mig_ctx_emit_begin(m); /* not in sql mode: nothing */
+    char *sql = orm_mig_ctx_take_sql(m);
     assert_string_equal(sql, "");
     free(sql);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     c->backend = real;
     orm_conn_close(c);
 }
@@ -138,7 +138,7 @@ static void test_migrate_misuse__broken_foreign_key_fails_the_commit(void **stat
 {
     (void)state;
     orm_conn *c = family();
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     assert_int_equal(orm_mig_execute(m, "DELETE FROM parent", NULL, 0), ORM_OK);
     assert_int_equal(orm_mig_commit(m), ORM_EFAIL);
@@ -150,13 +150,13 @@ static void test_migrate_misuse__broken_foreign_key_fails_the_commit(void **stat
     assert_false(orm_conn_in_transaction(c));
     assert_int_equal(count(c, "SELECT count(*) FROM parent"), 1);
     assert_int_equal(count(c, "PRAGMA foreign_keys"), 1);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
 
     /* freeing a context with its migration open rolls it back */
-    m = orm_migctx_new(c, 0);
+    m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     assert_int_equal(orm_mig_drop_table(m, "child"), ORM_OK);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     assert_false(orm_conn_in_transaction(c));
     assert_int_equal(count(c, "SELECT count(*) FROM child"), 1);
     assert_int_equal(count(c, "PRAGMA foreign_keys"), 1);
@@ -167,8 +167,8 @@ static void test_migrate_misuse__sql_text_of_every_value(void **state)
 {
     (void)state;
     orm_conn *c = family();
-    orm_migctx *m = orm_migctx_new(c, 1);
-    orm_migctx_emit(m, "-- header\n");
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 1);
+    orm_mig_ctx_emit(m, "-- header\n");
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     exec(c, "CREATE TABLE v (a, b, c, d, e, f, g)");
     orm_value vals[7] = {
@@ -191,17 +191,17 @@ static void test_migrate_misuse__sql_text_of_every_value(void **state)
     assert_int_equal(orm_mig_execute(m, "UPDATE v SET a = 'unterminated ?", NULL, 0), ORM_EFAIL);
     orm_error_clear(&c->err);
     orm_mig_rollback(m);
-    char *sql = orm_migctx_take_sql(m);
+    char *sql = orm_mig_ctx_take_sql(m);
     assert_string_equal(
         sql, "-- header\nINSERT INTO v (a, b, c, d, e, f, g) VALUES (NULL, -42, 1, 0.25, 'it''s', "
              "'', X'01ABFF');\n\n"
              "UPDATE v SET a = 'x''?y' || \"b?\" || `c?` || 'it''s' WHERE b = '';\n\n"
              "UPDATE v SET a = 'unterminated ?;\n\n");
     free(sql);
-    sql = orm_migctx_take_sql(m); /* taken: nothing more */
+    sql = orm_mig_ctx_take_sql(m); /* taken: nothing more */
     assert_string_equal(sql, "");
     free(sql);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -219,7 +219,7 @@ static void test_migrate_misuse__sql_mode_without_transactional_ddl_runs_nothing
     dry_dialect.transactional_ddl = 0;
     dry_backend.dialect = &dry_dialect;
     c->backend = &dry_backend;
-    orm_migctx *m = orm_migctx_new(c, 1);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 1);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     orm_value vals[2] = {{.type = ORM_V_INT, .u.i = 2}, {.type = ORM_V_TEXT, .len = 1, .u.s = "b"}};
     /* $n placeholders, in any order, and one past the values left as is */
@@ -231,14 +231,14 @@ static void test_migrate_misuse__sql_mode_without_transactional_ddl_runs_nothing
     assert_int_equal(orm_mig_rename_table(m, "parent", "mother"), ORM_OK);
     assert_int_equal(orm_mig_drop_index(m, "ix_nothing", "mother"), ORM_OK);
     assert_int_equal(orm_mig_commit(m), ORM_OK);
-    char *sql = orm_migctx_take_sql(m);
+    char *sql = orm_mig_ctx_take_sql(m);
     assert_string_equal(sql, "INSERT INTO parent VALUES (2, 'b') -- $3;\n\n"
                              "UPDATE parent SET name = 'b' WHERE id = 2;\n\n"
                              "DROP TABLE child;\n\n"
                              "ALTER TABLE parent RENAME TO mother;\n\n"
                              "DROP INDEX ix_nothing;\n\n");
     free(sql);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     c->backend = real;
     /* written only: the database is as it was */
     assert_int_equal(count(c, "SELECT count(*) FROM parent"), 1);
@@ -249,31 +249,31 @@ static void test_migrate_misuse__sql_mode_without_transactional_ddl_runs_nothing
 /* A backend that writes table and index statements its own way, keeps
  * enforcement on and has no check of its own (as MySQL's record says). */
 static orm_backend own_backend;
-static orm_migrate_backend own_migrate;
+static orm_mig_backend own_migrate;
 static int own_calls[5];
 
-static int own_create_table(orm_migctx *m, const orm_dbtable *t)
+static int own_create_table(orm_mig_ctx *m, const orm_dbtable *t)
 {
     (void)m, (void)t;
     return own_calls[0]++, ORM_OK;
 }
-static int own_drop_table(orm_migctx *m, const char *table)
+static int own_drop_table(orm_mig_ctx *m, const char *table)
 {
     (void)table;
     own_calls[1]++;
     return orm_mig_fail(m, "own drop");
 }
-static int own_rename_table(orm_migctx *m, const char *from, const char *to)
+static int own_rename_table(orm_mig_ctx *m, const char *from, const char *to)
 {
     (void)m, (void)from, (void)to;
     return own_calls[2]++, ORM_OK;
 }
-static int own_create_index(orm_migctx *m, const char *table, const orm_dbindex *x)
+static int own_create_index(orm_mig_ctx *m, const char *table, const orm_dbindex *x)
 {
     (void)m, (void)table, (void)x;
     return own_calls[3]++, ORM_OK;
 }
-static int own_drop_index(orm_migctx *m, const char *name, const char *table)
+static int own_drop_index(orm_mig_ctx *m, const char *name, const char *table)
 {
     (void)m, (void)name, (void)table;
     return own_calls[4]++, ORM_OK;
@@ -295,7 +295,7 @@ static void test_migrate_misuse__a_backends_own_statements(void **state)
     own_migrate.fkey_check = NULL;
     own_backend.migrate = &own_migrate;
     c->backend = &own_backend;
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     assert_int_equal(count(c, "PRAGMA foreign_keys"), 1); /* kept on */
     orm_dbtable *t = orm_dbtable_new("t");
@@ -313,7 +313,7 @@ static void test_migrate_misuse__a_backends_own_statements(void **state)
     assert_int_equal(count(c, "SELECT count(*) FROM sqlite_master WHERE name = 't'"), 0);
     assert_int_equal(count(c, "SELECT count(*) FROM child"), 0);
     orm_dbtable_free(t);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     c->backend = real;
     orm_conn_close(c);
 }

@@ -114,13 +114,13 @@ static orm_dbtable *tag_table(void)
 }
 
 /* orm_strv_push that reports out of memory as the ops do. */
-static int push(orm_migctx *m, orm_strv *v, const char *s)
+static int push(orm_mig_ctx *m, orm_strv *v, const char *s)
 {
-    return orm_strv_push(v, s) < 0 ? orm_error_oom(&orm_migctx_conn(m)->err) : 0;
+    return orm_strv_push(v, s) < 0 ? orm_error_oom(&orm_mig_ctx_conn(m)->err) : 0;
 }
 
 /* The revision; stops at the first failure, which it returns. */
-static int revision(orm_migctx *m, const orm_dbtable *tag, const orm_dbtable *note)
+static int revision(orm_mig_ctx *m, const orm_dbtable *tag, const orm_dbtable *note)
 {
     int rc;
     orm_strv none = ORM_STRV_INIT, v1 = ORM_STRV_INIT;
@@ -187,7 +187,7 @@ static void test_migrate_ops__every_operation_in_one_revision(void **state)
     orm_conn *c = open_memory();
     family(c);
     orm_dbtable *tag = tag_table(), *note = note_fragment();
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), 0);
     assert_int_equal(revision(m, tag, note), 0);
     assert_int_equal(orm_mig_commit(m), 0);
@@ -216,7 +216,7 @@ static void test_migrate_ops__every_operation_in_one_revision(void **state)
     assert_string_equal(rows(c, "SELECT id FROM child"), "1;");
     assert_string_equal(rows(c, "SELECT parent_id FROM tag"), "NULL;");
     assert_string_equal(rows(c, "PRAGMA foreign_keys"), "1;");
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_dbtable_free(tag);
     orm_dbtable_free(note);
     orm_conn_close(c);
@@ -227,7 +227,7 @@ static void test_migrate_ops__misused_operations_are_migration_errors(void **sta
     (void)state;
     orm_conn *c = open_memory();
     family(c);
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), 0);
     assert_int_equal(orm_mig_drop_column(m, "parent", "nope"), ORM_EFAIL);
     assert_non_null(strstr(c->err.message, "nope"));
@@ -242,7 +242,7 @@ static void test_migrate_ops__misused_operations_are_migration_errors(void **sta
     orm_error_clear(&c->err);
     orm_mig_rollback(m);
     assert_string_equal(rows(c, "SELECT count(*) FROM pet"), "2;");
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -256,12 +256,12 @@ static void revision_under_faults(int kind)
         orm_conn *c = open_memory();
         family(c);
         snapshot(c, before, sizeof before);
-        orm_migctx *m = NULL;
+        orm_mig_ctx *m = NULL;
         if (kind == 0)
             orm_fault_alloc_after(n);
         else
             orm_driver_fail_after(n);
-        m = orm_migctx_new(c, 0);
+        m = orm_mig_ctx_new(c, 0);
         int rc = m ? orm_mig_begin(m) : ORM_ENOMEM;
         if (rc == 0) rc = revision(m, tag, note);
         if (rc == 0)
@@ -288,7 +288,7 @@ static void revision_under_faults(int kind)
                                 "1|a|n;2|b|z;");
             done = !fired;
         }
-        orm_migctx_free(m);
+        orm_mig_ctx_free(m);
         orm_conn_close(c);
     }
     assert_true(done);

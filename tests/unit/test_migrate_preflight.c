@@ -26,20 +26,20 @@ static void setup_db(orm_conn *c)
     exec(c, "CREATE TABLE tag (id INTEGER PRIMARY KEY)");
 }
 
-static orm_migctx *start(orm_conn *c, int preflight)
+static orm_mig_ctx *start(orm_conn *c, int preflight)
 {
-    orm_migctx *m = orm_migctx_new(c, 1);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 1);
     assert_non_null(m);
-    orm_migctx_set_preflight(m, preflight);
-    assert_int_equal(orm_migctx_set_revision(m, "r1"), 0);
+    orm_mig_ctx_set_preflight(m, preflight);
+    assert_int_equal(orm_mig_ctx_set_revision(m, "r1"), 0);
     assert_int_equal(orm_mig_begin(m), 0);
     return m;
 }
 
-static void take(orm_migctx *m, orm_strv *out)
+static void take(orm_mig_ctx *m, orm_strv *out)
 {
     orm_strv_free(out);
-    assert_int_equal(orm_migctx_take_losses(m, out), 0);
+    assert_int_equal(orm_mig_ctx_take_losses(m, out), 0);
 }
 
 static void test_preflight__counts_each_loss(void **state)
@@ -47,7 +47,7 @@ static void test_preflight__counts_each_loss(void **state)
     (void)state;
     orm_conn *c = open_memory();
     setup_db(c);
-    orm_migctx *m = start(c, 1);
+    orm_mig_ctx *m = start(c, 1);
     orm_strv l = ORM_STRV_INIT;
 
     assert_int_equal(orm_mig_drop_column(m, "author", "bio"), 0);
@@ -81,7 +81,7 @@ static void test_preflight__counts_each_loss(void **state)
                         "r1: add_column author.rank (NOT NULL, no default): 3 existing rows "
                         "would be rejected");
 
-    assert_int_equal(orm_migctx_set_revision(m, "r2"), 0);
+    assert_int_equal(orm_mig_ctx_set_revision(m, "r2"), 0);
     assert_int_equal(orm_mig_drop_table(m, "tag"), 0); /* empty: nothing */
     assert_int_equal(orm_mig_drop_table(m, "author"), 0);
     take(m, &l);
@@ -89,7 +89,7 @@ static void test_preflight__counts_each_loss(void **state)
     assert_string_equal(l.v[0], "r2: drop_table author: 3 rows would be deleted");
     orm_mig_rollback(m);
     orm_strv_free(&l);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -99,7 +99,7 @@ static void test_preflight__nothing_to_lose_or_off(void **state)
     orm_conn *c = open_memory();
     setup_db(c);
     exec(c, "UPDATE author SET bio = NULL");
-    orm_migctx *m = start(c, 1);
+    orm_mig_ctx *m = start(c, 1);
     orm_strv l = ORM_STRV_INIT;
     orm_type wide = {ORM_T_STRING, 80, 0, 0};
     orm_mig_alter a = {.table = "author", .column = "name", .type = &wide};
@@ -109,7 +109,7 @@ static void test_preflight__nothing_to_lose_or_off(void **state)
     take(m, &l);
     assert_int_equal(l.n, 0);
     orm_mig_rollback(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
 
     m = start(c, 0); /* pre-flight off: nothing counted */
     assert_int_equal(orm_mig_drop_table(m, "author"), 0);
@@ -117,7 +117,7 @@ static void test_preflight__nothing_to_lose_or_off(void **state)
     assert_int_equal(l.n, 0);
     orm_mig_rollback(m);
     orm_strv_free(&l);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 

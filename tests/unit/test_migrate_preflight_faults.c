@@ -35,10 +35,10 @@ static void setup_db(orm_conn *c)
 static int revision(orm_conn *c, char *out, size_t n)
 {
     out[0] = '\0';
-    orm_migctx *m = orm_migctx_new(c, 1);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 1);
     if (!m) return ORM_ENOMEM;
-    orm_migctx_set_preflight(m, 1);
-    int rc = orm_migctx_set_revision(m, "r7");
+    orm_mig_ctx_set_preflight(m, 1);
+    int rc = orm_mig_ctx_set_revision(m, "r7");
     if (rc == ORM_OK) rc = orm_mig_begin(m);
     if (rc == ORM_OK) rc = orm_mig_drop_column(m, "author", "bio");
     orm_type narrow = {ORM_T_STRING, 3, 0, 0};
@@ -48,12 +48,12 @@ static int revision(orm_conn *c, char *out, size_t n)
     if (rc == ORM_OK) rc = orm_mig_preflight_alter(m, &nn);
     if (rc == ORM_OK) rc = orm_mig_drop_table(m, "tag");
     orm_strv l = ORM_STRV_INIT;
-    if (rc == ORM_OK) rc = orm_migctx_take_losses(m, &l);
+    if (rc == ORM_OK) rc = orm_mig_ctx_take_losses(m, &l);
     for (int i = 0; i < l.n; i++)
         snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? "|" : "", l.v[i]);
     orm_strv_free(&l);
     orm_mig_rollback(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     return rc;
 }
 

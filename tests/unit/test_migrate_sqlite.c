@@ -68,7 +68,7 @@ static void test_migrate_sqlite__rebuild_keeps_triggers_and_views(void **state)
 {
     (void)state;
     orm_conn *c = shop();
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     orm_type text = {ORM_T_STRING, 40, 0, 0};
     orm_mig_alter a = {.table = "item", .column = "name", .type = &text};
@@ -92,7 +92,7 @@ static void test_migrate_sqlite__rebuild_keeps_triggers_and_views(void **state)
     exec(c, "INSERT INTO item (id, name) VALUES (4, 'mug')");
     assert_string_equal(text1(c, "SELECT ifnull(price, 'null') FROM item WHERE id = 4"), "null");
     assert_int_equal(count(c, "SELECT count(*) FROM log"), 2);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -121,9 +121,9 @@ static void test_migrate_sqlite__big_rebuild_reports_progress(void **state)
     /* 25,000 rows with a gap in the keys */
     exec(c, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000) "
             "INSERT INTO big SELECT CASE WHEN i > 12000 THEN i + 50000 ELSE i END, i FROM n");
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     reports r = {.ordered = 1};
-    orm_migctx_set_progress(m, on_progress, &r);
+    orm_mig_ctx_set_progress(m, on_progress, &r);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     orm_dbtable *f = fragment("big", "w", 1, NULL);
     orm_dbunique uq = {.name = "uq_big_w"};
@@ -141,7 +141,7 @@ static void test_migrate_sqlite__big_rebuild_reports_progress(void **state)
     assert_int_equal(count(c, "SELECT sum(v) FROM big"), 25000LL * 25001 / 2);
     assert_int_equal(count(c, "SELECT count(*) FROM big WHERE w IS NULL"), 25000);
     orm_dbtable_free(f);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -149,7 +149,7 @@ static void test_migrate_sqlite__add_column_in_place_or_by_rebuild(void **state)
 {
     (void)state;
     orm_conn *c = shop();
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     /* a foreign key with actions: ALTER TABLE ... ADD COLUMN ... REFERENCES */
     orm_dbtable *f = fragment("log", "item_id", 1, NULL);
@@ -190,7 +190,7 @@ static void test_migrate_sqlite__add_column_in_place_or_by_rebuild(void **state)
                      2);
     assert_non_null(strstr(text1(c, "SELECT sql FROM sqlite_master WHERE name = 'item'"),
                            "DEFAULT CURRENT_TIMESTAMP"));
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -198,7 +198,7 @@ static void test_migrate_sqlite__misuse_names_table_and_column(void **state)
 {
     (void)state;
     orm_conn *c = shop();
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_begin(m), ORM_OK);
     migration_error(c, orm_mig_drop_column(m, "single", "only_one"),
                     "cannot drop single.only_one: it is the table's only column (drop the "
@@ -248,7 +248,7 @@ static void test_migrate_sqlite__misuse_names_table_and_column(void **state)
     assert_int_equal(count(c, "SELECT count(*) FROM pragma_table_info('item')"), 2);
     assert_int_equal(count(c, "SELECT count(*) FROM item"), 2);
     assert_int_equal(count(c, "SELECT count(*) FROM log"), 0);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 

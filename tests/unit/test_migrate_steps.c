@@ -45,10 +45,10 @@ static orm_conn *open_stepwise(void)
 }
 
 /* Plans ops[0..n) for transition move and records the plan. */
-static orm_migctx *planned(orm_conn *c, const char *move, const char *const *ops, int n,
-                           int *skipped)
+static orm_mig_ctx *planned(orm_conn *c, const char *move, const char *const *ops, int n,
+                            int *skipped)
 {
-    orm_migctx *m = orm_migctx_new(c, 0);
+    orm_mig_ctx *m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_steps_plan(m), 1);
     assert_true(orm_mig_stepwise(m));
     for (int i = 0; i < n; i++)
@@ -58,17 +58,17 @@ static orm_migctx *planned(orm_conn *c, const char *move, const char *const *ops
     if (rc != ORM_OK) {
         orm_mig_steps_failed(m);
         orm_mig_rollback(m);
-        orm_migctx_free(m);
+        orm_mig_ctx_free(m);
         return NULL;
     }
     return m;
 }
 
 /* Runs op i: 1 when it ran, 0 when skipped. */
-static int run_op(orm_migctx *m, const char *label, const char *sql)
+static int run_op(orm_mig_ctx *m, const char *label, const char *sql)
 {
     int rc = orm_mig_step_begin(m, label);
-    if (rc < 0) fail_msg("%s: %s", label, orm_migctx_conn(m)->err.message);
+    if (rc < 0) fail_msg("%s: %s", label, orm_mig_ctx_conn(m)->err.message);
     if (rc == 0) return 0;
     assert_int_equal(orm_mig_execute(m, sql, NULL, 0), ORM_OK);
     assert_int_equal(orm_mig_step_end(m), ORM_OK);
@@ -81,7 +81,7 @@ static void test_migrate_steps__part_way_then_resumed(void **state)
     orm_conn *c = open_stepwise();
     const char *ops[] = {"create_table(\"a\")", "add_column(\"a\", \"x\")", "execute(...)"};
     int skipped = -1;
-    orm_migctx *m = planned(c, "base -> r1", ops, 3, &skipped);
+    orm_mig_ctx *m = planned(c, "base -> r1", ops, 3, &skipped);
     assert_non_null(m);
     assert_int_equal(skipped, 0);
     assert_int_equal(count(c, "SELECT count(*) FROM ormsh_version_steps WHERE applied = 0"), 3);
@@ -93,7 +93,7 @@ static void test_migrate_steps__part_way_then_resumed(void **state)
     orm_mig_rollback(m);
     orm_mig_steps_failed(m);
     assert_false(orm_mig_stepwise(m));
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
 
     char *move = NULL;
     orm_strv applied = ORM_STRV_INIT, pending = ORM_STRV_INIT;
@@ -108,7 +108,7 @@ static void test_migrate_steps__part_way_then_resumed(void **state)
     orm_strv_free(&pending);
 
     /* another transition is refused while this one is part-way */
-    m = orm_migctx_new(c, 0);
+    m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_steps_plan(m), 1);
     assert_int_equal(orm_mig_step_begin(m, ops[0]), 0);
     migration_error(c, orm_mig_steps_start(m, "r0 -> r9", &skipped),
@@ -116,9 +116,9 @@ static void test_migrate_steps__part_way_then_resumed(void **state)
                     "current`): finish it with `ormsh db upgrade`, or undo its applied operations "
                     "by hand and run `ormsh db stamp` with the revision the database is at");
     orm_mig_steps_failed(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     /* the same transition no longer starting with the applied op */
-    m = orm_migctx_new(c, 0);
+    m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_steps_plan(m), 1);
     assert_int_equal(orm_mig_step_begin(m, "drop_table(\"b\")"), 0);
     migration_error(c, orm_mig_steps_start(m, "base -> r1", &skipped),
@@ -127,7 +127,7 @@ static void test_migrate_steps__part_way_then_resumed(void **state)
                     "(make it start with them again, or undo them by hand and run `ormsh db "
                     "stamp` with the revision the database is at)");
     orm_mig_steps_failed(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
 
     /* resumed: the applied op is skipped, the others run */
     m = planned(c, "base -> r1", ops, 3, &skipped);
@@ -141,7 +141,7 @@ static void test_migrate_steps__part_way_then_resumed(void **state)
     assert_int_equal(orm_mig_commit(m), ORM_OK);
     orm_mig_steps_end(m);
     assert_false(orm_mig_stepwise(m));
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     assert_int_equal(count(c, "SELECT count(*) FROM ormsh_version_steps"), 0);
     assert_int_equal(count(c, "SELECT x FROM a"), 2);
     assert_int_equal(orm_mig_partial(c, &move, &applied, &pending), ORM_OK);
@@ -155,7 +155,7 @@ static void test_migrate_steps__a_revision_must_run_as_planned(void **state)
     orm_conn *c = open_stepwise();
     const char *ops[] = {"op one", "op two"};
     int skipped;
-    orm_migctx *m = planned(c, "r1 -> r2", ops, 2, &skipped);
+    orm_mig_ctx *m = planned(c, "r1 -> r2", ops, 2, &skipped);
     assert_int_equal(run_op(m, ops[0], "CREATE TABLE t (x)"), 1);
     migration_error(c, orm_mig_step_begin(m, "op three"),
                     "the revision ran differently the second time (operation 2 is op three, "
@@ -167,11 +167,11 @@ static void test_migrate_steps__a_revision_must_run_as_planned(void **state)
                     "time it runs");
     orm_mig_rollback(m);
     orm_mig_steps_failed(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
 
     /* stopping early: the plan is not finished */
-    assert_int_equal(orm_mig_steps_forget(m = orm_migctx_new(c, 0)), ORM_OK); /* db stamp */
-    orm_migctx_free(m);
+    assert_int_equal(orm_mig_steps_forget(m = orm_mig_ctx_new(c, 0)), ORM_OK); /* db stamp */
+    orm_mig_ctx_free(m);
     assert_int_equal(count(c, "SELECT count(*) FROM ormsh_version_steps"), 0);
     m = planned(c, "r1 -> r2", ops, 2, &skipped);
     assert_int_equal(skipped, 0);
@@ -179,7 +179,7 @@ static void test_migrate_steps__a_revision_must_run_as_planned(void **state)
     migration_error(c, orm_mig_steps_finish(m), "the revision ran 1 of its 2 planned operations");
     orm_mig_rollback(m);
     orm_mig_steps_failed(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 
@@ -192,7 +192,7 @@ static void test_migrate_steps__a_failed_plan_with_nothing_applied_is_forgotten(
     longest[sizeof longest - 1] = '\0';
     const char *ops[] = {longest, "second"};
     int skipped;
-    orm_migctx *m = planned(c, "a -> b", ops, 2, &skipped);
+    orm_mig_ctx *m = planned(c, "a -> b", ops, 2, &skipped);
     /* a label longer than the column is cut, the same way each time */
     assert_int_equal(count(c, "SELECT max(length(operation)) FROM ormsh_version_steps"), 903);
     assert_int_equal(orm_mig_step_begin(m, longest), 1);
@@ -200,7 +200,7 @@ static void test_migrate_steps__a_failed_plan_with_nothing_applied_is_forgotten(
     orm_error_clear(&c->err);
     orm_mig_rollback(m);
     orm_mig_steps_failed(m);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     assert_int_equal(count(c, "SELECT count(*) FROM ormsh_version_steps"), 0);
     char *move = (char *)1;
     orm_strv applied = ORM_STRV_INIT, pending = ORM_STRV_INIT;
@@ -210,7 +210,7 @@ static void test_migrate_steps__a_failed_plan_with_nothing_applied_is_forgotten(
 
     /* where DDL is transactional (or in --sql mode) revisions are not op by op */
     c = open_memory();
-    m = orm_migctx_new(c, 0);
+    m = orm_mig_ctx_new(c, 0);
     assert_int_equal(orm_mig_steps_plan(m), 0);
     assert_int_equal(orm_mig_step_begin(m, "anything"), 1);
     assert_int_equal(orm_mig_step_end(m), ORM_OK);
@@ -218,12 +218,12 @@ static void test_migrate_steps__a_failed_plan_with_nothing_applied_is_forgotten(
     assert_int_equal(orm_mig_steps_forget(m), ORM_OK);
     assert_int_equal(orm_mig_partial(c, &move, &applied, &pending), ORM_OK);
     assert_null(move);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
     c = open_stepwise();
-    m = orm_migctx_new(c, 1);
+    m = orm_mig_ctx_new(c, 1);
     assert_int_equal(orm_mig_steps_plan(m), 0);
-    orm_migctx_free(m);
+    orm_mig_ctx_free(m);
     orm_conn_close(c);
 }
 

@@ -109,7 +109,7 @@ static void check_failure(int kind, orm_conn *c, int rc)
 static int autogenerate(orm_conn *old, orm_conn *new, int kind, orm_buf *out)
 {
     orm_dbschema *target = NULL, *current = NULL;
-    orm_migops ops;
+    orm_mig_ops ops;
     memset(&ops, 0, sizeof ops);
     int rc = orm_reflect_schema(new, &target);
     if (rc < 0) {
@@ -128,9 +128,9 @@ static int autogenerate(orm_conn *old, orm_conn *new, int kind, orm_buf *out)
         (rc = orm_strv_push(&managed, "book_tag")) == 0)
         rc = orm_diff(target, current, &o, &ops);
     orm_strv_free(&managed);
-    if (rc == 0) rc = orm_migops_render(&ops, 0, "    ", out);
+    if (rc == 0) rc = orm_mig_ops_render(&ops, 0, "    ", out);
     if (rc == 0) orm_buf_puts(out, "\n");
-    if (rc == 0) rc = orm_migops_render(&ops, 1, "    ", out);
+    if (rc == 0) rc = orm_mig_ops_render(&ops, 1, "    ", out);
     for (int i = 0; rc == 0 && i < ops.notices.n; i++)
         orm_buf_printf(out, "%s\n", ops.notices.v[i]);
     for (int i = 0; rc == 0 && i < ops.unmapped.n; i++)
@@ -138,7 +138,7 @@ static int autogenerate(orm_conn *old, orm_conn *new, int kind, orm_buf *out)
     if (rc == 0 && out->oom) rc = ORM_ENOMEM;
     if (rc < 0) check_failure(kind, NULL, rc);
 done:
-    orm_migops_free(&ops);
+    orm_mig_ops_free(&ops);
     orm_dbschema_free(target);
     orm_dbschema_free(current);
     return rc;

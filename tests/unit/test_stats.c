@@ -50,15 +50,15 @@ static void test_shapes(void **state)
     assert_int_equal(r->errors, 0);
     assert_true(r->total_ms > 4.99 && r->total_ms < 5.01);
     assert_true(r->max_ms > 3.99 && r->max_ms < 4.01);
-    assert_int_equal(r->op, ORM_OP_SELECT);
+    assert_int_equal(r->op, ORM_STMT_SELECT);
     assert_string_equal(r->table, "author");
     r = row_of(rows, n, "UPDATE book SET t = ? WHERE id = ?");
     assert_int_equal(r->rows, 3); /* rows changed */
-    assert_int_equal(r->op, ORM_OP_UPDATE);
+    assert_int_equal(r->op, ORM_STMT_UPDATE);
     assert_string_equal(r->table, "book");
     r = row_of(rows, n, "CREATE TABLE x (id INT)");
     assert_int_equal(r->errors, 1);
-    assert_int_equal(r->op, ORM_OP_OTHER);
+    assert_int_equal(r->op, ORM_STMT_OTHER);
     r = row_of(rows, n, "SELECT nope");
     assert_int_equal(r->calls, 1);
     assert_int_equal(r->errors, 1);

@@ -37,17 +37,17 @@ static void shape_is(const char *sql, int op, const char *table)
 static void test_stats_shapes__operation_and_table(void **state)
 {
     (void)state;
-    shape_is("WITH x AS (SELECT 1) SELECT * FROM x", ORM_OP_SELECT, "x");
-    shape_is("  select 'from nowhere', \"from\" FROM `orders` o", ORM_OP_SELECT, "orders");
-    shape_is("SELECT fromage FROM cheese", ORM_OP_SELECT, "cheese");
-    shape_is("SELECT 1", ORM_OP_SELECT, "");
-    shape_is("SELECT 'it''s' FROM t", ORM_OP_SELECT, "t");
-    shape_is("REPLACE INTO \"kv\"(k, v) VALUES (?, ?)", ORM_OP_INSERT, "kv");
-    shape_is("insert into t2 (a) values (1)", ORM_OP_INSERT, "t2");
-    shape_is("UPDATE \"book\" SET t = 1", ORM_OP_UPDATE, "book");
-    shape_is("DELETE FROM audit_log WHERE id = 1", ORM_OP_DELETE, "audit_log");
-    shape_is("PRAGMA foreign_keys", ORM_OP_OTHER, "");
-    shape_is("SELECT \"unterminated FROM t", ORM_OP_SELECT, "");
+    shape_is("WITH x AS (SELECT 1) SELECT * FROM x", ORM_STMT_SELECT, "x");
+    shape_is("  select 'from nowhere', \"from\" FROM `orders` o", ORM_STMT_SELECT, "orders");
+    shape_is("SELECT fromage FROM cheese", ORM_STMT_SELECT, "cheese");
+    shape_is("SELECT 1", ORM_STMT_SELECT, "");
+    shape_is("SELECT 'it''s' FROM t", ORM_STMT_SELECT, "t");
+    shape_is("REPLACE INTO \"kv\"(k, v) VALUES (?, ?)", ORM_STMT_INSERT, "kv");
+    shape_is("insert into t2 (a) values (1)", ORM_STMT_INSERT, "t2");
+    shape_is("UPDATE \"book\" SET t = 1", ORM_STMT_UPDATE, "book");
+    shape_is("DELETE FROM audit_log WHERE id = 1", ORM_STMT_DELETE, "audit_log");
+    shape_is("PRAGMA foreign_keys", ORM_STMT_OTHER, "");
+    shape_is("SELECT \"unterminated FROM t", ORM_STMT_SELECT, "");
 }
 
 static void test_stats_shapes__no_statistics_is_harmless(void **state)
