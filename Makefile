@@ -211,7 +211,7 @@ lint:
 	@sh scripts/lint.sh
 format:
 	@$(MAKE) --no-print-directory install-debs PKGS="$(LINT_DEBS)"
-	clang-format -i core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch]
+	clang-format -i core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c
 
 # For editors (clangd): the compile command of every C file, as JSON.
 compile_commands.json: Makefile $(BUILD)/config.mk
