@@ -113,7 +113,7 @@ asan: test-deps
 	  sh tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite $(BUILD)/bench_raw_pg
+	@$(MAKE) --no-print-directory build $(BUILD)/bench_raw_sqlite $(BUILD)/bench_raw_pg $(BUILD)/bench_raw_mysql
 	@BUILD=$(BUILD) ORMSH=$(CURDIR)/ormsh sh tests/bench/run.sh
 	@ORMSH=$(CURDIR)/ormsh sh tests/bench/versioning_bench.sh
 
@@ -122,6 +122,10 @@ $(BUILD)/bench_raw_sqlite: tests/bench/raw_sqlite.c
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SQLITE_LIBS)
 
 $(BUILD)/bench_raw_pg: tests/bench/raw_pg.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SERVER_LIBS)
+
+$(BUILD)/bench_raw_mysql: tests/bench/raw_mysql.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(SERVER_LIBS)
 
@@ -207,7 +211,7 @@ lint:
 	@sh scripts/lint.sh
 format:
 	@$(MAKE) --no-print-directory install-debs PKGS="$(LINT_DEBS)"
-	clang-format -i core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch]
+	clang-format -i core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c
 
 # For editors (clangd): the compile command of every C file, as JSON.
 compile_commands.json: Makefile $(BUILD)/config.mk

@@ -124,7 +124,10 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
         orm_session_set_failed(s, objs[0]);
         return rc;
     }
-    qsort(keys, (size_t)n, sizeof *keys, cmp_key);
+    int sorted = 1; /* they usually come back in order: then no sort */
+    for (int r = 1; r < n && sorted; r++)
+        sorted = keys[r - 1] <= keys[r];
+    if (!sorted) qsort(keys, (size_t)n, sizeof *keys, cmp_key);
     for (int r = 0; r < n && rc >= 0; r++) {
         orm_value_int(&objs[r]->values[t->autoinc_col], keys[r]);
         objs[r]->pk_generated = 1;

@@ -5,7 +5,7 @@
 # warning and portability levels. Exits 1 with the findings otherwise.
 set -u
 cd "$(dirname "$0")/.."
-files=$(ls core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch] 2>/dev/null)
+files=$(ls core/*.[ch] bindings/*.[ch] shell/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c 2>/dev/null)
 rc=0
 bad=""
 for f in $files; do

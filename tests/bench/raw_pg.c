@@ -37,14 +37,13 @@
 #include <time.h>
 
 /* The DDL ormsh's create_all emits on PostgreSQL for run.sh's models. */
-static const char *DDL =
-    "CREATE TABLE IF NOT EXISTS author (\n"
-    "\tid SERIAL NOT NULL, \n"
-    "\tname VARCHAR(30), \n"
-    "\temail VARCHAR(30) NOT NULL, \n"
-    "\tPRIMARY KEY (id), \n"
-    "\tUNIQUE (email)\n"
-    ")";
+static const char *DDL = "CREATE TABLE IF NOT EXISTS author (\n"
+                         "\tid SERIAL NOT NULL, \n"
+                         "\tname VARCHAR(30), \n"
+                         "\temail VARCHAR(30) NOT NULL, \n"
+                         "\tPRIMARY KEY (id), \n"
+                         "\tUNIQUE (email)\n"
+                         ")";
 
 static const char *DDL_REL[] = {
     "CREATE TABLE IF NOT EXISTS author (\n"
@@ -143,8 +142,7 @@ static double now(clockid_t clk)
 
 static char *dup_text(const PGresult *res, int row, int col)
 {
-    if (PQgetisnull(res, row, col))
-        return NULL;
+    if (PQgetisnull(res, row, col)) return NULL;
     size_t n = (size_t)PQgetlength(res, row, col);
     char *p = xmalloc(n + 1);
     memcpy(p, PQgetvalue(res, row, col), n + 1);
@@ -177,8 +175,7 @@ static long peak_rss_kib(void)
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kib = -1;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     while (fgets(line, sizeof line, f))
         if (strncmp(line, "VmHWM:", 6) == 0) {
             kib = strtol(line + 6, NULL, 10);
@@ -239,8 +236,8 @@ static void w1(long n)
     long long check = 0;
     for (long i = 0; i < n; i++) {
         const char *vals[2] = {names + i * 16, emails + i * 32};
-        PGresult *res = check_res(PQexecPrepared(pg, "ins", 2, vals, NULL, NULL, 0), PGRES_TUPLES_OK,
-                                  "insert", 1);
+        PGresult *res = check_res(PQexecPrepared(pg, "ins", 2, vals, NULL, NULL, 0),
+                                  PGRES_TUPLES_OK, "insert", 1);
         check += int_at(res, 0, 0);
         PQclear(res);
     }
@@ -271,7 +268,8 @@ static void wcopy(long n)
     res = PQgetResult(pg);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) die("COPY result");
     PQclear(res);
-    while ((res = PQgetResult(pg))) PQclear(res);
+    while ((res = PQgetResult(pg)))
+        PQclear(res);
     exec("COMMIT");
     res = check_res(PQexec(pg, "SELECT sum(id) FROM author"), PGRES_TUPLES_OK, "sum", 1);
     long long check = int_at(res, 0, 0);
@@ -283,8 +281,8 @@ static void w2(void)
 {
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     prepare("all", "SELECT author.id, author.name, author.email FROM author", 0);
-    PGresult *res = check_res(PQexecPrepared(pg, "all", 0, NULL, NULL, NULL, 0), PGRES_TUPLES_OK,
-                              "select", 1);
+    PGresult *res =
+        check_res(PQexecPrepared(pg, "all", 0, NULL, NULL, NULL, 0), PGRES_TUPLES_OK, "select", 1);
     int len = PQntuples(res);
     struct author **all = xmalloc((size_t)(len ? len : 1) * sizeof *all);
     for (int i = 0; i < len; i++)
@@ -308,15 +306,16 @@ static void w3(long n)
 
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     exec("BEGIN");
-    prepare("get", "SELECT author.id, author.name, author.email FROM author WHERE author.id = $1", 1);
+    prepare("get", "SELECT author.id, author.name, author.email FROM author WHERE author.id = $1",
+            1);
     long found = 0;
     long long check = 0;
     char idbuf[24];
     for (long i = 0; i < n; i++) {
         snprintf(idbuf, sizeof idbuf, "%lld", (long long)ids[i]);
         const char *vals[1] = {idbuf};
-        PGresult *res = check_res(PQexecPrepared(pg, "get", 1, vals, NULL, NULL, 0), PGRES_TUPLES_OK,
-                                  "get", 1);
+        PGresult *res =
+            check_res(PQexecPrepared(pg, "get", 1, vals, NULL, NULL, 0), PGRES_TUPLES_OK, "get", 1);
         if (PQntuples(res) == 1) {
             struct author *a = row_to_author(res, 0);
             found++;
@@ -364,8 +363,8 @@ static void w4(void)
             "FROM author LEFT OUTER JOIN book ON author.id = book.author_id "
             "ORDER BY author.id, book.id",
             0);
-    PGresult *res = check_res(PQexecPrepared(pg, "join", 0, NULL, NULL, NULL, 0), PGRES_TUPLES_OK,
-                              "join", 1);
+    PGresult *res =
+        check_res(PQexecPrepared(pg, "join", 0, NULL, NULL, NULL, 0), PGRES_TUPLES_OK, "join", 1);
     int nrows = PQntuples(res);
     size_t cap = 1024, len = 0;
     struct author_books *all = xmalloc(cap * sizeof *all), *cur = NULL;
@@ -375,8 +374,7 @@ static void w4(void)
             if (len == cap) {
                 cap *= 2;
                 struct author_books *p = realloc(all, cap * sizeof *all);
-                if (!p)
-                    die("out of memory");
+                if (!p) die("out of memory");
                 all = p;
             }
             cur = &all[len++];
@@ -386,13 +384,11 @@ static void w4(void)
             cur->books = NULL;
             cur->nbooks = cur->cap = 0;
         }
-        if (PQgetisnull(res, r, 3))
-            continue;
+        if (PQgetisnull(res, r, 3)) continue;
         if (cur->nbooks == cur->cap) {
             cur->cap = cur->cap ? cur->cap * 2 : 4;
             struct book *p = realloc(cur->books, cur->cap * sizeof *p);
-            if (!p)
-                die("out of memory");
+            if (!p) die("out of memory");
             cur->books = p;
         }
         struct book *b = &cur->books[cur->nbooks++];
@@ -433,8 +429,10 @@ static void w5(long n)
 
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     exec("BEGIN");
-    prepare("filter",
-            "SELECT author.id, author.name, author.email FROM author WHERE author.email = $1 LIMIT 1", 1);
+    prepare(
+        "filter",
+        "SELECT author.id, author.name, author.email FROM author WHERE author.email = $1 LIMIT 1",
+        1);
     long found = 0;
     long long check = 0;
     for (long i = 0; i < n; i++) {
@@ -467,8 +465,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pg = PQconnectdb(argv[1]);
-    if (!pg || PQstatus(pg) != CONNECTION_OK)
-        die("connect");
+    if (!pg || PQstatus(pg) != CONNECTION_OK) die("connect");
     PQsetNoticeProcessor(pg, quiet, NULL);
     if (strcmp(argv[2], "w1") == 0)
         w1(n);

@@ -46,14 +46,13 @@
 #include <time.h>
 
 /* The same DDL ormsh's create_all emits for the benchmark model. */
-static const char *DDL =
-    "CREATE TABLE IF NOT EXISTS author (\n"
-    "\tid INTEGER NOT NULL, \n"
-    "\tname VARCHAR(30), \n"
-    "\temail VARCHAR(30) NOT NULL, \n"
-    "\tPRIMARY KEY (id), \n"
-    "\tUNIQUE (email)\n"
-    ")";
+static const char *DDL = "CREATE TABLE IF NOT EXISTS author (\n"
+                         "\tid INTEGER NOT NULL, \n"
+                         "\tname VARCHAR(30), \n"
+                         "\temail VARCHAR(30) NOT NULL, \n"
+                         "\tPRIMARY KEY (id), \n"
+                         "\tUNIQUE (email)\n"
+                         ")";
 
 struct author {
     int64_t id;
@@ -123,8 +122,7 @@ static double now(clockid_t clk)
 static char *dup_text(sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     size_t n = (size_t)sqlite3_column_bytes(st, col);
     char *p = malloc(n + 1);
     if (!p) {
@@ -160,8 +158,7 @@ static long peak_rss_kib(void)
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kib = -1;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     while (fgets(line, sizeof line, f))
         if (strncmp(line, "VmHWM:", 6) == 0) {
             kib = strtol(line + 6, NULL, 10);
@@ -189,8 +186,7 @@ static int64_t next_id(int64_t n)
 static int64_t *shuffled_ids(long n)
 {
     int64_t *p = malloc((size_t)n * sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     rng_state = 88172645463325252ULL;
     for (long i = 0; i < n; i++)
         p[i] = i + 1;
@@ -223,8 +219,7 @@ static void w1(long n)
     double g0 = now(CLOCK_MONOTONIC);
     char *names = malloc((size_t)n * 16), *emails = malloc((size_t)n * 32);
     int *nlen = malloc((size_t)n * sizeof *nlen), *elen = malloc((size_t)n * sizeof *elen);
-    if (!names || !emails || !nlen || !elen)
-        die("out of memory");
+    if (!names || !emails || !nlen || !elen) die("out of memory");
     for (long i = 0; i < n; i++) {
         nlen[i] = snprintf(names + i * 16, 16, "author%ld", i + 1);
         elen[i] = snprintf(emails + i * 32, 32, "author%ld@example.com", i + 1);
@@ -233,14 +228,14 @@ static void w1(long n)
 
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     exec("BEGIN");
-    if (sqlite3_prepare_v2(db, "INSERT INTO author (name, email) VALUES (?, ?)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "INSERT INTO author (name, email) VALUES (?, ?)", -1, &st, NULL) !=
+        SQLITE_OK)
         die("prepare insert");
     long long check = 0;
     for (long i = 0; i < n; i++) {
         sqlite3_bind_text(st, 1, names + i * 16, nlen[i], SQLITE_STATIC);
         sqlite3_bind_text(st, 2, emails + i * 32, elen[i], SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            die("insert");
+        if (sqlite3_step(st) != SQLITE_DONE) die("insert");
         check += sqlite3_last_insert_rowid(db);
         sqlite3_reset(st);
     }
@@ -260,23 +255,21 @@ static void w2(void)
     size_t cap = 1024, len = 0;
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     struct author **all = malloc(cap * sizeof *all);
-    if (!all)
-        die("out of memory");
-    if (sqlite3_prepare_v2(db, "SELECT author.id, author.name, author.email FROM author", -1, &st, NULL) != SQLITE_OK)
+    if (!all) die("out of memory");
+    if (sqlite3_prepare_v2(db, "SELECT author.id, author.name, author.email FROM author", -1, &st,
+                           NULL) != SQLITE_OK)
         die("prepare select");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (len == cap) {
             cap *= 2;
             struct author **p = realloc(all, cap * sizeof *all);
-            if (!p)
-                die("out of memory");
+            if (!p) die("out of memory");
             all = p;
         }
         all[len++] = row_to_author(st);
     }
-    if (rc != SQLITE_DONE)
-        die("select");
+    if (rc != SQLITE_DONE) die("select");
     sqlite3_finalize(st);
     /* read one field of each loaded row */
     long long check = 0;
@@ -293,15 +286,15 @@ static void w3(long n)
 {
     sqlite3_stmt *st;
     int64_t *ids = malloc((size_t)n * sizeof *ids);
-    if (!ids)
-        die("out of memory");
+    if (!ids) die("out of memory");
     for (long i = 0; i < n; i++)
         ids[i] = next_id(n);
 
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     exec("BEGIN");
-    if (sqlite3_prepare_v2(db, "SELECT author.id, author.name, author.email FROM author WHERE author.id = ?", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db, "SELECT author.id, author.name, author.email FROM author WHERE author.id = ?", -1,
+            &st, NULL) != SQLITE_OK)
         die("prepare get");
     long found = 0;
     long long check = 0;
@@ -332,7 +325,8 @@ static void w45setup(long n)
     for (size_t i = 0; i < sizeof DDL_REL / sizeof *DDL_REL; i++)
         exec(DDL_REL[i]);
     exec("BEGIN");
-    if (sqlite3_prepare_v2(db, "INSERT INTO author (id, name, email) VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "INSERT INTO author (id, name, email) VALUES (?, ?, ?)", -1, &st,
+                           NULL) != SQLITE_OK)
         die("prepare insert author");
     for (long i = 1; i <= n; i++) {
         int nl = snprintf(name, sizeof name, "author%ld", i);
@@ -340,12 +334,12 @@ static void w45setup(long n)
         sqlite3_bind_int64(st, 1, i);
         sqlite3_bind_text(st, 2, name, nl, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, email, el, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            die("insert author");
+        if (sqlite3_step(st) != SQLITE_DONE) die("insert author");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "INSERT INTO book (id, name, author_id) VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "INSERT INTO book (id, name, author_id) VALUES (?, ?, ?)", -1, &st,
+                           NULL) != SQLITE_OK)
         die("prepare insert book");
     long nb = n * BOOKS_PER_AUTHOR;
     for (long j = 1; j <= nb; j++) {
@@ -353,8 +347,7 @@ static void w45setup(long n)
         sqlite3_bind_int64(st, 1, j);
         sqlite3_bind_text(st, 2, name, nl, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (j - 1) % n + 1);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            die("insert book");
+        if (sqlite3_step(st) != SQLITE_DONE) die("insert book");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -368,13 +361,13 @@ static void w4(void)
     size_t cap = 1024, len = 0;
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     struct author_books *all = malloc(cap * sizeof *all);
-    if (!all)
-        die("out of memory");
-    if (sqlite3_prepare_v2(db,
-                           "SELECT author.id, author.name, author.email, book.id, book.name, book.author_id "
-                           "FROM author LEFT OUTER JOIN book ON author.id = book.author_id "
-                           "ORDER BY author.id, book.id",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!all) die("out of memory");
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT author.id, author.name, author.email, book.id, book.name, book.author_id "
+            "FROM author LEFT OUTER JOIN book ON author.id = book.author_id "
+            "ORDER BY author.id, book.id",
+            -1, &st, NULL) != SQLITE_OK)
         die("prepare join");
     int rc;
     struct author_books *cur = NULL;
@@ -384,8 +377,7 @@ static void w4(void)
             if (len == cap) {
                 cap *= 2;
                 struct author_books *p = realloc(all, cap * sizeof *all);
-                if (!p)
-                    die("out of memory");
+                if (!p) die("out of memory");
                 all = p;
             }
             cur = &all[len++];
@@ -400,8 +392,7 @@ static void w4(void)
         if (cur->nbooks == cur->cap) {
             cur->cap = cur->cap ? cur->cap * 2 : 4;
             struct book *p = realloc(cur->books, cur->cap * sizeof *p);
-            if (!p)
-                die("out of memory");
+            if (!p) die("out of memory");
             cur->books = p;
         }
         struct book *b = &cur->books[cur->nbooks++];
@@ -409,8 +400,7 @@ static void w4(void)
         b->name = dup_text(st, 4);
         b->author_id = sqlite3_column_int64(st, 5);
     }
-    if (rc != SQLITE_DONE)
-        die("join");
+    if (rc != SQLITE_DONE) die("join");
     sqlite3_finalize(st);
     /* touch each author's books: how many, and the name of each */
     long books = 0;
@@ -441,8 +431,7 @@ static void w5(long n)
     int64_t *ids = shuffled_ids(n);
     char *emails = malloc((size_t)n * 48);
     int *elen = malloc((size_t)n * sizeof *elen);
-    if (!ids || !emails || !elen)
-        die("out of memory");
+    if (!ids || !emails || !elen) die("out of memory");
     for (long i = 0; i < n; i++)
         elen[i] = snprintf(emails + i * 48, 48, "author%lld@example.com", (long long)ids[i]);
 
@@ -487,7 +476,8 @@ int main(int argc, char **argv)
         fputs("bench_raw_sqlite: N must be positive\n", stderr);
         return 2;
     }
-    if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
         die("open");
     sqlite3_busy_timeout(db, 5000);
     exec("PRAGMA foreign_keys = ON");

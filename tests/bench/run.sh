@@ -49,6 +49,17 @@
 # BENCH_PG_N (W1-W3 rows; default 20000), BENCH_PG_N45
 # (default: N45), BENCH_PG_REPS (default 3).
 #
+# MariaDB (after PostgreSQL): W1-W5 the same way on a throwaway MariaDB server
+# (tests/servers.sh), through ormsh --database mysql://... and through
+# raw_mysql.c (libmariadb's prepared statements, binary protocol, one
+# transaction; W1 one execution a row, the key from mysql_stmt_insert_id);
+# each W1 run on a fresh database. "W1 vs bulk": ormsh's W1 beside raw
+# libmariadb writing the same rows with array binding (the floor, no target).
+# Target <= 2x raw libmariadb for W1-W5 (W4 lazy: none), as on PostgreSQL.
+# When the server cannot start the section prints "MariaDB: skipped (reason)".
+# Knobs: BENCH_MY=0 skips it, BENCH_MY_N (W1-W3 rows; default 20000),
+# BENCH_MY_N45 (default: N45), BENCH_MY_REPS (default 3).
+#
 # Session: W1, W2 and W3 one after the other in ONE ormsh process (the way a
 # shell session lives: W2 loads after W1 made and dropped N objects; REPS
 # runs, medians), beside raw C's fresh-process figures, with the same targets,
@@ -150,19 +161,21 @@ cpu_line() {
     echo "$line"
 }
 
-# all_runs RAW ORMSH REPS WIDTH — every run's wall seconds, a line per
-# implementation and workload (names without their "pg", in WIDTH columns)
+# all_runs RAW ORMSH REPS WIDTH [EXTRA] — every run's wall seconds, a line per
+# implementation and workload (names without their "pg" / "my", in WIDTH
+# columns); EXTRA: more workloads of RAW alone (MariaDB's bulk)
 all_runs() {
     echo "all runs (wall s):"
     for impl in "$1" "$2"; do
-        for w in w1 w2 w3 w4 w4sel w4lazy w5; do
+        for w in w1 ${5-} w2 w3 w4 w4sel w4lazy w5; do
             case $impl.$w in "$1.w4sel"|"$1.w4lazy"|"$2.w4") continue ;; esac
+            [ "$impl" = "$2" ] && [ -n "${5-}" ] && [ "$w" = "$5" ] && continue
             vals=""
             r=1
             while [ $r -le "$3" ]; do
                 v=$(val "$OUT/$impl.$w.$r" wall); vals="$vals ${v:-ERROR}"; r=$((r + 1))
             done
-            printf "  %-${4}s %s:%s\n" "$(echo "$impl" | sed 's/^pg//')" "$(echo $w | tr w W)" "$vals"
+            printf "  %-${4}s %s:%s\n" "$(echo "$impl" | sed 's/^pg//; s/^my//')" "$(echo $w | tr w W)" "$vals"
         done
     done
 }
@@ -600,6 +613,15 @@ else
     echo "R1 reflect a 1,000-table SQLite database: ERROR"
 fi
 # ---------------------------------------------------------------- PostgreSQL
+# start_failure FILE — why server_start failed, in one line: servers.sh's
+# message, and the log's first error line when it quotes a log
+start_failure() {
+    why=$(awk 'sub(/^servers: /, "") { if (m == "") m = $0; next }
+               m ~ /:$/ && NF && e == "" { sub(/^[ \t]+/, ""); if (f == "") f = $0; if (/[Ee]rror|ERROR|FATAL|denied/) e = $0 }
+               END { print m (m ~ /:$/ ? " " (e != "" ? e : f) : "") }' "$1" |
+          sed 's/ or run with BACKENDS=sqlite//')
+    echo "${why:-the server did not start}"
+}
 # W1-W5 again on a throwaway PostgreSQL server (tests/servers.sh), ormsh beside
 # raw libpq (bench_raw_pg); its own table and its own errors. Never fails.
 PG_N=${BENCH_PG_N:-20000}
@@ -619,12 +641,7 @@ else
     . "$HERE/../servers.sh"
     trap 'servers_stop_all; rm -rf "$TMP"' EXIT
     if ! server_start postgresql 2> "$TMP/pgstart.err"; then
-        # servers.sh's message, and the log's first error line when it quotes a log
-        pg_skip=$(awk 'sub(/^servers: /, "") { if (m == "") m = $0; next }
-                       m ~ /:$/ && NF && e == "" { sub(/^[ \t]+/, ""); if (f == "") f = $0; if (/error|FATAL|denied/) e = $0 }
-                       END { print m (m ~ /:$/ ? " " (e != "" ? e : f) : "") }' "$TMP/pgstart.err" |
-                  sed 's/ or run with BACKENDS=sqlite//')
-        pg_skip=${pg_skip:-the server did not start}
+        pg_skip=$(start_failure "$TMP/pgstart.err")
     elif ! server_createdb postgresql bench_probe 2> "$TMP/pgstart.err"; then
         pg_skip="CREATE DATABASE failed: $(head -1 "$TMP/pgstart.err")"
     fi
@@ -793,6 +810,213 @@ else
         cat "$ERRS"
     fi
     awk -v s="$pg_start" -v e="$(now_ns)" 'BEGIN { printf "PostgreSQL section took %.1f s\n", (e - s) / 1e9 }'
+fi
+
+# ---------------------------------------------------------------- MariaDB
+# W1-W5 again on a throwaway MariaDB server (tests/servers.sh), ormsh beside
+# raw libmariadb (bench_raw_mysql); its own table and its own errors. Never fails.
+MY_N=${BENCH_MY_N:-20000}
+MY_N45=${BENCH_MY_N45:-$N45}
+MY_REPS=${BENCH_MY_REPS:-3}
+RAWMY=$BUILD/bench_raw_mysql
+ERRS=$TMP/my-errors; : > "$ERRS"
+echo
+my_skip=""
+my_start=$(now_ns)
+if [ "${BENCH_MY:-1}" = 0 ]; then
+    my_skip="BENCH_MY=0"
+elif [ ! -x "$RAWMY" ]; then
+    my_skip="$RAWMY is missing (run through make bench)"
+else
+    : "${SRV_ROOT:=$TMP/srv}"   # servers.sh keeps its servers there
+    if ! command -v servers_stop_all >/dev/null 2>&1; then
+        # shellcheck source=tests/servers.sh
+        . "$HERE/../servers.sh"
+        trap 'servers_stop_all; rm -rf "$TMP"' EXIT
+    fi
+    if ! server_start mysql 2> "$TMP/mystart.err"; then
+        my_skip=$(start_failure "$TMP/mystart.err")
+    elif ! server_createdb mysql bench_probe 2> "$TMP/mystart.err"; then
+        my_skip="CREATE DATABASE failed: $(head -1 "$TMP/mystart.err")"
+    fi
+fi
+if [ -n "$my_skip" ]; then
+    echo "MariaDB: skipped ($my_skip)"
+else
+    server_dropdb mysql bench_probe
+    # my_sql DB SQL — the answer as tab-separated lines without a header
+    my_sql() { "$SRV_MY_CLIENT" --no-defaults -S "$SRV_MY_SOCK" -u root -N -B -D "$1" -e "$2" 2>&1; }
+    MYVER=$(my_sql mysql 'SELECT VERSION()')
+    # my_db NAME — a fresh database NAME (dropped first); 1 when it cannot be made
+    my_db() { server_dropdb mysql "$1"; server_createdb mysql "$1" 2>> "$ERRS"; }
+    my_url() { server_url mysql "$1"; }
+    # shellcheck disable=SC2317  # called through run_phase
+    my_ormsh_cmd() { "$ORMSH" --app "$APP" --database "$(my_url "$1")" run "$LUA_BENCH" "$2" "$MY_N"; }
+    # shellcheck disable=SC2317  # called through run_phase
+    my_ormsh45_cmd() { "$ORMSH" --app "$APP45" --database "$(my_url mybench45)" run "$LUA_BENCH" "$1" "$MY_N45"; }
+    # verify_my DB LABEL [gaps] — as verify_db: MY_N rows, ids 1..MY_N, MY_N
+    # distinct emails; with "gaps", MY_N rows with distinct ids and emails
+    # (InnoDB leaves holes in AUTO_INCREMENT between array-bound executions)
+    verify_my() {
+        if [ "${3-}" = gaps ]; then
+            got=$(my_sql "$1" "SELECT CONCAT_WS(' ', count(*), count(DISTINCT id), count(DISTINCT email)) FROM author")
+            want="$MY_N $MY_N $MY_N"; what="count distinct-ids distinct-emails"
+        else
+            got=$(my_sql "$1" "SELECT CONCAT_WS(' ', count(*), sum(id), count(DISTINCT email), max(id)) FROM author")
+            want="$MY_N $(awk -v n="$MY_N" 'BEGIN { printf "%.0f", n * (n + 1) / 2 }') $MY_N $MY_N"
+            what="count sum(id) distinct-emails max(id)"
+        fi
+        if [ "$got" != "$want" ]; then
+            echo "$2: the database holds ($what) '$got', expected '$want'" >> "$ERRS"
+            return 1
+        fi
+    }
+    # verify_my45 LABEL — as verify_db45, on database mybench45
+    verify_my45() {
+        got=$(my_sql mybench45 "SELECT CONCAT_WS(' ', (SELECT count(*) FROM author), (SELECT count(DISTINCT email) FROM author), (SELECT count(*) FROM book), (SELECT sum(author_id) FROM book), (SELECT count(*) FROM book WHERE author_id != (id - 1) % (SELECT count(*) FROM author) + 1))")
+        want="$MY_N45 $MY_N45 $((10 * MY_N45)) $(awk -v n="$MY_N45" 'BEGIN { printf "%.0f", 10 * n * (n + 1) / 2 }') 0"
+        if [ "$got" != "$want" ]; then
+            echo "$1: the database holds (authors emails books sum(author_id) misplaced) '$got', expected '$want'" >> "$ERRS"
+            return 1
+        fi
+    }
+    # my_schema DB — the tables' engine and collation, columns, indexes and foreign keys, to compare
+    my_schema() {
+        my_sql information_schema "SELECT table_name, engine, table_collation FROM tables WHERE table_schema = '$1' ORDER BY 1"
+        my_sql information_schema "SELECT table_name, column_name, column_type, is_nullable, column_default, extra FROM columns WHERE table_schema = '$1' ORDER BY 1, 2"
+        my_sql information_schema "SELECT table_name, index_name, seq_in_index, column_name, non_unique FROM statistics WHERE table_schema = '$1' ORDER BY 1, 2, 3"
+        my_sql information_schema "SELECT table_name, column_name, referenced_table_name, referenced_column_name FROM key_column_usage WHERE table_schema = '$1' AND referenced_table_name IS NOT NULL ORDER BY 1, 2"
+    }
+
+    echo "MariaDB $MYVER (throwaway server on 127.0.0.1, innodb_flush_log_at_trx_commit=0): N=$MY_N (W4/W5: N45=$MY_N45), raw libmariadb and ormsh median of $MY_REPS runs"
+    # W1: each run on a fresh database; raw libmariadb's first one is W2/W3's
+    # (MariaDB renames no database: that run writes mybench itself)
+    have_my=0
+    r=1
+    while [ $r -le "$MY_REPS" ]; do
+        db=w1raw; [ $r -eq 1 ] && db=mybench
+        if my_db $db; then
+            if run_phase myraw.w1.$r "raw libmariadb W1 run $r" "$RAWMY" "$(my_url $db)" w1 "$MY_N"; then
+                verify_my $db "raw libmariadb W1 run $r" || rm -f "$OUT/myraw.w1.$r"
+            fi
+            if [ $r -eq 1 ]; then
+                # settle the fresh rows (statistics) before they are read
+                [ -f "$OUT/myraw.w1.1" ] && my_sql mybench "ANALYZE TABLE author" >/dev/null && have_my=1
+            else
+                server_dropdb mysql $db
+            fi
+        fi
+        if my_db w1bulk; then
+            if run_phase myraw.bulk.$r "raw libmariadb bulk run $r" "$RAWMY" "$(my_url w1bulk)" bulk "$MY_N"; then
+                verify_my w1bulk "raw libmariadb bulk run $r" gaps || rm -f "$OUT/myraw.bulk.$r"
+            fi
+            server_dropdb mysql w1bulk
+        fi
+        if my_db w1ormsh; then
+            if run_phase myormsh.w1.$r "ormsh W1 run $r" my_ormsh_cmd w1ormsh w1; then
+                verify_my w1ormsh "ormsh W1 run $r" || echo wrong > "$OUT/wrong.myormsh.w1"
+            fi
+            server_dropdb mysql w1ormsh
+        fi
+        r=$((r + 1))
+    done
+    if [ $have_my -eq 1 ]; then
+        for w in w2 w3; do
+            r=1
+            while [ $r -le "$MY_REPS" ]; do
+                run_phase myraw.$w.$r "raw libmariadb $(echo $w | tr w W) run $r" "$RAWMY" "$(my_url mybench)" $w "$MY_N"
+                run_phase myormsh.$w.$r "ormsh $(echo $w | tr w W) run $r" my_ormsh_cmd mybench $w
+                r=$((r + 1))
+            done
+        done
+    else
+        echo "raw libmariadb W1 failed: nothing to read for W2/W3" >> "$ERRS"
+    fi
+    check_same w1 "ormsh W1" myormsh.w1 myraw
+    check_same w2 "ormsh W2" myormsh.w2 myraw
+    check_same w3 "ormsh W3" myormsh.w3 myraw
+
+    # W4, W5: raw libmariadb's set-up; its schema must be the one create_all makes
+    have_my45=0
+    if my_db mybench45 && run_phase mysetup45 "raw libmariadb W4/W5 set-up (w45setup)" "$RAWMY" "$(my_url mybench45)" w45setup "$MY_N45"; then
+        if my_db myschema45 && "$ORMSH" --app "$APP45" --database "$(my_url myschema45)" -e 'db.create_all()' \
+            > /dev/null 2> "$OUT/mysetup45.ormsh.err"; then
+            if [ "$(my_schema mybench45)" != "$(my_schema myschema45)" ]; then
+                echo "W4/W5 set-up: raw libmariadb's schema differs from ormsh's create_all (fix DDL_REL in raw_mysql.c)" >> "$ERRS"
+            fi
+        else
+            note_error "ormsh W4/W5 create_all" "$OUT/mysetup45.ormsh.err"
+        fi
+        server_dropdb mysql myschema45
+        verify_my45 "W4/W5 set-up" && have_my45=1
+    fi
+    if [ $have_my45 -eq 1 ]; then
+        r=1
+        while [ $r -le "$MY_REPS" ]; do
+            run_phase myraw.w4.$r "raw libmariadb W4 run $r" "$RAWMY" "$(my_url mybench45)" w4 "$MY_N45"
+            run_phase myormsh.w4sel.$r "ormsh W4 selectinload run $r" my_ormsh45_cmd w4sel
+            run_phase myormsh.w4lazy.$r "ormsh W4 lazy run $r" my_ormsh45_cmd w4lazy
+            run_phase myraw.w5.$r "raw libmariadb W5 run $r" "$RAWMY" "$(my_url mybench45)" w5 "$MY_N45"
+            run_phase myormsh.w5.$r "ormsh W5 run $r" my_ormsh45_cmd w5
+            r=$((r + 1))
+        done
+        check_same w4 "ormsh W4 selectinload" myormsh.w4sel myraw
+        check_same w4 "ormsh W4 lazy" myormsh.w4lazy myraw
+        check_same w5 "ormsh W5" myormsh.w5 myraw
+    fi
+    servers_stop_all
+
+    # the table: row() without the SQLAlchemy columns
+    savepy=$PY; PY=""
+    echo
+    hdr=$(printf '%-26s %10s %10s %8s %8s  %-8s' "workload (MariaDB)" "raw C (s)" "ormsh (s)" "ratio" "target" "result")
+    echo "$hdr"
+    echo "$hdr" | sed 's/./-/g'
+    row "W1 insert $MY_N" "$(medians wall myraw.w1)" "$(medians wall myormsh.w1)" 2.0 "" \
+        "$(cat "$OUT/wrong.myormsh.w1" 2>/dev/null)"
+    row "W1 vs bulk $MY_N" "$(medians wall myraw.bulk)" "$(medians wall myormsh.w1)" - "" \
+        "$(cat "$OUT/wrong.myormsh.w1" 2>/dev/null)"
+    row "W2 load $MY_N" "$(medians wall myraw.w2)" "$(medians wall myormsh.w2)" 2.0 "" \
+        "$(cat "$OUT/wrong.myormsh.w2" 2>/dev/null)"
+    row "W3 get $MY_N random" "$(medians wall myraw.w3)" "$(medians wall myormsh.w3)" 2.0 "" \
+        "$(cat "$OUT/wrong.myormsh.w3" 2>/dev/null)"
+    row "W4 selectinload ${MY_N45}x10" "$(medians wall myraw.w4)" "$(medians wall myormsh.w4sel)" 2.0 "" \
+        "$(cat "$OUT/wrong.myormsh.w4sel" 2>/dev/null)"
+    row "W4 lazy ${MY_N45}x10" "$(medians wall myraw.w4)" "$(medians wall myormsh.w4lazy)" - "" \
+        "$(cat "$OUT/wrong.myormsh.w4lazy" 2>/dev/null)"
+    row "W5 filter_by email $MY_N45" "$(medians wall myraw.w5)" "$(medians wall myormsh.w5)" 2.0 "" \
+        "$(cat "$OUT/wrong.myormsh.w5" 2>/dev/null)"
+    awk -v c="$(medians rss_kib myraw.w2)" -v o="$(medians rss_kib myormsh.w2)" '
+        function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
+        BEGIN { printf "%-26s %10s %10s %8s %8s  %-8s\n", "W2 peak RSS (MiB)", m(c), m(o), "-", "-", "-" }'
+    PY=$savepy
+    echo
+    [ "$MY_N" != "$N" ] && echo "MariaDB: N=$MY_N for W1-W3, not $N as on SQLite (every row is a round trip to the server)."
+    echo "Loopback TCP, the same URL for both. Raw libmariadb: prepared statements (binary protocol), rows"
+    echo "read as they arrive, one transaction; W1 one execution a row, the key from mysql_stmt_insert_id"
+    echo "(ormsh sends multi-row INSERT ... RETURNING). \"W1 vs bulk\": ormsh's W1 beside raw libmariadb"
+    echo "writing the same rows with array binding (STMT_ATTR_ARRAY_SIZE, 5,000 rows an execution), the"
+    echo "floor, no target. Target <= 2x raw libmariadb for W1-W5 (W4 lazy: none), as on PostgreSQL."
+    printf 'W4/W5 SQL statements: ormsh selectinload %s, lazy %s, W5 %s for %s queries\n' \
+        "$(medians stmts myormsh.w4sel | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
+        "$(medians stmts myormsh.w4lazy | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" \
+        "$(medians stmts myormsh.w5 | awk 'NR == 1 { print } END { if (NR == 0) print "?" }')" "$MY_N45"
+    awk -v w1b="$(medians t_build myormsh.w1)" -v w1a="$(medians t_add_all myormsh.w1)" -v w1c="$(medians t_commit myormsh.w1)" \
+        -v w2q="$(medians t_query myormsh.w2)" -v w2r="$(medians t_read myormsh.w2)" \
+        -v w4sq="$(medians t_query myormsh.w4sel)" -v w4st="$(medians t_touch myormsh.w4sel)" '
+        function t(x) { return x == "" ? "?" : sprintf("%.4f", x) }
+        BEGIN {
+            printf "ormsh splits (s): W1 build %s, add_all %s, commit (flush) %s; W2 query %s, read %s;", t(w1b), t(w1a), t(w1c), t(w2q), t(w2r)
+            printf " W4 selectinload query+load %s, touch %s\n", t(w4sq), t(w4st)
+        }'
+    cpu_line "raw libmariadb" myraw myormsh
+    all_runs myraw myormsh "$MY_REPS" 7 bulk
+    if [ -s "$ERRS" ]; then
+        echo
+        echo "ERRORS (MariaDB):"
+        cat "$ERRS"
+    fi
+    awk -v s="$my_start" -v e="$(now_ns)" 'BEGIN { printf "MariaDB section took %.1f s (server start included)\n", (e - s) / 1e9 }'
 fi
 
 # ---------------------------------------------------------------- fixtures

@@ -26,17 +26,51 @@ static const char SETUP[] =
     "  score = db.Column(db.Float), born = db.Column(db.Date), data = db.Column(db.JSON),\n"
     "  books = db.relationship('Book', { backref = 'author', cascade = 'all, delete-orphan' }) })\n"
     "Book = db.Model('Book', { id = db.Column(db.Integer, { primary_key = true }),\n"
-    "  title = db.Column(db.String(30)), author_id = db.Column(db.Integer, db.ForeignKey('author.id')) })\n"
+    "  title = db.Column(db.String(30)), author_id = db.Column(db.Integer, "
+    "db.ForeignKey('author.id')) })\n"
     "db.create_all()\n"
     "io, os, debug, dofile, loadfile, require = nil, nil, nil, nil, nil, nil\n";
 
 static const char *const OPERANDS[] = {
-    "Author.id", "Author.name", "Author.score", "Book.title", "Book.author_id", "1", "-1",
-    "0", "2^63", "1.5", "0/0", "1/0", "'x'", "''", "'%'", "('x'):rep(40)", "'\\0'", "nil",
-    "true", "db.null", "{}", "{1,2}", "print", "Author", "Author.query", "q", "a", "b",
-    "db.func.lower(Author.name)", "db.func.count(Author.id)", "Author.name:like('%a%')",
-    "Author.id:eq(1)", "db.and_(Author.id:eq(1), Book.id:eq(2))", "db.text('1')", "db",
-    "db.session", "Author.query:subquery()", "Author.query:filter(Author.id:gt(0))", "'2024-01-02'",
+    "Author.id",
+    "Author.name",
+    "Author.score",
+    "Book.title",
+    "Book.author_id",
+    "1",
+    "-1",
+    "0",
+    "2^63",
+    "1.5",
+    "0/0",
+    "1/0",
+    "'x'",
+    "''",
+    "'%'",
+    "('x'):rep(40)",
+    "'\\0'",
+    "nil",
+    "true",
+    "db.null",
+    "{}",
+    "{1,2}",
+    "print",
+    "Author",
+    "Author.query",
+    "q",
+    "a",
+    "b",
+    "db.func.lower(Author.name)",
+    "db.func.count(Author.id)",
+    "Author.name:like('%a%')",
+    "Author.id:eq(1)",
+    "db.and_(Author.id:eq(1), Book.id:eq(2))",
+    "db.text('1')",
+    "db",
+    "db.session",
+    "Author.query:subquery()",
+    "Author.query:filter(Author.id:gt(0))",
+    "'2024-01-02'",
 };
 static const char *const CALLS[] = {
     "q = Author.query:filter(%s:eq(%s))",

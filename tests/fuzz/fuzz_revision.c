@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     orm_error err;
     orm_error_init(&err);
     int line = 0;
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); g && l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); g && l;
+         l = strtok_r(NULL, "\n", &save)) {
         char *s2 = NULL, *id = strtok_r(l, " ", &s2);
         if (!id) continue;
         orm_strv downs = ORM_STRV_INIT;
