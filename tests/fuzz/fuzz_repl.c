@@ -2,7 +2,8 @@
  * is a run of lines fed on standard input to the real loop (repl.c): Lua
  * lines with `return` tried first, continuation lines, dot-commands, help(),
  * show(), exit() and the printing of results in every output mode, on an
- * in-memory SQLite database with two models, a new shell for each input.
+ * in-memory SQLite database with two models (one shell for SHELL_INPUTS
+ * inputs in a row, see below).
  * Errors are expected and printed; crashes, sanitizer reports and leaks are
  * findings. Run it with -close_fd_mask=3 (the
  * shell's output goes to /dev/null) and an absolute -artifact_prefix (inputs
@@ -65,6 +66,23 @@ static int open_shell(lua_State *l)
     return 0;
 }
 
+/* One shell serves SHELL_INPUTS inputs in a row (opening one costs more
+ * than most inputs do to run): between inputs the session is rolled back and
+ * the output mode, output file and exit request reset; globals an input
+ * changed stay until the shell is renewed. A finding that does not replay
+ * alone on a fresh shell needs the inputs before it (libFuzzer's -runs with
+ * the corpus in order). */
+#define SHELL_INPUTS 64
+static lua_State *L;
+static unsigned uses;
+
+static void close_shell(void)
+{
+    app_close(L);
+    lua_close(L);
+    L = NULL;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -104,12 +122,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         return 0;
     }
-    lua_State *L = lua_newstate(cap_alloc, NULL);
-    if (!L) abort();
-    lua_pushcfunction(L, open_shell);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-        fprintf(stderr, "fuzz_repl: %s\n", lua_tostring(L, -1));
-        abort();
+    if (L && ++uses % SHELL_INPUTS == 0) close_shell();
+    if (!L) {
+        L = lua_newstate(cap_alloc, NULL);
+        if (!L) abort();
+        lua_pushcfunction(L, open_shell);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            fprintf(stderr, "fuzz_repl: %s\n", lua_tostring(L, -1));
+            abort();
+        }
     }
     FILE *saved = stdin;
     stdin = in;
@@ -123,9 +144,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stdin = saved;
     fclose(in);
     free(text);
-    app_close(L);
-    lua_close(L);
-    /* the shell's own state, for the next input's session */
+    /* the next input starts from a settled session and the shell's defaults */
+    if (luaL_dostring(L, "pcall(function() db.session:rollback() end)") != LUA_OK) lua_settop(L, 0);
+    lua_settop(L, 0);
     sh_exit_reset();
     sh_mode_set("list");
     sh_output_set(NULL);
