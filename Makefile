@@ -189,7 +189,7 @@ $(BUILD)/fuzz/fuzz_lua $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration $(BU
 
 $(BUILD)/fuzz/fuzz_lua $(BUILD)/fuzz/fuzz_fixture: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ibindings -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
 
 $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ) $(filter-out %/main.o,$(SHELL_OBJ))
 	@mkdir -p $(dir $@)

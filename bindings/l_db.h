@@ -231,11 +231,15 @@ void l_query_open(lua_State *L);
 /* [-0, +1, e] Runs the query at idx like session:execute (a Result). */
 int l_query_execute(lua_State *L, int idx);
 
+/* ---- l_repr.c ---- */
+/* [-0, +1, e] The text of the value at idx as the shell shows a value inside
+ * a list or table: strings quoted, models and lists by __tostring, plain
+ * tables readably ({1, name = "x"}). */
+void l_repr(lua_State *L, int idx);
+
 /* ---- l_result.c ---- */
 /* [-0, +1, m] A new empty list (metatable L_MT_LIST). */
 void l_list_new(lua_State *L, int narr);
-/* [-0, +1, m] The repr of the value at idx ("x" quoted, objects by __repr). */
-void l_repr(lua_State *L, int idx);
 /* [-0, +1, m] A row shape (metatable) for column names (a list at idx). */
 void l_row_shape(lua_State *L, int names_idx);
 /* [-n, +1, m] Pops n values and pushes a row of shape at shape_idx. */

@@ -3,45 +3,10 @@
  * Results (iteration, all, first, one, scalar, scalars, keys, rowcount),
  * the box that owns an open core cursor while Lua runs, and the protected
  * call that row loops run in with the collector paused. */
-#include <stdio.h>
 #include <string.h>
 
 #include "l_db.h"
 #include "l_result.h"
-
-/* ---- repr ---- */
-
-void l_repr(lua_State *L, int idx)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) == LUA_TSTRING) {
-        /* "text" with quotes and control characters escaped */
-        size_t n;
-        const char *s = lua_tolstring(L, idx, &n);
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        luaL_addchar(&b, '"');
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c == '"' || c == '\\') {
-                luaL_addchar(&b, '\\');
-                luaL_addchar(&b, (char)c);
-            } else if (c == '\n') {
-                luaL_addstring(&b, "\\n");
-            } else if (c < 32 || c == 127) {
-                char esc[8];
-                snprintf(esc, sizeof esc, "\\%d", c);
-                luaL_addstring(&b, esc);
-            } else {
-                luaL_addchar(&b, (char)c);
-            }
-        }
-        luaL_addchar(&b, '"');
-        luaL_pushresult(&b);
-        return;
-    }
-    luaL_tolstring(L, idx, NULL);
-}
 
 /* ---- lists ---- */
 

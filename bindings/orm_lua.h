@@ -32,6 +32,12 @@ int orm_lua_shard_count(lua_State *L, int idx);
 /* Pins the handle at idx to shard i (every call runs there, no fan-out)
  * and returns its name; i < 0 unpins (NULL returned). */
 const char *orm_lua_shard_pin(lua_State *L, int idx, int i);
+/* [-0, +1, e] The text of the value at idx as it shows inside a list or
+ * table (bindings/l_repr.c): strings quoted, models and lists by
+ * __tostring, plain tables readably ({1, name = "x"}). */
+void orm_lua_push_repr(lua_State *L, int idx);
+/* [-0, +1, m] table.sort, kept in the registry. */
+void orm_lua_push_sort(lua_State *L);
 /* [-0, +1, -] Pushes a list of the handle's model class names, in definition order. */
 void orm_lua_push_model_names(lua_State *L, int idx);
 

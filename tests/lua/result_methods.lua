@@ -1,5 +1,6 @@
 -- result_methods.lua — a Result's DB-API and 2.0-style faces: fetchone,
--- fetchmany, fetchall (a position of their own), mappings() (plain tables),
+-- fetchmany, fetchall (a position of their own), mappings() (plain tables,
+-- printed readably inside the list),
 -- keys(), scalars() as a ScalarResult (#, [i], ipairs, printed as a list,
 -- all/first/one/one_or_none), and executemany: execute(db.text(INSERT),
 -- { {...}, {...} }) runs once per parameter table, rowcount the total.
@@ -20,6 +21,7 @@ print("-- mappings")
 local m = s:execute(db.text("SELECT username, age FROM users WHERE age < :a ORDER BY age"), { a = 25 }):mappings()
 print(#m, getmetatable(m[1]), m[1].username, m[1].age, m[2].username, m:first().age)
 for _, row in ipairs(m) do print(row.username, row.age) end
+print(m) -- the list prints its plain tables readably, in key order
 local om = s:execute(db.select(User):where(User.age:eq(41))):mappings():one()
 print(om.User, om.User.age)
 print(s:execute(db.select(User.username, User.age):where(User.age:eq(41))):mappings():one().age)

@@ -2,7 +2,8 @@
 # repl_print — how the REPL shows values: plain tables readably (array part
 # first, other keys sorted, identifiers bare, other keys bracketed, strings
 # quoted and escaped, nesting, <cycle>, deep nesting and long tables cut),
-# __tostring used, <function>, <Name> for named userdata without __tostring.
+# __tostring used, <function>, <Name> for named userdata without __tostring;
+# plain tables inside a list (mappings()) the same way.
 set -u
 cat >in.lua <<'LUA'
 {}
@@ -39,4 +40,14 @@ sed -n 13p out | grep -q '{\.\.\.}' || { echo "deep nesting not cut: $(sed -n 13
 big=$(printf 'local t = {} for i = 1, 150 do t[i] = i end return t\n' |
       "$ORMSH" -i --database sqlite:// 2>/dev/null)
 case "$big" in "{1, 2, 3, "*", 100, ...}") ;; *) echo "long table: $big"; exit 1 ;; esac
+# inside a list (result:mappings(), a JSON value in a row) plain tables read
+# the same, also through Lua's print
+cat >list.lua <<'LUA'
+r = db.session:execute(db.text("SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, 'y'"))
+r:mappings()
+print(db.session:execute(db.text("SELECT 3 AS n")):mappings())
+LUA
+"$ORMSH" -i --database sqlite:// <list.lua >out 2>err || { echo "ormsh failed"; cat err; exit 1; }
+printf '%s\n' '[{a = 1, b = "x"}, {a = 2, b = "y"}]' '[{n = 3}]' >want
+diff -u want out || { echo "lists of plain tables"; exit 1; }
 exit 0
