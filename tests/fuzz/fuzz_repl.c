@@ -76,11 +76,10 @@ static int open_shell(lua_State *l)
 
 /* One shell serves SHELL_INPUTS inputs in a row (opening one costs more
  * than most inputs do to run): each input starts on a rolled-back session
- * and tables holding the two authors only, with the output mode, output file
- * and exit request reset; globals an input
- * changed stay until the shell is renewed. A finding that does not replay
- * alone on a fresh shell needs the inputs before it (libFuzzer's -runs with
- * the corpus in order). */
+ * and tables holding the two authors only, with the output mode, output
+ * file and exit request reset; globals an input changed stay until the
+ * shell is renewed. A finding that does not replay alone on a fresh shell
+ * needs the inputs before it (libFuzzer's -runs with the corpus in order). */
 #define SHELL_INPUTS 64
 static lua_State *L;
 static unsigned uses;
