@@ -11,13 +11,19 @@
 #include "l_relation.h"
 #include "l_result.h"
 
+#define L_SESSION_MAGIC 0x4F524D53u
+
 typedef struct l_session {
+    unsigned magic; /* L_SESSION_MAGIC: a cheaper type test than the metatable's */
     l_db *db;
 } l_session;
 
 l_db *l_session_check(lua_State *L, int idx)
 {
-    l_session *s = luaL_checkudata(L, idx, L_MT_SESSION);
+    l_session *s = lua_touserdata(L, idx);
+    /* anything else gets luaL_checkudata's error, which the '.'-for-':' hint reads */
+    if (s == NULL || lua_rawlen(L, idx) != sizeof *s || s->magic != L_SESSION_MAGIC)
+        s = luaL_checkudata(L, idx, L_MT_SESSION);
     if (s->db == NULL || s->db->session == NULL) luaL_argerror(L, idx, "the session is closed");
     s->db->L = L;
     return s->db;
@@ -26,6 +32,7 @@ l_db *l_session_check(lua_State *L, int idx)
 void l_session_push_new(lua_State *L, l_db *db, int dbidx)
 {
     l_session *s = lua_newuserdatauv(L, sizeof *s, 1);
+    s->magic = L_SESSION_MAGIC;
     s->db = db;
     luaL_setmetatable(L, L_MT_SESSION);
     lua_pushvalue(L, dbidx);
