@@ -9,6 +9,7 @@
 #include "dialect.h"
 #include "l_relation.h"
 #include "l_result.h"
+#include "relation_state.h"
 
 /* ---- cascades ---- */
 
@@ -41,10 +42,12 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
         const char *name = l_rel_decl_key(L, decl);
         if (r->kind == ORM_REL_M2O) {
             orm_object *src = orm_object_link_src(l_instance_check(L, inst_idx), r->local_col);
-            if (src && src->table->udata)
+            if (src == NULL || src->table->udata == NULL)
+                src = orm_rel_target(l_instance_check(L, inst_idx), r);
+            if (src)
                 l_instance_push_object(L, db, orm_object_retain(src));
             else
-                l_rel_push_loaded(L, db, inst_idx, name);
+                lua_pushnil(L);
         } else {
             l_rel_push_loaded(L, db, inst_idx, name);
         }
