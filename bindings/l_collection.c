@@ -71,6 +71,7 @@ void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
     orm_object *o = l_instance_check(L, inst_idx);
     orm_object *t = lua_isnil(L, val_idx) ? NULL : l_instance_check(L, val_idx);
     if (orm_rel_set_target(o, r, t) < 0) l_oom(L);
+    if (t) db->rel_slots = 1;
     /* relstate keeps the target's instance (and what it has loaded) alive
      * as long as inst's, and lets l_rel_forget find inst */
     l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), val_idx);
@@ -80,7 +81,8 @@ void l_rel_forget(lua_State *L, l_db *db)
 {
     l_db_push_uv(L, db);
     lua_getfield(L, -1, L_DB_RELSTATE);
-    if (lua_istable(L, -1)) { /* what core holds for each instance goes too */
+    if (db->rel_slots && lua_istable(L, -1)) { /* what core holds for each instance goes too */
+        db->rel_slots = 0;
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             lua_pop(L, 1);

@@ -148,6 +148,7 @@ static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, 
         if (r->kind == ORM_REL_M2O) {
             if (isnew) {
                 if (orm_rel_set_target(l_instance_check(L, obj), r, c) < 0) l_oom(L);
+                db->rel_slots = 1;
                 l_rel_set_loaded(L, db, obj, rels[k].name, child); /* anchors the target */
             }
         } else {

@@ -192,6 +192,7 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
         lua_rawseti(L, targets, nb + 1);
         orm_rel_batch_add(batch, key, nb++);
     }
+    if (r->kind == ORM_REL_M2O) db->rel_slots = 1; /* targets cached below */
     attach a = {result, state, targets, batch, 0, name};
     const orm_value *const *keys = orm_rel_batch_keys(batch);
     int nk = orm_rel_batch_nkeys(batch);

@@ -73,7 +73,7 @@ orm_object *orm_object_retain(orm_object *o)
 
 static void object_free(orm_object *o)
 {
-    orm_rel_slots_clear(o);
+    if (o->rels) orm_rel_slots_clear(o);
     orm_object_clear_links(o);
     if (o->in_identity && o->session) orm_identity_remove(&o->session->identity, o);
     for (int i = 0; i < o->table->ncols; i++)
