@@ -352,17 +352,10 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
         if (orm_session_add(db->session, assoc) < 0) l_db_raise_session(L, db);
         if (owner->session && !other->session) session_add(L, db, other_idx);
         if (other->session && !owner->session) session_add(L, db, owner_idx);
-    } else { /* kept until the owner joins a session */
-        int box = lua_gettop(L);
-        l_rel_push_state(L, db, owner_idx, 1);
-        if (lua_getfield(L, -1, "__assoc") == LUA_TNIL) {
-            lua_pop(L, 1);
-            lua_newtable(L);
-            lua_pushvalue(L, -1);
-            lua_setfield(L, -3, "__assoc");
-        }
-        lua_pushvalue(L, box);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    } else { /* core keeps it with the owner until the owner joins a session */
+        if (orm_rel_keep_assoc(owner, assoc) < 0) l_oom(L);
+        db->rel_slots = 1;
+        l_rel_push_state(L, db, owner_idx, 1); /* l_rel_forget finds the owner */
     }
     lua_settop(L, top);
 }

@@ -70,19 +70,8 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
         lua_settop(L, decl - 1);
     }
     /* association rows made before the owner joined a session */
-    l_rel_push_state(L, db, inst_idx, 0);
-    if (lua_istable(L, -1) && lua_getfield(L, -1, "__assoc") == LUA_TTABLE) {
-        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
-            orm_object **b = lua_touserdata(L, -1);
-            if (*b && (*b)->session == NULL && orm_session_add(db->session, *b) < 0)
-                l_db_raise_session(L, db);
-            lua_pop(L, 1);
-        }
-        lua_pushnil(L);
-        lua_setfield(L, -3, "__assoc");
-    }
+    if (orm_rel_add_kept_assoc(db->session, l_instance_check(L, inst_idx)) < 0)
+        l_db_raise_session(L, db);
     lua_settop(L, top);
 }
 

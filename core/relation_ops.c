@@ -187,16 +187,7 @@ static int add_visit(const orm_rel_env *e, orm_object *o, visited *vs)
         for (int k = 0; k < orm_rel_count(o, r); k++)
             if ((rc = add_reached(e, orm_rel_item(o, r, k), vs)) < 0) return rc;
     }
-    orm_rel_slots *ss = o->rels;
-    if (ss && ss->nassoc) { /* association rows made before o joined a session */
-        for (int i = 0; i < ss->nassoc; i++)
-            if (ss->assoc[i]->session == NULL && (rc = orm_session_add(e->s, ss->assoc[i])) < 0)
-                return rc;
-        for (int i = 0; i < ss->nassoc; i++)
-            orm_object_release(ss->assoc[i]);
-        ss->nassoc = 0;
-    }
-    return ORM_OK;
+    return orm_rel_add_kept_assoc(e->s, o); /* rows made before o joined a session */
 }
 
 int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)

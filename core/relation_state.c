@@ -5,6 +5,7 @@
  * in order. */
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "relation_state.h"
 
@@ -166,6 +167,20 @@ int orm_rel_keep_assoc(orm_object *o, orm_object *assoc)
     }
     ss->assoc[ss->nassoc++] = orm_object_retain(assoc);
     return ORM_OK;
+}
+
+int orm_rel_add_kept_assoc(orm_session *s, orm_object *o)
+{
+    orm_rel_slots *ss = o->rels;
+    if (ss == NULL) return ORM_OK;
+    int i = 0, rc = ORM_OK;
+    for (; i < ss->nassoc; i++) { /* in the order they were made */
+        if (ss->assoc[i]->session == NULL && (rc = orm_session_add(s, ss->assoc[i])) < 0) break;
+        orm_object_release(ss->assoc[i]);
+    }
+    memmove(ss->assoc, ss->assoc + i, (size_t)(ss->nassoc - i) * sizeof *ss->assoc);
+    ss->nassoc -= i;
+    return rc;
 }
 
 void orm_rel_slots_clear(orm_object *o)

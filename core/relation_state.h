@@ -64,6 +64,10 @@ orm_object *orm_rel_target(const orm_object *o, const orm_rel *r);
 int orm_rel_set_target(orm_object *o, const orm_rel *r, orm_object *target);
 /* Keeps assoc (retained) with o until o joins a session. ORM_OK or ORM_ENOMEM. */
 int orm_rel_keep_assoc(orm_object *o, orm_object *assoc);
+/* The association rows kept with o join s (those not in a session yet)
+ * and o forgets them. ORM_OK or the session's failure (rows not added yet
+ * stay kept). */
+int orm_rel_add_kept_assoc(orm_session *s, orm_object *o);
 /* Releases everything o's slots hold and frees them. NULL-safe on o->rels. */
 void orm_rel_slots_clear(orm_object *o);
 

@@ -164,6 +164,37 @@ static void test_relation_state__many_to_many_and_cascade_add(void **state)
     rt_drop(p);
 }
 
+static void test_relation_state__kept_assoc_rows(void **state)
+{
+    fx *f = *state;
+    rt t;
+    rt_init(&t, f);
+    orm_object *p = new_parent(f, "p"), *red = rt_new_tag(&t, 1, "red");
+    orm_object *blue = rt_new_tag(&t, 2, "blue");
+    orm_object *a1 = orm_rel_assoc_new(&t.tags, p, red), *a2 = orm_rel_assoc_new(&t.tags, p, blue);
+    assert_non_null(a1);
+    assert_non_null(a2);
+    assert_int_equal(orm_rel_add_kept_assoc(f->s, p), ORM_OK); /* nothing kept: nothing to do */
+    assert_int_equal(orm_rel_keep_assoc(p, a1), ORM_OK);
+    assert_int_equal(orm_rel_keep_assoc(p, a2), ORM_OK);
+    assert_int_equal(a1->refs, 2);
+    add_ok(f, p);
+    add_ok(f, red);
+    add_ok(f, blue);
+    assert_int_equal(orm_rel_add_kept_assoc(f->s, p), ORM_OK);
+    assert_int_equal(p->rels->nassoc, 0);
+    assert_int_equal(a1->state, ORM_OBJ_PENDING);
+    assert_true(a1->seq < a2->seq); /* in the order they were made */
+    assert_int_equal(a1->refs, 2);  /* the caller's and the session's */
+    commit_ok(f);
+    assert_int_equal(nrows(f, "parent_tag"), 2);
+    orm_object_release(a1);
+    orm_object_release(a2);
+    rt_drop(red);
+    rt_drop(blue);
+    rt_drop(p);
+}
+
 static void test_relation_state__delete_cascade(void **state)
 {
     fx *f = *state;
@@ -248,6 +279,7 @@ int main(void)
         FIXTURE_TEST(test_relation_state__set_parent_keeps_both_sides),
         FIXTURE_TEST(test_relation_state__append_remove_one_to_many),
         FIXTURE_TEST(test_relation_state__many_to_many_and_cascade_add),
+        FIXTURE_TEST(test_relation_state__kept_assoc_rows),
         FIXTURE_TEST(test_relation_state__delete_cascade),
         FIXTURE_TEST(test_relation_state__load_many),
     };
