@@ -168,7 +168,7 @@ FUZZ_SECONDS ?= 60
 # FUZZ_SEED: libFuzzer's random seed (0: a new one each run; CI fixes one so
 # a run explores the same inputs again)
 FUZZ_SEED ?= 0
-FUZZ_TARGETS ?= url expr revision lua repl migration
+FUZZ_TARGETS ?= url expr revision lua repl migration fixture
 FUZZ_DEBS := clang libclang-rt-14-dev
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz: deps
@@ -185,11 +185,11 @@ fuzz: deps
 fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
 # The Lua targets include this header: a change to it rebuilds them.
-$(BUILD)/fuzz/fuzz_lua $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: tests/fuzz/capped_lua.h
+$(BUILD)/fuzz/fuzz_lua $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration $(BUILD)/fuzz/fuzz_fixture: tests/fuzz/capped_lua.h
 
-$(BUILD)/fuzz/fuzz_lua: tests/fuzz/fuzz_lua.c $(CORE_OBJ) $(BIND_OBJ)
+$(BUILD)/fuzz/fuzz_lua $(BUILD)/fuzz/fuzz_fixture: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
+	$(CC) $(CFLAGS_ALL) -Ibindings -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) $(LUA_LIBS) $(SQLITE_LIBS) $(SERVER_LIBS) -lm -ldl
 
 $(BUILD)/fuzz/fuzz_repl $(BUILD)/fuzz/fuzz_migration: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ) $(BIND_OBJ) $(filter-out %/main.o,$(SHELL_OBJ))
 	@mkdir -p $(dir $@)

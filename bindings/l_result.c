@@ -45,12 +45,13 @@ void l_repr(lua_State *L, int idx)
 
 /* ---- lists ---- */
 
-static int list_tostring(lua_State *L)
+/* [-0, +1, m] open, the reprs of items 1..n of the table at index 1
+ * separated by ", ", close: how lists and rows print. */
+static int push_items(lua_State *L, lua_Integer n, char open, char close)
 {
     luaL_Buffer b;
-    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     luaL_buffinit(L, &b);
-    luaL_addchar(&b, '[');
+    luaL_addchar(&b, open);
     for (lua_Integer i = 1; i <= n; i++) {
         if (i > 1) luaL_addstring(&b, ", ");
         lua_rawgeti(L, 1, i);
@@ -58,9 +59,14 @@ static int list_tostring(lua_State *L)
         lua_remove(L, -2);
         luaL_addvalue(&b);
     }
-    luaL_addchar(&b, ']');
+    luaL_addchar(&b, close);
     luaL_pushresult(&b);
     return 1;
+}
+
+static int list_tostring(lua_State *L)
+{
+    return push_items(L, (lua_Integer)lua_rawlen(L, 1), '[', ']');
 }
 
 void l_list_new(lua_State *L, int narr)
@@ -106,20 +112,7 @@ static int row_len(lua_State *L)
 
 static int row_tostring(lua_State *L)
 {
-    lua_Integer n = row_width(L, 1);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addchar(&b, '(');
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (i > 1) luaL_addstring(&b, ", ");
-        lua_rawgeti(L, 1, i);
-        l_repr(L, -1);
-        lua_remove(L, -2);
-        luaL_addvalue(&b);
-    }
-    luaL_addchar(&b, ')');
-    luaL_pushresult(&b);
-    return 1;
+    return push_items(L, row_width(L, 1), '(', ')');
 }
 
 void l_row_shape(lua_State *L, int names_idx)

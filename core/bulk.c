@@ -120,6 +120,22 @@ static int run(orm_session *s, orm_compiled *comp, int64_t *matched)
     return orm_session_run(s, orm_buf_str(&comp->sql), comp->params, comp->nparams, matched);
 }
 
+/* The statement comp of a bulk op ("update" or "delete") on the rows of t
+ * matching where: first the loaded objects it will touch (into hit), then
+ * the old rows copied to the history table when t keeps one, the statement,
+ * and its audit entry. No change without its history rows and audit entry:
+ * a failure there fails the session's transaction. */
+static int run_logged(orm_session *s, const orm_table *t, const orm_expr *where, const char *op,
+                      orm_compiled *comp, objlist *hit, int64_t *matched)
+{
+    int rc = loaded_matches(s, t, where, hit);
+    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, op);
+    if (rc >= 0) rc = run(s, comp, matched);
+    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, op, comp, *matched);
+    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
+    return rc;
+}
+
 int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_expr *const *values,
                     int n, const orm_expr *where, int64_t *matched)
 {
@@ -168,12 +184,7 @@ int orm_bulk_update(orm_session *s, const orm_table *t, const int *cols, orm_exp
         return compile_fail(s, rc, &err);
     }
     objlist hit = {0};
-    rc = loaded_matches(s, t, where, &hit);
-    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "update");
-    if (rc >= 0) rc = run(s, &comp, matched);
-    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, "update", &comp, *matched);
-    /* no change without its history rows and audit entry */
-    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
+    rc = run_logged(s, t, where, "update", &comp, &hit, matched);
     int sets_key = 0;
     for (int i = 0; i < n; i++)
         sets_key |= t->cols[cols[i]].primary_key;
@@ -216,12 +227,7 @@ int orm_bulk_delete(orm_session *s, const orm_table *t, const orm_expr *where, i
         return compile_fail(s, rc, &err);
     }
     objlist hit = {0};
-    rc = loaded_matches(s, t, where, &hit);
-    if (rc >= 0 && t->history) rc = orm_history_copy_where(s, t, where, "delete");
-    if (rc >= 0) rc = run(s, &comp, matched);
-    if (rc >= 0 && s->audit) rc = orm_audit_bulk(s, t, "delete", &comp, *matched);
-    /* no change without its history rows and audit entry */
-    if (rc < 0 && (t->history || s->audit)) rc = orm_session_fail(s, rc);
+    rc = run_logged(s, t, where, "delete", &comp, &hit, matched);
     for (size_t i = 0; rc >= 0 && i < hit.n; i++) {
         orm_object *o = hit.v[i];
         if (o->session != s || o->state != ORM_OBJ_PERSISTENT) continue;

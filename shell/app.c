@@ -377,12 +377,14 @@ static void set_app_name(lua_State *L, int dir, int config)
     lua_setfield(L, LUA_REGISTRYINDEX, APPNAME_KEY);
 }
 
-/* [-0, +0, e] Without an app: a model for every table (db.reflect()); what
- * reflection skipped or renamed goes to stderr. Not for `run` (a script
- * defines its own models) nor `db` (its commands reflect by themselves). */
+/* [-0, +0, e] Without an app: a model for every table (db.reflect()), for
+ * the shell, -e and run alike, so a script written against the reflected
+ * names runs as typed code does (a script's own db.Model of a table takes
+ * the reflected class's place); what reflection skipped or renamed goes to
+ * stderr. Not for `db` (its commands reflect by themselves). */
 static int reflect_models(lua_State *L, int db, const ormsh_opts *o)
 {
-    if (o->command && (strcmp(o->command, "run") == 0 || strcmp(o->command, "db") == 0)) return 0;
+    if (o->command && strcmp(o->command, "db") == 0) return 0;
     lua_getfield(L, db, "reflect");
     if (sh_pcall(L, 0, 2) != LUA_OK) {
         const char *msg = luaL_tolstring(L, -1, NULL);

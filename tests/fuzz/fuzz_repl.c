@@ -2,7 +2,8 @@
  * is a run of lines fed on standard input to the real loop (repl.c): Lua
  * lines with `return` tried first, continuation lines, dot-commands, help(),
  * show(), exit() and the printing of results in every output mode, on an
- * in-memory SQLite database with two models, a new shell for each input.
+ * in-memory SQLite database with two models (one shell for SHELL_INPUTS
+ * inputs in a row, see below).
  * Errors are expected and printed; crashes, sanitizer reports and leaks are
  * findings. Run it with -close_fd_mask=3 (the
  * shell's output goes to /dev/null) and an absolute -artifact_prefix (inputs
@@ -25,6 +26,7 @@
 #include "shell.h"
 
 static int home_fd = -1, tmp_fd = -1; /* the working directory, and the one inputs run in */
+static int reset_ref;                 /* SETUP's reset function, in the registry */
 
 /* [-0, +0, e] The REPL over standard input, in a protected call as main.c
  * runs it (an error the loop does not catch ends it, as it ends ormsh). */
@@ -43,9 +45,15 @@ static const char SETUP[] =
     "  title = db.Column(db.String(30)), author_id = db.Column(db.Integer, "
     "db.ForeignKey('author.id')) })\n"
     "db.create_all()\n"
-    "db.session:add_all{ Author{ name = 'Ann', score = 1.5 }, Author{ name = 'Bob' } }\n"
-    "db.session:commit()\n"
-    "io, os, debug, dofile, loadfile, require = nil, nil, nil, nil, nil, nil\n";
+    "io, os, debug, dofile, loadfile, require = nil, nil, nil, nil, nil, nil\n"
+    "local db, pcall, Author = db, pcall, Author\n"
+    "return function()\n" /* each input's start, whatever the last one did to globals */
+    "  pcall(function() db.session:rollback()\n"
+    "    db.session:execute(db.text('DELETE FROM book'))\n"
+    "    db.session:execute(db.text('DELETE FROM author'))\n"
+    "    db.session:add_all{ Author{ name = 'Ann', score = 1.5 }, Author{ name = 'Bob' } }\n"
+    "    db.session:commit() end)\n"
+    "end\n";
 
 /* [-0, +0, e] The shell as `ormsh --database sqlite:// shell` sets it up. */
 static int open_shell(lua_State *l)
@@ -62,7 +70,26 @@ static int open_shell(lua_State *l)
     if (app_open(l, &opts) != SH_EXIT_OK) luaL_error(l, "app_open failed");
     sh_open_show(l);
     if (luaL_dostring(l, SETUP) != LUA_OK) lua_error(l);
+    reset_ref = luaL_ref(l, LUA_REGISTRYINDEX);
     return 0;
+}
+
+/* One shell serves SHELL_INPUTS inputs in a row (opening one costs more
+ * than most inputs do to run): each input starts on a rolled-back session
+ * and tables holding the two authors only, with the output mode, output file
+ * and exit request reset; globals an input
+ * changed stay until the shell is renewed. A finding that does not replay
+ * alone on a fresh shell needs the inputs before it (libFuzzer's -runs with
+ * the corpus in order). */
+#define SHELL_INPUTS 64
+static lua_State *L;
+static unsigned uses;
+
+static void close_shell(void)
+{
+    app_close(L);
+    lua_close(L);
+    L = NULL;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -104,13 +131,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         return 0;
     }
-    lua_State *L = lua_newstate(cap_alloc, NULL);
-    if (!L) abort();
-    lua_pushcfunction(L, open_shell);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-        fprintf(stderr, "fuzz_repl: %s\n", lua_tostring(L, -1));
-        abort();
+    if (L && ++uses % SHELL_INPUTS == 0) close_shell();
+    if (!L) {
+        L = lua_newstate(cap_alloc, NULL);
+        if (!L) abort();
+        lua_pushcfunction(L, open_shell);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            fprintf(stderr, "fuzz_repl: %s\n", lua_tostring(L, -1));
+            abort();
+        }
     }
+    /* each input starts from a settled session, the two authors and no book */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, reset_ref);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) lua_settop(L, 0);
     FILE *saved = stdin;
     stdin = in;
     watch_start(L); /* the REPL clears hooks: a budget would not hold */
@@ -123,9 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stdin = saved;
     fclose(in);
     free(text);
-    app_close(L);
-    lua_close(L);
-    /* the shell's own state, for the next input's session */
+    lua_settop(L, 0);
     sh_exit_reset();
     sh_mode_set("list");
     sh_output_set(NULL);
