@@ -172,7 +172,7 @@ int orm_rel_keep_assoc(orm_object *o, orm_object *assoc)
 int orm_rel_add_kept_assoc(orm_session *s, orm_object *o)
 {
     orm_rel_slots *ss = o->rels;
-    if (ss == NULL) return ORM_OK;
+    if (ss == NULL || ss->nassoc == 0) return ORM_OK;
     int i = 0, rc = ORM_OK;
     for (; i < ss->nassoc; i++) { /* in the order they were made */
         if (ss->assoc[i]->session == NULL && (rc = orm_session_add(s, ss->assoc[i])) < 0) break;
