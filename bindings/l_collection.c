@@ -15,6 +15,7 @@
 #include "dialect.h"
 #include "l_relation.h"
 #include "l_result.h"
+#include "relation_state.h"
 
 #define L_MT_OBJBOX "orm.ObjectBox"
 
@@ -62,9 +63,34 @@ void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, in
     lua_pop(L, 1);
 }
 
+void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
+                        int val_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    val_idx = lua_absindex(L, val_idx);
+    orm_object *o = l_instance_check(L, inst_idx);
+    orm_object *t = lua_isnil(L, val_idx) ? NULL : l_instance_check(L, val_idx);
+    if (orm_rel_set_target(o, r, t) < 0) l_oom(L);
+    if (t) db->rel_slots = 1;
+    /* relstate keeps the target's instance (and what it has loaded) alive
+     * as long as inst's, and lets l_rel_forget find inst */
+    l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), val_idx);
+}
+
 void l_rel_forget(lua_State *L, l_db *db)
 {
     l_db_push_uv(L, db);
+    lua_getfield(L, -1, L_DB_RELSTATE);
+    if (db->rel_slots && lua_istable(L, -1)) { /* what core holds for each instance goes too */
+        db->rel_slots = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            orm_object *o = l_instance_test(L, -1);
+            if (o) orm_rel_slots_clear(o);
+        }
+    }
+    lua_pop(L, 1);
     l_weak_table(L, "k");
     lua_setfield(L, -2, L_DB_RELSTATE);
     lua_pop(L, 1);
@@ -146,10 +172,11 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         lua_pushnil(L);
         return;
     }
-    l_rel_push_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx));
-    orm_object *cached = l_instance_test(L, -1);
-    if (cached && orm_value_equal(&cached->values[r->remote_col], v)) return;
-    lua_pop(L, 1);
+    orm_object *cached = orm_rel_target(o, r);
+    if (cached && orm_value_equal(&cached->values[r->remote_col], v)) {
+        l_instance_push_object(L, db, orm_object_retain(cached));
+        return;
+    }
     const orm_table *t = r->target;
     if (t->npk == 1 && t->pk[0] == r->remote_col) {
         orm_object *found = orm_session_peek(db->session, t, &v);
@@ -177,7 +204,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         lua_rawgeti(L, -1, 1);
         lua_remove(L, -2);
     }
-    if (!lua_isnil(L, -1)) l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
+    if (!lua_isnil(L, -1)) l_rel_cache_target(L, db, inst_idx, decl_idx, r, -1);
 }
 
 static void session_add(lua_State *L, l_db *db, int idx)
@@ -230,10 +257,10 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
     }
     if (orm_rel_link(r, child, parent) < 0) l_oom(L);
     if (parent_idx)
-        l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), parent_idx);
+        l_rel_cache_target(L, db, child_idx, decl_idx, r, parent_idx);
     else {
         lua_pushnil(L);
-        l_rel_set_loaded(L, db, child_idx, l_rel_decl_key(L, decl_idx), -1);
+        l_rel_cache_target(L, db, child_idx, decl_idx, r, -1);
     }
     if (parent && parent->session && !child->session) session_add(L, db, child_idx);
     if (parent && child->session && !parent->session) session_add(L, db, parent_idx);
@@ -325,17 +352,10 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
         if (orm_session_add(db->session, assoc) < 0) l_db_raise_session(L, db);
         if (owner->session && !other->session) session_add(L, db, other_idx);
         if (other->session && !owner->session) session_add(L, db, owner_idx);
-    } else { /* kept until the owner joins a session */
-        int box = lua_gettop(L);
-        l_rel_push_state(L, db, owner_idx, 1);
-        if (lua_getfield(L, -1, "__assoc") == LUA_TNIL) {
-            lua_pop(L, 1);
-            lua_newtable(L);
-            lua_pushvalue(L, -1);
-            lua_setfield(L, -3, "__assoc");
-        }
-        lua_pushvalue(L, box);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    } else { /* core keeps it with the owner until the owner joins a session */
+        if (orm_rel_keep_assoc(owner, assoc) < 0) l_oom(L);
+        db->rel_slots = 1;
+        l_rel_push_state(L, db, owner_idx, 1); /* l_rel_forget finds the owner */
     }
     lua_settop(L, top);
 }

@@ -21,6 +21,7 @@ typedef struct l_db {
     int nconfigured;     /* models whose relationships are configured */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
+    int rel_slots;       /* 1 once an instance got core relationship slots (l_rel_forget) */
     struct l_seed_stats *seed;   /* while db.seed runs: its counts (l_seed.c); else NULL */
     struct orm_shardset *shards; /* owned; NULL: not sharded (l_shard.c) */
     int shard_cur;               /* the shard conn and session belong to (0 when idle) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relation_state.h"
 #include "l_relation.h"
 #include "l_seed.h"
 
@@ -125,12 +126,31 @@ static void free_id(lua_State *L, orm_object *o)
     lua_settop(L, top);
 }
 
+/* 1 when another instance of o is in the cache now (pushed after this one
+ * was found unreachable and before its finalizer ran). */
+static int has_newer_instance(lua_State *L, const orm_object *o)
+{
+    lua_Integer id = (lua_Integer)(uintptr_t)o->udata, slot;
+    const l_class *c = o->table->udata;
+    if (id <= 0 || c == NULL || c->db == NULL || c->db->cache_ref == LUA_NOREF) return 0;
+    int top = lua_gettop(L), found = 0;
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, c->db->cache_ref) == LUA_TTABLE) {
+        push_chunk(L, lua_gettop(L), id, &slot);
+        found = lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, slot) != LUA_TNIL;
+    }
+    lua_settop(L, top);
+    return found;
+}
+
 static int inst_gc(lua_State *L)
 {
     l_inst *u = lua_touserdata(L, 1);
     if (u && u->obj) {
         orm_object *o = u->obj;
         u->obj = NULL;
+        /* what it loaded dies with the instance, as relationship state
+         * always has: this breaks the parent <-> child reference cycles */
+        if (o->rels && !has_newer_instance(L, o)) orm_rel_slots_clear(o);
         if (o->refs == 1) free_id(L, o); /* releasing frees o */
         orm_object_release(o);
     }

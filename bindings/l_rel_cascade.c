@@ -9,6 +9,7 @@
 #include "dialect.h"
 #include "l_relation.h"
 #include "l_result.h"
+#include "relation_state.h"
 
 /* ---- cascades ---- */
 
@@ -41,10 +42,12 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
         const char *name = l_rel_decl_key(L, decl);
         if (r->kind == ORM_REL_M2O) {
             orm_object *src = orm_object_link_src(l_instance_check(L, inst_idx), r->local_col);
-            if (src && src->table->udata)
+            if (src == NULL || src->table->udata == NULL)
+                src = orm_rel_target(l_instance_check(L, inst_idx), r);
+            if (src)
                 l_instance_push_object(L, db, orm_object_retain(src));
             else
-                l_rel_push_loaded(L, db, inst_idx, name);
+                lua_pushnil(L);
         } else {
             l_rel_push_loaded(L, db, inst_idx, name);
         }
@@ -67,19 +70,8 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
         lua_settop(L, decl - 1);
     }
     /* association rows made before the owner joined a session */
-    l_rel_push_state(L, db, inst_idx, 0);
-    if (lua_istable(L, -1) && lua_getfield(L, -1, "__assoc") == LUA_TTABLE) {
-        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
-            orm_object **b = lua_touserdata(L, -1);
-            if (*b && (*b)->session == NULL && orm_session_add(db->session, *b) < 0)
-                l_db_raise_session(L, db);
-            lua_pop(L, 1);
-        }
-        lua_pushnil(L);
-        lua_setfield(L, -3, "__assoc");
-    }
+    if (orm_rel_add_kept_assoc(db->session, l_instance_check(L, inst_idx)) < 0)
+        l_db_raise_session(L, db);
     lua_settop(L, top);
 }
 

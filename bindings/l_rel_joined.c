@@ -16,6 +16,7 @@
 #include "l_query.h"
 #include "l_relation.h"
 #include "l_result.h"
+#include "relation_state.h"
 
 #define MAX_JOINED ORM_REL_MAX_JOINED
 
@@ -145,7 +146,11 @@ static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, 
         l_instance_push_object(L, db, c);
         int child = lua_gettop(L);
         if (r->kind == ORM_REL_M2O) {
-            if (isnew) l_rel_set_loaded(L, db, obj, rels[k].name, child);
+            if (isnew) {
+                if (orm_rel_set_target(l_instance_check(L, obj), r, c) < 0) l_oom(L);
+                db->rel_slots = 1;
+                l_rel_set_loaded(L, db, obj, rels[k].name, child); /* anchors the target */
+            }
         } else {
             push_sub(L, sets, k + 1);
             sub_by(L, obj); /* the parent's children so far */

@@ -10,6 +10,7 @@
 #include "dialect.h"
 #include "l_relation.h"
 #include "l_result.h"
+#include "relation_state.h"
 
 #define IN_CHUNK ORM_REL_IN_CHUNK
 
@@ -136,8 +137,10 @@ static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child, i
     for (; parent >= 0; parent = orm_rel_batch_next(a->batch, parent)) {
         lua_rawgeti(L, a->targets, (lua_Integer)parent + 1);
         if (r->kind == ORM_REL_M2O) { /* the parent instance */
-            set_loaded_in(L, a->state, -1, a->name, child);
-        } else { /* the parent's collection */
+            if (orm_rel_set_target(l_instance_check(L, -1), r, l_instance_check(L, child)) < 0)
+                l_oom(L);
+            set_loaded_in(L, a->state, -1, a->name, child); /* anchors the target */
+        } else {                                            /* the parent's collection */
             lua_pushvalue(L, child);
             lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
         }
@@ -189,6 +192,7 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
         lua_rawseti(L, targets, nb + 1);
         orm_rel_batch_add(batch, key, nb++);
     }
+    if (r->kind == ORM_REL_M2O) db->rel_slots = 1; /* targets cached below */
     attach a = {result, state, targets, batch, 0, name};
     const orm_value *const *keys = orm_rel_batch_keys(batch);
     int nk = orm_rel_batch_nkeys(batch);

@@ -47,6 +47,11 @@ void l_rel_push_state(lua_State *L, l_db *db, int inst_idx, int create);
 void l_rel_push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name);
 /* [-0, +0, m] relstate[inst][name] = value at val_idx */
 void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx);
+/* [-0, +0, e] caches the instance at val_idx (nil: none) as inst's
+ * many-to-one r (declaration at decl_idx): core holds the target, relstate
+ * anchors its instance. */
+void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
+                        int val_idx);
 /* The relationship's attribute name (kept alive by the declaration). */
 const char *l_rel_decl_key(lua_State *L, int decl_idx);
 /* [-0, +1, m] a new empty collection owned by inst for the declaration */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relation_state.h"
 #include "session_int.h"
 
 /* A block of size bytes for an object, from slab (or malloc when NULL),
@@ -72,6 +73,7 @@ orm_object *orm_object_retain(orm_object *o)
 
 static void object_free(orm_object *o)
 {
+    if (o->rels) orm_rel_slots_clear(o);
     orm_object_clear_links(o);
     if (o->in_identity && o->session) orm_identity_remove(&o->session->identity, o);
     for (int i = 0; i < o->table->ncols; i++)

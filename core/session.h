@@ -62,7 +62,10 @@ typedef struct orm_object {
      * written). */
     orm_value *dbkey;
     struct orm_slab *slab; /* the arena of its block; NULL: malloc'd */
-    orm_value values[];    /* table->ncols values */
+    /* What it has loaded of its relationships (relation_state.h); NULL:
+     * nothing. Cleared by its holder's finalizer, or when it is freed. */
+    struct orm_rel_slots *rels;
+    orm_value values[]; /* table->ncols values */
 } orm_object;
 
 /* A new transient object with every value NULL and one reference. NULL on oom. */

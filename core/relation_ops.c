@@ -1,0 +1,302 @@
+/* relation_ops.c — relationships at work on objects, over their slots
+ * (relation_state.h): setting a many-to-one and appending to or removing
+ * from a collection with the other side kept in step, loading one
+ * relationship for many parents at once, and the save-update and delete
+ * cascades. Failures leave the session's error set. */
+#include <assert.h>
+#include <stdlib.h>
+
+#include "relation_state.h"
+
+static int oom(const orm_rel_env *e)
+{
+    return orm_error_oom(orm_session_error(e->s));
+}
+
+/* Makes o's r loaded: nothing to load (no key) marks it loaded and empty,
+ * else the caller's loader runs. Without a loader it stays as it is. */
+static int ensure_loaded(const orm_rel_env *e, orm_object *o, const orm_rel *r)
+{
+    if (orm_rel_loaded(o, r)) return ORM_OK;
+    if (r->kind != ORM_REL_M2O && orm_rel_load_key(r, o) == NULL)
+        return orm_rel_set_loaded(o, r) < 0 ? oom(e) : ORM_OK;
+    return e->load ? e->load(e->ctx, o, r) : ORM_OK;
+}
+
+/* The parent a many-to-one r of child follows, as far as memory knows. */
+static orm_object *known_parent(const orm_rel_env *e, const orm_rel *r, orm_object *child)
+{
+    orm_object *src = orm_object_link_src(child, r->local_col);
+    if (src) return src;
+    const orm_value *v = &child->values[r->local_col];
+    if (v->type == ORM_V_NULL) return NULL;
+    orm_object *t = orm_rel_target(child, r);
+    if (t && orm_value_equal(&t->values[r->remote_col], v)) return t;
+    const orm_table *tt = r->target;
+    if (tt->npk == 1 && tt->pk[0] == r->remote_col) return orm_session_peek(e->s, tt, &v);
+    return NULL;
+}
+
+static int join_session(const orm_rel_env *e, orm_object *o)
+{
+    if (o->session) return ORM_OK;
+    int rc = orm_session_add(e->s, o);
+    return rc < 0 ? rc : orm_rel_cascade_add(e, o);
+}
+
+int orm_rel_set_parent(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev,
+                       orm_object *child, orm_object *parent)
+{
+    assert(r->kind == ORM_REL_M2O && child->table == r->parent);
+    assert(!parent || parent->table == r->target);
+    int rc;
+    if (rev) {
+        orm_object *old = known_parent(e, r, child);
+        if (old && old != parent) orm_rel_remove_item(old, rev, child);
+        if (parent && rev->kind == ORM_REL_O2M) {
+            if ((rc = ensure_loaded(e, parent, rev)) < 0) return rc;
+            if (orm_rel_loaded(parent, rev) && orm_rel_add_item(parent, rev, child) < 0)
+                return oom(e);
+        }
+    }
+    if (orm_rel_link(r, child, parent) < 0 || orm_rel_set_target(child, r, parent) < 0)
+        return oom(e);
+    if (parent && parent->session && !child->session && (rc = join_session(e, child)) < 0)
+        return rc;
+    if (parent && child->session && !parent->session && (rc = join_session(e, parent)) < 0)
+        return rc;
+    return ORM_OK;
+}
+
+static int m2m_append(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, orm_object *owner,
+                      orm_object *other)
+{
+    int rc;
+    if ((rc = ensure_loaded(e, owner, r)) < 0) return rc;
+    if (orm_rel_index(owner, r, other) >= 0) return ORM_OK;
+    if (orm_rel_add_item(owner, r, other) < 0) return oom(e);
+    if (rev) {
+        if ((rc = ensure_loaded(e, other, rev)) < 0) return rc;
+        if (orm_rel_loaded(other, rev) && orm_rel_add_item(other, rev, owner) < 0) return oom(e);
+    }
+    orm_object *assoc = orm_rel_assoc_new(r, owner, other);
+    if (assoc == NULL) return oom(e);
+    if (owner->session || other->session) {
+        rc = orm_session_add(e->s, assoc);
+        if (rc == ORM_OK && owner->session && !other->session) rc = join_session(e, other);
+        if (rc == ORM_OK && other->session && !owner->session) rc = join_session(e, owner);
+    } else { /* kept until the owner joins a session */
+        rc = orm_rel_keep_assoc(owner, assoc) < 0 ? oom(e) : ORM_OK;
+    }
+    orm_object_release(assoc);
+    return rc;
+}
+
+int orm_rel_append(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, orm_object *owner,
+                   orm_object *item)
+{
+    assert(r->kind != ORM_REL_M2O && owner->table == r->parent && item->table == r->target);
+    if (r->kind == ORM_REL_M2M) return m2m_append(e, r, rev, owner, item);
+    int rc;
+    if (rev && rev->kind == ORM_REL_M2O)
+        rc = orm_rel_set_parent(e, rev, r, item, owner);
+    else
+        rc = orm_rel_link(r, item, owner) < 0 ? oom(e) : ORM_OK;
+    if (rc < 0 || (rc = ensure_loaded(e, owner, r)) < 0) return rc;
+    if (orm_rel_add_item(owner, r, item) < 0) return oom(e);
+    if (owner->session && !item->session) return join_session(e, item);
+    return ORM_OK;
+}
+
+int orm_rel_remove(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, orm_object *owner,
+                   orm_object *item)
+{
+    assert(r->kind != ORM_REL_M2O && owner->table == r->parent && item->table == r->target);
+    orm_object_retain(item); /* the collection may hold the last reference */
+    int rc = ORM_OK;
+    if (r->kind == ORM_REL_M2M) {
+        orm_rel_remove_item(owner, r, item);
+        if (rev) orm_rel_remove_item(item, rev, owner);
+        rc = orm_rel_assoc_drop(e->s, r, owner, item);
+    } else {
+        if (rev && rev->kind == ORM_REL_M2O)
+            rc = orm_rel_set_parent(e, rev, r, item, NULL);
+        else if (orm_rel_link(r, item, NULL) < 0)
+            rc = oom(e);
+        orm_rel_remove_item(owner, r, item);
+        orm_rel_action act = rc < 0 ? ORM_REL_KEEP : orm_rel_on_remove(r, item);
+        if (act == ORM_REL_EXPUNGE_CHILD)
+            rc = orm_session_expunge(e->s, item);
+        else if (act == ORM_REL_DELETE_CHILD)
+            rc = orm_rel_delete(e, item);
+    }
+    orm_object_release(item);
+    return rc;
+}
+
+/* ---- cascades ---- */
+
+typedef struct visited {
+    const orm_object **v;
+    int n, cap;
+} visited;
+
+/* 1 when o was seen, else remembers it: 0, or ORM_ENOMEM. */
+static int seen(visited *vs, const orm_object *o)
+{
+    for (int i = 0; i < vs->n; i++)
+        if (vs->v[i] == o) return 1;
+    if (vs->n == vs->cap) {
+        int cap = vs->cap ? vs->cap * 2 : 16;
+        const orm_object **p = realloc(vs->v, (size_t)cap * sizeof *p);
+        if (p == NULL) return ORM_ENOMEM;
+        vs->v = p;
+        vs->cap = cap;
+    }
+    vs->v[vs->n++] = o;
+    return 0;
+}
+
+static int add_visit(const orm_rel_env *e, orm_object *o, visited *vs);
+
+static int add_reached(const orm_rel_env *e, orm_object *o, visited *vs)
+{
+    if (o->session == NULL) {
+        int rc = orm_session_add(e->s, o);
+        if (rc < 0) return rc;
+    }
+    return add_visit(e, o, vs);
+}
+
+static int add_visit(const orm_rel_env *e, orm_object *o, visited *vs)
+{
+    int rc = seen(vs, o);
+    if (rc != 0) return rc < 0 ? oom(e) : ORM_OK;
+    const orm_rel *const *rels, *const *revs;
+    int n = 0;
+    e->rels_of(e->ctx, o->table, &rels, &revs, &n);
+    for (int i = 0; i < n; i++) {
+        const orm_rel *r = rels[i];
+        if (r->kind == ORM_REL_M2O) {
+            orm_object *t = orm_object_link_src(o, r->local_col);
+            if (t == NULL) t = orm_rel_target(o, r);
+            if (t && (rc = add_reached(e, t, vs)) < 0) return rc;
+            continue;
+        }
+        /* by position: the loop may add to the collection (a backref) */
+        for (int k = 0; k < orm_rel_count(o, r); k++)
+            if ((rc = add_reached(e, orm_rel_item(o, r, k), vs)) < 0) return rc;
+    }
+    return orm_rel_add_kept_assoc(e->s, o); /* rows made before o joined a session */
+}
+
+int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
+{
+    if (o->rels == NULL && o->nlinks == 0) return ORM_OK; /* nothing linked or loaded */
+    visited vs = {0};
+    int rc = add_visit(e, o, &vs);
+    free(vs.v);
+    return rc;
+}
+
+int orm_rel_before_delete(const orm_rel_env *e, orm_object *o)
+{
+    if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return ORM_OK;
+    const orm_rel *const *rels, *const *revs;
+    int n = 0, rc = ORM_OK;
+    e->rels_of(e->ctx, o->table, &rels, &revs, &n);
+    for (int i = 0; i < n && rc == ORM_OK; i++) {
+        const orm_rel *r = rels[i];
+        orm_rel_action act = orm_rel_on_parent_delete(r);
+        if (act == ORM_REL_KEEP) continue;
+        if ((rc = ensure_loaded(e, o, r)) < 0) break;
+        int m = orm_rel_count(o, r);
+        if (m == 0) continue;
+        orm_object **items = malloc((size_t)m * sizeof *items); /* the collection changes below */
+        if (items == NULL) return oom(e);
+        for (int k = 0; k < m; k++)
+            items[k] = orm_object_retain(orm_rel_item(o, r, k));
+        for (int k = 0; k < m && rc == ORM_OK; k++) {
+            if (act == ORM_REL_UNLINK_ASSOC)
+                rc = orm_rel_remove(e, r, revs[i], o, items[k]);
+            else if (act == ORM_REL_DELETE_CHILD)
+                rc = orm_rel_delete(e, items[k]);
+            else if (orm_rel_link(r, items[k], NULL) < 0)
+                rc = oom(e);
+        }
+        for (int k = 0; k < m; k++)
+            orm_object_release(items[k]);
+        free(items);
+    }
+    return rc;
+}
+
+int orm_rel_delete(const orm_rel_env *e, orm_object *o)
+{
+    int rc = orm_rel_before_delete(e, o);
+    return rc < 0 ? rc : orm_session_delete(e->s, o);
+}
+
+/* ---- loading many parents ---- */
+
+int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *parents, int np,
+                      orm_rel_child_fn fn, void *ctx, orm_error *err)
+{
+    if (np <= 0) return ORM_OK;
+    if (np > ORM_REL_BATCH_MAX)
+        return orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                             "cannot eager-load for more than %d objects at once",
+                             ORM_REL_BATCH_MAX);
+    void *mem = malloc(orm_rel_batch_size(np));
+    orm_object **byno = malloc((size_t)np * sizeof *byno); /* batch number -> parent */
+    if (mem == NULL || byno == NULL) {
+        free(mem);
+        free(byno);
+        return orm_error_oom(err);
+    }
+    orm_rel_batch *b = orm_rel_batch_init(mem, np);
+    int nb = 0, rc = ORM_OK;
+    for (int i = 0; i < np; i++) {
+        orm_object *p = parents[i];
+        if (p == NULL || p->table != r->parent) continue;
+        if (r->kind != ORM_REL_M2O && orm_rel_set_loaded(p, r) < 0) {
+            rc = orm_error_oom(err);
+            goto out;
+        }
+        const orm_value *key = orm_rel_load_key(r, p); /* borrowed: the caller keeps p */
+        if (key == NULL) continue;
+        byno[nb] = p;
+        orm_rel_batch_add(b, key, nb++);
+    }
+    const orm_value *const *keys = orm_rel_batch_keys(b);
+    int nk = orm_rel_batch_nkeys(b);
+    for (int off = 0; off < nk && rc == ORM_OK; off += ORM_REL_IN_CHUNK) {
+        int n = nk - off < ORM_REL_IN_CHUNK ? nk - off : ORM_REL_IN_CHUNK;
+        orm_cursor *c = NULL;
+        if ((rc = orm_rel_load_open(s, r, keys + off, n, &c, err)) < 0) break;
+        while ((rc = orm_cursor_step(c)) == ORM_ROW) {
+            orm_object *child = NULL;
+            orm_value buf;
+            const orm_value *key;
+            if ((rc = orm_rel_load_row(c, r, &child, &buf, &key)) < 0) break;
+            if (child == NULL) continue;
+            for (int p = orm_rel_batch_first(b, key); p >= 0 && rc >= 0;
+                 p = orm_rel_batch_next(b, p))
+                rc = r->kind == ORM_REL_M2O ? orm_rel_set_target(byno[p], r, child)
+                                            : orm_rel_push_item(byno[p], r, child);
+            orm_value_clear(&buf);
+            if (rc < 0)
+                rc = orm_error_oom(err);
+            else if (fn)
+                rc = fn(ctx, child);
+            orm_object_release(child);
+            if (rc < 0) break;
+        }
+        orm_cursor_close(c);
+        if (rc == ORM_DONE) rc = ORM_OK;
+    }
+out:
+    free(byno);
+    free(mem);
+    return rc < 0 ? rc : ORM_OK;
+}
