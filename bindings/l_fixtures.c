@@ -18,6 +18,7 @@
 static int file_gc(lua_State *L)
 {
     l_fxfile *b = lua_touserdata(L, 1);
+    if (!b) return 0; /* see l_orm.h: a finalizer checks its argument */
     if (b->f && b->owned) fclose(b->f);
     b->f = NULL;
     return 0;
@@ -80,7 +81,8 @@ void l_fx_progress(lua_State *L, int fn, long long done, long long total)
 
 static int scan_gc(lua_State *L)
 {
-    l_fx_close_scan(lua_touserdata(L, 1));
+    l_fxscan *s = lua_touserdata(L, 1);
+    if (s) l_fx_close_scan(s);
     return 0;
 }
 

@@ -35,6 +35,7 @@ static void clear_row(loadbox *b)
 static int loadbox_gc(lua_State *L)
 {
     loadbox *b = lua_touserdata(L, 1);
+    if (!b) return 0;
     clear_row(b);
     orm_buf_free(&b->elem);
     orm_buf_free(&b->insert_sql);

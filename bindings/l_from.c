@@ -20,6 +20,7 @@ orm_from *l_from_test(lua_State *L, int idx)
 static int from_gc(lua_State *L)
 {
     l_from *u = lua_touserdata(L, 1);
+    if (!u) return 0; /* see l_orm.h: a finalizer checks its argument */
     orm_from_release(u->f);
     u->f = NULL;
     return 0;

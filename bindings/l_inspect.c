@@ -62,7 +62,8 @@ L_NORETURN static int raise_conn(lua_State *L, orm_conn *c)
 /* The strv's strings stay owned by a userdata while Lua may raise. */
 static int strv_gc(lua_State *L)
 {
-    orm_strv_free(lua_touserdata(L, 1));
+    orm_strv *v = lua_touserdata(L, 1);
+    if (v) orm_strv_free(v);
     return 0;
 }
 
@@ -94,6 +95,7 @@ void orm_lua_push_table_names(lua_State *L, int idx)
 static int dbtable_gc(lua_State *L)
 {
     orm_dbtable **t = lua_touserdata(L, 1);
+    if (!t) return 0;
     orm_dbtable_free(*t);
     *t = NULL;
     return 0;

@@ -30,7 +30,9 @@
 /* ---- l_orm.c ---- */
 /* [-0, +0, m] Protects the metatable at the top of the stack: getmetatable
  * returns false and setmetatable fails, so Lua code can neither call a __gc
- * early nor swap the metamethods of a value holding C pointers. */
+ * early nor swap the metamethods of a value holding C pointers. A __gc still
+ * returns at once when its argument is not a userdata: fuzz_lua saw a
+ * finalizer run with none once (tests/fuzz/findings/README.md). */
 void l_protect_mt(lua_State *L);
 
 /* ---- l_error.c ---- */

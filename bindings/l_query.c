@@ -24,7 +24,8 @@
 
 static int q_gc(lua_State *L)
 {
-    l_query *q = lua_touserdata(L, 1);                      /* only queries have this __gc */
+    l_query *q = lua_touserdata(L, 1); /* only queries have this __gc */
+    if (!q) return 0;
     if (q->cur && q->db->session) orm_cursor_close(q->cur); /* a run an error cut short */
     q->cur = NULL;
     if (!q->base || q->sel != q->base->sel) orm_select_free(q->sel);

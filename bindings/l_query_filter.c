@@ -16,6 +16,7 @@
 static int qbase_gc(lua_State *L)
 {
     l_qbase *b = lua_touserdata(L, 1);
+    if (!b) return 0;
     orm_select_free(b->sel);
     b->sel = NULL;
     orm_sqlcache_free(b->sqlc);

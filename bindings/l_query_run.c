@@ -19,6 +19,7 @@
 static int sqlcache_gc(lua_State *L)
 {
     orm_sqlcache **c = lua_touserdata(L, 1);
+    if (!c) return 0;
     orm_sqlcache_free(*c);
     *c = NULL;
     return 0;

@@ -242,6 +242,7 @@ void l_seed_count(l_db *db, const orm_table *t, int kind, long long n)
 static int stats_gc(lua_State *L)
 {
     l_seed_stats **pst = lua_touserdata(L, 1);
+    if (!pst) return 0;
     if (*pst && (*pst)->progress_ref != LUA_NOREF)
         luaL_unref(L, LUA_REGISTRYINDEX, (*pst)->progress_ref);
     if (*pst) {

@@ -17,6 +17,7 @@ typedef struct {
 static int valbox_gc(lua_State *L)
 {
     valbox *b = lua_touserdata(L, 1);
+    if (!b) return 0;
     for (size_t i = 0; b->v && i < b->n; i++)
         orm_value_clear(&b->v[i]);
     free(b->v);
