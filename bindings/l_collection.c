@@ -1,12 +1,11 @@
 /* l_collection.c — relationships at work on instances: reading and writing
- * obj.rel, collections (list-like, printed as [<A>, <B>]) whose
- * append/remove keep both sides in step in memory, and association rows for
- * many-to-many. Loaded state lives in the db's weak-keyed "relstate" table:
- * relstate[instance][name] = collection or related instance. A collection
- * is a plain list with the shared metatable L_MT_COLLECTION; its owner and
- * declaration sit in its hash part under two private light-userdata keys
- * (hidden from pairs by __pairs). Loading is in l_rel_load.c, cascades in
- * l_rel_cascade.c. */
+ * obj.rel, and the changes that keep both sides in step in memory
+ * (append/remove, a many-to-one set, association rows for many-to-many).
+ * A collection is a view (l_coll_view.c) whose items live in the owner
+ * object's core slot; loaded state is found through the db's weak-keyed
+ * "relstate" table: relstate[instance][name] = its collection view, or
+ * the cached many-to-one target's instance (anchoring it). Loading is in
+ * l_rel_load.c, cascades in l_rel_cascade.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +17,6 @@
 #include "relation_state.h"
 
 #define L_MT_OBJBOX "orm.ObjectBox"
-
-/* The addresses are the keys of a collection's owner and declaration. */
-static const char OWNER_KEY = 'o', DECL_KEY = 'd';
 
 /* ---- loaded state ---- */
 
@@ -104,14 +100,13 @@ const char *l_rel_decl_key(lua_State *L, int decl_idx)
     return k;
 }
 
-/* ---- collections ---- */
-
-int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx)
+/* Position (1-based) of the object at obj_idx in the plain list at list_idx, or 0. */
+static int list_find(lua_State *L, int list_idx, int obj_idx)
 {
-    lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list_idx);
     const void *p = lua_topointer(L, obj_idx);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, coll_idx, i);
+        lua_rawgeti(L, list_idx, i);
         const void *q = lua_topointer(L, -1);
         lua_pop(L, 1);
         if (p == q) return (int)i;
@@ -119,41 +114,10 @@ int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx)
     return 0;
 }
 
-static void coll_raw_append(lua_State *L, int coll_idx, int obj_idx)
-{
-    coll_idx = lua_absindex(L, coll_idx);
-    obj_idx = lua_absindex(L, obj_idx);
-    if (l_rel_coll_find(L, coll_idx, obj_idx)) return;
-    lua_pushvalue(L, obj_idx);
-    lua_rawseti(L, coll_idx, (lua_Integer)lua_rawlen(L, coll_idx) + 1);
-}
-
-static void coll_raw_remove(lua_State *L, int coll_idx, int obj_idx)
-{
-    coll_idx = lua_absindex(L, coll_idx);
-    int i = l_rel_coll_find(L, lua_absindex(L, coll_idx), lua_absindex(L, obj_idx));
-    if (i == 0) return;
-    lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
-    for (lua_Integer j = i; j < n; j++) {
-        lua_rawgeti(L, coll_idx, j + 1);
-        lua_rawseti(L, coll_idx, j);
-    }
-    lua_pushnil(L);
-    lua_rawseti(L, coll_idx, n);
-}
-
-/* [-0, +1, m] a new empty collection owned by inst for the declaration */
-void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx)
-{
-    inst_idx = lua_absindex(L, inst_idx);
-    decl_idx = lua_absindex(L, decl_idx);
-    lua_createtable(L, 0, 2);
-    lua_pushvalue(L, inst_idx);
-    lua_rawsetp(L, -2, &OWNER_KEY);
-    lua_pushvalue(L, decl_idx);
-    lua_rawsetp(L, -2, &DECL_KEY);
-    luaL_setmetatable(L, L_MT_COLLECTION);
-}
+/* [-0, +1, e] inst's loaded collection view of a one-to-many or
+ * many-to-many relationship (one-to-one too: the view of its one item),
+ * loading it first when it is not. */
+static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r);
 
 /* ---- many-to-one ---- */
 
@@ -247,12 +211,13 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
         int old = lua_gettop(L);
         if (!lua_isnil(L, old) && !lua_rawequal(L, old, parent_idx ? parent_idx : old + 1)) {
             l_rel_push_loaded(L, db, old, rname);
-            if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
+            if (l_coll_is(L, -1)) l_coll_remove(L, -1, child_idx);
             lua_pop(L, 1);
         }
-        if (parent_idx && l_rel_resolve(L, rev)->kind == ORM_REL_O2M) {
-            l_rel_read(L, db, parent_idx, rev);
-            if (lua_istable(L, -1)) coll_raw_append(L, -1, child_idx);
+        const orm_rel *rr = l_rel_resolve(L, rev);
+        if (parent_idx && rr->kind == ORM_REL_O2M && rr->uselist) {
+            push_view(L, db, parent_idx, rev, rr);
+            l_coll_add(L, -1, child_idx);
         }
     }
     if (orm_rel_link(r, child, parent) < 0) l_oom(L);
@@ -281,8 +246,8 @@ static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int ch
     } else if (orm_rel_link(r, child, parent) < 0) {
         l_oom(L);
     }
-    l_rel_read(L, db, parent_idx, decl_idx);
-    coll_raw_append(L, -1, child_idx);
+    push_view(L, db, parent_idx, decl_idx, r);
+    l_coll_add(L, -1, child_idx);
     if (parent->session && !child->session) session_add(L, db, child_idx);
     lua_settop(L, top);
 }
@@ -299,7 +264,7 @@ static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int
     else if (orm_rel_link(r, child, NULL) < 0)
         l_oom(L);
     l_rel_push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
-    if (lua_istable(L, -1)) coll_raw_remove(L, -1, child_idx);
+    if (l_coll_is(L, -1)) l_coll_remove(L, -1, child_idx);
     orm_rel_action act = orm_rel_on_remove(r, child);
     if (act == ORM_REL_EXPUNGE_CHILD)
         orm_session_expunge(db->session, child);
@@ -334,16 +299,15 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
     orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
     orm_object *owner = l_instance_check(L, owner_idx), *other = l_instance_check(L, other_idx);
-    l_rel_read(L, db, owner_idx, decl_idx);
-    if (l_rel_coll_find(L, lua_gettop(L), other_idx)) {
+    push_view(L, db, owner_idx, decl_idx, r);
+    if (l_coll_add(L, -1, other_idx) == 0) { /* already there */
         lua_settop(L, top);
         return;
     }
-    coll_raw_append(L, -1, other_idx);
     l_rel_push_reverse(L, decl_idx);
     if (!lua_isnil(L, -1)) {
-        l_rel_read(L, db, other_idx, lua_gettop(L));
-        coll_raw_append(L, -1, owner_idx);
+        push_view(L, db, other_idx, lua_gettop(L), l_rel_resolve(L, -1));
+        l_coll_add(L, -1, owner_idx);
     }
     orm_object *assoc = orm_rel_assoc_new(r, owner, other);
     if (assoc == NULL) l_oom(L);
@@ -369,11 +333,11 @@ void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int o
     orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
     l_rel_push_loaded(L, db, owner_idx, l_rel_decl_key(L, decl_idx));
-    if (lua_istable(L, -1)) coll_raw_remove(L, -1, other_idx);
+    if (l_coll_is(L, -1)) l_coll_remove(L, -1, other_idx);
     l_rel_push_reverse(L, decl_idx);
     if (!lua_isnil(L, -1)) {
         l_rel_push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
-        if (lua_istable(L, -1)) coll_raw_remove(L, -1, owner_idx);
+        if (l_coll_is(L, -1)) l_coll_remove(L, -1, owner_idx);
     }
     if (orm_rel_assoc_drop(db->session, r, l_instance_check(L, owner_idx),
                            l_instance_check(L, other_idx)) < 0)
@@ -382,31 +346,6 @@ void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int o
 }
 
 /* ---- collection methods ---- */
-
-/* [-0, +0, v] the owner (pushed at top-1) and declaration (top) of a collection */
-static void coll_owner(lua_State *L, int coll_idx)
-{
-    coll_idx = lua_absindex(L, coll_idx);
-    if (lua_type(L, coll_idx) != LUA_TTABLE || lua_rawgetp(L, coll_idx, &OWNER_KEY) == LUA_TNIL)
-        luaL_typeerror(L, coll_idx, "relationship collection");
-    lua_rawgetp(L, coll_idx, &DECL_KEY);
-}
-
-/* pairs(c): the items only, 1..#c (the owner's keys stay private) */
-static int coll_next(lua_State *L)
-{
-    lua_Integer i = luaL_checkinteger(L, 2) + 1;
-    lua_pushinteger(L, i);
-    return lua_rawgeti(L, 1, i) == LUA_TNIL ? 1 : 2;
-}
-
-static int coll_pairs(lua_State *L)
-{
-    lua_pushcfunction(L, coll_next);
-    lua_pushvalue(L, 1);
-    lua_pushinteger(L, 0);
-    return 3;
-}
 
 static l_db *owner_db(lua_State *L, int owner_idx)
 {
@@ -419,9 +358,7 @@ static l_db *owner_db(lua_State *L, int owner_idx)
 
 static int c_append(lua_State *L)
 {
-    if (!lua_istable(L, 1))
-        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
-    coll_owner(L, 1);
+    l_coll_push_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
     orm_rel *r = l_rel_resolve(L, decl);
@@ -434,13 +371,12 @@ static int c_append(lua_State *L)
 
 static int c_remove(lua_State *L)
 {
-    if (!lua_istable(L, 1))
-        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
-    coll_owner(L, 1);
+    l_coll_push_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
     l_db *db = owner_db(L, owner);
     orm_rel *r = l_rel_resolve(L, decl);
-    if (!l_rel_coll_find(L, 1, 2)) {
+    push_view(L, db, owner, decl, r); /* loaded (this view, or one l_rel_forget emptied) */
+    if (!l_rel_coll_find(L, lua_gettop(L), 2)) {
         lua_getfield(L, decl, "__key");
         const char *coll = lua_tostring(L, -1);
         const char *what = luaL_tolstring(L, 2, NULL); /* pushed after the name: order matters */
@@ -452,33 +388,6 @@ static int c_remove(lua_State *L)
     else
         o2m_remove(L, db, owner, decl, 2);
     return 0;
-}
-
-static int c_contains(lua_State *L)
-{
-    if (!lua_istable(L, 1))
-        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
-    lua_pushboolean(L, l_rel_coll_find(L, 1, 2) != 0);
-    return 1;
-}
-
-static int c_iter_next(lua_State *L)
-{
-    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2)) + 1;
-    lua_pushinteger(L, i);
-    lua_replace(L, lua_upvalueindex(2));
-    lua_rawgeti(L, lua_upvalueindex(1), i);
-    return 1;
-}
-
-static int c_iter(lua_State *L)
-{
-    if (!lua_istable(L, 1))
-        luaL_typeerror(L, 1, L_MT_COLLECTION); /* names the type for the colon hint */
-    lua_pushvalue(L, 1);
-    lua_pushinteger(L, 0);
-    lua_pushcclosure(L, c_iter_next, 2);
-    return 1;
 }
 
 /* ---- reading and writing obj.rel ---- */
@@ -507,30 +416,44 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
         lua_remove(L, -2);
         return 1;
     }
-    const char *name = l_rel_decl_key(L, decl_idx);
-    l_rel_push_loaded(L, db, inst_idx, name);
-    if (lua_istable(L, -1)) {
-        if (!r->uselist) lua_rawgeti(L, -1, 1), lua_remove(L, -2);
-        return 1;
+    push_view(L, db, inst_idx, decl_idx, r);
+    if (!r->uselist) {
+        lua_rawgeti(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    return 1;
+}
+
+static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    l_rel_push_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx));
+    if (l_coll_is(L, -1)) {
+        l_coll_sync(L, -1, l_instance_check(L, inst_idx), r);
+        return;
     }
     lua_pop(L, 1);
-    l_rel_new_collection(L, inst_idx, decl_idx);
-    int coll = lua_gettop(L);
+    orm_object *o = l_instance_check(L, inst_idx);
     const orm_value *key = orm_rel_load_key(r, o);
+    int top = lua_gettop(L);
+    lua_Integer n = 0;
     if (key) {
         l_rel_note_lazy(L, db, decl_idx, inst_idx);
         l_rel_run_load(L, db, r, &key, 1);
         lua_pop(L, 1);
-        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
-            lua_rawseti(L, coll, i);
-        }
+        n = (lua_Integer)lua_rawlen(L, -1);
+    }
+    l_coll_new_sized(L, db, inst_idx, decl_idx, (int)n); /* its size known: no regrowing */
+    int coll = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, top + 1, i);
+        l_coll_append_loaded(L, coll, o, r, -1);
         lua_pop(L, 1);
     }
-    l_rel_set_loaded(L, db, inst_idx, name, coll);
-    if (!r->uselist) lua_rawgeti(L, coll, 1), lua_remove(L, coll);
-    return 1;
+    if (key) lua_remove(L, top + 1); /* the rows' list */
+    /* loaded once the rows are in: an error before leaves it unloaded */
+    l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
 }
 
 void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx)
@@ -558,18 +481,19 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
         lua_settop(L, old - 1);
         return;
     }
-    if (!nil && !lua_istable(L, val_idx)) luaL_typeerror(L, val_idx, "list of instances");
+    if (!nil && !lua_istable(L, val_idx) && !l_coll_is(L, val_idx))
+        luaL_typeerror(L, val_idx, "list of instances");
     /* replace the collection: remove what is not in the new list, add the rest */
-    l_rel_read(L, db, inst_idx, decl_idx);
-    int coll = lua_gettop(L);
-    lua_newtable(L); /* snapshot of the old items */
+    int coll = lua_gettop(L) + 1;
+    l_coll_push_list(L, val_idx); /* the new items (a copy when a collection) */
+    lua_replace(L, val_idx);
+    push_view(L, db, inst_idx, decl_idx, r);
+    l_coll_push_list(L, coll); /* snapshot of the old items */
     int old = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, coll);
-    for (lua_Integer i = 1; i <= n; i++)
-        lua_rawgeti(L, coll, i), lua_rawseti(L, old, i);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, old);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, old, i);
-        if (nil || !l_rel_coll_find(L, val_idx, lua_gettop(L))) {
+        if (nil || !list_find(L, val_idx, lua_gettop(L))) {
             if (r->kind == ORM_REL_M2M)
                 l_rel_m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
             else
@@ -590,26 +514,14 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
 }
 
 static const luaL_Reg coll_methods[] = {
-    {"append", c_append}, {"remove", c_remove}, {"contains", c_contains},
-    {"iter", c_iter},     {NULL, NULL},
+    {"append", c_append},
+    {"remove", c_remove},
+    {NULL, NULL},
 };
 
 void l_collection_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, L_MT_COLLECTION)) {
-        l_protect_mt(L);
-        luaL_newlib(L, coll_methods);
-        lua_setfield(L, -2, "__index");
-        luaL_getmetatable(L, L_MT_LIST);
-        lua_getfield(L, -1, "__tostring");
-        lua_setfield(L, -3, "__tostring");
-        lua_pop(L, 1);
-        lua_pushcfunction(L, coll_pairs);
-        lua_setfield(L, -2, "__pairs");
-        lua_pushliteral(L, "Collection");
-        lua_setfield(L, -2, "__name");
-    }
-    lua_pop(L, 1);
+    l_coll_view_open(L, coll_methods);
     if (luaL_newmetatable(L, L_MT_OBJBOX)) {
         l_protect_mt(L);
         lua_pushcfunction(L, objbox_gc);

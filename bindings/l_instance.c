@@ -97,9 +97,9 @@ void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj)
     lua_replace(L, cache);
 }
 
-/* o dies with its instance (being collected): its id goes back on the
- * free list. Its slot is empty by now (the collector clears weak values
- * before running finalizers). */
+/* o's instance is being collected: its id goes back on the free list.
+ * Its slot is empty by now (the collector clears weak values before
+ * running finalizers). */
 static void free_id(lua_State *L, orm_object *o)
 {
     lua_Integer id = (lua_Integer)(uintptr_t)o->udata, slot;
@@ -149,9 +149,14 @@ static int inst_gc(lua_State *L)
         orm_object *o = u->obj;
         u->obj = NULL;
         /* what it loaded dies with the instance, as relationship state
-         * always has: this breaks the parent <-> child reference cycles */
-        if (o->rels && !has_newer_instance(L, o)) orm_rel_slots_clear(o);
-        if (o->refs == 1) free_id(L, o); /* releasing frees o */
+         * always has: this breaks the parent <-> child reference cycles.
+         * Its id goes back too, even when o lives on (a parent's
+         * collection holds it): o pushed again gets a new id and instance,
+         * and o freed later from C would otherwise take its id along. */
+        if (!has_newer_instance(L, o)) {
+            if (o->rels) orm_rel_slots_clear(o);
+            free_id(L, o);
+        }
         orm_object_release(o);
     }
     return 0;

@@ -119,7 +119,10 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
         }
         l_rel_read(L, db, inst_idx, decl);
         int v = lua_gettop(L);
-        if (!r->uselist) {
+        if (r->uselist) {
+            l_coll_push_list(L, v);
+            lua_replace(L, v);
+        } else {
             lua_createtable(L, 1, 0);
             if (!lua_isnil(L, v)) lua_pushvalue(L, v), lua_rawseti(L, -2, 1);
             lua_replace(L, v);

@@ -164,8 +164,7 @@ static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, 
                 push_sub(L, colls, k + 1);
                 lua_pushvalue(L, obj);
                 lua_rawget(L, -2); /* its collection (start_parent made it) */
-                lua_pushvalue(L, child);
-                lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+                l_coll_append_loaded(L, -1, l_instance_check(L, obj), r, child);
                 lua_pop(L, 2);
             }
             lua_pop(L, 1);
@@ -192,8 +191,7 @@ static void start_parent(lua_State *L, l_db *db, jrel *rels, int n, int obj, int
 {
     for (int k = 0; k < n; k++) {
         if (rels[k].r->kind == ORM_REL_M2O) continue;
-        l_rel_new_collection(L, obj, rels[k].decl);
-        l_rel_set_loaded(L, db, obj, rels[k].name, -1);
+        l_rel_reset_collection(L, db, obj, rels[k].decl);
         push_sub(L, colls, k + 1);
         lua_pushvalue(L, obj);
         lua_pushvalue(L, -3);

@@ -17,14 +17,24 @@
 /* ---- running loads ---- */
 
 /* Where eager loading puts each child as its row comes: the list of all
- * children (stack slot result, nres so far), relstate (state), each
- * parent's new collection or, many-to-one, the parent itself (targets[p+1]
- * for parent number p of batch); name: the relationship. */
+ * children (stack slot result, nres so far), relstate (state), the parent
+ * instance (targets[p+1] for parent number p of batch); name: the
+ * relationship. A many-to-one caches its target at once; a collection's
+ * (parent, child) pairs are noted in row order (pairs: npairs of cap, in a
+ * userdata at stack slot pairs_idx) and its lists made once all rows are
+ * in, each of its final size (a list grown one item at a time is rebuilt
+ * at every power of two). */
 typedef struct attach {
     int result, state, targets;
     const orm_rel_batch *batch;
     lua_Integer nres;
     const char *name;
+    int pairs_idx;
+    struct pair {
+        int parent;       /* parent number */
+        lua_Integer kid;  /* the child's position in result */
+    } *pairs;
+    size_t npairs, cap;
 } attach;
 
 static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child, int parent);
@@ -128,6 +138,71 @@ static void set_loaded_in(lua_State *L, int state, int inst_idx, const char *nam
     lua_pop(L, 1);
 }
 
+/* [-0, +0, m] Room for twice as many pairs (the old userdata is left to the collector). */
+static void grow_pairs(lua_State *L, attach *a)
+{
+    size_t cap = a->cap ? 2 * a->cap : 256;
+    struct pair *p = lua_newuserdatauv(L, cap * sizeof *p, 0);
+    if (a->npairs) memcpy(p, a->pairs, a->npairs * sizeof *p);
+    lua_replace(L, a->pairs_idx);
+    a->pairs = p;
+    a->cap = cap;
+}
+
+/* [-0, +0, e] The collections of the parents (targets) once every row is
+ * in: each slot emptied and filled in row order, each list made at its
+ * size and put in relstate. */
+static void make_collections(lua_State *L, l_db *db, const orm_rel *r, int decl_idx, attach *a,
+                             int nparents)
+{
+    size_t size = (size_t)(nparents ? nparents : 1) * sizeof(int);
+    int *count = lua_newuserdatauv(L, 2 * size, 0), *first = count + (nparents ? nparents : 1);
+    memset(count, 0, size);
+    for (size_t i = 0; i < a->npairs; i++)
+        count[a->pairs[i].parent]++;
+    lua_createtable(L, 0, nparents); /* parent instance -> its first number (listed twice: once) */
+    int seen = lua_gettop(L);
+    lua_createtable(L, nparents, 0); /* first number + 1 -> the collection */
+    int colls = lua_gettop(L);
+    for (int p = 0; p < nparents; p++) {
+        lua_rawgeti(L, a->targets, (lua_Integer)p + 1);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, seen) != LUA_TNIL) {
+            first[p] = (int)lua_tointeger(L, -1);
+            lua_pop(L, 2);
+            continue;
+        }
+        lua_pop(L, 1);
+        first[p] = p;
+        lua_pushvalue(L, -1);
+        lua_pushinteger(L, p);
+        lua_rawset(L, seen);
+        l_coll_new_sized(L, db, -1, decl_idx, count[p]);
+        set_loaded_in(L, a->state, -2, a->name, -1);
+        lua_rawseti(L, colls, (lua_Integer)p + 1);
+        lua_pop(L, 1);
+    }
+    int cur = -1; /* the parent whose collection is on top (rows come grouped by parent) */
+    orm_object *owner = NULL;
+    for (size_t i = 0; i < a->npairs; i++) {
+        int p = a->pairs[i].parent;
+        if (first[p] != p) continue; /* the same parent again: its child is in already */
+        if (p != cur) {
+            if (cur >= 0) lua_pop(L, 1);
+            lua_rawgeti(L, colls, (lua_Integer)p + 1);
+            lua_rawgeti(L, a->targets, (lua_Integer)p + 1);
+            owner = l_instance_check(L, -1);
+            lua_pop(L, 1);
+            cur = p;
+        }
+        lua_rawgeti(L, a->result, a->pairs[i].kid);
+        l_coll_append_loaded(L, -2, owner, r, -1);
+        lua_pop(L, 1);
+    }
+    if (cur >= 0) lua_pop(L, 1);
+    lua_pop(L, 3);
+}
+
 /* The child at child (popped) goes into the list of all children and to
  * each parent of the batch from parent on (-1: none). */
 static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child, int parent)
@@ -140,9 +215,10 @@ static void attach_child(lua_State *L, const orm_rel *r, attach *a, int child, i
             if (orm_rel_set_target(l_instance_check(L, -1), r, l_instance_check(L, child)) < 0)
                 l_oom(L);
             set_loaded_in(L, a->state, -1, a->name, child); /* anchors the target */
-        } else {                                            /* the parent's collection */
-            lua_pushvalue(L, child);
-            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        } else { /* the parent's collection: made at the end */
+            if (a->npairs == a->cap) grow_pairs(L, a);
+            a->pairs[a->npairs].parent = parent;
+            a->pairs[a->npairs++].kid = a->nres;
         }
         lua_pop(L, 1);
     }
@@ -171,6 +247,8 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
     /* the parents by key, in memory Lua frees (a Lua error leaks nothing) */
     orm_rel_batch *batch =
         orm_rel_batch_init(lua_newuserdatauv(L, orm_rel_batch_size((int)np), 0), (int)np);
+    lua_pushnil(L); /* the pairs (attach), made when the first row comes */
+    int pairs_idx = lua_gettop(L);
     int nb = 0;
     for (lua_Integer i = 1; i <= np; i++) {
         lua_rawgeti(L, list_idx, i);
@@ -179,13 +257,13 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
             lua_pop(L, 1);
             continue;
         }
-        if (r->kind != ORM_REL_M2O) { /* a new, empty collection, loaded or not */
-            l_rel_new_collection(L, -1, decl_idx);
-            set_loaded_in(L, state, -2, name, -1);
-            lua_remove(L, -2);
-        }
         const orm_value *key = orm_rel_load_key(r, o); /* borrowed: the list keeps o */
         if (key == NULL) {
+            if (r->kind != ORM_REL_M2O) { /* nothing to load: empty and loaded */
+                l_coll_new_sized(L, db, -1, decl_idx, 0);
+                set_loaded_in(L, state, -2, name, -1);
+                lua_pop(L, 1);
+            }
             lua_pop(L, 1);
             continue;
         }
@@ -193,12 +271,13 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
         orm_rel_batch_add(batch, key, nb++);
     }
     if (r->kind == ORM_REL_M2O) db->rel_slots = 1; /* targets cached below */
-    attach a = {result, state, targets, batch, 0, name};
+    attach a = {result, state, targets, batch, 0, name, pairs_idx, NULL, 0, 0};
     const orm_value *const *keys = orm_rel_batch_keys(batch);
     int nk = orm_rel_batch_nkeys(batch);
     for (int off = 0; off < nk; off += IN_CHUNK) {
         int n = nk - off < IN_CHUNK ? nk - off : IN_CHUNK;
         run_load(L, db, r, keys + off, n, &a);
     }
+    if (r->kind != ORM_REL_M2O) make_collections(L, db, r, decl_idx, &a, nb);
     lua_settop(L, result);
 }

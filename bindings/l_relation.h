@@ -54,10 +54,42 @@ void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
                         int val_idx);
 /* The relationship's attribute name (kept alive by the declaration). */
 const char *l_rel_decl_key(lua_State *L, int decl_idx);
-/* [-0, +1, m] a new empty collection owned by inst for the declaration */
-void l_rel_new_collection(lua_State *L, int inst_idx, int decl_idx);
-/* Position (1-based) of the object at obj_idx in the collection, or 0. */
+
+/* ---- l_coll_view.c: a collection as Lua sees it (the list of a core slot) ---- */
+/* [-0, +1, e] A new, empty collection of inst for the declaration at
+ * decl_idx, put in relstate as inst's loaded one; its core slot is emptied
+ * and marked loaded: a load then appends the rows (l_coll_append_loaded). */
+void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx);
+/* [-0, +1, e] The same, not put in relstate yet (a lazy load does once
+ * its rows are in). */
+void l_coll_new(lua_State *L, l_db *db, int inst_idx, int decl_idx);
+/* [-0, +1, e] The same with room for n items (a load that knows how many). */
+void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n);
+/* 1 when the value at idx is a relationship collection. */
+int l_coll_is(lua_State *L, int idx);
+/* [-0, +2, e] The owner instance and the declaration of the collection at
+ * coll_idx (an error naming the type when it is not one). */
+void l_coll_push_owner(lua_State *L, int coll_idx);
+/* [-0, +0, e] Makes the list of the collection at coll_idx (of owner's
+ * relationship r) what its slot holds again when the two differ in length
+ * (Lua code wrote the list). */
+void l_coll_sync(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r);
+/* Position (1-based) of the instance at obj_idx in the collection, or 0. */
 int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx);
+/* [-0, +0, e] Adds the instance at obj_idx: 1 added, 0 already there. */
+int l_coll_add(lua_State *L, int coll_idx, int obj_idx);
+/* [-0, +0, e] Appends a loaded child to the collection of owner's
+ * relationship r at coll_idx (a load: no duplicate check). */
+void l_coll_append_loaded(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
+                          int obj_idx);
+/* [-0, +0, e] Removes the instance at obj_idx when it is there. */
+void l_coll_remove(lua_State *L, int coll_idx, int obj_idx);
+/* [-0, +1, m] The value at idx as a plain list: a collection's items
+ * copied into a new List, anything else pushed as it is. */
+void l_coll_push_list(lua_State *L, int idx);
+/* [-0, +0, m] The collection metatable: methods (append, remove) added to
+ * the collection's own (contains, iter). */
+void l_coll_view_open(lua_State *L, const luaL_Reg *methods);
 /* [-0, +2, e] children of the parents whose keys are given, and their parent keys */
 void l_rel_run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *const *keys, int n);
 /* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */

@@ -73,7 +73,9 @@ static int s_add(lua_State *L)
 static int s_add_all(lua_State *L)
 {
     l_db *db = l_session_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!l_coll_is(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+    l_coll_push_list(L, 2); /* a collection: its items, as they are now */
+    lua_replace(L, 2);
     lua_Integer n = luaL_len(L, 2);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 2, i);

@@ -103,18 +103,30 @@ int orm_rel_add_item(orm_object *o, const orm_rel *r, orm_object *child)
     return rc < 0 ? rc : 1;
 }
 
+/* Room for cap children in sl. ORM_OK or ORM_ENOMEM (nothing changed). */
+static int slot_room(orm_rel_slot *sl, int cap)
+{
+    if (cap <= sl->cap) return ORM_OK;
+    orm_object **v = realloc(sl->items, (size_t)cap * sizeof *v);
+    if (v == NULL) return ORM_ENOMEM;
+    sl->items = v;
+    sl->cap = cap;
+    return ORM_OK;
+}
+
+int orm_rel_reserve(orm_object *o, const orm_rel *r, int n)
+{
+    assert(n >= 0);
+    orm_rel_slot *sl = slot_get(o, r);
+    return sl == NULL ? ORM_ENOMEM : slot_room(sl, sl->n + n);
+}
+
 int orm_rel_push_item(orm_object *o, const orm_rel *r, orm_object *child)
 {
     assert(o->table == r->parent && child->table == r->target && r->kind != ORM_REL_M2O);
     orm_rel_slot *sl = slot_get(o, r);
     if (sl == NULL) return ORM_ENOMEM;
-    if (sl->n == sl->cap) {
-        int cap = sl->cap ? sl->cap * 2 : 4;
-        orm_object **v = realloc(sl->items, (size_t)cap * sizeof *v);
-        if (v == NULL) return ORM_ENOMEM;
-        sl->items = v;
-        sl->cap = cap;
-    }
+    if (sl->n == sl->cap && slot_room(sl, sl->cap ? sl->cap * 2 : 4) < 0) return ORM_ENOMEM;
     sl->items[sl->n++] = orm_object_retain(child);
     sl->loaded = 1;
     return ORM_OK;
