@@ -22,18 +22,13 @@ static int push_rels(lua_State *L, int inst_idx)
     return lua_gettop(L);
 }
 
-static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
+/* [-0, +1, e] The instances inst (at inst_idx) is linked to or has
+ * loaded, relationship by relationship, in order, as a new list. */
+static void push_linked(lua_State *L, l_db *db, int inst_idx)
 {
-    lua_pushvalue(L, inst_idx);
-    if (lua_rawget(L, visited) != LUA_TNIL) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_pop(L, 1);
-    lua_pushvalue(L, inst_idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, visited);
-    int top = lua_gettop(L);
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    lua_Integer nout = 0;
     int rels = push_rels(L, inst_idx);
     lua_pushnil(L);
     while (lua_next(L, rels)) {
@@ -44,34 +39,65 @@ static void cascade_add_visit(lua_State *L, l_db *db, int inst_idx, int visited)
             orm_object *src = orm_object_link_src(l_instance_check(L, inst_idx), r->local_col);
             if (src == NULL || src->table->udata == NULL)
                 src = orm_rel_target(l_instance_check(L, inst_idx), r);
-            if (src)
+            if (src) {
                 l_instance_push_object(L, db, orm_object_retain(src));
-            else
-                lua_pushnil(L);
+                lua_rawseti(L, out, ++nout);
+            }
         } else {
             l_rel_push_loaded(L, db, inst_idx, name);
-        }
-        int v = lua_gettop(L);
-        if (l_instance_test(L, v)) {
-            lua_createtable(L, 1, 0);
-            lua_pushvalue(L, v);
-            lua_rawseti(L, -2, 1);
-            lua_replace(L, v);
-        }
-        lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, v, i);
-            orm_object *o = l_instance_test(L, -1);
-            if (o && o->session == NULL && orm_session_add(db->session, o) < 0)
-                l_db_raise_session(L, db);
-            if (o) cascade_add_visit(L, db, lua_gettop(L), visited);
-            lua_pop(L, 1);
+            int v = lua_gettop(L);
+            lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, v, i);
+                lua_rawseti(L, out, ++nout);
+            }
         }
         lua_settop(L, decl - 1);
     }
-    /* association rows made before the owner joined a session */
-    if (orm_rel_add_kept_assoc(db->session, l_instance_check(L, inst_idx)) < 0)
-        l_db_raise_session(L, db);
+    lua_settop(L, out);
+}
+
+/* Save-update from the instance at inst_idx, depth first with a list of
+ * instances still to visit instead of recursion (a chain of linked objects
+ * is as long as the data makes it): each reached instance outside the
+ * session joins it when it is visited, in the order a recursive walk
+ * would take, then what it reaches is visited. */
+static void cascade_add_walk(lua_State *L, l_db *db, int inst_idx)
+{
+    int top = lua_gettop(L);
+    lua_newtable(L); /* visited */
+    int visited = top + 1;
+    lua_createtable(L, 8, 0); /* to visit: a stack, the next one on top */
+    int todo = top + 2;
+    lua_Integer n = 0;
+    lua_pushvalue(L, inst_idx);
+    lua_rawseti(L, todo, ++n);
+    while (n > 0) {
+        lua_rawgeti(L, todo, n);
+        lua_pushnil(L);
+        lua_rawseti(L, todo, n--);
+        int cur = lua_gettop(L);
+        lua_pushvalue(L, cur);
+        if (lua_rawget(L, visited) != LUA_TNIL) {
+            lua_settop(L, todo);
+            continue;
+        }
+        lua_pushvalue(L, cur);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, visited);
+        orm_object *o = l_instance_check(L, cur);
+        if (o->session == NULL && orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
+        if (((l_class *)o->table->udata)->has_rels) {
+            push_linked(L, db, cur);
+            for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i >= 1; i--) {
+                lua_rawgeti(L, -1, i); /* reversed: the first linked is visited next */
+                lua_rawseti(L, todo, ++n);
+            }
+            /* association rows made before the owner joined a session */
+            if (orm_rel_add_kept_assoc(db->session, o) < 0) l_db_raise_session(L, db);
+        }
+        lua_settop(L, todo);
+    }
     lua_settop(L, top);
 }
 
@@ -87,20 +113,41 @@ void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
         lua_pop(L, 1);
         if (none) return;
     }
-    lua_newtable(L);
-    cascade_add_visit(L, db, inst_idx, lua_gettop(L));
-    lua_pop(L, 1);
+    cascade_add_walk(L, db, inst_idx);
+}
+
+/* The delete cascade recurses once per object of a chain (a child deleted
+ * deletes its own children first); past this depth it stops with an error
+ * before the C stack could run out. */
+#define DELETE_MAX_DEPTH 2000
+
+static void before_delete_at(lua_State *L, l_db *db, int inst_idx, int depth);
+
+static void delete_at(lua_State *L, l_db *db, int idx, int depth)
+{
+    idx = lua_absindex(L, idx);
+    before_delete_at(L, db, idx, depth);
+    if (orm_session_delete(db->session, l_instance_check(L, idx)) < 0) l_db_raise_session(L, db);
 }
 
 void l_rel_delete_object(lua_State *L, l_db *db, int idx)
 {
-    idx = lua_absindex(L, idx);
-    l_rel_before_delete(L, db, idx);
-    if (orm_session_delete(db->session, l_instance_check(L, idx)) < 0) l_db_raise_session(L, db);
+    delete_at(L, db, idx, 0);
 }
 
 void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
 {
+    before_delete_at(L, db, inst_idx, 0);
+}
+
+static void before_delete_at(lua_State *L, l_db *db, int inst_idx, int depth)
+{
+    if (depth > DELETE_MAX_DEPTH)
+        l_error_raisef(L, ORM_ERR_ARGUMENT,
+                       "the delete cascade goes more than %d objects deep (delete the chain "
+                       "from its far end, or in several steps)",
+                       DELETE_MAX_DEPTH);
+    luaL_checkstack(L, 12, "delete cascade");
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
     if (!((l_class *)l_instance_check(L, inst_idx)->table->udata)->has_rels) return;
@@ -138,7 +185,7 @@ void l_rel_before_delete(lua_State *L, l_db *db, int inst_idx)
             if (act == ORM_REL_UNLINK_ASSOC)
                 l_rel_m2m_remove(L, db, inst_idx, decl, child);
             else if (act == ORM_REL_DELETE_CHILD)
-                l_rel_delete_object(L, db, child);
+                delete_at(L, db, child, depth + 1);
             else if (orm_rel_link(r, l_instance_check(L, child), NULL) < 0)
                 l_oom(L);
             lua_pop(L, 1);

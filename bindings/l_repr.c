@@ -326,6 +326,7 @@ static void add_userdata(pctx *c, int idx)
 static void add_value(pctx *c, int idx, int depth, int top)
 {
     lua_State *L = c->L;
+    luaL_checkstack(L, 8, "printing nested tables"); /* a few slots per level */
     int t = lua_type(L, idx);
     size_t len;
     if (t == LUA_TSTRING && !top) {
