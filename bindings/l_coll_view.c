@@ -57,11 +57,6 @@ static orm_object *coll_slot(lua_State *L, int coll_idx, const orm_rel **r)
     return owner;
 }
 
-void l_coll_new(lua_State *L, l_db *db, int inst_idx, int decl_idx)
-{
-    l_coll_new_sized(L, db, inst_idx, decl_idx, 0);
-}
-
 void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n)
 {
     inst_idx = lua_absindex(L, inst_idx);
@@ -82,7 +77,7 @@ void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
-    l_coll_new(L, db, inst_idx, decl_idx);
+    l_coll_new_sized(L, db, inst_idx, decl_idx, 0);
     l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
 }
 

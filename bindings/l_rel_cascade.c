@@ -166,10 +166,7 @@ static void before_delete_at(lua_State *L, l_db *db, int inst_idx, int depth)
         }
         l_rel_read(L, db, inst_idx, decl);
         int v = lua_gettop(L);
-        if (r->uselist) {
-            l_coll_push_list(L, v);
-            lua_replace(L, v);
-        } else {
+        if (!r->uselist) {
             lua_createtable(L, 1, 0);
             if (!lua_isnil(L, v)) lua_pushvalue(L, v), lua_rawseti(L, -2, 1);
             lua_replace(L, v);

@@ -31,9 +31,9 @@ typedef struct attach {
     const char *name;
     int pairs_idx;
     struct pair {
-        int parent;       /* parent number */
-        lua_Integer kid;  /* the child's position in result */
-    } *pairs;
+        int parent;      /* parent number */
+        lua_Integer kid; /* the child's position in result */
+    } * pairs;
     size_t npairs, cap;
 } attach;
 

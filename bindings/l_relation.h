@@ -60,10 +60,8 @@ const char *l_rel_decl_key(lua_State *L, int decl_idx);
  * decl_idx, put in relstate as inst's loaded one; its core slot is emptied
  * and marked loaded: a load then appends the rows (l_coll_append_loaded). */
 void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx);
-/* [-0, +1, e] The same, not put in relstate yet (a lazy load does once
- * its rows are in). */
-void l_coll_new(lua_State *L, l_db *db, int inst_idx, int decl_idx);
-/* [-0, +1, e] The same with room for n items (a load that knows how many). */
+/* [-0, +1, e] The same with room for n items, not put in relstate yet (a
+ * load does once its rows are in). */
 void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n);
 /* 1 when the value at idx is a relationship collection. */
 int l_coll_is(lua_State *L, int idx);

@@ -272,6 +272,34 @@ static void test_relation_state__load_many(void **state)
         rt_drop(ps[i]);
 }
 
+/* A load that knows how many rows it brings reserves once: the children
+ * then go in without the slot growing again. */
+static void test_relation_state__reserve(void **state)
+{
+    fx *f = *state;
+    rt t;
+    rt_init(&t, f);
+    orm_object *p = new_parent(f, "p"), *c[6];
+    assert_int_equal(orm_rel_set_loaded(p, &t.children), ORM_OK);
+    assert_int_equal(orm_rel_reserve(p, &t.children, 6), ORM_OK);
+    orm_rel_slot *sl = orm_rel_slot_find(p, &t.children);
+    assert_non_null(sl);
+    assert_true(sl->cap >= 6);
+    orm_object **items = sl->items;
+    for (int i = 0; i < 6; i++) {
+        c[i] = new_child(f, 0, "c");
+        assert_int_equal(orm_rel_push_item(p, &t.children, c[i]), ORM_OK);
+    }
+    sl = orm_rel_slot_find(p, &t.children);
+    assert_ptr_equal(sl->items, items);
+    assert_int_equal(orm_rel_count(p, &t.children), 6);
+    assert_int_equal(orm_rel_reserve(p, &t.children, 0), ORM_OK); /* room enough already */
+    assert_ptr_equal(orm_rel_slot_find(p, &t.children)->items, items);
+    rt_drop(p);
+    for (int i = 0; i < 6; i++)
+        orm_object_release(c[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +310,7 @@ int main(void)
         FIXTURE_TEST(test_relation_state__kept_assoc_rows),
         FIXTURE_TEST(test_relation_state__delete_cascade),
         FIXTURE_TEST(test_relation_state__load_many),
+        FIXTURE_TEST(test_relation_state__reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
