@@ -57,6 +57,19 @@ void l_protect_mt(lua_State *L)
     lua_setfield(L, -2, "__metatable");
 }
 
+void *orm_lua_new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc)
+{
+    void *p = lua_newuserdatauv(L, size, 0);
+    memset(p, 0, size);
+    if (luaL_newmetatable(L, mt)) {
+        lua_pushcfunction(L, gc);
+        lua_setfield(L, -2, "__gc");
+        l_protect_mt(L);
+    }
+    lua_setmetatable(L, -2);
+    return p;
+}
+
 void l_registry_weak_table(lua_State *L, const void *key, const char *mode)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orm_lua.h"
 #include "diagram.h"
 #include "l_db.h"
 #include "l_relation.h"
@@ -84,13 +85,7 @@ static void collect_names(lua_State *L, l_db *db, rbox *b, int in_app)
  * classes and globals are all taken. */
 static orm_rmodels *push_rmodels(lua_State *L, l_db *db, int in_app)
 {
-    rbox *b = lua_newuserdatauv(L, sizeof *b, 0);
-    memset(b, 0, sizeof *b);
-    if (luaL_newmetatable(L, MT_RMODELS)) {
-        lua_pushcfunction(L, rbox_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
+    rbox *b = orm_lua_new_box(L, sizeof *b, MT_RMODELS, rbox_gc);
     collect_names(L, db, b, in_app);
     orm_dbschema *s = NULL;
     if (orm_reflect_schema(db->conn, &s) < 0) l_error_raise(L, &db->conn->err);

@@ -49,14 +49,7 @@ static int pbuf_gc(lua_State *L)
 /* [-0, +1, m] */
 static pbuf *pbuf_new(lua_State *L)
 {
-    pbuf *b = lua_newuserdatauv(L, sizeof *b, 0);
-    memset(b, 0, sizeof *b);
-    if (luaL_newmetatable(L, PBUF_MT)) {
-        lua_pushcfunction(L, pbuf_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return b;
+    return orm_lua_new_box(L, sizeof(pbuf), PBUF_MT, pbuf_gc);
 }
 
 static void pbuf_add(lua_State *L, pbuf *b, const char *s, size_t len)

@@ -38,6 +38,10 @@ const char *orm_lua_shard_pin(lua_State *L, int idx, int i);
 void orm_lua_push_repr(lua_State *L, int idx);
 /* [-0, +1, m] table.sort, kept in the registry. */
 void orm_lua_push_sort(lua_State *L);
+/* [-0, +1, m] A zeroed userdata of size bytes whose metatable mt (made
+ * once, protected) has gc as __gc: C resources stored in it are freed even
+ * when Lua raises, and when the box is collected. */
+void *orm_lua_new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc);
 /* [-0, +1, -] Pushes a list of the handle's model class names, in definition order. */
 void orm_lua_push_model_names(lua_State *L, int idx);
 

@@ -144,7 +144,7 @@ static int strv_gc(lua_State *L)
 /* [-0, +1, e] An empty C string list owned by a userdata. */
 orm_strv *dbs_push_strv(lua_State *L)
 {
-    return sh_new_box(L, sizeof(orm_strv), MT_STRV, strv_gc);
+    return orm_lua_new_box(L, sizeof(orm_strv), MT_STRV, strv_gc);
 }
 
 /* [-0, +1, e] The database's current revisions as a C list (userdata). */
@@ -419,7 +419,7 @@ static int plan_gc(lua_State *L)
 
 static orm_revplan *push_plan(lua_State *L)
 {
-    return sh_new_box(L, sizeof(orm_revplan), MT_PLAN, plan_gc);
+    return orm_lua_new_box(L, sizeof(orm_revplan), MT_PLAN, plan_gc);
 }
 
 /* Runs the plan after its pre-flight (unless --force); on failure says

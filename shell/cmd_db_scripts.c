@@ -15,6 +15,7 @@
 
 #include <lauxlib.h>
 
+#include "orm_lua.h"
 #include "cmd_db.h"
 
 #define MT_GRAPH "ormsh.RevisionGraph"
@@ -30,13 +31,7 @@ static int graph_gc(lua_State *L)
 /* [-0, +1, e] A new graph owned by a userdata. */
 static orm_revgraph *push_graph(lua_State *L)
 {
-    orm_revgraph **slot = lua_newuserdatauv(L, sizeof *slot, 0);
-    *slot = NULL;
-    if (luaL_newmetatable(L, MT_GRAPH)) {
-        lua_pushcfunction(L, graph_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
+    orm_revgraph **slot = orm_lua_new_box(L, sizeof *slot, MT_GRAPH, graph_gc);
     if (!(*slot = orm_revgraph_new())) luaL_error(L, "not enough memory");
     return *slot;
 }

@@ -16,6 +16,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "orm_lua.h"
 #include "shell.h"
 
 #define MAX_INDEX_DEPTH 8  /* __index chains followed */
@@ -283,7 +284,7 @@ void sh_push_names(lua_State *L, int idx, int methods)
     lua_newtable(L);
     add_fields(L, idx, lua_gettop(L), "", methods);
     set_to_list(L);
-    sh_push_sort(L);
+    orm_lua_push_sort(L);
     lua_pushvalue(L, -2);
     lua_call(L, 1, 0);
 }

@@ -300,15 +300,3 @@ int sh_is_exit(lua_State *L)
     if (is) lua_pop(L, 1);
     return is;
 }
-
-void *sh_new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc)
-{
-    void *p = lua_newuserdatauv(L, size, 0);
-    memset(p, 0, size);
-    if (luaL_newmetatable(L, mt)) {
-        lua_pushcfunction(L, gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return p;
-}

@@ -125,7 +125,7 @@ static void append(lua_State *L, int list, int idx)
 /* [-0, +0, e] Sorts the list at idx. */
 static void sort_list(lua_State *L, int list)
 {
-    sh_push_sort(L);
+    orm_lua_push_sort(L);
     lua_pushvalue(L, list);
     lua_call(L, 1, 0);
 }

@@ -1,18 +1,12 @@
 /* print.c — the text the shell shows for a value: a top-level string as
  * Lua's print shows it, anything else as orm_lua_push_repr (bindings/l_repr.c)
  * writes it (strings quoted, models and lists by __tostring, plain tables
- * readably); several values separated by tabs; and the sort the shell's
- * listings share. */
+ * readably); several values separated by tabs. */
 #include <lauxlib.h>
 #include <lua.h>
 
 #include "orm_lua.h"
 #include "shell.h"
-
-void sh_push_sort(lua_State *L)
-{
-    orm_lua_push_sort(L);
-}
 
 void sh_push_repr(lua_State *L, int idx)
 {

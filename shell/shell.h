@@ -46,9 +46,6 @@ void sh_set_conn(struct orm_conn *c);
 /* [-(narg+1), +(nres|1), -] lua_pcall with Ctrl-C armed: the running
  * statement is interrupted and Lua code stops with "interrupted!". */
 int sh_pcall(lua_State *L, int narg, int nres);
-/* [-0, +1, m] A zeroed userdata of size bytes whose metatable mt has gc as
- * __gc: the C resources stored in it are freed even when Lua raises. */
-void *sh_new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc);
 /* Error line styles for sh_report. */
 enum { SH_ERR_PLAIN = 0, SH_ERR_WHERE = 1 };
 /* [-1, +0, -] Prints the error value on top as one line on stderr (ORM error
@@ -95,9 +92,6 @@ void sh_open_reload(lua_State *L);
 /* ---- print.c: values to text ---- */
 /* [-0, +1, e] Pushes the shell's text for the value at idx (a repr). */
 void sh_push_repr(lua_State *L, int idx);
-/* [-0, +1, e] table.sort as the shell started with (user code may replace
- * the global one). */
-void sh_push_sort(lua_State *L);
 /* lua_CFunction: prints its arguments tab-separated on stdout (nothing when
  * every argument is nil). */
 int sh_print_values(lua_State *L);

@@ -14,6 +14,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "orm_lua.h"
 #include "shell.h"
 
 #define DEFAULT_WIDTH 80
@@ -264,7 +265,7 @@ int sh_push_records_grid(lua_State *L, int idx)
         lua_rawseti(L, -3, ++k);
     }
     lua_remove(L, set);
-    sh_push_sort(L);
+    orm_lua_push_sort(L);
     lua_pushvalue(L, set);
     lua_call(L, 1, 0);
     lua_createtable(L, (int)n, 0);
