@@ -19,6 +19,7 @@ typedef struct l_db {
     int cache_ref;       /* registry ref of the weak object cache (hot path) */
     int nmodels;         /* models defined (the length of the model_order list) */
     int nconfigured;     /* models whose relationships are configured */
+    int nrelsets;        /* models whose relationship sets are built (l_rel_sets) */
     lua_Integer next_id; /* object ids: obj->udata holds the key of its instance in the cache */
     int nplus1;          /* L_NPLUS1_WARN, _RAISE or _OFF (l_stats.c) */
     int rel_slots;       /* 1 once an instance got core relationship slots (l_rel_forget) */
@@ -66,10 +67,12 @@ void l_user_where(lua_State *L, char *buf, size_t n);
 typedef struct l_class {
     orm_table *table;
     l_db *db;
-    int cls_ref;   /* registry ref: the class table */
-    int imt_ref;   /* registry ref: the instance metatable */
-    int has_hooks; /* defaults or onupdate present */
-    int has_rels;  /* the class declares relationships */
+    int cls_ref;                   /* registry ref: the class table */
+    int imt_ref;                   /* registry ref: the instance metatable */
+    int has_hooks;                 /* defaults or onupdate present */
+    int has_rels;                  /* the class declares relationships */
+    const struct l_relset *relset; /* its relationships for core (l_rel_sets), or NULL;
+                                      kept alive by the class table's __relset */
 } l_class;
 
 /* An instance userdata (every model's instances). */

@@ -321,7 +321,7 @@ int l_reflect_discard(lua_State *L, l_db *db)
     lua_setfield(L, uv, L_DB_ORDER);
     lua_pushnil(L);
     lua_setfield(L, uv, REFLECTED_KEY);
-    db->nmodels = db->nconfigured = 0;
+    db->nmodels = db->nconfigured = db->nrelsets = 0;
     lua_settop(L, uv - 1);
     return 1;
 }

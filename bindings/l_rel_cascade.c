@@ -1,6 +1,8 @@
 /* l_rel_cascade.c — cascades along relationships: save-update (adding a
- * parent adds what it is linked to) and delete (delete the children, or set
- * their foreign keys NULL; many-to-many links go with the row). */
+ * parent adds what it is linked to: core's orm_rel_cascade_add over the
+ * slots, with each class's relationships from l_rel_sets) and delete
+ * (delete the children, or set their foreign keys NULL; many-to-many links
+ * go with the row). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,98 +24,16 @@ static int push_rels(lua_State *L, int inst_idx)
     return lua_gettop(L);
 }
 
-/* [-0, +1, e] The instances inst (at inst_idx) is linked to or has
- * loaded, relationship by relationship, in order, as a new list. */
-static void push_linked(lua_State *L, l_db *db, int inst_idx)
-{
-    lua_newtable(L);
-    int out = lua_gettop(L);
-    lua_Integer nout = 0;
-    int rels = push_rels(L, inst_idx);
-    lua_pushnil(L);
-    while (lua_next(L, rels)) {
-        int decl = lua_gettop(L);
-        orm_rel *r = l_rel_resolve(L, decl);
-        const char *name = l_rel_decl_key(L, decl);
-        if (r->kind == ORM_REL_M2O) {
-            orm_object *src = orm_object_link_src(l_instance_check(L, inst_idx), r->local_col);
-            if (src == NULL || src->table->udata == NULL)
-                src = orm_rel_target(l_instance_check(L, inst_idx), r);
-            if (src) {
-                l_instance_push_object(L, db, orm_object_retain(src));
-                lua_rawseti(L, out, ++nout);
-            }
-        } else {
-            l_rel_push_loaded(L, db, inst_idx, name);
-            int v = lua_gettop(L);
-            lua_Integer n = lua_istable(L, v) ? (lua_Integer)lua_rawlen(L, v) : 0;
-            for (lua_Integer i = 1; i <= n; i++) {
-                lua_rawgeti(L, v, i);
-                lua_rawseti(L, out, ++nout);
-            }
-        }
-        lua_settop(L, decl - 1);
-    }
-    lua_settop(L, out);
-}
-
-/* Save-update from the instance at inst_idx, depth first with a list of
- * instances still to visit instead of recursion (a chain of linked objects
- * is as long as the data makes it): each reached instance outside the
- * session joins it when it is visited, in the order a recursive walk
- * would take, then what it reaches is visited. */
-static void cascade_add_walk(lua_State *L, l_db *db, int inst_idx)
-{
-    int top = lua_gettop(L);
-    lua_newtable(L); /* visited */
-    int visited = top + 1;
-    lua_createtable(L, 8, 0); /* to visit: a stack, the next one on top */
-    int todo = top + 2;
-    lua_Integer n = 0;
-    lua_pushvalue(L, inst_idx);
-    lua_rawseti(L, todo, ++n);
-    while (n > 0) {
-        lua_rawgeti(L, todo, n);
-        lua_pushnil(L);
-        lua_rawseti(L, todo, n--);
-        int cur = lua_gettop(L);
-        lua_pushvalue(L, cur);
-        if (lua_rawget(L, visited) != LUA_TNIL) {
-            lua_settop(L, todo);
-            continue;
-        }
-        lua_pushvalue(L, cur);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, visited);
-        orm_object *o = l_instance_check(L, cur);
-        if (o->session == NULL && orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
-        if (((l_class *)o->table->udata)->has_rels) {
-            push_linked(L, db, cur);
-            for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i >= 1; i--) {
-                lua_rawgeti(L, -1, i); /* reversed: the first linked is visited next */
-                lua_rawseti(L, todo, ++n);
-            }
-            /* association rows made before the owner joined a session */
-            if (orm_rel_add_kept_assoc(db->session, o) < 0) l_db_raise_session(L, db);
-        }
-        lua_settop(L, todo);
-    }
-    lua_settop(L, top);
-}
-
 void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_rel_configure(L, db);
     orm_object *o = l_instance_check(L, inst_idx);
     if (!((l_class *)o->table->udata)->has_rels) return;
-    if (o->nlinks == 0) { /* nothing linked or loaded: nothing to cascade to */
-        l_rel_push_state(L, db, inst_idx, 0);
-        int none = lua_isnil(L, -1);
-        lua_pop(L, 1);
-        if (none) return;
-    }
-    cascade_add_walk(L, db, inst_idx);
+    if (o->nlinks == 0 && o->rels == NULL) return; /* nothing linked or loaded */
+    l_rel_sets(L, db);
+    orm_rel_env e = l_rel_env(db);
+    if (orm_rel_cascade_add(&e, o) < 0) l_db_raise_session(L, db);
 }
 
 /* The delete cascade recurses once per object of a chain (a child deleted

@@ -309,6 +309,72 @@ void l_rel_configure(lua_State *L, l_db *db)
     db->nconfigured = db->nmodels;
 }
 
+/* [-0, +0, e] The set of the class at cls (its __relationships resolved,
+ * in table order, with their reverses), kept in the class table. */
+static void build_set(lua_State *L, int cls)
+{
+    l_class *c = l_class_test(L, cls);
+    if (c == NULL) return;
+    lua_getfield(L, cls, "__relationships");
+    int rels = lua_gettop(L), n = 0;
+    if (lua_istable(L, rels)) {
+        lua_pushnil(L);
+        while (lua_next(L, rels)) {
+            lua_pop(L, 1);
+            n++;
+        }
+    }
+    size_t size = sizeof(l_relset) + 2 * (size_t)n * sizeof(const orm_rel *);
+    l_relset *set = lua_newuserdatauv(L, size, 0);
+    set->n = 0;
+    set->rels = (const orm_rel **)(set + 1);
+    set->revs = set->rels + n;
+    if (n > 0) {
+        lua_pushnil(L);
+        while (lua_next(L, rels) && set->n < n) {
+            set->rels[set->n] = l_rel_resolve(L, -1);
+            l_rel_push_reverse(L, -1);
+            set->revs[set->n++] = lua_isnil(L, -1) ? NULL : l_rel_resolve(L, -1);
+            lua_pop(L, 2);
+        }
+    }
+    lua_setfield(L, cls, "__relset"); /* keeps it; c points into it */
+    c->relset = set;
+    lua_settop(L, rels - 1);
+}
+
+void l_rel_sets(lua_State *L, l_db *db)
+{
+    l_rel_configure(L, db);
+    if (db->nrelsets == db->nmodels) return;
+    int top = lua_gettop(L);
+    l_db_push_uv(L, db);
+    lua_getfield(L, -1, L_DB_MODELS);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        build_set(L, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    lua_settop(L, top);
+    db->nrelsets = db->nmodels;
+}
+
+static void rels_of(void *ctx, const orm_table *t, const orm_rel *const **rels,
+                    const orm_rel *const **revs, int *n)
+{
+    (void)ctx;
+    const l_class *c = t->udata;
+    const l_relset *set = c ? c->relset : NULL;
+    *n = set ? set->n : 0;
+    *rels = set ? set->rels : NULL;
+    *revs = set ? set->revs : NULL;
+}
+
+orm_rel_env l_rel_env(l_db *db)
+{
+    return (orm_rel_env){.s = db->session, .rels_of = rels_of, .load = NULL, .ctx = db};
+}
+
 void l_rel_define_backrefs(lua_State *L, l_db *db)
 {
     make_backrefs(L, db, 0);

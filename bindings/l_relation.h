@@ -6,6 +6,7 @@
 
 #include "l_db.h"
 #include "relation.h"
+#include "relation_state.h"
 
 #define L_MT_COLLECTION "orm.Collection"
 
@@ -20,6 +21,18 @@ void l_rel_push_reverse(lua_State *L, int decl_idx);
 void l_rel_push_decl(lua_State *L, const orm_table *t, const char *name);
 /* [-0, +0, e] Makes backrefs and resolves every relationship of db's models. */
 void l_rel_configure(lua_State *L, l_db *db);
+/* Each class's relationships resolved, with their reverses, as core's
+ * cascades ask for them (orm_rel_env.rels_of). */
+typedef struct l_relset {
+    int n;
+    const orm_rel **rels, **revs; /* n each, stored after the struct */
+} l_relset;
+/* [-0, +0, e] Configures the relationships (l_rel_configure) and builds the
+ * relationship set of every class that has none or an old one. */
+void l_rel_sets(lua_State *L, l_db *db);
+/* An orm_rel_env over db's classes (their relsets) for the core calls of
+ * relation_state.h; no lazy loader. Valid until the next model definition. */
+orm_rel_env l_rel_env(l_db *db);
 /* [-0, +0, e] Makes the backrefs whose target model is defined (called after
  * each model definition, so Target.<backref> exists before either side is used). */
 void l_rel_define_backrefs(lua_State *L, l_db *db);

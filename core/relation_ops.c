@@ -4,6 +4,7 @@
  * relationship for many parents at once, and the save-update and delete
  * cascades. Failures leave the session's error set. */
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "relation_state.h"
@@ -137,65 +138,115 @@ int orm_rel_remove(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, o
 /* ---- cascades ---- */
 
 typedef struct visited {
-    const orm_object **v;
-    int n, cap;
+    const orm_object **slot; /* open addressing, NULL: free; cap a power of two */
+    size_t n, cap;
 } visited;
+
+static size_t ptr_hash(const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
 
 /* 1 when o was seen, else remembers it: 0, or ORM_ENOMEM. */
 static int seen(visited *vs, const orm_object *o)
 {
-    for (int i = 0; i < vs->n; i++)
-        if (vs->v[i] == o) return 1;
-    if (vs->n == vs->cap) {
-        int cap = vs->cap ? vs->cap * 2 : 16;
-        const orm_object **p = realloc(vs->v, (size_t)cap * sizeof *p);
-        if (p == NULL) return ORM_ENOMEM;
-        vs->v = p;
+    if (2 * (vs->n + 1) > vs->cap) { /* at most half full */
+        size_t cap = vs->cap ? vs->cap * 2 : 64;
+        const orm_object **t = calloc(cap, sizeof *t);
+        if (t == NULL) return ORM_ENOMEM;
+        for (size_t i = 0; i < vs->cap; i++) {
+            if (vs->slot[i] == NULL) continue;
+            size_t j = ptr_hash(vs->slot[i]) & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = vs->slot[i];
+        }
+        free(vs->slot);
+        vs->slot = t;
         vs->cap = cap;
     }
-    vs->v[vs->n++] = o;
+    size_t j = ptr_hash(o) & (vs->cap - 1);
+    for (; vs->slot[j]; j = (j + 1) & (vs->cap - 1))
+        if (vs->slot[j] == o) return 1;
+    vs->slot[j] = o;
+    vs->n++;
     return 0;
 }
 
-static int add_visit(const orm_rel_env *e, orm_object *o, visited *vs);
+/* The objects still to visit: a stack, the next one on top (borrowed: each
+ * is held by the slot or link it was reached through, and a visit only
+ * adds objects to the session). */
+typedef struct todo {
+    orm_object **v;
+    size_t n, cap;
+} todo;
 
-static int add_reached(const orm_rel_env *e, orm_object *o, visited *vs)
+static int todo_push(todo *t, orm_object *o)
 {
-    if (o->session == NULL) {
-        int rc = orm_session_add(e->s, o);
-        if (rc < 0) return rc;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 32;
+        orm_object **v = realloc(t->v, cap * sizeof *v);
+        if (v == NULL) return ORM_ENOMEM;
+        t->v = v;
+        t->cap = cap;
     }
-    return add_visit(e, o, vs);
+    t->v[t->n++] = o;
+    return ORM_OK;
 }
 
-static int add_visit(const orm_rel_env *e, orm_object *o, visited *vs)
+/* Pushes what o reaches (its many-to-one parents, its collections'
+ * children), in reverse, so the first reached is visited next: the order a
+ * recursive walk takes. */
+static int push_reached(const orm_rel_env *e, orm_object *o, todo *t)
 {
-    int rc = seen(vs, o);
-    if (rc != 0) return rc < 0 ? oom(e) : ORM_OK;
     const orm_rel *const *rels, *const *revs;
     int n = 0;
     e->rels_of(e->ctx, o->table, &rels, &revs, &n);
-    for (int i = 0; i < n; i++) {
+    for (int i = n - 1; i >= 0; i--) {
         const orm_rel *r = rels[i];
         if (r->kind == ORM_REL_M2O) {
-            orm_object *t = orm_object_link_src(o, r->local_col);
-            if (t == NULL) t = orm_rel_target(o, r);
-            if (t && (rc = add_reached(e, t, vs)) < 0) return rc;
+            orm_object *p = orm_object_link_src(o, r->local_col);
+            if (p == NULL) p = orm_rel_target(o, r);
+            if (p && todo_push(t, p) < 0) return ORM_ENOMEM;
             continue;
         }
-        /* by position: the loop may add to the collection (a backref) */
-        for (int k = 0; k < orm_rel_count(o, r); k++)
-            if ((rc = add_reached(e, orm_rel_item(o, r, k), vs)) < 0) return rc;
+        for (int k = orm_rel_count(o, r) - 1; k >= 0; k--)
+            if (todo_push(t, orm_rel_item(o, r, k)) < 0) return ORM_ENOMEM;
     }
-    return orm_rel_add_kept_assoc(e->s, o); /* rows made before o joined a session */
+    return ORM_OK;
 }
 
+/* Save-update, depth first over a stack of objects to visit rather than
+ * recursion (a chain of linked objects is as long as the data makes it):
+ * each object reached joins the session when visited, then what it reaches
+ * is visited; association rows made before an object joined a session
+ * follow it. */
 int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
 {
     if (o->rels == NULL && o->nlinks == 0) return ORM_OK; /* nothing linked or loaded */
     visited vs = {0};
-    int rc = add_visit(e, o, &vs);
-    free(vs.v);
+    todo t = {0};
+    int rc = todo_push(&t, o) < 0 ? oom(e) : ORM_OK;
+    while (rc == ORM_OK && t.n > 0) {
+        orm_object *cur = t.v[--t.n];
+        int was = seen(&vs, cur);
+        if (was != 0) {
+            if (was < 0) rc = oom(e);
+            continue;
+        }
+        if (cur->session == NULL && (rc = orm_session_add(e->s, cur)) < 0) break;
+        if (push_reached(e, cur, &t) < 0) {
+            rc = oom(e);
+            break;
+        }
+        rc = orm_rel_add_kept_assoc(e->s, cur);
+    }
+    free(vs.slot);
+    free(t.v);
     return rc;
 }
 

@@ -300,6 +300,32 @@ static void test_relation_state__reserve(void **state)
         orm_object_release(c[i]);
 }
 
+/* The save-update cascade over a wide collection: every child joins the
+ * session once (a hashed visited set, a stack of objects to visit). */
+static void test_relation_state__cascade_add_wide(void **state)
+{
+    fx *f = *state;
+    rt t;
+    rt_init(&t, f);
+    orm_rel_env e = rt_env(&t);
+    orm_object *p = new_parent(f, "p");
+    enum { N = 20000 };
+    for (int i = 0; i < N; i++) {
+        orm_object *c = new_child(f, 0, "c");
+        assert_int_equal(orm_rel_add_item(p, &t.children, c), 1);
+        assert_int_equal(orm_rel_set_target(c, &t.parent, p), ORM_OK); /* back to p: seen */
+        orm_object_release(c);
+    }
+    add_ok(f, p);
+    assert_int_equal(orm_rel_cascade_add(&e, p), ORM_OK);
+    int n = 0;
+    orm_session_each_pending(f->s, count_pending, &n);
+    assert_int_equal(n, N + 1);
+    for (int i = 0; i < N; i++)
+        orm_rel_slots_clear(orm_rel_item(p, &t.children, i)); /* the cycles back to p */
+    rt_drop(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +337,7 @@ int main(void)
         FIXTURE_TEST(test_relation_state__delete_cascade),
         FIXTURE_TEST(test_relation_state__load_many),
         FIXTURE_TEST(test_relation_state__reserve),
+        FIXTURE_TEST(test_relation_state__cascade_add_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
