@@ -23,11 +23,15 @@ for _ = 1, 300 do
 end
 LUA
 
-# free ports: the first ormsh can listen on, and the next for Prometheus
+# free ports: two ormsh can listen on, the first for ormsh and the next for
+# Prometheus (both checked: a test server of this run may hold either)
+free_port() {
+    printf 'return { name = "mon", database = "sqlite:///instance/mon.db", models = {}, metrics_listen = "127.0.0.1:%s" }\n' "$1" >"$app/app.lua"
+    "$ORMSH" --app "$app" -e 1 >/dev/null 2>&1
+}
 base=$((30000 + $$ % 20000)); port=""
-for p in $base $((base + 2)) $((base + 4)) $((base + 6)); do
-    printf 'return { name = "mon", database = "sqlite:///instance/mon.db", models = {}, metrics_listen = "127.0.0.1:%s" }\n' "$p" >"$app/app.lua"
-    "$ORMSH" --app "$app" -e 1 >/dev/null 2>&1 && { port=$p; break; }
+for p in $base $((base + 2)) $((base + 4)) $((base + 6)) $((base + 8)) $((base + 10)); do
+    free_port $((p + 1)) && free_port "$p" && { port=$p; break; }
 done
 [ -n "$port" ] || bad "no free port"
 pport=$((port + 1))
