@@ -39,11 +39,16 @@ static void push_owner_decl(lua_State *L, int coll_idx)
     lua_rawgetp(L, coll_idx, &DECL_KEY);
 }
 
+/* [-0, +0, v] Raises unless the value at idx is a collection. */
+static void check_coll(lua_State *L, int idx)
+{
+    if (!l_coll_is(L, idx)) /* the metatable's name for the colon hint (c.append(x)) */
+        luaL_typeerror(L, idx, lua_istable(L, idx) ? "relationship collection" : L_MT_COLLECTION);
+}
+
 void l_coll_push_owner(lua_State *L, int coll_idx)
 {
-    if (!l_coll_is(L, coll_idx)) /* the metatable's name for the colon hint (c.append(x)) */
-        luaL_typeerror(L, coll_idx,
-                       lua_istable(L, coll_idx) ? "relationship collection" : L_MT_COLLECTION);
+    check_coll(L, coll_idx);
     push_owner_decl(L, coll_idx);
 }
 
@@ -179,13 +184,6 @@ void l_coll_push_list(lua_State *L, int idx)
 }
 
 /* ---- the collection's own methods and metamethods ---- */
-
-static void check_coll(lua_State *L, int idx)
-{
-    lua_Integer top = lua_gettop(L);
-    l_coll_push_owner(L, idx); /* raises when it is not one */
-    lua_settop(L, (int)top);
-}
 
 /* c:contains(x) */
 static int c_contains(lua_State *L)

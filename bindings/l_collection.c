@@ -21,7 +21,7 @@
 /* ---- loaded state ---- */
 
 /* [-0, +1, m] relstate[inst] (created when create is set; else may be nil) */
-void l_rel_push_state(lua_State *L, l_db *db, int inst_idx, int create)
+static void push_state(lua_State *L, l_db *db, int inst_idx, int create)
 {
     inst_idx = lua_absindex(L, inst_idx);
     l_db_push_uv(L, db);
@@ -39,9 +39,9 @@ void l_rel_push_state(lua_State *L, l_db *db, int inst_idx, int create)
 }
 
 /* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */
-void l_rel_push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
+static void push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
 {
-    l_rel_push_state(L, db, inst_idx, 0);
+    push_state(L, db, inst_idx, 0);
     if (lua_istable(L, -1))
         lua_getfield(L, -1, name);
     else
@@ -53,7 +53,7 @@ void l_rel_push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
 void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx)
 {
     val_idx = lua_absindex(L, val_idx);
-    l_rel_push_state(L, db, inst_idx, 1);
+    push_state(L, db, inst_idx, 1);
     lua_pushvalue(L, val_idx);
     lua_setfield(L, -2, name);
     lua_pop(L, 1);
@@ -98,20 +98,6 @@ const char *l_rel_decl_key(lua_State *L, int decl_idx)
     const char *k = lua_tostring(L, -1); /* the declaration keeps the string */
     lua_pop(L, 1);
     return k;
-}
-
-/* Position (1-based) of the object at obj_idx in the plain list at list_idx, or 0. */
-static int list_find(lua_State *L, int list_idx, int obj_idx)
-{
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list_idx);
-    const void *p = lua_topointer(L, obj_idx);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, list_idx, i);
-        const void *q = lua_topointer(L, -1);
-        lua_pop(L, 1);
-        if (p == q) return (int)i;
-    }
-    return 0;
 }
 
 /* [-0, +1, e] inst's loaded collection view of a one-to-many or
@@ -210,7 +196,7 @@ static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int par
         m2o_current(L, db, child_idx, decl_idx, r, 0);
         int old = lua_gettop(L);
         if (!lua_isnil(L, old) && !lua_rawequal(L, old, parent_idx ? parent_idx : old + 1)) {
-            l_rel_push_loaded(L, db, old, rname);
+            push_loaded(L, db, old, rname);
             if (l_coll_is(L, -1)) l_coll_remove(L, -1, child_idx);
             lua_pop(L, 1);
         }
@@ -263,7 +249,7 @@ static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int
         m2o_set(L, db, child_idx, lua_gettop(L), 0);
     else if (orm_rel_link(r, child, NULL) < 0)
         l_oom(L);
-    l_rel_push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
+    push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
     if (l_coll_is(L, -1)) l_coll_remove(L, -1, child_idx);
     orm_rel_action act = orm_rel_on_remove(r, child);
     if (act == ORM_REL_EXPUNGE_CHILD)
@@ -319,7 +305,7 @@ static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int oth
     } else { /* core keeps it with the owner until the owner joins a session */
         if (orm_rel_keep_assoc(owner, assoc) < 0) l_oom(L);
         db->rel_slots = 1;
-        l_rel_push_state(L, db, owner_idx, 1); /* l_rel_forget finds the owner */
+        push_state(L, db, owner_idx, 1); /* l_rel_forget finds the owner */
     }
     lua_settop(L, top);
 }
@@ -332,11 +318,11 @@ void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int o
     other_idx = lua_absindex(L, other_idx);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     check_target(L, r, decl_idx, other_idx);
-    l_rel_push_loaded(L, db, owner_idx, l_rel_decl_key(L, decl_idx));
+    push_loaded(L, db, owner_idx, l_rel_decl_key(L, decl_idx));
     if (l_coll_is(L, -1)) l_coll_remove(L, -1, other_idx);
     l_rel_push_reverse(L, decl_idx);
     if (!lua_isnil(L, -1)) {
-        l_rel_push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
+        push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
         if (l_coll_is(L, -1)) l_coll_remove(L, -1, owner_idx);
     }
     if (orm_rel_assoc_drop(db->session, r, l_instance_check(L, owner_idx),
@@ -428,7 +414,7 @@ static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const 
 {
     inst_idx = lua_absindex(L, inst_idx);
     decl_idx = lua_absindex(L, decl_idx);
-    l_rel_push_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx));
+    push_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx));
     if (l_coll_is(L, -1)) {
         l_coll_sync(L, -1, l_instance_check(L, inst_idx), r);
         return;
@@ -493,7 +479,7 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     lua_Integer n = (lua_Integer)lua_rawlen(L, old);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, old, i);
-        if (nil || !list_find(L, val_idx, lua_gettop(L))) {
+        if (nil || !l_rel_coll_find(L, val_idx, lua_gettop(L))) {
             if (r->kind == ORM_REL_M2M)
                 l_rel_m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
             else

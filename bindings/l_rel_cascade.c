@@ -30,7 +30,6 @@ void l_rel_cascade_add(lua_State *L, l_db *db, int inst_idx)
     l_rel_configure(L, db);
     orm_object *o = l_instance_check(L, inst_idx);
     if (!((l_class *)o->table->udata)->has_rels) return;
-    if (o->nlinks == 0 && o->rels == NULL) return; /* nothing linked or loaded */
     l_rel_sets(L, db);
     orm_rel_env e = l_rel_env(db);
     if (orm_rel_cascade_add(&e, o) < 0) l_db_raise_session(L, db);

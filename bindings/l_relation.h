@@ -53,11 +53,7 @@ void l_collection_open(lua_State *L);
  * instances in the list at list_idx; pushes (+1) the list of loaded children. */
 void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx);
 
-/* ---- shared by l_collection.c, l_rel_load.c, l_rel_cascade.c ---- */
-/* [-0, +1, m] relstate[inst] (created when create is set; else may be nil) */
-void l_rel_push_state(lua_State *L, l_db *db, int inst_idx, int create);
-/* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */
-void l_rel_push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name);
+/* ---- shared by l_collection.c, l_coll_view.c, l_rel_joined.c ---- */
 /* [-0, +0, m] relstate[inst][name] = value at val_idx */
 void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx);
 /* [-0, +0, e] caches the instance at val_idx (nil: none) as inst's
@@ -85,7 +81,8 @@ void l_coll_push_owner(lua_State *L, int coll_idx);
  * relationship r) what its slot holds again when the two differ in length
  * (Lua code wrote the list). */
 void l_coll_sync(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r);
-/* Position (1-based) of the instance at obj_idx in the collection, or 0. */
+/* Position (1-based) of the value at obj_idx in the list at coll_idx (a
+ * collection or a plain list), or 0. */
 int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx);
 /* [-0, +0, e] Adds the instance at obj_idx: 1 added, 0 already there. */
 int l_coll_add(lua_State *L, int coll_idx, int obj_idx);
