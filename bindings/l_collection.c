@@ -107,47 +107,28 @@ static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const 
 
 /* ---- many-to-one ---- */
 
-/* [-0, +1, e] the current parent of a many-to-one (sql: may load it) */
-static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
-                        int sql)
+/* [-0, +1, e] the current parent of a many-to-one, loaded when only the
+ * database knows it */
+static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r)
 {
     orm_object *o = l_instance_check(L, inst_idx);
-    orm_object *src = orm_object_link_src(o, r->local_col);
-    if (src) {
-        l_instance_push_object(L, db, orm_object_retain(src));
-        return;
-    }
+    orm_object *p = orm_rel_parent_in_memory(db->session, r, o);
     const orm_value *v = &o->values[r->local_col];
-    if (v->type == ORM_V_NULL) {
+    if (p) {
+        l_instance_push_object(L, db, orm_object_retain(p));
+        if (p == orm_rel_target(o, r) || p == orm_object_link_src(o, r->local_col)) return;
+    } else if (v->type == ORM_V_NULL) {
         lua_pushnil(L);
         return;
-    }
-    orm_object *cached = orm_rel_target(o, r);
-    if (cached && orm_value_equal(&cached->values[r->remote_col], v)) {
-        l_instance_push_object(L, db, orm_object_retain(cached));
-        return;
-    }
-    const orm_table *t = r->target;
-    if (t->npk == 1 && t->pk[0] == r->remote_col) {
-        orm_object *found = orm_session_peek(db->session, t, &v);
-        if (found) {
-            l_instance_push_object(L, db, orm_object_retain(found));
-        } else if (!sql) {
+    } else if (r->target->npk == 1 && r->target->pk[0] == r->remote_col) {
+        l_rel_note_lazy(L, db, decl_idx, inst_idx);
+        orm_object *out = NULL;
+        if (orm_session_get(db->session, r->target, v, &out) < 0) l_db_raise_session(L, db);
+        if (out)
+            l_instance_push_object(L, db, out);
+        else
             lua_pushnil(L);
-            return;
-        } else {
-            l_rel_note_lazy(L, db, decl_idx, inst_idx);
-            orm_object *out = NULL;
-            if (orm_session_get(db->session, t, v, &out) < 0) l_db_raise_session(L, db);
-            if (out)
-                l_instance_push_object(L, db, out);
-            else
-                lua_pushnil(L);
-        }
-    } else if (!sql) {
-        lua_pushnil(L);
-        return;
-    } else {
+    } else { /* the key is not the target's primary key: the loader query */
         l_rel_note_lazy(L, db, decl_idx, inst_idx);
         l_rel_run_load(L, db, r, &v, 1);
         lua_pop(L, 1);
@@ -346,7 +327,7 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
     l_rel_configure(L, db);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     if (r->kind == ORM_REL_M2O) {
-        m2o_current(L, db, inst_idx, decl_idx, r, 1);
+        m2o_current(L, db, inst_idx, decl_idx, r);
         return 1;
     }
     orm_object *o = l_instance_check(L, inst_idx);

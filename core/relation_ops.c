@@ -49,9 +49,9 @@ static int ensure_loaded(const orm_rel_env *e, orm_object *o, const orm_rel *r)
     return e->load ? e->load(e->ctx, o, r) : ORM_OK;
 }
 
-/* The parent a many-to-one r of child follows, as far as memory knows. */
-static orm_object *known_parent(const orm_rel_env *e, const orm_rel *r, orm_object *child)
+orm_object *orm_rel_parent_in_memory(orm_session *s, const orm_rel *r, orm_object *child)
 {
+    assert(r->kind == ORM_REL_M2O && child->table == r->parent);
     orm_object *src = orm_object_link_src(child, r->local_col);
     if (src) return src;
     const orm_value *v = &child->values[r->local_col];
@@ -59,7 +59,7 @@ static orm_object *known_parent(const orm_rel_env *e, const orm_rel *r, orm_obje
     orm_object *t = orm_rel_target(child, r);
     if (t && orm_value_equal(&t->values[r->remote_col], v)) return t;
     const orm_table *tt = r->target;
-    if (tt->npk == 1 && tt->pk[0] == r->remote_col) return orm_session_peek(e->s, tt, &v);
+    if (tt->npk == 1 && tt->pk[0] == r->remote_col) return orm_session_peek(s, tt, &v);
     return NULL;
 }
 
@@ -77,7 +77,7 @@ int orm_rel_set_parent(const orm_rel_env *e, const orm_rel *r, const orm_rel *re
     assert(!parent || parent->table == r->target);
     int rc;
     if (rev) {
-        orm_object *old = known_parent(e, r, child);
+        orm_object *old = orm_rel_parent_in_memory(e->s, r, child);
         if (old && old != parent && (rc = remove_item(e, old, rev, child)) < 0) return rc;
         if (parent && rev->kind == ORM_REL_O2M && rev->uselist) {
             if ((rc = ensure_loaded(e, parent, rev)) < 0) return rc;

@@ -104,6 +104,11 @@ enum { ORM_REL_ADDED = 1, ORM_REL_REMOVED = -1, ORM_REL_TARGET = 0 };
  * could run out. */
 #define ORM_REL_DELETE_MAX_DEPTH 2000
 
+/* The parent child's many-to-one r follows as far as memory knows
+ * (borrowed): the object its foreign key is linked to, the cached target
+ * while the key still matches, or the session's object of that key; NULL
+ * when the key is NULL or only the database knows. */
+orm_object *orm_rel_parent_in_memory(orm_session *s, const orm_rel *r, orm_object *child);
 /* child.<r> = parent for a many-to-one r (parent NULL: none): the foreign
  * key follows parent, the cached target is parent, and the reverse
  * collection rev (or NULL) of the old parent loses child and the new
