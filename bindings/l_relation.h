@@ -120,8 +120,9 @@ void l_coll_push_list(lua_State *L, int idx);
 /* [-0, +0, m] The collection metatable: methods (append, remove) added to
  * the collection's own (contains, iter). */
 void l_coll_view_open(lua_State *L, const luaL_Reg *methods);
-/* [-0, +2, e] children of the parents whose keys are given, and their parent keys */
-void l_rel_run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *const *keys, int n);
+/* [-0, +0, e] Loads o's relationship r into its slot (a collection, or a
+ * many-to-one's target), o held by the caller. */
+void l_rel_load_one(lua_State *L, l_db *db, const orm_rel *r, orm_object *o);
 /* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */
 void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx);
 

@@ -333,6 +333,23 @@ int orm_rel_delete(const orm_rel_env *e, orm_object *o)
 
 /* ---- loading many parents ---- */
 
+int orm_rel_distinct(orm_object **objs, int n)
+{
+    visited vs = {0};
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (objs[i] == NULL) continue;
+        int was = n > 1 ? seen(&vs, objs[i]) : 0;
+        if (was < 0) {
+            free(vs.slot);
+            return ORM_ENOMEM;
+        }
+        if (was == 0) objs[m++] = objs[i];
+    }
+    free(vs.slot);
+    return m;
+}
+
 int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *parents, int np,
                       orm_rel_child_fn fn, void *ctx, orm_error *err)
 {
@@ -390,6 +407,9 @@ int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *paren
         if (rc == ORM_DONE) rc = ORM_OK;
     }
 out:
+    if (rc < 0 && r->kind != ORM_REL_M2O) /* a load that failed leaves nothing loaded */
+        for (int i = 0; i < np; i++)
+            if (parents[i] && parents[i]->table == r->parent) orm_rel_unload(parents[i], r);
     free(byno);
     free(mem);
     return rc < 0 ? rc : ORM_OK;

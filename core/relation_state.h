@@ -136,13 +136,18 @@ int orm_rel_before_delete(const orm_rel_env *e, orm_object *o);
 /* Deletes o with its delete cascade. */
 int orm_rel_delete(const orm_rel_env *e, orm_object *o);
 
+/* Removes NULLs and repeats from objs[0..n-1] in place, the first of each
+ * kept in order: the new count, or ORM_ENOMEM (objs unchanged). */
+int orm_rel_distinct(orm_object **objs, int n);
 /* Called for each child a load brings, in row order (child borrowed). */
 typedef int (*orm_rel_child_fn)(void *ctx, orm_object *child);
 /* Loads r for the np parents given (entries of another table or NULL are
  * skipped): each collection is marked loaded and gets its children in
  * order, each many-to-one caches its target; one statement per
  * ORM_REL_IN_CHUNK distinct keys. fn (may be NULL) sees every child.
- * ORM_OK, ORM_ENOMEM, or ORM_EFAIL with err or the session's error set. */
+ * A parent listed twice gets its children twice: pass distinct parents
+ * (orm_rel_distinct). ORM_OK, ORM_ENOMEM, or ORM_EFAIL with err or the
+ * session's error set; a failed load leaves the collections unloaded. */
 int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *parents, int np,
                       orm_rel_child_fn fn, void *ctx, orm_error *err);
 

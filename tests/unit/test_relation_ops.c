@@ -43,6 +43,43 @@ static void test_relation_ops__told_each_change(void **state)
     rt_drop(p2);
 }
 
+static void test_relation_ops__distinct(void **state)
+{
+    (void)state;
+    orm_object a, b, c;
+    orm_object *v[] = {&a, NULL, &b, &a, &c, &b, NULL, &c};
+    assert_int_equal(orm_rel_distinct(v, 8), 3);
+    assert_ptr_equal(v[0], &a);
+    assert_ptr_equal(v[1], &b);
+    assert_ptr_equal(v[2], &c);
+    orm_object *one[] = {NULL};
+    assert_int_equal(orm_rel_distinct(one, 1), 0);
+}
+
+static void test_relation_ops__failed_load_leaves_nothing_loaded(void **state)
+{
+    fx *f = *state;
+    rt t;
+    rt_init(&t, f);
+    raw_exec(f, "INSERT INTO parent (id, name) VALUES (1, 'p1'), (2, 'p2');"
+                "INSERT INTO child (id, parent_id, name) VALUES (1, 1, 'a'), (2, 2, 'b')");
+    orm_object *ps[2] = {get_int(f, f->parent, 1), get_int(f, f->parent, 2)};
+    orm_error err;
+    orm_error_init(&err);
+    orm_driver_fail_after(1); /* the loader's statement */
+    assert_true(orm_rel_load_many(f->s, &t.children, ps, 2, NULL, NULL, &err) < 0);
+    orm_driver_fail_after(0);
+    orm_error_clear(&err);
+    orm_error_clear(orm_session_error(f->s));
+    assert_false(orm_rel_loaded(ps[0], &t.children));
+    assert_false(orm_rel_loaded(ps[1], &t.children));
+    char buf[64];
+    assert_int_equal(orm_rel_load_many(f->s, &t.children, ps, 2, NULL, NULL, &err), ORM_OK);
+    assert_string_equal(rt_items(ps[1], &t.children, C_NAME, buf, sizeof buf), "b");
+    rt_drop(ps[0]);
+    rt_drop(ps[1]);
+}
+
 /* node(id, up_id -> node.id): node.kids, one-to-many with cascade delete */
 typedef struct chain {
     fx *f;
@@ -127,6 +164,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         FIXTURE_TEST(test_relation_ops__told_each_change),
+        FIXTURE_TEST(test_relation_ops__distinct),
+        FIXTURE_TEST(test_relation_ops__failed_load_leaves_nothing_loaded),
         FIXTURE_TEST(test_relation_ops__delete_cascade_too_deep),
         FIXTURE_TEST(test_relation_ops__delete_cascade_as_deep_as_allowed),
     };
