@@ -59,8 +59,11 @@ void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, in
     lua_pop(L, 1);
 }
 
-void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
-                        int val_idx)
+/* [-0, +0, e] caches the instance at val_idx (nil: none) as inst's
+ * many-to-one r (declaration at decl_idx): core holds the target, relstate
+ * anchors its instance. */
+static void cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
+                         int val_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     val_idx = lua_absindex(L, val_idx);
@@ -137,7 +140,7 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         else
             lua_pushnil(L);
     }
-    if (!lua_isnil(L, -1)) l_rel_cache_target(L, db, inst_idx, decl_idx, r, -1);
+    if (!lua_isnil(L, -1)) cache_target(L, db, inst_idx, decl_idx, r, -1);
 }
 
 static void check_target(lua_State *L, const orm_rel *r, int decl_idx, int val_idx)

@@ -150,5 +150,15 @@ typedef int (*orm_rel_child_fn)(void *ctx, orm_object *child);
  * session's error set; a failed load leaves the collections unloaded. */
 int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *parents, int np,
                       orm_rel_child_fn fn, void *ctx, orm_error *err);
+/* Reads the rows of a joined load, c (the statement orm_rel_joined_select
+ * made for t and rels[0..n-1], offs its offsets): each parent once, first
+ * seen first, in *parents (a malloc'd array of *np new references: release
+ * each and free it); each parent's collections marked loaded and holding
+ * each child once, in row order; each many-to-one's target cached. ORM_OK,
+ * or a failure with the session's error set, nothing returned and nothing
+ * left loaded. The caller closes c. */
+int orm_rel_joined_read(orm_session *s, orm_cursor *c, const orm_table *t,
+                        const orm_rel *const *rels, int n, const int *offs, orm_object ***parents,
+                        int *np);
 
 #endif
