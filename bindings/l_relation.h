@@ -1,6 +1,9 @@
-/* l_relation.h — relationship internals shared by l_relation.c (declarations,
- * resolution, options) and l_collection.c (collections, sync, loading,
- * cascades), and the entry points instances and sessions call. */
+/* l_relation.h — the Lua view of relationships, shared by l_relation.c
+ * (declarations, resolution, options), l_collection.c (obj.rel, append,
+ * remove), l_coll_view.c (the collection's list), l_rel_load.c and
+ * l_rel_joined.c (loads) and l_rel_cascade.c, and the entry points
+ * instances and sessions call. The rules are core's (relation.h,
+ * relation_state.h). */
 #ifndef L_RELATION_H
 #define L_RELATION_H
 
