@@ -71,10 +71,13 @@ static int setup(void **state)
     if (!f) return -1;
     strcpy(f->dir, "/tmp/ormsh-rreads-XXXXXX");
     if (!mkdtemp(f->dir)) return -1;
+    char dir[64], one[128]; /* copies: snprintf's source apart from its target */
+    memcpy(dir, f->dir, sizeof dir);
     for (int i = 0; i < 2; i++) {
-        snprintf(f->path[i], sizeof f->path[i], "%s/r%d.db", f->dir, i);
-        run_sql(f->path[i], "CREATE TABLE t (x INTEGER)");
-        snprintf(f->url[i], sizeof f->url[i], "sqlite:///%s", f->path[i]);
+        snprintf(one, sizeof one, "%s/r%d.db", dir, i);
+        memcpy(f->path[i], one, sizeof one);
+        run_sql(one, "CREATE TABLE t (x INTEGER)");
+        snprintf(f->url[i], sizeof f->url[i], "sqlite:///%s", one);
     }
     char path[128], text[160];
     snprintf(path, sizeof path, "%s/p.db", f->dir);
