@@ -179,8 +179,12 @@ int orm_session_add(orm_session *s, orm_object *o)
         if (orm_identity_put(&s->identity, o) != ORM_OK) return orm_error_oom(&s->err);
         o->session = s;
         o->state = ORM_OBJ_PERSISTENT;
-        if (o->dirty && !o->touched && orm_session_touch(s, o) != ORM_OK)
+        if (o->dirty && !o->touched && orm_session_touch(s, o) != ORM_OK) {
+            orm_identity_remove(&s->identity, o); /* not half added: its change would be lost */
+            o->session = NULL;
+            o->state = ORM_OBJ_DETACHED;
             return orm_error_oom(&s->err);
+        }
         return ORM_OK;
     }
     /* only a new object becomes pending: a deleted one is not added again */

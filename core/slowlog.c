@@ -35,36 +35,38 @@ static int is_ident(char c)
     return isalnum((unsigned char)c) || c == '_';
 }
 
-/* The identifier ending just before p (quotes dropped) into out. */
-static void ident_before(const char *sql, const char *p, char *out, size_t n)
+/* The identifier ending just before p (quotes dropped): its start in
+ * *name and its length. */
+static size_t ident_before(const char *sql, const char *p, const char **name)
 {
     while (p > sql && (isspace((unsigned char)p[-1]) || p[-1] == '"' || p[-1] == '`'))
         p--;
     const char *end = p;
     while (p > sql && is_ident(p[-1]))
         p--;
-    size_t len = (size_t)(end - p) < n - 1 ? (size_t)(end - p) : n - 1;
-    memcpy(out, p, len);
-    out[len] = '\0';
+    *name = p;
+    return (size_t)(end - p);
 }
 
-/* The k-th (0-based) name of the parenthesized list opening at p. */
-static void nth_in_list(const char *sql, const char *p, int k, char *out, size_t n)
+/* The k-th (0-based) name of the parenthesized list opening at p (length 0:
+ * none). */
+static size_t nth_in_list(const char *sql, const char *p, int k, const char **name)
 {
-    out[0] = '\0';
     for (p++; *p && *p != ')'; p++)
         if (*p == ',' && k-- == 0) break;
-    if (*p == ',' || (*p == ')' && k == 0)) ident_before(sql, p, out, n);
+    if (*p == ',' || (*p == ')' && k == 0)) return ident_before(sql, p, name);
+    return 0;
 }
 
 /* The column the idx-th placeholder of sql is compared with or assigned
- * to ("" when it cannot tell). Placeholders: ? or $N. */
-static void column_of(const char *sql, size_t idx, char *out, size_t n)
+ * to, through any function calls or CASTs around the placeholder ("col =
+ * lower(?)"), or its column in an INSERT's list: its start in *name and its
+ * length, 0 when it cannot tell. Placeholders: ? or $N. */
+static size_t column_of(const char *sql, size_t idx, const char **name)
 {
     const char *cols = NULL, *values = NULL;
     int depth = 0, pos = 0; /* inside VALUES (...): the comma count */
     size_t seen = 0;
-    out[0] = '\0';
     for (const char *p = sql; *p; p++) {
         if (*p == '\'' || *p == '"' || *p == '`') {
             char q = *p;
@@ -90,31 +92,41 @@ static void column_of(const char *sql, size_t idx, char *out, size_t n)
         } else if (*p == '?' || (*p == '$' && isdigit((unsigned char)p[1]))) {
             if (seen++ != idx) continue;
             const char *b = p;
-            while (b > sql && isspace((unsigned char)b[-1]))
+            for (;;) { /* out of "f(" and "CAST(" openings */
+                while (b > sql && isspace((unsigned char)b[-1]))
+                    b--;
+                if (b == sql || b[-1] != '(') break;
                 b--;
-            if (values && depth == 1 && cols && cols != values)
-                nth_in_list(sql, cols, pos, out, n);
-            else if (b > sql && b[-1] == '=')
-                ident_before(sql, b - 1, out, n);
-            return;
+                while (b > sql && isspace((unsigned char)b[-1]))
+                    b--;
+                while (b > sql && is_ident(b[-1]))
+                    b--;
+            }
+            if (b > sql && b[-1] == '=') return ident_before(sql, b - 1, name);
+            if (values && depth >= 1 && cols && cols != values)
+                return nth_in_list(sql, cols, pos, name);
+            return 0;
         }
     }
+    return 0;
 }
 
-static int secret_name(const char *name)
+static int secret_name(const char *name, size_t len)
 {
     static const char *const words[] = {"password", "passwd", "secret", "token", NULL};
-    for (int i = 0; words[i]; i++)
-        for (const char *p = name; *p; p++)
-            if (strncasecmp(p, words[i], strlen(words[i])) == 0) return 1;
+    for (int i = 0; words[i]; i++) {
+        size_t wl = strlen(words[i]);
+        for (size_t k = 0; k + wl <= len; k++)
+            if (strncasecmp(name + k, words[i], wl) == 0) return 1;
+    }
     return 0;
 }
 
 static void put_param(orm_buf *b, const char *sql, size_t i, const orm_value *v)
 {
-    char col[64];
-    column_of(sql, i, col, sizeof col);
-    if (col[0] && secret_name(col)) {
+    const char *col = NULL;
+    size_t len = column_of(sql, i, &col);
+    if (len && secret_name(col, len)) {
         orm_buf_puts(b, "'***'");
         return;
     }
