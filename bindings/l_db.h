@@ -32,6 +32,12 @@ typedef struct l_db {
     /* ids of collected instances, used again first (l_instance.c; owned) */
     lua_Integer *free_ids;
     size_t nfree, capfree;
+
+    /* the class l_class_of found last (l_model.c): its table's address and
+     * the l_class_gen it was found in */
+    const void *last_cls_ptr;
+    struct l_class *last_cls;
+    unsigned last_cls_gen;
 } l_db;
 
 /* ---- l_stats.c ---- */
@@ -146,6 +152,12 @@ int l_model_define(lua_State *L); /* db.Model(name, fields); upvalue 1: db */
 int l_table_define(lua_State *L); /* db.Table(name, cols...); upvalue 1: db */
 /* [-0, +0, -] The class record of a class table at idx, or NULL. */
 l_class *l_class_test(lua_State *L, int idx);
+/* [-0, +0, -] The same, remembering the last class found in db: a model
+ * passed again is known by its table's address (it cannot move or be freed
+ * while its class is registered; l_class_dropped ends every such memory). */
+l_class *l_class_of(lua_State *L, l_db *db, int idx);
+/* A class stopped being registered (its refs released). */
+void l_class_dropped(void);
 /* [-0, +1, m] Pushes the class table of t. */
 void l_class_push(lua_State *L, const orm_table *t);
 /* [-0, +1, m] "id, name, email": the attribute names of t. */

@@ -86,7 +86,7 @@ static void query_of_class(lua_State *L, l_db *db, int cls)
 
 void l_query_new(lua_State *L, l_db *db, int first, int last)
 {
-    if (first == last && l_class_test(L, first)) {
+    if (first == last && l_class_of(L, db, first)) {
         query_of_class(L, db, first);
         return;
     }

@@ -267,7 +267,7 @@ static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
 {
     if (l_shard_fanout(db)) return l_shard_get(L, db, clsidx, pkidx, 0);
-    l_class *c = l_class_test(L, clsidx);
+    l_class *c = l_class_of(L, db, clsidx);
     if (c == NULL) return luaL_typeerror(L, clsidx, "model class");
     if (lua_isnone(L, pkidx)) bad_key(L, c->table, "got no key");
     orm_value pk[ORM_MAX_COLUMNS];
