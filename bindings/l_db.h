@@ -73,10 +73,11 @@ void l_user_where(lua_State *L, char *buf, size_t n);
 typedef struct l_class {
     orm_table *table;
     l_db *db;
-    int cls_ref;                   /* registry ref: the class table */
-    int imt_ref;                   /* registry ref: the instance metatable */
-    int has_hooks;                 /* defaults or onupdate present */
-    int has_rels;                  /* the class declares relationships */
+    int cls_ref;   /* registry ref: the class table */
+    int imt_ref;   /* registry ref: the instance metatable */
+    int qbase_ref; /* registry ref: the base of its queries (l_query_filter.c), or LUA_NOREF */
+    int has_hooks; /* defaults or onupdate present */
+    int has_rels;  /* the class declares relationships */
     const struct l_relset *relset; /* its relationships for core (l_rel_sets), or NULL;
                                       kept alive by the class table's __relset */
 } l_class;

@@ -318,7 +318,7 @@ int l_model_define(lua_State *L)
     memset(c, 0, sizeof *c);
     c->table = t;
     c->db = db;
-    c->cls_ref = c->imt_ref = LUA_NOREF;
+    c->cls_ref = c->imt_ref = c->qbase_ref = LUA_NOREF;
     lua_setfield(L, cls, "__cdata");
     lua_newtable(L);
     lua_setfield(L, cls, "__relationships");
