@@ -38,6 +38,9 @@ typedef struct l_db {
     const void *last_cls_ptr;
     struct l_class *last_cls;
     unsigned last_cls_gen;
+    /* registry refs of the query metatables without and with __gc
+     * (l_query_alloc; LUA_NOREF until first used) */
+    int query_mt_ref[2];
 } l_db;
 
 /* ---- l_stats.c ---- */
