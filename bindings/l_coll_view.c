@@ -52,14 +52,16 @@ void l_coll_push_owner(lua_State *L, int coll_idx)
     push_owner_decl(L, coll_idx);
 }
 
-/* The owner object and relationship of the collection at coll_idx. */
-static orm_object *coll_slot(lua_State *L, int coll_idx, const orm_rel **r)
+/* [-0, +1, m] An empty list for inst's collection of the declaration at
+ * decl_idx, with room for n items. */
+static void new_list(lua_State *L, int inst_idx, int decl_idx, int n)
 {
-    push_owner_decl(L, coll_idx);
-    orm_object *owner = l_instance_check(L, -2);
-    *r = l_rel_resolve(L, -1);
-    lua_pop(L, 2);
-    return owner;
+    lua_createtable(L, n, 2);
+    lua_pushvalue(L, inst_idx);
+    lua_rawsetp(L, -2, &OWNER_KEY);
+    lua_pushvalue(L, decl_idx);
+    lua_rawsetp(L, -2, &DECL_KEY);
+    luaL_setmetatable(L, L_MT_COLLECTION);
 }
 
 void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n)
@@ -68,14 +70,36 @@ void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n)
     decl_idx = lua_absindex(L, decl_idx);
     orm_object *owner = l_instance_check(L, inst_idx);
     const orm_rel *r = l_rel_resolve(L, decl_idx);
-    lua_createtable(L, n, 2);
-    lua_pushvalue(L, inst_idx);
-    lua_rawsetp(L, -2, &OWNER_KEY);
-    lua_pushvalue(L, decl_idx);
-    lua_rawsetp(L, -2, &DECL_KEY);
-    luaL_setmetatable(L, L_MT_COLLECTION);
+    new_list(L, inst_idx, decl_idx, n);
     if (orm_rel_set_loaded(owner, r) < 0 || (n > 0 && orm_rel_reserve(owner, r, n) < 0)) l_oom(L);
     db->rel_slots = 1; /* l_rel_forget clears what the slots hold */
+}
+
+/* [-0, +0, m] The list at coll_idx made what owner's slot r holds. */
+static void rebuild(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r)
+{
+    lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx), m = orm_rel_count(owner, r);
+    l_class *c = owner->table->udata;
+    for (lua_Integer i = 1; i <= m; i++) {
+        l_instance_push_object(L, c->db, orm_object_retain(orm_rel_item(owner, r, (int)i - 1)));
+        lua_rawseti(L, coll_idx, i);
+    }
+    for (lua_Integer i = n; i > m; i--) {
+        lua_pushnil(L);
+        lua_rawseti(L, coll_idx, i);
+    }
+}
+
+void l_coll_from_slot(lua_State *L, l_db *db, int inst_idx, int decl_idx)
+{
+    inst_idx = lua_absindex(L, inst_idx);
+    decl_idx = lua_absindex(L, decl_idx);
+    orm_object *owner = l_instance_check(L, inst_idx);
+    const orm_rel *r = l_rel_resolve(L, decl_idx);
+    assert(orm_rel_loaded(owner, r));
+    new_list(L, inst_idx, decl_idx, orm_rel_count(owner, r));
+    rebuild(L, lua_gettop(L), owner, r);
+    db->rel_slots = 1;
 }
 
 void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx)
@@ -89,17 +113,41 @@ void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx)
 void l_coll_sync(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r)
 {
     coll_idx = lua_absindex(L, coll_idx);
+    if ((lua_Integer)lua_rawlen(L, coll_idx) != orm_rel_count(owner, r))
+        rebuild(L, coll_idx, owner, r);
+}
+
+/* [-0, +0, m] Takes position i (1-based) out of the list at coll_idx of n items. */
+static void list_remove(lua_State *L, int coll_idx, lua_Integer i, lua_Integer n)
+{
+    for (lua_Integer j = i; j < n; j++) {
+        lua_rawgeti(L, coll_idx, j + 1);
+        lua_rawseti(L, coll_idx, j);
+    }
+    lua_pushnil(L);
+    lua_rawseti(L, coll_idx, n);
+}
+
+void l_coll_follow(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
+                   orm_object *item, int what)
+{
+    coll_idx = lua_absindex(L, coll_idx);
     lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx), m = orm_rel_count(owner, r);
-    if (n == m) return;
     l_class *c = owner->table->udata;
-    for (lua_Integer i = 1; i <= m; i++) {
-        l_instance_push_object(L, c->db, orm_object_retain(orm_rel_item(owner, r, (int)i - 1)));
-        lua_rawseti(L, coll_idx, i);
+    if (what == ORM_REL_ADDED && m == n + 1 && orm_rel_item(owner, r, (int)n) == item) {
+        l_instance_push_object(L, c->db, orm_object_retain(item));
+        lua_rawseti(L, coll_idx, m);
+        return;
     }
-    for (lua_Integer i = n; i > m; i--) {
-        lua_pushnil(L);
-        lua_rawseti(L, coll_idx, i);
+    if (what == ORM_REL_REMOVED && m == n - 1 && l_instance_push_existing(L, c->db, item)) {
+        lua_Integer i = l_rel_coll_find(L, coll_idx, lua_gettop(L));
+        lua_pop(L, 1);
+        if (i > 0) {
+            list_remove(L, coll_idx, i, n);
+            return;
+        }
     }
+    rebuild(L, coll_idx, owner, r); /* anything else: the list made again */
 }
 
 int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx)
@@ -131,41 +179,11 @@ static void push_both(lua_State *L, int coll_idx, orm_object *owner, const orm_r
     }
 }
 
-int l_coll_add(lua_State *L, int coll_idx, int obj_idx)
-{
-    coll_idx = lua_absindex(L, coll_idx);
-    obj_idx = lua_absindex(L, obj_idx);
-    const orm_rel *r;
-    orm_object *owner = coll_slot(L, coll_idx, &r);
-    orm_object *o = l_instance_check(L, obj_idx);
-    if (orm_rel_index(owner, r, o) >= 0) return 0;
-    push_both(L, coll_idx, owner, r, obj_idx, o);
-    return 1;
-}
-
 void l_coll_append_loaded(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
                           int obj_idx)
 {
     push_both(L, lua_absindex(L, coll_idx), owner, r, lua_absindex(L, obj_idx),
               l_instance_check(L, obj_idx));
-}
-
-void l_coll_remove(lua_State *L, int coll_idx, int obj_idx)
-{
-    coll_idx = lua_absindex(L, coll_idx);
-    const orm_rel *r;
-    orm_object *owner = coll_slot(L, coll_idx, &r);
-    orm_object *o = l_instance_test(L, obj_idx);
-    int i = o ? orm_rel_index(owner, r, o) : -1;
-    if (i < 0) return;
-    orm_rel_remove_item(owner, r, o);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, coll_idx);
-    for (lua_Integer j = i + 1; j < n; j++) {
-        lua_rawgeti(L, coll_idx, j + 1);
-        lua_rawseti(L, coll_idx, j);
-    }
-    lua_pushnil(L);
-    lua_rawseti(L, coll_idx, n);
 }
 
 void l_coll_push_list(lua_State *L, int idx)

@@ -1,7 +1,9 @@
 /* l_collection.c — relationships at work on instances: reading and writing
- * obj.rel, and the changes that keep both sides in step in memory
- * (append/remove, a many-to-one set, association rows for many-to-many).
- * A collection is a view (l_coll_view.c) whose items live in the owner
+ * obj.rel, c:append and c:remove. The rules (both sides in step,
+ * association rows, orphans, cascades) are core's (relation_ops.c); this
+ * file hands it the objects, runs the lazy loads core asks for, and makes
+ * the Lua view follow each slot change core reports (l_rel_lua_env). A
+ * collection is a view (l_coll_view.c) whose items live in the owner
  * object's core slot; loaded state is found through the db's weak-keyed
  * "relstate" table: relstate[instance][name] = its collection view, or
  * the cached many-to-one target's instance (anchoring it). Loading is in
@@ -15,8 +17,6 @@
 #include "l_relation.h"
 #include "l_result.h"
 #include "relation_state.h"
-
-#define L_MT_OBJBOX "orm.ObjectBox"
 
 /* ---- loaded state ---- */
 
@@ -107,47 +107,28 @@ static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const 
 
 /* ---- many-to-one ---- */
 
-/* [-0, +1, e] the current parent of a many-to-one (sql: may load it) */
-static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
-                        int sql)
+/* [-0, +1, e] the current parent of a many-to-one, loaded when only the
+ * database knows it */
+static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r)
 {
     orm_object *o = l_instance_check(L, inst_idx);
-    orm_object *src = orm_object_link_src(o, r->local_col);
-    if (src) {
-        l_instance_push_object(L, db, orm_object_retain(src));
-        return;
-    }
+    orm_object *p = orm_rel_parent_in_memory(db->session, r, o);
     const orm_value *v = &o->values[r->local_col];
-    if (v->type == ORM_V_NULL) {
+    if (p) {
+        l_instance_push_object(L, db, orm_object_retain(p));
+        if (p == orm_rel_target(o, r) || p == orm_object_link_src(o, r->local_col)) return;
+    } else if (v->type == ORM_V_NULL) {
         lua_pushnil(L);
         return;
-    }
-    orm_object *cached = orm_rel_target(o, r);
-    if (cached && orm_value_equal(&cached->values[r->remote_col], v)) {
-        l_instance_push_object(L, db, orm_object_retain(cached));
-        return;
-    }
-    const orm_table *t = r->target;
-    if (t->npk == 1 && t->pk[0] == r->remote_col) {
-        orm_object *found = orm_session_peek(db->session, t, &v);
-        if (found) {
-            l_instance_push_object(L, db, orm_object_retain(found));
-        } else if (!sql) {
+    } else if (r->target->npk == 1 && r->target->pk[0] == r->remote_col) {
+        l_rel_note_lazy(L, db, decl_idx, inst_idx);
+        orm_object *out = NULL;
+        if (orm_session_get(db->session, r->target, v, &out) < 0) l_db_raise_session(L, db);
+        if (out)
+            l_instance_push_object(L, db, out);
+        else
             lua_pushnil(L);
-            return;
-        } else {
-            l_rel_note_lazy(L, db, decl_idx, inst_idx);
-            orm_object *out = NULL;
-            if (orm_session_get(db->session, t, v, &out) < 0) l_db_raise_session(L, db);
-            if (out)
-                l_instance_push_object(L, db, out);
-            else
-                lua_pushnil(L);
-        }
-    } else if (!sql) {
-        lua_pushnil(L);
-        return;
-    } else {
+    } else { /* the key is not the target's primary key: the loader query */
         l_rel_note_lazy(L, db, decl_idx, inst_idx);
         l_rel_run_load(L, db, r, &v, 1);
         lua_pop(L, 1);
@@ -155,14 +136,6 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
         lua_remove(L, -2);
     }
     if (!lua_isnil(L, -1)) l_rel_cache_target(L, db, inst_idx, decl_idx, r, -1);
-}
-
-static void session_add(lua_State *L, l_db *db, int idx)
-{
-    orm_object *o = l_instance_check(L, idx);
-    if (o->session) return;
-    if (orm_session_add(db->session, o) < 0) l_db_raise_session(L, db);
-    l_rel_cascade_add(L, db, idx);
 }
 
 static void check_target(lua_State *L, const orm_rel *r, int decl_idx, int val_idx)
@@ -178,156 +151,132 @@ static void check_target(lua_State *L, const orm_rel *r, int decl_idx, int val_i
                    luaL_tolstring(L, decl_idx, NULL), want, got);
 }
 
-/* child.<m2o> = parent (parent_idx 0: nil), keeping the reverse collection in step. */
+/* ---- both sides in step: core's calls (relation_ops.c) with a Lua view ---- */
+
+/* [-0, +0, e] inst's collection r loaded (what a core call asks for). */
+static int load_protected(lua_State *L)
+{
+    l_relctx *c = lua_touserdata(L, 1);
+    orm_object *o = lua_touserdata(L, 2);
+    const orm_rel *r = lua_touserdata(L, 3);
+    l_instance_push_object(L, c->db, orm_object_retain(o));
+    l_rel_push_decl(L, o->table, l_rel_name(r));
+    if (!lua_istable(L, -1)) return luaL_error(L, "relationship of %s not found", o->table->name);
+    push_view(L, c->db, -2, -1, r);
+    return 0;
+}
+
+/* [-0, +0, e] The Lua side of a change core made to o's slot r: the
+ * collection's list follows it, a many-to-one target's instance is
+ * anchored in relstate (or let go). Nothing to do when o has no instance. */
+static int follow_protected(lua_State *L)
+{
+    l_relctx *c = lua_touserdata(L, 1);
+    orm_object *o = lua_touserdata(L, 2), *item = lua_touserdata(L, 4);
+    const orm_rel *r = lua_touserdata(L, 3);
+    int what = (int)lua_tointeger(L, 5);
+    const char *name = l_rel_name(r);
+    if (name == NULL || !l_instance_push_existing(L, c->db, o)) return 0;
+    int inst = lua_gettop(L);
+    c->db->rel_slots = 1; /* l_rel_forget clears the slots of what relstate holds */
+    if (what == ORM_REL_TARGET) {
+        if (item)
+            l_instance_push_object(L, c->db, orm_object_retain(item));
+        else
+            lua_pushnil(L);
+        l_rel_set_loaded(L, c->db, inst, name, -1);
+        return 0;
+    }
+    push_loaded(L, c->db, inst, name);
+    if (l_coll_is(L, -1))
+        l_coll_follow(L, -1, o, r, item, what);
+    else
+        push_state(L, c->db, inst, 1); /* l_rel_forget finds o */
+    return 0;
+}
+
+/* Runs f in protected mode for a core call: ORM_OK, or ORM_EFAIL with
+ * the error left on top of the stack (l_rel_check raises it). */
+static int call_protected(l_relctx *c, lua_CFunction f, orm_object *o, const orm_rel *r,
+                          orm_object *item, int what)
+{
+    lua_State *L = c->L;
+    if (!lua_checkstack(L, 8)) return orm_error_oom(orm_session_error(c->db->session));
+    lua_pushcfunction(L, f);
+    lua_pushlightuserdata(L, c);
+    lua_pushlightuserdata(L, o);
+    lua_pushlightuserdata(L, (void *)r);
+    lua_pushlightuserdata(L, item);
+    lua_pushinteger(L, what);
+    if (lua_pcall(L, 5, 0, 0) == LUA_OK) return ORM_OK;
+    c->failed = 1;
+    return ORM_EFAIL;
+}
+
+static int load_cb(void *ctx, orm_object *o, const orm_rel *r)
+{
+    return call_protected(ctx, load_protected, o, r, NULL, 0);
+}
+
+static int changed_cb(void *ctx, orm_object *o, const orm_rel *r, orm_object *item, int what)
+{
+    return call_protected(ctx, follow_protected, o, r, item, what);
+}
+
+orm_rel_env l_rel_lua_env(lua_State *L, l_db *db, l_relctx *c)
+{
+    l_rel_sets(L, db);
+    *c = (l_relctx){.L = L, .db = db, .failed = 0};
+    orm_rel_env e = l_rel_env(db);
+    e.load = load_cb;
+    e.changed = changed_cb;
+    e.ctx = c;
+    return e;
+}
+
+void l_rel_check(lua_State *L, const l_relctx *c, int rc)
+{
+    if (rc >= 0) return;
+    if (c->failed) lua_error(L); /* the callback's error, on top */
+    l_db_raise_session(L, c->db);
+}
+
+/* [-0, +1, e] the declaration of the other side of decl_idx, and its relationship (or NULL) */
+static const orm_rel *push_reverse(lua_State *L, int decl_idx)
+{
+    l_rel_push_reverse(L, decl_idx);
+    return lua_isnil(L, -1) ? NULL : l_rel_resolve(L, -1);
+}
+
+/* child.<m2o> = parent (parent_idx 0: nil). */
 static void m2o_set(lua_State *L, l_db *db, int child_idx, int decl_idx, int parent_idx)
 {
     int top = lua_gettop(L);
-    child_idx = lua_absindex(L, child_idx);
-    decl_idx = lua_absindex(L, decl_idx);
-    if (parent_idx) parent_idx = lua_absindex(L, parent_idx);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     if (parent_idx) check_target(L, r, decl_idx, parent_idx);
     orm_object *child = l_instance_check(L, child_idx);
     orm_object *parent = parent_idx ? l_instance_check(L, parent_idx) : NULL;
-    l_rel_push_reverse(L, decl_idx);
-    int rev = lua_gettop(L);
-    if (!lua_isnil(L, rev)) {
-        const char *rname = l_rel_decl_key(L, rev);
-        m2o_current(L, db, child_idx, decl_idx, r, 0);
-        int old = lua_gettop(L);
-        if (!lua_isnil(L, old) && !lua_rawequal(L, old, parent_idx ? parent_idx : old + 1)) {
-            push_loaded(L, db, old, rname);
-            if (l_coll_is(L, -1)) l_coll_remove(L, -1, child_idx);
-            lua_pop(L, 1);
-        }
-        const orm_rel *rr = l_rel_resolve(L, rev);
-        if (parent_idx && rr->kind == ORM_REL_O2M && rr->uselist) {
-            push_view(L, db, parent_idx, rev, rr);
-            l_coll_add(L, -1, child_idx);
-        }
-    }
-    if (orm_rel_link(r, child, parent) < 0) l_oom(L);
-    if (parent_idx)
-        l_rel_cache_target(L, db, child_idx, decl_idx, r, parent_idx);
-    else {
-        lua_pushnil(L);
-        l_rel_cache_target(L, db, child_idx, decl_idx, r, -1);
-    }
-    if (parent && parent->session && !child->session) session_add(L, db, child_idx);
-    if (parent && child->session && !parent->session) session_add(L, db, parent_idx);
+    const orm_rel *rev = push_reverse(L, decl_idx);
+    l_relctx c;
+    orm_rel_env e = l_rel_lua_env(L, db, &c);
+    l_rel_check(L, &c, orm_rel_set_parent(&e, r, rev, child, parent));
     lua_settop(L, top);
 }
 
-/* ---- one-to-many and many-to-many changes ---- */
-
-static void o2m_add(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
+/* owner.<decl>:append(item) (add) or :remove(item) of a one-to-many or
+ * many-to-many: both sides, association rows and orphans as core says. */
+static void coll_change(lua_State *L, l_db *db, int owner_idx, int decl_idx, int item_idx, int add)
 {
     int top = lua_gettop(L);
     orm_rel *r = l_rel_resolve(L, decl_idx);
-    check_target(L, r, decl_idx, child_idx);
-    orm_object *parent = l_instance_check(L, parent_idx), *child = l_instance_check(L, child_idx);
-    l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == ORM_REL_M2O) {
-        m2o_set(L, db, child_idx, lua_gettop(L), parent_idx);
-    } else if (orm_rel_link(r, child, parent) < 0) {
-        l_oom(L);
-    }
-    push_view(L, db, parent_idx, decl_idx, r);
-    l_coll_add(L, -1, child_idx);
-    if (parent->session && !child->session) session_add(L, db, child_idx);
-    lua_settop(L, top);
-}
-
-static void o2m_remove(lua_State *L, l_db *db, int parent_idx, int decl_idx, int child_idx)
-{
-    int top = lua_gettop(L);
-    orm_rel *r = l_rel_resolve(L, decl_idx);
-    check_target(L, r, decl_idx, child_idx);
-    orm_object *child = l_instance_check(L, child_idx);
-    l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1) && l_rel_resolve(L, -1)->kind == ORM_REL_M2O)
-        m2o_set(L, db, child_idx, lua_gettop(L), 0);
-    else if (orm_rel_link(r, child, NULL) < 0)
-        l_oom(L);
-    push_loaded(L, db, parent_idx, l_rel_decl_key(L, decl_idx));
-    if (l_coll_is(L, -1)) l_coll_remove(L, -1, child_idx);
-    orm_rel_action act = orm_rel_on_remove(r, child);
-    if (act == ORM_REL_EXPUNGE_CHILD)
-        orm_session_expunge(db->session, child);
-    else if (act == ORM_REL_DELETE_CHILD)
-        l_rel_delete_object(L, db, child_idx);
-    lua_settop(L, top);
-}
-
-/* boxes a class-less core object (an association row) for Lua to hold */
-static int objbox_gc(lua_State *L)
-{
-    orm_object **b = luaL_checkudata(L, 1, L_MT_OBJBOX);
-    orm_object_release(*b);
-    *b = NULL;
-    return 0;
-}
-
-static void push_objbox(lua_State *L, orm_object *o)
-{
-    orm_object **b = lua_newuserdatauv(L, sizeof *b, 0);
-    *b = NULL;
-    luaL_setmetatable(L, L_MT_OBJBOX);
-    *b = o;
-}
-
-static void m2m_add(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
-{
-    int top = lua_gettop(L);
-    owner_idx = lua_absindex(L, owner_idx);
-    decl_idx = lua_absindex(L, decl_idx);
-    other_idx = lua_absindex(L, other_idx);
-    orm_rel *r = l_rel_resolve(L, decl_idx);
-    check_target(L, r, decl_idx, other_idx);
-    orm_object *owner = l_instance_check(L, owner_idx), *other = l_instance_check(L, other_idx);
-    push_view(L, db, owner_idx, decl_idx, r);
-    if (l_coll_add(L, -1, other_idx) == 0) { /* already there */
-        lua_settop(L, top);
-        return;
-    }
-    l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1)) {
-        push_view(L, db, other_idx, lua_gettop(L), l_rel_resolve(L, -1));
-        l_coll_add(L, -1, owner_idx);
-    }
-    orm_object *assoc = orm_rel_assoc_new(r, owner, other);
-    if (assoc == NULL) l_oom(L);
-    push_objbox(L, assoc);
-    if (owner->session || other->session) {
-        if (orm_session_add(db->session, assoc) < 0) l_db_raise_session(L, db);
-        if (owner->session && !other->session) session_add(L, db, other_idx);
-        if (other->session && !owner->session) session_add(L, db, owner_idx);
-    } else { /* core keeps it with the owner until the owner joins a session */
-        if (orm_rel_keep_assoc(owner, assoc) < 0) l_oom(L);
-        db->rel_slots = 1;
-        push_state(L, db, owner_idx, 1); /* l_rel_forget finds the owner */
-    }
-    lua_settop(L, top);
-}
-
-void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx)
-{
-    int top = lua_gettop(L);
-    owner_idx = lua_absindex(L, owner_idx);
-    decl_idx = lua_absindex(L, decl_idx);
-    other_idx = lua_absindex(L, other_idx);
-    orm_rel *r = l_rel_resolve(L, decl_idx);
-    check_target(L, r, decl_idx, other_idx);
-    push_loaded(L, db, owner_idx, l_rel_decl_key(L, decl_idx));
-    if (l_coll_is(L, -1)) l_coll_remove(L, -1, other_idx);
-    l_rel_push_reverse(L, decl_idx);
-    if (!lua_isnil(L, -1)) {
-        push_loaded(L, db, other_idx, l_rel_decl_key(L, lua_gettop(L)));
-        if (l_coll_is(L, -1)) l_coll_remove(L, -1, owner_idx);
-    }
-    if (orm_rel_assoc_drop(db->session, r, l_instance_check(L, owner_idx),
-                           l_instance_check(L, other_idx)) < 0)
-        l_db_raise_session(L, db);
+    check_target(L, r, decl_idx, item_idx);
+    orm_object *owner = l_instance_check(L, owner_idx), *item = l_instance_check(L, item_idx);
+    const orm_rel *rev = push_reverse(L, decl_idx);
+    l_relctx c;
+    orm_rel_env e = l_rel_lua_env(L, db, &c);
+    l_rel_check(L, &c,
+                add ? orm_rel_append(&e, r, rev, owner, item)
+                    : orm_rel_remove(&e, r, rev, owner, item));
     lua_settop(L, top);
 }
 
@@ -346,12 +295,7 @@ static int c_append(lua_State *L)
 {
     l_coll_push_owner(L, 1);
     int owner = lua_gettop(L) - 1, decl = owner + 1;
-    l_db *db = owner_db(L, owner);
-    orm_rel *r = l_rel_resolve(L, decl);
-    if (r->kind == ORM_REL_M2M)
-        m2m_add(L, db, owner, decl, 2);
-    else
-        o2m_add(L, db, owner, decl, 2);
+    coll_change(L, owner_db(L, owner), owner, decl, 2, 1);
     return 0;
 }
 
@@ -369,10 +313,7 @@ static int c_remove(lua_State *L)
         return l_error_raisef(L, ORM_ERR_ARGUMENT, "%s is not in this %s collection", what,
                               coll ? coll : "?");
     }
-    if (r->kind == ORM_REL_M2M)
-        l_rel_m2m_remove(L, db, owner, decl, 2);
-    else
-        o2m_remove(L, db, owner, decl, 2);
+    coll_change(L, db, owner, decl, 2, 0);
     return 0;
 }
 
@@ -386,7 +327,7 @@ int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx)
     l_rel_configure(L, db);
     orm_rel *r = l_rel_resolve(L, decl_idx);
     if (r->kind == ORM_REL_M2O) {
-        m2o_current(L, db, inst_idx, decl_idx, r, 1);
+        m2o_current(L, db, inst_idx, decl_idx, r);
         return 1;
     }
     orm_object *o = l_instance_check(L, inst_idx);
@@ -421,6 +362,11 @@ static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const 
     }
     lua_pop(L, 1);
     orm_object *o = l_instance_check(L, inst_idx);
+    if (orm_rel_loaded(o, r)) { /* core loaded or changed the slot: the list shows it */
+        l_coll_from_slot(L, db, inst_idx, decl_idx);
+        l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
+        return;
+    }
     const orm_value *key = orm_rel_load_key(r, o);
     int top = lua_gettop(L);
     lua_Integer n = 0;
@@ -462,8 +408,8 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
         l_rel_read(L, db, inst_idx, decl_idx);
         int old = lua_gettop(L);
         if (!lua_isnil(L, old) && !lua_rawequal(L, old, val_idx))
-            o2m_remove(L, db, inst_idx, decl_idx, old);
-        if (!nil) o2m_add(L, db, inst_idx, decl_idx, val_idx);
+            coll_change(L, db, inst_idx, decl_idx, old, 0);
+        if (!nil) coll_change(L, db, inst_idx, decl_idx, val_idx, 1);
         lua_settop(L, old - 1);
         return;
     }
@@ -479,21 +425,14 @@ void l_rel_write(lua_State *L, l_db *db, int inst_idx, int decl_idx, int val_idx
     lua_Integer n = (lua_Integer)lua_rawlen(L, old);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, old, i);
-        if (nil || !l_rel_coll_find(L, val_idx, lua_gettop(L))) {
-            if (r->kind == ORM_REL_M2M)
-                l_rel_m2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
-            else
-                o2m_remove(L, db, inst_idx, decl_idx, lua_gettop(L));
-        }
+        if (nil || !l_rel_coll_find(L, val_idx, lua_gettop(L)))
+            coll_change(L, db, inst_idx, decl_idx, lua_gettop(L), 0);
         lua_pop(L, 1);
     }
     lua_Integer m = nil ? 0 : (lua_Integer)lua_rawlen(L, val_idx);
     for (lua_Integer i = 1; i <= m; i++) {
         lua_rawgeti(L, val_idx, i);
-        if (r->kind == ORM_REL_M2M)
-            m2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
-        else
-            o2m_add(L, db, inst_idx, decl_idx, lua_gettop(L));
+        coll_change(L, db, inst_idx, decl_idx, lua_gettop(L), 1);
         lua_pop(L, 1);
     }
     lua_settop(L, coll - 1);
@@ -508,10 +447,4 @@ static const luaL_Reg coll_methods[] = {
 void l_collection_open(lua_State *L)
 {
     l_coll_view_open(L, coll_methods);
-    if (luaL_newmetatable(L, L_MT_OBJBOX)) {
-        l_protect_mt(L);
-        lua_pushcfunction(L, objbox_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_pop(L, 1);
 }

@@ -174,6 +174,9 @@ void l_instance_assign(lua_State *L, int inst_idx, int key_idx, int val_idx);
 /* [-0, +1, m] Pushes the instance for obj (the one already alive, or a new
  * one). Takes over one reference to obj. */
 void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj);
+/* [-0, +(0|1), m] Pushes obj's instance when it has one alive (1), else
+ * pushes nothing (0). obj stays the caller's. */
+int l_instance_push_existing(lua_State *L, l_db *db, const orm_object *obj);
 /* [-0, +0, -] The object of an instance at idx, or NULL. */
 orm_object *l_instance_test(lua_State *L, int idx);
 orm_object *l_instance_check(lua_State *L, int idx);

@@ -65,6 +65,23 @@ static lua_Integer take_id(lua_State *L, l_db *db, int cache)
     return id;
 }
 
+int l_instance_push_existing(lua_State *L, l_db *db, const orm_object *obj)
+{
+    lua_Integer id = (lua_Integer)(uintptr_t)obj->udata, slot;
+    if (id <= 0 || db->cache_ref == LUA_NOREF) return 0;
+    int top = lua_gettop(L);
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, db->cache_ref) == LUA_TTABLE) {
+        push_chunk(L, top + 1, id, &slot);
+        if (lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, slot) == LUA_TUSERDATA) {
+            lua_replace(L, top + 1);
+            lua_settop(L, top + 1);
+            return 1;
+        }
+    }
+    lua_settop(L, top);
+    return 0;
+}
+
 void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj)
 {
     lua_Integer id = (lua_Integer)(uintptr_t)obj->udata, slot;

@@ -324,14 +324,17 @@ static void build_set(lua_State *L, int cls)
             n++;
         }
     }
-    size_t size = sizeof(l_relset) + 2 * (size_t)n * sizeof(const orm_rel *);
+    size_t size = sizeof(l_relset) + 2 * (size_t)n * sizeof(const orm_rel *) +
+                  (size_t)n * sizeof(const char *);
     l_relset *set = lua_newuserdatauv(L, size, 0);
     set->n = 0;
     set->rels = (const orm_rel **)(set + 1);
     set->revs = set->rels + n;
+    set->names = (const char **)(set->revs + n);
     if (n > 0) {
         lua_pushnil(L);
         while (lua_next(L, rels) && set->n < n) {
+            set->names[set->n] = lua_tostring(L, -2); /* a key of __relationships */
             set->rels[set->n] = l_rel_resolve(L, -1);
             l_rel_push_reverse(L, -1);
             set->revs[set->n++] = lua_isnil(L, -1) ? NULL : l_rel_resolve(L, -1);
@@ -368,6 +371,15 @@ static void rels_of(void *ctx, const orm_table *t, const orm_rel *const **rels,
     *n = set ? set->n : 0;
     *rels = set ? set->rels : NULL;
     *revs = set ? set->revs : NULL;
+}
+
+const char *l_rel_name(const orm_rel *r)
+{
+    const l_class *c = r->parent->udata;
+    const l_relset *set = c ? c->relset : NULL;
+    for (int i = 0; set && i < set->n; i++)
+        if (set->rels[i] == r) return set->names[i];
+    return NULL;
 }
 
 orm_rel_env l_rel_env(l_db *db)

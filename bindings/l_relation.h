@@ -26,6 +26,7 @@ void l_rel_configure(lua_State *L, l_db *db);
 typedef struct l_relset {
     int n;
     const orm_rel **rels, **revs; /* n each, stored after the struct */
+    const char **names;           /* n attribute names (the declarations keep them) */
 } l_relset;
 /* [-0, +0, e] Configures the relationships (l_rel_configure) and builds the
  * relationship set of every class that has none or an old one. */
@@ -33,11 +34,28 @@ void l_rel_sets(lua_State *L, l_db *db);
 /* An orm_rel_env over db's classes (their relsets) for the core calls of
  * relation_state.h; no lazy loader. Valid until the next model definition. */
 orm_rel_env l_rel_env(l_db *db);
+/* The attribute name of r on its class (r from that class's relset), or NULL. */
+const char *l_rel_name(const orm_rel *r);
 /* [-0, +0, e] Makes the backrefs whose target model is defined (called after
  * each model definition, so Target.<backref> exists before either side is used). */
 void l_rel_define_backrefs(lua_State *L, l_db *db);
 
 /* ---- l_collection.c ---- */
+/* What core's relationship calls (relation_ops.c) run with from Lua: their
+ * lazy loads and the Lua view following each slot change run in protected
+ * mode; a Lua error is left on top of the stack for l_rel_check. Lives on
+ * the caller's C stack for one call. */
+typedef struct l_relctx {
+    lua_State *L;
+    l_db *db;
+    int failed; /* a callback raised: its error is on top of the stack */
+} l_relctx;
+/* [-0, +0, e] The relationship sets built (l_rel_sets) and an env whose
+ * loader and change callbacks run Lua; *c is its context. */
+orm_rel_env l_rel_lua_env(lua_State *L, l_db *db, l_relctx *c);
+/* [-0, +0, e] Raises the failure rc of a core call made with c (the
+ * callback's error, else the session's). Returns when rc >= 0. */
+void l_rel_check(lua_State *L, const l_relctx *c, int rc);
 /* [-0, +1, e] obj.name for a relationship (inst at inst_idx, decl at decl_idx). */
 int l_rel_read(lua_State *L, l_db *db, int inst_idx, int decl_idx);
 /* [-0, +0, e] obj.name = value. */
@@ -84,14 +102,18 @@ void l_coll_sync(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r
 /* Position (1-based) of the value at obj_idx in the list at coll_idx (a
  * collection or a plain list), or 0. */
 int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx);
-/* [-0, +0, e] Adds the instance at obj_idx: 1 added, 0 already there. */
-int l_coll_add(lua_State *L, int coll_idx, int obj_idx);
+/* [-0, +1, e] A list showing inst's loaded slot of the declaration at
+ * decl_idx (core loaded or changed it), not put in relstate yet. */
+void l_coll_from_slot(lua_State *L, l_db *db, int inst_idx, int decl_idx);
+/* [-0, +0, m] The list at coll_idx follows a change core made to owner's
+ * slot r: item added (ORM_REL_ADDED, at the end) or removed
+ * (ORM_REL_REMOVED); anything it cannot follow step by step is rebuilt. */
+void l_coll_follow(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
+                   orm_object *item, int what);
 /* [-0, +0, e] Appends a loaded child to the collection of owner's
  * relationship r at coll_idx (a load: no duplicate check). */
 void l_coll_append_loaded(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
                           int obj_idx);
-/* [-0, +0, e] Removes the instance at obj_idx when it is there. */
-void l_coll_remove(lua_State *L, int coll_idx, int obj_idx);
 /* [-0, +1, m] The value at idx as a plain list: a collection's items
  * copied into a new List, anything else pushed as it is. */
 void l_coll_push_list(lua_State *L, int idx);
@@ -102,9 +124,5 @@ void l_coll_view_open(lua_State *L, const luaL_Reg *methods);
 void l_rel_run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *const *keys, int n);
 /* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */
 void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx);
-/* [-0, +0, e] unlinks two objects of a many-to-many relationship (both sides) */
-void l_rel_m2m_remove(lua_State *L, l_db *db, int owner_idx, int decl_idx, int other_idx);
-/* [-0, +0, e] session delete with cascades */
-void l_rel_delete_object(lua_State *L, l_db *db, int idx);
 
 #endif

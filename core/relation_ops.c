@@ -14,6 +14,31 @@ static int oom(const orm_rel_env *e)
     return orm_error_oom(orm_session_error(e->s));
 }
 
+/* Tells the caller about a change of o's slot r (orm_rel_env.changed). */
+static int tell(const orm_rel_env *e, orm_object *o, const orm_rel *r, orm_object *item, int what)
+{
+    return e->changed ? e->changed(e->ctx, o, r, item, what) : ORM_OK;
+}
+
+/* Appends item to o's collection r and tells: 1 appended, 0 it was there,
+ * or a failure. */
+static int add_item(const orm_rel_env *e, orm_object *o, const orm_rel *r, orm_object *item)
+{
+    int rc = orm_rel_add_item(o, r, item);
+    if (rc <= 0) return rc < 0 ? oom(e) : 0;
+    rc = tell(e, o, r, item, ORM_REL_ADDED);
+    return rc < 0 ? rc : 1;
+}
+
+/* Removes item from o's collection r and tells when it was there. */
+static int remove_item(const orm_rel_env *e, orm_object *o, const orm_rel *r, orm_object *item)
+{
+    orm_object_retain(item); /* the slot may hold the last reference */
+    int rc = orm_rel_remove_item(o, r, item) ? tell(e, o, r, item, ORM_REL_REMOVED) : ORM_OK;
+    orm_object_release(item);
+    return rc;
+}
+
 /* Makes o's r loaded: nothing to load (no key) marks it loaded and empty,
  * else the caller's loader runs. Without a loader it stays as it is. */
 static int ensure_loaded(const orm_rel_env *e, orm_object *o, const orm_rel *r)
@@ -24,9 +49,9 @@ static int ensure_loaded(const orm_rel_env *e, orm_object *o, const orm_rel *r)
     return e->load ? e->load(e->ctx, o, r) : ORM_OK;
 }
 
-/* The parent a many-to-one r of child follows, as far as memory knows. */
-static orm_object *known_parent(const orm_rel_env *e, const orm_rel *r, orm_object *child)
+orm_object *orm_rel_parent_in_memory(orm_session *s, const orm_rel *r, orm_object *child)
 {
+    assert(r->kind == ORM_REL_M2O && child->table == r->parent);
     orm_object *src = orm_object_link_src(child, r->local_col);
     if (src) return src;
     const orm_value *v = &child->values[r->local_col];
@@ -34,7 +59,7 @@ static orm_object *known_parent(const orm_rel_env *e, const orm_rel *r, orm_obje
     orm_object *t = orm_rel_target(child, r);
     if (t && orm_value_equal(&t->values[r->remote_col], v)) return t;
     const orm_table *tt = r->target;
-    if (tt->npk == 1 && tt->pk[0] == r->remote_col) return orm_session_peek(e->s, tt, &v);
+    if (tt->npk == 1 && tt->pk[0] == r->remote_col) return orm_session_peek(s, tt, &v);
     return NULL;
 }
 
@@ -52,16 +77,17 @@ int orm_rel_set_parent(const orm_rel_env *e, const orm_rel *r, const orm_rel *re
     assert(!parent || parent->table == r->target);
     int rc;
     if (rev) {
-        orm_object *old = known_parent(e, r, child);
-        if (old && old != parent) orm_rel_remove_item(old, rev, child);
-        if (parent && rev->kind == ORM_REL_O2M) {
+        orm_object *old = orm_rel_parent_in_memory(e->s, r, child);
+        if (old && old != parent && (rc = remove_item(e, old, rev, child)) < 0) return rc;
+        if (parent && rev->kind == ORM_REL_O2M && rev->uselist) {
             if ((rc = ensure_loaded(e, parent, rev)) < 0) return rc;
-            if (orm_rel_loaded(parent, rev) && orm_rel_add_item(parent, rev, child) < 0)
-                return oom(e);
+            if (orm_rel_loaded(parent, rev) && (rc = add_item(e, parent, rev, child)) < 0)
+                return rc;
         }
     }
     if (orm_rel_link(r, child, parent) < 0 || orm_rel_set_target(child, r, parent) < 0)
         return oom(e);
+    if ((rc = tell(e, child, r, parent, ORM_REL_TARGET)) < 0) return rc;
     if (parent && parent->session && !child->session && (rc = join_session(e, child)) < 0)
         return rc;
     if (parent && child->session && !parent->session && (rc = join_session(e, parent)) < 0)
@@ -74,11 +100,10 @@ static int m2m_append(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev
 {
     int rc;
     if ((rc = ensure_loaded(e, owner, r)) < 0) return rc;
-    if (orm_rel_index(owner, r, other) >= 0) return ORM_OK;
-    if (orm_rel_add_item(owner, r, other) < 0) return oom(e);
+    if ((rc = add_item(e, owner, r, other)) <= 0) return rc; /* 0: linked already */
     if (rev) {
         if ((rc = ensure_loaded(e, other, rev)) < 0) return rc;
-        if (orm_rel_loaded(other, rev) && orm_rel_add_item(other, rev, owner) < 0) return oom(e);
+        if (orm_rel_loaded(other, rev) && (rc = add_item(e, other, rev, owner)) < 0) return rc;
     }
     orm_object *assoc = orm_rel_assoc_new(r, owner, other);
     if (assoc == NULL) return oom(e);
@@ -104,10 +129,12 @@ int orm_rel_append(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, o
     else
         rc = orm_rel_link(r, item, owner) < 0 ? oom(e) : ORM_OK;
     if (rc < 0 || (rc = ensure_loaded(e, owner, r)) < 0) return rc;
-    if (orm_rel_add_item(owner, r, item) < 0) return oom(e);
+    if ((rc = add_item(e, owner, r, item)) < 0) return rc;
     if (owner->session && !item->session) return join_session(e, item);
     return ORM_OK;
 }
+
+static int delete_at(const orm_rel_env *e, orm_object *o, int depth);
 
 int orm_rel_remove(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, orm_object *owner,
                    orm_object *item)
@@ -116,20 +143,20 @@ int orm_rel_remove(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, o
     orm_object_retain(item); /* the collection may hold the last reference */
     int rc = ORM_OK;
     if (r->kind == ORM_REL_M2M) {
-        orm_rel_remove_item(owner, r, item);
-        if (rev) orm_rel_remove_item(item, rev, owner);
-        rc = orm_rel_assoc_drop(e->s, r, owner, item);
+        rc = remove_item(e, owner, r, item);
+        if (rc == ORM_OK && rev) rc = remove_item(e, item, rev, owner);
+        if (rc == ORM_OK) rc = orm_rel_assoc_drop(e->s, r, owner, item);
     } else {
         if (rev && rev->kind == ORM_REL_M2O)
             rc = orm_rel_set_parent(e, rev, r, item, NULL);
         else if (orm_rel_link(r, item, NULL) < 0)
             rc = oom(e);
-        orm_rel_remove_item(owner, r, item);
+        if (rc == ORM_OK) rc = remove_item(e, owner, r, item);
         orm_rel_action act = rc < 0 ? ORM_REL_KEEP : orm_rel_on_remove(r, item);
         if (act == ORM_REL_EXPUNGE_CHILD)
             rc = orm_session_expunge(e->s, item);
         else if (act == ORM_REL_DELETE_CHILD)
-            rc = orm_rel_delete(e, item);
+            rc = delete_at(e, item, 0);
     }
     orm_object_release(item);
     return rc;
@@ -250,9 +277,15 @@ int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
     return rc;
 }
 
-int orm_rel_before_delete(const orm_rel_env *e, orm_object *o)
+/* The delete cascade, depth levels down a chain of objects. */
+static int before_delete_at(const orm_rel_env *e, orm_object *o, int depth)
 {
     if (o->state != ORM_OBJ_PERSISTENT || o->marked_delete) return ORM_OK;
+    if (depth > ORM_REL_DELETE_MAX_DEPTH)
+        return orm_error_set(orm_session_error(e->s), ORM_ERR_ARGUMENT, 0,
+                             "the delete cascade goes more than %d objects deep (delete the "
+                             "chain from its far end, or in several steps)",
+                             ORM_REL_DELETE_MAX_DEPTH);
     const orm_rel *const *rels, *const *revs;
     int n = 0, rc = ORM_OK;
     e->rels_of(e->ctx, o->table, &rels, &revs, &n);
@@ -271,7 +304,7 @@ int orm_rel_before_delete(const orm_rel_env *e, orm_object *o)
             if (act == ORM_REL_UNLINK_ASSOC)
                 rc = orm_rel_remove(e, r, revs[i], o, items[k]);
             else if (act == ORM_REL_DELETE_CHILD)
-                rc = orm_rel_delete(e, items[k]);
+                rc = delete_at(e, items[k], depth + 1);
             else if (orm_rel_link(r, items[k], NULL) < 0)
                 rc = oom(e);
         }
@@ -282,10 +315,20 @@ int orm_rel_before_delete(const orm_rel_env *e, orm_object *o)
     return rc;
 }
 
+static int delete_at(const orm_rel_env *e, orm_object *o, int depth)
+{
+    int rc = before_delete_at(e, o, depth);
+    return rc < 0 ? rc : orm_session_delete(e->s, o);
+}
+
+int orm_rel_before_delete(const orm_rel_env *e, orm_object *o)
+{
+    return before_delete_at(e, o, 0);
+}
+
 int orm_rel_delete(const orm_rel_env *e, orm_object *o)
 {
-    int rc = orm_rel_before_delete(e, o);
-    return rc < 0 ? rc : orm_session_delete(e->s, o);
+    return delete_at(e, o, 0);
 }
 
 /* ---- loading many parents ---- */

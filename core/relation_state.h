@@ -87,13 +87,32 @@ typedef struct orm_rel_env {
      * caller may count it, hint or refuse. ORM_OK or a failure. NULL:
      * collections never loaded are left alone. */
     int (*load)(void *ctx, orm_object *o, const orm_rel *r);
+    /* Told after each change the calls below make to a slot: item was
+     * appended to (ORM_REL_ADDED) or removed from (ORM_REL_REMOVED) o's
+     * collection r, or became o's cached many-to-one target r
+     * (ORM_REL_TARGET; item NULL: none), so that a view of the slot can
+     * follow it. ORM_OK, or a failure that stops the call (the slot keeps
+     * the change). NULL: nobody is told. */
+    int (*changed)(void *ctx, orm_object *o, const orm_rel *r, orm_object *item, int what);
     void *ctx;
 } orm_rel_env;
 
+enum { ORM_REL_ADDED = 1, ORM_REL_REMOVED = -1, ORM_REL_TARGET = 0 };
+
+/* The delete cascade follows a chain of objects at most this deep (each
+ * level a C call); deeper, it stops with an ArgumentError before the stack
+ * could run out. */
+#define ORM_REL_DELETE_MAX_DEPTH 2000
+
+/* The parent child's many-to-one r follows as far as memory knows
+ * (borrowed): the object its foreign key is linked to, the cached target
+ * while the key still matches, or the session's object of that key; NULL
+ * when the key is NULL or only the database knows. */
+orm_object *orm_rel_parent_in_memory(orm_session *s, const orm_rel *r, orm_object *child);
 /* child.<r> = parent for a many-to-one r (parent NULL: none): the foreign
  * key follows parent, the cached target is parent, and the reverse
- * collection rev (or NULL) of the old parent loses child and, when loaded,
- * the new parent's gains it; then whichever of the two is outside the
+ * collection rev (or NULL) of the old parent loses child and the new
+ * parent's (a list: loaded first) gains it; then whichever of the two is outside the
  * session joins it (with its save-update cascade). ORM_OK or a failure
  * (ORM_ENOMEM, or the session's error). */
 int orm_rel_set_parent(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev,

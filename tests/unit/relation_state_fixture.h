@@ -19,7 +19,9 @@ typedef struct rt {
     orm_rel children, orphans, parent, tags, parents;
     /* which one-to-many parent's rels_of names: children or orphans */
     const orm_rel *o2m;
-    int loads; /* loader calls */
+    int loads;      /* loader calls */
+    char told[512]; /* the changes the env was told, "+p1.children:c " ... */
+    int fail_told;  /* the next change told fails (ORM_EFAIL) */
 } rt;
 
 static orm_rel rt_resolve(fx *f, const orm_table *p, const orm_table *t, const char *secondary,
@@ -104,9 +106,43 @@ static int rt_load(void *ctx, orm_object *o, const orm_rel *r)
     return rc;
 }
 
+static const char *rt_rel_name(const rt *t, const orm_rel *r)
+{
+    return r == &t->children  ? "children"
+           : r == &t->orphans ? "orphans"
+           : r == &t->parent  ? "parent"
+           : r == &t->tags    ? "tags"
+           : r == &t->parents ? "parents"
+                              : "?";
+}
+
+/* Logs each change as "+owner.rel:item " (added), "-..." (removed) or
+ * "=owner.rel:target " (target set; "-" for none), by the objects' names. */
+static int rt_changed(void *ctx, orm_object *o, const orm_rel *r, orm_object *item, int what)
+{
+    rt *t = ctx;
+    size_t len = strlen(t->told);
+    const char *on = text_of(o, o->table == t->tag ? 1 : o->table == t->f->child ? C_NAME : P_NAME);
+    const char *in = item ? text_of(item, item->table == t->tag        ? 1
+                                          : item->table == t->f->child ? C_NAME
+                                                                       : P_NAME)
+                          : "-";
+    snprintf(t->told + len, sizeof t->told - len, "%c%s.%s:%s ",
+             what == ORM_REL_ADDED     ? '+'
+             : what == ORM_REL_REMOVED ? '-'
+                                       : '=',
+             on, rt_rel_name(t, r), in);
+    if (t->fail_told) {
+        t->fail_told = 0;
+        return orm_error_set(orm_session_error(t->f->s), ORM_ERR_OPERATIONAL, 0, "told: refused");
+    }
+    return ORM_OK;
+}
+
 FIXTURE orm_rel_env rt_env(rt *t)
 {
-    return (orm_rel_env){.s = t->f->s, .rels_of = rt_rels_of, .load = rt_load, .ctx = t};
+    return (orm_rel_env){
+        .s = t->f->s, .rels_of = rt_rels_of, .load = rt_load, .changed = rt_changed, .ctx = t};
 }
 
 /* What the collection r of o holds, "name,name" (column col of each). */
