@@ -268,6 +268,13 @@ static int key_by_name(lua_State *L, int idx, const orm_table *t)
  * key that does not fit, DataError on a value of the wrong type. */
 static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
 {
+    if (t->npk == 1 && lua_isinteger(L, idx)) { /* get(Model, 5): what l_value_to makes of it */
+        orm_type_kind k = t->cols[t->pk[0]].type.kind;
+        if (k == ORM_T_INTEGER || k == ORM_T_BIGINT) {
+            orm_value_int(&pk[0], (int64_t)lua_tointeger(L, idx));
+            return;
+        }
+    }
     orm_error err;
     orm_error_init(&err);
     idx = lua_absindex(L, idx);
