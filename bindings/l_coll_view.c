@@ -64,17 +64,6 @@ static void new_list(lua_State *L, int inst_idx, int decl_idx, int n)
     luaL_setmetatable(L, L_MT_COLLECTION);
 }
 
-void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n)
-{
-    inst_idx = lua_absindex(L, inst_idx);
-    decl_idx = lua_absindex(L, decl_idx);
-    orm_object *owner = l_instance_check(L, inst_idx);
-    const orm_rel *r = l_rel_resolve(L, decl_idx);
-    new_list(L, inst_idx, decl_idx, n);
-    if (orm_rel_set_loaded(owner, r) < 0 || (n > 0 && orm_rel_reserve(owner, r, n) < 0)) l_oom(L);
-    db->rel_slots = 1; /* l_rel_forget clears what the slots hold */
-}
-
 /* [-0, +0, m] The list at coll_idx made what owner's slot r holds. */
 static void rebuild(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r)
 {
@@ -100,14 +89,6 @@ void l_coll_from_slot(lua_State *L, l_db *db, int inst_idx, int decl_idx)
     new_list(L, inst_idx, decl_idx, orm_rel_count(owner, r));
     rebuild(L, lua_gettop(L), owner, r);
     db->rel_slots = 1;
-}
-
-void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx)
-{
-    inst_idx = lua_absindex(L, inst_idx);
-    decl_idx = lua_absindex(L, decl_idx);
-    l_coll_new_sized(L, db, inst_idx, decl_idx, 0);
-    l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
 }
 
 void l_coll_sync(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r)
@@ -161,29 +142,6 @@ int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx)
         if (p == q) return (int)i;
     }
     return 0;
-}
-
-/* Appends o (its instance at obj_idx) to the slot and the list of the
- * collection at coll_idx: the list first, as growing it may raise, and
- * undone if the slot cannot grow, so the two never differ. */
-static void push_both(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r, int obj_idx,
-                      orm_object *o)
-{
-    lua_Integer n = orm_rel_count(owner, r); /* the list's length too */
-    lua_pushvalue(L, obj_idx);
-    lua_rawseti(L, coll_idx, n + 1);
-    if (orm_rel_push_item(owner, r, o) < 0) {
-        lua_pushnil(L);
-        lua_rawseti(L, coll_idx, n + 1);
-        l_oom(L);
-    }
-}
-
-void l_coll_append_loaded(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
-                          int obj_idx)
-{
-    push_both(L, lua_absindex(L, coll_idx), owner, r, lua_absindex(L, obj_idx),
-              l_instance_check(L, obj_idx));
 }
 
 void l_coll_push_list(lua_State *L, int idx)

@@ -59,8 +59,11 @@ void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, in
     lua_pop(L, 1);
 }
 
-void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
-                        int val_idx)
+/* [-0, +0, e] caches the instance at val_idx (nil: none) as inst's
+ * many-to-one r (declaration at decl_idx): core holds the target, relstate
+ * anchors its instance. */
+static void cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
+                         int val_idx)
 {
     inst_idx = lua_absindex(L, inst_idx);
     val_idx = lua_absindex(L, val_idx);
@@ -130,12 +133,14 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
             lua_pushnil(L);
     } else { /* the key is not the target's primary key: the loader query */
         l_rel_note_lazy(L, db, decl_idx, inst_idx);
-        l_rel_run_load(L, db, r, &v, 1);
-        lua_pop(L, 1);
-        lua_rawgeti(L, -1, 1);
-        lua_remove(L, -2);
+        l_rel_load_one(L, db, r, o);
+        orm_object *t = orm_rel_target(o, r);
+        if (t && orm_value_equal(&t->values[r->remote_col], v))
+            l_instance_push_object(L, db, orm_object_retain(t));
+        else
+            lua_pushnil(L);
     }
-    if (!lua_isnil(L, -1)) l_rel_cache_target(L, db, inst_idx, decl_idx, r, -1);
+    if (!lua_isnil(L, -1)) cache_target(L, db, inst_idx, decl_idx, r, -1);
 }
 
 static void check_target(lua_State *L, const orm_rel *r, int decl_idx, int val_idx)
@@ -362,29 +367,11 @@ static void push_view(lua_State *L, l_db *db, int inst_idx, int decl_idx, const 
     }
     lua_pop(L, 1);
     orm_object *o = l_instance_check(L, inst_idx);
-    if (orm_rel_loaded(o, r)) { /* core loaded or changed the slot: the list shows it */
-        l_coll_from_slot(L, db, inst_idx, decl_idx);
-        l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
-        return;
+    if (!orm_rel_loaded(o, r)) { /* the rows, into the slot */
+        if (orm_rel_load_key(r, o)) l_rel_note_lazy(L, db, decl_idx, inst_idx);
+        l_rel_load_one(L, db, r, o);
     }
-    const orm_value *key = orm_rel_load_key(r, o);
-    int top = lua_gettop(L);
-    lua_Integer n = 0;
-    if (key) {
-        l_rel_note_lazy(L, db, decl_idx, inst_idx);
-        l_rel_run_load(L, db, r, &key, 1);
-        lua_pop(L, 1);
-        n = (lua_Integer)lua_rawlen(L, -1);
-    }
-    l_coll_new_sized(L, db, inst_idx, decl_idx, (int)n); /* its size known: no regrowing */
-    int coll = lua_gettop(L);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, top + 1, i);
-        l_coll_append_loaded(L, coll, o, r, -1);
-        lua_pop(L, 1);
-    }
-    if (key) lua_remove(L, top + 1); /* the rows' list */
-    /* loaded once the rows are in: an error before leaves it unloaded */
+    l_coll_from_slot(L, db, inst_idx, decl_idx);
     l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), -1);
 }
 

@@ -9,6 +9,7 @@
  * and selectin loads, follow as their own statements (l_relation_eager_load).
  * Queries core cannot rewrite (GROUP BY, an ORDER BY that is not a column of
  * the model under a LIMIT) keep the two-statement load. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
@@ -16,6 +17,7 @@
 #include "l_query.h"
 #include "l_relation.h"
 #include "l_result.h"
+#include "orm_lua.h"
 #include "relation_state.h"
 
 #define MAX_JOINED ORM_REL_MAX_JOINED
@@ -105,99 +107,50 @@ int l_rel_joined_wanted(lua_State *L, int qidx, const orm_table *t)
 
 /* ---- the rows ---- */
 
-/* t[k] at idx (a table made when missing) [-0, +1, m] */
-static void push_sub(lua_State *L, int idx, int k)
-{
-    if (lua_rawgeti(L, idx, k) == LUA_TNIL) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, idx, k);
-    }
-}
+/* The parents core read (orm_rel_joined_read), freed even when Lua raises. */
+typedef struct parents_box {
+    orm_object **v;
+    int n;
+} parents_box;
 
-/* t[value at key] for the table on top (a table made when missing);
- * replaces the table on top by it [-1, +1, m] */
-static void sub_by(lua_State *L, int key)
+static int parents_gc(lua_State *L)
 {
-    lua_pushvalue(L, key);
-    if (lua_rawget(L, -2) == LUA_TNIL) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, key);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, -4);
-    }
-    lua_remove(L, -2);
-}
-
-/* One row: the parent at obj (new: first seen), then each relationship's
- * child. colls[k]: parent -> collection; sets[k]: parent -> set of its
- * children; kids[k]: the list of all children (set in kids[-k]). */
-static int take_row(lua_State *L, l_db *db, orm_cursor *cur, jrel *rels, int n, int obj, int isnew,
-                    int colls, int sets, int kids)
-{
-    for (int k = 0; k < n; k++) {
-        const orm_rel *r = rels[k].r;
-        orm_object *c = NULL;
-        int rc = orm_cursor_object(cur, r->target, rels[k].off, &c);
-        if (rc < 0) return rc;
-        if (c == NULL) continue; /* no related row */
-        l_instance_push_object(L, db, c);
-        int child = lua_gettop(L);
-        if (r->kind == ORM_REL_M2O) {
-            if (isnew) {
-                if (orm_rel_set_target(l_instance_check(L, obj), r, c) < 0) l_oom(L);
-                db->rel_slots = 1;
-                l_rel_set_loaded(L, db, obj, rels[k].name, child); /* anchors the target */
-            }
-        } else {
-            push_sub(L, sets, k + 1);
-            sub_by(L, obj); /* the parent's children so far */
-            lua_pushvalue(L, child);
-            int seen = lua_rawget(L, -2) != LUA_TNIL;
-            lua_pop(L, 1);
-            if (!seen) {
-                lua_pushvalue(L, child);
-                lua_pushboolean(L, 1);
-                lua_rawset(L, -3);
-                push_sub(L, colls, k + 1);
-                lua_pushvalue(L, obj);
-                lua_rawget(L, -2); /* its collection (start_parent made it) */
-                l_coll_append_loaded(L, -1, l_instance_check(L, obj), r, child);
-                lua_pop(L, 2);
-            }
-            lua_pop(L, 1);
-        }
-        /* the list of all children, each once (for the rest of a path) */
-        push_sub(L, kids, -(k + 1));
-        lua_pushvalue(L, child);
-        if (lua_rawget(L, -2) == LUA_TNIL) {
-            lua_pushvalue(L, child);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, -4);
-            push_sub(L, kids, k + 1);
-            lua_pushvalue(L, child);
-            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-            lua_pop(L, 1);
-        }
-        lua_settop(L, child - 1);
-    }
+    parents_box *b = lua_touserdata(L, 1);
+    if (b == NULL) return 0;
+    for (int i = 0; i < b->n; i++)
+        orm_object_release(b->v[i]);
+    free(b->v);
+    b->v = NULL;
+    b->n = 0;
     return 0;
 }
 
-/* A new parent at obj: an empty collection for each collection relationship. */
-static void start_parent(lua_State *L, l_db *db, jrel *rels, int n, int obj, int colls)
+/* [-0, +0, e] What the load put in the slot of rels[k] of the parent at obj,
+ * shown in Lua: its collection's list (in relstate) or its target's
+ * instance (anchored there); the children appended to the list at kids. */
+static void show_loaded(lua_State *L, l_db *db, const jrel *j, int obj, int kids)
 {
-    for (int k = 0; k < n; k++) {
-        if (rels[k].r->kind == ORM_REL_M2O) continue;
-        l_rel_reset_collection(L, db, obj, rels[k].decl);
-        push_sub(L, colls, k + 1);
-        lua_pushvalue(L, obj);
-        lua_pushvalue(L, -3);
-        lua_rawset(L, -3);
-        lua_pop(L, 2);
+    orm_object *p = l_instance_check(L, obj);
+    const orm_rel *r = j->r;
+    lua_Integer nk = (lua_Integer)lua_rawlen(L, kids);
+    if (r->kind == ORM_REL_M2O) {
+        orm_object *t = orm_rel_target(p, r);
+        if (t == NULL || !orm_value_equal(&t->values[r->remote_col], &p->values[r->local_col]))
+            return;
+        l_instance_push_object(L, db, orm_object_retain(t));
+        db->rel_slots = 1;
+        l_rel_set_loaded(L, db, obj, j->name, -1);
+        lua_rawseti(L, kids, nk + 1);
+        return;
     }
+    l_coll_from_slot(L, db, obj, j->decl);
+    l_rel_set_loaded(L, db, obj, j->name, -1);
+    lua_Integer m = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= m; i++) {
+        lua_rawgeti(L, -1, i);
+        lua_rawseti(L, kids, nk + i);
+    }
+    lua_pop(L, 1);
 }
 
 int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, const orm_table *t)
@@ -240,46 +193,32 @@ int l_rel_joined_run(lua_State *L, int qidx, l_query *q, const orm_select *sel, 
     rc = orm_cursor_open(db->session, orm_buf_str(&comp.sql), comp.params, comp.nparams, box);
     orm_compiled_free(&comp);
     if (rc < 0) l_db_raise_session(L, db);
-    l_list_new(L, 0);
-    int list = lua_gettop(L);
-    lua_newtable(L); /* parents seen */
-    int seen = lua_gettop(L);
-    lua_newtable(L);
-    int colls = lua_gettop(L);
-    lua_newtable(L);
-    int sets = lua_gettop(L);
-    lua_newtable(L);
-    int kids = lua_gettop(L);
-    lua_Integer np = 0;
-    while ((rc = orm_cursor_step(*box)) == ORM_ROW) {
-        orm_object *o = NULL;
-        if ((rc = orm_cursor_object(*box, t, 0, &o)) < 0) break;
-        if (o == NULL) continue;
-        l_instance_push_object(L, db, o);
-        int obj = lua_gettop(L);
-        lua_pushvalue(L, obj);
-        int isnew = lua_rawget(L, seen) == LUA_TNIL;
-        lua_pop(L, 1);
-        if (isnew) {
-            lua_pushvalue(L, obj);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, seen);
-            lua_pushvalue(L, obj);
-            lua_rawseti(L, list, ++np);
-            start_parent(L, db, rels, n, obj, colls);
-        }
-        if ((rc = take_row(L, db, *box, rels, n, obj, isnew, colls, sets, kids)) < 0) break;
-        lua_settop(L, kids);
-    }
+    parents_box *pb = orm_lua_new_box(L, sizeof *pb, "orm.JoinedParents", parents_gc);
+    rc = orm_rel_joined_read(db->session, *box, t, rs, n, offs, &pb->v, &pb->n);
     l_cursor_box_close(box);
     if (rc < 0) l_db_raise_session(L, db);
-    /* decl -> its children, for the paths that go on and the other loads */
-    lua_newtable(L);
+    int np = pb->n;
+    l_list_new(L, np);
+    int list = lua_gettop(L);
+    lua_createtable(L, 0, n); /* decl -> its children, for the paths that go on */
     int joined = lua_gettop(L);
     for (int k = 0; k < n; k++) {
         lua_pushvalue(L, rels[k].decl);
-        push_sub(L, kids, k + 1);
+        lua_newtable(L);
         lua_rawset(L, joined);
+    }
+    for (int i = 0; i < np; i++) {
+        l_instance_push_object(L, db, orm_object_retain(pb->v[i]));
+        int obj = lua_gettop(L);
+        lua_pushvalue(L, obj);
+        lua_rawseti(L, list, (lua_Integer)i + 1);
+        for (int k = 0; k < n; k++) {
+            lua_pushvalue(L, rels[k].decl);
+            lua_rawget(L, joined);
+            show_loaded(L, db, &rels[k], obj, lua_gettop(L));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
     }
     if (np > 0) {
         lua_getiuservalue(L, qidx, 1);

@@ -74,22 +74,10 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx);
 /* ---- shared by l_collection.c, l_coll_view.c, l_rel_joined.c ---- */
 /* [-0, +0, m] relstate[inst][name] = value at val_idx */
 void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx);
-/* [-0, +0, e] caches the instance at val_idx (nil: none) as inst's
- * many-to-one r (declaration at decl_idx): core holds the target, relstate
- * anchors its instance. */
-void l_rel_cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
-                        int val_idx);
 /* The relationship's attribute name (kept alive by the declaration). */
 const char *l_rel_decl_key(lua_State *L, int decl_idx);
 
 /* ---- l_coll_view.c: a collection as Lua sees it (the list of a core slot) ---- */
-/* [-0, +1, e] A new, empty collection of inst for the declaration at
- * decl_idx, put in relstate as inst's loaded one; its core slot is emptied
- * and marked loaded: a load then appends the rows (l_coll_append_loaded). */
-void l_rel_reset_collection(lua_State *L, l_db *db, int inst_idx, int decl_idx);
-/* [-0, +1, e] The same with room for n items, not put in relstate yet (a
- * load does once its rows are in). */
-void l_coll_new_sized(lua_State *L, l_db *db, int inst_idx, int decl_idx, int n);
 /* 1 when the value at idx is a relationship collection. */
 int l_coll_is(lua_State *L, int idx);
 /* [-0, +2, e] The owner instance and the declaration of the collection at
@@ -110,18 +98,15 @@ void l_coll_from_slot(lua_State *L, l_db *db, int inst_idx, int decl_idx);
  * (ORM_REL_REMOVED); anything it cannot follow step by step is rebuilt. */
 void l_coll_follow(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
                    orm_object *item, int what);
-/* [-0, +0, e] Appends a loaded child to the collection of owner's
- * relationship r at coll_idx (a load: no duplicate check). */
-void l_coll_append_loaded(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r,
-                          int obj_idx);
 /* [-0, +1, m] The value at idx as a plain list: a collection's items
  * copied into a new List, anything else pushed as it is. */
 void l_coll_push_list(lua_State *L, int idx);
 /* [-0, +0, m] The collection metatable: methods (append, remove) added to
  * the collection's own (contains, iter). */
 void l_coll_view_open(lua_State *L, const luaL_Reg *methods);
-/* [-0, +2, e] children of the parents whose keys are given, and their parent keys */
-void l_rel_run_load(lua_State *L, l_db *db, const orm_rel *r, const orm_value *const *keys, int n);
+/* [-0, +0, e] Loads o's relationship r into its slot (a collection, or a
+ * many-to-one's target), o held by the caller. */
+void l_rel_load_one(lua_State *L, l_db *db, const orm_rel *r, orm_object *o);
 /* [-0, +0, m] counts a lazy load of the declaration; prints the N+1 hint once */
 void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx);
 

@@ -204,15 +204,14 @@ static int seen(visited *vs, const orm_object *o)
     return 0;
 }
 
-/* The objects still to visit: a stack, the next one on top (borrowed: each
- * is held by the slot or link it was reached through, and a visit only
- * adds objects to the session). */
-typedef struct todo {
+/* A growing array of objects (the cascade's stack of objects to visit,
+ * joined loading's parents). */
+typedef struct objvec {
     orm_object **v;
     size_t n, cap;
-} todo;
+} objvec;
 
-static int todo_push(todo *t, orm_object *o)
+static int objvec_push(objvec *t, orm_object *o)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 32;
@@ -228,7 +227,7 @@ static int todo_push(todo *t, orm_object *o)
 /* Pushes what o reaches (its many-to-one parents, its collections'
  * children), in reverse, so the first reached is visited next: the order a
  * recursive walk takes. */
-static int push_reached(const orm_rel_env *e, orm_object *o, todo *t)
+static int push_reached(const orm_rel_env *e, orm_object *o, objvec *t)
 {
     const orm_rel *const *rels, *const *revs;
     int n = 0;
@@ -238,11 +237,11 @@ static int push_reached(const orm_rel_env *e, orm_object *o, todo *t)
         if (r->kind == ORM_REL_M2O) {
             orm_object *p = orm_object_link_src(o, r->local_col);
             if (p == NULL) p = orm_rel_target(o, r);
-            if (p && todo_push(t, p) < 0) return ORM_ENOMEM;
+            if (p && objvec_push(t, p) < 0) return ORM_ENOMEM;
             continue;
         }
         for (int k = orm_rel_count(o, r) - 1; k >= 0; k--)
-            if (todo_push(t, orm_rel_item(o, r, k)) < 0) return ORM_ENOMEM;
+            if (objvec_push(t, orm_rel_item(o, r, k)) < 0) return ORM_ENOMEM;
     }
     return ORM_OK;
 }
@@ -256,8 +255,9 @@ int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
 {
     if (o->rels == NULL && o->nlinks == 0) return ORM_OK; /* nothing linked or loaded */
     visited vs = {0};
-    todo t = {0};
-    int rc = todo_push(&t, o) < 0 ? oom(e) : ORM_OK;
+    objvec t = {0}; /* to visit, next on top; borrowed: each is held by the slot or
+                       link it was reached through, and a visit only adds to the session */
+    int rc = objvec_push(&t, o) < 0 ? oom(e) : ORM_OK;
     while (rc == ORM_OK && t.n > 0) {
         orm_object *cur = t.v[--t.n];
         int was = seen(&vs, cur);
@@ -333,6 +333,23 @@ int orm_rel_delete(const orm_rel_env *e, orm_object *o)
 
 /* ---- loading many parents ---- */
 
+int orm_rel_distinct(orm_object **objs, int n)
+{
+    visited vs = {0};
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (objs[i] == NULL) continue;
+        int was = n > 1 ? seen(&vs, objs[i]) : 0;
+        if (was < 0) {
+            free(vs.slot);
+            return ORM_ENOMEM;
+        }
+        if (was == 0) objs[m++] = objs[i];
+    }
+    free(vs.slot);
+    return m;
+}
+
 int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *parents, int np,
                       orm_rel_child_fn fn, void *ctx, orm_error *err)
 {
@@ -390,7 +407,74 @@ int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *paren
         if (rc == ORM_DONE) rc = ORM_OK;
     }
 out:
+    if (rc < 0 && r->kind != ORM_REL_M2O) /* a load that failed leaves nothing loaded */
+        for (int i = 0; i < np; i++)
+            if (parents[i] && parents[i]->table == r->parent) orm_rel_unload(parents[i], r);
     free(byno);
     free(mem);
     return rc < 0 ? rc : ORM_OK;
+}
+
+/* ---- joined loading's rows ---- */
+
+/* The child of r at column off of the current row, into parent's slot:
+ * a collection gains it once, a many-to-one caches it on the parent's
+ * first row. */
+static int take_child(orm_session *s, orm_cursor *c, const orm_rel *r, int off, orm_object *parent,
+                      int first)
+{
+    orm_object *ch = NULL;
+    int rc = orm_cursor_object(c, r->target, off, &ch);
+    if (rc < 0 || ch == NULL) return rc; /* no related row */
+    if (r->kind == ORM_REL_M2O) {
+        if (first) rc = orm_rel_set_target(parent, r, ch);
+    } else {
+        int m = orm_rel_count(parent, r); /* rows repeat a child when two collections join */
+        if (m == 0 || orm_rel_item(parent, r, m - 1) != ch) rc = orm_rel_add_item(parent, r, ch);
+    }
+    orm_object_release(ch);
+    return rc < 0 ? orm_error_oom(orm_session_error(s)) : ORM_OK;
+}
+
+int orm_rel_joined_read(orm_session *s, orm_cursor *c, const orm_table *t,
+                        const orm_rel *const *rels, int n, const int *offs, orm_object ***parents,
+                        int *np)
+{
+    assert(n >= 0 && n <= ORM_REL_MAX_JOINED);
+    visited vs = {0};
+    objvec ps = {0}; /* the parents, first seen first, a reference each */
+    int rc;
+    while ((rc = orm_cursor_step(c)) == ORM_ROW) {
+        orm_object *o = NULL;
+        if ((rc = orm_cursor_object(c, t, 0, &o)) < 0) break;
+        if (o == NULL) continue;
+        int was = seen(&vs, o);
+        if (was < 0 || (was == 0 && objvec_push(&ps, o) < 0)) {
+            orm_object_release(o);
+            rc = orm_error_oom(orm_session_error(s));
+            break;
+        }
+        if (was) orm_object_release(o); /* ps holds it */
+        for (int k = 0; k < n && !was && rc >= 0; k++)
+            if (rels[k]->kind != ORM_REL_M2O && orm_rel_set_loaded(o, rels[k]) < 0)
+                rc = orm_error_oom(orm_session_error(s));
+        for (int k = 0; k < n && rc >= 0; k++)
+            rc = take_child(s, c, rels[k], offs[k], o, !was);
+        if (rc < 0) break;
+    }
+    free(vs.slot);
+    if (rc == ORM_DONE) {
+        *parents = ps.v;
+        *np = (int)ps.n;
+        return ORM_OK;
+    }
+    for (size_t i = 0; i < ps.n; i++) { /* a failed load leaves nothing loaded */
+        for (int k = 0; k < n; k++)
+            if (rels[k]->kind != ORM_REL_M2O) orm_rel_unload(ps.v[i], rels[k]);
+        orm_object_release(ps.v[i]);
+    }
+    free(ps.v);
+    *parents = NULL;
+    *np = 0;
+    return rc;
 }

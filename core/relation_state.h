@@ -136,14 +136,29 @@ int orm_rel_before_delete(const orm_rel_env *e, orm_object *o);
 /* Deletes o with its delete cascade. */
 int orm_rel_delete(const orm_rel_env *e, orm_object *o);
 
+/* Removes NULLs and repeats from objs[0..n-1] in place, the first of each
+ * kept in order: the new count, or ORM_ENOMEM (objs unchanged). */
+int orm_rel_distinct(orm_object **objs, int n);
 /* Called for each child a load brings, in row order (child borrowed). */
 typedef int (*orm_rel_child_fn)(void *ctx, orm_object *child);
 /* Loads r for the np parents given (entries of another table or NULL are
  * skipped): each collection is marked loaded and gets its children in
  * order, each many-to-one caches its target; one statement per
  * ORM_REL_IN_CHUNK distinct keys. fn (may be NULL) sees every child.
- * ORM_OK, ORM_ENOMEM, or ORM_EFAIL with err or the session's error set. */
+ * A parent listed twice gets its children twice: pass distinct parents
+ * (orm_rel_distinct). ORM_OK, ORM_ENOMEM, or ORM_EFAIL with err or the
+ * session's error set; a failed load leaves the collections unloaded. */
 int orm_rel_load_many(orm_session *s, const orm_rel *r, orm_object *const *parents, int np,
                       orm_rel_child_fn fn, void *ctx, orm_error *err);
+/* Reads the rows of a joined load, c (the statement orm_rel_joined_select
+ * made for t and rels[0..n-1], offs its offsets): each parent once, first
+ * seen first, in *parents (a malloc'd array of *np new references: release
+ * each and free it); each parent's collections marked loaded and holding
+ * each child once, in row order; each many-to-one's target cached. ORM_OK,
+ * or a failure with the session's error set, nothing returned and nothing
+ * left loaded. The caller closes c. */
+int orm_rel_joined_read(orm_session *s, orm_cursor *c, const orm_table *t,
+                        const orm_rel *const *rels, int n, const int *offs, orm_object ***parents,
+                        int *np);
 
 #endif
