@@ -32,6 +32,15 @@ typedef struct l_db {
     /* ids of collected instances, used again first (l_instance.c; owned) */
     lua_Integer *free_ids;
     size_t nfree, capfree;
+
+    /* the class l_class_of found last (l_model.c): its table's address and
+     * the l_class_gen it was found in */
+    const void *last_cls_ptr;
+    struct l_class *last_cls;
+    unsigned last_cls_gen;
+    /* registry refs of the query metatables without and with __gc
+     * (l_query_alloc; LUA_NOREF until first used) */
+    int query_mt_ref[2];
 } l_db;
 
 /* ---- l_stats.c ---- */
@@ -67,10 +76,11 @@ void l_user_where(lua_State *L, char *buf, size_t n);
 typedef struct l_class {
     orm_table *table;
     l_db *db;
-    int cls_ref;                   /* registry ref: the class table */
-    int imt_ref;                   /* registry ref: the instance metatable */
-    int has_hooks;                 /* defaults or onupdate present */
-    int has_rels;                  /* the class declares relationships */
+    int cls_ref;   /* registry ref: the class table */
+    int imt_ref;   /* registry ref: the instance metatable */
+    int qbase_ref; /* registry ref: the base of its queries (l_query_filter.c), or LUA_NOREF */
+    int has_hooks; /* defaults or onupdate present */
+    int has_rels;  /* the class declares relationships */
     const struct l_relset *relset; /* its relationships for core (l_rel_sets), or NULL;
                                       kept alive by the class table's __relset */
 } l_class;
@@ -146,6 +156,12 @@ int l_model_define(lua_State *L); /* db.Model(name, fields); upvalue 1: db */
 int l_table_define(lua_State *L); /* db.Table(name, cols...); upvalue 1: db */
 /* [-0, +0, -] The class record of a class table at idx, or NULL. */
 l_class *l_class_test(lua_State *L, int idx);
+/* [-0, +0, -] The same, remembering the last class found in db: a model
+ * passed again is known by its table's address (it cannot move or be freed
+ * while its class is registered; l_class_dropped ends every such memory). */
+l_class *l_class_of(lua_State *L, l_db *db, int idx);
+/* A class stopped being registered (its refs released). */
+void l_class_dropped(void);
 /* [-0, +1, m] Pushes the class table of t. */
 void l_class_push(lua_State *L, const orm_table *t);
 /* [-0, +1, m] "id, name, email": the attribute names of t. */

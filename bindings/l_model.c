@@ -41,6 +41,28 @@ l_class *l_class_test(lua_State *L, int idx)
     return c && c->table ? c : NULL; /* a reflected class db.Model replaced has no table */
 }
 
+/* Bumped whenever a class stops being registered: what l_class_of
+ * remembers is from an earlier generation then. */
+static unsigned l_class_gen;
+
+void l_class_dropped(void)
+{
+    l_class_gen++;
+}
+
+l_class *l_class_of(lua_State *L, l_db *db, int idx)
+{
+    const void *p = lua_topointer(L, idx);
+    if (p != NULL && p == db->last_cls_ptr && db->last_cls_gen == l_class_gen) return db->last_cls;
+    l_class *c = l_class_test(L, idx);
+    if (c && c->cls_ref != LUA_NOREF) { /* registered: the table stays where it is */
+        db->last_cls_ptr = p;
+        db->last_cls = c;
+        db->last_cls_gen = l_class_gen;
+    }
+    return c;
+}
+
 void l_class_push(lua_State *L, const orm_table *t)
 {
     l_class *c = t->udata;
@@ -296,7 +318,7 @@ int l_model_define(lua_State *L)
     memset(c, 0, sizeof *c);
     c->table = t;
     c->db = db;
-    c->cls_ref = c->imt_ref = LUA_NOREF;
+    c->cls_ref = c->imt_ref = c->qbase_ref = LUA_NOREF;
     lua_setfield(L, cls, "__cdata");
     lua_newtable(L);
     lua_setfield(L, cls, "__relationships");

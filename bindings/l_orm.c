@@ -122,6 +122,10 @@ static int db_gc(lua_State *L)
         luaL_unref(L, LUA_REGISTRYINDEX, db->cache_ref);
         db->uv_ref = db->cache_ref = LUA_NOREF;
     }
+    for (int i = 0; i < 2; i++) {
+        luaL_unref(L, LUA_REGISTRYINDEX, db->query_mt_ref[i]);
+        db->query_mt_ref[i] = LUA_NOREF;
+    }
     return 0;
 }
 
@@ -463,6 +467,7 @@ static int orm_connect(lua_State *L)
     l_db *db = lua_newuserdatauv(L, sizeof *db, 0);
     memset(db, 0, sizeof *db);
     db->uv_ref = db->cache_ref = LUA_NOREF;
+    db->query_mt_ref[0] = db->query_mt_ref[1] = LUA_NOREF;
     luaL_setmetatable(L, L_MT_DB);
     int dbidx = lua_gettop(L);
 

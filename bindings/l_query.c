@@ -96,7 +96,13 @@ l_query *l_query_alloc(lua_State *L, l_db *db, int nent, size_t extra, int gc)
     q->db = db;
     q->nent = nent;
     q->gc = gc != 0;
-    luaL_setmetatable(L, gc ? L_MT_QUERY : L_MT_QUERY_LIGHT);
+    int *ref = &db->query_mt_ref[q->gc]; /* a registry slot: no lookup by name */
+    if (*ref == LUA_NOREF) {
+        luaL_getmetatable(L, gc ? L_MT_QUERY : L_MT_QUERY_LIGHT);
+        *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, *ref);
+    lua_setmetatable(L, -2);
     return q;
 }
 

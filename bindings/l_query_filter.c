@@ -24,23 +24,18 @@ static int qbase_gc(lua_State *L)
     return 0;
 }
 
-/* Registry key of a table (weak keys): class -> its base box. */
-static const char qbase_key = 0;
-
-/* [-0, +1, m] The base box of the class at cls (made the first time):
- * its select and entity table, shared by every query(Model) of the class. */
-static l_qbase *push_base(lua_State *L, l_db *db, int cls)
+/* [-0, +1, m] The base box of the class c at cls (made the first time):
+ * its select and entity table, shared by every query(Model) of the class.
+ * The class holds it by a registry reference (c->qbase_ref), released
+ * when the class is dropped. */
+static l_qbase *push_base(lua_State *L, l_db *db, l_class *c, int cls)
 {
-    l_registry_weak_table(L, &qbase_key, "k");
-    lua_pushvalue(L, cls);
-    if (lua_rawget(L, -2) == LUA_TUSERDATA) {
+    if (c->qbase_ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, c->qbase_ref);
         l_qbase *b = lua_touserdata(L, -1);
-        if (b->sel) {
-            lua_remove(L, -2);
-            return b;
-        }
+        if (b && b->sel) return b;
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     l_qbase *b = lua_newuserdatauv(L, sizeof *b, 1);
     memset(b, 0, sizeof *b);
     lua_createtable(L, 0, 1);
@@ -64,17 +59,17 @@ static l_qbase *push_base(lua_State *L, l_db *db, int cls)
     lua_setfield(L, -2, "__base");
     lua_setiuservalue(L, box, 1);
     lua_settop(L, box);
-    lua_pushvalue(L, cls);
     lua_pushvalue(L, box);
-    lua_rawset(L, box - 1);
-    lua_remove(L, box - 1);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (c->qbase_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, c->qbase_ref);
+    c->qbase_ref = ref;
     return b;
 }
 
 /* [-0, +1, m] query(Model) of the class at cls: light, on the base. */
-static void query_of_class(lua_State *L, l_db *db, int cls)
+static void query_of_class(lua_State *L, l_db *db, l_class *c, int cls)
 {
-    l_qbase *b = push_base(L, db, cls);
+    l_qbase *b = push_base(L, db, c, cls);
     l_query *q = l_query_alloc(L, db, 1, 0, 0);
     lua_getiuservalue(L, -2, 1);
     lua_setiuservalue(L, -2, 1);
@@ -86,8 +81,9 @@ static void query_of_class(lua_State *L, l_db *db, int cls)
 
 void l_query_new(lua_State *L, l_db *db, int first, int last)
 {
-    if (first == last && l_class_test(L, first)) {
-        query_of_class(L, db, first);
+    l_class *c = first == last ? l_class_of(L, db, first) : NULL;
+    if (c) {
+        query_of_class(L, db, c, first);
         return;
     }
     l_query *q = l_query_alloc(L, db, 0, 0, 1);

@@ -310,7 +310,9 @@ int l_reflect_discard(lua_State *L, l_db *db)
         if (c) {
             luaL_unref(L, LUA_REGISTRYINDEX, c->cls_ref);
             luaL_unref(L, LUA_REGISTRYINDEX, c->imt_ref);
-            c->cls_ref = c->imt_ref = LUA_NOREF;
+            luaL_unref(L, LUA_REGISTRYINDEX, c->qbase_ref);
+            c->cls_ref = c->imt_ref = c->qbase_ref = LUA_NOREF;
+            l_class_dropped();
             c->table->udata = NULL;
             orm_metadata_remove_table(db->md, c->table);
             c->table = NULL;

@@ -12,6 +12,7 @@
 #include "l_result.h"
 
 #define L_SESSION_MAGIC 0x4F524D53u
+#define SESSION_METHODS "__methods" /* in the shared metatable */
 
 typedef struct l_session {
     unsigned magic; /* L_SESSION_MAGIC: a cheaper type test than the metatable's */
@@ -29,12 +30,46 @@ l_db *l_session_check(lua_State *L, int idx)
     return s->db;
 }
 
+/* [-0, +1, m] A copy of the table at idx (its own fields only). */
+static void copy_table(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_createtable(L, 0, 8);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+}
+
+static int s_props(lua_State *L);
+
+/* Each session has a metatable of its own (the shared one's fields): its
+ * __index is a copy of the methods table, so that session:get finds its
+ * method without a call, and that table's own __index (a closure over
+ * this session) answers the properties new / dirty / deleted and raises
+ * for anything else. */
 void l_session_push_new(lua_State *L, l_db *db, int dbidx)
 {
     l_session *s = lua_newuserdatauv(L, sizeof *s, 1);
     s->magic = L_SESSION_MAGIC;
     s->db = db;
-    luaL_setmetatable(L, L_MT_SESSION);
+    int self = lua_gettop(L);
+    luaL_getmetatable(L, L_MT_SESSION);
+    copy_table(L, -1);
+    lua_getfield(L, -2, SESSION_METHODS);
+    copy_table(L, -1); /* this session's methods */
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, self);
+    lua_pushcclosure(L, s_props, 1);
+    lua_setfield(L, -2, "__index");
+    l_protect_mt(L);
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -3, "__index");
+    lua_pop(L, 1);
+    lua_setmetatable(L, self);
+    lua_settop(L, self);
     lua_pushvalue(L, dbidx);
     lua_setiuservalue(L, -2, 1); /* keeps the db alive */
 }
@@ -233,6 +268,13 @@ static int key_by_name(lua_State *L, int idx, const orm_table *t)
  * key that does not fit, DataError on a value of the wrong type. */
 static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
 {
+    if (t->npk == 1 && lua_isinteger(L, idx)) { /* get(Model, 5): what l_value_to makes of it */
+        orm_type_kind k = t->cols[t->pk[0]].type.kind;
+        if (k == ORM_T_INTEGER || k == ORM_T_BIGINT) {
+            orm_value_int(&pk[0], (int64_t)lua_tointeger(L, idx));
+            return;
+        }
+    }
     orm_error err;
     orm_error_init(&err);
     idx = lua_absindex(L, idx);
@@ -267,7 +309,7 @@ static void to_pk(lua_State *L, int idx, const orm_table *t, orm_value *pk)
 int l_session_get(lua_State *L, l_db *db, int clsidx, int pkidx)
 {
     if (l_shard_fanout(db)) return l_shard_get(L, db, clsidx, pkidx, 0);
-    l_class *c = l_class_test(L, clsidx);
+    l_class *c = l_class_of(L, db, clsidx);
     if (c == NULL) return luaL_typeerror(L, clsidx, "model class");
     if (lua_isnone(L, pkidx)) bad_key(L, c->table, "got no key");
     orm_value pk[ORM_MAX_COLUMNS];
@@ -420,11 +462,11 @@ static int s_merge(lua_State *L)
 
 static void push_pending(lua_State *L, l_db *db, char want);
 
-static int s_index(lua_State *L)
+/* The __index of a session's methods table (upvalue 1: the session):
+ * the properties, else an error. */
+static int s_props(lua_State *L)
 {
-    lua_pushvalue(L, 2); /* a method first: the common case, no need to check 1 for it */
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
-    l_session *s = luaL_checkudata(L, 1, L_MT_SESSION);
+    l_session *s = lua_touserdata(L, lua_upvalueindex(1));
     const char *key = lua_tostring(L, 2);
     if (key && s->db && s->db->session) {
         if (strcmp(key, "new") == 0) return push_pending(L, s->db, 'n'), 1;
@@ -506,9 +548,8 @@ void l_session_open(lua_State *L)
     lua_pop(L, 1);
     if (luaL_newmetatable(L, L_MT_SESSION)) {
         l_protect_mt(L);
-        luaL_newlib(L, session_methods);
-        lua_pushcclosure(L, s_index, 1);
-        lua_setfield(L, -2, "__index");
+        luaL_newlib(L, session_methods); /* each session's __index copies it */
+        lua_setfield(L, -2, SESSION_METHODS);
         lua_pushcfunction(L, s_tostring);
         lua_setfield(L, -2, "__tostring");
         lua_pushcfunction(L, s_complete);

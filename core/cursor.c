@@ -68,7 +68,9 @@ static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const 
                    const orm_value *const *params, size_t n, orm_bind_own own, orm_cursor **out)
 {
     *out = NULL;
-    orm_cursor *c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
+    orm_cursor *c = s->spare; /* the last one closed, else a new one */
+    s->spare = NULL;
+    if (c == NULL) c = malloc(sizeof *c); /* not calloc: glibc's calloc skips the thread cache */
     if (c == NULL) return orm_error_oom(&conn->err);
     memset(c, 0, sizeof *c);
     c->s = s;
@@ -244,7 +246,16 @@ void orm_cursor_close(orm_cursor *c)
     stream_unlink(c);
     /* bindings of copies are left: the next user binds every parameter */
     if (c->entry) orm_stmt_cache_checkin(c->cache, c->entry, c->borrowed);
-    free(c);
+    if (c->s && c->s->spare == NULL) /* kept for the session's next cursor */
+        c->s->spare = c;
+    else
+        free(c);
+}
+
+void orm_cursor_free_spare(orm_session *s)
+{
+    free(s->spare);
+    s->spare = NULL;
 }
 
 /* The row's values are read into vals (the key first: an object the

@@ -21,9 +21,11 @@ typedef struct sqlite_conn {
 typedef struct sqlite_stmt {
     sqlite3_stmt *st;
     sqlite_conn *conn;
-    /* per column: 0 not looked up yet, else dec_scale() + 3; forgotten at
-     * each reset (a re-prepare after a schema change may change them) */
+    /* per column: 0 not looked up yet, else dec_scale() + 3; forgotten when
+     * SQLite re-prepared the statement (after a schema change, which may
+     * change them): reprepared is its count of those when they were read */
     signed char dec[DEC_CACHED];
+    int reprepared;
 } sqlite_stmt;
 
 extern const orm_driver orm_driver_sqlite;
@@ -204,6 +206,7 @@ static int sq_prepare(orm_conn *base, const char *sql, orm_stmt **out)
     }
     s->conn = c;
     memset(s->dec, 0, sizeof s->dec);
+    s->reprepared = sqlite3_stmt_status(s->st, SQLITE_STMTSTATUS_REPREPARE, 0);
     *out = (orm_stmt *)s;
     return ORM_OK;
 }
@@ -285,6 +288,11 @@ static int decl_scale(sqlite3_stmt *st, int i)
 static int dec_scale(sqlite_stmt *s, int i)
 {
     if (i >= DEC_CACHED) return decl_scale(s->st, i);
+    int rp = sqlite3_stmt_status(s->st, SQLITE_STMTSTATUS_REPREPARE, 0);
+    if (rp != s->reprepared) {
+        memset(s->dec, 0, sizeof s->dec);
+        s->reprepared = rp;
+    }
     if (s->dec[i] == 0) s->dec[i] = (signed char)(decl_scale(s->st, i) + 3);
     return s->dec[i] - 3;
 }
@@ -378,7 +386,6 @@ static int sq_column_peek(orm_stmt *os, int i, orm_value *out)
 static int sq_reset(orm_stmt *os)
 {
     sqlite3_reset(STMT(os)->st);
-    memset(STMT(os)->dec, 0, sizeof STMT(os)->dec);
     return ORM_OK;
 }
 

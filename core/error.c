@@ -43,6 +43,11 @@ static void free_params(orm_value *params, size_t n)
 
 void orm_error_clear(orm_error *e)
 {
+    if (e->cls == ORM_ERR_NONE && !e->message && !e->sql && !e->params) { /* the usual case */
+        e->code = 0;
+        e->nparams = 0;
+        return;
+    }
     free(e->message);
     free(e->sql);
     free_params(e->params, e->nparams);

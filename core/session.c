@@ -61,6 +61,7 @@ void orm_session_free(orm_session *s)
     free(s->savepoints);
     free(s->audit_actor);
     orm_stmt_cache_free(s->cache);
+    orm_cursor_free_spare(s);
     orm_slab_release(s->slab); /* freed now, or with its last object */
     orm_router_free(s->router);
     orm_error_clear(&s->err);

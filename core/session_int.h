@@ -44,7 +44,12 @@ struct orm_session {
     struct orm_router *router;  /* owned; NULL: no read replicas */
     int force_primary;          /* reads stay on the primary (q:using("primary")) */
     struct orm_cursor *streams; /* open streaming cursors (not owned; cursor.c) */
+    struct orm_cursor *spare;   /* owned: a closed cursor kept for the next open, or NULL */
 };
+
+/* cursor.c */
+/* Frees the spare cursor (the session is being freed). */
+void orm_cursor_free_spare(orm_session *s);
 
 /* object.c */
 /* A new transient object of t in one block with its text and blob bytes:

@@ -3,7 +3,10 @@
  * sit on an LRU list (most recent first) of at most `capacity` entries. An
  * entry in use is never handed out again, and in steady state acquire and
  * release allocate nothing. checkout / checkin are acquire / release by the
- * entry (cursors keep it instead of a copy of the SQL). */
+ * entry (cursors keep it instead of a copy of the SQL). A few recent
+ * lookups are remembered by the address of the caller's SQL text, so that
+ * text kept by its caller (compiled once, run often) is compared but not
+ * hashed again; the text still decides. */
 #include "stmt_cache.h"
 
 #include <stdlib.h>
@@ -18,8 +21,16 @@ typedef struct orm_stmt_entry {
     struct orm_stmt_entry *prev, *next; /* LRU list, idle entries only */
 } entry;
 
+/* A recent lookup: the caller's text at sql found e. */
+#define NRECENT 16
+typedef struct recent_hit {
+    const char *sql; /* only compared, never read: it may be gone */
+    entry *e;
+} recent_hit;
+
 struct orm_stmt_cache {
     orm_conn *conn;
+    recent_hit recent[NRECENT];
     int capacity; /* idle statements kept */
     entry **buckets;
     size_t nbuckets; /* a power of two */
@@ -120,6 +131,8 @@ static void maybe_grow(orm_stmt_cache *c)
 /* Drops e entirely: out of every list, statement finalized. */
 static void drop(orm_stmt_cache *c, entry *e)
 {
+    for (int i = 0; i < NRECENT; i++)
+        if (c->recent[i].e == e) c->recent[i] = (recent_hit){NULL, NULL};
     if (!e->in_use) lru_unlink(c, e);
     hash_unlink(c, e);
     orm_stmt_finalize(c->conn, e->stmt);
@@ -149,20 +162,30 @@ int orm_stmt_cache_acquire(orm_stmt_cache *c, const char *sql, orm_stmt **out)
     return orm_stmt_cache_checkout(c, sql, out, &e);
 }
 
+/* Hands out the idle entry e for the caller's text sql. */
+static int take(orm_stmt_cache *c, recent_hit *r, const char *sql, entry *e, orm_stmt **out,
+                orm_stmt_entry **handle)
+{
+    lru_unlink(c, e);
+    e->in_use = 1;
+    *r = (recent_hit){sql, e};
+    *out = e->stmt;
+    *handle = e;
+    return ORM_OK;
+}
+
 int orm_stmt_cache_checkout(orm_stmt_cache *c, const char *sql, orm_stmt **out,
                             orm_stmt_entry **handle)
 {
-    uint64_t h = hash_sql(sql);
     *out = NULL;
     *handle = NULL;
-    for (entry *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext) {
-        if (e->in_use || e->hash != h || strcmp(e->sql, sql) != 0) continue;
-        lru_unlink(c, e);
-        e->in_use = 1;
-        *out = e->stmt;
-        *handle = e;
-        return ORM_OK;
-    }
+    recent_hit *r = &c->recent[((uintptr_t)sql >> 4) & (NRECENT - 1)];
+    if (r->sql == sql && !r->e->in_use && strcmp(r->e->sql, sql) == 0)
+        return take(c, r, sql, r->e, out, handle);
+    uint64_t h = hash_sql(sql);
+    for (entry *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext)
+        if (!e->in_use && e->hash == h && strcmp(e->sql, sql) == 0)
+            return take(c, r, sql, e, out, handle);
     orm_stmt *s = NULL;
     int rc = orm_conn_prepare(c->conn, sql, &s);
     if (rc < 0) return rc;
@@ -181,6 +204,7 @@ int orm_stmt_cache_checkout(orm_stmt_cache *c, const char *sql, orm_stmt **out,
     c->buckets[i] = e;
     c->nentries++;
     maybe_grow(c);
+    *r = (recent_hit){sql, e};
     *out = s;
     *handle = e;
     return ORM_OK;

@@ -42,13 +42,22 @@ static void test_cursor_streams__many_parameters(void **state)
     assert_int_equal(sum, 55);
     assert_int_equal(sum_of(f, 40, &sum), ORM_OK); /* past the cursor's 16 on the stack */
     assert_int_equal(sum, 820);
+    /* the session kept the last cursor closed: a query of few parameters
+     * over a cached statement allocates nothing */
+    orm_fault_alloc_after(1);
+    assert_int_equal(sum_of(f, 10, &sum), ORM_OK);
+    assert_false(orm_fault_alloc_fired());
+    orm_fault_alloc_after(0);
     int failures = 0, done = 0;
     for (long n = 1; n < 200 && !done; n++) {
         sum = 0;
+        orm_cursor *held = NULL; /* takes the kept cursor: sum_of's is allocated */
+        assert_int_equal(orm_cursor_open(f->s, "SELECT 1", NULL, 0, &held), ORM_OK);
         orm_fault_alloc_after(n);
         int rc = sum_of(f, 40, &sum);
         int fired = orm_fault_alloc_fired();
         orm_fault_alloc_after(0);
+        orm_cursor_close(held);
         if (rc == ORM_OK) {
             assert_int_equal(sum, 820);
             done = !fired;

@@ -565,6 +565,62 @@ static void test_driver_sqlite__stmt_cache_reuses_released_statement(void **stat
     orm_conn_close(c);
 }
 
+/* The cache remembers lookups by the address of the caller's text, but the
+ * text decides: the same buffer holding other SQL gets that SQL's statement,
+ * also after the first one was dropped from the cache. */
+static void test_driver_sqlite__stmt_cache_same_buffer_other_text(void **state)
+{
+    (void)state;
+    orm_conn *c = open_memory();
+    orm_stmt_cache *cache = orm_stmt_cache_new(c, 1);
+    char sql[32];
+    orm_stmt *s;
+    orm_value v;
+    for (int round = 0; round < 3; round++) {
+        for (int k = 1; k <= 2; k++) {
+            snprintf(sql, sizeof sql, "SELECT %d", k);
+            assert_int_equal(orm_stmt_cache_acquire(cache, sql, &s), ORM_OK);
+            assert_int_equal(orm_stmt_step(c, s, sql, NULL, 0), ORM_ROW);
+            assert_int_equal(c->drv->column_value(s, 0, &v), ORM_OK);
+            assert_int_equal(v.type, ORM_V_INT);
+            assert_int_equal(v.u.i, k);
+            orm_stmt_cache_release(cache, sql, s); /* capacity 1: drops the other */
+        }
+    }
+    orm_stmt_cache_free(cache);
+    orm_conn_close(c);
+}
+
+/* A statement remembers its columns' decimal scales across resets; when
+ * SQLite re-prepares it after a schema change, they are read anew. */
+static void test_driver_sqlite__decimal_scale_follows_a_schema_change(void **state)
+{
+    (void)state;
+    orm_conn *c = open_memory();
+    const char *sql = "SELECT x FROM t";
+    const char *want[] = {"1.50", "1.50", "1.500"};
+    exec_ok(c, "CREATE TABLE t (x NUMERIC(10, 2))");
+    exec_ok(c, "INSERT INTO t VALUES (1.5)");
+    orm_stmt *s;
+    assert_int_equal(orm_conn_prepare(c, sql, &s), ORM_OK);
+    for (int k = 0; k < 3; k++) {
+        if (k == 2) { /* the same statement, over a table of another scale */
+            exec_ok(c, "DROP TABLE t");
+            exec_ok(c, "CREATE TABLE t (x NUMERIC(10, 3))");
+            exec_ok(c, "INSERT INTO t VALUES (1.5)");
+        }
+        orm_value v;
+        assert_int_equal(orm_stmt_step(c, s, sql, NULL, 0), ORM_ROW);
+        assert_int_equal(c->drv->column_value(s, 0, &v), ORM_OK);
+        assert_int_equal(v.type, ORM_V_TEXT);
+        assert_string_equal(v.u.s, want[k]);
+        orm_value_clear(&v);
+        orm_stmt_reset(c, s);
+    }
+    orm_stmt_finalize(c, s);
+    orm_conn_close(c);
+}
+
 static void test_driver_sqlite__stmt_cache_release_resets_and_clears_bindings(void **state)
 {
     (void)state;
@@ -722,6 +778,8 @@ int main(void)
         cmocka_unit_test(test_driver_sqlite__fault_injection_fails_the_nth_call_once),
         cmocka_unit_test(test_driver_sqlite__stmt_cache_reuses_released_statement),
         cmocka_unit_test(test_driver_sqlite__stmt_cache_release_resets_and_clears_bindings),
+        cmocka_unit_test(test_driver_sqlite__stmt_cache_same_buffer_other_text),
+        cmocka_unit_test(test_driver_sqlite__decimal_scale_follows_a_schema_change),
         cmocka_unit_test(test_driver_sqlite__stmt_cache_keeps_at_most_capacity),
         cmocka_unit_test(test_driver_sqlite__bind_ownership_is_an_argument),
         cmocka_unit_test(test_driver_sqlite__savepoints_through_the_connection),
