@@ -143,9 +143,11 @@ static void free_id(lua_State *L, orm_object *o)
     lua_settop(L, top);
 }
 
-/* 1 when another instance of o is in the cache now (pushed after this one
- * was found unreachable and before its finalizer ran). */
-static int has_newer_instance(lua_State *L, const orm_object *o)
+/* 1 when another instance of o than the one at inst_idx is in the cache
+ * now (pushed after this one was found unreachable and before its finalizer
+ * ran). The cache may still hold this very one: lua_close runs finalizers
+ * without clearing weak values first. */
+static int has_newer_instance(lua_State *L, int inst_idx, const orm_object *o)
 {
     lua_Integer id = (lua_Integer)(uintptr_t)o->udata, slot;
     const l_class *c = o->table->udata;
@@ -153,7 +155,8 @@ static int has_newer_instance(lua_State *L, const orm_object *o)
     int top = lua_gettop(L), found = 0;
     if (lua_rawgeti(L, LUA_REGISTRYINDEX, c->db->cache_ref) == LUA_TTABLE) {
         push_chunk(L, lua_gettop(L), id, &slot);
-        found = lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, slot) != LUA_TNIL;
+        found = lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, slot) != LUA_TNIL &&
+                !lua_rawequal(L, -1, inst_idx);
     }
     lua_settop(L, top);
     return found;
@@ -170,7 +173,7 @@ static int inst_gc(lua_State *L)
          * Its id goes back too, even when o lives on (a parent's
          * collection holds it): o pushed again gets a new id and instance,
          * and o freed later from C would otherwise take its id along. */
-        if (!has_newer_instance(L, o)) {
+        if (!has_newer_instance(L, 1, o)) {
             if (o->rels) orm_rel_slots_clear(o);
             free_id(L, o);
         }

@@ -18,7 +18,9 @@
 #include <lua.h>
 
 #define FUZZ_MEM_CAP ((size_t)256 << 20)
-#define FUZZ_BUDGET 2000000
+#ifndef FUZZ_BUDGET
+#define FUZZ_BUDGET 200000
+#endif
 
 static size_t cap_used; /* bytes the target's Lua states hold */
 
