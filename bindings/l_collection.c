@@ -134,8 +134,8 @@ static void m2o_current(lua_State *L, l_db *db, int inst_idx, int decl_idx, cons
     } else { /* the key is not the target's primary key: the loader query */
         l_rel_note_lazy(L, db, decl_idx, inst_idx);
         l_rel_load_one(L, db, r, o);
-        orm_object *t = orm_rel_target(o, r);
-        if (t && orm_value_equal(&t->values[r->remote_col], v))
+        orm_object *t = orm_rel_target_current(o, r);
+        if (t)
             l_instance_push_object(L, db, orm_object_retain(t));
         else
             lua_pushnil(L);

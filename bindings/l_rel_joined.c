@@ -134,9 +134,8 @@ static void show_loaded(lua_State *L, l_db *db, const jrel *j, int obj, int kids
     const orm_rel *r = j->r;
     lua_Integer nk = (lua_Integer)lua_rawlen(L, kids);
     if (r->kind == ORM_REL_M2O) {
-        orm_object *t = orm_rel_target(p, r);
-        if (t == NULL || !orm_value_equal(&t->values[r->remote_col], &p->values[r->local_col]))
-            return;
+        orm_object *t = orm_rel_target_current(p, r);
+        if (t == NULL) return;
         l_instance_push_object(L, db, orm_object_retain(t));
         db->rel_slots = 1;
         l_rel_set_loaded(L, db, obj, j->name, -1);

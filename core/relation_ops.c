@@ -56,8 +56,8 @@ orm_object *orm_rel_parent_in_memory(orm_session *s, const orm_rel *r, orm_objec
     if (src) return src;
     const orm_value *v = &child->values[r->local_col];
     if (v->type == ORM_V_NULL) return NULL;
-    orm_object *t = orm_rel_target(child, r);
-    if (t && orm_value_equal(&t->values[r->remote_col], v)) return t;
+    orm_object *t = orm_rel_target_current(child, r);
+    if (t) return t;
     const orm_table *tt = r->target;
     if (tt->npk == 1 && tt->pk[0] == r->remote_col) return orm_session_peek(s, tt, &v);
     return NULL;

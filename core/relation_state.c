@@ -114,13 +114,6 @@ static int slot_room(orm_rel_slot *sl, int cap)
     return ORM_OK;
 }
 
-int orm_rel_reserve(orm_object *o, const orm_rel *r, int n)
-{
-    assert(n >= 0);
-    orm_rel_slot *sl = slot_get(o, r);
-    return sl == NULL ? ORM_ENOMEM : slot_room(sl, sl->n + n);
-}
-
 int orm_rel_push_item(orm_object *o, const orm_rel *r, orm_object *child)
 {
     assert(o->table == r->parent && child->table == r->target && r->kind != ORM_REL_M2O);
@@ -149,6 +142,13 @@ orm_object *orm_rel_target(const orm_object *o, const orm_rel *r)
 {
     const orm_rel_slot *sl = orm_rel_slot_find(o, r);
     return sl ? sl->target : NULL;
+}
+
+orm_object *orm_rel_target_current(const orm_object *o, const orm_rel *r)
+{
+    assert(r->kind == ORM_REL_M2O && o->table == r->parent);
+    orm_object *t = orm_rel_target(o, r);
+    return t && orm_value_equal(&t->values[r->remote_col], &o->values[r->local_col]) ? t : NULL;
 }
 
 int orm_rel_set_target(orm_object *o, const orm_rel *r, orm_object *target)

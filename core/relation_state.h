@@ -52,9 +52,6 @@ int orm_rel_index(const orm_object *o, const orm_rel *r, const orm_object *child
 /* Appends child to o's collection r (which becomes loaded): 1 appended,
  * 0 already there, ORM_ENOMEM (nothing changed). */
 int orm_rel_add_item(orm_object *o, const orm_rel *r, orm_object *child);
-/* Room for n more children in o's collection r (a load that knows how
- * many): ORM_OK or ORM_ENOMEM (nothing changed). */
-int orm_rel_reserve(orm_object *o, const orm_rel *r, int n);
 /* The same without looking for child first (a load: its rows are the
  * children, each once): ORM_OK or ORM_ENOMEM. */
 int orm_rel_push_item(orm_object *o, const orm_rel *r, orm_object *child);
@@ -62,6 +59,9 @@ int orm_rel_push_item(orm_object *o, const orm_rel *r, orm_object *child);
 int orm_rel_remove_item(orm_object *o, const orm_rel *r, const orm_object *child);
 /* o's cached many-to-one target (borrowed), or NULL. */
 orm_object *orm_rel_target(const orm_object *o, const orm_rel *r);
+/* The same while the target's key still equals o's foreign key (a key
+ * assigned since makes the cache stale: NULL then). Borrowed. */
+orm_object *orm_rel_target_current(const orm_object *o, const orm_rel *r);
 /* Caches target as o's many-to-one r (NULL: uncached). ORM_OK or
  * ORM_ENOMEM (nothing changed). */
 int orm_rel_set_target(orm_object *o, const orm_rel *r, orm_object *target);

@@ -17,7 +17,6 @@
 #include "capped_lua.h"
 #include "orm_lua.h"
 
-
 static const char SETUP[] =
     "db = require('orm').connect('sqlite://')\n"
     "Author = db.Model('Author', { id = db.Column(db.Integer, { primary_key = true }),\n"

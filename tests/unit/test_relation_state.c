@@ -272,32 +272,24 @@ static void test_relation_state__load_many(void **state)
         rt_drop(ps[i]);
 }
 
-/* A load that knows how many rows it brings reserves once: the children
- * then go in without the slot growing again. */
-static void test_relation_state__reserve(void **state)
+/* A cached many-to-one target counts only while its key is the child's
+ * foreign key: a key assigned since makes it stale. */
+static void test_relation_state__target_current(void **state)
 {
     fx *f = *state;
     rt t;
     rt_init(&t, f);
-    orm_object *p = new_parent(f, "p"), *c[6];
-    assert_int_equal(orm_rel_set_loaded(p, &t.children), ORM_OK);
-    assert_int_equal(orm_rel_reserve(p, &t.children, 6), ORM_OK);
-    orm_rel_slot *sl = orm_rel_slot_find(p, &t.children);
-    assert_non_null(sl);
-    assert_true(sl->cap >= 6);
-    orm_object **items = sl->items;
-    for (int i = 0; i < 6; i++) {
-        c[i] = new_child(f, 0, "c");
-        assert_int_equal(orm_rel_push_item(p, &t.children, c[i]), ORM_OK);
-    }
-    sl = orm_rel_slot_find(p, &t.children);
-    assert_ptr_equal(sl->items, items);
-    assert_int_equal(orm_rel_count(p, &t.children), 6);
-    assert_int_equal(orm_rel_reserve(p, &t.children, 0), ORM_OK); /* room enough already */
-    assert_ptr_equal(orm_rel_slot_find(p, &t.children)->items, items);
+    orm_object *p = committed_parent(f, "p"), *c = new_child(f, 0, "c");
+    assert_null(orm_rel_target_current(c, &t.parent)); /* nothing cached */
+    assert_int_equal(orm_rel_set_target(c, &t.parent, p), ORM_OK);
+    assert_null(orm_rel_target_current(c, &t.parent)); /* c's key is NULL, p's is not */
+    set_int(c, C_PARENT, int_of(p, P_ID));
+    assert_ptr_equal(orm_rel_target_current(c, &t.parent), p);
+    set_int(c, C_PARENT, int_of(p, P_ID) + 1);
+    assert_null(orm_rel_target_current(c, &t.parent));
+    assert_ptr_equal(orm_rel_target(c, &t.parent), p); /* still cached, just not current */
+    rt_drop(c);
     rt_drop(p);
-    for (int i = 0; i < 6; i++)
-        orm_object_release(c[i]);
 }
 
 /* The save-update cascade over a wide collection: every child joins the
@@ -336,7 +328,7 @@ int main(void)
         FIXTURE_TEST(test_relation_state__kept_assoc_rows),
         FIXTURE_TEST(test_relation_state__delete_cascade),
         FIXTURE_TEST(test_relation_state__load_many),
-        FIXTURE_TEST(test_relation_state__reserve),
+        FIXTURE_TEST(test_relation_state__target_current),
         FIXTURE_TEST(test_relation_state__cascade_add_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,34 +18,22 @@
 
 #include "compile.h"
 #include "fault.h"
+#include "table_fixture.h"
 
 static orm_metadata *md;
 static orm_table *author, *book;
 
-static void add(orm_table *t, const char *name, orm_type_kind kind, int pk)
-{
-    orm_column c = {.name = (char *)name,
-                    .type = {.kind = kind, .length = 30},
-                    .primary_key = pk,
-                    .nullable = 1};
-    orm_error err;
-    orm_error_init(&err);
-    assert_int_equal(orm_table_add_column(t, &c, &err), 0);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    orm_error err;
-    orm_error_init(&err);
     md = orm_metadata_new();
-    assert_int_equal(orm_metadata_add_table(md, "author", &author, &err), 0);
-    add(author, "id", ORM_T_INTEGER, 1);
-    add(author, "name", ORM_T_STRING, 0);
-    assert_int_equal(orm_metadata_add_table(md, "book", &book, &err), 0);
-    add(book, "id", ORM_T_INTEGER, 1);
-    add(book, "author_id", ORM_T_INTEGER, 0);
-    add(book, "pages", ORM_T_INTEGER, 0);
+    author = tf_table(md, "author");
+    tf_column(author, "id", ORM_T_INTEGER, TF_PK);
+    tf_column(author, "name", ORM_T_STRING, 0);
+    book = tf_table(md, "book");
+    tf_column(book, "id", ORM_T_INTEGER, TF_PK);
+    tf_column(book, "author_id", ORM_T_INTEGER, 0);
+    tf_column(book, "pages", ORM_T_INTEGER, 0);
     return 0;
 }
 

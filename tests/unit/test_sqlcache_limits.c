@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sqlcache.h"
+#include "table_fixture.h"
 
 static orm_metadata *md;
 static orm_table *author;
@@ -24,18 +25,11 @@ static orm_table *author;
 static int setup(void **state)
 {
     (void)state;
-    orm_error err;
-    orm_error_init(&err);
     md = orm_metadata_new();
-    assert_int_equal(orm_metadata_add_table(md, "author", &author, &err), 0);
-    const char *names[] = {"id", "name", "email"};
-    for (int i = 0; i < 3; i++) {
-        orm_column c = {.name = (char *)names[i],
-                        .type = {.kind = i ? ORM_T_STRING : ORM_T_INTEGER, .length = 30},
-                        .primary_key = i == 0,
-                        .nullable = 1};
-        assert_int_equal(orm_table_add_column(author, &c, &err), 0);
-    }
+    author = tf_table(md, "author");
+    tf_column(author, "id", ORM_T_INTEGER, TF_PK);
+    tf_column(author, "name", ORM_T_STRING, 0);
+    tf_column(author, "email", ORM_T_STRING, 0);
     return 0;
 }
 

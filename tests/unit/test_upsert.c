@@ -13,35 +13,21 @@
 #include <string.h>
 
 #include "upsert.h"
+#include "table_fixture.h"
 #include "url.h"
 
 static orm_metadata *md;
 static orm_table *member;
 
-static void add(orm_table *t, const char *name, orm_type_kind kind, int pk, int unique)
-{
-    orm_column c = {.name = (char *)name,
-                    .type = {.kind = kind, .length = 30},
-                    .primary_key = pk,
-                    .unique = unique,
-                    .nullable = !pk,
-                    .autoincrement = 1};
-    orm_error err;
-    orm_error_init(&err);
-    assert_int_equal(orm_table_add_column(t, &c, &err), 0);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    orm_error err;
-    orm_error_init(&err);
     md = orm_metadata_new();
-    assert_int_equal(orm_metadata_add_table(md, "member", &member, &err), 0);
-    add(member, "id", ORM_T_INTEGER, 1, 0);
-    add(member, "email", ORM_T_STRING, 0, 1);
-    add(member, "name", ORM_T_STRING, 0, 0);
-    add(member, "order", ORM_T_INTEGER, 0, 0); /* a reserved word: quoted */
+    member = tf_table(md, "member");
+    tf_column(member, "id", ORM_T_INTEGER, TF_PK | TF_NOT_NULL | TF_AUTOINC);
+    tf_column(member, "email", ORM_T_STRING, TF_UNIQUE | TF_AUTOINC);
+    tf_column(member, "name", ORM_T_STRING, TF_AUTOINC);
+    tf_column(member, "order", ORM_T_INTEGER, TF_AUTOINC); /* a reserved word: quoted */
     return 0;
 }
 
