@@ -7,6 +7,7 @@
  * crashes and sanitizer reports are findings. An instruction budget and a
  * memory cap keep runaway code bounded; io, os and debug are not there. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,10 +23,26 @@ static const char SETUP[] =
     "Author = db.Model('Author', { id = db.Column(db.Integer, { primary_key = true }),\n"
     "  name = db.Column(db.String(20), { nullable = false, unique = true }),\n"
     "  score = db.Column(db.Float), born = db.Column(db.Date), data = db.Column(db.JSON),\n"
-    "  books = db.relationship('Book', { backref = 'author', cascade = 'all, delete-orphan' }) })\n"
+    "  books = db.relationship('Book', { backref = 'author', cascade = 'all, delete-orphan' }),\n"
+    "  profile = db.relationship('Profile', { uselist = false, cascade = 'all, delete-orphan' }) "
+    "})\n"
     "Book = db.Model('Book', { id = db.Column(db.Integer, { primary_key = true }),\n"
     "  title = db.Column(db.String(30)), author_id = db.Column(db.Integer, "
-    "db.ForeignKey('author.id')) })\n"
+    "db.ForeignKey('author.id')),\n"
+    "  tags = db.relationship('Tag', { secondary = 'book_tag', back_populates = 'books' }) })\n"
+    "Tag = db.Model('Tag', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  name = db.Column(db.String(10)),\n"
+    "  books = db.relationship('Book', { secondary = 'book_tag', back_populates = 'tags' }) })\n"
+    "db.Table('book_tag', db.Column('book_id', db.Integer, db.ForeignKey('book.id')),\n"
+    "  db.Column('tag_id', db.Integer, db.ForeignKey('tag.id')))\n"
+    "Profile = db.Model('Profile', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  bio = db.Column(db.Text), author_id = db.Column(db.Integer, db.ForeignKey('author.id')) })\n"
+    "Node = db.Model('Node', { id = db.Column(db.Integer, { primary_key = true }),\n"
+    "  name = db.Column(db.String(10)), parent_id = db.Column(db.Integer, "
+    "db.ForeignKey('node.id')),\n"
+    "  parent = db.relationship('Node', { remote_side = 'id', back_populates = 'children' }),\n"
+    "  children = db.relationship('Node', { back_populates = 'parent', cascade = 'all, "
+    "delete-orphan' }) })\n"
     "db.create_all()\n"
     "io, os, debug, dofile, loadfile, require = nil, nil, nil, nil, nil, nil\n";
 
@@ -69,9 +86,18 @@ static const char *const OPERANDS[] = {
     "Author.query:subquery()",
     "Author.query:filter(Author.id:gt(0))",
     "'2024-01-02'",
+    "t",
+    "n",
+    "Tag",
+    "Node",
+    "b and b.tags",
+    "a and a.books",
+    "n and n.children",
+    "{ b, b }",
+    "{ a, b, t }",
 };
 static const char *const CALLS[] = {
-    "q = Author.query:filter(%s:eq(%s))",
+    "q = Author.query:filter((%s):eq(%s))",
     "local _ = q:all()",
     "local _ = Author.query:filter_by{ name = %s }:first()",
     "a = Author{ name = %s, score = %s } db.session:add(a)",
@@ -82,7 +108,7 @@ static const char *const CALLS[] = {
     "local _ = (%s + %s)",
     "local _ = (%s .. %s)",
     "local _ = db.or_(%s, %s)",
-    "local _ = Author.query:filter(%s:in_({%s, %s})):count()",
+    "local _ = Author.query:filter((%s):in_({%s, %s})):count()",
     "a.name = %s",
     "a.score = %s",
     "a.data = %s",
@@ -97,14 +123,37 @@ static const char *const CALLS[] = {
     "local _ = Author.query:join(Book):filter(%s):all()",
     "local _ = getmetatable(%s)",
     "local _ = #%s",
-    "local _ = %s[%s]",
-    "%s.name = %s",
-    "local _ = %s:all()",
+    "local _ = (%s)[%s]",
+    "(%s).name = %s",
+    "local _ = (%s):all()",
     "local _ = a and a.books:remove(%s)",
     "local _ = Author.query:with_entities(%s, db.func.count(Book.id)):group_by(%s):all()",
     "local _ = Author.query:options(db.selectinload(Author.books)):all()",
     "local e = %s for i = 1, 2000 do e = e + 1 end",
     "collectgarbage()",
+    "t = Tag{ name = %s } if b then b.tags:append(t) end",
+    "if t and b then t.books:remove(b) end",
+    "b = Book{ title = %s, author = %s }",
+    "if b then b.author = %s end",
+    "if a then a.books = { %s, %s } end",
+    "if a then a.profile = %s end",
+    "if a then a.profile = Profile{ bio = %s } end",
+    "n = Node{ name = %s, parent = n }",
+    "if n then n.parent = %s end",
+    "if n then n.children:append(Node{ name = %s }) end",
+    "if n then n.children = %s end",
+    "local _ = Author.query:options(db.joinedload(Author.books)):limit(%s):all()",
+    "local _ = Book.query:options(db.selectinload(Book.tags), db.joinedload(Book.author)):all()",
+    "local _ = Node.query:options(db.selectinload(Node.children)):all()",
+    "db.session:expunge(%s)",
+    "local _ = db.session:merge(%s)",
+    "local sp = db.session:begin_nested(); (%s).name = %s; sp:rollback()",
+    "db.session:refresh(%s)",
+    "for _, x in ipairs(%s) do local _ = x.id end",
+    "local _ = (%s):contains(%s)",
+    "for x in (%s):iter() do local _ = x.author end",
+    "db.session:add(%s)",
+    "local _ = db.session.new, db.session.dirty, db.session.deleted",
 };
 
 static void gen(luaL_Buffer *B, const uint8_t *d, size_t n)
@@ -125,6 +174,36 @@ static void gen(luaL_Buffer *B, const uint8_t *d, size_t n)
         }
         luaL_addstring(B, " end)\n");
     }
+}
+
+/* Every template must parse with every operand in its places: one that
+ * does not is a syntax error voiding the whole input it lands in. Checked
+ * once at start-up (abort: the grammar is broken). */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    const size_t nops = sizeof OPERANDS / sizeof OPERANDS[0];
+    const size_t ncalls = sizeof CALLS / sizeof CALLS[0];
+    lua_State *L = luaL_newstate();
+    if (!L) abort();
+    for (size_t c = 0; c < ncalls; c++) {
+        for (size_t o = 0; o < nops; o++) {
+            uint8_t d[4] = {(uint8_t)c, (uint8_t)o, (uint8_t)o, (uint8_t)o};
+            luaL_Buffer B;
+            luaL_buffinit(L, &B);
+            gen(&B, d, sizeof d);
+            luaL_pushresult(&B);
+            if (luaL_loadstring(L, lua_tostring(L, -1)) != LUA_OK) {
+                fprintf(stderr, "fuzz_lua: template %zu does not parse: %s\n", c,
+                        lua_tostring(L, -1));
+                abort();
+            }
+            lua_settop(L, 0);
+        }
+    }
+    lua_close(L);
+    return 0;
 }
 
 /* Each input runs in a state of its own, closed after it: an input cannot
