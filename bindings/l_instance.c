@@ -177,7 +177,9 @@ static int inst_gc(lua_State *L)
             if (o->rels) orm_rel_slots_clear(o);
             free_id(L, o);
         }
-        orm_object_release(o);
+        /* links to the objects whose keys it copies stay (a flush still
+         * needs them) and may be all that holds a group: freed here then */
+        orm_object_release_collect(o);
     }
     return 0;
 }

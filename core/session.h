@@ -74,6 +74,11 @@ orm_object *orm_object_new(const orm_table *t);
 orm_object *orm_object_new_in(const orm_table *t, orm_session *s);
 orm_object *orm_object_retain(orm_object *o);
 void orm_object_release(orm_object *o); /* NULL-safe; frees at zero */
+/* The same, and when o lives on, frees the objects reachable from it that
+ * only hold one another (links and relationship slots, e.g. a node that is
+ * its own parent) and nothing else holds: what a holder that may have been
+ * the last outside one calls (object_cycles.c). NULL-safe. */
+void orm_object_release_collect(orm_object *o);
 /* Sets column col to *v, taking ownership of its bytes (v becomes NULL).
  * Marks the column dirty and tells the session. A new primary key value of
  * a persistent object is written by the next flush (UPDATE ... WHERE the old
