@@ -137,6 +137,8 @@ int l_query_explain(lua_State *L);
 /* ---- l_query_iter.c ---- */
 /* __call: for obj in q do (the generic-for iterator protocol) [-0, +1, e] */
 int l_query_iterate(lua_State *L);
+/* Rows a streaming loop reads at a time when q:yield_per did not say. */
+#define L_STREAM_CHUNK 1000
 /* q:yield_per(n): a copy of q whose loops read n rows at a time [-0, +1, e] */
 int l_query_yield_per(lua_State *L);
 

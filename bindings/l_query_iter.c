@@ -8,7 +8,6 @@
 #include "l_query.h"
 #include "l_result.h"
 
-#define L_STREAM_CHUNK 1000
 #define MAX_ITERS 16
 
 /* An iteration state is a table in the query's user value 2 (a stack of

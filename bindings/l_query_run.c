@@ -52,7 +52,9 @@ static orm_sqlcache *sqlcache(lua_State *L, l_db *db)
 
 /* Compiles sel (count: its count wrapper) and opens a cursor over it in
  * *box. [-0, +0, e] */
-static void open_select(lua_State *L, l_query *q, const orm_select *sel, int count,
+/* Opens sel's statement into *box; chunk > 0: a loop reads it as it goes,
+ * the server sending chunk rows at a time where it can. */
+static void open_select(lua_State *L, l_query *q, const orm_select *sel, int count, int chunk,
                         orm_cursor **box)
 {
     orm_sqlcache *cache = q->base && q->base->sqlc ? q->base->sqlc : sqlcache(L, q->db);
@@ -67,8 +69,8 @@ static void open_select(lua_State *L, l_query *q, const orm_select *sel, int cou
     }
     int was = orm_session_force_primary(q->db->session, q->primary);
     /* the values are sel's, which outlives the cursor: bound without a copy */
-    rc =
-        orm_cursor_open_own(q->db->session, run.sql, run.params, run.nparams, ORM_BIND_BORROW, box);
+    rc = orm_cursor_open_stream(q->db->session, run.sql, run.params, run.nparams, ORM_BIND_BORROW,
+                                chunk, box);
     orm_session_force_primary(q->db->session, was);
     orm_sqlrun_free(&run);
     if (rc < 0) l_db_raise_session(L, q->db);
@@ -357,7 +359,7 @@ void l_query_run(lua_State *L, int qidx, const orm_select *sel)
         l_rel_joined_run(L, qidx, q, sel, one.t))
         return;
     orm_cursor **box = cursor_slot(L, q);
-    open_select(L, q, sel, 0, box);
+    open_select(L, q, sel, 0, 0, box);
     rowloop r = {.q = q, .cur = *box, .sel = sel, .slots = &one, .ns = 1};
     r.single = single_entity(q, sel, &one);
     if (r.single) {
@@ -393,7 +395,7 @@ const orm_table *l_query_stream_open(lua_State *L, int qidx, orm_cursor **box)
     const orm_select *sel = q->sel;
     if (q->db->shards) return NULL; /* all() merges the shards */
     if (!single_entity(q, sel, &one) || sel->njoins != 0 || sel->nfroms != 0) return NULL;
-    open_select(L, q, sel, 0, box);
+    open_select(L, q, sel, 0, q->yield_per > 0 ? q->yield_per : L_STREAM_CHUNK, box);
     orm_cursor_stream(*box);
     return one.t;
 }
@@ -522,7 +524,7 @@ static int q_first(lua_State *L)
     if (q->lazy)
         open_lazy_first(L, q, &cur);
     else
-        open_select(L, q, &limited, 0, &cur);
+        open_select(L, q, &limited, 0, 0, &cur);
     orm_object *o = NULL;
     int rc = orm_cursor_step(cur);
     if (rc == ORM_ROW) rc = orm_cursor_object(cur, one.t, 0, &o);
@@ -583,7 +585,7 @@ lua_Integer l_query_count_select(lua_State *L, l_query *q, const orm_select *sel
     if (l_shard_fanout(q->db)) return l_shard_query_count(L, q, sel);
     int top = lua_gettop(L);
     orm_cursor **box = cursor_slot(L, q);
-    open_select(L, q, sel, 1, box);
+    open_select(L, q, sel, 1, 0, box);
     orm_value v = ORM_VALUE_NULL;
     int rc = orm_cursor_step(*box);
     if (rc == ORM_ROW) rc = orm_cursor_value(*box, 0, &v);

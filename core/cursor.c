@@ -65,7 +65,8 @@ static int fail_from(orm_session *s, orm_conn *conn, int rc)
 /* Checks out sql on conn (from cache), binds and takes the first step. On
  * failure the error is left in conn->err and *out is NULL. */
 static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const char *sql,
-                   const orm_value *const *params, size_t n, orm_bind_own own, orm_cursor **out)
+                   const orm_value *const *params, size_t n, orm_bind_own own, int chunk,
+                   orm_cursor **out)
 {
     *out = NULL;
     orm_cursor *c = s->spare; /* the last one closed, else a new one */
@@ -91,6 +92,7 @@ static int open_on(orm_session *s, orm_conn *conn, orm_stmt_cache *cache, const 
         vals[i] = *params[i]; /* shallow: borrowed */
     c->borrowed = own == ORM_BIND_BORROW;
     rc = orm_stmt_bind_all(conn, c->stmt, vals, n, own);
+    if (rc >= 0 && chunk > 0) orm_stmt_stream(conn, c->stmt, chunk);
     if (rc >= 0) {
         /* the first step happens here so the echo carries the parameters */
         rc = orm_stmt_step(conn, c->stmt, sql, vals, n);
@@ -137,6 +139,12 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
 int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                         orm_bind_own own, orm_cursor **out)
 {
+    return orm_cursor_open_stream(s, sql, params, n, own, 0, out);
+}
+
+int orm_cursor_open_stream(orm_session *s, const char *sql, const orm_value *const *params,
+                           size_t n, orm_bind_own own, int chunk, orm_cursor **out)
+{
     assert(s != NULL && sql != NULL && out != NULL);
     *out = NULL;
     orm_error_clear(&s->err);
@@ -148,7 +156,7 @@ int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const 
     orm_error why;
     orm_error_init(&why);
     if (rep >= 0) {
-        rc = open_on(s, rconn, rcache, sql, params, n, own, out);
+        rc = open_on(s, rconn, rcache, sql, params, n, own, chunk, out);
         if (rc >= 0) return ORM_OK;
         orm_error_move(&why, &rconn->err); /* the primary decides whose fault it was */
     }
@@ -156,7 +164,7 @@ int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const 
     if (writes) orm_session_end_replica_reads(s); /* reads go to the primary from here */
     rc = orm_session_begin(s);
     if (rc >= 0 && s->streams && is_ddl(sql)) orm_session_end_streams(s); /* else DROP is blocked */
-    if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, own, out);
+    if (rc >= 0) rc = open_on(s, s->conn, s->cache, sql, params, n, own, chunk, out);
     if (rc < 0) {
         orm_error_clear(&why);
         return fail_from(s, s->conn, rc);

@@ -175,6 +175,11 @@ int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t 
     return ORM_OK;
 }
 
+void orm_stmt_stream(orm_conn *c, orm_stmt *s, int chunk)
+{
+    if (c->drv->stream) c->drv->stream(s, chunk);
+}
+
 /* One execution is counted (and echoed) on its first step, the one that
  * carries echo_sql. */
 int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params, size_t n)

@@ -102,6 +102,13 @@ typedef struct orm_driver {
      * the server this connection reached takes INSERT ... RETURNING, asked
      * once at open (the mysql driver: MariaDB 10.5 or later, not MySQL). */
     int (*returning)(orm_conn *c);
+    /* may be NULL (then rows come as the driver always reads them): asks
+     * that the next execution of s read its rows from the server chunk at a
+     * time (PostgreSQL: a server-side cursor), so that a loop over a large
+     * result holds one chunk, while other statements may still run on the
+     * connection between its steps. Reset ends the request; a driver that
+     * cannot at that moment (no transaction open) reads as usual. */
+    void (*stream)(orm_stmt *s, int chunk);
 } orm_driver;
 
 /* The shared head of every driver's connection struct. */
@@ -147,6 +154,9 @@ int orm_conn_prepare(orm_conn *c, const char *sql, orm_stmt **out);
 /* Binds params[0..n) to parameters 1..n; own: who keeps their bytes alive. */
 int orm_stmt_bind_all(orm_conn *c, orm_stmt *s, const orm_value *params, size_t n,
                       orm_bind_own own);
+/* Asks that s's next execution read its rows chunk at a time from the
+ * server (the driver's stream; nothing when it has none). */
+void orm_stmt_stream(orm_conn *c, orm_stmt *s, int chunk);
 /* Echoes (if enabled) sql + params, then steps. The echo happens once per
  * execution: pass echo_sql NULL on subsequent steps of the same execution. */
 int orm_stmt_step(orm_conn *c, orm_stmt *s, const char *echo_sql, const orm_value *params,

@@ -1,7 +1,9 @@
 /* driver_mysql.c — the MySQL/MariaDB driver on libmariadb: the orm_driver
  * table orm_driver_mysql. Statements are server-side prepared
  * (mysql_stmt_*), results are buffered on the client (store_result) so
- * several cursors can be open at once, and each column is converted by its
+ * several cursors can be open at once (a streaming loop's statement reads
+ * through a server-side cursor instead, STMT_ATTR_PREFETCH_ROWS rows at a
+ * time: my_stream), and each column is converted by its
  * field type. The session is made to behave like the other backends at
  * connect: strict SQL mode, '||' concatenates, '\\' is an ordinary
  * character, "double quotes" name identifiers, UPDATE/DELETE count matched
@@ -78,6 +80,8 @@ typedef struct my_stmt {
     my_col *cols;
     int executed;
     int64_t changes;
+    int chunk;  /* my_stream: the next execution reads through a cursor, chunk rows a fetch */
+    int cursor; /* this execution reads through a cursor (nothing stored on the client) */
 } my_stmt;
 
 extern const orm_driver orm_driver_mysql;
@@ -539,7 +543,9 @@ static int bind_results(my_stmt *s)
             b->buffer = &col->dval;
             continue;
         }
-        unsigned long want = f->max_length + 1;
+        /* through a cursor the longest value is not known: the declared
+         * length, within reason (a longer value is fetched again) */
+        unsigned long want = (s->cursor ? (f->length < 256 ? f->length : 256) : f->max_length) + 1;
         if (col->kind == K_TIME || col->kind == K_DEC) want = want < 80 ? 80 : want;
         if (want > col->cap) {
             char *nb = realloc(col->buf, want);
@@ -555,9 +561,22 @@ static int bind_results(my_stmt *s)
     return ORM_OK;
 }
 
+/* Sets the cursor type of s's next execution (and its prefetch). */
+static void set_cursor(my_stmt *s, int on)
+{
+    unsigned long type = on ? CURSOR_TYPE_READ_ONLY : CURSOR_TYPE_NO_CURSOR;
+    mysql_stmt_attr_set(s->st, STMT_ATTR_CURSOR_TYPE, &type);
+    if (on) {
+        unsigned long rows = (unsigned long)s->chunk;
+        mysql_stmt_attr_set(s->st, STMT_ATTR_PREFETCH_ROWS, &rows);
+    }
+    s->cursor = on;
+}
+
 static int execute(my_stmt *s)
 {
     if (s->nparams && mysql_stmt_bind_param(s->st, s->pbind) != 0) return fail_stmt(s);
+    if (s->chunk > 0 && s->meta && !s->cursor) set_cursor(s, 1);
     if (mysql_stmt_execute(s->st) != 0) return fail_stmt(s);
     s->executed = 1;
     my_ulonglong id = mysql_stmt_insert_id(s->st);
@@ -568,6 +587,7 @@ static int execute(my_stmt *s)
         mysql_stmt_reset(s->st); /* the rows are not read: dropped, the link stays in sync */
         return orm_error_oom(&s->conn->base.err);
     }
+    if (s->meta && s->cursor) return bind_results(s); /* rows come as fetched */
     if (s->meta) {
         if (mysql_stmt_store_result(s->st) != 0) {
             /* an INSERT ... RETURNING fails here (a duplicate...): its
@@ -715,8 +735,18 @@ static int my_reset(orm_stmt *os)
 {
     my_stmt *s = STMT(os);
     if (s->executed && s->meta) mysql_stmt_free_result(s->st);
+    if (s->cursor) { /* closes the cursor on the server; the next run stores its rows */
+        mysql_stmt_reset(s->st);
+        set_cursor(s, 0);
+    }
+    s->chunk = 0; /* asked for one execution */
     s->executed = 0;
     return ORM_OK;
+}
+
+static void my_stream(orm_stmt *os, int chunk)
+{
+    STMT(os)->chunk = chunk > 0 ? chunk : 0;
 }
 
 static void my_finalize(orm_stmt *os)
@@ -790,4 +820,5 @@ const orm_driver orm_driver_mysql = {
     .set_foreign_keys = my_set_foreign_keys,
     .clear_bindings = my_clear_bindings,
     .returning = my_returning,
+    .stream = my_stream,
 };

@@ -279,4 +279,5 @@ const orm_driver orm_driver_pg = {
     .in_transaction = pg_in_transaction,
     .set_foreign_keys = NULL,
     .clear_bindings = orm_pg_clear_bindings,
+    .stream = orm_pg_stream,
 };

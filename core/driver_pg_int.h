@@ -62,6 +62,13 @@ typedef struct pg_stmt {
     int nctypes;  /* entries ctypes holds room for */
     int prepared; /* name is a statement on the server */
     int nscan;    /* the highest $n in sql (counted before preparing) */
+    /* Streaming (orm_pg_stream): chunk > 0 asks that the next execution
+     * read its rows through a server-side cursor, chunk rows a FETCH;
+     * cursor names the one open ("" when none); more says the last FETCH
+     * filled its chunk, so another may bring rows. */
+    int chunk;
+    char cursor[24];
+    int more;
 } pg_stmt;
 
 /* libpq (before 17) takes a ParameterDescription message longer than 30,000
@@ -105,6 +112,7 @@ const char *orm_pg_column_name(orm_stmt *os, int i);
 int orm_pg_column_value(orm_stmt *os, int i, orm_value *out);
 int orm_pg_column_peek(orm_stmt *os, int i, orm_value *out);
 int orm_pg_reset(orm_stmt *os);
+void orm_pg_stream(orm_stmt *os, int chunk);
 void orm_pg_finalize(orm_stmt *os);
 int64_t orm_pg_changes(orm_stmt *os);
 

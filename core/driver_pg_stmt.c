@@ -187,26 +187,11 @@ static int retype(pg_stmt *s)
     return again ? prepare_named(s) : ORM_OK;
 }
 
-static int execute(pg_stmt *s)
+/* Takes s->res, just received, as the rows to step through: its column
+ * types, the rows changed, the position before the first row. */
+static int take_result(pg_stmt *s)
 {
     pg_conn *c = s->conn;
-    int rc = retype(s);
-    if (rc < 0) return rc;
-    for (int i = 0; i < s->nparams; i++)
-        orm_pg_put_param(s, i);
-    PQclear(s->res);
-    int guard = orm_pg_guard_open(c);
-    s->res = PQexecPrepared(c->pg, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
-    ExecStatusType st = PQresultStatus(s->res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
-        rc = orm_pg_fail_res(c, s->res, s->sql);
-        PQclear(s->res);
-        s->res = NULL;
-        orm_pg_guard_close(c, guard, 1);
-        return rc;
-    }
-    orm_pg_guard_close(c, guard, 0);
-    orm_pg_note_writes(c, s->res);
     int nf = PQnfields(s->res);
     if (nf > s->nctypes) {
         Oid *t = realloc(s->ctypes, (size_t)nf * sizeof *t);
@@ -226,6 +211,103 @@ static int execute(pg_stmt *s)
     return ORM_OK;
 }
 
+/* The next chunk of the open cursor into s->res. */
+static int fetch(pg_stmt *s)
+{
+    pg_conn *c = s->conn;
+    char sql[64];
+    snprintf(sql, sizeof sql, "FETCH FORWARD %d FROM %s", s->chunk, s->cursor);
+    PQclear(s->res);
+    int guard = orm_pg_guard_open(c);
+    s->res = PQexec(c->pg, sql);
+    if (PQresultStatus(s->res) != PGRES_TUPLES_OK) {
+        int rc = orm_pg_fail_res(c, s->res, s->sql);
+        PQclear(s->res);
+        s->res = NULL;
+        s->cursor[0] = '\0'; /* a failed transaction took it, or it never was */
+        orm_pg_guard_close(c, guard, 1);
+        return rc;
+    }
+    orm_pg_guard_close(c, guard, 0);
+    s->more = PQntuples(s->res) == s->chunk;
+    return take_result(s);
+}
+
+/* Runs s as DECLARE ... CURSOR WITH HOLD (it outlives a commit in the loop
+ * that reads it, the server keeping what is left) and fetches the first
+ * chunk. The parameters go with the types the prepared statement has. */
+static int declare(pg_stmt *s)
+{
+    pg_conn *c = s->conn;
+    snprintf(s->cursor, sizeof s->cursor, "orm_cur_%lu", ++c->next_name);
+    size_t n = strlen(s->sql) + sizeof s->cursor + 48;
+    char *sql = malloc(n);
+    if (sql == NULL) {
+        s->cursor[0] = '\0';
+        return orm_error_oom(&c->base.err);
+    }
+    snprintf(sql, n, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s", s->cursor, s->sql);
+    int guard = orm_pg_guard_open(c);
+    PGresult *res = PQexecParams(c->pg, sql, s->nparams, s->ptypes, s->vals, s->lens, s->fmts, 0);
+    free(sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        int rc = orm_pg_fail_res(c, res, s->sql);
+        PQclear(res);
+        s->cursor[0] = '\0';
+        orm_pg_guard_close(c, guard, 1);
+        return rc;
+    }
+    PQclear(res);
+    orm_pg_guard_close(c, guard, 0);
+    return fetch(s);
+}
+
+/* Closes the cursor s has open, if any (gone already after a failed
+ * transaction: nothing to do then). */
+static void close_cursor(pg_stmt *s)
+{
+    if (s->cursor[0] == '\0') return;
+    pg_conn *c = s->conn;
+    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_INERROR) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "CLOSE %s", s->cursor);
+        PQclear(PQexec(c->pg, sql));
+    }
+    s->cursor[0] = '\0';
+    s->more = 0;
+}
+
+static int execute(pg_stmt *s)
+{
+    pg_conn *c = s->conn;
+    int rc = retype(s);
+    if (rc < 0) return rc;
+    for (int i = 0; i < s->nparams; i++)
+        orm_pg_put_param(s, i);
+    PQclear(s->res);
+    s->res = NULL;
+    close_cursor(s);
+    if (s->chunk > 0 && PQtransactionStatus(c->pg) == PQTRANS_INTRANS) return declare(s);
+    int guard = orm_pg_guard_open(c);
+    s->res = PQexecPrepared(c->pg, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
+    ExecStatusType st = PQresultStatus(s->res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
+        rc = orm_pg_fail_res(c, s->res, s->sql);
+        PQclear(s->res);
+        s->res = NULL;
+        orm_pg_guard_close(c, guard, 1);
+        return rc;
+    }
+    orm_pg_guard_close(c, guard, 0);
+    orm_pg_note_writes(c, s->res);
+    return take_result(s);
+}
+
+void orm_pg_stream(orm_stmt *os, int chunk)
+{
+    STMT(os)->chunk = chunk > 0 ? chunk : 0;
+}
+
 int orm_pg_step(orm_stmt *os)
 {
     pg_stmt *s = STMT(os);
@@ -236,6 +318,14 @@ int orm_pg_step(orm_stmt *os)
     if (s->row + 1 < PQntuples(s->res)) {
         s->row++;
         return ORM_ROW;
+    }
+    if (s->cursor[0] && s->more) { /* the next chunk */
+        int rc = fetch(s);
+        if (rc < 0) return rc;
+        if (PQntuples(s->res) > 0) {
+            s->row = 0;
+            return ORM_ROW;
+        }
     }
     s->row = PQntuples(s->res);
     return ORM_DONE;
@@ -361,6 +451,8 @@ int orm_pg_reset(orm_stmt *os)
     PQclear(s->res);
     s->res = NULL;
     s->row = -1;
+    close_cursor(s);
+    s->chunk = 0; /* asked for one execution */
     return ORM_OK;
 }
 
@@ -368,6 +460,7 @@ void orm_pg_finalize(orm_stmt *os)
 {
     pg_stmt *s = STMT(os);
     if (!s) return;
+    close_cursor(s);
     if (s->prepared) deallocate(s->conn, s->name); /* else never prepared */
     stmt_free(s);
 }

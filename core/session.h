@@ -197,6 +197,11 @@ int orm_cursor_open(orm_session *s, const char *sql, const orm_value *const *par
  * unbound when it closes); orm_cursor_open is ORM_BIND_COPY. */
 int orm_cursor_open_own(orm_session *s, const char *sql, const orm_value *const *params, size_t n,
                         orm_bind_own own, orm_cursor **out);
+/* The same for a loop that reads the rows as it goes (orm_cursor_stream):
+ * the server sends them chunk at a time where the driver can (a
+ * PostgreSQL cursor), not all at once into the client's memory. */
+int orm_cursor_open_stream(orm_session *s, const char *sql, const orm_value *const *params,
+                           size_t n, orm_bind_own own, int chunk, orm_cursor **out);
 int orm_cursor_step(orm_cursor *c); /* ORM_ROW, ORM_DONE, or failure */
 int orm_cursor_ncols(orm_cursor *c);
 const char *orm_cursor_colname(orm_cursor *c, int i);
