@@ -1,6 +1,7 @@
 /* l_instance.c — model instances: userdata over a core orm_object, one per
  * row per session (the db's weak object cache), attribute reads and writes
  * with validation, repr, and the flush hooks that fill defaults. */
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj)
     u->magic = L_INST_MAGIC;
     u->obj = obj;
     l_class *c = obj->table->udata;
+    assert(c != NULL); /* a row of a model's table, not an association table's */
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->imt_ref);
     lua_setmetatable(L, -2);
     if (id == 0) {

@@ -112,6 +112,10 @@ int l_db_raise_session(lua_State *L, l_db *db)
         lua_pushvalue(L, err - 1);
         lua_setfield(L, err, "where");
     }
+    if (o != NULL && o->table->udata == NULL) { /* an association row: no class shows it */
+        orm_object_release(o);
+        o = NULL;
+    }
     if (o == NULL) l_throw(L);
     lua_pushcfunction(L, teach);
     lua_pushvalue(L, err);

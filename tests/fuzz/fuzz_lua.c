@@ -5,7 +5,8 @@
  * template, the next bytes its operands (valid and invalid values, Exprs,
  * queries, instances). Every statement runs in pcall: errors are expected,
  * crashes and sanitizer reports are findings. An instruction budget and a
- * memory cap keep runaway code bounded; io, os and debug are not there. */
+ * memory cap keep runaway code bounded; io, os and debug are not there.
+ * FUZZ_LUA_PRINT=1 in the environment prints each generated program. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         luaL_pushresult(&B);
         size_t len;
         const char *code = lua_tolstring(L, -1, &len);
+        if (getenv("FUZZ_LUA_PRINT")) fprintf(stderr, "%s", code); /* to replay a finding */
         rc = luaL_loadbufferx(L, code, len, "=fuzz", "t");
         lua_remove(L, -2);
     }
