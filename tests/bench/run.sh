@@ -106,6 +106,15 @@ now_ns() { date +%s%N; }
 # val FILE KEY — the value of "KEY value" in FILE (empty when absent)
 val() { [ -f "$1" ] && awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 
+# stream_row FILE — the streaming line of a server's table: the loop's peak
+# RSS and time from a run of ormsh_bench.lua stream (nothing when it did not run)
+stream_row() {
+    [ -f "$1" ] || return 0
+    awk -v k="$(val "$1" rss_kib)" -v w="$(val "$1" wall)" -v n="$(val "$1" rows)" '
+        BEGIN { printf "%-26s %10s %10.1f %8s %8s  %-8s  (%d rows, %.3f s)\n", "stream RSS (MiB)", "-", k / 1024, "-", "<40MiB",
+                (k / 1024 < 40) ? "ok" : "MISSED", n, w }'
+}
+
 # median of the numbers on standard input (empty input gives nothing)
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -759,6 +768,14 @@ else
         check_same w4 "ormsh W4 lazy" pgormsh.w4lazy pgraw
         check_same w5 "ormsh W5" pgormsh.w5 pgraw
     fi
+    # streaming: a loop over STREAM_N rows one INSERT ... SELECT made (the
+    # rows come through a server-side cursor, yield_per at a time)
+    if [ "$STREAM_N" -gt 0 ] && pg_db pgstream &&
+        "$ORMSH" --app "$APP" --database "$(pg_url pgstream)" -e 'db.create_all()' >/dev/null 2>> "$ERRS" &&
+        pg_sql pgstream "INSERT INTO author (name, email) SELECT 'author' || g, 'author' || g || '@example.com' FROM generate_series(1, $STREAM_N) g" > /dev/null; then
+        run_phase pgormsh.stream "ormsh stream $STREAM_N on PostgreSQL" \
+            "$ORMSH" --app "$APP" --database "$(pg_url pgstream)" run "$LUA_BENCH" stream "$STREAM_N"
+    fi
     servers_stop_all
 
     # the table: row() without the SQLAlchemy columns
@@ -784,6 +801,7 @@ else
     awk -v c="$(medians rss_kib pgraw.w2)" -v o="$(medians rss_kib pgormsh.w2)" '
         function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
         BEGIN { printf "%-26s %10s %10s %8s %8s  %-8s\n", "W2 peak RSS (MiB)", m(c), m(o), "-", "-", "-" }'
+    stream_row "$OUT/pgormsh.stream"
     PY=$savepy
     echo
     [ "$PG_N" != "$N" ] && echo "PostgreSQL: N=$PG_N for W1-W3, not $N as on SQLite (every row is a round trip to the server)."
@@ -964,6 +982,15 @@ else
         check_same w4 "ormsh W4 lazy" myormsh.w4lazy myraw
         check_same w5 "ormsh W5" myormsh.w5 myraw
     fi
+    # streaming, as on PostgreSQL (six digits crossed, so at most 1,000,000
+    # rows: the server allows 1,000 recursive steps only)
+    d="(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
+    if [ "$STREAM_N" -gt 0 ] && my_db mystream &&
+        "$ORMSH" --app "$APP" --database "$(my_url mystream)" -e 'db.create_all()' >/dev/null 2>> "$ERRS" &&
+        my_sql mystream "INSERT INTO author (name, email) SELECT CONCAT('author', n), CONCAT('author', n, '@example.com') FROM (SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d + 100000 * g.d AS n FROM $d a, $d b, $d c, $d e, $d f, $d g) x WHERE n <= $STREAM_N" > /dev/null; then
+        run_phase myormsh.stream "ormsh stream $STREAM_N on MariaDB" \
+            "$ORMSH" --app "$APP" --database "$(my_url mystream)" run "$LUA_BENCH" stream "$STREAM_N"
+    fi
     servers_stop_all
 
     # the table: row() without the SQLAlchemy columns
@@ -989,6 +1016,7 @@ else
     awk -v c="$(medians rss_kib myraw.w2)" -v o="$(medians rss_kib myormsh.w2)" '
         function m(x) { return x == "" ? "ERROR" : sprintf("%.1f", x / 1024) }
         BEGIN { printf "%-26s %10s %10s %8s %8s  %-8s\n", "W2 peak RSS (MiB)", m(c), m(o), "-", "-", "-" }'
+    stream_row "$OUT/myormsh.stream"
     PY=$savepy
     echo
     [ "$MY_N" != "$N" ] && echo "MariaDB: N=$MY_N for W1-W3, not $N as on SQLite (every row is a round trip to the server)."
