@@ -13,12 +13,15 @@
  * do). A group larger than CYCLE_MAX is left alone: kept, never wrongly
  * freed. */
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "relation_state.h"
 #include "session_int.h"
 
 #define CYCLE_MAX 256 /* objects looked at from one release */
+#define HASH_SIZE 512 /* open addressing over the members, at most half full */
 
 typedef struct {
     orm_object *o;
@@ -32,40 +35,58 @@ typedef struct {
     int overflow; /* more than CYCLE_MAX reachable */
     int *todo;    /* live members whose holdings are not marked yet */
     int ntodo;
+    int *hash; /* HASH_SIZE slots: a member's index, or -1 */
 } group;
+
+static unsigned hash_of(const orm_object *o)
+{
+    uintptr_t p = (uintptr_t)o >> 4;
+    return (unsigned)((p ^ (p >> 9)) * 2654435761u) & (HASH_SIZE - 1);
+}
+
+/* o's member index, or -1; *slot is where o is or would go. */
+static int find_slot(const group *g, const orm_object *o, unsigned *slot)
+{
+    unsigned h = hash_of(o);
+    while (g->hash[h] >= 0 && g->m[g->hash[h]].o != o)
+        h = (h + 1) & (HASH_SIZE - 1);
+    *slot = h;
+    return g->hash[h];
+}
 
 static int find(const group *g, const orm_object *o)
 {
-    for (int i = 0; i < g->n; i++)
-        if (g->m[i].o == o) return i;
-    return -1;
+    unsigned slot;
+    return find_slot(g, o, &slot);
 }
 
 /* Calls f on every object o holds a reference to through its links and
  * relationship slots (an object held twice comes twice). */
 static void each_held(orm_object *o, void (*f)(group *, orm_object *), group *g)
 {
-    for (int i = 0; i < o->nlinks; i++)
+    for (int i = 0; i < o->nlinks && !g->overflow; i++)
         f(g, o->links[i].src);
     const orm_rel_slots *ss = o->rels;
     if (ss == NULL) return;
-    for (int i = 0; i < ss->n; i++) {
+    for (int i = 0; i < ss->n && !g->overflow; i++) {
         const orm_rel_slot *sl = &ss->slot[i];
-        for (int k = 0; k < sl->n; k++)
+        for (int k = 0; k < sl->n && !g->overflow; k++) /* a wide collection stops soon */
             f(g, sl->items[k]);
         if (sl->target) f(g, sl->target);
     }
-    for (int i = 0; i < ss->nassoc; i++)
+    for (int i = 0; i < ss->nassoc && !g->overflow; i++)
         f(g, ss->assoc[i]);
 }
 
 static void add(group *g, orm_object *o)
 {
-    if (g->overflow || find(g, o) >= 0) return;
+    unsigned slot;
+    if (g->overflow || find_slot(g, o, &slot) >= 0) return;
     if (g->n == CYCLE_MAX) {
         g->overflow = 1;
         return;
     }
+    g->hash[slot] = g->n;
     g->m[g->n++] = (member){.o = o};
 }
 
@@ -95,8 +116,9 @@ static void held_live(group *g, orm_object *o)
 static void collect(orm_object *root)
 {
     member m[CYCLE_MAX];
-    int todo[CYCLE_MAX];
-    group g = {.m = m, .todo = todo};
+    int todo[CYCLE_MAX], hash[HASH_SIZE];
+    memset(hash, -1, sizeof hash);
+    group g = {.m = m, .todo = todo, .hash = hash};
     add(&g, root);
     for (int i = 0; i < g.n && !g.overflow; i++)
         each_held(g.m[i].o, add, &g);
@@ -123,7 +145,9 @@ static void collect(orm_object *root)
 void orm_object_release_collect(orm_object *o)
 {
     if (o == NULL) return;
-    if (o->refs > 1 && (o->nlinks > 0 || o->rels != NULL)) {
+    /* an object the session holds (pending, changed, deleted) lives, and
+     * so does all it holds: nothing to look at */
+    if (o->refs > 1 && !o->touched && (o->nlinks > 0 || o->rels != NULL)) {
         o->refs--;
         collect(o);
         return;

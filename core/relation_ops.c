@@ -250,7 +250,10 @@ static int push_reached(const orm_rel_env *e, orm_object *o, objvec *t)
  * recursion (a chain of linked objects is as long as the data makes it):
  * each object reached joins the session when visited, then what it reaches
  * is visited; association rows made before an object joined a session
- * follow it. */
+ * follow it. The walk stops at objects already in a session (o itself
+ * excepted), as SQLAlchemy's halts at what the session contains: what they
+ * reach joined with them, or when it was linked to them (set_parent,
+ * append). Else each append to a parent with N children would walk all N. */
 int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
 {
     if (o->rels == NULL && o->nlinks == 0) return ORM_OK; /* nothing linked or loaded */
@@ -265,6 +268,7 @@ int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
             if (was < 0) rc = oom(e);
             continue;
         }
+        if (cur != o && cur->session != NULL) continue; /* halts here */
         if (cur->session == NULL && (rc = orm_session_add(e->s, cur)) < 0) break;
         if (push_reached(e, cur, &t) < 0) {
             rc = oom(e);

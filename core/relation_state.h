@@ -24,6 +24,11 @@ typedef struct orm_rel_slot {
     int n, cap;          /* items used / allocated */
     orm_object *target;  /* many-to-one: the cached target (retained), or NULL */
     unsigned loaded : 1; /* collection: items are what the database and memory hold */
+    /* A large collection's items as a set (open addressing, icap a power
+     * of two, at most half full; NULL: none yet, or dropped by a removal),
+     * so that appending checks for a duplicate without a scan. */
+    const orm_object **index;
+    int icap;
 } orm_rel_slot;
 
 typedef struct orm_rel_slots {

@@ -292,6 +292,65 @@ static void test_relation_state__target_current(void **state)
     rt_drop(p);
 }
 
+/* A collection past INDEX_MIN items checks duplicates through its set:
+ * each child once, in order, whatever was removed and added again. */
+static void test_relation_state__wide_collection_set(void **state)
+{
+    fx *f = *state;
+    rt t;
+    rt_init(&t, f);
+    enum { N = 200 };
+    orm_object *p = new_parent(f, "p"), *c[N];
+    for (int i = 0; i < N; i++) {
+        c[i] = new_child(f, 0, "c");
+        assert_int_equal(orm_rel_add_item(p, &t.children, c[i]), 1);
+        assert_int_equal(orm_rel_add_item(p, &t.children, c[i / 2]), 0); /* there already */
+    }
+    for (int i = 0; i < N; i += 2)
+        assert_int_equal(orm_rel_remove_item(p, &t.children, c[i]), 1);
+    assert_int_equal(orm_rel_count(p, &t.children), N / 2);
+    for (int i = 1; i < N; i += 2)
+        assert_int_equal(orm_rel_add_item(p, &t.children, c[i]), 0);
+    for (int i = 0; i < N; i += 2)
+        assert_int_equal(orm_rel_add_item(p, &t.children, c[i]), 1); /* back, at the end */
+    assert_int_equal(orm_rel_count(p, &t.children), N);
+    for (int i = 0; i < N / 2; i++) {
+        assert_ptr_equal(orm_rel_item(p, &t.children, i), c[2 * i + 1]);
+        assert_ptr_equal(orm_rel_item(p, &t.children, N / 2 + i), c[2 * i]);
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(orm_rel_add_item(p, &t.children, c[i]), 0);
+    rt_drop(p);
+    for (int i = 0; i < N; i++)
+        orm_object_release(c[i]);
+}
+
+/* The save-update cascade stops at objects already in the session: what
+ * they hold joined with them. Appending to a parent in the session adds
+ * the new child alone, however many children the parent has. */
+static void test_relation_state__cascade_halts_in_session(void **state)
+{
+    fx *f = *state;
+    rt t;
+    rt_init(&t, f);
+    orm_rel_env e = rt_env(&t);
+    orm_object *p = new_parent(f, "p"), *kept = new_child(f, 0, "kept");
+    assert_int_equal(orm_rel_append(&e, &t.children, &t.parent, p, kept), ORM_OK);
+    add_ok(f, p);
+    assert_int_equal(orm_rel_cascade_add(&e, p), ORM_OK); /* the root is walked */
+    assert_int_equal(kept->state, ORM_OBJ_PENDING);
+    orm_session_expunge(f->s, kept); /* out again, still p's child */
+    orm_object *c = new_child(f, 0, "c");
+    assert_int_equal(orm_rel_append(&e, &t.children, &t.parent, p, c), ORM_OK);
+    assert_int_equal(c->state, ORM_OBJ_PENDING);          /* the new child joins */
+    assert_int_equal(kept->state, ORM_OBJ_TRANSIENT);     /* not walked to, through p */
+    assert_int_equal(orm_rel_cascade_add(&e, p), ORM_OK); /* from p itself it is */
+    assert_int_equal(kept->state, ORM_OBJ_PENDING);
+    rt_drop(c);
+    rt_drop(kept);
+    rt_drop(p);
+}
+
 /* The save-update cascade over a wide collection: every child joins the
  * session once (a hashed visited set, a stack of objects to visit). */
 static void test_relation_state__cascade_add_wide(void **state)
@@ -330,6 +389,8 @@ int main(void)
         FIXTURE_TEST(test_relation_state__load_many),
         FIXTURE_TEST(test_relation_state__target_current),
         FIXTURE_TEST(test_relation_state__cascade_add_wide),
+        FIXTURE_TEST(test_relation_state__wide_collection_set),
+        FIXTURE_TEST(test_relation_state__cascade_halts_in_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
