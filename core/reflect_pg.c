@@ -2,7 +2,8 @@
  * of the current schema (current_schema(), in creation order), their
  * columns with the types mapped back to ormsh's names (integer -> Integer,
  * character varying(n) -> String(n), timestamp -> DateTime, bytea ->
- * LargeBinary, jsonb/json -> JSON, ...; anything else keeps its SQL text),
+ * LargeBinary, jsonb/json -> JSON, ...; a domain as its base type; anything
+ * else keeps its SQL text),
  * nullability, defaults (a SERIAL/IDENTITY column is the generated key, not
  * a default), the primary key, unique constraints, foreign keys with their
  * ON DELETE / ON UPDATE, and the indexes that stand for no constraint.
@@ -119,9 +120,12 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
     int rc = orm_sqlq_open1(
         &q, c,
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '' FROM "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', "
+        "CASE WHEN ty.typtype = 'd' THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END "
+        "FROM "
         "pg_catalog.pg_attribute a" REL_OF(
-            "a.attrelid") " LEFT JOIN pg_catalog.pg_attrdef d ON "
+            "a.attrelid") " JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid LEFT JOIN "
+                          "pg_catalog.pg_attrdef d ON "
                           "d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE" IS_TABLE
                           " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         t->name);
@@ -133,6 +137,9 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         col.nullable = orm_sqlq_int(&q, 2) == 0;
         col.server_default = orm_sqlq_text(&q, 3, &oom);
         col.type_known = col.type_sql && map_type(col.type_sql, &col.type);
+        char *base = orm_sqlq_text(&q, 5, &oom); /* a domain's base type (NULL: no domain) */
+        if (!col.type_known && base) col.type_known = map_type(base, &col.type);
+        free(base);
         int integer =
             col.type_known && (col.type.kind == ORM_T_INTEGER || col.type.kind == ORM_T_BIGINT);
         const char *d = col.server_default;
