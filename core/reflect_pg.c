@@ -226,7 +226,8 @@ static int read_indexes(orm_conn *c, orm_dbtable *t)
     orm_sqlq q;
     int rc = orm_sqlq_open1(
         &q, c,
-        "SELECT i.relname, x.indisunique, a.attname FROM pg_catalog.pg_index x JOIN "
+        "SELECT i.relname, x.indisunique, a.attname, CASE WHEN 0 = ANY (x.indkey::int2[]) THEN "
+        "pg_catalog.pg_get_indexdef(x.indexrelid) END FROM pg_catalog.pg_index x JOIN "
         "pg_catalog.pg_class i ON i.oid = x.indexrelid" REL_OF(
             "x.indrelid") " CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS "
                           "u(attnum, ord) LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = "
@@ -240,10 +241,13 @@ static int read_indexes(orm_conn *c, orm_dbtable *t)
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
         char *name = orm_sqlq_text(&q, 0, &oom), *col = orm_sqlq_text(&q, 2, &oom);
+        char *def = orm_sqlq_text(&q, 3, &oom); /* an expression index's DDL */
         int unique = orm_sqlq_int(&q, 1) != 0;
         if (!oom && name && orm_reflect_index_col(t, name, unique, col) < 0) oom = 1;
+        if (!oom && name && def && orm_reflect_index_sql(t, name, def) < 0) oom = 1;
         free(name);
         free(col);
+        free(def);
         if (oom) rc = OOM(c);
     }
     orm_sqlq_close(&q);
