@@ -1,6 +1,6 @@
 /* reflect_mysql.c — reading a MySQL/MariaDB schema from information_schema:
  * the base tables of the current database (DATABASE()), their columns with
- * the types mapped back to ormsh's names (int -> Integer, tinyint(1) ->
+ * the types mapped back to ormsh's names (int and year -> Integer, tinyint(1) ->
  * Boolean, varchar(n) -> String(n), longtext -> Text, or JSON when
  * MariaDB's json_valid() check guards it, double -> Float, datetime ->
  * DateTime, longblob -> LargeBinary, ...; anything else keeps its SQL
@@ -71,6 +71,7 @@ static int map_type(const char *dt, const char *ct, long len, long prec, long sc
         {"decimal", ORM_T_NUMERIC},   {"numeric", ORM_T_NUMERIC},    {"date", ORM_T_DATE},
         {"datetime", ORM_T_DATETIME}, {"timestamp", ORM_T_DATETIME}, {"tinyblob", ORM_T_BINARY},
         {"blob", ORM_T_BINARY},       {"mediumblob", ORM_T_BINARY},  {"longblob", ORM_T_BINARY},
+        {"year", ORM_T_INTEGER}, /* read back as a number (Sakila's film.release_year) */
     };
     memset(out, 0, sizeof *out);
     if (!dt) return 0;
