@@ -388,8 +388,9 @@ static void note_hidden_query(builder *b)
     for (int i = 0; i < b->m->n && !b->oom; i++) {
         const orm_rclass *k = &b->m->classes[i];
         if (!k->mapped && k->name && orm_dbtable_find_column(k->table, "query") >= 0)
-            note(b, "table '%s' has a column 'query': %s.query is that column, so query the "
-                    "table with db.session:query(%s)",
+            note(b,
+                 "table '%s' has a column 'query': %s.query is that column, so query the "
+                 "table with db.session:query(%s)",
                  k->table->name, k->name, k->name);
     }
 }
