@@ -125,6 +125,8 @@ void orm_lua_push_table_ddl(lua_State *L, int idx, const char *name)
         const orm_dbindex *x = &(*box)->indexes[i];
         if (x->sql)
             orm_buf_puts(&b, x->sql);
+        else if (x->cols.n == 0) /* an expression the catalog did not spell out */
+            orm_buf_printf(&b, "-- index %s on an expression", x->name ? x->name : "(unnamed)");
         else
             rc = orm_dbindex_ddl(d, (*box)->name, x, &b);
         orm_buf_puts(&b, ";");

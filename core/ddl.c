@@ -193,13 +193,29 @@ static void error_copy(orm_error *dst, const orm_error *src)
     if (src->sql) orm_error_attach_sql(dst, src->sql, src->params, src->nparams);
 }
 
+/* A statement the database refused as bad SQL names the table it was for
+ * ("cannot use column reference in DEFAULT expression (table 'film')"):
+ * create_all runs one per table, index and key, so the message alone does
+ * not say where. Other errors (locked, read-only) keep their text. */
+static void name_table(orm_conn *c, const orm_table *t)
+{
+    if (c->err.cls != ORM_ERR_PROGRAMMING || !c->err.message) return;
+    orm_error first;
+    orm_error_init(&first);
+    orm_error_move(&first, &c->err);
+    orm_error_set(&c->err, first.cls, first.code, "%s (table '%s')", first.message, t->name);
+    if (first.sql) orm_error_attach_sql(&c->err, first.sql, first.params, first.nparams);
+    orm_error_clear(&first);
+}
+
 /* Runs one statement for table t built in b (reset afterwards); rc is what
  * building it returned. */
 static int run(orm_conn *c, const orm_table *t, orm_buf *b, int rc)
 {
-    if (rc == ORM_OK)
+    if (rc == ORM_OK) {
         rc = orm_conn_exec(c, orm_buf_str(b));
-    else if (rc == ORM_ENOMEM)
+        if (rc < 0) name_table(c, t);
+    } else if (rc == ORM_ENOMEM)
         orm_error_oom(&c->err);
     else
         rc = orm_error_set(&c->err, ORM_ERR_ARGUMENT, 0, "table '%s' has no columns", t->name);

@@ -363,9 +363,10 @@ static int col_kind(const MYSQL_FIELD *f)
     case MYSQL_TYPE_SHORT:
     case MYSQL_TYPE_INT24:
     case MYSQL_TYPE_LONG:
-    case MYSQL_TYPE_LONGLONG:
     case MYSQL_TYPE_YEAR:
         return K_INT;
+    case MYSQL_TYPE_LONGLONG: /* BIGINT UNSIGNED past INT64_MAX: as DECIMAL (exact text) */
+        return f->flags & UNSIGNED_FLAG ? K_DEC : K_INT;
     case MYSQL_TYPE_FLOAT:
     case MYSQL_TYPE_DOUBLE:
         return K_REAL;

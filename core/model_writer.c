@@ -195,6 +195,10 @@ static void write_table_args(const orm_rclass *k, orm_buf *out)
     for (int i = 0; i < t->nindexes; i++) {
         const orm_dbindex *x = &t->indexes[i];
         if (x->cols.n == 1 && default_index(t, x->cols.v[0], out) == i) continue; /* index = true */
+        if ((x->cols.n == 0 || !x->name) && x->sql) {
+            orm_buf_printf(out, "  -- not declared here: %s\n", x->sql);
+            continue;
+        }
         if (x->cols.n == 0 || !x->name) {
             orm_buf_printf(out, "  -- index %s on an expression (not declared here)\n",
                            x->name ? x->name : "(unnamed)");

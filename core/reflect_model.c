@@ -381,6 +381,20 @@ static void fk_order(builder *b)
     free(done);
 }
 
+/* A column named query hides Model.query (a column is a class attribute
+ * too, and keeps its name): said, with the way that still works. */
+static void note_hidden_query(builder *b)
+{
+    for (int i = 0; i < b->m->n && !b->oom; i++) {
+        const orm_rclass *k = &b->m->classes[i];
+        if (!k->mapped && k->name && orm_dbtable_find_column(k->table, "query") >= 0)
+            note(b,
+                 "table '%s' has a column 'query': %s.query is that column, so query the "
+                 "table with db.session:query(%s)",
+                 k->table->name, k->name, k->name);
+    }
+}
+
 int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn mapped, void *ud,
                       orm_rmodels **out)
 {
@@ -404,6 +418,7 @@ int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn 
         m->classes[m->n++].table = s->tables[i];
     }
     if (!b.oom) name_classes(&b);
+    if (!b.oom) note_hidden_query(&b);
     if (!b.oom) relate_fks(&b);
     if (!b.oom) relate_m2m(&b);
     if (!b.oom) fk_order(&b);

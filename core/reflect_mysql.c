@@ -1,6 +1,6 @@
 /* reflect_mysql.c — reading a MySQL/MariaDB schema from information_schema:
  * the base tables of the current database (DATABASE()), their columns with
- * the types mapped back to ormsh's names (int -> Integer, tinyint(1) ->
+ * the types mapped back to ormsh's names (int and year -> Integer, tinyint(1) ->
  * Boolean, varchar(n) -> String(n), longtext -> Text, or JSON when
  * MariaDB's json_valid() check guards it, double -> Float, datetime ->
  * DateTime, longblob -> LargeBinary, ...; anything else keeps its SQL
@@ -71,6 +71,7 @@ static int map_type(const char *dt, const char *ct, long len, long prec, long sc
         {"decimal", ORM_T_NUMERIC},   {"numeric", ORM_T_NUMERIC},    {"date", ORM_T_DATE},
         {"datetime", ORM_T_DATETIME}, {"timestamp", ORM_T_DATETIME}, {"tinyblob", ORM_T_BINARY},
         {"blob", ORM_T_BINARY},       {"mediumblob", ORM_T_BINARY},  {"longblob", ORM_T_BINARY},
+        {"year", ORM_T_INTEGER}, /* read back as a number (Sakila's film.release_year) */
     };
     memset(out, 0, sizeof *out);
     if (!dt) return 0;
@@ -194,31 +195,65 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
 
 /* ---- keys, indexes, constraints --------------------------------------------------- */
 
+/* A FULLTEXT or SPATIAL index, which db.Index cannot make: its DDL is kept
+ * as text and its column list dropped (so autogenerate leaves it alone and
+ * `db models` writes it as a comment, as an index on an expression). */
+static int special_index(orm_dbtable *t, const char *name, const char *kind)
+{
+    int i = orm_dbtable_find_index(t, name);
+    if (i < 0 || t->indexes[i].cols.n == 0) return ORM_OK;
+    orm_dbindex *x = &t->indexes[i];
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_printf(&b, "CREATE %s INDEX ", kind);
+    orm_dialect_quote(&orm_dialect_mysql, &b, name);
+    orm_buf_puts(&b, " ON ");
+    orm_dialect_quote(&orm_dialect_mysql, &b, t->name);
+    orm_buf_puts(&b, " (");
+    for (int k = 0; k < x->cols.n; k++) {
+        if (k) orm_buf_puts(&b, ", ");
+        orm_dialect_quote(&orm_dialect_mysql, &b, x->cols.v[k]);
+    }
+    orm_buf_putc(&b, ')');
+    int rc = b.oom ? ORM_ENOMEM : orm_reflect_index_sql(t, name, orm_buf_str(&b));
+    orm_buf_free(&b);
+    if (rc == ORM_OK) orm_strv_free(&x->cols);
+    return rc;
+}
+
 static int read_indexes(orm_conn *c, orm_dbtable *t)
 {
     orm_sqlq q;
     int rc = orm_sqlq_open1(&q, c,
-                            "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM "
+                            "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME, INDEX_TYPE FROM "
                             "information_schema.STATISTICS" IN_TABLE
                             " ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
                             t->name);
+    orm_strv special = ORM_STRV_INIT; /* pairs: index name, FULLTEXT or SPATIAL */
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
         char *name = orm_sqlq_text(&q, 0, &oom), *col = orm_sqlq_text(&q, 2, &oom);
+        char *kind = orm_sqlq_text(&q, 3, &oom);
         int unique = orm_sqlq_int(&q, 1) == 0;
+        int fulltext = kind && (!strcmp(kind, "FULLTEXT") || !strcmp(kind, "SPATIAL"));
         if (oom || !name)
             ;
         else if (strcmp(name, "PRIMARY") == 0)
             oom = col && orm_strv_push(&t->pk, col) < 0;
-        else if (unique && col && strncmp(name, "ix_", 3) != 0)
+        else if (unique && col && !fulltext && strncmp(name, "ix_", 3) != 0)
             oom = orm_reflect_unique_col(t, name, col) < 0;
         else
             oom = orm_reflect_index_col(t, name, unique, col) < 0;
+        if (!oom && name && fulltext && orm_strv_find(&special, name) < 0)
+            oom = orm_strv_push(&special, name) < 0 || orm_strv_push(&special, kind) < 0;
         free(name);
         free(col);
+        free(kind);
         if (oom) rc = OOM(c);
     }
     orm_sqlq_close(&q);
+    for (int i = 0; rc >= 0 && i + 1 < special.n; i += 2)
+        if (special_index(t, special.v[i], special.v[i + 1]) < 0) rc = OOM(c);
+    orm_strv_free(&special);
     return rc < 0 ? rc : ORM_OK;
 }
 

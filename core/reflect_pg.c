@@ -2,7 +2,8 @@
  * of the current schema (current_schema(), in creation order), their
  * columns with the types mapped back to ormsh's names (integer -> Integer,
  * character varying(n) -> String(n), timestamp -> DateTime, bytea ->
- * LargeBinary, jsonb/json -> JSON, ...; anything else keeps its SQL text),
+ * LargeBinary, jsonb/json -> JSON, ...; a domain as its base type; anything
+ * else keeps its SQL text),
  * nullability, defaults (a SERIAL/IDENTITY column is the generated key, not
  * a default), the primary key, unique constraints, foreign keys with their
  * ON DELETE / ON UPDATE, and the indexes that stand for no constraint.
@@ -119,9 +120,12 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
     int rc = orm_sqlq_open1(
         &q, c,
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '' FROM "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', "
+        "CASE WHEN ty.typtype = 'd' THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END "
+        "FROM "
         "pg_catalog.pg_attribute a" REL_OF(
-            "a.attrelid") " LEFT JOIN pg_catalog.pg_attrdef d ON "
+            "a.attrelid") " JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid LEFT JOIN "
+                          "pg_catalog.pg_attrdef d ON "
                           "d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE" IS_TABLE
                           " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         t->name);
@@ -133,6 +137,9 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         col.nullable = orm_sqlq_int(&q, 2) == 0;
         col.server_default = orm_sqlq_text(&q, 3, &oom);
         col.type_known = col.type_sql && map_type(col.type_sql, &col.type);
+        char *base = orm_sqlq_text(&q, 5, &oom); /* a domain's base type (NULL: no domain) */
+        if (!col.type_known && base) col.type_known = map_type(base, &col.type);
+        free(base);
         int integer =
             col.type_known && (col.type.kind == ORM_T_INTEGER || col.type.kind == ORM_T_BIGINT);
         const char *d = col.server_default;
@@ -219,7 +226,8 @@ static int read_indexes(orm_conn *c, orm_dbtable *t)
     orm_sqlq q;
     int rc = orm_sqlq_open1(
         &q, c,
-        "SELECT i.relname, x.indisunique, a.attname FROM pg_catalog.pg_index x JOIN "
+        "SELECT i.relname, x.indisunique, a.attname, CASE WHEN 0 = ANY (x.indkey::int2[]) THEN "
+        "pg_catalog.pg_get_indexdef(x.indexrelid) END FROM pg_catalog.pg_index x JOIN "
         "pg_catalog.pg_class i ON i.oid = x.indexrelid" REL_OF(
             "x.indrelid") " CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS "
                           "u(attnum, ord) LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = "
@@ -233,10 +241,13 @@ static int read_indexes(orm_conn *c, orm_dbtable *t)
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
         char *name = orm_sqlq_text(&q, 0, &oom), *col = orm_sqlq_text(&q, 2, &oom);
+        char *def = orm_sqlq_text(&q, 3, &oom); /* an expression index's DDL */
         int unique = orm_sqlq_int(&q, 1) != 0;
         if (!oom && name && orm_reflect_index_col(t, name, unique, col) < 0) oom = 1;
+        if (!oom && name && def && orm_reflect_index_sql(t, name, def) < 0) oom = 1;
         free(name);
         free(col);
+        free(def);
         if (oom) rc = OOM(c);
     }
     orm_sqlq_close(&q);

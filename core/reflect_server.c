@@ -35,6 +35,13 @@ int orm_reflect_index_col(orm_dbtable *t, const char *name, int unique, const ch
     return ORM_OK;
 }
 
+int orm_reflect_index_sql(orm_dbtable *t, const char *name, const char *sql)
+{
+    int i = orm_dbtable_find_index(t, name);
+    if (i < 0 || t->indexes[i].sql) return ORM_OK;
+    return (t->indexes[i].sql = strdup(sql)) ? ORM_OK : ORM_ENOMEM;
+}
+
 /* NULL for no action; otherwise a copy. */
 static int set_action(char **dst, const char *a)
 {

@@ -32,6 +32,10 @@ int orm_reflect_unique_col(orm_dbtable *t, const char *name, const char *col);
 /* The same for index `name`; col NULL: an expression (the index keeps no
  * column list, so autogenerate leaves it alone). */
 int orm_reflect_index_col(orm_dbtable *t, const char *name, int unique, const char *col);
+/* The CREATE INDEX text of index `name` (one db.Index cannot say: an
+ * expression, MySQL's FULLTEXT / SPATIAL), kept for `.schema` and the
+ * comment `db models` writes. ORM_OK or ORM_ENOMEM. */
+int orm_reflect_index_sql(orm_dbtable *t, const char *name, const char *sql);
 /* The same for foreign key `name` to reftable; the actions of its first row
  * count ("NO ACTION" and NULL both mean none). */
 int orm_reflect_fkey_col(orm_dbtable *t, const char *name, const char *col, const char *reftable,

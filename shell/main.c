@@ -249,6 +249,7 @@ static int is_command(const ormsh_opts *o, const char *name)
 static int dispatch(lua_State *L, const ormsh_opts *o)
 {
     int code = SH_EXIT_OK;
+    sh_open_show(L); /* q:show() in -e code and scripts too, not only at the prompt */
     for (int i = 0; i < o->nexprs; i++) {
         int rc = repl_do_string(L, o->exprs[i], "=(command line)");
         if (sh_exit_requested(&code)) return code;
@@ -266,7 +267,6 @@ static int dispatch(lua_State *L, const ormsh_opts *o)
         return sh_exit_requested(&code) ? code : rc;
     }
     app_banner(L, stderr);
-    sh_open_show(L);
     return repl_run(L, tty);
 }
 

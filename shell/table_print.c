@@ -4,7 +4,10 @@
  * (a Result, a Row, a list of rows or of model objects, one model object).
  * box draws a table cut to the terminal's width; csv follows RFC 4180; json
  * is an array of objects. q:show() prints one query's rows as a box in any
- * mode. Everything the grid holds is read through the Lua API. */
+ * mode. Everything the grid holds is read through the Lua API. A string
+ * that is not UTF-8 (a blob: Northwind's Categories.Picture) shows in a box
+ * as \x and its hex digits, as psql shows bytea, and is base64 in json (as
+ * `db dump` writes blobs), so the output stays valid UTF-8 and JSON. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,8 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "buf.h"
+#include "l_fixture_io.h"
 #include "orm_lua.h"
 #include "shell.h"
 
@@ -280,16 +285,63 @@ int sh_push_records_grid(lua_State *L, int idx)
 
 /* ---- cells to text ---- */
 
-/* [-0, +1, e] A cell as text: strings as they are, nil as NULL, else the repr. */
+/* 1 when the len bytes at s are UTF-8 (no overlong forms, surrogates or
+ * code points past U+10FFFF). */
+static int utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (n == 0 || i + n > len || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4)) return 0;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+        if ((n == 3 && c == 0xE0 && s[i + 1] < 0xA0) || (n == 3 && c == 0xED && s[i + 1] >= 0xA0) ||
+            (n == 4 && c == 0xF0 && s[i + 1] < 0x90) || (n == 4 && c == 0xF4 && s[i + 1] >= 0x90))
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+/* [-0, +1, m] Bytes that are not text as \x and hex digits (psql's bytea);
+ * past BLOB_HEX_MAX bytes the rest is cut ("..."). */
+#define BLOB_HEX_MAX 4096
+static void push_blob_hex(lua_State *L, const char *s, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "\\x");
+    for (size_t i = 0; i < len && i < BLOB_HEX_MAX; i++) {
+        luaL_addchar(&b, digits[(unsigned char)s[i] >> 4]);
+        luaL_addchar(&b, digits[(unsigned char)s[i] & 15]);
+    }
+    if (len > BLOB_HEX_MAX) luaL_addstring(&b, "...");
+    luaL_pushresult(&b);
+}
+
+/* [-0, +1, e] A cell as text: strings as they are (a blob in hex), nil as
+ * NULL, else the repr. */
 static const char *cell_text(lua_State *L, int idx, size_t *len)
 {
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         lua_pushliteral(L, "NULL");
         break;
-    case LUA_TSTRING:
-        lua_pushvalue(L, idx);
+    case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        if (utf8_valid(s, n))
+            lua_pushvalue(L, idx);
+        else
+            push_blob_hex(L, s, n);
         break;
+    }
     default:
         sh_push_repr(L, idx);
     }
@@ -524,7 +576,15 @@ static void put_json_value(lua_State *L, int idx, FILE *f)
         return;
     case LUA_TSTRING: {
         const char *s = lua_tolstring(L, idx, &len);
-        put_json_string(f, s, len);
+        if (utf8_valid(s, len)) {
+            put_json_string(f, s, len);
+        } else { /* a blob: base64, as db dump writes it */
+            orm_buf b = ORM_BUF_INIT;
+            l_base64_encode(&b, (const unsigned char *)s, len);
+            if (b.oom) luaL_error(L, "not enough memory");
+            put_json_string(f, orm_buf_str(&b), b.len);
+            orm_buf_free(&b);
+        }
         return;
     }
     default: {
