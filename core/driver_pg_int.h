@@ -67,7 +67,7 @@ typedef struct pg_stmt {
      * cursor names the one open ("" when none); more says the last FETCH
      * filled its chunk, so another may bring rows. */
     int chunk;
-    char cursor[24];
+    char cursor[32];
     int more;
 } pg_stmt;
 

@@ -92,12 +92,36 @@ static int cmd_tables(lua_State *L, int argc)
     return 0;
 }
 
+/* [-0, +1, e] The table of the model named name (db.models[name]), left on
+ * the stack with what led to it; NULL when there is no such model. */
+static const char *model_table(lua_State *L, int db, const char *name)
+{
+    int top = lua_gettop(L);
+    const char *table = NULL;
+    if (lua_getfield(L, db, "models") == LUA_TTABLE && lua_getfield(L, -1, name) == LUA_TTABLE) {
+        lua_pushliteral(L, "__table");
+        if (lua_rawget(L, -2) == LUA_TTABLE && lua_getfield(L, -1, "name") == LUA_TSTRING)
+            table = lua_tostring(L, -1);
+    }
+    lua_pushvalue(L, -1); /* one value to leave: the others go below it */
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1); /* the string (or whatever came last) keeps table alive */
+    return table;
+}
+
 static int cmd_schema(lua_State *L, int argc)
 {
     if (argc > 1) return fail(L, "takes at most one table name");
     int db = push_db(L);
     if (argc == 1) {
         orm_lua_push_table_ddl(L, db, lua_tostring(L, 2));
+        if (lua_isnil(L, -1)) { /* a model's class name stands for its table */
+            const char *table = model_table(L, db, lua_tostring(L, 2));
+            if (table)
+                orm_lua_push_table_ddl(L, db, table);
+            else
+                lua_pushnil(L);
+        }
         if (lua_isnil(L, -1)) return fail(L, "no such table: %s", lua_tostring(L, 2));
         fprintf(stdout, "%s\n", lua_tostring(L, -1));
         return 0;
@@ -206,7 +230,8 @@ static int cmd_stats(lua_State *L, int argc)
 static const dotcmd commands[] = {
     {"help", "", "this list", cmd_help},
     {"tables", "", "the database's tables", cmd_tables},
-    {"schema", "[TABLE]", "the live DDL of every table (or of TABLE)", cmd_schema},
+    {"schema", "[TABLE]", "the live DDL of every table (or of TABLE, a table or model name)",
+     cmd_schema},
     {"models", "", "the model classes and their tables", cmd_models},
     {"echo", "on|off", "print each SQL statement as it runs (db.echo)", cmd_echo},
     {"timer", "on|off", "print the time of each input on stderr", cmd_timer},

@@ -1,7 +1,8 @@
 #!/bin/sh
 # repl_dotcmd — the dot-commands through a piped `-i` transcript: a line
 # starting with "." is never Lua (also indented, also a bad one); .help
-# lists them, .tables and .schema [t] read the live database, .models the
+# lists them, .tables and .schema [t] read the live database (t a table or a
+# model's name), .models the
 # classes, .echo switches db.echo, .timer prints each input's time on
 # stderr, .mode names the mode, .output sends values to a file until
 # .output stdout, .read runs a Lua file, .stats shows db.stats()'s top ten
@@ -34,6 +35,8 @@ cat >in.lua <<LUA
 .tables
 .schema author
 .schema nope
+.schema Author
+.schema read_value
 .models
   .mode
 .mode box
@@ -80,6 +83,9 @@ grep -q '^CREATE TABLE author ($' out || fail ".schema author"
 grep -q '^CREATE INDEX ix_author_name ON author (name);$' out || fail ".schema author has no index"
 grep -q 'CREATE TABLE book' out && fail ".schema author printed book"
 grep -q 'ormsh: \.schema: no such table: nope' err || fail ".schema nope"
+# a model's name stands for its table; any other global is no table
+[ "$(grep -c '^CREATE TABLE author ($' out)" = 2 ] || fail ".schema Author (the model's name)"
+grep -q 'ormsh: \.schema: no such table: read_value' err || fail ".schema read_value"
 # .models
 grep -qx 'Author (table author)' out || fail ".models"
 grep -qx 'Book (table book)' out || fail ".models"
