@@ -16,6 +16,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <lualib.h>
 
 #include "buf.h"
 #include "l_fixture_io.h"
@@ -285,27 +286,22 @@ int sh_push_records_grid(lua_State *L, int idx)
 
 /* ---- cells to text ---- */
 
-/* 1 when the len bytes at s are UTF-8 (no overlong forms, surrogates or
- * code points past U+10FFFF). */
-static int utf8_valid(const char *str, size_t len)
+/* 1 when the len bytes at str are UTF-8, as Lua's utf8.len (strict: no
+ * overlong forms, surrogates or code points past U+10FFFF) finds them; the
+ * library's function is taken from package.loaded, where a script cannot
+ * replace it by accident. [-0, +0, e] */
+static int utf8_valid(lua_State *L, const char *str, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80             ? 1
-                   : (c & 0xE0) == 0xC0 ? 2
-                   : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        if (n == 0 || i + n > len || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4)) return 0;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return 0;
-        if ((n == 3 && c == 0xE0 && s[i + 1] < 0xA0) || (n == 3 && c == 0xED && s[i + 1] >= 0xA0) ||
-            (n == 4 && c == 0xF0 && s[i + 1] < 0x90) || (n == 4 && c == 0xF4 && s[i + 1] >= 0x90))
-            return 0;
-        i += n;
+    int top = lua_gettop(L), ok = 1; /* without the library: as it is */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, LUA_UTF8LIBNAME) == LUA_TTABLE &&
+        lua_getfield(L, -1, "len") == LUA_TFUNCTION) {
+        lua_pushlstring(L, str, len);
+        lua_call(L, 1, 1);
+        ok = !lua_isnil(L, -1);
     }
-    return 1;
+    lua_settop(L, top);
+    return ok;
 }
 
 /* [-0, +1, m] Bytes that are not text as \x and hex digits (psql's bytea);
@@ -336,7 +332,7 @@ static const char *cell_text(lua_State *L, int idx, size_t *len)
     case LUA_TSTRING: {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
-        if (utf8_valid(s, n))
+        if (utf8_valid(L, s, n))
             lua_pushvalue(L, idx);
         else
             push_blob_hex(L, s, n);
@@ -576,7 +572,7 @@ static void put_json_value(lua_State *L, int idx, FILE *f)
         return;
     case LUA_TSTRING: {
         const char *s = lua_tolstring(L, idx, &len);
-        if (utf8_valid(s, len)) {
+        if (utf8_valid(L, s, len)) {
             put_json_string(f, s, len);
         } else { /* a blob: base64, as db dump writes it */
             orm_buf b = ORM_BUF_INIT;
