@@ -202,7 +202,7 @@ void orm_object_clear_links(orm_object *o)
     o->links = NULL;
     o->nlinks = 0;
     for (int i = 0; i < n; i++)
-        orm_object_release(links[i].src);
+        if (links[i].src != o) orm_object_release(links[i].src); /* a self link holds none */
     free(links);
 }
 
@@ -217,7 +217,7 @@ static void unlink_col(orm_object *o, int col)
 {
     for (int i = 0; i < o->nlinks; i++) {
         if (o->links[i].col != col) continue;
-        orm_object_release(o->links[i].src);
+        if (o->links[i].src != o) orm_object_release(o->links[i].src);
         o->links[i] = o->links[--o->nlinks];
         return;
     }
@@ -241,7 +241,9 @@ int orm_object_link(orm_object *o, int col, orm_object *src, int src_col)
     o->links = links;
     links[o->nlinks].col = col;
     links[o->nlinks].src_col = src_col;
-    links[o->nlinks].src = orm_object_retain(src);
+    /* a link to itself (a node that is its own parent) holds no reference:
+     * one would keep the object alive forever */
+    links[o->nlinks].src = src == o ? src : orm_object_retain(src);
     o->nlinks++;
     if (o->session && !o->touched) return orm_session_touch(o->session, o);
     return ORM_OK;

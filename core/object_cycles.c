@@ -65,7 +65,7 @@ static int find(const group *g, const orm_object *o)
 static void each_held(orm_object *o, void (*f)(group *, orm_object *), group *g)
 {
     for (int i = 0; i < o->nlinks && !g->overflow; i++)
-        f(g, o->links[i].src);
+        if (o->links[i].src != o) f(g, o->links[i].src); /* a self link holds no reference */
     const orm_rel_slots *ss = o->rels;
     if (ss == NULL) return;
     for (int i = 0; i < ss->n && !g->overflow; i++) {
@@ -142,15 +142,44 @@ static void collect(orm_object *root)
         orm_object_release(g.m[i].o); /* the last reference now: freed */
 }
 
+/* One reference to o let go: collected when it lives on, freed at zero.
+ * Freed, o lets go of the objects its links hold, which may now hold only
+ * themselves (a node that is its own parent, whose child o was): those
+ * are pushed on todo, each with one reference of ours to let go the same
+ * way, so that a chain is followed without recursion. */
+static void release_one(orm_object *o, orm_object ***todo, int *n, int *cap)
+{
+    if (o->refs > 1) {
+        o->refs--;
+        /* an object the session holds (pending, changed, deleted) lives,
+         * and so does all it holds: nothing to look at */
+        if (!o->touched && (o->nlinks > 0 || o->rels != NULL)) collect(o);
+        return;
+    }
+    if (*n + o->nlinks > *cap) {
+        int want = *cap ? *cap : 8;
+        while (want < *n + o->nlinks)
+            want *= 2;
+        orm_object **v = realloc(*todo, (size_t)want * sizeof *v);
+        if (v == NULL) { /* no memory to follow them: freed as plain releases do */
+            orm_object_release(o);
+            return;
+        }
+        *todo = v;
+        *cap = want;
+    }
+    for (int i = 0; i < o->nlinks; i++)
+        if (o->links[i].src != o) (*todo)[(*n)++] = orm_object_retain(o->links[i].src);
+    orm_object_release(o); /* freed: its links let go, ours keep them */
+}
+
 void orm_object_release_collect(orm_object *o)
 {
     if (o == NULL) return;
-    /* an object the session holds (pending, changed, deleted) lives, and
-     * so does all it holds: nothing to look at */
-    if (o->refs > 1 && !o->touched && (o->nlinks > 0 || o->rels != NULL)) {
-        o->refs--;
-        collect(o);
-        return;
-    }
-    orm_object_release(o);
+    orm_object **todo = NULL;
+    int n = 0, cap = 0;
+    release_one(o, &todo, &n, &cap);
+    while (n > 0)
+        release_one(todo[--n], &todo, &n, &cap);
+    free(todo);
 }

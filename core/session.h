@@ -34,7 +34,7 @@ struct orm_object;
 typedef struct orm_link {
     int col;
     int src_col;
-    struct orm_object *src; /* retained */
+    struct orm_object *src; /* retained, unless it is the object itself */
 } orm_link;
 
 typedef struct orm_object {
