@@ -114,7 +114,7 @@ grep -q '│ 10 │' out || fail ".stats has no row 10"
 grep -q '│ 11 │' out && fail ".stats shows more than ten rows"
 grep -q '│ calls │ sql  ' out || fail ".stats of records has no calls/sql header"
 grep -q '│ 110   │ SELECT 10 │' out || fail ".stats of records has no row 10"
-grep -q '111' out && fail ".stats of records shows more than ten rows"
+grep -q '│ 111 ' out && fail ".stats of records shows more than ten rows"
 # unknown
 grep -q "ormsh: unknown dot-command '.foo' (commands: .help .tables .schema .models .echo .timer .mode .output .read .stats)" err ||
     fail "unknown dot-command"
