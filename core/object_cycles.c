@@ -13,15 +13,12 @@
  * do). A group larger than CYCLE_MAX is left alone: kept, never wrongly
  * freed. */
 #include <assert.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "relation_state.h"
 #include "session_int.h"
 
 #define CYCLE_MAX 256 /* objects looked at from one release */
-#define HASH_SIZE 512 /* open addressing over the members, at most half full */
 
 typedef struct {
     orm_object *o;
@@ -32,32 +29,15 @@ typedef struct {
 typedef struct {
     member *m;
     int n;
-    int overflow; /* more than CYCLE_MAX reachable */
+    int overflow; /* more than CYCLE_MAX reachable (or no memory to look) */
     int *todo;    /* live members whose holdings are not marked yet */
     int ntodo;
-    int *hash; /* HASH_SIZE slots: a member's index, or -1 */
+    orm_objmap index; /* each member's index in m */
 } group;
-
-static unsigned hash_of(const orm_object *o)
-{
-    uintptr_t p = (uintptr_t)o >> 4;
-    return (unsigned)((p ^ (p >> 9)) * 2654435761u) & (HASH_SIZE - 1);
-}
-
-/* o's member index, or -1; *slot is where o is or would go. */
-static int find_slot(const group *g, const orm_object *o, unsigned *slot)
-{
-    unsigned h = hash_of(o);
-    while (g->hash[h] >= 0 && g->m[g->hash[h]].o != o)
-        h = (h + 1) & (HASH_SIZE - 1);
-    *slot = h;
-    return g->hash[h];
-}
 
 static int find(const group *g, const orm_object *o)
 {
-    unsigned slot;
-    return find_slot(g, o, &slot);
+    return orm_objmap_get(&g->index, o);
 }
 
 /* Calls f on every object o holds a reference to through its links and
@@ -80,13 +60,11 @@ static void each_held(orm_object *o, void (*f)(group *, orm_object *), group *g)
 
 static void add(group *g, orm_object *o)
 {
-    unsigned slot;
-    if (g->overflow || find_slot(g, o, &slot) >= 0) return;
-    if (g->n == CYCLE_MAX) {
-        g->overflow = 1;
+    if (g->overflow || find(g, o) >= 0) return;
+    if (g->n == CYCLE_MAX || orm_objmap_put(&g->index, o, g->n) < 0) {
+        g->overflow = 1; /* left alone: kept, never wrongly freed */
         return;
     }
-    g->hash[slot] = g->n;
     g->m[g->n++] = (member){.o = o};
 }
 
@@ -116,13 +94,15 @@ static void held_live(group *g, orm_object *o)
 static void collect(orm_object *root)
 {
     member m[CYCLE_MAX];
-    int todo[CYCLE_MAX], hash[HASH_SIZE];
-    memset(hash, -1, sizeof hash);
-    group g = {.m = m, .todo = todo, .hash = hash};
+    int todo[CYCLE_MAX];
+    group g = {.m = m, .todo = todo};
     add(&g, root);
     for (int i = 0; i < g.n && !g.overflow; i++)
         each_held(g.m[i].o, add, &g);
-    if (g.overflow) return;
+    if (g.overflow) {
+        orm_objmap_free(&g.index);
+        return;
+    }
     for (int i = 0; i < g.n; i++)
         each_held(g.m[i].o, count_inner, &g);
     for (int i = 0; i < g.n; i++) {
@@ -131,6 +111,7 @@ static void collect(orm_object *root)
     }
     while (g.ntodo > 0) /* what live members hold lives */
         each_held(g.m[g.todo[--g.ntodo]].o, held_live, &g);
+    orm_objmap_free(&g.index); /* the members are found by index from here */
     int dead = 0;
     for (int i = 0; i < g.n; i++)
         if (!g.m[i].live) g.m[dead++].o = orm_object_retain(g.m[i].o); /* held while undone */

@@ -164,46 +164,6 @@ int orm_rel_remove(const orm_rel_env *e, const orm_rel *r, const orm_rel *rev, o
 
 /* ---- cascades ---- */
 
-typedef struct visited {
-    const orm_object **slot; /* open addressing, NULL: free; cap a power of two */
-    size_t n, cap;
-} visited;
-
-static size_t ptr_hash(const void *p)
-{
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-/* 1 when o was seen, else remembers it: 0, or ORM_ENOMEM. */
-static int seen(visited *vs, const orm_object *o)
-{
-    if (2 * (vs->n + 1) > vs->cap) { /* at most half full */
-        size_t cap = vs->cap ? vs->cap * 2 : 64;
-        const orm_object **t = calloc(cap, sizeof *t);
-        if (t == NULL) return ORM_ENOMEM;
-        for (size_t i = 0; i < vs->cap; i++) {
-            if (vs->slot[i] == NULL) continue;
-            size_t j = ptr_hash(vs->slot[i]) & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = vs->slot[i];
-        }
-        free(vs->slot);
-        vs->slot = t;
-        vs->cap = cap;
-    }
-    size_t j = ptr_hash(o) & (vs->cap - 1);
-    for (; vs->slot[j]; j = (j + 1) & (vs->cap - 1))
-        if (vs->slot[j] == o) return 1;
-    vs->slot[j] = o;
-    vs->n++;
-    return 0;
-}
-
 /* A growing array of objects (the cascade's stack of objects to visit,
  * joined loading's parents). */
 typedef struct objvec {
@@ -257,13 +217,13 @@ static int push_reached(const orm_rel_env *e, orm_object *o, objvec *t)
 int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
 {
     if (o->rels == NULL && o->nlinks == 0) return ORM_OK; /* nothing linked or loaded */
-    visited vs = {0};
+    orm_objmap vs = {0};
     objvec t = {0}; /* to visit, next on top; borrowed: each is held by the slot or
                        link it was reached through, and a visit only adds to the session */
     int rc = objvec_push(&t, o) < 0 ? oom(e) : ORM_OK;
     while (rc == ORM_OK && t.n > 0) {
         orm_object *cur = t.v[--t.n];
-        int was = seen(&vs, cur);
+        int was = orm_objmap_put(&vs, cur, 0);
         if (was != 0) {
             if (was < 0) rc = oom(e);
             continue;
@@ -276,7 +236,7 @@ int orm_rel_cascade_add(const orm_rel_env *e, orm_object *o)
         }
         rc = orm_rel_add_kept_assoc(e->s, cur);
     }
-    free(vs.slot);
+    orm_objmap_free(&vs);
     free(t.v);
     return rc;
 }
@@ -339,18 +299,18 @@ int orm_rel_delete(const orm_rel_env *e, orm_object *o)
 
 int orm_rel_distinct(orm_object **objs, int n)
 {
-    visited vs = {0};
+    orm_objmap vs = {0};
     int m = 0;
     for (int i = 0; i < n; i++) {
         if (objs[i] == NULL) continue;
-        int was = n > 1 ? seen(&vs, objs[i]) : 0;
+        int was = n > 1 ? orm_objmap_put(&vs, objs[i], 0) : 0;
         if (was < 0) {
-            free(vs.slot);
+            orm_objmap_free(&vs);
             return ORM_ENOMEM;
         }
         if (was == 0) objs[m++] = objs[i];
     }
-    free(vs.slot);
+    orm_objmap_free(&vs);
     return m;
 }
 
@@ -445,14 +405,14 @@ int orm_rel_joined_read(orm_session *s, orm_cursor *c, const orm_table *t,
                         int *np)
 {
     assert(n >= 0 && n <= ORM_REL_MAX_JOINED);
-    visited vs = {0};
+    orm_objmap vs = {0};
     objvec ps = {0}; /* the parents, first seen first, a reference each */
     int rc;
     while ((rc = orm_cursor_step(c)) == ORM_ROW) {
         orm_object *o = NULL;
         if ((rc = orm_cursor_object(c, t, 0, &o)) < 0) break;
         if (o == NULL) continue;
-        int was = seen(&vs, o);
+        int was = orm_objmap_put(&vs, o, 0);
         if (was < 0 || (was == 0 && objvec_push(&ps, o) < 0)) {
             orm_object_release(o);
             rc = orm_error_oom(orm_session_error(s));
@@ -466,7 +426,7 @@ int orm_rel_joined_read(orm_session *s, orm_cursor *c, const orm_table *t,
             rc = take_child(s, c, rels[k], offs[k], o, !was);
         if (rc < 0) break;
     }
-    free(vs.slot);
+    orm_objmap_free(&vs);
     if (rc == ORM_DONE) {
         *parents = ps.v;
         *np = (int)ps.n;

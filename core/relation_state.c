@@ -4,7 +4,6 @@
  * An object uses few relationships, so its slots are a short array searched
  * in order. */
 #include <assert.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,55 +43,23 @@ static orm_rel_slot *slot_get(orm_object *o, const orm_rel *r)
 /* Below this many items a scan finds a duplicate as fast as the index. */
 #define INDEX_MIN 32
 
-static void index_drop(orm_rel_slot *sl)
-{
-    free(sl->index);
-    sl->index = NULL;
-    sl->icap = 0;
-}
-
-static unsigned index_hash(const orm_object *o, int icap)
-{
-    uintptr_t p = (uintptr_t)o >> 4;
-    return (unsigned)((p ^ (p >> 11)) * 2654435761u) & (unsigned)(icap - 1);
-}
-
-static void index_put(orm_rel_slot *sl, const orm_object *o)
-{
-    unsigned h = index_hash(o, sl->icap);
-    while (sl->index[h] != NULL && sl->index[h] != o)
-        h = (h + 1) & (unsigned)(sl->icap - 1);
-    sl->index[h] = o;
-}
-
-/* The index made for sl's items (room for twice as many): 0, or -1 when
- * there is no memory for it (the caller scans instead). */
+/* The set made for sl's items: 0, or -1 when there is no memory for it
+ * (the caller scans instead). */
 static int index_build(orm_rel_slot *sl)
 {
-    int cap = 64;
-    while (cap < sl->n * 4)
-        cap *= 2;
-    const orm_object **v = calloc((size_t)cap, sizeof *v);
-    if (v == NULL) return -1;
-    index_drop(sl);
-    sl->index = v;
-    sl->icap = cap;
     for (int i = 0; i < sl->n; i++)
-        index_put(sl, sl->items[i]);
+        if (orm_objmap_put(&sl->index, sl->items[i], 0) < 0) {
+            orm_objmap_free(&sl->index);
+            return -1;
+        }
     return 0;
 }
 
 /* 1 when child is one of sl's items. */
 static int slot_has(orm_rel_slot *sl, const orm_object *child)
 {
-    if (sl->n >= INDEX_MIN && (sl->index || index_build(sl) == 0)) {
-        unsigned h = index_hash(child, sl->icap);
-        while (sl->index[h] != NULL) {
-            if (sl->index[h] == child) return 1;
-            h = (h + 1) & (unsigned)(sl->icap - 1);
-        }
-        return 0;
-    }
+    if (sl->n >= INDEX_MIN && (sl->index.n > 0 || index_build(sl) == 0))
+        return orm_objmap_get(&sl->index, child) >= 0;
     for (int i = 0; i < sl->n; i++)
         if (sl->items[i] == child) return 1;
     return 0;
@@ -100,7 +67,7 @@ static int slot_has(orm_rel_slot *sl, const orm_object *child)
 
 static void slot_empty(orm_rel_slot *sl)
 {
-    index_drop(sl);
+    orm_objmap_free(&sl->index);
     for (int i = 0; i < sl->n; i++)
         orm_object_release(sl->items[i]);
     sl->n = 0;
@@ -182,12 +149,8 @@ int orm_rel_push_item(orm_object *o, const orm_rel *r, orm_object *child)
     if (sl->n == sl->cap && slot_room(sl, sl->cap ? sl->cap * 2 : 4) < 0) return ORM_ENOMEM;
     sl->items[sl->n++] = orm_object_retain(child);
     sl->loaded = 1;
-    if (sl->index) {
-        if (sl->n * 2 > sl->icap)
-            index_drop(sl); /* made again, larger, when next asked */
-        else
-            index_put(sl, child);
-    }
+    if (sl->index.n > 0 && orm_objmap_put(&sl->index, child, 0) < 0)
+        orm_objmap_free(&sl->index); /* no memory: made again when next asked */
     return ORM_OK;
 }
 
@@ -200,8 +163,8 @@ int orm_rel_remove_item(orm_object *o, const orm_rel *r, const orm_object *child
     for (int j = i + 1; j < sl->n; j++)
         sl->items[j - 1] = sl->items[j];
     sl->n--;
-    index_drop(sl);           /* open addressing has no removal: made again when asked */
-    orm_object_release(gone); /* last: releasing may free what holds o */
+    orm_objmap_free(&sl->index); /* open addressing has no removal: made again when asked */
+    orm_object_release(gone);    /* last: releasing may free what holds o */
     return 1;
 }
 

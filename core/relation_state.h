@@ -16,6 +16,7 @@
 #ifndef ORM_RELATION_STATE_H
 #define ORM_RELATION_STATE_H
 
+#include "objmap.h"
 #include "relation.h"
 
 typedef struct orm_rel_slot {
@@ -24,11 +25,9 @@ typedef struct orm_rel_slot {
     int n, cap;          /* items used / allocated */
     orm_object *target;  /* many-to-one: the cached target (retained), or NULL */
     unsigned loaded : 1; /* collection: items are what the database and memory hold */
-    /* A large collection's items as a set (open addressing, icap a power
-     * of two, at most half full; NULL: none yet, or dropped by a removal),
-     * so that appending checks for a duplicate without a scan. */
-    const orm_object **index;
-    int icap;
+    /* A large collection's items as a set (empty: none yet, or dropped by
+     * a removal), so that appending checks for a duplicate without a scan. */
+    orm_objmap index;
 } orm_rel_slot;
 
 typedef struct orm_rel_slots {
