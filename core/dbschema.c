@@ -568,8 +568,17 @@ int orm_dbtable_ddl(const orm_dialect *d, const orm_dbtable *t, const char *as_n
 
 int orm_dbindex_ddl(const orm_dialect *d, const char *table, const orm_dbindex *x, orm_buf *out)
 {
+    return orm_dbindex_ddl_kind(d, table, x, x->unique ? "UNIQUE" : NULL, out);
+}
+
+int orm_dbindex_ddl_kind(const orm_dialect *d, const char *table, const orm_dbindex *x,
+                         const char *kind, orm_buf *out)
+{
     if (x->cols.n == 0) return ORM_EMISUSE;
-    orm_buf_puts(out, x->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+    if (kind)
+        orm_buf_printf(out, "CREATE %s INDEX ", kind);
+    else
+        orm_buf_puts(out, "CREATE INDEX ");
     orm_dialect_quote(d, out, x->name);
     orm_buf_puts(out, " ON ");
     orm_dialect_quote(d, out, table);

@@ -124,6 +124,10 @@ int orm_dbtable_ddl(const orm_dialect *d, const orm_dbtable *t, const char *as_n
 void orm_dbcolumn_ddl(const orm_dialect *d, const orm_dbcolumn *c, orm_buf *out);
 /* CREATE [UNIQUE] INDEX name ON table (cols) */
 int orm_dbindex_ddl(const orm_dialect *d, const char *table, const orm_dbindex *x, orm_buf *out);
+/* The same with the index's kind said: CREATE <kind> INDEX ... (MySQL's
+ * FULLTEXT, SPATIAL); kind NULL is orm_dbindex_ddl. */
+int orm_dbindex_ddl_kind(const orm_dialect *d, const char *table, const orm_dbindex *x,
+                         const char *kind, orm_buf *out);
 /* FOREIGN KEY(a) REFERENCES p (b) [ON DELETE ..] [ON UPDATE ..], prefixed with
  * CONSTRAINT name when named. */
 void orm_dbfkey_ddl(const orm_dialect *d, const orm_dbfkey *f, orm_buf *out);

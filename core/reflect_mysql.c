@@ -204,17 +204,8 @@ static int special_index(orm_dbtable *t, const char *name, const char *kind)
     if (i < 0 || t->indexes[i].cols.n == 0) return ORM_OK;
     orm_dbindex *x = &t->indexes[i];
     orm_buf b = ORM_BUF_INIT;
-    orm_buf_printf(&b, "CREATE %s INDEX ", kind);
-    orm_dialect_quote(&orm_dialect_mysql, &b, name);
-    orm_buf_puts(&b, " ON ");
-    orm_dialect_quote(&orm_dialect_mysql, &b, t->name);
-    orm_buf_puts(&b, " (");
-    for (int k = 0; k < x->cols.n; k++) {
-        if (k) orm_buf_puts(&b, ", ");
-        orm_dialect_quote(&orm_dialect_mysql, &b, x->cols.v[k]);
-    }
-    orm_buf_putc(&b, ')');
-    int rc = b.oom ? ORM_ENOMEM : orm_reflect_index_sql(t, name, orm_buf_str(&b));
+    int rc = orm_dbindex_ddl_kind(&orm_dialect_mysql, t->name, x, kind, &b);
+    if (rc == ORM_OK) rc = orm_reflect_index_sql(t, name, orm_buf_str(&b));
     orm_buf_free(&b);
     if (rc == ORM_OK) orm_strv_free(&x->cols);
     return rc;
