@@ -92,8 +92,8 @@ static int cmd_tables(lua_State *L, int argc)
     return 0;
 }
 
-/* [-0, +1, e] The table of the model named name (db.models[name]), left on
- * the stack with what led to it; NULL when there is no such model. */
+/* [-0, +0, e] The table name of the model called name (db.models[name],
+ * the db handle at db), or NULL. The string lives as long as the model. */
 static const char *model_table(lua_State *L, int db, const char *name)
 {
     int top = lua_gettop(L);
@@ -103,9 +103,7 @@ static const char *model_table(lua_State *L, int db, const char *name)
         if (lua_rawget(L, -2) == LUA_TTABLE && lua_getfield(L, -1, "name") == LUA_TSTRING)
             table = lua_tostring(L, -1);
     }
-    lua_pushvalue(L, -1); /* one value to leave: the others go below it */
-    lua_replace(L, top + 1);
-    lua_settop(L, top + 1); /* the string (or whatever came last) keeps table alive */
+    lua_settop(L, top);
     return table;
 }
 
@@ -142,21 +140,11 @@ static int cmd_models(lua_State *L, int argc)
     int db = push_db(L);
     orm_lua_push_model_names(L, db);
     int names = lua_gettop(L);
-    lua_getfield(L, db, "models");
-    int models = lua_gettop(L);
     if (lua_rawlen(L, names) == 0) fputs("(no models)\n", stderr);
     for (lua_Integer i = 1; lua_rawgeti(L, names, i) == LUA_TSTRING; i++) {
-        const char *table = NULL;
-        lua_getfield(L, models, lua_tostring(L, -1));
-        if (lua_istable(L, -1)) {
-            lua_pushliteral(L, "__table");
-            if (lua_rawget(L, -2) == LUA_TTABLE) {
-                lua_getfield(L, -1, "name");
-                table = lua_tostring(L, -1);
-            }
-        }
-        fprintf(stdout, "%s (table %s)\n", lua_tostring(L, models + 1), table ? table : "?");
-        lua_settop(L, models);
+        const char *table = model_table(L, db, lua_tostring(L, -1));
+        fprintf(stdout, "%s (table %s)\n", lua_tostring(L, -1), table ? table : "?");
+        lua_pop(L, 1);
     }
     return 0;
 }
