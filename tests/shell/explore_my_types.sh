@@ -19,12 +19,6 @@ INSERT INTO film_text (film_id, title, release_year) VALUES (7, 'ZORRO', 2006);
 INSERT INTO counter (hits) VALUES (18446744073709551615), (42)" ||
     fail "cannot make the schema"
 
-# bare ARGS... — ormsh on the database without an app (the reflected models)
-bare() {
-    (cd "$TESTDIR" && "$ORMSH" --database "$DATABASE_URL" "$@") >"$TESTDIR/out" 2>"$TESTDIR/err" ||
-        fail "ormsh $*: $(cat "$TESTDIR/err")"
-}
-
 ok db models -o "$TESTDIR/models.lua"
 m="$TESTDIR/models.lua"
 has "$m" '  -- not declared here: CREATE FULLTEXT INDEX idx_title_description ON film_text (title, description)'

@@ -16,12 +16,6 @@ CREATE TABLE film (film_id serial PRIMARY KEY, title short_title NOT NULL, relea
 CREATE INDEX film_lower_title ON film (lower(title))" >/dev/null ||
     fail "cannot make the schema"
 
-# bare ARGS... — ormsh on the database without an app (the reflected models)
-bare() {
-    (cd "$TESTDIR" && "$ORMSH" --database "$DATABASE_URL" "$@") >"$TESTDIR/out" 2>"$TESTDIR/err" ||
-        fail "ormsh $*: $(cat "$TESTDIR/err")"
-}
-
 ok db models -o "$TESTDIR/models.lua"
 m="$TESTDIR/models.lua"
 has "$m" '  title = db.Column(db.String(20), { nullable = false }),'
