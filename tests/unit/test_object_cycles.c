@@ -71,16 +71,23 @@ static void test_object_cycles__session_holds(void **state)
     orm_object_clear_links(p);
 }
 
+/* n new children, each copying its parent_id from the next one's id (the
+ * last from the first's): each holds the next, and ours. */
+static void make_ring(fx *f, orm_object **ring, int n)
+{
+    for (int i = 0; i < n; i++)
+        ring[i] = new_child(f, 0, "r");
+    for (int i = 0; i < n; i++)
+        assert_int_equal(orm_object_link(ring[i], C_PARENT, ring[(i + 1) % n], C_ID), ORM_OK);
+}
+
 /* a ring longer than the bound is kept: a leak rather than a wrong free */
 static void test_object_cycles__ring_past_the_bound(void **state)
 {
     fx *f = *state;
     enum { N = 300 };
     orm_object *ring[N];
-    for (int i = 0; i < N; i++)
-        ring[i] = new_child(f, 0, "r");
-    for (int i = 0; i < N; i++)
-        assert_int_equal(orm_object_link(ring[i], C_PARENT, ring[(i + 1) % N], C_ID), ORM_OK);
+    make_ring(f, ring, N);
     for (int i = 0; i < N; i++)
         orm_object_release_collect(ring[i]);
     for (int i = 0; i < N; i++)
@@ -97,10 +104,7 @@ static void test_object_cycles__ring_within_the_bound(void **state)
     fx *f = *state;
     enum { N = 100 };
     orm_object *ring[N];
-    for (int i = 0; i < N; i++)
-        ring[i] = new_child(f, 0, "r");
-    for (int i = 0; i < N; i++)
-        assert_int_equal(orm_object_link(ring[i], C_PARENT, ring[(i + 1) % N], C_ID), ORM_OK);
+    make_ring(f, ring, N);
     for (int i = 0; i < N - 1; i++) {
         orm_object_release_collect(ring[(i * 37) % N]); /* every member once, in a mixed order */
         assert_int_equal(ring[(i * 37 + 37) % N]->refs, 2);
