@@ -10,8 +10,8 @@
  * The owner instance and the relationship's declaration sit in the hash
  * part under two private light-userdata keys (hidden from pairs).
  *
- * The collection an instance has loaded is relstate[inst][name]
- * (l_collection.c). l_rel_forget (rollback, close, ...) drops it: one held
+ * The collection an instance has loaded is in its loaded state, a table
+ * in the instance's user value (l_collection.c). l_rel_forget (rollback, close, ...) drops it: one held
  * in a variable stays as it was, a snapshot, and its methods act on the
  * owner's current collection, as a SQLAlchemy list expired by a rollback. */
 #include <assert.h>

@@ -4,9 +4,10 @@
  * file hands it the objects, runs the lazy loads core asks for, and makes
  * the Lua view follow each slot change core reports (l_rel_lua_env). A
  * collection is a view (l_coll_view.c) whose items live in the owner
- * object's core slot; loaded state is found through the db's weak-keyed
- * "relstate" table: relstate[instance][name] = its collection view, or
- * the cached many-to-one target's instance (anchoring it). Loading is in
+ * object's core slot; an instance's loaded state is a table in its user
+ * value: [name] = its collection view, or the cached many-to-one target's
+ * instance (anchoring it); the db's weak-keyed "relstate" set lists the
+ * instances that have one (l_rel_forget empties them). Loading is in
  * l_rel_load.c, cascades in l_rel_cascade.c. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,22 +21,27 @@
 
 /* ---- loaded state ---- */
 
-/* [-0, +1, m] relstate[inst] (created when create is set; else may be nil) */
+/* [-0, +1, m] inst's loaded relationships: the table in its user value
+ * (made when create is set, inst then entered in the db's relstate set,
+ * where l_rel_forget finds it; else nil when there is none). A user value
+ * rather than a weak-keyed table of instances: a chain of instances each
+ * loading the next (a node's parent's parent ...) is then plain strong
+ * references, which Lua's collector marks in one pass; as values of a
+ * weak-keyed table they were ephemerons, marked one link per pass. */
 static void push_state(lua_State *L, l_db *db, int inst_idx, int create)
 {
     inst_idx = lua_absindex(L, inst_idx);
+    if (lua_getiuservalue(L, inst_idx, 1) == LUA_TTABLE || !create) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, inst_idx, 1);
     l_db_push_uv(L, db);
     lua_getfield(L, -1, L_DB_RELSTATE);
-    lua_remove(L, -2);
     lua_pushvalue(L, inst_idx);
-    if (lua_rawget(L, -2) == LUA_TNIL && create) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, inst_idx);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, -4);
-    }
-    lua_remove(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
 }
 
 /* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */
@@ -49,7 +55,7 @@ static void push_loaded(lua_State *L, l_db *db, int inst_idx, const char *name)
     lua_remove(L, -2);
 }
 
-/* [-0, +0, m] relstate[inst][name] = value at val_idx */
+/* [-0, +0, m] inst's loaded relationship name = value at val_idx */
 void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx)
 {
     val_idx = lua_absindex(L, val_idx);
@@ -60,8 +66,8 @@ void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, in
 }
 
 /* [-0, +0, e] caches the instance at val_idx (nil: none) as inst's
- * many-to-one r (declaration at decl_idx): core holds the target, relstate
- * anchors its instance. */
+ * many-to-one r (declaration at decl_idx): core holds the target, inst's
+ * loaded state anchors its instance. */
 static void cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, const orm_rel *r,
                          int val_idx)
 {
@@ -71,8 +77,8 @@ static void cache_target(lua_State *L, l_db *db, int inst_idx, int decl_idx, con
     orm_object *t = lua_isnil(L, val_idx) ? NULL : l_instance_check(L, val_idx);
     if (orm_rel_set_target(o, r, t) < 0) l_oom(L);
     if (t) db->rel_slots = 1;
-    /* relstate keeps the target's instance (and what it has loaded) alive
-     * as long as inst's, and lets l_rel_forget find inst */
+    /* the loaded state keeps the target's instance (and what it has
+     * loaded) alive as long as inst's, and lets l_rel_forget find inst */
     l_rel_set_loaded(L, db, inst_idx, l_rel_decl_key(L, decl_idx), val_idx);
 }
 
@@ -80,13 +86,18 @@ void l_rel_forget(lua_State *L, l_db *db)
 {
     l_db_push_uv(L, db);
     lua_getfield(L, -1, L_DB_RELSTATE);
-    if (db->rel_slots && lua_istable(L, -1)) { /* what core holds for each instance goes too */
+    if (lua_istable(L, -1)) { /* each instance's loaded state goes, and what core holds for it */
+        int slots = db->rel_slots;
         db->rel_slots = 0;
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             lua_pop(L, 1);
             orm_object *o = l_instance_test(L, -1);
-            if (o) orm_rel_slots_clear(o);
+            if (o && slots) orm_rel_slots_clear(o);
+            if (o) {
+                lua_pushnil(L);
+                lua_setiuservalue(L, -2, 1);
+            }
         }
     }
     lua_pop(L, 1);
@@ -173,7 +184,8 @@ static int load_protected(lua_State *L)
 
 /* [-0, +0, e] The Lua side of a change core made to o's slot r: the
  * collection's list follows it, a many-to-one target's instance is
- * anchored in relstate (or let go). Nothing to do when o has no instance. */
+ * anchored in its loaded state (or let go). Nothing to do when o has no
+ * instance. */
 static int follow_protected(lua_State *L)
 {
     l_relctx *c = lua_touserdata(L, 1);
@@ -183,7 +195,7 @@ static int follow_protected(lua_State *L)
     const char *name = l_rel_name(r);
     if (name == NULL || !l_instance_push_existing(L, c->db, o)) return 0;
     int inst = lua_gettop(L);
-    c->db->rel_slots = 1; /* l_rel_forget clears the slots of what relstate holds */
+    c->db->rel_slots = 1; /* l_rel_forget clears the slots of the relstate set */
     if (what == ORM_REL_TARGET) {
         if (item)
             l_instance_push_object(L, c->db, orm_object_retain(item));

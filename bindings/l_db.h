@@ -69,7 +69,7 @@ void l_user_where(lua_State *L, char *buf, size_t n);
     "objects" /* object id (obj->udata) -> instance, through chunks                                \
               of weak values (l_instance.c) */
 #define L_DB_ORDER "model_order"
-#define L_DB_RELSTATE "relstate" /* weak keys: instance -> loaded relationships */
+#define L_DB_RELSTATE "relstate" /* weak keys: the instances with loaded relationships -> true */
 
 /* One mapped class: table->udata points here. Lives in a userdata stored in
  * the class table under "__cdata" (so it lives as long as the class). */

@@ -98,7 +98,7 @@ void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj)
         }
         lua_settop(L, cache);
     }
-    l_inst *u = lua_newuserdatauv(L, sizeof *u, 0);
+    l_inst *u = lua_newuserdatauv(L, sizeof *u, 1); /* its loaded relationships (l_collection.c) */
     u->magic = L_INST_MAGIC;
     u->obj = obj;
     l_class *c = obj->table->udata;

@@ -126,8 +126,8 @@ static int parents_gc(lua_State *L)
 }
 
 /* [-0, +0, e] What the load put in the slot of rels[k] of the parent at obj,
- * shown in Lua: its collection's list (in relstate) or its target's
- * instance (anchored there); the children appended to the list at kids. */
+ * shown in Lua: its collection's list (in its loaded state) or its
+ * target's instance (anchored there); the children appended to the list at kids. */
 static void show_loaded(lua_State *L, l_db *db, const jrel *j, int obj, int kids)
 {
     orm_object *p = l_instance_check(L, obj);

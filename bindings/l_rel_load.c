@@ -3,7 +3,7 @@
  * many parents at once (selectinload, nested paths), and the N+1 hint. The
  * statements, the grouping of parents by key and the filling of the slots
  * are core's (orm_rel_load_many); this file makes the collections' lists
- * and anchors many-to-one targets' instances in relstate. */
+ * and anchors many-to-one targets' instances in their owners' loaded state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,25 +61,6 @@ void l_rel_note_lazy(lua_State *L, l_db *db, int decl_idx, int inst_idx)
 
 /* ---- eager loading ---- */
 
-/* relstate[inst][name] = value at val_idx, relstate being the table at state
- * (what l_rel_set_loaded does, the table looked up once per load). */
-static void set_loaded_in(lua_State *L, int state, int inst_idx, const char *name, int val_idx)
-{
-    inst_idx = lua_absindex(L, inst_idx);
-    val_idx = lua_absindex(L, val_idx);
-    lua_pushvalue(L, inst_idx);
-    if (lua_rawget(L, state) == LUA_TNIL) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, inst_idx);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, state);
-    }
-    lua_pushvalue(L, val_idx);
-    lua_setfield(L, -2, name);
-    lua_pop(L, 1);
-}
-
 void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
 {
     decl_idx = lua_absindex(L, decl_idx);
@@ -104,24 +85,20 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
     load_slots(L, db, r, ps, n);
     lua_createtable(L, n, 0); /* all children loaded, for the next step of a path */
     int result = lua_gettop(L);
-    l_db_push_uv(L, db); /* the loaded relationships, looked up once */
-    lua_getfield(L, -1, L_DB_RELSTATE);
-    lua_remove(L, -2);
-    int state = lua_gettop(L);
     lua_Integer nres = 0;
     for (int i = 0; i < n; i++) {
         l_instance_push_object(L, db, orm_object_retain(ps[i]));
         int inst = lua_gettop(L);
         if (r->kind == ORM_REL_M2O) {
             orm_object *t = orm_rel_target(ps[i], r);
-            if (t) { /* anchored in relstate, as obj.rel's read does */
+            if (t) { /* anchored in its loaded state, as obj.rel's read does */
                 l_instance_push_object(L, db, orm_object_retain(t));
-                set_loaded_in(L, state, inst, name, -1);
+                l_rel_set_loaded(L, db, inst, name, -1);
                 lua_rawseti(L, result, ++nres);
             }
         } else {
             l_coll_from_slot(L, db, inst, decl_idx);
-            set_loaded_in(L, state, inst, name, -1);
+            l_rel_set_loaded(L, db, inst, name, -1);
             lua_Integer m = (lua_Integer)lua_rawlen(L, -1);
             for (lua_Integer k = 1; k <= m; k++) {
                 lua_rawgeti(L, -1, k);
@@ -131,6 +108,5 @@ void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx)
         }
         lua_pop(L, 1);
     }
-    lua_pop(L, 1);             /* state */
     lua_remove(L, result - 1); /* the parents' array */
 }

@@ -75,7 +75,7 @@ void l_collection_open(lua_State *L);
 void l_rel_load_many(lua_State *L, l_db *db, int decl_idx, int list_idx);
 
 /* ---- shared by l_collection.c, l_coll_view.c, l_rel_joined.c ---- */
-/* [-0, +0, m] relstate[inst][name] = value at val_idx */
+/* [-0, +0, m] inst's loaded relationship name = value at val_idx (its user value) */
 void l_rel_set_loaded(lua_State *L, l_db *db, int inst_idx, const char *name, int val_idx);
 /* The relationship's attribute name (kept alive by the declaration). */
 const char *l_rel_decl_key(lua_State *L, int decl_idx);
@@ -94,7 +94,7 @@ void l_coll_sync(lua_State *L, int coll_idx, orm_object *owner, const orm_rel *r
  * collection or a plain list), or 0. */
 int l_rel_coll_find(lua_State *L, int coll_idx, int obj_idx);
 /* [-0, +1, e] A list showing inst's loaded slot of the declaration at
- * decl_idx (core loaded or changed it), not put in relstate yet. */
+ * decl_idx (core loaded or changed it), not put in its loaded state yet. */
 void l_coll_from_slot(lua_State *L, l_db *db, int inst_idx, int decl_idx);
 /* [-0, +0, m] The list at coll_idx follows a change core made to owner's
  * slot r: item added (ORM_REL_ADDED, at the end) or removed

@@ -1,6 +1,6 @@
 -- ormsh_bench.lua — the benchmark workloads through ormsh, one phase a process:
 --
---   ormsh --app APP run tests/bench/ormsh_bench.lua w1|w2|w3|w4lazy|w4sel|w5 [N]
+--   ormsh --app APP run tests/bench/ormsh_bench.lua w1|w2|w3|w4lazy|w4sel|w5|chain [N]
 --
 -- APP is an app directory run.sh writes: for w1-w3 its models.lua defines
 -- Author; for w4/w5 Author and Book with Author.books / Book.author
@@ -36,7 +36,7 @@
 --   stmts, authors     w4: db.statements run by the timed part; authors loaded
 --                      (rows counts the books touched)
 
-local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|stream|w3|w4lazy|w4sel|w5 [N]")
+local phase = arg and arg[1] or error("usage: ormsh_bench.lua w1|w2|stream|w3|w4lazy|w4sel|w5|chain [N]")
 local N = math.tointeger(tonumber(arg[2] or "100000")) or error("N must be an integer")
 
 local function stamp()
@@ -208,6 +208,34 @@ elseif phase == "w4lazy" or phase == "w4sel" then
   report(books, check)
   print(("stmts %d"):format(stmts))
   print(("authors %d"):format(#all))
+
+elseif phase == "chain" then
+  -- a self-referential chain of N nodes, each the parent of the next (none
+  -- flushed: a seed script building a deep tree), then dropped and collected
+  Node = db.Model("Node", {
+    id = db.Column(db.Integer, { primary_key = true }),
+    parent_id = db.Column(db.Integer, db.ForeignKey("node.id")),
+    parent = db.relationship("Node", { remote_side = "id", back_populates = "children" }),
+    children = db.relationship("Node", { back_populates = "parent" }),
+  })
+  collectgarbage()
+  mark("start")
+  local prev = Node{}
+  for _ = 1, N do
+    local n = Node{}
+    n.parent = prev
+    prev = n
+  end
+  mark("build")
+  local depth = 0
+  for _ = 1, 3 do
+    if prev then depth = depth + 1; prev = prev.parent end
+  end
+  prev = nil
+  collectgarbage()
+  collectgarbage()
+  mark("free")
+  report(N, depth)
 
 elseif phase == "w5" then
   -- authors 1..N shuffled (Fisher-Yates, xorshift64 from the same seed as w3)

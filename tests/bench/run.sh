@@ -365,6 +365,12 @@ if [ "${BENCH_SCALE:-1}" != 0 ]; then
             "$ORMSH" --app "$APP" --database "sqlite:///$db" run "$LUA_BENCH" w1 "$n"
         rm -f "$db"
     done
+    # a chain of linked nodes (each the next one's parent), built in memory
+    # and dropped: once superlinear in Lua's collector (docs/performance.md)
+    for n in 10000 100000; do
+        run_phase ormsh.scale.chain.$n "ormsh chain $n" \
+            "$ORMSH" --app "$APP" --database "sqlite://" run "$LUA_BENCH" chain "$n"
+    done
 fi
 
 # ---------------------------------------------------------------- streaming
@@ -536,6 +542,12 @@ if [ "${BENCH_SCALE:-1}" != 0 ]; then
                 function us(t, k) { return t == "" ? "ERROR" : sprintf("%.2f", t / k * 1e6) }
                 BEGIN { printf "  %s %-6s 10k %8s   %dk %8s   1M %8s\n", w, impl, us(a, 10000), n / 1000, us(b, n), us(c, 1000000) }'
         done
+    done
+    for k in build free; do
+        awk -v k="$k" -v a="$(val "$OUT/ormsh.scale.chain.10000" t_$k)" \
+            -v b="$(val "$OUT/ormsh.scale.chain.100000" t_$k)" '
+            function us(t, n) { return t == "" ? "ERROR" : sprintf("%.2f", t / n * 1e6) }
+            BEGIN { printf "  chain %-6s 10k %8s  100k %8s   (a linked node, built / dropped)\n", k, us(a, 10000), us(b, 100000) }'
     done
 fi
 echo
