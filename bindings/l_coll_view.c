@@ -11,9 +11,9 @@
  * part under two private light-userdata keys (hidden from pairs).
  *
  * The collection an instance has loaded is in its loaded state, a table
- * in the instance's user value (l_collection.c). l_rel_forget (rollback, close, ...) drops it: one held
- * in a variable stays as it was, a snapshot, and its methods act on the
- * owner's current collection, as a SQLAlchemy list expired by a rollback. */
+ * in the instance's user value (l_collection.c). l_rel_forget (rollback, close, ...) drops it: one
+ * held in a variable stays as it was, a snapshot, and its methods act on the owner's current
+ * collection, as a SQLAlchemy list expired by a rollback. */
 #include <assert.h>
 
 #include "l_relation.h"
