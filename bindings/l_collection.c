@@ -27,21 +27,38 @@
  * rather than a weak-keyed table of instances: a chain of instances each
  * loading the next (a node's parent's parent ...) is then plain strong
  * references, which Lua's collector marks in one pass; as values of a
- * weak-keyed table they were ephemerons, marked one link per pass. */
+ * weak-keyed table they are ephemerons, marked one link per pass. Only an
+ * instance made before its class had relationships (a backref declared
+ * later) has no user value: its table is relstate[inst] itself. */
 static void push_state(lua_State *L, l_db *db, int inst_idx, int create)
 {
     inst_idx = lua_absindex(L, inst_idx);
-    if (lua_getiuservalue(L, inst_idx, 1) == LUA_TTABLE || !create) return;
+    int t = lua_getiuservalue(L, inst_idx, 1);
+    if (t == LUA_TTABLE || (t == LUA_TNIL && !create)) return;
     lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setiuservalue(L, inst_idx, 1);
     l_db_push_uv(L, db);
     lua_getfield(L, -1, L_DB_RELSTATE);
+    lua_remove(L, -2);
+    int set = lua_gettop(L);
+    if (t == LUA_TNONE) { /* no user value */
+        lua_pushvalue(L, inst_idx);
+        if (lua_rawget(L, set) == LUA_TTABLE || !create) {
+            lua_remove(L, set);
+            return;
+        }
+        lua_pop(L, 1);
+    }
+    lua_newtable(L);
     lua_pushvalue(L, inst_idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 2);
+    if (t == LUA_TNONE) {
+        lua_pushvalue(L, -2); /* relstate[inst] = the table */
+    } else {
+        lua_pushvalue(L, -2);
+        lua_setiuservalue(L, inst_idx, 1);
+        lua_pushboolean(L, 1); /* relstate[inst] = true */
+    }
+    lua_rawset(L, set);
+    lua_remove(L, set);
 }
 
 /* [-0, +1, m] the loaded value of relationship name for inst (nil if none) */

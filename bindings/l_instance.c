@@ -98,11 +98,12 @@ void l_instance_push_object(lua_State *L, l_db *db, orm_object *obj)
         }
         lua_settop(L, cache);
     }
-    l_inst *u = lua_newuserdatauv(L, sizeof *u, 1); /* its loaded relationships (l_collection.c) */
-    u->magic = L_INST_MAGIC;
-    u->obj = obj;
     l_class *c = obj->table->udata;
     assert(c != NULL); /* a row of a model's table, not an association table's */
+    /* a user value for its loaded relationships when it has any (l_collection.c) */
+    l_inst *u = lua_newuserdatauv(L, sizeof *u, c->has_rels ? 1 : 0);
+    u->magic = L_INST_MAGIC;
+    u->obj = obj;
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->imt_ref);
     lua_setmetatable(L, -2);
     if (id == 0) {

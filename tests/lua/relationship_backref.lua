@@ -49,3 +49,24 @@ local r = Room{ name = "hall", shelves = { Shelf{ label = "s1" } } }
 db.session:add(r)
 db.session:commit()
 print(r.shelves[1].room == r, r.shelves[1].room_id == r.id)
+print("-- an instance made before its class had any relationship")
+Writer = db.Model("Writer", {
+  id = db.Column(db.Integer, { primary_key = true }),
+  name = db.Column(db.String(30)),
+})
+local early = Writer{ name = "early" }
+Essay = db.Model("Essay", {
+  id = db.Column(db.Integer, { primary_key = true }),
+  title = db.Column(db.String(30)),
+  writer_id = db.Column(db.Integer, db.ForeignKey("writer.id")),
+  writer = db.relationship("Writer", { backref = "essays" }),
+})
+db.create_all()
+early.essays:append(Essay{ title = "e1" })
+collectgarbage()
+print(#early.essays, early.essays[1].writer == early)
+db.session:add(early)
+db.session:commit()
+local held = early.essays
+db.session:rollback()
+print(#early.essays, early.essays[1].title, early.essays ~= held)
