@@ -40,11 +40,11 @@ typedef struct my_param {
     my_bool is_null;
 } my_param;
 
-enum { K_INT, K_REAL, K_DEC, K_TEXT, K_BLOB, K_TIME };
+enum { K_INT, K_REAL, K_DEC, K_TEXT, K_BLOB, K_TIME, K_BITS };
 
 typedef struct my_col {
     int kind;
-    int is_bool; /* TINYINT(1) */
+    int is_bool; /* TINYINT(1), BIT(1) */
     long long ival;
     double dval;
     char *buf;

@@ -6,6 +6,7 @@
  * converted by its field type (driver_mysql_int.h). */
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static int col_kind(const MYSQL_FIELD *f)
     case MYSQL_TYPE_DECIMAL:
     case MYSQL_TYPE_NEWDECIMAL:
         return K_DEC;
+    case MYSQL_TYPE_BIT: /* its bytes, big-endian: an integer (column()) */
+        return K_BITS;
     case MYSQL_TYPE_DATE:
     case MYSQL_TYPE_NEWDATE:
     case MYSQL_TYPE_TIME:
@@ -203,7 +206,7 @@ static int bind_results(my_stmt *s)
         MYSQL_BIND *b = &s->rbind[i];
         memset(b, 0, sizeof *b);
         col->kind = col_kind(f);
-        col->is_bool = f->type == MYSQL_TYPE_TINY && f->length == 1;
+        col->is_bool = (f->type == MYSQL_TYPE_TINY || f->type == MYSQL_TYPE_BIT) && f->length == 1;
         b->is_null = &col->is_null;
         b->error = &col->error;
         b->length = &col->len;
@@ -228,7 +231,8 @@ static int bind_results(my_stmt *s)
             col->buf = nb;
             col->cap = want;
         }
-        b->buffer_type = col->kind == K_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+        b->buffer_type =
+            col->kind == K_BLOB || col->kind == K_BITS ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
         b->buffer = col->buf;
         b->buffer_length = col->cap - 1;
     }
@@ -378,6 +382,21 @@ static int column(my_stmt *s, int i, orm_value *out, int borrow)
         col->buf[n] = '\0';
         rc = numeric_value(col->buf, n, out, borrow);
         break;
+    case K_BITS: { /* BIT(n), n <= 64: at most 8 bytes, the first the highest */
+        uint64_t bits = 0;
+        for (unsigned long k = 0; k < n && k < 8; k++)
+            bits = bits << 8 | (unsigned char)col->buf[k];
+        if (col->is_bool)
+            orm_value_bool(out, bits != 0);
+        else if (bits > INT64_MAX) { /* BIT(64) with the top bit set: its exact digits */
+            char digits[24];
+            int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)bits);
+            rc = orm_value_set_text(out, digits, (size_t)len);
+            out->decimal = 1;
+        } else
+            orm_value_int(out, (int64_t)bits);
+        break;
+    }
     case K_BLOB:
         if (borrow)
             *out = (orm_value){.type = ORM_V_BLOB, .borrowed = 1, .len = n, .u.s = col->buf};

@@ -3,7 +3,8 @@
  * the types mapped back to ormsh's names (int and year -> Integer, tinyint(1) ->
  * Boolean, varchar(n) -> String(n), longtext -> Text, or JSON when
  * MariaDB's json_valid() check guards it, double -> Float, datetime ->
- * DateTime, longblob -> LargeBinary, ...; anything else keeps its SQL
+ * DateTime, longblob and varbinary -> LargeBinary, bit(1) -> Boolean, bit(n)
+ * -> Integer, ...; anything else keeps its SQL
  * text), nullability, defaults, AUTO_INCREMENT, the primary key, unique
  * constraints, indexes and foreign keys with their ON DELETE / ON UPDATE.
  *
@@ -72,11 +73,17 @@ static int map_type(const char *dt, const char *ct, long len, long prec, long sc
         {"datetime", ORM_T_DATETIME}, {"timestamp", ORM_T_DATETIME}, {"tinyblob", ORM_T_BINARY},
         {"blob", ORM_T_BINARY},       {"mediumblob", ORM_T_BINARY},  {"longblob", ORM_T_BINARY},
         {"year", ORM_T_INTEGER}, /* read back as a number (Sakila's film.release_year) */
+        {"binary", ORM_T_BINARY},     {"varbinary", ORM_T_BINARY},
     };
     memset(out, 0, sizeof *out);
     if (!dt) return 0;
     if (strcasecmp(dt, "tinyint") == 0) {
         out->kind = ct && strncasecmp(ct, "tinyint(1)", 10) == 0 ? ORM_T_BOOLEAN : ORM_T_INTEGER;
+        return 1;
+    }
+    if (strcasecmp(dt, "bit") == 0) { /* read as a number (driver_mysql_stmt.c), BIT(1) a flag */
+        long bits = ct && strncasecmp(ct, "bit(", 4) == 0 ? strtol(ct + 4, NULL, 10) : 1;
+        out->kind = bits <= 1 ? ORM_T_BOOLEAN : bits < 32 ? ORM_T_INTEGER : ORM_T_BIGINT;
         return 1;
     }
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {

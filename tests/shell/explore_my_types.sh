@@ -7,7 +7,9 @@
 # comment, YEAR is db.Integer (it reads back as a number: as db.Text a
 # script could not store release_year + 1); a BIGINT UNSIGNED past
 # INT64_MAX reads as its digits (it was -1); `db models` then `db check`
-# agree, and the models create the tables in an empty database.
+# agree, and the models create the tables in an empty database. BIT(1) is
+# db.Boolean and BIT(n) a db.Integer, read as numbers (they were db.Text
+# holding raw bytes: "\001"); VARBINARY is db.LargeBinary.
 . "$ROOT/tests/shell/backend.inc"
 new_app
 sql "CREATE TABLE film_text (film_id SMALLINT UNSIGNED NOT NULL PRIMARY KEY, title VARCHAR(255) NOT NULL,
@@ -16,7 +18,11 @@ sql "CREATE TABLE film_text (film_id SMALLINT UNSIGNED NOT NULL PRIMARY KEY, tit
 CREATE TABLE place (id INT PRIMARY KEY, location GEOMETRY NOT NULL, SPATIAL KEY idx_location (location));
 CREATE TABLE counter (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, hits BIGINT UNSIGNED);
 INSERT INTO film_text (film_id, title, release_year) VALUES (7, 'ZORRO', 2006);
-INSERT INTO counter (hits) VALUES (18446744073709551615), (42)" ||
+INSERT INTO counter (hits) VALUES (18446744073709551615), (42);
+CREATE TABLE product (id INT PRIMARY KEY, discontinued BIT(1) NOT NULL, perms BIT(8), wide BIT(64),
+  uid VARBINARY(16));
+INSERT INTO product VALUES (1, b'1', b'00001100', b'1111111111111111111111111111111111111111111111111111111111111111',
+  UNHEX('00FF10')), (2, b'0', NULL, b'101', NULL)" ||
     fail "cannot make the schema"
 
 ok db models -o "$TESTDIR/models.lua"
@@ -27,6 +33,10 @@ hasnt "$m" 'db.Index('
 has "$m" "  rating = db.Column(db.Text, { server_default = \"'G'\" }), -- enum('G','PG')"
 has "$m" "  features = db.Column(db.Text), -- set('Trailers','Commentaries')"
 has "$m" '  release_year = db.Column(db.Integer),'
+has "$m" '  discontinued = db.Column(db.Boolean, { nullable = false }),'
+has "$m" '  perms = db.Column(db.Integer),'
+has "$m" '  wide = db.Column(db.BigInteger),'
+has "$m" '  uid = db.Column(db.LargeBinary),'
 
 bare -e 'local f = FilmText.query:get(7); f.release_year = f.release_year + 1; db.session:commit()
 for _, c in ipairs(Counter.query:order_by(Counter.id):all()) do print(c.id, math.type(c.id), c.hits) end'
@@ -34,6 +44,13 @@ same "$TESTDIR/out" "1	integer	18446744073709551615
 2	integer	42"
 bare -e 'print(FilmText.query:get(7).release_year)'
 same "$TESTDIR/out" "2007"
+bare -e 'for _, p in ipairs(Product.query:order_by(Product.id):all()) do
+  print(p.discontinued, p.perms, p.wide, p.uid and #p.uid) end
+local p = Product.query:get(1); p.discontinued = false; p.perms = p.perms + 1; db.session:commit()
+db.session:close(); p = Product.query:get(1); print(p.discontinued, p.perms)'
+same "$TESTDIR/out" "true	12	18446744073709551615	3
+false	nil	5	nil
+false	13"
 
 printf '.schema film_text\n' | bare -i
 has "$TESTDIR/out" 'CREATE FULLTEXT INDEX idx_title_description ON film_text (title, description);'
@@ -42,7 +59,7 @@ has "$TESTDIR/out" 'CREATE FULLTEXT INDEX idx_title_description ON film_text (ti
 models <"$m"
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
-sql "DROP TABLE film_text; DROP TABLE place; DROP TABLE counter"
+sql "DROP TABLE film_text; DROP TABLE place; DROP TABLE counter; DROP TABLE product"
 ok -e 'db.create_all()'
 ok -e 'db.session:add(FilmText{ film_id = 1, title = "ACADEMY", rating = "PG" }); db.session:commit(); print(FilmText.query:first().rating)'
 same "$TESTDIR/out" "PG"
