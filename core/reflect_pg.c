@@ -34,13 +34,15 @@ static int pg_view_names(orm_conn *c, orm_strv *out)
         NULL, out);
 }
 
+/* Tables and partitioned tables, not their partitions: rows are read and
+ * written through the partitioned table, one class. */
 static int pg_table_names(orm_conn *c, orm_strv *out)
 {
     return orm_sqlq_collect(
         c,
         "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
         "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
-        "c.relkind IN ('r', 'p') ORDER BY c.oid",
+        "c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.oid",
         NULL, out);
 }
 

@@ -5,7 +5,9 @@
 # enums and arrays stay db.Text with the type in a comment; an index on an
 # expression shows in `.schema` as the catalog spells it (it was "out of
 # memory") and in models.lua as a comment; `db models` then `db check`
-# agree, and the models create the tables in an empty database.
+# agree, and the models create the tables in an empty database. A
+# partitioned table is one class: its partitions (Pagila's payment_p2022_01
+# ...) were classes of their own.
 . "$ROOT/tests/shell/backend.inc"
 new_app
 sql "CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
@@ -13,7 +15,11 @@ CREATE DOMAIN short_title AS varchar(20);
 CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'R');
 CREATE TABLE film (film_id serial PRIMARY KEY, title short_title NOT NULL, release_year year,
   rating mpaa_rating DEFAULT 'G', length smallint, special_features text[]);
-CREATE INDEX film_lower_title ON film (lower(title))" >/dev/null ||
+CREATE INDEX film_lower_title ON film (lower(title));
+CREATE TABLE payment (payment_id serial, amount numeric(5, 2) NOT NULL,
+  payment_date timestamp NOT NULL, PRIMARY KEY (payment_date, payment_id)) PARTITION BY RANGE (payment_date);
+CREATE TABLE payment_p2022_01 PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');
+CREATE TABLE payment_p2022_02 PARTITION OF payment FOR VALUES FROM ('2022-02-01') TO ('2022-03-01')" >/dev/null ||
     fail "cannot make the schema"
 
 ok db models -o "$TESTDIR/models.lua"
@@ -24,6 +30,9 @@ has "$m" '  rating = db.Column(db.Text, { server_default = "'"'G'"'" }), -- mpaa
 has "$m" '  special_features = db.Column(db.Text), -- text[]'
 has "$m" '  -- not declared here: CREATE INDEX film_lower_title ON public.film USING btree (lower((title)::text))'
 
+has "$m" 'Payment = db.Model("Payment", {'
+hasnt "$m" 'payment_p2022'
+
 printf '.schema film\n' | bare -i
 has "$TESTDIR/out" 'CREATE INDEX film_lower_title ON public.film USING btree (lower((title)::text));'
 
@@ -31,12 +40,15 @@ has "$TESTDIR/out" 'CREATE INDEX film_lower_title ON public.film USING btree (lo
 bare -e 'db.session:add(Film{ title = "ACADEMY", release_year = 2006, length = 90 }); db.session:commit()'
 bare -e 'local f = Film.query:filter(Film.release_year:eq(2006)):first(); print(f.title, f.release_year, math.type(f.release_year))'
 same "$TESTDIR/out" "ACADEMY	2006	integer"
+sql "INSERT INTO payment (amount, payment_date) VALUES (1.5, '2022-02-03 10:00:00')" >/dev/null
+bare -e 'local p = Payment.query:one(); print(p.amount, p.payment_date, Payment.query:count())'
+same "$TESTDIR/out" "1.50	2022-02-03 10:00:00	1"
 
 # the round trip, and the models create the same tables in an empty database
 models <"$m"
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
-sql "DROP TABLE film" >/dev/null
+sql "DROP TABLE film; DROP TABLE payment" >/dev/null
 ok -e 'db.create_all()'
 ok -e 'db.session:add(Film{ title = "B", release_year = 2007, length = 30 }); db.session:commit(); print(Film.query:first().release_year)'
 same "$TESTDIR/out" "2007"
