@@ -127,7 +127,11 @@ static int parents_gc(lua_State *L)
 
 /* [-0, +0, e] What the load put in the slot of rels[k] of the parent at obj,
  * shown in Lua: its collection's list (in its loaded state) or its
- * target's instance (anchored there); the children appended to the list at kids. */
+ * target's instance (anchored there); the children appended to the list at
+ * kids. A parent read from the rows may still have had an older instance,
+ * unreachable, whose finalizer (inst_gc) ran after the load and before
+ * obj was made, emptying the slot: that parent is left unloaded (its next
+ * read loads it). */
 static void show_loaded(lua_State *L, l_db *db, const jrel *j, int obj, int kids)
 {
     orm_object *p = l_instance_check(L, obj);
@@ -142,6 +146,7 @@ static void show_loaded(lua_State *L, l_db *db, const jrel *j, int obj, int kids
         lua_rawseti(L, kids, nk + 1);
         return;
     }
+    if (!orm_rel_loaded(p, r)) return;
     l_coll_from_slot(L, db, obj, j->decl);
     l_rel_set_loaded(L, db, obj, j->name, -1);
     lua_Integer m = (lua_Integer)lua_rawlen(L, -1);
