@@ -104,6 +104,13 @@ static int dbtable_gc(lua_State *L)
 void orm_lua_push_table_ddl(lua_State *L, int idx, const char *name)
 {
     l_db *db = l_db_check(L, idx);
+    char *stored = NULL;
+    if (orm_reflect_stored_ddl(db->conn, name, &stored) < 0) raise_conn(L, db->conn);
+    if (stored) { /* as the database keeps it */
+        lua_pushstring(L, stored);
+        free(stored);
+        return;
+    }
     orm_dbtable **box = lua_newuserdatauv(L, sizeof *box, 0);
     *box = NULL;
     lua_createtable(L, 0, 1);

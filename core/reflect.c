@@ -42,6 +42,14 @@ int orm_reflect_view_names(orm_conn *c, orm_strv *out)
     return ops->view_names ? ops->view_names(c, out) : ORM_OK;
 }
 
+int orm_reflect_stored_ddl(orm_conn *c, const char *name, char **out)
+{
+    *out = NULL;
+    const orm_reflect_ops *ops = ops_or_fail(c);
+    if (!ops) return ORM_EFAIL;
+    return ops->stored_ddl ? ops->stored_ddl(c, name, out) : ORM_OK;
+}
+
 int orm_reflect_schema(orm_conn *c, orm_dbschema **out)
 {
     *out = NULL;

@@ -19,6 +19,10 @@ typedef struct orm_reflect_ops {
     int (*table)(orm_conn *c, const char *name, orm_dbtable **out);
     /* may be NULL (then no views are reported): the names of the views, by name. */
     int (*view_names)(orm_conn *c, orm_strv *out);
+    /* may be NULL (then the DDL is made from the reflected table): a table's
+     * DDL as the database keeps it, with its indexes'; *out NULL when there is
+     * no such table. Caller frees *out. */
+    int (*stored_ddl)(orm_conn *c, const char *name, char **out);
 } orm_reflect_ops;
 
 extern const orm_reflect_ops orm_reflect_sqlite;
@@ -30,6 +34,9 @@ const orm_reflect_ops *orm_reflect_ops_for(const orm_conn *c);
 int orm_reflect_schema(orm_conn *c, orm_dbschema **out);
 /* The views of the database (none when the backend cannot list them). */
 int orm_reflect_view_names(orm_conn *c, orm_strv *out);
+/* A table's DDL as the database keeps it (*out NULL: no such table, or the
+ * backend keeps none: make it from orm_reflect_table). Caller frees *out. */
+int orm_reflect_stored_ddl(orm_conn *c, const char *name, char **out);
 /* One table; *out NULL when it does not exist. */
 int orm_reflect_table(orm_conn *c, const char *name, orm_dbtable **out);
 /* Maps a declared SQL type ("VARCHAR(30)", "INT", "DOUBLE") to ormsh's types;

@@ -470,8 +470,44 @@ static int sq_table(orm_conn *c, const char *name, orm_dbtable **out)
     return ORM_OK;
 }
 
+/* The table's DDL as SQLite keeps it (sqlite_master.sql, as its author
+ * wrote it), then its indexes' and triggers', each ending in ";", as the
+ * sqlite3 shell's .schema shows them. */
+static int sq_stored_ddl(orm_conn *c, const char *name, char **out)
+{
+    orm_sqlq q;
+    *out = NULL;
+    int rc = orm_sqlq_open1(&q, c,
+                            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT "
+                            "NULL AND type IN ('table', 'index', 'trigger') ORDER BY type <> "
+                            "'table', type = 'trigger', rowid",
+                            name);
+    orm_buf b = ORM_BUF_INIT;
+    int oom = 0, n = 0, table = 0;
+    while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
+        char *type = orm_sqlq_text(&q, 0, &oom), *sql = orm_sqlq_text(&q, 1, &oom);
+        if (n++ == 0) table = type && strcmp(type, "table") == 0; /* else a view's trigger */
+        if (table && sql) {
+            if (n > 1) orm_buf_putc(&b, '\n');
+            orm_buf_puts(&b, sql);
+            orm_buf_putc(&b, ';');
+        }
+        free(type);
+        free(sql);
+    }
+    orm_sqlq_close(&q);
+    if (rc < 0 || oom || b.oom) {
+        orm_buf_free(&b);
+        return rc < 0 ? rc : OOM(c);
+    }
+    if (table) *out = orm_buf_detach(&b);
+    orm_buf_free(&b);
+    return *out || !table ? ORM_OK : OOM(c);
+}
+
 const orm_reflect_ops orm_reflect_sqlite = {
     .table_names = sq_table_names,
     .table = sq_table,
     .view_names = sq_view_names,
+    .stored_ddl = sq_stored_ddl,
 };
