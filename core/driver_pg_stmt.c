@@ -37,6 +37,17 @@ static void deallocate(pg_conn *c, const char *name)
     PQclear(PQexec(c->pg, sql));
 }
 
+/* A statement under the guard failed with *res: the error kept, *res
+ * cleared, the guard closed as failed. Returns the error code. */
+static int fail_guarded(pg_conn *c, PGresult **res, const char *sql, int guard)
+{
+    int rc = orm_pg_fail_res(c, *res, sql);
+    PQclear(*res);
+    *res = NULL;
+    orm_pg_guard_close(c, guard, 1);
+    return rc;
+}
+
 /* Prepares s->sql under a new name with the types in s->asked (NULL: all
  * inferred) and reads back the parameter and column types. A failure leaves
  * the transaction usable, as a failed execution does (a statement the server
@@ -48,12 +59,7 @@ static int prepare_named(pg_stmt *s)
     snprintf(name, sizeof name, "orm_%lu", ++c->next_name);
     int guard = orm_pg_guard_open(c);
     PGresult *res = PQprepare(c->pg, name, s->sql, s->asked ? s->nparams : 0, s->asked);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        int rc = orm_pg_fail_res(c, res, s->sql);
-        PQclear(res);
-        orm_pg_guard_close(c, guard, 1);
-        return rc;
-    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return fail_guarded(c, &res, s->sql, guard);
     PQclear(res);
     if (s->nscan > ORM_PG_DESCRIBE_MAX) { /* see ORM_PG_DESCRIBE_MAX */
         orm_pg_guard_close(c, guard, 0);
@@ -67,9 +73,7 @@ static int prepare_named(pg_stmt *s)
     }
     PGresult *desc = PQdescribePrepared(c->pg, name);
     if (PQresultStatus(desc) != PGRES_COMMAND_OK) {
-        int rc = orm_pg_fail_res(c, desc, s->sql);
-        PQclear(desc);
-        orm_pg_guard_close(c, guard, 1);
+        int rc = fail_guarded(c, &desc, s->sql, guard);
         deallocate(c, name);
         return rc;
     }
@@ -221,12 +225,8 @@ static int fetch(pg_stmt *s)
     int guard = orm_pg_guard_open(c);
     s->res = PQexec(c->pg, sql);
     if (PQresultStatus(s->res) != PGRES_TUPLES_OK) {
-        int rc = orm_pg_fail_res(c, s->res, s->sql);
-        PQclear(s->res);
-        s->res = NULL;
         s->cursor[0] = '\0'; /* a failed transaction took it, or it never was */
-        orm_pg_guard_close(c, guard, 1);
-        return rc;
+        return fail_guarded(c, &s->res, s->sql, guard);
     }
     orm_pg_guard_close(c, guard, 0);
     s->more = PQntuples(s->res) == s->chunk;
@@ -251,11 +251,8 @@ static int declare(pg_stmt *s)
     PGresult *res = PQexecParams(c->pg, sql, s->nparams, s->ptypes, s->vals, s->lens, s->fmts, 0);
     free(sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        int rc = orm_pg_fail_res(c, res, s->sql);
-        PQclear(res);
         s->cursor[0] = '\0';
-        orm_pg_guard_close(c, guard, 1);
-        return rc;
+        return fail_guarded(c, &res, s->sql, guard);
     }
     PQclear(res);
     orm_pg_guard_close(c, guard, 0);
@@ -291,13 +288,8 @@ static int execute(pg_stmt *s)
     int guard = orm_pg_guard_open(c);
     s->res = PQexecPrepared(c->pg, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
     ExecStatusType st = PQresultStatus(s->res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
-        rc = orm_pg_fail_res(c, s->res, s->sql);
-        PQclear(s->res);
-        s->res = NULL;
-        orm_pg_guard_close(c, guard, 1);
-        return rc;
-    }
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY)
+        return fail_guarded(c, &s->res, s->sql, guard);
     orm_pg_guard_close(c, guard, 0);
     orm_pg_note_writes(c, s->res);
     return take_result(s);
