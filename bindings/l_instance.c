@@ -257,6 +257,13 @@ void l_instance_assign(lua_State *L, int inst_idx, int key_idx, int val_idx)
         return;
     }
     const orm_column *c = &t->cols[col];
+    if (c->computed) {
+        l_class_push(L, t);
+        lua_getfield(L, -1, "__name");
+        l_error_raisef(L, ORM_ERR_DATA,
+                       "%s.%s is computed by the database (computed = \"%s\"): it cannot be set",
+                       lua_tostring(L, -1), key, c->computed);
+    }
     orm_value v;
     orm_error err;
     orm_error_init(&err);

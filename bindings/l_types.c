@@ -133,6 +133,7 @@ static int colspec_gc(lua_State *L)
     l_colspec *c = luaL_checkudata(L, 1, L_MT_COLUMN);
     free(c->col.name);
     free(c->col.server_default);
+    free(c->col.computed);
     free(c->col.comment);
     if (c->col.fk) {
         fkey_clear(c->col.fk);
@@ -176,9 +177,11 @@ static void read_options(lua_State *L, l_colspec *c, int opts)
     c->col.no_audit = !opt_bool(L, opts, "audit", 1);
     lua_getfield(L, opts, "server_default");
     c->col.server_default = dup_or_raise(L, luaL_optstring(L, -1, NULL));
+    lua_getfield(L, opts, "computed");
+    c->col.computed = dup_or_raise(L, luaL_optstring(L, -1, NULL));
     lua_getfield(L, opts, "comment");
     c->col.comment = dup_or_raise(L, luaL_optstring(L, -1, NULL));
-    lua_pop(L, 2);
+    lua_pop(L, 3);
 }
 
 /* db.Column([name,] type [, ForeignKey] [, options]) [-0, +1, v] */
@@ -202,7 +205,7 @@ static int colspec_new(lua_State *L)
     if (optarg) {
         static const char *const known[] = {
             "primary_key",    "autoincrement", "nullable", "unique", "index", "default",
-            "server_default", "onupdate",      "comment",  "audit",  NULL};
+            "server_default", "onupdate",      "comment",  "audit",  "computed", NULL};
         l_check_options(L, optarg, "db.Column", known);
     }
     l_colspec *c = lua_newuserdatauv(L, sizeof *c, 1);

@@ -79,6 +79,7 @@ uint64_t orm_flush_insert_mask(const orm_object *o)
     uint64_t mask = 0;
     for (int i = 0; i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
+        if (c->computed) continue; /* the database's alone */
         if (o->values[i].type == ORM_V_NULL && (i == t->autoinc_col || c->server_default)) continue;
         mask |= (uint64_t)1 << i;
     }
@@ -100,13 +101,24 @@ static int insert_prepare(orm_session *s, orm_object *o)
     return ORM_OK;
 }
 
-/* The columns the database fills (server_default) that mask leaves out. */
+/* The columns the database fills (server_default, computed) that mask
+ * leaves out. */
 static uint64_t server_filled(const orm_table *t, uint64_t mask)
 {
     uint64_t server = 0;
     for (int i = 0; i < t->ncols; i++)
-        if (!(mask & ((uint64_t)1 << i)) && t->cols[i].server_default) server |= (uint64_t)1 << i;
+        if (!(mask & ((uint64_t)1 << i)) && (t->cols[i].server_default || t->cols[i].computed))
+            server |= (uint64_t)1 << i;
     return server;
+}
+
+/* The computed columns of t. */
+static uint64_t computed_cols(const orm_table *t)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (t->cols[i].computed) m |= (uint64_t)1 << i;
+    return m;
 }
 
 /* After o's row is written (its key set): files it in the identity map as
@@ -164,7 +176,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
         shape_done(s, sh);
         if ((rc = orm_audit_row(s, o, "insert", set)) < 0) return rc;
     }
-    /* columns the database filled (server_default): read them back */
+    /* columns the database filled (server_default, computed): read them back */
     uint64_t server = server_filled(t, mask);
     if (server) {
         shape_done(s, sh); /* the reload uses the statement cache too */
@@ -285,6 +297,11 @@ static int update_one(orm_session *s, shape *sh, orm_object *o, int copied)
     if (o->dbkey) { /* the new key is the row's now: file the object under it */
         orm_object_drop_dbkey(o);
         if (orm_session_rekey(s, o) != ORM_OK) return orm_error_oom(&s->err);
+    }
+    uint64_t computed = computed_cols(t); /* what the database computed anew: read back */
+    if (computed) {
+        shape_done(s, sh); /* the reload uses the statement cache too */
+        if ((rc = orm_session_reload_columns(s, o, computed)) < 0) return rc;
     }
     return ORM_OK;
 }

@@ -124,6 +124,7 @@ static void free_column(orm_column *c)
     free(c->name);
     free(c->attr);
     free(c->server_default);
+    free(c->computed);
     free(c->comment);
     if (c->fk) {
         free(c->fk->table);
@@ -266,6 +267,11 @@ static int check_spec(const orm_table *t, const orm_column *spec, orm_error *err
         spec->type.scale < 0)
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "column %s.%s has an invalid type", t->name,
                              spec->name);
+    if (spec->computed && (!*spec->computed || spec->primary_key || spec->server_default))
+        return orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                             "column %s.%s: computed takes the SQL expression the database "
+                             "computes the value from, and no primary_key or server_default",
+                             t->name, spec->name);
     const orm_fkey *fk = spec->fk;
     if (!fk) return ORM_OK;
     if (!fk->table || !*fk->table || !fk->column || !*fk->column)
@@ -329,6 +335,7 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
     c->name = dup_opt(spec->name, &oom);
     c->attr = dup_opt(spec->attr ? spec->attr : spec->name, &oom);
     c->server_default = dup_opt(spec->server_default, &oom);
+    c->computed = dup_opt(spec->computed, &oom);
     c->comment = dup_opt(spec->comment, &oom);
     if (!oom && spec->fk && copy_fkey(c, spec->fk) < 0) oom = 1;
     if (oom) {
