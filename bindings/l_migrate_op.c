@@ -189,7 +189,7 @@ static int op_column(lua_State *L)
     const char *type = luaL_checkstring(L, 2);
     static const char *const known[] = {"primary_key", "autoincrement",  "nullable",    "unique",
                                         "index",       "server_default", "foreign_key", "ondelete",
-                                        "onupdate",    "comment",        NULL};
+                                        "onupdate",    "comment",        "computed",    NULL};
     orm_type t;
     parse_type(L, type, &t);
     if (opt_table(L, 3)) {
@@ -302,6 +302,7 @@ static int add_column_desc(lua_State *L, orm_dbtable *t, int idx)
     int pk = opt_bool(L, opts, "primary_key", 0);
     c.nullable = pk ? 0 : opt_bool(L, opts, "nullable", 1);
     c.server_default = (char *)opt_str(L, opts, "server_default");
+    c.computed = (char *)opt_str(L, opts, "computed");
     if (orm_dbtable_find_column(t, name) >= 0)
         l_error_raisef(L, ORM_ERR_ARGUMENT, "table '%s' lists column '%s' twice", t->name, name);
     oom_check(L, orm_dbtable_add_column(t, &c));

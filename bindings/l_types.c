@@ -204,7 +204,7 @@ static int colspec_new(lua_State *L)
     }
     if (optarg) {
         static const char *const known[] = {
-            "primary_key",    "autoincrement", "nullable", "unique", "index", "default",
+            "primary_key",    "autoincrement", "nullable", "unique", "index",    "default",
             "server_default", "onupdate",      "comment",  "audit",  "computed", NULL};
         l_check_options(L, optarg, "db.Column", known);
     }

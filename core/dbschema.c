@@ -32,6 +32,7 @@ void orm_dbcolumn_clear(orm_dbcolumn *c)
     free(c->name);
     free(c->type_sql);
     free(c->server_default);
+    free(c->computed);
     memset(c, 0, sizeof *c);
 }
 
@@ -42,6 +43,7 @@ int orm_dbcolumn_copy(orm_dbcolumn *dst, const orm_dbcolumn *src)
     dst->name = dup(src->name, &oom);
     dst->type_sql = dup(src->type_sql, &oom);
     dst->server_default = dup(src->server_default, &oom);
+    dst->computed = dup(src->computed, &oom);
     if (!oom) return ORM_OK;
     orm_dbcolumn_clear(dst);
     return ORM_ENOMEM;
@@ -416,7 +418,8 @@ static int model_column(orm_dbtable *dt, const orm_table *t, int i)
                         .type_known = 1,
                         .nullable = c->primary_key ? 0 : c->nullable,
                         .autoincrement = i == t->autoinc_col,
-                        .server_default = c->server_default};
+                        .server_default = c->server_default,
+                        .computed = c->computed};
     int rc = orm_dbtable_add_column(dt, &col);
     orm_strv one = ORM_STRV_INIT;
     if (rc == ORM_OK) rc = orm_strv_push(&one, c->name);
@@ -507,7 +510,11 @@ void orm_dbcolumn_ddl(const orm_dialect *d, const orm_dbcolumn *c, orm_buf *out)
         return;
     }
     put_type(d, c, out);
-    if (c->server_default) {
+    if (c->computed) {
+        orm_buf_puts(out, " GENERATED ALWAYS AS (");
+        orm_buf_puts(out, c->computed);
+        orm_buf_puts(out, ") STORED");
+    } else if (c->server_default) {
         orm_buf_puts(out, " DEFAULT ");
         orm_buf_puts(out, c->server_default);
     }

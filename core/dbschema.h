@@ -22,6 +22,7 @@ typedef struct orm_dbcolumn {
     int nullable;
     int autoincrement;    /* the generated integer key (SQLite: the rowid alias) */
     char *server_default; /* SQL text, or NULL */
+    char *computed;       /* a generated column's expression (SQL text), or NULL */
 } orm_dbcolumn;
 
 typedef struct orm_dbindex {

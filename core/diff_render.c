@@ -116,6 +116,10 @@ static void put_column(orm_buf *out, const orm_dbtable *t, int i, colopts *o)
     if (!pk && !c->nullable) OPT("nullable = false");
     if (o->unique_opt) OPT("unique = true");
     if (o->index_opt) OPT("index = true");
+    if (c->computed) {
+        OPT("computed = ");
+        orm_lua_quote(&opts, c->computed);
+    }
     if (c->server_default) {
         OPT("server_default = ");
         orm_lua_quote(&opts, c->server_default);

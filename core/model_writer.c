@@ -110,6 +110,11 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
     if (!pk && !c->nullable) orm_buf_puts(out, " nullable = false,");
     if (unique) orm_buf_puts(out, " unique = true,");
     if (ix >= 0) orm_buf_puts(out, " index = true,");
+    if (c->computed) {
+        orm_buf_puts(out, " computed = ");
+        put_string(out, c->computed);
+        orm_buf_putc(out, ',');
+    }
     if (c->server_default && !(pk && c->autoincrement)) {
         orm_buf_puts(out, " server_default = ");
         put_string(out, c->server_default);

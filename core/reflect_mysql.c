@@ -167,12 +167,13 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
     orm_strv checks = ORM_STRV_INIT;
     int rc = read_checks(c, t->name, &checks);
     if (rc < 0) return rc;
-    rc = orm_sqlq_open1(&q, c,
-                        "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
-                        "DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
-                        "NUMERIC_SCALE FROM information_schema.COLUMNS" IN_TABLE
-                        " ORDER BY ORDINAL_POSITION",
-                        t->name);
+    rc = orm_sqlq_open1(
+        &q, c,
+        "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
+        "DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
+        "NUMERIC_SCALE, GENERATION_EXPRESSION FROM information_schema.COLUMNS" IN_TABLE
+        " ORDER BY ORDINAL_POSITION",
+        t->name);
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
         orm_dbcolumn col = {0};
@@ -183,6 +184,11 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         col.nullable = nullable && strcmp(nullable, "YES") == 0;
         col.server_default = fix_default(orm_sqlq_text(&q, 3, &oom), dt, extra);
         col.autoincrement = extra && strstr(extra, "auto_increment") != NULL;
+        if (extra && strstr(extra, "GENERATED")) { /* VIRTUAL or STORED GENERATED */
+            col.computed = orm_sqlq_text(&q, 9, &oom);
+            free(col.server_default);
+            col.server_default = NULL;
+        }
         col.type_known = map_type(dt, col.type_sql, (long)orm_sqlq_int(&q, 6),
                                   (long)orm_sqlq_int(&q, 7), (long)orm_sqlq_int(&q, 8), &col.type);
         if (col.type_known && col.type.kind == ORM_T_TEXT && col.name &&

@@ -123,8 +123,8 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         &q, c,
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
         "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', "
-        "CASE WHEN ty.typtype = 'd' THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END "
-        "FROM "
+        "CASE WHEN ty.typtype = 'd' THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END, "
+        "a.attgenerated = 's' FROM "
         "pg_catalog.pg_attribute a" REL_OF(
             "a.attrelid") " JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid LEFT JOIN "
                           "pg_catalog.pg_attrdef d ON "
@@ -145,7 +145,10 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         int integer =
             col.type_known && (col.type.kind == ORM_T_INTEGER || col.type.kind == ORM_T_BIGINT);
         const char *d = col.server_default;
-        if (orm_sqlq_int(&q, 4) || (integer && d && strncmp(d, "nextval(", 8) == 0)) {
+        if (orm_sqlq_int(&q, 6)) { /* a generated column: its expression is no default */
+            col.computed = col.server_default;
+            col.server_default = NULL;
+        } else if (orm_sqlq_int(&q, 4) || (integer && d && strncmp(d, "nextval(", 8) == 0)) {
             col.autoincrement = 1; /* SERIAL / IDENTITY: the generated key */
             free(col.server_default);
             col.server_default = NULL;

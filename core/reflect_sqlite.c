@@ -211,6 +211,62 @@ static int parse_named_constraints(const char *sql, named_list *out)
     return ORM_OK;
 }
 
+/* The text between the parenthesis opened just before *pp and its match
+ * (malloc'ed, spaces around it trimmed), or NULL when unbalanced. */
+static char *balanced(const char **pp)
+{
+    const char *start = skip_space_comments(*pp), *end = NULL;
+    int depth = 1;
+    token t;
+    while (!end && (t = next_token(pp)).kind) {
+        if (t.kind == '(') depth++;
+        if (t.kind == ')' && --depth == 0) end = t.p;
+    }
+    if (!end) return NULL;
+    while (end > start && isspace((unsigned char)end[-1]))
+        end--;
+    char *s = malloc((size_t)(end - start) + 1);
+    if (s) {
+        memcpy(s, start, (size_t)(end - start));
+        s[end - start] = '\0';
+    }
+    return s;
+}
+
+/* The expression of the generated column col in the table's text ("col
+ * TYPE [GENERATED ALWAYS] AS (expr) ..."), as written; NULL when it is not
+ * found (or no memory). */
+static char *generated_expr(const char *sql, const char *col)
+{
+    const char *p = sql;
+    token t;
+    int depth = 0, item_start = 0, in_col = 0, after_as = 0;
+    while ((t = next_token(&p)).kind) {
+        if (t.kind == '(') {
+            if (++depth == 1) item_start = 1;
+            if (depth == 2 && in_col && after_as) return balanced(&p);
+            continue;
+        }
+        if (t.kind == ')') {
+            depth--;
+            continue;
+        }
+        if (depth != 1) continue;
+        if (t.kind == ',') {
+            item_start = 1;
+            in_col = after_as = 0;
+        } else if (item_start) {
+            item_start = 0;
+            char *name = t.kind == 'w' ? token_ident(&t) : NULL;
+            in_col = name && strcasecmp(name, col) == 0;
+            free(name);
+        } else if (in_col) {
+            after_as = is_word(&t, "AS");
+        }
+    }
+    return NULL;
+}
+
 static const char *find_name(const named_list *l, char kind, const orm_strv *cols)
 {
     for (int i = 0; i < l->n; i++)
@@ -236,13 +292,16 @@ static int sq_view_names(orm_conn *c, orm_strv *out)
                             NULL, out);
 }
 
-/* Columns, then the primary key in key order. */
-static int read_columns(orm_conn *c, orm_dbtable *t)
+/* Columns, then the primary key in key order. table_xinfo, unlike
+ * table_info, lists generated columns too (hidden 2: VIRTUAL, 3: STORED;
+ * 1 is a virtual table's hidden column); their expression is only in the
+ * table's text (sql). */
+static int read_columns(orm_conn *c, orm_dbtable *t, const char *sql)
 {
     orm_sqlq q;
     int rc = orm_sqlq_open1(&q, c,
-                            "SELECT name, type, \"notnull\", dflt_value, pk FROM "
-                            "pragma_table_info(?) ORDER BY cid",
+                            "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM "
+                            "pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid",
                             t->name);
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
@@ -251,6 +310,8 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         col.type_sql = orm_sqlq_text(&q, 1, &oom);
         col.nullable = orm_sqlq_int(&q, 2) == 0 && orm_sqlq_int(&q, 4) == 0;
         col.server_default = orm_sqlq_text(&q, 3, &oom);
+        if (orm_sqlq_int(&q, 5) != 0 && col.name) /* not found: read as a plain column */
+            col.computed = generated_expr(sql, col.name);
         col.type_known = orm_reflect_parse_type(col.type_sql, &col.type);
         if (col.type_sql && !*col.type_sql) { /* no declared type at all */
             free(col.type_sql);
@@ -453,12 +514,13 @@ static int sq_table(orm_conn *c, const char *name, orm_dbtable **out)
     named_list names;
     orm_dbtable *t = orm_dbtable_new(name);
     rc = t ? parse_named_constraints(sql, &names) : ORM_ENOMEM;
-    free(sql);
     if (rc < 0) {
+        free(sql);
         orm_dbtable_free(t);
         return OOM(c);
     }
-    rc = read_columns(c, t);
+    rc = read_columns(c, t, sql);
+    free(sql);
     if (rc == ORM_OK) rc = read_indexes(c, t, &names);
     if (rc == ORM_OK) rc = read_fkeys(c, t, &names);
     named_free(&names);

@@ -60,10 +60,10 @@ typedef struct orm_column {
     unsigned has_onupdate : 1;
     unsigned no_audit : 1; /* audit = false: the audit log says it changed, never its values */
     char *server_default;  /* SQL text or NULL */
-    char *computed; /* SQL text the database computes the value from (GENERATED ALWAYS AS
-                       (computed) STORED): never written, read back after each write; or NULL */
-    char *comment;  /* or NULL */
-    orm_fkey *fk;   /* or NULL */
+    char *computed;        /* SQL text the database computes the value from (GENERATED ALWAYS AS
+                              (computed) STORED): never written, read back after each write; or NULL */
+    char *comment;         /* or NULL */
+    orm_fkey *fk;          /* or NULL */
 } orm_column;
 
 /* A table-level index or unique constraint over any columns (db.Index and
