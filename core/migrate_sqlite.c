@@ -109,7 +109,8 @@ static int copy_in_steps(orm_mig_ctx *m, const char *table, orm_buf *b)
     return rc;
 }
 
-/* INSERT INTO tmp (new cols) SELECT old cols FROM X */
+/* INSERT INTO tmp (new cols) SELECT old cols FROM X (a generated column
+ * is computed again, never copied) */
 static int copy_rows(orm_mig_ctx *m, const orm_dbtable *t, const char *tmp, const orm_strv *from)
 {
     orm_buf b = ORM_BUF_INIT, sel = ORM_BUF_INIT;
@@ -118,7 +119,7 @@ static int copy_rows(orm_mig_ctx *m, const orm_dbtable *t, const char *tmp, cons
     orm_dialect_quote(m->d, &b, tmp);
     orm_buf_puts(&b, " (");
     for (int i = 0; i < t->ncols; i++) {
-        if (!*from->v[i]) continue;
+        if (!*from->v[i] || t->cols[i].computed) continue;
         if (n++) {
             orm_buf_puts(&b, ", ");
             orm_buf_puts(&sel, ", ");
