@@ -75,10 +75,19 @@ int orm_fixture_exists(orm_session *s, const orm_table *t, const orm_value *row,
     return rc < 0 ? rc : ORM_OK;
 }
 
+/* The columns a row is written to: all but the computed ones (the
+ * database computes them again; writing one is an error). */
+static uint64_t written(const orm_table *t)
+{
+    uint64_t mask = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (!t->cols[i].computed) mask |= (uint64_t)1 << i;
+    return mask;
+}
+
 int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out)
 {
-    uint64_t all = t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
-    if (orm_compile_insert(orm_conn_dialect(s->conn), t, all, out) < 0 || out->oom)
+    if (orm_compile_insert(orm_conn_dialect(s->conn), t, written(t), out) < 0 || out->oom)
         return orm_error_oom(&s->err);
     return ORM_OK;
 }
@@ -86,16 +95,18 @@ int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out)
 int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, const orm_value *row)
 {
     const orm_value *params[ORM_MAX_COLUMNS];
+    uint64_t mask = written(t);
+    size_t n = 0;
     for (int i = 0; i < t->ncols; i++)
-        params[i] = &row[i];
-    return orm_session_run(s, sql, params, (size_t)t->ncols, NULL);
+        if (mask >> i & 1) params[n++] = &row[i];
+    return orm_session_run(s, sql, params, n, NULL);
 }
 
 int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row)
 {
-    uint64_t mask = 0;
+    uint64_t mask = written(t);
     for (int i = 0; i < t->ncols; i++)
-        if (!t->cols[i].primary_key) mask |= (uint64_t)1 << i;
+        if (t->cols[i].primary_key) mask &= ~((uint64_t)1 << i);
     if (mask == 0) return ORM_OK;
     orm_buf b = ORM_BUF_INIT;
     if (orm_compile_update(orm_conn_dialect(s->conn), t, mask, &b) < 0 || b.oom)
