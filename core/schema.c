@@ -267,10 +267,12 @@ static int check_spec(const orm_table *t, const orm_column *spec, orm_error *err
         spec->type.scale < 0)
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0, "column %s.%s has an invalid type", t->name,
                              spec->name);
-    if (spec->computed && (!*spec->computed || spec->primary_key || spec->server_default))
+    if (spec->computed && (!*spec->computed || spec->primary_key || spec->server_default ||
+                           spec->has_default || spec->has_onupdate))
         return orm_error_set(err, ORM_ERR_ARGUMENT, 0,
                              "column %s.%s: computed takes the SQL expression the database "
-                             "computes the value from, and no primary_key or server_default",
+                             "computes the value from, and no primary_key, default, onupdate or "
+                             "server_default",
                              t->name, spec->name);
     const orm_fkey *fk = spec->fk;
     if (!fk) return ORM_OK;

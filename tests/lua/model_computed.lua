@@ -22,5 +22,5 @@ print(select(2, pcall(function() Track.query:get(1).minutes = 3 end)))
 print(select(2, pcall(function() return Track{ ms = 1, minutes = 2 } end)))
 print(select(2, pcall(db.Model, "Bad", {
   id = db.Column(db.Integer, { primary_key = true }),
-  x = db.Column(db.Integer, { computed = "1", server_default = "2" }),
+  x = db.Column(db.Integer, { computed = "1", default = 2 }),
 })))
