@@ -539,11 +539,12 @@ static int sq_stored_ddl(orm_conn *c, const char *name, char **out)
 {
     orm_sqlq q;
     *out = NULL;
-    int rc = orm_sqlq_open1(&q, c,
-                            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT "
-                            "NULL AND type IN ('table', 'index', 'trigger') ORDER BY type <> "
-                            "'table', type = 'trigger', rowid",
-                            name);
+    int rc = orm_sqlq_open1(
+        &q, c,
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? COLLATE NOCASE AND sql IS NOT "
+        "NULL AND type IN ('table', 'index', 'trigger') ORDER BY type <> "
+        "'table', type = 'trigger', rowid",
+        name);
     orm_buf b = ORM_BUF_INIT;
     int oom = 0, n = 0, table = 0;
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
