@@ -391,8 +391,7 @@ static int column(my_stmt *s, int i, orm_value *out, int borrow)
         else if (bits > INT64_MAX) { /* BIT(64) with the top bit set: its exact digits */
             char digits[24];
             int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)bits);
-            rc = orm_value_set_text(out, digits, (size_t)len);
-            out->decimal = 1;
+            rc = numeric_value(digits, (size_t)len, out, 0); /* past int64: decimal text */
         } else
             orm_value_int(out, (int64_t)bits);
         break;
