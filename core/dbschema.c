@@ -510,14 +510,7 @@ void orm_dbcolumn_ddl(const orm_dialect *d, const orm_dbcolumn *c, orm_buf *out)
         return;
     }
     put_type(d, c, out);
-    if (c->computed) {
-        orm_buf_puts(out, " GENERATED ALWAYS AS (");
-        orm_buf_puts(out, c->computed);
-        orm_buf_puts(out, ") STORED");
-    } else if (c->server_default) {
-        orm_buf_puts(out, " DEFAULT ");
-        orm_buf_puts(out, c->server_default);
-    }
+    orm_dialect_value_clause(out, c->computed, c->server_default);
     if (!c->nullable) orm_buf_puts(out, " NOT NULL");
 }
 

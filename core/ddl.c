@@ -16,10 +16,9 @@ static int done(const orm_buf *out)
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 
-/* "name TYPE [DEFAULT x | GENERATED ALWAYS AS (x) STORED] [NOT NULL]" (the
- * generated column's form is the same on the three backends). The generated key takes the dialect's
- * spelling (SQLite: INTEGER NOT NULL, a rowid alias). server_default is SQL
- * the model's author wrote, so it goes in as written. A column comment has
+/* "name TYPE [DEFAULT x | GENERATED ALWAYS AS (x) STORED] [NOT NULL]"
+ * (orm_dialect_value_clause). The generated key takes the dialect's
+ * spelling (SQLite: INTEGER NOT NULL, a rowid alias). A column comment has
  * no place in SQLite's DDL and is left out. */
 static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, int i)
 {
@@ -33,14 +32,7 @@ static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, i
         return;
     }
     orm_dialect_type(d, out, &c->type);
-    if (c->computed) {
-        orm_buf_puts(out, " GENERATED ALWAYS AS (");
-        orm_buf_puts(out, c->computed);
-        orm_buf_puts(out, ") STORED");
-    } else if (c->server_default) {
-        orm_buf_puts(out, " DEFAULT ");
-        orm_buf_puts(out, c->server_default);
-    }
+    orm_dialect_value_clause(out, c->computed, c->server_default);
     if (!c->nullable) orm_buf_puts(out, " NOT NULL");
 }
 

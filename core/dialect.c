@@ -263,6 +263,18 @@ void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t
     }
 }
 
+void orm_dialect_value_clause(orm_buf *b, const char *computed, const char *server_default)
+{
+    if (computed) {
+        orm_buf_puts(b, " GENERATED ALWAYS AS (");
+        orm_buf_puts(b, computed);
+        orm_buf_puts(b, ") STORED");
+    } else if (server_default) {
+        orm_buf_puts(b, " DEFAULT ");
+        orm_buf_puts(b, server_default);
+    }
+}
+
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s)
 {
     (void)d; /* standard SQL: the MySQL driver turns on NO_BACKSLASH_ESCAPES */

@@ -97,6 +97,10 @@ void orm_dialect_quote(const orm_dialect *d, orm_buf *b, const char *ident);
 void orm_dialect_placeholder(const orm_dialect *d, orm_buf *b, int n);
 /* Appends the DDL type name of t (VARCHAR(30), INTEGER, NUMERIC(10, 2), ...). */
 void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t);
+/* A column's value clause after its type: " GENERATED ALWAYS AS (computed)
+ * STORED" (the same on the three backends), else " DEFAULT server_default",
+ * else nothing. Both are SQL text the model's author wrote, put in as written. */
+void orm_dialect_value_clause(orm_buf *b, const char *computed, const char *server_default);
 /* Appends s as a single-quoted SQL string literal (quotes doubled). Used only
  * for DDL text that cannot be bound (DEFAULT clauses, comments). */
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s);
