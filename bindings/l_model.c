@@ -430,6 +430,17 @@ int l_table_define(lua_State *L)
 }
 
 /* Author{ name = "x" } or Book("Title") with __init. [-0, +1, e] */
+/* lua_CFunction (fields, inst): each field assigned as obj.key = v does. */
+static int assign_fields(lua_State *L)
+{
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        l_instance_assign(L, 2, -2, -1);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 static int class_call(lua_State *L)
 {
     l_class *c = l_class_test(L, 1);
@@ -448,11 +459,19 @@ static int class_call(lua_State *L)
     } else {
         lua_pop(L, 1);
         if (nargs == 1 && lua_istable(L, 2)) {
-            lua_pushnil(L);
-            while (lua_next(L, 2)) {
-                l_instance_assign(L, self, -2, -1); /* what obj.key = v does */
-                lua_pop(L, 1);
-            }
+            /* the object is never flushed half-built: a relationship's
+             * other side that loads meanwhile (FilmActor{ actor = a,
+             * film = f } loads a.film_actors) does not autoflush, so the
+             * new row is not written before film_id is set */
+            orm_session *s = c->db ? c->db->session : NULL;
+            int on = s && orm_session_autoflush_enabled(s);
+            if (on) orm_session_set_autoflush(s, 0);
+            lua_pushcfunction(L, assign_fields);
+            lua_pushvalue(L, 2);
+            lua_pushvalue(L, self);
+            int rc = lua_pcall(L, 2, 0, 0);
+            if (on && c->db->session == s) orm_session_set_autoflush(s, 1);
+            if (rc != LUA_OK) return lua_error(L);
         } else if (nargs > 0) {
             lua_getfield(L, 1, "__name");
             return l_error_raisef(L, ORM_ERR_ARGUMENT,
