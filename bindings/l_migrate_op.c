@@ -343,20 +343,25 @@ static int add_column_desc(lua_State *L, orm_dbtable *t, int idx)
         l_error_raisef(L, ORM_ERR_ARGUMENT, "column '%s': ondelete/onupdate need foreign_key",
                        name);
     }
-    if (pk && opt_bool(L, opts, "autoincrement", 1)) t->cols[t->ncols - 1].autoincrement = 2;
+    if (pk && opt_bool(L, opts, "autoincrement", 1)) /* 3: written as true */
+        t->cols[t->ncols - 1].autoincrement = opt_bool(L, opts, "autoincrement", 0) ? 3 : 2;
     lua_settop(L, top);
     return pk;
 }
 
 /* The generated key: a lone integer primary key whose autoincrement was not
- * disabled (as schema.c decides for models). add_column_desc left 2 on the
- * candidates. */
+ * disabled, or in a composite key the first integer column that says
+ * autoincrement = true (as schema.c decides for models). add_column_desc
+ * left 2 on the candidates, 3 on those written true. */
 static void settle_autoincrement(orm_dbtable *t)
 {
+    int found = 0;
     for (int i = 0; i < t->ncols; i++) {
         orm_dbcolumn *c = &t->cols[i];
         int integer = c->type.kind == ORM_T_INTEGER || c->type.kind == ORM_T_BIGINT;
-        c->autoincrement = c->autoincrement == 2 && t->pk.n == 1 && integer;
+        int want = t->pk.n == 1 ? c->autoincrement >= 2 : c->autoincrement == 3;
+        c->autoincrement = want && integer && !found;
+        found |= c->autoincrement;
     }
 }
 

@@ -172,6 +172,7 @@ static void read_options(lua_State *L, l_colspec *c, int opts)
     c->col.primary_key = opt_bool(L, opts, "primary_key", 0);
     c->col.nullable = opt_bool(L, opts, "nullable", !c->col.primary_key);
     c->col.autoincrement = opt_bool(L, opts, "autoincrement", 1);
+    c->col.autoincrement_set = opt_bool(L, opts, "autoincrement", 0);
     c->col.unique = opt_bool(L, opts, "unique", 0);
     c->col.indexed = opt_bool(L, opts, "index", 0);
     c->col.no_audit = !opt_bool(L, opts, "audit", 1);

@@ -547,6 +547,9 @@ int orm_dbtable_ddl(const orm_dialect *d, const orm_dbtable *t, const char *as_n
         orm_dbschema_quote_list(d, out, &t->pk);
         orm_buf_putc(out, ')');
     }
+    for (int i = 0; t->pk.n > 1 && i < t->ncols; i++)
+        if (t->cols[i].autoincrement && strcmp(t->cols[i].name, t->pk.v[0]) != 0)
+            orm_dialect_autoinc_key(d, out, ITEM_SEP, t->cols[i].name);
     for (int i = 0; i < t->nuniques; i++) {
         orm_buf_puts(out, ITEM_SEP);
         if (t->uniques[i].name) {

@@ -83,6 +83,8 @@ static int create_table(const orm_dialect *d, const orm_table *t, int if_not_exi
         }
         orm_buf_putc(out, ')');
     }
+    if (t->autoinc_col >= 0 && t->pk[0] != t->autoinc_col)
+        orm_dialect_autoinc_key(d, out, ITEM_SEP, t->cols[t->autoinc_col].name);
     for (int i = 0; i < t->ncols; i++) {
         const orm_column *c = &t->cols[i];
         if (c->unique && !c->indexed) {

@@ -142,6 +142,7 @@ const orm_dialect orm_dialect_mysql = {
     .transactional_ddl = 0, /* every DDL statement commits implicitly */
     .autoincrement_pk = "INTEGER NOT NULL AUTO_INCREMENT",
     .autoincrement_bigpk = "BIGINT NOT NULL AUTO_INCREMENT",
+    .autoincrement_needs_key = 1,
     .reserved = mysql_reserved,
     .nreserved = sizeof mysql_reserved / sizeof mysql_reserved[0] - 1,
     .string_nolen_type = "VARCHAR(255)", /* MySQL needs a length */
@@ -286,14 +287,33 @@ void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s)
     orm_buf_putc(b, '\'');
 }
 
-int orm_dialect_returning(const orm_dialect *d, orm_buf *b, const char *col)
+void orm_dialect_autoinc_key(const orm_dialect *d, orm_buf *b, const char *sep, const char *col)
+{
+    assert(d != NULL && col != NULL);
+    if (!d->autoincrement_needs_key) return;
+    orm_buf name = ORM_BUF_INIT;
+    orm_buf_printf(&name, "idx_autoinc_%s", col);
+    if (name.oom) b->oom = 1;
+    orm_buf_puts(b, sep);
+    orm_buf_puts(b, "KEY ");
+    orm_dialect_quote(d, b, orm_buf_str(&name));
+    orm_buf_puts(b, " (");
+    orm_dialect_quote(d, b, col);
+    orm_buf_putc(b, ')');
+    orm_buf_free(&name);
+}
+
+int orm_dialect_returning(const orm_dialect *d, orm_buf *b, const char *const *cols, int n)
 {
     assert(d != NULL);
     if (!d->supports_returning) return 0;
     if (b) {
-        assert(col != NULL);
+        assert(cols != NULL && n >= 1);
         orm_buf_puts(b, " RETURNING ");
-        orm_dialect_quote(d, b, col);
+        for (int i = 0; i < n; i++) {
+            if (i) orm_buf_puts(b, ", ");
+            orm_dialect_quote(d, b, cols[i]);
+        }
     }
     return 1;
 }

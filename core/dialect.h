@@ -23,8 +23,13 @@ typedef struct orm_dialect {
     const char *autoincrement_pk;    /* column SQL for an autoincrement integer pk,
                                         e.g. "INTEGER NOT NULL" (sqlite: rowid alias) */
     const char *autoincrement_bigpk; /* the same for a BigInteger pk; NULL: as above */
-    const char *const *reserved;     /* NULL-terminated, lowercase reserved words */
-    size_t nreserved;                /* their number when sorted (binary search); 0: scan */
+    /* A generated key that is not the first column of a composite primary
+     * key needs an index of its own (MySQL's "there can be only one auto
+     * column and it must be defined as a key"): CREATE TABLE then adds
+     * KEY idx_autoinc_<col> (<col>), SQLAlchemy's spelling. */
+    int autoincrement_needs_key;
+    const char *const *reserved; /* NULL-terminated, lowercase reserved words */
+    size_t nreserved;            /* their number when sorted (binary search); 0: scan */
     /* Type names where backends differ (NULL: the standard name, written
      * in the comment). */
     const char *string_nolen_type; /* String without a length: VARCHAR */
@@ -97,6 +102,11 @@ void orm_dialect_quote(const orm_dialect *d, orm_buf *b, const char *ident);
 void orm_dialect_placeholder(const orm_dialect *d, orm_buf *b, int n);
 /* Appends the DDL type name of t (VARCHAR(30), INTEGER, NUMERIC(10, 2), ...). */
 void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t);
+/* After the PRIMARY KEY of a CREATE TABLE whose generated key col is not
+ * the key's first column: where the dialect needs it
+ * (autoincrement_needs_key), sep then KEY idx_autoinc_<col> (<col>);
+ * nothing elsewhere. */
+void orm_dialect_autoinc_key(const orm_dialect *d, orm_buf *b, const char *sep, const char *col);
 /* A column's value clause after its type: " GENERATED ALWAYS AS (computed)
  * STORED" (the same on the three backends), else " DEFAULT server_default",
  * else nothing. Both are SQL text the model's author wrote, put in as written. */
@@ -105,12 +115,12 @@ void orm_dialect_value_clause(orm_buf *b, const char *computed, const char *serv
  * for DDL text that cannot be bound (DEFAULT clauses, comments). */
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s);
 
-/* RETURNING: with b NULL, only asks whether the dialect returns a column of
+/* RETURNING: with b NULL, only asks whether the dialect returns columns of
  * the rows an INSERT writes (1) or not (0). With b non-NULL, appends the
- * clause that returns column col (quoted) and returns 1, or appends nothing
- * and returns 0 where the dialect has none (the caller then reads the key
- * through the driver's last_insert_id). */
-int orm_dialect_returning(const orm_dialect *d, orm_buf *b, const char *col);
+ * clause that returns the n >= 1 columns cols (quoted, in that order) and
+ * returns 1, or appends nothing and returns 0 where the dialect has none
+ * (the caller then reads the key through the driver's last_insert_id). */
+int orm_dialect_returning(const orm_dialect *d, orm_buf *b, const char *const *cols, int n);
 
 /* Savepoints: what a nested transaction does with one. */
 typedef enum {

@@ -113,6 +113,7 @@ static void put_column(orm_buf *out, const orm_dbtable *t, int i, colopts *o)
     orm_buf_printf(&opts, "%s", opts.len ? ", " : ""), orm_buf_printf(&opts, __VA_ARGS__)
     if (pk) OPT("primary_key = true");
     if (pk && t->pk.n == 1 && integer_kind(c) && !c->autoincrement) OPT("autoincrement = false");
+    if (pk && t->pk.n > 1 && c->autoincrement) OPT("autoincrement = true");
     if (!pk && !c->nullable) OPT("nullable = false");
     if (o->unique_opt) OPT("unique = true");
     if (o->index_opt) OPT("index = true");

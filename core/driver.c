@@ -284,9 +284,9 @@ const struct orm_dialect *orm_conn_dialect(const orm_conn *c)
     return c->backend->dialect;
 }
 
-int orm_conn_returning(const orm_conn *c, orm_buf *b, const char *col)
+int orm_conn_returning(const orm_conn *c, orm_buf *b, const char *const *cols, int n)
 {
-    return c->returning ? orm_dialect_returning(orm_conn_dialect(c), b, col) : 0;
+    return c->returning ? orm_dialect_returning(orm_conn_dialect(c), b, cols, n) : 0;
 }
 
 const struct orm_backend *orm_conn_backend(const orm_conn *c)

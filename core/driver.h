@@ -178,7 +178,7 @@ const struct orm_dialect *orm_conn_dialect(const orm_conn *c);
 /* RETURNING on this connection, as orm_dialect_returning (dialect.h) asks
  * and writes it, but 0 (nothing appended) where the server does not take it
  * (conn->returning): the flush asks this, never the dialect alone. */
-int orm_conn_returning(const orm_conn *c, orm_buf *b, const char *col);
+int orm_conn_returning(const orm_conn *c, orm_buf *b, const char *const *cols, int n);
 const struct orm_backend *orm_conn_backend(const orm_conn *c);
 /* The backend's replication hooks (backend.h), NULL when it has none. */
 const struct orm_replication *orm_conn_replication(const orm_conn *c);

@@ -18,7 +18,7 @@
 typedef struct shape {
     const orm_table *table;
     uint64_t mask;
-    char kind; /* 'i' insert, 'r' insert ... RETURNING the generated key, 'u', 'd' */
+    char kind; /* 'i' insert, 'r' insert ... RETURNING what the database filled, 'u', 'd' */
     orm_buf sql;
     orm_stmt *stmt;
 } shape;
@@ -30,6 +30,21 @@ static void shape_done(orm_session *s, shape *sh)
     sh->table = NULL;
 }
 
+static uint64_t db_filled(const orm_table *t, uint64_t mask);
+
+/* Appends RETURNING of the columns the database fills in an INSERT of
+ * mask; 0 when the connection cannot. */
+static int append_returning(orm_session *s, orm_buf *b, const orm_table *t, uint64_t mask)
+{
+    const char *cols[ORM_MAX_COLUMNS];
+    int n = 0;
+    uint64_t filled = db_filled(t, mask);
+    for (int i = 0; i < t->ncols; i++)
+        if (filled & ((uint64_t)1 << i)) cols[n++] = t->cols[i].name;
+    assert(n > 0);
+    return orm_conn_returning(s->conn, b, cols, n);
+}
+
 static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mask, char kind)
 {
     if (sh->stmt && sh->table == t && sh->mask == mask && sh->kind == kind) return ORM_OK;
@@ -39,8 +54,7 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
     int rc = kind == 'i' || kind == 'r' ? orm_compile_insert(d, t, mask, &sh->sql)
              : kind == 'u'              ? orm_compile_update(d, t, mask, &sh->sql)
                                         : orm_compile_delete(d, t, &sh->sql);
-    if (rc >= 0 && kind == 'r' &&
-        !orm_conn_returning(s->conn, &sh->sql, t->cols[t->autoinc_col].name))
+    if (rc >= 0 && kind == 'r' && !append_returning(s, &sh->sql, t, mask))
         return orm_error_set(&s->err, ORM_ERR_ERROR, 0, "the %s dialect cannot return keys",
                              d->name);
     if (rc < 0 || sh->sql.oom) return orm_error_oom(&s->err);
@@ -52,10 +66,11 @@ static int shape_use(orm_session *s, shape *sh, const orm_table *t, uint64_t mas
     return ORM_OK;
 }
 
-/* Binds params, steps once, resets. With row non-NULL, the statement
- * returns one row (RETURNING) whose first column lands in *row. */
+/* Binds params, steps once, resets. With ret non-NULL, the statement
+ * returns one row (RETURNING) whose columns land in ret's columns of mask
+ * retcols, in table order. */
 static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, size_t n,
-                     int64_t *changes, orm_value *row)
+                     int64_t *changes, orm_object *ret, uint64_t retcols)
 {
     assert(sh->stmt != NULL && n <= ORM_MAX_COLUMNS * 2);
     orm_value vals[ORM_MAX_COLUMNS * 2];
@@ -67,7 +82,15 @@ static int run_shape(orm_session *s, shape *sh, const orm_value *const *params, 
     if (rc >= 0) rc = orm_stmt_step(s->conn, sh->stmt, orm_buf_str(&sh->sql), vals, n);
     s->conn->fail_ends_tx = 0;
     s->flushed = 1;
-    if (rc == ORM_ROW && row) rc = orm_stmt_value(s->conn, sh->stmt, 0, row);
+    for (int i = 0, j = 0; rc == ORM_ROW && ret && i < ret->table->ncols; i++) {
+        if (!(retcols & ((uint64_t)1 << i))) continue;
+        orm_value v = ORM_VALUE_NULL;
+        int rc2 = orm_stmt_value(s->conn, sh->stmt, j++, &v);
+        if (rc2 < 0)
+            rc = rc2;
+        else
+            orm_value_move(&ret->values[i], &v);
+    }
     if (rc >= 0 && changes) *changes = orm_stmt_changes(s->conn, sh->stmt);
     orm_stmt_reset(s->conn, sh->stmt);
     return rc < 0 ? orm_session_fail_from_conn(s, rc) : ORM_OK;
@@ -101,15 +124,24 @@ static int insert_prepare(orm_session *s, orm_object *o)
     return ORM_OK;
 }
 
-/* The columns the database fills (server_default, computed) that mask
- * leaves out. */
+/* The columns the database fills in an INSERT of mask (the ones mask
+ * leaves out): the generated key, server defaults, computed columns. */
+static uint64_t db_filled(const orm_table *t, uint64_t mask)
+{
+    uint64_t filled = 0;
+    for (int i = 0; i < t->ncols; i++)
+        if (!(mask & ((uint64_t)1 << i)) &&
+            (i == t->autoinc_col || t->cols[i].server_default || t->cols[i].computed))
+            filled |= (uint64_t)1 << i;
+    return filled;
+}
+
+/* The same without the generated key: server defaults, computed columns
+ * (another row's values, where RETURNING gave only its key). */
 static uint64_t server_filled(const orm_table *t, uint64_t mask)
 {
-    uint64_t server = 0;
-    for (int i = 0; i < t->ncols; i++)
-        if (!(mask & ((uint64_t)1 << i)) && (t->cols[i].server_default || t->cols[i].computed))
-            server |= (uint64_t)1 << i;
-    return server;
+    uint64_t key = t->autoinc_col >= 0 ? (uint64_t)1 << t->autoinc_col : 0;
+    return db_filled(t, mask) & ~key;
 }
 
 /* The computed columns of t. */
@@ -147,38 +179,40 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
     const orm_table *t = o->table;
     int rc = prepared ? ORM_OK : insert_prepare(s, o);
     if (rc < 0) return rc;
-    uint64_t mask = orm_flush_insert_mask(o);
-    /* the generated key comes back with the INSERT where the dialect can
-     * (RETURNING: one round trip on a server), else from last_insert_id */
+    uint64_t mask = orm_flush_insert_mask(o), filled = db_filled(t, mask);
+    /* what the database fills (the generated key, server defaults,
+     * computed columns, a serial in a composite key) comes back with the
+     * INSERT where the connection can (RETURNING: one round trip), else
+     * the key from last_insert_id and the rest from a SELECT by key */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
-    int returning = generated && orm_conn_returning(s->conn, NULL, NULL);
+    int returning = filled && orm_conn_returning(s->conn, NULL, NULL, 0);
     rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
     const orm_value *params[ORM_MAX_COLUMNS];
     size_t n = 0;
     for (int i = 0; i < t->ncols; i++)
         if (mask & ((uint64_t)1 << i)) params[n++] = &o->values[i];
-    orm_value newkey = ORM_VALUE_NULL;
-    rc = run_shape(s, sh, params, n, NULL, returning ? &newkey : NULL);
+    rc = run_shape(s, sh, params, n, NULL, returning ? o : NULL, filled);
     if (rc < 0) return rc;
-    if (returning && newkey.type != ORM_V_NULL) {
-        orm_value_move(&o->values[t->autoinc_col], &newkey);
-        o->pk_generated = 1;
+    if (returning) {
+        o->pk_generated = generated && o->values[t->autoinc_col].type != ORM_V_NULL;
     } else if (generated && orm_conn_has_last_id(s->conn)) {
         orm_value_int(&o->values[t->autoinc_col], orm_conn_last_id(s->conn));
         o->pk_generated = 1;
     }
     if ((rc = orm_flush_inserted(s, o)) < 0) return rc;
-    if (s->audit) {
+    uint64_t server = server_filled(t, mask);
+    if (s->audit) { /* the values the row was given (and its key), on every backend */
         uint64_t set = 0;
         for (int i = 0; i < t->ncols; i++)
-            if (o->values[i].type != ORM_V_NULL) set |= (uint64_t)1 << i;
+            if (o->values[i].type != ORM_V_NULL &&
+                (t->cols[i].primary_key || !(server & ((uint64_t)1 << i))))
+                set |= (uint64_t)1 << i;
         shape_done(s, sh);
         if ((rc = orm_audit_row(s, o, "insert", set)) < 0) return rc;
     }
     /* columns the database filled (server_default, computed): read them back */
-    uint64_t server = server_filled(t, mask);
-    if (server) {
+    if (server && !returning) {
         shape_done(s, sh); /* the reload uses the statement cache too */
         int rc2 = orm_session_reload_columns(s, o, server);
         return rc2 < 0 ? rc2 : ORM_OK;
@@ -191,7 +225,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
  * nothing runs per row after the INSERT (auditing). */
 static int batchable_table(const orm_session *s, const orm_table *t)
 {
-    return orm_conn_returning(s->conn, NULL, NULL) && t->autoinc_col >= 0 && t->npk == 1 &&
+    return orm_conn_returning(s->conn, NULL, NULL, 0) && t->autoinc_col >= 0 && t->npk == 1 &&
            t->pk[0] == t->autoinc_col && !s->audit;
 }
 
@@ -280,7 +314,7 @@ static int update_one(orm_session *s, shape *sh, orm_object *o, int copied)
         params[n++] = o->dbkey ? &o->dbkey[i] : &o->values[t->pk[i]];
     if (vc >= 0) params[n++] = &expected;
     int64_t changes = 0;
-    rc = run_shape(s, sh, params, n, &changes, NULL);
+    rc = run_shape(s, sh, params, n, &changes, NULL, 0);
     if (rc < 0) return rc;
     if (changes != 1 && vc >= 0) return orm_versioning_stale(&s->err, o, expected.u.i);
     if (changes != 1)
@@ -323,7 +357,7 @@ static int delete_one(orm_session *s, shape *sh, orm_object *o, int copied)
         params[n++] = &expected;
     }
     int64_t changes = 0;
-    rc = run_shape(s, sh, params, n, &changes, NULL);
+    rc = run_shape(s, sh, params, n, &changes, NULL, 0);
     if (rc < 0) return rc;
     if (changes != 1 && t->version_col >= 0) return orm_versioning_stale(&s->err, o, expected.u.i);
     if (changes != 1)

@@ -47,7 +47,8 @@ static int batch_sql(const orm_conn *c, const orm_table *t, uint64_t mask, int n
         }
         orm_buf_putc(out, ')');
     }
-    if (!orm_conn_returning(c, out, t->cols[t->autoinc_col].name)) return ORM_EFAIL;
+    const char *key = t->cols[t->autoinc_col].name;
+    if (!orm_conn_returning(c, out, &key, 1)) return ORM_EFAIL;
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 

@@ -107,6 +107,7 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
     if (pk) orm_buf_puts(out, " primary_key = true,");
     if (pk && t->pk.n == 1 && c->type_known && c->type.kind == ORM_T_INTEGER && !c->autoincrement)
         orm_buf_puts(out, " autoincrement = false,");
+    if (pk && t->pk.n > 1 && c->autoincrement) orm_buf_puts(out, " autoincrement = true,");
     if (!pk && !c->nullable) orm_buf_puts(out, " nullable = false,");
     if (unique) orm_buf_puts(out, " unique = true,");
     if (ix >= 0) orm_buf_puts(out, " index = true,");

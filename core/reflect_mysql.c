@@ -320,6 +320,18 @@ int orm_reflect_mysql_fk_index(const orm_dbtable *t, int i)
     return -1;
 }
 
+/* Whether index i is the one an AUTO_INCREMENT column that is not first in
+ * a composite primary key must have (create_all writes it: dialect.h's
+ * autoincrement_needs_key), so a model need not declare it. */
+static int autoinc_index(const orm_dbtable *t, int i)
+{
+    const orm_dbindex *x = &t->indexes[i];
+    if (x->unique || x->cols.n != 1 || t->pk.n < 2 || strcmp(t->pk.v[0], x->cols.v[0]) == 0)
+        return 0;
+    int col = orm_dbtable_find_column(t, x->cols.v[0]);
+    return col >= 0 && t->cols[col].autoincrement;
+}
+
 /* An unnamed unique index is named after its first column (col_2, ... when
  * taken); an unnamed foreign key <table>_ibfk_<n>. */
 static int my_default_name(const orm_dbtable *t, const char *name, const orm_strv *cols, int fkey)
@@ -348,6 +360,11 @@ int orm_reflect_mysql_table(orm_conn *c, const char *name, int raw, orm_dbtable 
     if (!raw) {
         for (int i = t->nindexes - 1; i >= 0; i--)
             if (orm_reflect_mysql_fk_index(t, i) >= 0) orm_dbtable_remove_index(t, i);
+        for (int i = 0; i < t->nindexes; i++)
+            if (autoinc_index(t, i)) {
+                orm_dbtable_remove_index(t, i);
+                break;
+            }
         orm_reflect_forget_default_names(t, my_default_name);
     }
     *out = t;

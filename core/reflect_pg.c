@@ -196,21 +196,11 @@ static int add_constraint_row(orm_dbtable *t, char **v)
     return orm_reflect_fkey_col(t, name, col, v[3], v[4], action(v[5]), action(v[6]));
 }
 
-static int read_constraints(orm_conn *c, orm_dbtable *t)
+/* Runs sql (the table's name as $1), each row one add_constraint_row. */
+static int read_constraint_rows(orm_conn *c, orm_dbtable *t, const char *sql)
 {
     orm_sqlq q;
-    int rc = orm_sqlq_open1(
-        &q, c,
-        "SELECT k.conname, k.contype::text, a.attname, r.relname, ra.attname, "
-        "k.confdeltype::text, k.confupdtype::text FROM pg_catalog.pg_constraint k" REL_OF(
-            "k.conrelid") " CROSS JOIN LATERAL unnest(k.conkey, coalesce(k.confkey, k.conkey)) "
-                          "WITH ORDINALITY AS u(attnum, refnum, ord) JOIN "
-                          "pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = "
-                          "u.attnum LEFT JOIN pg_catalog.pg_class r ON r.oid = k.confrelid LEFT "
-                          "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = k.confrelid AND "
-                          "ra.attnum = u.refnum WHERE" IS_TABLE
-                          " AND k.contype IN ('p', 'u', 'f') ORDER BY k.contype, k.oid, u.ord",
-        t->name);
+    int rc = orm_sqlq_open1(&q, c, sql, t->name);
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
         char *v[7];
@@ -223,6 +213,52 @@ static int read_constraints(orm_conn *c, orm_dbtable *t)
     }
     orm_sqlq_close(&q);
     return rc < 0 ? rc : ORM_OK;
+}
+
+static int read_constraints(orm_conn *c, orm_dbtable *t)
+{
+    return read_constraint_rows(
+        c, t,
+        "SELECT k.conname, k.contype::text, a.attname, r.relname, ra.attname, "
+        "k.confdeltype::text, k.confupdtype::text FROM pg_catalog.pg_constraint k" REL_OF(
+            "k.conrelid") " CROSS JOIN LATERAL unnest(k.conkey, coalesce(k.confkey, k.conkey)) "
+                          "WITH ORDINALITY AS u(attnum, refnum, ord) JOIN "
+                          "pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = "
+                          "u.attnum LEFT JOIN pg_catalog.pg_class r ON r.oid = k.confrelid LEFT "
+                          "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = k.confrelid AND "
+                          "ra.attnum = u.refnum WHERE" IS_TABLE
+                          " AND k.contype IN ('p', 'u', 'f') ORDER BY k.contype, k.oid, u.ord");
+}
+
+/* A partitioned table whose foreign keys are declared on its partitions
+ * only (Pagila's payment_p2022_01 ... reference customer, but not its
+ * newest partition, payment_p2022_07): each key some partition declares,
+ * once, as the table's own, named as PostgreSQL names an unnamed key of
+ * the table (<table>_<cols>_fkey), so the class gets its relationships.
+ * Keys the table itself declares are in the partitions as copies
+ * (conparentid set) and are not read twice. */
+static int read_partition_fkeys(orm_conn *c, orm_dbtable *t)
+{
+    return read_constraint_rows(
+        c, t,
+        "WITH parts AS (SELECT i.inhrelid FROM pg_catalog.pg_inherits i" REL_OF(
+            "i.inhparent") " WHERE" IS_TABLE
+                           " AND c.relkind = 'p'), fk AS (SELECT k.oid, k.conrelid, k.confrelid, "
+                           "k.confdeltype, k.confupdtype, ARRAY(SELECT a.attname::text FROM "
+                           "unnest(k.conkey) WITH ORDINALITY u(n, o) JOIN pg_catalog.pg_attribute "
+                           "a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o) AS cols, "
+                           "ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY "
+                           "u(n, o) JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND "
+                           "a.attnum = u.n ORDER BY u.o) AS refcols FROM pg_catalog.pg_constraint "
+                           "k WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid IN "
+                           "(SELECT inhrelid FROM parts)), shared AS (SELECT min(fk.oid) AS first, "
+                           "cols, refcols, confrelid, confdeltype, confupdtype FROM fk GROUP BY "
+                           "cols, refcols, confrelid, confdeltype, confupdtype) SELECT $1::text || "
+                           "'_' || array_to_string(s.cols, '_') || '_fkey', 'f', u.col, r.relname, "
+                           "u.refcol, s.confdeltype::text, s.confupdtype::text FROM shared s JOIN "
+                           "pg_catalog.pg_class r ON r.oid = s.confrelid CROSS JOIN LATERAL "
+                           "unnest(s.cols, s.refcols) WITH ORDINALITY AS u(col, refcol, ord) ORDER "
+                           "BY s.first, u.ord");
 }
 
 /* The indexes no primary key, unique or exclusion constraint owns. */
@@ -284,6 +320,7 @@ int orm_reflect_pg_table(orm_conn *c, const char *name, int raw, orm_dbtable **o
     if (!t) return OOM(c);
     rc = read_columns(c, t);
     if (rc == ORM_OK) rc = read_constraints(c, t);
+    if (rc == ORM_OK) rc = read_partition_fkeys(c, t);
     if (rc == ORM_OK) rc = read_indexes(c, t);
     if (rc < 0) {
         orm_dbtable_free(t);

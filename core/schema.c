@@ -296,8 +296,10 @@ static int is_integer_kind(orm_type_kind k)
 }
 
 /* The generated key: a lone integer primary key whose autoincrement was not
- * disabled. Only adding a primary-key column can change it, so the flag of
- * the new column is all we need. */
+ * disabled, or in a composite key the first integer column that says
+ * autoincrement = true (Pagila's payment.payment_id, a SERIAL beside the
+ * date). Only adding a primary-key column can change it, so the flag of
+ * the new column and the columns' autoincrement_set are all we need. */
 static void recompute_keys(orm_table *t, int added, int autoinc_requested)
 {
     orm_column *c = &t->cols[added];
@@ -311,7 +313,11 @@ static void recompute_keys(orm_table *t, int added, int autoinc_requested)
     if (t->autoinc_col >= 0) t->cols[t->autoinc_col].autoincrement = 0;
     t->autoinc_col = -1;
     if (t->npk == 1 && is_integer_kind(c->type.kind) && autoinc_requested) t->autoinc_col = added;
-    c->autoincrement = t->autoinc_col == added;
+    for (int k = 0; t->npk > 1 && t->autoinc_col < 0 && k < t->npk; k++) {
+        const orm_column *kc = &t->cols[t->pk[k]];
+        if (kc->autoincrement_set && is_integer_kind(kc->type.kind)) t->autoinc_col = t->pk[k];
+    }
+    if (t->autoinc_col >= 0) t->cols[t->autoinc_col].autoincrement = 1;
 }
 
 int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
@@ -326,6 +332,7 @@ int orm_table_add_column(orm_table *t, const orm_column *spec, orm_error *err)
         .type = spec->type,
         .index = t->ncols,
         .primary_key = spec->primary_key,
+        .autoincrement_set = spec->primary_key && spec->autoincrement_set,
         .nullable = spec->primary_key ? 0 : spec->nullable,
         .unique = spec->unique,
         .indexed = spec->indexed,

@@ -53,7 +53,9 @@ typedef struct orm_column {
     unsigned primary_key : 1;
     unsigned
         autoincrement : 1; /* a generated integer key (set for a lone integer pk unless disabled) */
-    unsigned nullable : 1; /* default: 1, and 0 for primary keys */
+    unsigned autoincrement_set : 1; /* autoincrement = true written (SQLAlchemy's True, not its
+                                       "auto"): the generated key in a composite key too */
+    unsigned nullable : 1;          /* default: 1, and 0 for primary keys */
     unsigned unique : 1;
     unsigned indexed : 1;     /* index = true */
     unsigned has_default : 1; /* a client-side default exists (kept by bindings) */

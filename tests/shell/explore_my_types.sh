@@ -22,7 +22,9 @@ INSERT INTO counter (hits) VALUES (18446744073709551615), (42);
 CREATE TABLE product (id INT PRIMARY KEY, discontinued BIT(1) NOT NULL, perms BIT(8), wide BIT(64),
   uid VARBINARY(16));
 INSERT INTO product VALUES (1, b'1', b'00001100', b'1111111111111111111111111111111111111111111111111111111111111111',
-  UNHEX('00FF10')), (2, b'0', NULL, b'101', NULL)" ||
+  UNHEX('00FF10')), (2, b'0', NULL, b'101', NULL);
+CREATE TABLE payment (payment_id INT NOT NULL AUTO_INCREMENT, payment_date DATETIME NOT NULL,
+  PRIMARY KEY (payment_date, payment_id), KEY idx_autoinc_payment_id (payment_id))" ||
     fail "cannot make the schema"
 
 ok db models -o "$TESTDIR/models.lua"
@@ -52,6 +54,12 @@ same "$TESTDIR/out" "true	12	18446744073709551615	3
 false	nil	5	nil
 false	13"
 
+# AUTO_INCREMENT in a composite key: numbered by the server, read back
+has "$m" '  payment_id = db.Column(db.Integer, { primary_key = true, autoincrement = true }),'
+bare -e 'local p = Payment{ payment_date = "2022-01-05 09:00:00" }; db.session:add(p); db.session:commit()
+print(p.payment_id, rawequal(Payment.query:get({ 1, "2022-01-05 09:00:00" }), p))'
+same "$TESTDIR/out" "1	true"
+
 printf '.schema film_text\n' | bare -i
 has "$TESTDIR/out" 'CREATE FULLTEXT INDEX idx_title_description ON film_text (title, description);'
 
@@ -59,7 +67,7 @@ has "$TESTDIR/out" 'CREATE FULLTEXT INDEX idx_title_description ON film_text (ti
 models <"$m"
 ok db check
 same "$TESTDIR/out" "No new upgrade operations detected."
-sql "DROP TABLE film_text; DROP TABLE place; DROP TABLE counter; DROP TABLE product"
+sql "DROP TABLE film_text; DROP TABLE place; DROP TABLE counter; DROP TABLE product; DROP TABLE payment"
 ok -e 'db.create_all()'
 ok -e 'db.session:add(FilmText{ film_id = 1, title = "ACADEMY", rating = "PG" }); db.session:commit(); print(FilmText.query:first().rating)'
 same "$TESTDIR/out" "PG"

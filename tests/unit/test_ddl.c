@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbschema.h"
 #include "ddl.h"
 
 static const orm_dialect *D = &orm_dialect_sqlite;
@@ -387,6 +388,52 @@ static void schema_names(orm_conn *c, const char *type, char *buf, size_t n)
     c->echo = echo;
 }
 
+/* autoincrement = true on the second column of a composite key makes it the
+ * generated key (SERIAL; AUTO_INCREMENT with the KEY MariaDB requires of a
+ * column that is not first in the key); left as it defaults, a composite
+ * key has none (the association table of the tutorial). */
+static void test_ddl__composite_key_column_written_autoincrement_is_generated(void **state)
+{
+    (void)state;
+    orm_metadata *md = orm_metadata_new();
+    orm_error err;
+    orm_error_init(&err);
+    orm_table *t;
+    assert_int_equal(orm_metadata_add_table(md, "payment", &t, &err), 0);
+    orm_column day = {.name = "day",
+                      .type = {.kind = ORM_T_STRING, .length = 10},
+                      .primary_key = 1,
+                      .autoincrement = 1};
+    orm_column id = {.name = "id",
+                     .type = {.kind = ORM_T_INTEGER},
+                     .primary_key = 1,
+                     .autoincrement = 1,
+                     .autoincrement_set = 1};
+    assert_int_equal(orm_table_add_column(t, &day, &err), 0);
+    assert_int_equal(orm_table_add_column(t, &id, &err), 0);
+    assert_int_equal(t->autoinc_col, 1);
+    check_create_in(&orm_dialect_pg, t, 0,
+                    "CREATE TABLE payment (\n\tday VARCHAR(10) NOT NULL, \n\tid SERIAL NOT NULL, "
+                    "\n\tPRIMARY KEY (day, id)\n)");
+    orm_buf b = ORM_BUF_INIT;
+    assert_int_equal(orm_ddl_create_table(&orm_dialect_mysql, t, 0, &b), 0);
+    assert_non_null(strstr(orm_buf_str(&b), "id INTEGER NOT NULL AUTO_INCREMENT"));
+    assert_non_null(strstr(orm_buf_str(&b), "PRIMARY KEY (day, id), \n\tKEY idx_autoinc_id (id)"));
+    /* the migrations' writer (a table as the database describes it) too */
+    orm_dbschema *ds;
+    assert_int_equal(orm_dbschema_from_metadata(md, &ds), 0);
+    orm_buf_reset(&b);
+    assert_int_equal(
+        orm_dbtable_ddl(&orm_dialect_mysql, orm_dbschema_find(ds, "payment"), NULL, &b), 0);
+    assert_non_null(strstr(orm_buf_str(&b), "PRIMARY KEY (day, id), \n\tKEY idx_autoinc_id (id)"));
+    orm_dbschema_free(ds);
+    orm_buf_free(&b);
+    orm_metadata_free(md);
+    md = bookstore();
+    assert_int_equal(orm_metadata_find(md, "book_to_store_map")->autoinc_col, -1);
+    orm_metadata_free(md);
+}
+
 static void test_ddl__create_all_creates_parents_first_and_is_idempotent(void **state)
 {
     (void)state;
@@ -557,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_ddl__every_type_on_each_dialect),
         cmocka_unit_test(test_ddl__index_statements),
         cmocka_unit_test(test_ddl__drop_table),
+        cmocka_unit_test(test_ddl__composite_key_column_written_autoincrement_is_generated),
         cmocka_unit_test(test_ddl__create_all_creates_parents_first_and_is_idempotent),
         cmocka_unit_test(test_ddl__create_all_joins_an_open_transaction),
         cmocka_unit_test(test_ddl__create_all_failure_rolls_back_and_reports_first_error),

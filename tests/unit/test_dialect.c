@@ -201,22 +201,26 @@ static void test_dialect__returning_is_asked_and_appended(void **state)
 {
     (void)state;
     orm_buf b = ORM_BUF_INIT;
-    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, NULL, NULL), 1);
-    assert_int_equal(orm_dialect_returning(&orm_dialect_sqlite, NULL, NULL), 0);
-    assert_int_equal(orm_dialect_returning(&orm_dialect_mysql, NULL, NULL), 1);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, NULL, NULL, 0), 1);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_sqlite, NULL, NULL, 0), 0);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_mysql, NULL, NULL, 0), 1);
     orm_buf_puts(&b, "INSERT");
-    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, &b, "id"), 1);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, &b, (const char *[]){"id"}, 1), 1);
     assert_string_equal(orm_buf_str(&b), "INSERT RETURNING id");
     orm_buf_reset(&b);
-    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, &b, "User Id"), 1);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_pg, &b, (const char *[]){"User Id"}, 1), 1);
     assert_string_equal(orm_buf_str(&b), " RETURNING \"User Id\"");
     orm_buf_reset(&b);
     orm_buf_puts(&b, "INSERT");
-    assert_int_equal(orm_dialect_returning(&orm_dialect_sqlite, &b, "id"), 0);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_sqlite, &b, (const char *[]){"id"}, 1), 0);
     assert_string_equal(orm_buf_str(&b), "INSERT");
     orm_buf_reset(&b);
-    assert_int_equal(orm_dialect_returning(&orm_dialect_mysql, &b, "Key"), 1);
+    assert_int_equal(orm_dialect_returning(&orm_dialect_mysql, &b, (const char *[]){"Key"}, 1), 1);
     assert_string_equal(orm_buf_str(&b), " RETURNING `Key`");
+    orm_buf_reset(&b);
+    assert_int_equal(
+        orm_dialect_returning(&orm_dialect_pg, &b, (const char *[]){"id", "made at"}, 2), 1);
+    assert_string_equal(orm_buf_str(&b), " RETURNING id, \"made at\"");
     orm_buf_free(&b);
 }
 
