@@ -421,9 +421,13 @@ int app_open(lua_State *L, const ormsh_opts *o)
     if ((rc = sh_metrics_start(L, config, lua_tostring(L, dir), orm_lua_conn(L, db)))) goto done;
     bind_db(L, db);
     app_arm_interrupt(L);
+    /* `db models` writes the database's tables alone (app classes play no
+     * part): an app whose models.lua it is about to write may have none */
+    int writes_models = o->command && strcmp(o->command, "db") == 0 && o->nargs > 0 &&
+                        strcmp(o->args[0], "models") == 0;
     if (config) {
         prepend_package_path(L, dir);
-        if ((rc = load_models(L, dir, config))) goto done;
+        if (!writes_models && (rc = load_models(L, dir, config))) goto done;
         set_model_globals(L, db, 0);
         if (!o->command || strcmp(o->command, "db") != 0) cmd_db_warn_behind(L);
     } else {
