@@ -249,6 +249,8 @@ static int load_body(lua_State *L)
     lua_newtable(L); /* tables written to: table -> true */
     int touched = lua_gettop(L);
     recpos p = {path, 0, NULL, 0};
+    int deferred; /* a foreign-key cycle: the checks wait for the end */
+    if (orm_fixture_defer_fks(db->session, &deferred) < 0) l_db_raise_session(L, db);
     int rc;
     while ((rc = l_fxreader_next(&b->r, &b->elem)) > 0) {
         p.n++;
@@ -270,6 +272,7 @@ static int load_body(lua_State *L)
         p.t = NULL;
         bad(L, &p, ORM_ERR_DATA, "%s", b->r.err);
     }
+    if (deferred && orm_fixture_undefer_fks(db->session, 1) < 0) l_db_raise_session(L, db);
     lua_pushnil(L);
     while (lua_next(L, touched)) {
         lua_pop(L, 1);
@@ -313,11 +316,16 @@ int l_fixtures_load(lua_State *L)
     int status = lua_pcall(L, 4, 1, 0);
     db->L = L;
     if (status == LUA_OK && orm_session_commit(db->session) < 0) {
+        /* the commit's error (a deferred foreign key), kept across the rollback */
+        orm_error err;
+        orm_error_init(&err);
+        orm_error_move(&err, orm_session_error(db->session));
         orm_session_rollback(db->session);
-        return l_db_raise_session(L, db);
+        return l_error_raise(L, &err);
     }
     if (status != LUA_OK) {
         orm_session_rollback(db->session);
+        orm_fixture_undefer_fks(db->session, 0); /* checks switched off stay off no longer */
         return lua_error(L);
     }
     /* replaced rows may be loaded in the session: let go of every object

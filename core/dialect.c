@@ -45,6 +45,7 @@ const orm_dialect orm_dialect_sqlite = {
     .supports_returning = 0,
     .supports_ilike = 0,
     .transactional_ddl = 1,
+    .defer_fks = "PRAGMA defer_foreign_keys = ON",
     .autoincrement_pk = "INTEGER NOT NULL", /* with PRIMARY KEY (id): the rowid alias */
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
@@ -75,6 +76,9 @@ const orm_dialect orm_dialect_pg = {
     .limit_all = NULL, /* OFFSET alone */
     .like_plain_close = " ESCAPE ''",
     .fk_needs_target = 1,
+    .drop_fk = "DROP CONSTRAINT ",
+    .defer_fks = "SET CONSTRAINTS ALL DEFERRED",
+    .fk_deferrable = " DEFERRABLE INITIALLY IMMEDIATE",
     .current_schema = "current_schema()",
     .explain = "EXPLAIN ",
     .upsert = ORM_UPSERT_ON_CONFLICT,
@@ -157,6 +161,9 @@ const orm_dialect orm_dialect_mysql = {
     .like_plain_close = ", '\\', '\\\\')",
     .default_values = " () VALUES ()",
     .fk_needs_target = 1,
+    .drop_fk = "DROP FOREIGN KEY ",
+    .fks_off = "SET foreign_key_checks = 0",
+    .fks_on = "SET foreign_key_checks = 1",
     .current_schema = "DATABASE()",
     .explain = "EXPLAIN ",
     .upsert = ORM_UPSERT_ON_DUPLICATE,

@@ -56,6 +56,25 @@ typedef struct orm_dialect {
      * MySQL): create_all then adds the keys of a cycle with ALTER TABLE
      * once every table is there. SQLite takes them in CREATE TABLE. */
     int fk_needs_target;
+    /* With fk_needs_target: what drops a foreign key by its name in ALTER
+     * TABLE t ... name ("DROP CONSTRAINT ", MySQL's "DROP FOREIGN KEY "):
+     * drop_all drops the keys of a cycle before the tables. */
+    const char *drop_fk;
+    /* What makes the checks of foreign keys wait for the commit of the
+     * current transaction: SQLite's PRAGMA defer_foreign_keys (all keys;
+     * drop_all runs it when there is no drop_fk, since SQLite's DROP TABLE
+     * deletes the rows first), PostgreSQL's SET CONSTRAINTS ALL DEFERRED
+     * (the keys made DEFERRABLE: fk_deferrable). A load of fixtures runs
+     * it when the models have a foreign-key cycle. NULL: none. */
+    const char *defer_fks;
+    /* Appended to the ALTER TABLE that create_all adds a cycle's key with,
+     * so that defer_fks reaches it (PostgreSQL's keys are not deferrable
+     * by default); NULL: nothing. */
+    const char *fk_deferrable;
+    /* Without defer_fks: what switches the connection's foreign-key checks
+     * off and on again (MySQL's foreign_key_checks); a load then checks
+     * the keys of the cycles itself before its commit. */
+    const char *fks_off, *fks_on;
     /* SQL for the schema tables are created in (information_schema's
      * table_schema), when fk_needs_target is set. */
     const char *current_schema;

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compile.h"
 #include "dialect.h"
@@ -120,6 +121,90 @@ int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row
     int rc = orm_session_run(s, orm_buf_str(&b), params, (size_t)n, NULL);
     orm_buf_free(&b);
     return rc;
+}
+
+/* Calls fn for each foreign key of the models that points from a table to
+ * one after it in foreign-key order (the keys of cycles); stops at the
+ * first failure. Returns how many there are, or a failure. */
+static int each_cycle_fk(orm_session *s, int (*fn)(orm_session *, const orm_table *, int))
+{
+    orm_table **v = NULL;
+    int n = 0, found = 0, rc = ORM_OK;
+    if (orm_metadata_sorted(s->md, &v, &n) < 0) return orm_error_oom(&s->err);
+    for (int i = 0; rc >= 0 && i < n; i++)
+        for (int j = 0; rc >= 0 && j < v[i]->ncols; j++) {
+            const orm_fkey *fk = v[i]->cols[j].fk;
+            if (!fk || strcmp(fk->table, v[i]->name) == 0) continue;
+            int later = 0;
+            for (int k = i + 1; k < n && !later; k++)
+                later = strcmp(v[k]->name, fk->table) == 0;
+            if (!later) continue;
+            found++;
+            if (fn) rc = fn(s, v[i], j);
+        }
+    free(v);
+    return rc < 0 ? rc : found;
+}
+
+int orm_fixture_defer_fks(orm_session *s, int *deferred)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    *deferred = 0;
+    int n = each_cycle_fk(s, NULL);
+    const char *sql = d->defer_fks ? d->defer_fks : d->fks_off;
+    if (n <= 0 || !sql) return n < 0 ? n : ORM_OK;
+    int rc = orm_session_run(s, sql, NULL, 0, NULL);
+    if (rc == ORM_OK) *deferred = 1;
+    return rc;
+}
+
+/* SELECT 1 FROM t c WHERE c.col IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
+ * ref p WHERE p.refcol = c.col): a row of t whose key points nowhere. */
+static int check_fk(orm_session *s, const orm_table *t, int col)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    const orm_column *c = &t->cols[col];
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "SELECT 1 FROM ");
+    orm_dialect_quote(d, &b, t->name);
+    orm_buf_puts(&b, " c WHERE c.");
+    orm_dialect_quote(d, &b, c->name);
+    orm_buf_puts(&b, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
+    orm_dialect_quote(d, &b, c->fk->table);
+    orm_buf_puts(&b, " p WHERE p.");
+    orm_dialect_quote(d, &b, c->fk->column);
+    orm_buf_puts(&b, " = c.");
+    orm_dialect_quote(d, &b, c->name);
+    orm_buf_puts(&b, ")");
+    if (b.oom) return sql_oom(s, &b);
+    orm_cursor *cur;
+    int rc = orm_cursor_open(s, orm_buf_str(&b), NULL, 0, &cur);
+    orm_buf_free(&b);
+    if (rc < 0) return rc;
+    rc = orm_cursor_step(cur);
+    orm_cursor_close(cur);
+    if (rc == ORM_ROW)
+        return orm_error_set(&s->err, ORM_ERR_INTEGRITY, 0,
+                             "foreign key %s.%s: a loaded row references no row of %s (%s)",
+                             t->name, c->name, c->fk->table, c->fk->column);
+    return rc < 0 ? rc : ORM_OK;
+}
+
+int orm_fixture_undefer_fks(orm_session *s, int ok)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    if (!d->fks_on) return ORM_OK;
+    int rc = ok ? each_cycle_fk(s, check_fk) : ORM_OK;
+    orm_error first;
+    orm_error_init(&first);
+    if (rc < 0) orm_error_move(&first, &s->err);
+    /* a session setting: on again whatever happened (the first error wins) */
+    int rc2 = orm_conn_exec(s->conn, d->fks_on);
+    if (rc < 0) {
+        orm_error_move(&s->err, &first);
+        return rc;
+    }
+    return rc2 < 0 ? orm_session_fail_from_conn(s, rc2) : ORM_OK;
 }
 
 int orm_fixture_sync_sequence(orm_session *s, const orm_table *t)

@@ -29,5 +29,17 @@ int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row
 /* Moves t's generated-key sequence past its largest key, where the
  * backend keeps one apart from the table (the dialect's `sequences`). */
 int orm_fixture_sync_sequence(orm_session *s, const orm_table *t);
+/* Before a load's first row: when the models have a foreign-key cycle
+ * (Sakila's store.manager_staff_id and staff.store_id; no order of
+ * inserts satisfies it), the checks of foreign keys wait for the commit
+ * (the dialect's defer_fks) or are off until the end of the load (its
+ * fks_off); *deferred says whether either happened. */
+int orm_fixture_defer_fks(orm_session *s, int *deferred);
+/* After the last row of a load that deferred its checks (ok), before the
+ * commit: where the backend switched its checks off rather than deferring
+ * them (MySQL), checks each key of the cycles itself (an IntegrityError
+ * naming the key), and switches them on again, also when the load failed
+ * (ok 0). */
+int orm_fixture_undefer_fks(orm_session *s, int ok);
 
 #endif

@@ -470,6 +470,7 @@ static void test_ddl__create_all_creates_parents_first_and_is_idempotent(void **
     orm_buf_reset(&log.log);
     assert_int_equal(orm_ddl_drop_all(c, md, &err), 0);
     assert_string_equal(orm_buf_str(&log.log), "BEGIN\n"
+                                               "PRAGMA defer_foreign_keys = ON\n"
                                                "DROP TABLE IF EXISTS post\n"
                                                "DROP TABLE IF EXISTS book_to_store_map\n"
                                                "DROP TABLE IF EXISTS book\n"
