@@ -4,6 +4,7 @@
  * file `ormsh db models` writes behaves exactly like the reflected shell. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "reflect_model.h"
 #include "reflect_names.h"
@@ -23,6 +24,24 @@ static void put_string(orm_buf *out, const char *s)
         }
     }
     orm_buf_putc(out, '"');
+}
+
+/* A column's default as the models write it: one a backend spells its
+ * own way but every backend can say (PostgreSQL's now(), MariaDB's
+ * current_timestamp() -> CURRENT_TIMESTAMP; MariaDB's 1 / 0 on a Boolean,
+ * a TINYINT(1) -> TRUE / FALSE) takes the standard spelling, so models
+ * written from one database create their tables on another; anything else
+ * as the database gave it. */
+static const char *portable_default(const orm_dbcolumn *c)
+{
+    const char *d = c->server_default;
+    if (strcasecmp(d, "now()") == 0 || strcasecmp(d, "current_timestamp()") == 0)
+        return "CURRENT_TIMESTAMP";
+    if (c->type_known && c->type.kind == ORM_T_BOOLEAN) {
+        if (strcmp(d, "1") == 0 || strcmp(d, "'1'") == 0) return "TRUE";
+        if (strcmp(d, "0") == 0 || strcmp(d, "'0'") == 0) return "FALSE";
+    }
+    return d;
 }
 
 /* A table key: bare when it is an identifier, else ["..."]. */
@@ -118,7 +137,7 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
     }
     if (c->server_default && !(pk && c->autoincrement)) {
         orm_buf_puts(out, " server_default = ");
-        put_string(out, c->server_default);
+        put_string(out, portable_default(c));
         orm_buf_putc(out, ',');
     }
     if (out->len == open) { /* no options */

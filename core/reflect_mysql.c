@@ -143,7 +143,7 @@ static int json_checked(const orm_strv *checks, const char *col)
     return 0;
 }
 
-static char *fix_default(char *d, const char *dt, const char *extra)
+static char *fix_default(char *d, const char *dt, const char *extra, int *oom)
 {
     if (!d) return NULL;
     if (strcmp(d, "NULL") == 0) { /* MariaDB: a nullable column without default */
@@ -156,7 +156,9 @@ static char *fix_default(char *d, const char *dt, const char *extra)
         orm_buf b = ORM_BUF_INIT;
         orm_dialect_string_literal(&orm_dialect_mysql, &b, d);
         free(d);
-        return orm_buf_detach(&b);
+        char *quoted = orm_buf_detach(&b); /* NULL on out of memory */
+        if (!quoted) *oom = 1;
+        return quoted;
     }
     return d;
 }
@@ -182,7 +184,7 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
         col.name = orm_sqlq_text(&q, 0, &oom);
         col.type_sql = orm_sqlq_text(&q, 1, &oom);
         col.nullable = nullable && strcmp(nullable, "YES") == 0;
-        col.server_default = fix_default(orm_sqlq_text(&q, 3, &oom), dt, extra);
+        col.server_default = fix_default(orm_sqlq_text(&q, 3, &oom), dt, extra, &oom);
         col.autoincrement = extra && strstr(extra, "auto_increment") != NULL;
         if (extra && strstr(extra, "GENERATED")) { /* VIRTUAL or STORED GENERATED */
             col.computed = orm_sqlq_text(&q, 9, &oom);

@@ -9,14 +9,18 @@
 # INT64_MAX reads as its digits (it was -1); `db models` then `db check`
 # agree, and the models create the tables in an empty database. BIT(1) is
 # db.Boolean and BIT(n) a db.Integer, read as numbers (they were db.Text
-# holding raw bytes: "\001"); VARBINARY is db.LargeBinary.
+# holding raw bytes: "\001"); VARBINARY is db.LargeBinary. A default of
+# current_timestamp() is CURRENT_TIMESTAMP and a BOOLEAN's 1 is TRUE, which
+# every backend takes (PostgreSQL refused "boolean DEFAULT 1").
 . "$ROOT/tests/shell/backend.inc"
 new_app
 sql "CREATE TABLE film_text (film_id SMALLINT UNSIGNED NOT NULL PRIMARY KEY, title VARCHAR(255) NOT NULL,
   description TEXT, rating ENUM('G','PG') DEFAULT 'G', features SET('Trailers','Commentaries'),
   release_year YEAR, FULLTEXT KEY idx_title_description (title, description)) ENGINE=InnoDB;
 CREATE TABLE place (id INT PRIMARY KEY, location GEOMETRY NOT NULL, SPATIAL KEY idx_location (location));
-CREATE TABLE counter (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, hits BIGINT UNSIGNED);
+CREATE TABLE counter (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, hits BIGINT UNSIGNED,
+  updated TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  active BOOLEAN NOT NULL DEFAULT TRUE);
 INSERT INTO film_text (film_id, title, release_year) VALUES (7, 'ZORRO', 2006);
 INSERT INTO counter (hits) VALUES (18446744073709551615), (42);
 CREATE TABLE product (id INT PRIMARY KEY, discontinued BIT(1) NOT NULL, perms BIT(8), wide BIT(64),
@@ -39,6 +43,10 @@ has "$m" '  discontinued = db.Column(db.Boolean, { nullable = false }),'
 has "$m" '  perms = db.Column(db.Integer),'
 has "$m" '  wide = db.Column(db.BigInteger),'
 has "$m" '  uid = db.Column(db.LargeBinary),'
+# MariaDB's current_timestamp() is written as the standard CURRENT_TIMESTAMP,
+# which PostgreSQL and SQLite take too (the models move to another backend)
+has "$m" '  updated = db.Column(db.DateTime, { nullable = false, server_default = "CURRENT_TIMESTAMP" }),'
+has "$m" '  active = db.Column(db.Boolean, { nullable = false, server_default = "TRUE" }),'
 
 bare -e 'local f = FilmText.query:get(7); f.release_year = f.release_year + 1; db.session:commit()
 for _, c in ipairs(Counter.query:order_by(Counter.id):all()) do print(c.id, math.type(c.id), c.hits) end'

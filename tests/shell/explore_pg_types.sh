@@ -10,7 +10,7 @@
 # ...) were classes of their own; the foreign keys its partitions declare
 # are its own (it had no relationship). Its serial payment_id, in a composite key,
 # is autoincrement = true: inserts leave it out and read it back (they wrote
-# NULL into it and failed).
+# NULL into it and failed). A default of now() is written CURRENT_TIMESTAMP.
 . "$ROOT/tests/shell/backend.inc"
 new_app
 sql "CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
@@ -19,7 +19,8 @@ CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'R');
 CREATE TABLE film (film_id serial PRIMARY KEY, title short_title NOT NULL, release_year year,
   rating mpaa_rating DEFAULT 'G', length smallint, special_features text[]);
 CREATE INDEX film_lower_title ON film (lower(title));
-CREATE TABLE customer (customer_id serial PRIMARY KEY, first_name text NOT NULL);
+CREATE TABLE customer (customer_id serial PRIMARY KEY, first_name text NOT NULL,
+  last_update timestamp NOT NULL DEFAULT now());
 INSERT INTO customer (first_name) VALUES ('MARY');
 CREATE TABLE payment (payment_id serial, customer_id integer NOT NULL, amount numeric(5, 2) NOT NULL,
   payment_date timestamp NOT NULL, PRIMARY KEY (payment_date, payment_id)) PARTITION BY RANGE (payment_date);
@@ -45,6 +46,8 @@ hasnt "$m" 'payment_p2022'
 # a foreign key the partitions declare is the class's (Pagila declares them
 # there, on all but its newest partition)
 has "$m" '  customer_id = db.Column(db.Integer, db.ForeignKey("customer.customer_id"), { nullable = false }),'
+# now() is written as the standard CURRENT_TIMESTAMP (SQLite has no now())
+has "$m" '  last_update = db.Column(db.DateTime, { nullable = false, server_default = "CURRENT_TIMESTAMP" }),'
 
 printf '.schema film\n' | bare -i
 has "$TESTDIR/out" 'CREATE INDEX film_lower_title ON public.film USING btree (lower((title)::text));'

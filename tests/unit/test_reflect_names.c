@@ -192,6 +192,56 @@ static void test_models__naming_rules(void **state)
     orm_rmodels_free(m);
 }
 
+/* A default a backend spells its own way but all can say is written the
+ * standard way (models from one database create tables on another:
+ * PostgreSQL refused "boolean DEFAULT 1", SQLite has no now()); other
+ * defaults stay as the database gave them. */
+static void test_models__portable_defaults(void **state)
+{
+    (void)state;
+    orm_dbschema *s = orm_dbschema_new();
+    orm_dbtable *t = table(s, "shop", (const char *const[]){"id", NULL}, 1);
+    const struct {
+        const char *name, *dflt;
+        orm_type_kind kind;
+    } cols[] = {
+        {"opened", "now()", ORM_T_DATETIME},
+        {"seen", "current_timestamp()", ORM_T_DATETIME},
+        {"active", "1", ORM_T_BOOLEAN},
+        {"closed", "'0'", ORM_T_BOOLEAN},
+        {"stock", "1", ORM_T_INTEGER},
+        {"motto", "'now()'", ORM_T_TEXT},
+        {"day", "datetime('now')", ORM_T_DATETIME},
+    };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        orm_dbcolumn c = {.name = (char *)cols[i].name,
+                          .type = {.kind = cols[i].kind},
+                          .type_known = 1,
+                          .nullable = 1,
+                          .server_default = (char *)cols[i].dflt};
+        assert_int_equal(orm_dbtable_add_column(t, &c), 0);
+    }
+    orm_rmodels *m = NULL;
+    assert_int_equal(orm_rmodels_build(s, taken_db, NULL, NULL, &m), 0);
+    orm_buf out = ORM_BUF_INIT;
+    orm_rmodels_write_lua(m, NULL, &out);
+    const char *lua = orm_buf_str(&out);
+    assert_non_null(strstr(
+        lua, "  opened = db.Column(db.DateTime, { server_default = \"CURRENT_TIMESTAMP\" }),"));
+    assert_non_null(strstr(
+        lua, "  seen = db.Column(db.DateTime, { server_default = \"CURRENT_TIMESTAMP\" }),"));
+    assert_non_null(
+        strstr(lua, "  active = db.Column(db.Boolean, { server_default = \"TRUE\" }),"));
+    assert_non_null(
+        strstr(lua, "  closed = db.Column(db.Boolean, { server_default = \"FALSE\" }),"));
+    assert_non_null(strstr(lua, "  stock = db.Column(db.Integer, { server_default = \"1\" }),"));
+    assert_non_null(strstr(lua, "  motto = db.Column(db.Text, { server_default = \"'now()'\" }),"));
+    assert_non_null(
+        strstr(lua, "  day = db.Column(db.DateTime, { server_default = \"datetime('now')\" }),"));
+    orm_buf_free(&out);
+    orm_rmodels_free(m); /* and s */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_names__snake_and_plural),
         cmocka_unit_test(test_names__m2o_and_identifiers),
         cmocka_unit_test(test_models__naming_rules),
+        cmocka_unit_test(test_models__portable_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
