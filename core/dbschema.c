@@ -510,8 +510,7 @@ void orm_dbcolumn_ddl(const orm_dialect *d, const orm_dbcolumn *c, orm_buf *out)
         return;
     }
     put_type(d, c, out);
-    orm_dialect_value_clause(out, c->computed, c->server_default);
-    if (!c->nullable) orm_buf_puts(out, " NOT NULL");
+    orm_dialect_value_clause(d, out, c->computed, c->server_default, c->nullable);
 }
 
 void orm_dbfkey_ddl(const orm_dialect *d, const orm_dbfkey *f, orm_buf *out)

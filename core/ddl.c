@@ -32,8 +32,7 @@ static void put_column(const orm_dialect *d, orm_buf *out, const orm_table *t, i
         return;
     }
     orm_dialect_type(d, out, &c->type);
-    orm_dialect_value_clause(out, c->computed, c->server_default);
-    if (!c->nullable) orm_buf_puts(out, " NOT NULL");
+    orm_dialect_value_clause(d, out, c->computed, c->server_default, c->nullable);
 }
 
 static void put_fk(const orm_dialect *d, orm_buf *out, const orm_column *c)

@@ -147,6 +147,7 @@ const orm_dialect orm_dialect_mysql = {
     .autoincrement_pk = "INTEGER NOT NULL AUTO_INCREMENT",
     .autoincrement_bigpk = "BIGINT NOT NULL AUTO_INCREMENT",
     .autoincrement_needs_key = 1,
+    .computed_nullable = 1,
     .reserved = mysql_reserved,
     .nreserved = sizeof mysql_reserved / sizeof mysql_reserved[0] - 1,
     .string_nolen_type = "VARCHAR(255)", /* MySQL needs a length */
@@ -271,8 +272,10 @@ void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t
     }
 }
 
-void orm_dialect_value_clause(orm_buf *b, const char *computed, const char *server_default)
+void orm_dialect_value_clause(const orm_dialect *d, orm_buf *b, const char *computed,
+                              const char *server_default, int nullable)
 {
+    assert(d != NULL);
     if (computed) {
         orm_buf_puts(b, " GENERATED ALWAYS AS (");
         orm_buf_puts(b, computed);
@@ -281,6 +284,7 @@ void orm_dialect_value_clause(orm_buf *b, const char *computed, const char *serv
         orm_buf_puts(b, " DEFAULT ");
         orm_buf_puts(b, server_default);
     }
+    if (!nullable && !(computed && d->computed_nullable)) orm_buf_puts(b, " NOT NULL");
 }
 
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s)

@@ -28,6 +28,9 @@ typedef struct orm_dialect {
      * column and it must be defined as a key"): CREATE TABLE then adds
      * KEY idx_autoinc_<col> (<col>), SQLAlchemy's spelling. */
     int autoincrement_needs_key;
+    /* 1: a generated column takes no NOT NULL (MariaDB refuses it; its
+     * nullability follows from the expression). */
+    int computed_nullable;
     const char *const *reserved; /* NULL-terminated, lowercase reserved words */
     size_t nreserved;            /* their number when sorted (binary search); 0: scan */
     /* Type names where backends differ (NULL: the standard name, written
@@ -128,8 +131,11 @@ void orm_dialect_type(const orm_dialect *d, orm_buf *b, const struct orm_type *t
 void orm_dialect_autoinc_key(const orm_dialect *d, orm_buf *b, const char *sep, const char *col);
 /* A column's value clause after its type: " GENERATED ALWAYS AS (computed)
  * STORED" (the same on the three backends), else " DEFAULT server_default",
- * else nothing. Both are SQL text the model's author wrote, put in as written. */
-void orm_dialect_value_clause(orm_buf *b, const char *computed, const char *server_default);
+ * else nothing; then " NOT NULL" unless nullable (or computed where the
+ * dialect's generated columns take no NOT NULL: computed_nullable). Both
+ * texts are SQL the model's author wrote, put in as written. */
+void orm_dialect_value_clause(const orm_dialect *d, orm_buf *b, const char *computed,
+                              const char *server_default, int nullable);
 /* Appends s as a single-quoted SQL string literal (quotes doubled). Used only
  * for DDL text that cannot be bound (DEFAULT clauses, comments). */
 void orm_dialect_string_literal(const orm_dialect *d, orm_buf *b, const char *s);

@@ -135,8 +135,10 @@ static void alter_column(differ *d, const orm_dbtable *tt, int ti, const orm_dbt
 {
     const orm_dbcolumn *want = &tt->cols[ti], *have = &ct->cols[ci];
     int type_changed = !same_type(want, have);
-    int null_changed =
-        want->nullable != have->nullable && !in_pk(tt, want->name) && !in_pk(ct, have->name);
+    /* a computed column's nullability follows from its expression
+     * (MariaDB keeps no NOT NULL on one): never a difference */
+    int null_changed = want->nullable != have->nullable && !in_pk(tt, want->name) &&
+                       !in_pk(ct, have->name) && !(want->computed && have->computed);
     if (!type_changed && !null_changed) return;
     orm_dbtable *f = empty_fragment(d, tt->name);
     orm_dbcolumn col;

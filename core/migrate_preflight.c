@@ -125,7 +125,7 @@ int orm_mig_preflight_add_column(orm_mig_ctx *m, const orm_dbtable *frag)
 {
     assert(frag->ncols == 1);
     const orm_dbcolumn *c = &frag->cols[0];
-    if (c->nullable || c->server_default) return ORM_OK;
+    if (c->nullable || c->server_default || c->computed) return ORM_OK; /* rows get a value */
     orm_dbtable *t;
     int64_t n = 0;
     int rc = table_now(m, frag->name, &t);

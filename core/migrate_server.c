@@ -50,7 +50,7 @@ void orm_mig_srv_add_column_ddl(orm_mig_ctx *m, orm_buf *b, const orm_dbtable *f
 int orm_mig_srv_check_not_null(orm_mig_ctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
-    if (c->nullable || c->server_default || m->dry) return ORM_OK;
+    if (c->nullable || c->server_default || c->computed || m->dry) return ORM_OK;
     int rows = 0, rc = orm_mig_has_rows(m, f->name, &rows);
     if (rc < 0 || !rows) return rc;
     return orm_mig_fail(m,

@@ -235,11 +235,13 @@ static int add_transform(orm_mig_ctx *m, orm_dbtable *t, orm_strv *from, const v
 }
 
 /* ADD COLUMN takes no UNIQUE, PRIMARY KEY, named constraint, NOT NULL
- * without a default, or a non-constant default. */
+ * without a default, a non-constant default, or a STORED generated column
+ * ("cannot add a STORED column"). */
 static int add_in_place(const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
     if (f->nuniques || f->pk.n || f->nfkeys > 1 || (f->nfkeys && f->fkeys[0].name)) return 0;
+    if (c->computed) return 0;
     if (!c->nullable && !c->server_default) return 0;
     const char *d = c->server_default;
     if (d && (*d == '(' || strncasecmp(d, "CURRENT_", 8) == 0)) return 0;
@@ -249,7 +251,7 @@ static int add_in_place(const orm_dbtable *f)
 static int sq_add_column(orm_mig_ctx *m, const orm_dbtable *f)
 {
     const orm_dbcolumn *c = &f->cols[0];
-    if (!c->nullable && !c->server_default) {
+    if (!c->nullable && !c->server_default && !c->computed) {
         int rows = 0, rc = orm_mig_has_rows(m, f->name, &rows);
         if (rc < 0) return rc;
         if (rows)

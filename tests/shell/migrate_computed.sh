@@ -3,6 +3,7 @@
 # computed column (an ALTER of another column) keeps the column generated
 # and its values right: the copy leaves it out (copying into it is an
 # error, "cannot INSERT into generated column"), and the new table computes it.
+# Adding a computed column rebuilds the table too (SQLite cannot ADD one).
 . "$ROOT/tests/shell/migrate.inc"
 new_app
 models <<'LUA'
@@ -41,3 +42,21 @@ ok db load "$TESTDIR/rows.json"
 ok db load "$TESTDIR/rows.json" --replace
 ok -e 'local t = Track.query:one(); print(t.ms, t.minutes)'
 same "$TESTDIR/out" "30000	0.5"
+
+# adding a computed column to a table with rows: SQLite cannot ADD a STORED
+# one ("cannot add a STORED column"), so the migration rebuilds the table,
+# and the rows get their values
+models <<'LUA'
+Track = db.Model("Track", {
+  id = db.Column(db.Integer, { primary_key = true }),
+  ms = db.Column(db.Integer),
+  minutes = db.Column(db.Float, { computed = "ms / 60000.0" }),
+  seconds = db.Column(db.Integer, { computed = "ms / 1000", nullable = false }),
+})
+LUA
+ok db migrate -m seconds
+ok db upgrade
+ok -e 'local t = Track.query:one(); print(t.ms, t.minutes, t.seconds)'
+same "$TESTDIR/out" "30000	0.5	30"
+ok db check
+same "$TESTDIR/out" "No new upgrade operations detected."
