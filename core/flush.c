@@ -136,8 +136,7 @@ static uint64_t db_filled(const orm_table *t, uint64_t mask)
     return filled;
 }
 
-/* The same without the generated key: server defaults, computed columns
- * (another row's values, where RETURNING gave only its key). */
+/* The same without the generated key: server defaults, computed columns. */
 static uint64_t server_filled(const orm_table *t, uint64_t mask)
 {
     uint64_t key = t->autoinc_col >= 0 ? (uint64_t)1 << t->autoinc_col : 0;
@@ -230,12 +229,13 @@ static int batchable_table(const orm_session *s, const orm_table *t)
 }
 
 /* Whether the prepared object o can join a batch of rows with columns
- * mask: its key is to be generated, no column needs reading back. */
+ * mask: its key is to be generated (the batch's RETURNING also brings the
+ * other columns the database fills). */
 static int batchable_row(const orm_object *o, uint64_t mask)
 {
     const orm_table *t = o->table;
     return mask != 0 && o->values[t->autoinc_col].type == ORM_V_NULL &&
-           orm_flush_insert_mask(o) == mask && !server_filled(t, mask);
+           orm_flush_insert_mask(o) == mask;
 }
 
 /* Inserts the pending objects of table t (in the order they were added),

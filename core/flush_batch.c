@@ -32,7 +32,16 @@ int orm_flush_batch_rows(const orm_session *s, uint64_t mask)
     return rows > 0 ? rows : 1;
 }
 
-/* INSERT INTO t (cols) VALUES (...), ... n rows ... RETURNING key */
+/* The columns besides the key that the database fills in rows of mask
+ * (server defaults, computed columns): every column mask leaves out
+ * (orm_flush_insert_mask leaves out nothing else). */
+static uint64_t extra_cols(const orm_table *t, uint64_t mask)
+{
+    uint64_t all = t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
+    return all & ~mask & ~((uint64_t)1 << t->autoinc_col);
+}
+
+/* INSERT INTO t (cols) VALUES (...), ... n rows ... RETURNING key, extra columns */
 static int batch_sql(const orm_conn *c, const orm_table *t, uint64_t mask, int n, orm_buf *out)
 {
     const orm_dialect *d = orm_conn_dialect(c);
@@ -47,15 +56,32 @@ static int batch_sql(const orm_conn *c, const orm_table *t, uint64_t mask, int n
         }
         orm_buf_putc(out, ')');
     }
-    const char *key = t->cols[t->autoinc_col].name;
-    if (!orm_conn_returning(c, out, &key, 1)) return ORM_EFAIL;
+    const char *cols[ORM_MAX_COLUMNS];
+    int ncols = 0;
+    cols[ncols++] = t->cols[t->autoinc_col].name;
+    uint64_t extra = extra_cols(t, mask);
+    for (int i = 0; i < t->ncols; i++)
+        if (extra & ((uint64_t)1 << i)) cols[ncols++] = t->cols[i].name;
+    if (!orm_conn_returning(c, out, cols, ncols)) return ORM_EFAIL;
     return out->oom ? ORM_ENOMEM : ORM_OK;
 }
 
+/* A returned row: its generated key and where its other values are. */
+typedef struct retrow {
+    int64_t key;
+    int row; /* its place among the returned rows */
+} retrow;
+
 static int cmp_key(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = ((const retrow *)a)->key, y = ((const retrow *)b)->key;
     return (x > y) - (x < y);
+}
+
+static void clear_values(orm_value *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        orm_value_clear(&v[i]);
 }
 
 int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, orm_object **objs,
@@ -66,14 +92,18 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
         assert(objs[r]->state == ORM_OBJ_PENDING && objs[r]->table == t &&
                objs[r]->values[t->autoinc_col].type == ORM_V_NULL);
     int per = popcount64(mask);
-    size_t np = (size_t)per * (size_t)n;
+    uint64_t extra = extra_cols(t, mask);
+    int nextra = popcount64(extra);
+    size_t np = (size_t)per * (size_t)n, nx = (size_t)nextra * (size_t)n;
     orm_buf sql = ORM_BUF_INIT;
     orm_value *vals = malloc(np * sizeof *vals);
-    int64_t *keys = malloc((size_t)n * sizeof *keys);
-    int rc = vals && keys ? batch_sql(s->conn, t, mask, n, &sql) : ORM_ENOMEM;
+    retrow *keys = malloc((size_t)n * sizeof *keys);
+    orm_value *xvals = nx ? calloc(nx, sizeof *xvals) : NULL; /* row by row, as returned */
+    int rc = vals && keys && (xvals || !nx) ? batch_sql(s->conn, t, mask, n, &sql) : ORM_ENOMEM;
     if (rc < 0) {
         free(vals);
         free(keys);
+        free(xvals);
         orm_buf_free(&sql);
         orm_session_set_failed(s, objs[0]);
         return orm_error_oom(&s->err);
@@ -98,7 +128,12 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
             orm_value v = ORM_VALUE_NULL;
             rc = orm_stmt_value(s->conn, st, 0, &v);
             if (rc >= 0 && (v.type != ORM_V_INT || got >= n)) rc = ORM_EFAIL;
-            if (rc >= 0) keys[got++] = v.u.i;
+            for (int j = 0; rc >= 0 && j < nextra; j++)
+                rc = orm_stmt_value(s->conn, st, j + 1, &xvals[(size_t)got * nextra + j]);
+            if (rc >= 0) {
+                keys[got] = (retrow){.key = v.u.i, .row = got};
+                got++;
+            }
             orm_value_clear(&v);
         }
         s->conn->fail_ends_tx = 0;
@@ -109,6 +144,8 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
     free(vals);
     orm_buf_free(&sql);
     if (rc < 0 && st != NULL && got == 0) { /* the statement failed: replay */
+        clear_values(xvals, nx);
+        free(xvals);
         free(keys);
         orm_error_clear(&s->conn->err);
         orm_error_clear(&s->err);
@@ -121,19 +158,26 @@ int orm_flush_insert_batch(orm_session *s, const orm_table *t, uint64_t mask, or
     else if (rc < 0)
         rc = orm_session_fail_from_conn(s, rc);
     if (rc < 0) {
+        clear_values(xvals, nx);
+        free(xvals);
         free(keys);
         orm_session_set_failed(s, objs[0]);
         return rc;
     }
     int sorted = 1; /* they usually come back in order: then no sort */
     for (int r = 1; r < n && sorted; r++)
-        sorted = keys[r - 1] <= keys[r];
+        sorted = keys[r - 1].key <= keys[r].key;
     if (!sorted) qsort(keys, (size_t)n, sizeof *keys, cmp_key);
     for (int r = 0; r < n && rc >= 0; r++) {
-        orm_value_int(&objs[r]->values[t->autoinc_col], keys[r]);
+        orm_value_int(&objs[r]->values[t->autoinc_col], keys[r].key);
         objs[r]->pk_generated = 1;
+        orm_value *x = nextra ? &xvals[(size_t)keys[r].row * nextra] : NULL;
+        for (int i = 0, j = 0; j < nextra && i < t->ncols; i++) /* the row's other values */
+            if (extra & ((uint64_t)1 << i)) orm_value_move(&objs[r]->values[i], &x[j++]);
         rc = orm_flush_inserted(s, objs[r]);
     }
+    clear_values(xvals, nx); /* what a failure left unmoved */
+    free(xvals);
     free(keys);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* flush_batch.h — the flush's multi-row INSERTs: runs of pending rows of one
  * table with one column set go out as INSERT ... VALUES (...), (...)
- * RETURNING key, and the generated keys land on their objects. */
+ * RETURNING key, filled columns, and what came back lands on its objects. */
 #ifndef ORM_FLUSH_BATCH_H
 #define ORM_FLUSH_BATCH_H
 
@@ -13,7 +13,8 @@
 int orm_flush_batch_rows(const orm_session *s, uint64_t mask);
 /* Writes objs[0..n-1] (pending objects of t, prepared, each with the
  * columns mask and its key to be generated) in one INSERT ... RETURNING;
- * on success each is persistent, in the identity map, with its key. When
+ * on success each is persistent, in the identity map, with its key and the
+ * other columns the database filled (server defaults, computed). When
  * the statement fails it writes nothing (only it is undone) and the
  * result is ORM_FLUSH_REPLAY: the caller writes the rows one at a time, so
  * the failing row raises naming its object. Other failures (memory) set
