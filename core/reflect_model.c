@@ -455,7 +455,20 @@ void orm_rmodels_free(orm_rmodels *m)
 int orm_rmodels_note_views(orm_rmodels *m, const orm_strv *views)
 {
     builder b = {.m = m};
-    for (int i = 0; i < views->n && !b.oom; i++)
-        note(&b, "view '%s' is not reflected (query it with db.text)", views->v[i]);
+    if (views->n == 1) note(&b, "view '%s' is not reflected (query it with db.text)", views->v[0]);
+    if (views->n < 2) return b.oom ? ORM_ENOMEM : ORM_OK;
+    /* one line for them all: Pagila has eight */
+    orm_buf list = ORM_BUF_INIT;
+    for (int i = 0; i < views->n; i++)
+        orm_buf_printf(&list, "%s'%s'",
+                       i == 0              ? ""
+                       : i == views->n - 1 ? " and "
+                                           : ", ",
+                       views->v[i]);
+    if (list.oom)
+        b.oom = 1;
+    else
+        note(&b, "views %s are not reflected (query them with db.text)", orm_buf_str(&list));
+    orm_buf_free(&list);
     return b.oom ? ORM_ENOMEM : ORM_OK;
 }

@@ -55,7 +55,8 @@ typedef const char *(*orm_rmapped_fn)(void *ud, const char *table);
 int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn mapped, void *ud,
                       orm_rmodels **out);
 void orm_rmodels_free(orm_rmodels *m);
-/* Adds a note for each view (views are not reflected). 0 or ORM_ENOMEM. */
+/* Adds the note naming the views (views are not reflected): one line
+ * however many there are. 0 or ORM_ENOMEM. */
 int orm_rmodels_note_views(orm_rmodels *m, const orm_strv *views);
 /* Index of the class named name, or -1. */
 int orm_rmodels_find(const orm_rmodels *m, const char *name);

@@ -36,6 +36,8 @@ local function run(sql) src.session:execute(src.text(sql)) end
 run("CREATE TABLE audit_log (at VARCHAR(20), msg VARCHAR(50))")
 run("INSERT INTO audit_log (at, msg) VALUES ('t1', 'x'), ('t2', NULL)")
 run("CREATE VIEW person_names AS SELECT name FROM person")
+run("CREATE VIEW person_count AS SELECT count(*) AS n FROM person")
+run("CREATE VIEW widget_ids AS SELECT id FROM widget")
 run("INSERT INTO " .. '"Artist"' .. " VALUES (1, 'AC/DC')")
 src.session:commit()
 src.session:close()
