@@ -94,6 +94,9 @@ static int create_table(const orm_dialect *d, const orm_table *t, int if_not_exi
         if (c->fk && !fk_waits(d, t, c, made, nmade)) {
             orm_buf_puts(out, ITEM_SEP);
             put_fk(d, out, c);
+            /* a tree's key: deferrable, as a cycle's (a fixture's rows in any order) */
+            if (d->fk_deferrable && strcmp(c->fk->table, t->name) == 0)
+                orm_buf_puts(out, d->fk_deferrable);
         }
     }
     for (int i = 0; i < t->ntindexes; i++) {

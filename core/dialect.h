@@ -68,15 +68,16 @@ typedef struct orm_dialect {
      * drop_all runs it when there is no drop_fk, since SQLite's DROP TABLE
      * deletes the rows first), PostgreSQL's SET CONSTRAINTS ALL DEFERRED
      * (the keys made DEFERRABLE: fk_deferrable). A load of fixtures runs
-     * it when the models have a foreign-key cycle. NULL: none. */
+     * it when the models have a foreign-key cycle or a table referencing
+     * itself. NULL: none. */
     const char *defer_fks;
-    /* Appended to the ALTER TABLE that create_all adds a cycle's key with,
-     * so that defer_fks reaches it (PostgreSQL's keys are not deferrable
-     * by default); NULL: nothing. */
+    /* Appended to the keys create_all makes for a cycle (its ALTER TABLE)
+     * or for a table referencing itself, so that defer_fks reaches them
+     * (PostgreSQL's keys are not deferrable by default); NULL: nothing. */
     const char *fk_deferrable;
     /* Without defer_fks: what switches the connection's foreign-key checks
      * off and on again (MySQL's foreign_key_checks); a load then checks
-     * the keys of the cycles itself before its commit. */
+     * those keys itself before its commit. */
     const char *fks_off, *fks_on;
     /* SQL for the schema tables are created in (information_schema's
      * table_schema), when fk_needs_target is set. */

@@ -124,8 +124,9 @@ int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row
 }
 
 /* Calls fn for each foreign key of the models that points from a table to
- * one after it in foreign-key order (the keys of cycles); stops at the
- * first failure. Returns how many there are, or a failure. */
+ * itself (a tree: a row may come before its parent) or to one after it in
+ * foreign-key order (the keys of cycles); stops at the first failure.
+ * Returns how many there are, or a failure. */
 static int each_cycle_fk(orm_session *s, int (*fn)(orm_session *, const orm_table *, int))
 {
     orm_table **v = NULL;
@@ -134,8 +135,8 @@ static int each_cycle_fk(orm_session *s, int (*fn)(orm_session *, const orm_tabl
     for (int i = 0; rc >= 0 && i < n; i++)
         for (int j = 0; rc >= 0 && j < v[i]->ncols; j++) {
             const orm_fkey *fk = v[i]->cols[j].fk;
-            if (!fk || strcmp(fk->table, v[i]->name) == 0) continue;
-            int later = 0;
+            if (!fk) continue;
+            int later = strcmp(fk->table, v[i]->name) == 0;
             for (int k = i + 1; k < n && !later; k++)
                 later = strcmp(v[k]->name, fk->table) == 0;
             if (!later) continue;

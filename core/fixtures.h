@@ -31,7 +31,8 @@ int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row
 int orm_fixture_sync_sequence(orm_session *s, const orm_table *t);
 /* Before a load's first row: when the models have a foreign-key cycle
  * (Sakila's store.manager_staff_id and staff.store_id; no order of
- * inserts satisfies it), the checks of foreign keys wait for the commit
+ * inserts satisfies it) or a table referencing itself (a row of a tree may
+ * come before its parent), the checks of foreign keys wait for the commit
  * (the dialect's defer_fks) or are off until the end of the load (its
  * fks_off); *deferred says whether either happened. */
 int orm_fixture_defer_fks(orm_session *s, int *deferred);
