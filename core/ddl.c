@@ -233,15 +233,23 @@ static int has_waiting_fk(const orm_dialect *d, orm_table **v, int i)
     return 0;
 }
 
+/* Appends the condition on an information_schema view (prefix: its alias
+ * and a dot, or "") that picks the table named by parameter 1 in the
+ * schema tables are created in. */
+static void put_this_table(const orm_dialect *d, orm_buf *sql, const char *prefix)
+{
+    orm_buf_printf(sql, "%stable_schema = %s AND %stable_name = ", prefix, d->current_schema,
+                   prefix);
+    orm_dialect_placeholder(d, sql, 1);
+}
+
 /* 1 when a table of that name exists (0 also on failure: the CREATE that
  * follows reports it). */
 static int table_exists(orm_conn *c, const char *name)
 {
     orm_buf sql = ORM_BUF_INIT;
-    orm_buf_puts(&sql, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ");
-    orm_buf_puts(&sql, orm_conn_dialect(c)->current_schema);
-    orm_buf_puts(&sql, " AND table_name = ");
-    orm_dialect_placeholder(orm_conn_dialect(c), &sql, 1);
+    orm_buf_puts(&sql, "SELECT count(*) FROM information_schema.tables WHERE ");
+    put_this_table(orm_conn_dialect(c), &sql, "");
     orm_sqlq q;
     int found = 0;
     if (!sql.oom && orm_sqlq_open1(&q, c, orm_buf_str(&sql), name) == ORM_OK) {
@@ -293,11 +301,8 @@ static int cycle_fk_names(orm_conn *c, orm_table **v, int i, orm_strv *names)
                        "information_schema.key_column_usage k JOIN "
                        "information_schema.table_constraints t ON t.constraint_schema = "
                        "k.constraint_schema AND t.constraint_name = k.constraint_name AND "
-                       "t.table_name = k.table_name WHERE t.constraint_type = 'FOREIGN KEY' AND "
-                       "k.table_schema = ");
-    orm_buf_puts(&sql, d->current_schema);
-    orm_buf_puts(&sql, " AND k.table_name = ");
-    orm_dialect_placeholder(d, &sql, 1);
+                       "t.table_name = k.table_name WHERE t.constraint_type = 'FOREIGN KEY' AND ");
+    put_this_table(d, &sql, "k.");
     orm_sqlq q = {0};
     int rc =
         sql.oom ? orm_error_oom(&c->err) : orm_sqlq_open1(&q, c, orm_buf_str(&sql), v[i]->name);

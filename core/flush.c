@@ -30,15 +30,13 @@ static void shape_done(orm_session *s, shape *sh)
     sh->table = NULL;
 }
 
-static uint64_t db_filled(const orm_table *t, uint64_t mask);
-
 /* Appends RETURNING of the columns the database fills in an INSERT of
  * mask; 0 when the connection cannot. */
 static int append_returning(orm_session *s, orm_buf *b, const orm_table *t, uint64_t mask)
 {
     const char *cols[ORM_MAX_COLUMNS];
     int n = 0;
-    uint64_t filled = db_filled(t, mask);
+    uint64_t filled = orm_flush_filled_cols(t, mask);
     for (int i = 0; i < t->ncols; i++)
         if (filled & ((uint64_t)1 << i)) cols[n++] = t->cols[i].name;
     assert(n > 0);
@@ -124,9 +122,7 @@ static int insert_prepare(orm_session *s, orm_object *o)
     return ORM_OK;
 }
 
-/* The columns the database fills in an INSERT of mask (the ones mask
- * leaves out): the generated key, server defaults, computed columns. */
-static uint64_t db_filled(const orm_table *t, uint64_t mask)
+uint64_t orm_flush_filled_cols(const orm_table *t, uint64_t mask)
 {
     uint64_t filled = 0;
     for (int i = 0; i < t->ncols; i++)
@@ -134,13 +130,6 @@ static uint64_t db_filled(const orm_table *t, uint64_t mask)
             (i == t->autoinc_col || t->cols[i].server_default || t->cols[i].computed))
             filled |= (uint64_t)1 << i;
     return filled;
-}
-
-/* The same without the generated key: server defaults, computed columns. */
-static uint64_t server_filled(const orm_table *t, uint64_t mask)
-{
-    uint64_t key = t->autoinc_col >= 0 ? (uint64_t)1 << t->autoinc_col : 0;
-    return db_filled(t, mask) & ~key;
 }
 
 /* The computed columns of t. */
@@ -178,7 +167,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
     const orm_table *t = o->table;
     int rc = prepared ? ORM_OK : insert_prepare(s, o);
     if (rc < 0) return rc;
-    uint64_t mask = orm_flush_insert_mask(o), filled = db_filled(t, mask);
+    uint64_t mask = orm_flush_insert_mask(o), filled = orm_flush_filled_cols(t, mask);
     /* what the database fills (the generated key, server defaults,
      * computed columns, a serial in a composite key) comes back with the
      * INSERT where the connection can (RETURNING: one round trip), else
@@ -200,7 +189,8 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
         o->pk_generated = 1;
     }
     if ((rc = orm_flush_inserted(s, o)) < 0) return rc;
-    uint64_t server = server_filled(t, mask);
+    /* the filled columns other than the key: server defaults, computed */
+    uint64_t server = filled & ~(generated ? (uint64_t)1 << t->autoinc_col : 0);
     if (s->audit) { /* the values the row was given (and its key), on every backend */
         uint64_t set = 0;
         for (int i = 0; i < t->ncols; i++)

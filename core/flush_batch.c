@@ -33,12 +33,10 @@ int orm_flush_batch_rows(const orm_session *s, uint64_t mask)
 }
 
 /* The columns besides the key that the database fills in rows of mask
- * (server defaults, computed columns): every column mask leaves out
- * (orm_flush_insert_mask leaves out nothing else). */
+ * (server defaults, computed columns). */
 static uint64_t extra_cols(const orm_table *t, uint64_t mask)
 {
-    uint64_t all = t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
-    return all & ~mask & ~((uint64_t)1 << t->autoinc_col);
+    return orm_flush_filled_cols(t, mask) & ~((uint64_t)1 << t->autoinc_col);
 }
 
 /* INSERT INTO t (cols) VALUES (...), ... n rows ... RETURNING key, extra columns */

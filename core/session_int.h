@@ -94,6 +94,9 @@ int orm_flush_run(orm_session *s);
 /* The columns an INSERT of o names (a generated key or server default left
  * NULL is left out). */
 uint64_t orm_flush_insert_mask(const orm_object *o);
+/* The columns the database fills in an INSERT of mask (the ones mask
+ * leaves out): the generated key, server defaults, computed columns. */
+uint64_t orm_flush_filled_cols(const orm_table *t, uint64_t mask);
 
 /* cursor.c: re-reads the columns in mask of o's row (server defaults,
  * savepoints): ORM_OK, ORM_DONE when the row is gone, or a failure. */
