@@ -23,6 +23,7 @@ typedef struct {
     int nrow;
     const orm_table *sql_for; /* the table insert_sql was made for */
     orm_buf insert_sql;
+    orm_fk_defer fks; /* what let the foreign-key checks wait */
 } loadbox;
 
 static void clear_row(loadbox *b)
@@ -39,6 +40,7 @@ static int loadbox_gc(lua_State *L)
     clear_row(b);
     orm_buf_free(&b->elem);
     orm_buf_free(&b->insert_sql);
+    orm_fk_defer_free(&b->fks);
     return 0;
 }
 
@@ -249,8 +251,8 @@ static int load_body(lua_State *L)
     lua_newtable(L); /* tables written to: table -> true */
     int touched = lua_gettop(L);
     recpos p = {path, 0, NULL, 0};
-    int deferred; /* a foreign-key cycle: the checks wait for the end */
-    if (orm_fixture_defer_fks(db->session, &deferred) < 0) l_db_raise_session(L, db);
+    /* a foreign-key cycle: the checks wait for the end */
+    if (orm_fixture_defer_fks(db->session, &b->fks) < 0) l_db_raise_session(L, db);
     int rc;
     while ((rc = l_fxreader_next(&b->r, &b->elem)) > 0) {
         p.n++;
@@ -272,7 +274,8 @@ static int load_body(lua_State *L)
         p.t = NULL;
         bad(L, &p, ORM_ERR_DATA, "%s", b->r.err);
     }
-    if (deferred && orm_fixture_undefer_fks(db->session, 1) < 0) l_db_raise_session(L, db);
+    if (b->fks.deferred && orm_fixture_undefer_fks(db->session, &b->fks, 1) < 0)
+        l_db_raise_session(L, db);
     lua_pushnil(L);
     while (lua_next(L, touched)) {
         lua_pop(L, 1);
@@ -325,7 +328,7 @@ int l_fixtures_load(lua_State *L)
     }
     if (status != LUA_OK) {
         orm_session_rollback(db->session);
-        orm_fixture_undefer_fks(db->session, 0); /* checks switched off stay off no longer */
+        orm_fixture_undefer_fks(db->session, NULL, 0); /* checks switched off stay off no longer */
         return lua_error(L);
     }
     /* replaced rows may be loaded in the session: let go of every object

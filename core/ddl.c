@@ -225,12 +225,15 @@ static int run(orm_conn *c, const orm_table *t, orm_buf *b, int rc)
     return rc;
 }
 
-/* 1 when table t has a foreign key that must wait for an ALTER TABLE. */
-static int has_waiting_fk(const orm_dialect *d, orm_table **v, int i)
+/* The columns of table v[i] whose foreign keys create_all adds after the
+ * tables (the keys of a cycle: Sakila's store.manager_staff_id and
+ * staff.store_id), as a mask. */
+static uint64_t waiting_fk_cols(const orm_dialect *d, orm_table **v, int i)
 {
+    uint64_t m = 0;
     for (int j = 0; j < v[i]->ncols; j++)
-        if (fk_waits(d, v[i], &v[i]->cols[j], v, i)) return 1;
-    return 0;
+        if (fk_waits(d, v[i], &v[i]->cols[j], v, i)) m |= (uint64_t)1 << j;
+    return m;
 }
 
 /* Appends the condition on an information_schema view (prefix: its alias
@@ -269,7 +272,7 @@ static int create_tables(orm_conn *c, orm_table **v, int n)
     char *fresh = calloc((size_t)n + 1, 1);
     if (!fresh) return orm_error_oom(&c->err);
     for (int i = 0; i < n; i++)
-        fresh[i] = has_waiting_fk(d, v, i) && !table_exists(c, v[i]->name);
+        fresh[i] = waiting_fk_cols(d, v, i) != 0 && !table_exists(c, v[i]->name);
     for (int i = 0; rc == ORM_OK && i < n; i++) {
         rc = run(c, v[i], &b, create_table(d, v[i], 1, &b, v, i));
         for (int j = 0; rc == ORM_OK && j < v[i]->ncols; j++)
@@ -289,11 +292,8 @@ static int create_tables(orm_conn *c, orm_table **v, int n)
     return rc;
 }
 
-/* Into names: the names the database gave the foreign keys of table v[i]
- * that create_all adds after the tables (the keys of a cycle: Sakila's
- * store.manager_staff_id and staff.store_id), read from its catalog, since
- * another tool may have named them. None when the table is not there. */
-static int cycle_fk_names(orm_conn *c, orm_table **v, int i, orm_strv *names)
+int orm_ddl_fk_names(orm_conn *c, const orm_table *t, uint64_t cols, int not_deferrable,
+                     orm_strv *names)
 {
     const orm_dialect *d = orm_conn_dialect(c);
     orm_buf sql = ORM_BUF_INIT;
@@ -302,16 +302,16 @@ static int cycle_fk_names(orm_conn *c, orm_table **v, int i, orm_strv *names)
                        "information_schema.table_constraints t ON t.constraint_schema = "
                        "k.constraint_schema AND t.constraint_name = k.constraint_name AND "
                        "t.table_name = k.table_name WHERE t.constraint_type = 'FOREIGN KEY' AND ");
+    if (not_deferrable) orm_buf_puts(&sql, "t.is_deferrable = 'NO' AND ");
     put_this_table(d, &sql, "k.");
     orm_sqlq q = {0};
-    int rc =
-        sql.oom ? orm_error_oom(&c->err) : orm_sqlq_open1(&q, c, orm_buf_str(&sql), v[i]->name);
+    int rc = sql.oom ? orm_error_oom(&c->err) : orm_sqlq_open1(&q, c, orm_buf_str(&sql), t->name);
     while (rc >= 0 && (rc = orm_sqlq_step(&q)) == ORM_ROW) {
         int oom = 0;
         char *name = orm_sqlq_text(&q, 0, &oom), *col = orm_sqlq_text(&q, 1, &oom);
-        int j = col ? orm_table_column_index(v[i], col, strlen(col)) : -1;
-        if (!oom && name && j >= 0 && fk_waits(d, v[i], &v[i]->cols[j], v, i) &&
-            orm_strv_find(names, name) < 0 && orm_strv_push(names, name) < 0)
+        int j = col ? orm_table_column_index(t, col, strlen(col)) : -1;
+        if (!oom && name && j >= 0 && (cols >> j & 1) && orm_strv_find(names, name) < 0 &&
+            orm_strv_push(names, name) < 0)
             oom = 1;
         free(name);
         free(col);
@@ -330,9 +330,10 @@ static int drop_cycle_fks(orm_conn *c, orm_table **v, int n)
     orm_buf b = ORM_BUF_INIT;
     int rc = ORM_OK;
     for (int i = 0; rc == ORM_OK && d->drop_fk && i < n; i++) {
-        if (!has_waiting_fk(d, v, i)) continue;
-        orm_strv names = ORM_STRV_INIT;
-        rc = cycle_fk_names(c, v, i, &names);
+        uint64_t cols = waiting_fk_cols(d, v, i);
+        if (cols == 0) continue;
+        orm_strv names = ORM_STRV_INIT; /* another tool may have named them */
+        rc = orm_ddl_fk_names(c, v[i], cols, 0, &names);
         for (int k = 0; rc == ORM_OK && k < names.n; k++) {
             orm_buf_puts(&b, "ALTER TABLE ");
             orm_dialect_quote(d, &b, v[i]->name);

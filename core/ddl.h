@@ -3,10 +3,13 @@
 #ifndef ORM_DDL_H
 #define ORM_DDL_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "dialect.h"
 #include "driver.h"
 #include "schema.h"
+#include "strv.h"
 
 /* CREATE TABLE [IF NOT EXISTS] t (...columns..., PRIMARY KEY (...),
  * UNIQUE (...), FOREIGN KEY(c) REFERENCES p (c) [ON DELETE ...]) */
@@ -20,6 +23,13 @@ int orm_ddl_create_index(const orm_dialect *d, const orm_table *t, int col, int 
 int orm_ddl_create_tindex(const orm_dialect *d, const orm_table *t, int i, int if_not_exists,
                           orm_buf *out);
 int orm_ddl_drop_table(const orm_dialect *d, const orm_table *t, int if_exists, orm_buf *out);
+
+/* Into names (each once): the names the database's catalog gives the
+ * foreign keys of table t over the columns in cols (bit j: column j),
+ * only those not DEFERRABLE when not_deferrable is set. None when t is
+ * not there. For backends with an information_schema (fk_needs_target). */
+int orm_ddl_fk_names(orm_conn *c, const orm_table *t, uint64_t cols, int not_deferrable,
+                     orm_strv *names);
 
 /* Creates every table that does not exist yet (and its indexes), parents
  * first, in one transaction where the dialect allows. 0 or a failure with

@@ -75,6 +75,12 @@ typedef struct orm_dialect {
      * or for a table referencing itself, so that defer_fks reaches them
      * (PostgreSQL's keys are not deferrable by default); NULL: nothing. */
     const char *fk_deferrable;
+    /* With fk_deferrable: what changes a foreign key's deferrability in
+     * ALTER TABLE t ... name (PostgreSQL's "ALTER CONSTRAINT "), then
+     * fk_deferrable or fk_not_deferrable; and what checks the deferred keys
+     * at once (undefer_fks). A load makes the keys of a schema made by
+     * another tool deferrable for its transaction, and not after. */
+    const char *alter_fk, *fk_not_deferrable, *undefer_fks;
     /* Without defer_fks: what switches the connection's foreign-key checks
      * off and on again (MySQL's foreign_key_checks); a load then checks
      * those keys itself before its commit. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "ddl.h"
 #include "dialect.h"
 #include "session_int.h"
 
@@ -125,9 +126,10 @@ int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row
 
 /* Calls fn for each foreign key of the models that points from a table to
  * itself (a tree: a row may come before its parent) or to one after it in
- * foreign-key order (the keys of cycles); stops at the first failure.
- * Returns how many there are, or a failure. */
-static int each_cycle_fk(orm_session *s, int (*fn)(orm_session *, const orm_table *, int))
+ * foreign-key order (the keys of cycles), or for every foreign key (all);
+ * stops at the first failure. Returns how many there are, or a failure. */
+static int each_cycle_fk(orm_session *s, orm_fk_defer *fd, int all,
+                         int (*fn)(orm_session *, orm_fk_defer *, const orm_table *, int))
 {
     orm_table **v = NULL;
     int n = 0, found = 0, rc = ORM_OK;
@@ -136,33 +138,71 @@ static int each_cycle_fk(orm_session *s, int (*fn)(orm_session *, const orm_tabl
         for (int j = 0; rc >= 0 && j < v[i]->ncols; j++) {
             const orm_fkey *fk = v[i]->cols[j].fk;
             if (!fk) continue;
-            int later = strcmp(fk->table, v[i]->name) == 0;
+            int later = all || strcmp(fk->table, v[i]->name) == 0;
             for (int k = i + 1; k < n && !later; k++)
                 later = strcmp(v[k]->name, fk->table) == 0;
             if (!later) continue;
             found++;
-            if (fn) rc = fn(s, v[i], j);
+            if (fn) rc = fn(s, fd, v[i], j);
         }
     free(v);
     return rc < 0 ? rc : found;
 }
 
-int orm_fixture_defer_fks(orm_session *s, int *deferred)
+/* ALTER TABLE t ALTER CONSTRAINT name<how> */
+static int alter_fk(orm_session *s, const char *table, const char *name, const char *how)
 {
     const orm_dialect *d = orm_conn_dialect(s->conn);
-    *deferred = 0;
-    int n = each_cycle_fk(s, NULL);
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "ALTER TABLE ");
+    orm_dialect_quote(d, &b, table);
+    orm_buf_putc(&b, ' ');
+    orm_buf_puts(&b, d->alter_fk);
+    orm_dialect_quote(d, &b, name);
+    orm_buf_puts(&b, how);
+    if (b.oom) return sql_oom(s, &b);
+    int rc = orm_session_run(s, orm_buf_str(&b), NULL, 0, NULL);
+    orm_buf_free(&b);
+    return rc;
+}
+
+/* The key of t's column col made DEFERRABLE where another tool made it
+ * not (PostgreSQL's default), noted in fd->altered. */
+static int make_deferrable(orm_session *s, orm_fk_defer *fd, const orm_table *t, int col)
+{
+    orm_strv names = ORM_STRV_INIT;
+    int rc = orm_ddl_fk_names(s->conn, t, (uint64_t)1 << col, 1, &names);
+    if (rc < 0) rc = orm_session_fail_from_conn(s, rc);
+    for (int k = 0; rc >= 0 && k < names.n; k++) {
+        rc = alter_fk(s, t->name, names.v[k], orm_conn_dialect(s->conn)->fk_deferrable);
+        if (rc >= 0 && (orm_strv_push(&fd->altered, t->name) < 0 ||
+                        orm_strv_push(&fd->altered, names.v[k]) < 0))
+            rc = orm_error_oom(&s->err);
+    }
+    orm_strv_free(&names);
+    return rc;
+}
+
+int orm_fixture_defer_fks(orm_session *s, orm_fk_defer *fd)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    int n = each_cycle_fk(s, fd, 0, NULL);
     const char *sql = d->defer_fks ? d->defer_fks : d->fks_off;
     if (n <= 0 || !sql) return n < 0 ? n : ORM_OK;
+    if (d->alter_fk) {
+        int rc = each_cycle_fk(s, fd, 0, make_deferrable);
+        if (rc < 0) return rc;
+    }
     int rc = orm_session_run(s, sql, NULL, 0, NULL);
-    if (rc == ORM_OK) *deferred = 1;
+    if (rc == ORM_OK) fd->deferred = 1;
     return rc;
 }
 
 /* SELECT 1 FROM t c WHERE c.col IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
  * ref p WHERE p.refcol = c.col): a row of t whose key points nowhere. */
-static int check_fk(orm_session *s, const orm_table *t, int col)
+static int check_fk(orm_session *s, orm_fk_defer *fd, const orm_table *t, int col)
 {
+    (void)fd;
     const orm_dialect *d = orm_conn_dialect(s->conn);
     const orm_column *c = &t->cols[col];
     orm_buf b = ORM_BUF_INIT;
@@ -191,11 +231,24 @@ static int check_fk(orm_session *s, const orm_table *t, int col)
     return rc < 0 ? rc : ORM_OK;
 }
 
-int orm_fixture_undefer_fks(orm_session *s, int ok)
+/* The keys make_deferrable changed: checked now, then not deferrable again. */
+static int restore_not_deferrable(orm_session *s, orm_fk_defer *fd)
 {
     const orm_dialect *d = orm_conn_dialect(s->conn);
+    int rc = orm_session_run(s, d->undefer_fks, NULL, 0, NULL);
+    for (int k = 0; rc >= 0 && k + 1 < fd->altered.n; k += 2)
+        rc = alter_fk(s, fd->altered.v[k], fd->altered.v[k + 1], d->fk_not_deferrable);
+    return rc;
+}
+
+int orm_fixture_undefer_fks(orm_session *s, orm_fk_defer *fd, int ok)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    if (fd && fd->altered.n > 0) /* on failure the rollback undoes the ALTERs */
+        return ok ? restore_not_deferrable(s, fd) : ORM_OK;
     if (!d->fks_on) return ORM_OK;
-    int rc = ok ? each_cycle_fk(s, check_fk) : ORM_OK;
+    /* the checks were off for every key, not only the cycle's */
+    int rc = ok ? each_cycle_fk(s, fd, 1, check_fk) : ORM_OK;
     orm_error first;
     orm_error_init(&first);
     if (rc < 0) orm_error_move(&first, &s->err);
@@ -206,6 +259,12 @@ int orm_fixture_undefer_fks(orm_session *s, int ok)
         return rc;
     }
     return rc2 < 0 ? orm_session_fail_from_conn(s, rc2) : ORM_OK;
+}
+
+void orm_fk_defer_free(orm_fk_defer *fd)
+{
+    orm_strv_free(&fd->altered);
+    fd->deferred = 0;
 }
 
 int orm_fixture_sync_sequence(orm_session *s, const orm_table *t)

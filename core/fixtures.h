@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "session.h"
+#include "strv.h"
 
 /* Opens a cursor over every row of t, all columns in column order,
  * ordered by the primary key. *out: close with orm_cursor_close. */
@@ -29,18 +30,33 @@ int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row
 /* Moves t's generated-key sequence past its largest key, where the
  * backend keeps one apart from the table (the dialect's `sequences`). */
 int orm_fixture_sync_sequence(orm_session *s, const orm_table *t);
+/* What a load changed so that its foreign-key checks wait; zero it
+ * (ORM_FK_DEFER_INIT) before orm_fixture_defer_fks, free it with
+ * orm_fk_defer_free. */
+typedef struct orm_fk_defer {
+    int deferred;     /* the checks wait (deferred, or off) */
+    orm_strv altered; /* table, key name, ...: keys made DEFERRABLE for the load */
+} orm_fk_defer;
+#define ORM_FK_DEFER_INIT                                                                          \
+    {                                                                                              \
+        0, ORM_STRV_INIT                                                                           \
+    }
 /* Before a load's first row: when the models have a foreign-key cycle
  * (Sakila's store.manager_staff_id and staff.store_id; no order of
  * inserts satisfies it) or a table referencing itself (a row of a tree may
  * come before its parent), the checks of foreign keys wait for the commit
  * (the dialect's defer_fks) or are off until the end of the load (its
- * fks_off); *deferred says whether either happened. */
-int orm_fixture_defer_fks(orm_session *s, int *deferred);
+ * fks_off); fd->deferred says whether either happened. On PostgreSQL, such
+ * keys another tool made NOT DEFERRABLE (the default there) are made
+ * DEFERRABLE in the load's transaction first (the dialect's alter_fk). */
+int orm_fixture_defer_fks(orm_session *s, orm_fk_defer *fd);
 /* After the last row of a load that deferred its checks (ok), before the
- * commit: where the backend switched its checks off rather than deferring
- * them (MySQL), checks each key of the cycles itself (an IntegrityError
- * naming the key), and switches them on again, also when the load failed
- * (ok 0). */
-int orm_fixture_undefer_fks(orm_session *s, int ok);
+ * commit: keys made deferrable are checked (an IntegrityError naming the
+ * key) and made NOT DEFERRABLE again; where the backend switched its checks
+ * off rather than deferring them (MySQL), checks every foreign key of the
+ * models itself (all were off, not only the cycle's), and switches them on again, also when the
+ * load failed (ok 0; fd may then be NULL). */
+int orm_fixture_undefer_fks(orm_session *s, orm_fk_defer *fd, int ok);
+void orm_fk_defer_free(orm_fk_defer *fd);
 
 #endif

@@ -13,6 +13,7 @@
 #include <lua.h>
 
 #include "cmd_db.h"
+#include "cmd_db_seed.h"
 #include "metrics.h"
 #include <stdio.h>
 #include "orm_lua.h"
@@ -381,10 +382,11 @@ static void set_app_name(lua_State *L, int dir, int config)
  * the shell, -e and run alike, so a script written against the reflected
  * names runs as typed code does (a script's own db.Model of a table takes
  * the reflected class's place); what reflection skipped or renamed goes to
- * stderr. Not for `db` (its commands reflect by themselves). */
+ * stderr. For `db`, only its data commands (dump, load and seed work on the
+ * reflected models; the others reflect by themselves or need an app). */
 static int reflect_models(lua_State *L, int db, const ormsh_opts *o)
 {
-    if (o->command && strcmp(o->command, "db") == 0) return 0;
+    if (o->command && strcmp(o->command, "db") == 0 && !cmd_db_is_data_command(o)) return 0;
     lua_getfield(L, db, "reflect");
     if (sh_pcall(L, 0, 2) != LUA_OK) {
         const char *msg = luaL_tolstring(L, -1, NULL);
