@@ -149,9 +149,7 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
             col.computed = col.server_default;
             col.server_default = NULL;
         } else if (orm_sqlq_int(&q, 4) || (integer && d && strncmp(d, "nextval(", 8) == 0)) {
-            col.autoincrement = 1; /* SERIAL / IDENTITY: the generated key */
-            free(col.server_default);
-            col.server_default = NULL;
+            col.autoincrement = 1; /* SERIAL / IDENTITY: settled once the key is known */
         } else if (d && strncasecmp(d, "NULL::", 6) == 0) { /* DEFAULT NULL */
             free(col.server_default);
             col.server_default = NULL;
@@ -163,6 +161,23 @@ static int read_columns(orm_conn *c, orm_dbtable *t)
     }
     orm_sqlq_close(&q);
     return rc < 0 ? rc : ORM_OK;
+}
+
+/* A SERIAL or IDENTITY column of the primary key is its generated key; a
+ * SERIAL outside it is a column whose default takes the sequence's next
+ * number (inserts leave it out and read it back). */
+static void settle_serials(orm_dbtable *t)
+{
+    for (int i = 0; i < t->ncols; i++) {
+        orm_dbcolumn *col = &t->cols[i];
+        if (!col->autoincrement) continue;
+        if (orm_strv_find(&t->pk, col->name) >= 0) {
+            free(col->server_default);
+            col->server_default = NULL;
+        } else {
+            col->autoincrement = 0;
+        }
+    }
 }
 
 /* ---- constraints ---------------------------------------------------------------- */
@@ -326,6 +341,7 @@ int orm_reflect_pg_table(orm_conn *c, const char *name, int raw, orm_dbtable **o
         orm_dbtable_free(t);
         return rc;
     }
+    settle_serials(t);
     if (!raw) orm_reflect_forget_default_names(t, pg_default_name);
     *out = t;
     return ORM_OK;

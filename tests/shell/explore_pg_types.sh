@@ -11,6 +11,7 @@
 # are its own (it had no relationship). Its serial payment_id, in a composite key,
 # is autoincrement = true: inserts leave it out and read it back (they wrote
 # NULL into it and failed). A default of now() is written CURRENT_TIMESTAMP.
+# A serial outside the key keeps its nextval default.
 . "$ROOT/tests/shell/backend.inc"
 new_app
 sql "CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
@@ -30,7 +31,8 @@ ALTER TABLE payment_p2022_01 ADD CONSTRAINT payment_p2022_01_customer_id_fkey FO
   REFERENCES customer (customer_id);
 ALTER TABLE payment_p2022_02 ADD CONSTRAINT payment_p2022_02_customer_id_fkey FOREIGN KEY (customer_id)
   REFERENCES customer (customer_id);
-CREATE TABLE payment_p2022_03 PARTITION OF payment FOR VALUES FROM ('2022-03-01') TO ('2022-04-01')" >/dev/null ||
+CREATE TABLE payment_p2022_03 PARTITION OF payment FOR VALUES FROM ('2022-03-01') TO ('2022-04-01');
+CREATE TABLE ticket (id integer PRIMARY KEY, seq serial, label text)" >/dev/null ||
     fail "cannot make the schema"
 
 ok db models -o "$TESTDIR/models.lua"
@@ -66,6 +68,12 @@ db.session:add(p); db.session:commit(); print(p.payment_id, Payment.query:count(
 print(rawequal(Payment.query:get({ 2, "2022-01-05 09:00:00" }), p))'
 same "$TESTDIR/out" "2	2
 true"
+# a serial outside the primary key keeps its default: the database numbers
+# it, inserts leave it out and read it back (it was a plain NOT NULL column,
+# and an insert without it failed)
+has "$m" "  seq = db.Column(db.Integer, { nullable = false, server_default = \"nextval('ticket_seq_seq'::regclass)\" }),"
+bare -e 'local t = Ticket{ id = 10, label = "x" }; db.session:add(t); db.session:commit(); print(t.seq)'
+same "$TESTDIR/out" "1"
 
 # the round trip, and the models create the same tables in an empty database
 models <"$m"
