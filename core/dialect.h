@@ -28,6 +28,10 @@ typedef struct orm_dialect {
      * column and it must be defined as a key"): CREATE TABLE then adds
      * KEY idx_autoinc_<col> (<col>), SQLAlchemy's spelling. */
     int autoincrement_needs_key;
+    /* 1: a column of a composite primary key can be numbered by the
+     * database (SERIAL, AUTO_INCREMENT); SQLite numbers only a lone INTEGER
+     * PRIMARY KEY, so an insert there must give such a column a value. */
+    int autoincrement_composite;
     /* 1: a generated column takes no NOT NULL (MariaDB refuses it; its
      * nullability follows from the expression). */
     int computed_nullable;

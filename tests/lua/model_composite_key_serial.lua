@@ -5,7 +5,8 @@
 -- not first), inserts leave it out and read back the number the database
 -- gave, and the object is then found by its whole key. Without the option
 -- the integer columns of a composite key are plain values the script gives.
--- SQLite cannot number a column of a composite key: not run there.
+-- SQLite cannot number a column of a composite key: not run there
+-- (model_composite_key_serial_sqlite.lua is its error).
 Payment = db.Model("Payment", {
   __tablename = "payment",
   paid_on = db.Column(db.String(10), { primary_key = true }),
