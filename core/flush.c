@@ -174,10 +174,11 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
      * the key from last_insert_id and the rest from a SELECT by key */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
     if (generated && t->npk > 1 && !orm_conn_dialect(s->conn)->autoincrement_composite)
-        return orm_error_set(&s->err, ORM_ERR_INTEGRITY, 0,
-                             "%s.%s is numbered by the database, but SQLite numbers only a lone "
-                             "INTEGER PRIMARY KEY, not a column of a composite key: give it a value",
-                             t->name, t->cols[t->autoinc_col].name);
+        return orm_error_set(
+            &s->err, ORM_ERR_INTEGRITY, 0,
+            "%s.%s is numbered by the database, but SQLite numbers only a lone "
+            "INTEGER PRIMARY KEY, not a column of a composite key: give it a value",
+            t->name, t->cols[t->autoinc_col].name);
     int returning = filled && orm_conn_returning(s->conn, NULL, NULL, 0);
     rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
