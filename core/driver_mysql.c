@@ -155,9 +155,36 @@ static int server_returning(const char *info)
     return major > 10 || (major == 10 && minor >= 5);
 }
 
+/* The URL's options (as SQLAlchemy's mysql URLs write them): charset (the
+ * connection is utf8mb4 whatever is said, so only UTF-8 names pass),
+ * connect_timeout (seconds) and unix_socket. */
+static int check_params(const orm_url *url, unsigned *timeout, orm_error *err)
+{
+    static const char *const known[] = {"charset", "connect_timeout", "unix_socket", NULL};
+    int rc = orm_url_check_params(url, known, err);
+    const char *cs = orm_url_param(url, "charset"), *t = orm_url_param(url, "connect_timeout");
+    if (rc == ORM_OK && cs && strcmp(cs, "utf8mb4") != 0 && strcmp(cs, "utf8") != 0 &&
+        strcmp(cs, "utf8mb3") != 0)
+        rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                           "charset '%s' in the mysql URL: ormsh always speaks utf8mb4 with the "
+                           "server",
+                           cs);
+    char *end = NULL;
+    long v = t ? strtol(t, &end, 10) : 0;
+    if (rc == ORM_OK && t && (end == t || *end || v < 1 || v > 3600))
+        rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                           "connect_timeout '%s' in the mysql URL: a number of seconds from 1 to "
+                           "3600",
+                           t);
+    if (t && rc == ORM_OK) *timeout = (unsigned)v;
+    return rc;
+}
+
 static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
     *out = NULL;
+    unsigned timeout = 10;
+    if (check_params(url, &timeout, err) < 0) return ORM_EFAIL;
     my_conn *c = calloc(1, sizeof *c);
     if (!c) return orm_error_oom(err);
     c->base.drv = &orm_driver_mysql;
@@ -166,13 +193,13 @@ static int my_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
         free(c);
         return orm_error_oom(err);
     }
-    unsigned timeout = 10;
     mysql_options(c->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(c->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     const char *db = url->database && url->database[0] ? url->database : NULL;
     /* password NULL: libmariadb takes MYSQL_PWD from the environment */
     if (!mysql_real_connect(c->my, url->host, url->user, url->password, db, (unsigned)url->port,
-                            NULL, CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
+                            orm_url_param(url, "unix_socket"),
+                            CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
         unsigned no = mysql_errno(c->my);
         const char *user = url->user ? url->user : getenv("USER");
         orm_error_set(err, ORM_ERR_OPERATIONAL, (int)no,

@@ -168,17 +168,45 @@ static int connect_failed(pg_conn *c, orm_error *err)
                          db && *db ? db : "(default)", user && *user ? user : "(default)", n, why);
 }
 
+/* The URL's options are libpq's connection keywords (sslmode, options,
+ * application_name ...), as psycopg2 takes them from SQLAlchemy's URL: an
+ * unknown one is an ArgumentError before any connection is tried. */
+static int check_params(const orm_url *url, orm_error *err)
+{
+    if (url->params.n == 0) return ORM_OK;
+    PQconninfoOption *known = PQconndefaults();
+    if (!known) return orm_error_oom(err);
+    int rc = ORM_OK;
+    for (int i = 0; rc == ORM_OK && i + 1 < url->params.n; i += 2) {
+        const PQconninfoOption *k = known;
+        while (k->keyword && strcmp(k->keyword, url->params.v[i]) != 0)
+            k++;
+        if (k->keyword && strcmp(k->keyword, "client_encoding") == 0)
+            rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                               "option 'client_encoding' in the postgresql URL: ormsh always "
+                               "speaks UTF8 with the server");
+        else if (!k->keyword)
+            rc = orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                               "unknown option '%s' in the postgresql URL (it takes libpq's "
+                               "connection keywords: sslmode, options, application_name ...)",
+                               url->params.v[i]);
+    }
+    PQconninfoFree(known);
+    return rc;
+}
+
 static int pg_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
-    (void)opts;
     *out = NULL;
+    int rc = check_params(url, err);
+    if (rc < 0) return rc;
     pg_conn *c = calloc(1, sizeof *c);
     if (!c) return orm_error_oom(err);
     c->base.drv = &orm_driver_pg;
     char port[8] = "";
     if (url->port) snprintf(port, sizeof port, "%d", url->port);
     const char *portp = url->port ? port : NULL;
-    const char *keys[10], *vals[10];
+    const char *keys[10 + ORM_URL_MAX_PARAMS], *vals[10 + ORM_URL_MAX_PARAMS];
     int k = 0;
 #define KV(key, val)                                                                               \
     do {                                                                                           \
@@ -195,6 +223,8 @@ static int pg_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
     KV("client_encoding", "UTF8");
     KV("fallback_application_name", "ormsh");
     KV("connect_timeout", "10");
+    for (int i = 0; i + 1 < url->params.n; i += 2) /* the URL's options: theirs win */
+        KV(url->params.v[i], url->params.v[i + 1]);
 #undef KV
     keys[k] = vals[k] = NULL;
     c->pg = PQconnectdbParams(keys, vals, 0);
@@ -209,7 +239,7 @@ static int pg_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
     }
     PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
     c->cancel = PQgetCancel(c->pg);
-    int rc = run(c, "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'");
+    rc = run(c, "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'");
     if (rc >= 0 && opts && opts->read_only) rc = run(c, "SET default_transaction_read_only = on");
     if (rc < 0) {
         orm_error_move(err, &c->base.err);

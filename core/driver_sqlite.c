@@ -127,9 +127,32 @@ static void sq_close(orm_conn *base)
     free(c);
 }
 
+/* The URL's option mode (as SQLite's own file: URIs say it): ro opens the
+ * file read-only, rw read-write without creating it, rwc (the default)
+ * creates it when missing. *flags gets the open flags. */
+static int open_mode(const orm_url *url, int read_only, int *flags, orm_error *err)
+{
+    static const char *const known[] = {"mode", NULL};
+    if (orm_url_check_params(url, known, err) < 0) return ORM_EFAIL;
+    const char *m = orm_url_param(url, "mode");
+    if (m && strcmp(m, "ro") && strcmp(m, "rw") && strcmp(m, "rwc"))
+        return orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                             "mode '%s' in the sqlite URL: use ro, rw or rwc", m);
+    if (read_only || (m && strcmp(m, "ro") == 0))
+        *flags = SQLITE_OPEN_READONLY;
+    else if (m && strcmp(m, "rw") == 0)
+        *flags = SQLITE_OPEN_READWRITE;
+    else
+        *flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    *flags |= SQLITE_OPEN_NOMUTEX; /* one thread per connection */
+    return ORM_OK;
+}
+
 static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts, orm_error *err)
 {
     *out = NULL;
+    int flags = 0;
+    if (open_mode(url, opts && opts->read_only, &flags, err) < 0) return ORM_EFAIL;
     char *path = orm_url_sqlite_path(url, opts ? opts->base_dir : NULL);
     sqlite_conn *c = calloc(1, sizeof *c);
     if (!path || !c) {
@@ -142,9 +165,7 @@ static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
      * SQLite makes. Process-wide, and only possible before SQLite is
      * initialized (the first open): later calls fail harmlessly. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    int ro = opts && opts->read_only;
-    int flags = (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                SQLITE_OPEN_NOMUTEX; /* one thread per connection */
+    int ro = !(flags & SQLITE_OPEN_READWRITE), creates = (flags & SQLITE_OPEN_CREATE) != 0;
     int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         int xrc = c->db ? sqlite3_extended_errcode(c->db) : rc;
@@ -152,7 +173,9 @@ static int sq_open(orm_conn **out, const orm_url *url, const orm_open_opts *opts
             orm_error_oom(err);
         else
             orm_error_set(err, ORM_ERR_OPERATIONAL, xrc, "unable to open database file: %s%s", path,
-                          ro ? " (read-only mode: the file must exist)" : "");
+                          ro         ? " (read-only mode: the file must exist)"
+                          : !creates ? " (mode rw: the file must exist)"
+                                     : "");
         free(path);
         sq_close(&c->base);
         return rc == SQLITE_NOMEM ? ORM_ENOMEM : ORM_EFAIL;

@@ -28,6 +28,7 @@ void orm_url_free(orm_url *u)
     free(u->password);
     free(u->host);
     free(u->database);
+    orm_strv_free(&u->params);
     memset(u, 0, sizeof *u);
 }
 
@@ -124,6 +125,21 @@ char *orm_url_sqlite_path(const orm_url *u, const char *base_dir)
     return orm_buf_detach(&b);
 }
 
+/* "?name=value&..." for u's options, a password's value masked; '%' and
+ * '&' in a value escaped, so that the text parses back to the same. */
+static void put_params(orm_buf *b, const orm_url *u)
+{
+    for (int i = 0; i + 1 < u->params.n; i += 2) {
+        orm_buf_printf(b, "%c%s=", i ? '&' : '?', u->params.v[i]);
+        const char *v = strcmp(u->params.v[i], "password") == 0 ? "***" : u->params.v[i + 1];
+        for (; *v; v++)
+            if (*v == '%' || *v == '&')
+                orm_buf_printf(b, "%%%02X", (unsigned char)*v);
+            else
+                orm_buf_putc(b, *v);
+    }
+}
+
 char *orm_url_masked(const orm_url *u, const char *base_dir)
 {
     orm_buf b = ORM_BUF_INIT;
@@ -143,6 +159,7 @@ char *orm_url_masked(const orm_url *u, const char *base_dir)
                 orm_buf_printf(&b, "/%s", abs);
             free(abs);
         }
+        put_params(&b, u);
         return orm_buf_detach(&b);
     }
     if (u->user) {
@@ -158,6 +175,7 @@ char *orm_url_masked(const orm_url *u, const char *base_dir)
     }
     if (u->port) orm_buf_printf(&b, ":%d", u->port);
     if (u->database && u->database[0]) orm_buf_printf(&b, "/%s", u->database);
+    put_params(&b, u);
     return orm_buf_detach(&b);
 }
 
@@ -207,6 +225,67 @@ static int pct_decode(const char *s, size_t n, char **out)
     return 0;
 }
 
+static int decode_part(const char *s, size_t n, char **out, const char *text, const char *what,
+                       orm_error *err);
+
+/* The options after '?' ("name=value&name=value") into u->params. */
+static int parse_query(orm_url *u, const char *text, const char *q, orm_error *err)
+{
+    while (*q) {
+        size_t n = strcspn(q, "&");
+        const char *eq = memchr(q, '=', n);
+        if (n > 0 && (!eq || eq == q))
+            return bad_url(err, text, "an option after '?' is written name=value");
+        if (n > 0 && u->params.n == 2 * ORM_URL_MAX_PARAMS)
+            return bad_url(err, text, "more than 32 options after '?'");
+        if (n > 0) {
+            char *name = NULL, *value = NULL;
+            int rc = decode_part(q, (size_t)(eq - q), &name, text, "'%00' in an option", err);
+            if (rc == ORM_OK)
+                rc = decode_part(eq + 1, n - (size_t)(eq - q) - 1, &value, text,
+                                 "'%00' in an option", err);
+            if (rc == ORM_OK &&
+                (orm_strv_push(&u->params, name) < 0 || orm_strv_push(&u->params, value) < 0))
+                rc = orm_error_oom(err);
+            free(name);
+            free(value);
+            if (rc < 0) return rc;
+        }
+        q += n + (q[n] == '&');
+    }
+    return ORM_OK;
+}
+
+const char *orm_url_param(const orm_url *u, const char *name)
+{
+    const char *v = NULL;
+    for (int i = 0; i + 1 < u->params.n; i += 2)
+        if (strcmp(u->params.v[i], name) == 0) v = u->params.v[i + 1];
+    return v;
+}
+
+int orm_url_check_params(const orm_url *u, const char *const *known, orm_error *err)
+{
+    for (int i = 0; i + 1 < u->params.n; i += 2) {
+        int k = 0;
+        while (known[k] && strcmp(known[k], u->params.v[i]) != 0)
+            k++;
+        if (known[k]) continue;
+        orm_buf names = ORM_BUF_INIT;
+        for (k = 0; known[k]; k++)
+            orm_buf_printf(&names, "%s%s", k ? ", " : "", known[k]);
+        int rc = names.oom
+                     ? orm_error_oom(err)
+                     : orm_error_set(err, ORM_ERR_ARGUMENT, 0,
+                                     "unknown option '%s' in the %s URL (%s%s)", u->params.v[i],
+                                     u->scheme, known[0] ? "it takes: " : "it takes none",
+                                     orm_buf_str(&names));
+        orm_buf_free(&names);
+        return rc;
+    }
+    return ORM_OK;
+}
+
 static int parse_sqlite(orm_url *u, const char *text, const char *rest, orm_error *err)
 {
     if (rest[0] == '\0') {
@@ -218,9 +297,11 @@ static int parse_sqlite(orm_url *u, const char *text, const char *rest, orm_erro
                        "sqlite:////absolute/path.db or sqlite:// (in memory)");
     } else {
         const char *path = rest + 1;
-        u->is_memory = path[0] == '\0' || strcmp(path, ":memory:") == 0;
+        size_t n = strcspn(path, "?");
+        u->is_memory = n == 0 || (n == 8 && strncmp(path, ":memory:", 8) == 0);
         u->is_absolute = path[0] == '/';
-        u->database = strdup(path);
+        u->database = strndup(path, n);
+        if (u->database && path[n] == '?') return parse_query(u, text, path + n + 1, err);
     }
     return u->database ? ORM_OK : orm_error_oom(err);
 }
@@ -248,7 +329,7 @@ static int decode_part(const char *s, size_t n, char **out, const char *text, co
 
 /* scheme://[user[:password]@][host][:port][/database][?options]. As in
  * SQLAlchemy, the user name stops at ':', '/' or '@', and a password runs
- * to the first '@' (so it may hold ':' and '/'); options are ignored. */
+ * to the first '@' (so it may hold ':' and '/'); options go to params. */
 static int parse_server(orm_url *u, const char *text, const char *rest, orm_error *err)
 {
     const char *p = rest;
@@ -293,7 +374,9 @@ static int parse_server(orm_url *u, const char *text, const char *rest, orm_erro
         p++;
         dn = strcspn(p, "?");
     }
-    return decode_part(p, dn, &u->database, text, "'%00' in the database name", err);
+    int rc = decode_part(p, dn, &u->database, text, "'%00' in the database name", err);
+    if (rc == ORM_OK && p[dn] == '?') rc = parse_query(u, text, p + dn + 1, err);
+    return rc;
 }
 
 /* ArgumentError naming the scheme, the URL (masked) and every backend's name. */
@@ -329,7 +412,8 @@ int orm_url_parse(orm_url *out, const char *text, orm_error *err)
         ok = isalnum((unsigned char)text[i]) || strchr("+-.", text[i]) != NULL;
     if (!ok) return bad_url(err, text, "expected scheme://...");
 
-    const orm_backend *be = orm_backend_for_scheme_n(text, sn);
+    const char *plus = memchr(text, '+', sn); /* "postgresql+psycopg2": the Python driver */
+    const orm_backend *be = orm_backend_for_scheme_n(text, plus ? (size_t)(plus - text) : sn);
     if (!be) return unknown_scheme(text, sn, err);
     if (!(out->scheme = strdup(be->name))) return orm_error_oom(err);
     int rc = be->url_is_file ? parse_sqlite(out, text, sep + 3, err)

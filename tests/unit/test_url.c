@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "url.h"
 
 static void parse_ok(orm_url *u, const char *text)
@@ -194,7 +195,7 @@ static void test_url__host_only_and_ipv6_forms(void **state)
     assert_string_equal(u.host, "::1");
     assert_int_equal(u.port, 5432);
     assert_string_equal(u.database, "db");
-    assert_masked(&u, NULL, "postgresql://u:***@[::1]:5432/db");
+    assert_masked(&u, NULL, "postgresql://u:***@[::1]:5432/db?sslmode=require");
     orm_url_free(&u);
     parse_ok(&u, "postgresql:///db");
     assert_null(u.host);
@@ -340,6 +341,96 @@ static void test_url__mask_text_masks_any_password_characters(void **state)
     }
 }
 
+static void test_url__options_after_question_mark_are_params(void **state)
+{
+    (void)state;
+    orm_url u;
+    parse_ok(&u, "postgresql://u:p?w@h:5/db?sslmode=require&options=-csearch_path%3Dsales&x=");
+    assert_string_equal(u.password, "p?w"); /* a password runs to the '@' */
+    assert_string_equal(u.database, "db");
+    assert_int_equal(u.params.n, 6);
+    assert_string_equal(orm_url_param(&u, "sslmode"), "require");
+    assert_string_equal(orm_url_param(&u, "options"), "-csearch_path=sales");
+    assert_string_equal(orm_url_param(&u, "x"), "");
+    assert_null(orm_url_param(&u, "nope"));
+    assert_masked(&u, NULL,
+                  "postgresql://u:***@h:5/db?sslmode=require&options=-csearch_path=sales&x=");
+    orm_url_free(&u);
+    parse_ok(&u, "postgresql://h?application_name=a%26b&password=secret");
+    assert_null(u.database[0] ? u.database : NULL);
+    assert_masked(&u, NULL, "postgresql://h?application_name=a%26b&password=***");
+    orm_url_free(&u);
+    /* SQLite: the path stops at '?' (it made a file named "t.db?mode=ro") */
+    parse_ok(&u, "sqlite:///t.db?mode=ro");
+    assert_string_equal(u.database, "t.db");
+    assert_string_equal(orm_url_param(&u, "mode"), "ro");
+    assert_masked(&u, NULL, "sqlite:///t.db?mode=ro");
+    orm_url_free(&u);
+    parse_ok(&u, "sqlite:///:memory:?mode=rwc");
+    assert_true(u.is_memory);
+    orm_url_free(&u);
+}
+
+static void test_url__checks_params_against_known_names(void **state)
+{
+    (void)state;
+    orm_url u;
+    orm_error e;
+    orm_error_init(&e);
+    static const char *const known[] = {"mode", NULL}, *const none[] = {NULL};
+    parse_ok(&u, "sqlite:///t.db?mode=ro");
+    assert_int_equal(orm_url_check_params(&u, known, &e), ORM_OK);
+    assert_int_equal(orm_url_check_params(&u, none, &e), ORM_EFAIL);
+    assert_string_equal(e.message, "unknown option 'mode' in the sqlite URL (it takes none)");
+    orm_error_clear(&e);
+    orm_url_free(&u);
+    parse_ok(&u, "sqlite:///t.db?mode=ro&foo=1");
+    assert_int_equal(orm_url_check_params(&u, known, &e), ORM_EFAIL);
+    assert_int_equal(e.cls, ORM_ERR_ARGUMENT);
+    assert_string_equal(e.message, "unknown option 'foo' in the sqlite URL (it takes: mode)");
+    orm_error_clear(&e);
+    orm_url_free(&u);
+}
+
+static void test_url__python_driver_in_scheme_is_dropped(void **state)
+{
+    (void)state;
+    orm_url u;
+    parse_ok(&u, "postgresql+psycopg2://u:p@h/db");
+    assert_string_equal(u.scheme, "postgresql");
+    orm_url_free(&u);
+    parse_ok(&u, "mysql+pymysql://u@h/db?charset=utf8mb4");
+    assert_string_equal(u.scheme, "mysql");
+    orm_url_free(&u);
+    parse_ok(&u, "sqlite+pysqlite:///x.db");
+    assert_string_equal(u.scheme, "sqlite");
+    assert_string_equal(u.database, "x.db");
+    orm_url_free(&u);
+    assert_err(
+        "oracle+oracledb://u:secret@h/db",
+        "unsupported database URL scheme 'oracle+oracledb' in 'oracle+oracledb://u:***@h/db' "
+        "(use sqlite, postgresql or mysql)");
+}
+
+static void test_url__rejects_bad_options(void **state)
+{
+    (void)state;
+    assert_err(
+        "sqlite:///t.db?mode",
+        "invalid database URL 'sqlite:///t.db?mode': an option after '?' is written name=value");
+    assert_err(
+        "postgresql://h/db?=1",
+        "invalid database URL 'postgresql://h/db?=1': an option after '?' is written name=value");
+    orm_buf b = ORM_BUF_INIT;
+    orm_buf_puts(&b, "postgresql://h/db?");
+    for (int i = 0; i < ORM_URL_MAX_PARAMS + 1; i++)
+        orm_buf_printf(&b, "%sk%d=v", i ? "&" : "", i);
+    char *m = parse_err(orm_buf_str(&b));
+    assert_non_null(strstr(m, "more than 32 options after '?'"));
+    free(m);
+    orm_buf_free(&b);
+}
+
 static void test_url__free_is_safe_twice_and_after_failure(void **state)
 {
     (void)state;
@@ -375,6 +466,10 @@ int main(void)
         cmocka_unit_test(test_url__rejects_nul_escape),
         cmocka_unit_test(test_url__mask_text_masks_passwords_in_any_text),
         cmocka_unit_test(test_url__mask_text_masks_any_password_characters),
+        cmocka_unit_test(test_url__options_after_question_mark_are_params),
+        cmocka_unit_test(test_url__checks_params_against_known_names),
+        cmocka_unit_test(test_url__python_driver_in_scheme_is_dropped),
+        cmocka_unit_test(test_url__rejects_bad_options),
         cmocka_unit_test(test_url__free_is_safe_twice_and_after_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
