@@ -99,6 +99,11 @@ l_db *l_db_check(lua_State *L, int idx);
 void l_db_push_uv(lua_State *L, l_db *db);
 /* [-0, +0, v] Raises the session's last error. */
 L_NORETURN int l_db_raise_session(lua_State *L, l_db *db);
+/* [-0, +0, v] Rolls the session back (its loaded relationships forgotten)
+ * and raises the error the session had before: the one that made the
+ * caller give up (a failed commit), which the rollback alone would clear
+ * (it then read "out of memory"). */
+L_NORETURN int l_db_raise_session_rolled_back(lua_State *L, l_db *db);
 /* [-0, +1, m] A new table with weak keys ("k") or values ("v"). */
 void l_weak_table(lua_State *L, const char *mode);
 /* [-0, +1, m] The weak table (mode as above) the registry keeps under the

@@ -318,14 +318,8 @@ int l_fixtures_load(lua_State *L)
     lua_pushvalue(L, 3);
     int status = lua_pcall(L, 4, 1, 0);
     db->L = L;
-    if (status == LUA_OK && orm_session_commit(db->session) < 0) {
-        /* the commit's error (a deferred foreign key), kept across the rollback */
-        orm_error err;
-        orm_error_init(&err);
-        orm_error_move(&err, orm_session_error(db->session));
-        orm_session_rollback(db->session);
-        return l_error_raise(L, &err);
-    }
+    if (status == LUA_OK && orm_session_commit(db->session) < 0) /* a deferred foreign key */
+        return l_db_raise_session_rolled_back(L, db);
     if (status != LUA_OK) {
         orm_session_rollback(db->session);
         orm_fixture_undefer_fks(db->session, NULL, 0); /* checks switched off stay off no longer */

@@ -274,10 +274,7 @@ static int db_transaction(lua_State *L)
         return lua_error(L);
     }
     db->L = L;
-    if (orm_session_commit(db->session) < 0) {
-        orm_session_rollback(db->session);
-        return l_db_raise_session(L, db);
-    }
+    if (orm_session_commit(db->session) < 0) return l_db_raise_session_rolled_back(L, db);
     return lua_gettop(L) - base + 1;
 }
 

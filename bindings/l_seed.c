@@ -341,18 +341,12 @@ int l_seed_run(lua_State *L)
     if (status == LUA_OK && !dry) {
         status = orm_session_commit(db->session) < 0 ? -1 : LUA_OK;
         db->seed = NULL;
-        if (status != LUA_OK) {
-            orm_session_rollback(db->session);
-            l_rel_forget(L, db);
-            return l_db_raise_session(L, db);
-        }
+        if (status != LUA_OK) return l_db_raise_session_rolled_back(L, db);
     } else {
         /* a dry run flushes first, so the counts include what is pending */
         if (status == LUA_OK && orm_session_flush(db->session) < 0) {
             db->seed = NULL;
-            orm_session_rollback(db->session);
-            l_rel_forget(L, db);
-            return l_db_raise_session(L, db);
+            return l_db_raise_session_rolled_back(L, db);
         }
         db->seed = NULL;
         orm_session_rollback(db->session);

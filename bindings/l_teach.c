@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "l_db.h"
+#include "l_relation.h"
 
 /* lua_CFunction (orm_error *) -> raises it (run under lua_pcall). */
 static int raise_plain(lua_State *L)
@@ -125,4 +126,15 @@ int l_db_raise_session(lua_State *L, l_db *db)
     if (lua_pcall(L, 4, 1, 0) == LUA_OK) lua_replace(L, err);
     lua_settop(L, err);
     l_throw(L);
+}
+
+int l_db_raise_session_rolled_back(lua_State *L, l_db *db)
+{
+    orm_error err; /* the rollback clears the session's error: kept apart meanwhile */
+    orm_error_init(&err);
+    orm_error_move(&err, orm_session_error(db->session));
+    orm_session_rollback(db->session);
+    l_rel_forget(L, db);
+    orm_error_move(orm_session_error(db->session), &err); /* the first error wins */
+    l_db_raise_session(L, db);
 }

@@ -50,6 +50,11 @@ int orm_compile_delete_where(const orm_dialect *d, const orm_table *t, const orm
 /* INSERT INTO t (c1, c2) VALUES (?, ?) for the columns in mask, in column
  * order. mask 0: INSERT INTO t DEFAULT VALUES. */
 int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out);
+/* The same INSERT for rows that bring their own generated keys (a load of
+ * fixtures): where the dialect says so (override_identity), values are taken
+ * even for a column the database always generates (PostgreSQL's GENERATED
+ * ALWAYS AS IDENTITY), as pg_dump's own restore does. */
+int orm_compile_insert_keys(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out);
 /* UPDATE t SET c1=?, c2=? WHERE pk1 = ? AND pk2 = ? — params: the SET columns
  * in column order, then the primary key columns in pk order. A table with a
  * version column (t->version_col) adds AND COALESCE(version, 0) = ? — one

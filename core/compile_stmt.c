@@ -44,7 +44,9 @@ static uint64_t table_mask(const orm_table *t)
     return t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
 }
 
-int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)
+/* INSERT INTO t (cols) [override] VALUES (...) */
+static int compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask,
+                          const char *override, orm_buf *out)
 {
     mask &= table_mask(t);
     orm_buf_puts(out, "INSERT INTO ");
@@ -60,13 +62,25 @@ int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, 
         if (n++) orm_buf_puts(out, ", ");
         orm_dialect_quote(d, out, t->cols[i].name);
     }
-    orm_buf_puts(out, ") VALUES (");
+    orm_buf_putc(out, ')');
+    if (override) orm_buf_puts(out, override);
+    orm_buf_puts(out, " VALUES (");
     for (int i = 0; i < n; i++) {
         if (i) orm_buf_puts(out, ", ");
         orm_dialect_placeholder(d, out, i + 1);
     }
     orm_buf_putc(out, ')');
     return done(out);
+}
+
+int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)
+{
+    return compile_insert(d, t, mask, NULL, out);
+}
+
+int orm_compile_insert_keys(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)
+{
+    return compile_insert(d, t, mask, d->override_identity, out);
 }
 
 int orm_compile_update(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)

@@ -68,6 +68,7 @@ const orm_dialect orm_dialect_pg = {
     .autoincrement_pk = "SERIAL NOT NULL",
     .autoincrement_bigpk = "BIGSERIAL NOT NULL",
     .autoincrement_composite = 1,
+    .override_identity = " OVERRIDING SYSTEM VALUE",
     .reserved = sqlite_reserved,
     .nreserved = sizeof sqlite_reserved / sizeof sqlite_reserved[0] - 1,
     .datetime_type = "TIMESTAMP WITHOUT TIME ZONE",

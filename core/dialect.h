@@ -32,6 +32,10 @@ typedef struct orm_dialect {
      * database (SERIAL, AUTO_INCREMENT); SQLite numbers only a lone INTEGER
      * PRIMARY KEY, so an insert there must give such a column a value. */
     int autoincrement_composite;
+    /* Between an INSERT's column list and VALUES when the row brings its
+     * own keys (PostgreSQL's " OVERRIDING SYSTEM VALUE": a GENERATED ALWAYS
+     * identity column takes the value); NULL: nothing. */
+    const char *override_identity;
     /* 1: a generated column takes no NOT NULL (MariaDB refuses it; its
      * nullability follows from the expression). */
     int computed_nullable;

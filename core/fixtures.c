@@ -89,7 +89,7 @@ static uint64_t written(const orm_table *t)
 
 int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out)
 {
-    if (orm_compile_insert(orm_conn_dialect(s->conn), t, written(t), out) < 0 || out->oom)
+    if (orm_compile_insert_keys(orm_conn_dialect(s->conn), t, written(t), out) < 0 || out->oom)
         return orm_error_oom(&s->err);
     return ORM_OK;
 }

@@ -1,5 +1,5 @@
 -- db_handle.lua — the db handle's helpers: db.transaction commits or rolls
--- back and re-raises; create_all is idempotent (the ORM's schema diff finds
+-- back and re-raises (a failing commit's own error too); create_all is idempotent (the ORM's schema diff finds
 -- nothing to do) and drop_all removes every table (the diff would create
 -- both again); tostring(db) shows db.url, the URL the harness passed (with
 -- no password); Model.query; relationships disambiguated with foreign_keys
@@ -26,6 +26,10 @@ local function count(t) return db.session:scalar(db.text("SELECT count(*) FROM "
 print(db.transaction(function() db.session:add(Parent{}); return "done" end), count("parent"))
 local ok, err = pcall(db.transaction, function() db.session:add(Parent{}); error("boom", 0) end)
 print(ok, err, count("parent"), #db.session.new)
+-- the commit itself fails: its error (it read "OperationalError: out of memory",
+-- the rollback having cleared it), and nothing stays
+ok, err = pcall(db.transaction, function() db.session:add(Parent{ id = 1 }) end)
+print(ok, db.IntegrityError:is(err), count("parent"), #db.session.new)
 
 local p = Parent.query:first()
 local k = Kid{}

@@ -169,6 +169,24 @@ static void test_dialect_servers__insert_of_defaults(void **state)
     orm_buf_free(&b);
 }
 
+/* A load's INSERT brings its own keys: PostgreSQL then overrides a
+ * GENERATED ALWAYS identity; the others write the plain INSERT. */
+static void test_dialect_servers__insert_of_given_keys(void **state)
+{
+    (void)state;
+    orm_buf b = ORM_BUF_INIT;
+    assert_int_equal(orm_compile_insert_keys(&orm_dialect_pg, thing, 0x3, &b), 0);
+    assert_string_equal(orm_buf_str(&b),
+                        "INSERT INTO thing (id, name) OVERRIDING SYSTEM VALUE VALUES ($1, $2)");
+    orm_buf_reset(&b);
+    assert_int_equal(orm_compile_insert_keys(&orm_dialect_mysql, thing, 0x3, &b), 0);
+    assert_string_equal(orm_buf_str(&b), "INSERT INTO thing (id, name) VALUES (?, ?)");
+    orm_buf_reset(&b);
+    assert_int_equal(orm_compile_insert(&orm_dialect_pg, thing, 0x3, &b), 0);
+    assert_string_equal(orm_buf_str(&b), "INSERT INTO thing (id, name) VALUES ($1, $2)");
+    orm_buf_free(&b);
+}
+
 static char *div_sql(const orm_dialect *d, int left_col, const orm_value *right)
 {
     orm_expr *col = orm_expr_column(thing, left_col);
@@ -214,6 +232,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dialect_servers__pg_create_table),
+        cmocka_unit_test(test_dialect_servers__insert_of_given_keys),
         cmocka_unit_test(test_dialect_servers__mysql_create_table),
         cmocka_unit_test(test_dialect_servers__quoting_and_placeholders),
         cmocka_unit_test(test_dialect_servers__offset_without_limit),
