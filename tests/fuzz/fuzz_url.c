@@ -2,7 +2,8 @@
  * (core/url.c) on arbitrary text. Checks, besides memory safety, that no
  * password reaches the masked URL or a parse error. Both checks compare two
  * runs that differ only in the password's text, so a password that merely
- * looks like other text of the URL or of the message is no false alarm. */
+ * looks like other text of the URL (its options too) or of the message is
+ * no false alarm. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ static void check_masked(orm_url *u)
     int elsewhere = 0;
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
         elsewhere |= parts[i] && strstr(parts[i], marker) != NULL;
+    for (int i = 0; i < u->params.n; i++) /* the options after '?' show as written */
+        elsewhere |= strstr(u->params.v[i], marker) != NULL;
     if (shown && strstr(shown, marker) && !elsewhere) abort();
     free(shown);
 }
