@@ -102,6 +102,10 @@ uint64_t orm_flush_insert_mask(const orm_object *o)
         const orm_column *c = &t->cols[i];
         if (c->computed) continue; /* the database's alone */
         if (o->values[i].type == ORM_V_NULL && (i == t->autoinc_col || c->server_default)) continue;
+        /* never given (nil and not assigned): left out, as SQLAlchemy does, so
+         * that a default the model does not know (an IDENTITY column, a
+         * default added by another tool) applies; NULL otherwise */
+        if (o->values[i].type == ORM_V_NULL && !(o->dirty >> i & 1) && !c->primary_key) continue;
         mask |= (uint64_t)1 << i;
     }
     return mask;
