@@ -83,8 +83,23 @@ static void write_column(const orm_rclass *k, int i, orm_buf *out)
     const orm_dbcolumn *c = &t->cols[i];
     char tbuf[64];
     orm_buf_puts(out, "  ");
-    put_key(out, c->name);
-    orm_buf_puts(out, " = db.Column(db.");
+    if (strncmp(c->name, "__", 2) == 0) { /* a model option's spelling: named apart */
+        orm_buf attr = ORM_BUF_INIT;
+        orm_buf_puts(&attr, c->name + strspn(c->name, "_"));
+        if (attr.len == 0) orm_buf_puts(&attr, "col");
+        do
+            orm_buf_putc(&attr, '_');
+        while (!attr.oom && orm_dbtable_find_column(t, orm_buf_str(&attr)) >= 0);
+        put_key(out, orm_buf_str(&attr));
+        if (attr.oom) out->oom = 1;
+        orm_buf_free(&attr);
+        orm_buf_puts(out, " = db.Column(");
+        put_string(out, c->name);
+        orm_buf_puts(out, ", db.");
+    } else {
+        put_key(out, c->name);
+        orm_buf_puts(out, " = db.Column(db.");
+    }
     if (c->type_known) {
         orm_buf_puts(out, orm_type_name(&c->type, tbuf, sizeof tbuf));
     } else {
