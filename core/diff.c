@@ -293,6 +293,9 @@ static void diff_constraints(differ *d, const orm_dbtable *tt, const orm_dbtable
     for (int i = 0; drop && i < ct->nfkeys; i++) {
         const orm_dbfkey *f = &ct->fkeys[i];
         if (uses_any(&f->cols, dropped) || has_fkey(tt, f)) continue;
+        /* a key to a table no model maps (and no revision made) is left as it
+         * is, as that table is: a model cannot declare it */
+        if (!orm_dbschema_find(d->target, f->reftable) && !managed(d, f->reftable)) continue;
         fragment_op(d, ORM_MIG_OP_DROP_FKEY, ct->name, NULL, NULL, f);
         notice_cols(d, "removed foreign key", f->name, ct->name, &f->cols);
     }

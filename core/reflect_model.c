@@ -215,7 +215,10 @@ static void relate_fks(builder *b)
             int p = find_table(m, fk->reftable);
             k->fk_ok[f] = p >= 0 && fk->cols.n == 1;
             if (k->mapped) continue;
-            if (p < 0)
+            if (p < 0 && orm_dbschema_find(m->schema, fk->reftable))
+                note(b, "%s.%s: foreign key to '%s', which is not reflected: no relationship",
+                     k->table->name, fk->cols.v[0], fk->reftable);
+            else if (p < 0)
                 note(b, "%s.%s: foreign key to missing table '%s': no relationship", k->table->name,
                      fk->cols.v[0], fk->reftable);
             else if (fk->cols.n != 1)
@@ -414,7 +417,14 @@ int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn 
         const char *name = s->tables[i]->name;
         if (strcmp(name, ORM_VERSION_TABLE) == 0 || strcmp(name, ORM_STEPS_TABLE) == 0 ||
             strcmp(name, ORM_AUDIT_TABLE) == 0)
-            continue; /* ormsh's own bookkeeping */
+            continue;                                /* ormsh's own bookkeeping */
+        if (s->tables[i]->ncols > ORM_MAX_COLUMNS) { /* the rest of the database still is */
+            note(&b,
+                 "table '%s' has %d columns, more than the %d a model holds: not reflected "
+                 "(query it with db.text)",
+                 name, s->tables[i]->ncols, ORM_MAX_COLUMNS);
+            continue;
+        }
         m->classes[m->n++].table = s->tables[i];
     }
     if (!b.oom) name_classes(&b);
