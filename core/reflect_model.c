@@ -425,6 +425,10 @@ int orm_rmodels_build(orm_dbschema *s, orm_rname_taken_fn taken, orm_rmapped_fn 
                  name, s->tables[i]->ncols, ORM_MAX_COLUMNS);
             continue;
         }
+        if (s->tables[i]->ncols == 0) { /* PostgreSQL allows one; a model has columns */
+            note(&b, "table '%s' has no columns: not reflected", name);
+            continue;
+        }
         m->classes[m->n++].table = s->tables[i];
     }
     if (!b.oom) name_classes(&b);
