@@ -165,6 +165,38 @@ int orm_flush_inserted(orm_session *s, orm_object *o)
     return ORM_OK;
 }
 
+/* Refuses an INSERT whose key the database will not fill: a key column
+ * left nil that is not generated (autoincrement = false, or a table whose
+ * key the database does not number) nor has a server default. PostgreSQL
+ * and MariaDB refuse the NULL themselves; SQLite numbered the row (an
+ * INTEGER PRIMARY KEY is its rowid) and the object kept a nil key. A
+ * generated column of a composite key where the backend cannot number one
+ * (SQLite) is refused too. generated: the autoincrement column is nil. */
+static int check_key_given(orm_session *s, const orm_object *o, int generated)
+{
+    const orm_table *t = o->table;
+    if (generated && t->npk > 1 && !orm_conn_dialect(s->conn)->autoincrement_composite)
+        return orm_error_set(
+            &s->err, ORM_ERR_INTEGRITY, 0,
+            "%s.%s is numbered by the database, but SQLite numbers only a lone "
+            "INTEGER PRIMARY KEY, not a column of a composite key: give it a value",
+            t->name, t->cols[t->autoinc_col].name);
+    for (int k = 0; k < t->npk; k++) {
+        const orm_column *c = &t->cols[t->pk[k]];
+        if (o->values[t->pk[k]].type == ORM_V_NULL && t->pk[k] != t->autoinc_col &&
+            !c->server_default && !c->computed)
+            return orm_error_set(
+                &s->err, ORM_ERR_INTEGRITY, 0,
+                "%s.%s is part of the primary key and the database does not "
+                "generate it%s: give it a value",
+                t->name, c->name,
+                t->npk == 1 && (c->type.kind == ORM_T_INTEGER || c->type.kind == ORM_T_BIGINT)
+                    ? " (autoincrement = false)"
+                    : "");
+    }
+    return ORM_OK;
+}
+
 /* prepared: insert_prepare ran already. */
 static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
 {
@@ -177,12 +209,7 @@ static int insert_one(orm_session *s, shape *sh, orm_object *o, int prepared)
      * INSERT where the connection can (RETURNING: one round trip), else
      * the key from last_insert_id and the rest from a SELECT by key */
     int generated = t->autoinc_col >= 0 && o->values[t->autoinc_col].type == ORM_V_NULL;
-    if (generated && t->npk > 1 && !orm_conn_dialect(s->conn)->autoincrement_composite)
-        return orm_error_set(
-            &s->err, ORM_ERR_INTEGRITY, 0,
-            "%s.%s is numbered by the database, but SQLite numbers only a lone "
-            "INTEGER PRIMARY KEY, not a column of a composite key: give it a value",
-            t->name, t->cols[t->autoinc_col].name);
+    if ((rc = check_key_given(s, o, generated)) < 0) return rc;
     int returning = filled && orm_conn_returning(s->conn, NULL, NULL, 0);
     rc = shape_use(s, sh, t, mask, returning ? 'r' : 'i');
     if (rc < 0) return rc;
