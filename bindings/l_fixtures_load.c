@@ -3,8 +3,12 @@
  * record (model, key, fields, value types), and inserts its row with its
  * key — or, with replace, updates the row already there — all in one
  * transaction; generated-key sequences are moved past the loaded keys.
+ * New rows of one table go in multi-row INSERTs of up to 500 rows (one
+ * round trip each on a server); when one fails, the load runs again row by
+ * row, so that the error names its record.
  * Any bad record stops the load with one line naming the file, the record
  * number and what is wrong, and nothing stays. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +28,13 @@ typedef struct {
     const orm_table *sql_for; /* the table insert_sql was made for */
     orm_buf insert_sql;
     orm_fk_defer fks; /* what let the foreign-key checks wait */
+    /* batched (a server, a new row each record): rows of one table waiting
+     * for their multi-row INSERT, batch_n of batch_cap, each batch_t->ncols
+     * values (a failed batch raises BATCH_FAILED: the load runs again row by
+     * row, which names the record) */
+    int batched, batch_n, batch_cap;
+    const orm_table *batch_t;
+    orm_value *batch;
 } loadbox;
 
 static void clear_row(loadbox *b)
@@ -33,10 +44,22 @@ static void clear_row(loadbox *b)
     b->nrow = 0;
 }
 
+/* Empties the batch (its values freed). */
+static void clear_batch(loadbox *b)
+{
+    size_t n = b->batch_t ? (size_t)b->batch_n * (size_t)b->batch_t->ncols : 0;
+    for (size_t i = 0; i < n; i++)
+        orm_value_clear(&b->batch[i]);
+    b->batch_n = 0;
+}
+
 static int loadbox_gc(lua_State *L)
 {
     loadbox *b = lua_touserdata(L, 1);
     if (!b) return 0;
+    clear_batch(b);
+    free(b->batch);
+    b->batch = NULL;
     clear_row(b);
     orm_buf_free(&b->elem);
     orm_buf_free(&b->insert_sql);
@@ -192,10 +215,52 @@ static const orm_table *record_row(lua_State *L, l_db *db, loadbox *b, int rec, 
     return t;
 }
 
+/* [-0, +0, e] The waiting rows inserted in one statement. A failure
+ * names no record: batch_failed tells the caller to load again row by row,
+ * which names it. */
+static const char BATCH_FAILED = 'b'; /* its address: the error load_body raises then */
+
+static void run_batch(lua_State *L, l_db *db, loadbox *b)
+{
+    if (b->batch_n == 0) return;
+    db->L = L;
+    int rc = orm_fixture_insert_rows(db->session, b->batch_t, b->batch, b->batch_n);
+    clear_batch(b);
+    if (rc < 0) {
+        lua_pushlightuserdata(L, (void *)&BATCH_FAILED);
+        lua_error(L);
+    }
+}
+
+/* [-0, +0, e] Puts the row of t in the batch (the row's values move there),
+ * running the batch first when it holds another table's rows or is full. */
+static void batch_row(lua_State *L, l_db *db, loadbox *b, const orm_table *t)
+{
+    if (b->batch_t != t || b->batch_n == b->batch_cap) run_batch(L, db, b);
+    if (b->batch_t != t) {
+        int cap = orm_fixture_batch_rows(db->session, t);
+        orm_value *v = realloc(b->batch, (size_t)cap * (size_t)t->ncols * sizeof *v);
+        if (!v) l_oom(L);
+        b->batch = v;
+        b->batch_t = t;
+        b->batch_cap = cap;
+    }
+    orm_value *dst = &b->batch[(size_t)b->batch_n * (size_t)t->ncols];
+    for (int i = 0; i < t->ncols; i++) {
+        dst[i] = b->row[i];
+        b->row[i] = ORM_VALUE_NULL;
+    }
+    b->batch_n++;
+}
+
 /* [-0, +0, e] Writes the row: insert, or update when replace and the key exists. */
 static void write_row(lua_State *L, l_db *db, loadbox *b, const orm_table *t, int replace,
                       const recpos *p)
 {
+    if (b->batched && !replace) {
+        batch_row(L, db, b, t);
+        return;
+    }
     int exists = 0;
     db->L = L;
     if (replace && orm_fixture_exists(db->session, t, b->row, &exists) < 0)
@@ -232,7 +297,7 @@ static long long count_records(lua_State *L, loadbox *b, FILE *f)
     return rc < 0 ? 0 : n;
 }
 
-/* The load itself: args 1 path, 2 file box, 3 replace, 4 progress. */
+/* The load itself: args 1 path, 2 file box, 3 replace, 4 progress, 5 batched. */
 static int load_body(lua_State *L)
 {
     l_db *db = l_db_check(L, lua_upvalueindex(1));
@@ -242,6 +307,7 @@ static int load_body(lua_State *L)
     int progress = lua_isnil(L, 4) ? 0 : 4;
     loadbox *b = lua_newuserdatauv(L, sizeof *b, 0);
     memset(b, 0, sizeof *b);
+    b->batched = lua_toboolean(L, 5);
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, loadbox_gc);
     lua_setfield(L, -2, "__gc");
@@ -274,6 +340,7 @@ static int load_body(lua_State *L)
         p.t = NULL;
         bad(L, &p, ORM_ERR_DATA, "%s", b->r.err);
     }
+    run_batch(L, db, b); /* the last rows */
     if (b->fks.deferred && orm_fixture_undefer_fks(db->session, &b->fks, 1) < 0)
         l_db_raise_session(L, db);
     lua_pushnil(L);
@@ -310,14 +377,30 @@ int l_fixtures_load(lua_State *L)
     db->L = L;
     /* changes made before the load are not part of it */
     if (orm_session_commit(db->session) < 0) return l_db_raise_session(L, db);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushcclosure(L, load_body, 1);
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, fidx);
-    lua_pushboolean(L, replace);
-    lua_pushvalue(L, 3);
-    int status = lua_pcall(L, 4, 1, 0);
-    db->L = L;
+    /* new rows go in batches (multi-row INSERTs); a failed batch names no
+     * record, so the load then runs again, row by row, from the start of
+     * the file (when it can go back there) */
+    long start = ftell(f->f);
+    int batched = start >= 0 && !replace, status;
+    for (;;) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_pushcclosure(L, load_body, 1);
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, fidx);
+        lua_pushboolean(L, replace);
+        lua_pushvalue(L, 3);
+        lua_pushboolean(L, batched);
+        status = lua_pcall(L, 5, 1, 0);
+        db->L = L;
+        if (status == LUA_OK || lua_touserdata(L, -1) != &BATCH_FAILED) break;
+        lua_pop(L, 1);
+        orm_session_rollback(db->session);
+        orm_fixture_undefer_fks(db->session, NULL, 0);
+        if (fseek(f->f, start, SEEK_SET) != 0)
+            return l_error_raisef(L, ORM_ERR_OPERATIONAL, "%s: cannot read it again: %s", path,
+                                  strerror(errno));
+        batched = 0;
+    }
     if (status == LUA_OK && orm_session_commit(db->session) < 0) /* a deferred foreign key */
         return l_db_raise_session_rolled_back(L, db);
     if (status != LUA_OK) {

@@ -104,6 +104,50 @@ int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, cons
     return orm_session_run(s, sql, params, n, NULL);
 }
 
+int orm_fixture_batch_rows(const orm_session *s, const orm_table *t)
+{
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    int per = 0;
+    for (uint64_t m = written(t); m; m &= m - 1)
+        per++;
+    int rows = (d->max_params > 0 ? d->max_params : 999) / (per > 0 ? per : 1);
+    if (rows > ORM_FIXTURE_BATCH_MAX) rows = ORM_FIXTURE_BATCH_MAX;
+    return rows > 0 ? rows : 1;
+}
+
+int orm_fixture_insert_rows(orm_session *s, const orm_table *t, const orm_value *rows, int n)
+{
+    assert(n > 0 && n <= orm_fixture_batch_rows(s, t));
+    const orm_dialect *d = orm_conn_dialect(s->conn);
+    uint64_t mask = written(t);
+    int per = 0;
+    for (int i = 0; i < t->ncols; i++)
+        per += (int)(mask >> i & 1);
+    orm_buf b = ORM_BUF_INIT;
+    if (orm_compile_insert_keys(d, t, mask, &b) < 0) return sql_oom(s, &b); /* row 1 */
+    for (int r = 1; r < n; r++) {
+        orm_buf_puts(&b, ", (");
+        for (int i = 0; i < per; i++) {
+            if (i) orm_buf_puts(&b, ", ");
+            orm_dialect_placeholder(d, &b, r * per + i + 1);
+        }
+        orm_buf_putc(&b, ')');
+    }
+    const orm_value **params = malloc((size_t)n * (size_t)per * sizeof *params);
+    if (b.oom || !params) {
+        free(params);
+        return sql_oom(s, &b);
+    }
+    size_t k = 0;
+    for (int r = 0; r < n; r++)
+        for (int i = 0; i < t->ncols; i++)
+            if (mask >> i & 1) params[k++] = &rows[(size_t)r * (size_t)t->ncols + (size_t)i];
+    int rc = orm_session_run(s, orm_buf_str(&b), params, k, NULL);
+    free(params);
+    orm_buf_free(&b);
+    return rc;
+}
+
 int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row)
 {
     uint64_t mask = written(t);

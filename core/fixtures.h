@@ -24,6 +24,15 @@ int orm_fixture_insert_sql(orm_session *s, const orm_table *t, orm_buf *out);
 /* Inserts row (t->ncols values, every column, keys included) with sql, the
  * text orm_fixture_insert_sql made for t. */
 int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, const orm_value *row);
+/* Rows one orm_fixture_insert_rows may take at most. */
+#define ORM_FIXTURE_BATCH_MAX 500
+/* How many rows of t one orm_fixture_insert_rows takes: the backend's
+ * parameter limit over t's written columns, at most ORM_FIXTURE_BATCH_MAX. */
+int orm_fixture_batch_rows(const orm_session *s, const orm_table *t);
+/* Inserts n rows of t (n * t->ncols values, every column, keys included;
+ * 0 < n <= orm_fixture_batch_rows) in one multi-row INSERT. A failure does
+ * not say which row: a load then runs again row by row to name it. */
+int orm_fixture_insert_rows(orm_session *s, const orm_table *t, const orm_value *rows, int n);
 /* Updates the row with row's primary key to row's other values (no-op
  * when t has only key columns). */
 int orm_fixture_replace(orm_session *s, const orm_table *t, const orm_value *row);
