@@ -28,10 +28,10 @@ typedef struct {
     const orm_table *sql_for; /* the table insert_sql was made for */
     orm_buf insert_sql;
     orm_fk_defer fks; /* what let the foreign-key checks wait */
-    /* batched (a server, a new row each record): rows of one table waiting
-     * for their multi-row INSERT, batch_n of batch_cap, each batch_t->ncols
-     * values (a failed batch raises BATCH_FAILED: the load runs again row by
-     * row, which names the record) */
+    /* batched (not --replace, a file that can be read again): rows of one
+     * table waiting for their multi-row INSERT, batch_n of batch_cap, each
+     * batch_t->ncols values (a failed batch raises BATCH_FAILED: the load
+     * runs again row by row, which names the record) */
     int batched, batch_n, batch_cap;
     const orm_table *batch_t;
     orm_value *batch;
@@ -215,11 +215,11 @@ static const orm_table *record_row(lua_State *L, l_db *db, loadbox *b, int rec, 
     return t;
 }
 
-/* [-0, +0, e] The waiting rows inserted in one statement. A failure
- * names no record: batch_failed tells the caller to load again row by row,
- * which names it. */
-static const char BATCH_FAILED = 'b'; /* its address: the error load_body raises then */
+static const char BATCH_FAILED = 'b'; /* its address: the error a failed batch raises */
 
+/* [-0, +0, e] The waiting rows inserted in one statement. A failure names
+ * no record: it raises BATCH_FAILED, and l_fixtures_load loads again row by
+ * row, which names it. */
 static void run_batch(lua_State *L, l_db *db, loadbox *b)
 {
     if (b->batch_n == 0) return;
