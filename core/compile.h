@@ -55,6 +55,12 @@ int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, 
  * even for a column the database always generates (PostgreSQL's GENERATED
  * ALWAYS AS IDENTITY), as pg_dump's own restore does. */
 int orm_compile_insert_keys(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out);
+/* INSERT INTO t (cols) [override] VALUES (...), (...): nrows rows of the
+ * columns in mask (mask non-zero when nrows > 1), placeholders numbered row
+ * after row; keys_given as for orm_compile_insert_keys. The multi-row form
+ * of the flush's batches and of a fixture load. */
+int orm_compile_insert_rows(const orm_dialect *d, const orm_table *t, uint64_t mask, int nrows,
+                            int keys_given, orm_buf *out);
 /* UPDATE t SET c1=?, c2=? WHERE pk1 = ? AND pk2 = ? — params: the SET columns
  * in column order, then the primary key columns in pk order. A table with a
  * version column (t->version_col) adds AND COALESCE(version, 0) = ? — one

@@ -4,6 +4,7 @@
  * parameters rewritten to placeholders. */
 #include "compile.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,11 +45,11 @@ static uint64_t table_mask(const orm_table *t)
     return t->ncols >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->ncols) - 1;
 }
 
-/* INSERT INTO t (cols) [override] VALUES (...) */
-static int compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask,
-                          const char *override, orm_buf *out)
+int orm_compile_insert_rows(const orm_dialect *d, const orm_table *t, uint64_t mask, int nrows,
+                            int keys_given, orm_buf *out)
 {
     mask &= table_mask(t);
+    assert(nrows >= 1 && (mask || nrows == 1));
     orm_buf_puts(out, "INSERT INTO ");
     orm_dialect_quote(d, out, t->name);
     if (!mask) {
@@ -63,24 +64,27 @@ static int compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mas
         orm_dialect_quote(d, out, t->cols[i].name);
     }
     orm_buf_putc(out, ')');
-    if (override) orm_buf_puts(out, override);
-    orm_buf_puts(out, " VALUES (");
-    for (int i = 0; i < n; i++) {
-        if (i) orm_buf_puts(out, ", ");
-        orm_dialect_placeholder(d, out, i + 1);
+    if (keys_given && d->override_identity) orm_buf_puts(out, d->override_identity);
+    orm_buf_puts(out, " VALUES ");
+    for (int r = 0; r < nrows; r++) {
+        orm_buf_puts(out, r ? ", (" : "(");
+        for (int i = 0; i < n; i++) {
+            if (i) orm_buf_puts(out, ", ");
+            orm_dialect_placeholder(d, out, r * n + i + 1);
+        }
+        orm_buf_putc(out, ')');
     }
-    orm_buf_putc(out, ')');
     return done(out);
 }
 
 int orm_compile_insert(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)
 {
-    return compile_insert(d, t, mask, NULL, out);
+    return orm_compile_insert_rows(d, t, mask, 1, 0, out);
 }
 
 int orm_compile_insert_keys(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)
 {
-    return compile_insert(d, t, mask, d->override_identity, out);
+    return orm_compile_insert_rows(d, t, mask, 1, 1, out);
 }
 
 int orm_compile_update(const orm_dialect *d, const orm_table *t, uint64_t mask, orm_buf *out)

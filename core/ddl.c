@@ -322,6 +322,18 @@ int orm_ddl_fk_names(orm_conn *c, const orm_table *t, uint64_t cols, int not_def
     return rc < 0 ? rc : ORM_OK;
 }
 
+int orm_ddl_alter_fk(const orm_dialect *d, const char *table, const char *clause, const char *name,
+                     const char *how, orm_buf *out)
+{
+    orm_buf_puts(out, "ALTER TABLE ");
+    orm_dialect_quote(d, out, table);
+    orm_buf_putc(out, ' ');
+    orm_buf_puts(out, clause);
+    orm_dialect_quote(d, out, name);
+    orm_buf_puts(out, how);
+    return done(out);
+}
+
 /* The keys of foreign-key cycles go first: no order of DROP TABLE can
  * leave a cycle's tables unreferenced. */
 static int drop_cycle_fks(orm_conn *c, orm_table **v, int n)
@@ -334,14 +346,8 @@ static int drop_cycle_fks(orm_conn *c, orm_table **v, int n)
         if (cols == 0) continue;
         orm_strv names = ORM_STRV_INIT; /* another tool may have named them */
         rc = orm_ddl_fk_names(c, v[i], cols, 0, &names);
-        for (int k = 0; rc == ORM_OK && k < names.n; k++) {
-            orm_buf_puts(&b, "ALTER TABLE ");
-            orm_dialect_quote(d, &b, v[i]->name);
-            orm_buf_putc(&b, ' ');
-            orm_buf_puts(&b, d->drop_fk);
-            orm_dialect_quote(d, &b, names.v[k]);
-            rc = run(c, v[i], &b, done(&b));
-        }
+        for (int k = 0; rc == ORM_OK && k < names.n; k++)
+            rc = run(c, v[i], &b, orm_ddl_alter_fk(d, v[i]->name, d->drop_fk, names.v[k], "", &b));
         orm_strv_free(&names);
     }
     orm_buf_free(&b);

@@ -31,6 +31,12 @@ int orm_ddl_drop_table(const orm_dialect *d, const orm_table *t, int if_exists, 
 int orm_ddl_fk_names(orm_conn *c, const orm_table *t, uint64_t cols, int not_deferrable,
                      orm_strv *names);
 
+/* ALTER TABLE table <clause><name><how>: clause one of the dialect's
+ * foreign-key clauses (drop_fk, alter_fk), how "" or what follows the name
+ * (fk_deferrable, fk_not_deferrable). */
+int orm_ddl_alter_fk(const orm_dialect *d, const char *table, const char *clause, const char *name,
+                     const char *how, orm_buf *out);
+
 /* Creates every table that does not exist yet (and its indexes), parents
  * first, in one transaction where the dialect allows. 0 or a failure with
  * c->err set (and copied into err). */

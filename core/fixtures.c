@@ -8,6 +8,7 @@
 #include "compile.h"
 #include "ddl.h"
 #include "dialect.h"
+#include "flush_batch.h"
 #include "session_int.h"
 
 static int sql_oom(orm_session *s, orm_buf *b)
@@ -106,35 +107,17 @@ int orm_fixture_insert(orm_session *s, const orm_table *t, const char *sql, cons
 
 int orm_fixture_batch_rows(const orm_session *s, const orm_table *t)
 {
-    const orm_dialect *d = orm_conn_dialect(s->conn);
-    int per = 0;
-    for (uint64_t m = written(t); m; m &= m - 1)
-        per++;
-    int rows = (d->max_params > 0 ? d->max_params : 999) / (per > 0 ? per : 1);
-    if (rows > ORM_FIXTURE_BATCH_MAX) rows = ORM_FIXTURE_BATCH_MAX;
-    return rows > 0 ? rows : 1;
+    int rows = orm_flush_batch_rows(s, written(t)); /* the backend's parameter limit */
+    return rows < ORM_FIXTURE_BATCH_MAX ? rows : ORM_FIXTURE_BATCH_MAX;
 }
 
 int orm_fixture_insert_rows(orm_session *s, const orm_table *t, const orm_value *rows, int n)
 {
     assert(n > 0 && n <= orm_fixture_batch_rows(s, t));
-    const orm_dialect *d = orm_conn_dialect(s->conn);
     uint64_t mask = written(t);
-    int per = 0;
-    for (int i = 0; i < t->ncols; i++)
-        per += (int)(mask >> i & 1);
     orm_buf b = ORM_BUF_INIT;
-    if (orm_compile_insert_keys(d, t, mask, &b) < 0) return sql_oom(s, &b); /* row 1 */
-    for (int r = 1; r < n; r++) {
-        orm_buf_puts(&b, ", (");
-        for (int i = 0; i < per; i++) {
-            if (i) orm_buf_puts(&b, ", ");
-            orm_dialect_placeholder(d, &b, r * per + i + 1);
-        }
-        orm_buf_putc(&b, ')');
-    }
-    const orm_value **params = malloc((size_t)n * (size_t)per * sizeof *params);
-    if (b.oom || !params) {
+    const orm_value **params = malloc((size_t)n * (size_t)t->ncols * sizeof *params);
+    if (orm_compile_insert_rows(orm_conn_dialect(s->conn), t, mask, n, 1, &b) < 0 || !params) {
         free(params);
         return sql_oom(s, &b);
     }
@@ -198,13 +181,7 @@ static int alter_fk(orm_session *s, const char *table, const char *name, const c
 {
     const orm_dialect *d = orm_conn_dialect(s->conn);
     orm_buf b = ORM_BUF_INIT;
-    orm_buf_puts(&b, "ALTER TABLE ");
-    orm_dialect_quote(d, &b, table);
-    orm_buf_putc(&b, ' ');
-    orm_buf_puts(&b, d->alter_fk);
-    orm_dialect_quote(d, &b, name);
-    orm_buf_puts(&b, how);
-    if (b.oom) return sql_oom(s, &b);
+    if (orm_ddl_alter_fk(d, table, d->alter_fk, name, how, &b) < 0) return sql_oom(s, &b);
     int rc = orm_session_run(s, orm_buf_str(&b), NULL, 0, NULL);
     orm_buf_free(&b);
     return rc;

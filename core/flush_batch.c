@@ -42,18 +42,8 @@ static uint64_t extra_cols(const orm_table *t, uint64_t mask)
 /* INSERT INTO t (cols) VALUES (...), ... n rows ... RETURNING key, extra columns */
 static int batch_sql(const orm_conn *c, const orm_table *t, uint64_t mask, int n, orm_buf *out)
 {
-    const orm_dialect *d = orm_conn_dialect(c);
-    int per = popcount64(mask);
-    int rc = orm_compile_insert(d, t, mask, out); /* the first row's placeholders */
+    int rc = orm_compile_insert_rows(orm_conn_dialect(c), t, mask, n, 0, out);
     if (rc < 0) return rc;
-    for (int r = 1; r < n; r++) {
-        orm_buf_puts(out, ", (");
-        for (int i = 0; i < per; i++) {
-            if (i) orm_buf_puts(out, ", ");
-            orm_dialect_placeholder(d, out, r * per + i + 1);
-        }
-        orm_buf_putc(out, ')');
-    }
     const char *cols[ORM_MAX_COLUMNS];
     int ncols = 0;
     cols[ncols++] = t->cols[t->autoinc_col].name;
